@@ -1,0 +1,1 @@
+"""The SCORE certification domain: rules as pure functions, aggregates as their record."""

@@ -1,0 +1,89 @@
+"""Enterprises (SMEs) that candidates train during their ToE cycles."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from domain.errors import InvalidInput, NotPermitted
+from domain.recorded import RecordedAggregate, created_fields
+from domain.values import Actor, Role
+
+SME_MIN_EMPLOYEES, SME_MAX_EMPLOYEES = 50, 250
+
+
+@dataclass(frozen=True)
+class EnterpriseDetails:
+    name: str
+    country: str
+    sector: str
+    employees: int
+    women_employees: int
+
+
+@dataclass(frozen=True)
+class EnterpriseState:
+    enterprise_id: str
+    details: EnterpriseDetails
+    size_warning: str | None
+
+
+def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
+    """Refuse malformed details; return a warning (not a refusal) for a firm outside SME size."""
+    if actor.role not in {Role.HQ, Role.EXPERT, Role.TRAINER}:
+        raise NotPermitted("Enterprises are registered by hq, expert trainers or trainers.")
+    if not details.name.strip() or not details.country.strip():
+        raise InvalidInput("An enterprise needs a name and a country.")
+    if details.employees < 1 or not 0 <= details.women_employees <= details.employees:
+        raise InvalidInput(
+            "Employees must be at least 1, and women employees between 0 and that number."
+        )
+    if SME_MIN_EMPLOYEES <= details.employees <= SME_MAX_EMPLOYEES:
+        return None
+    return (
+        f"{details.employees} employees is outside the SCORE target of "
+        f"{SME_MIN_EMPLOYEES}–{SME_MAX_EMPLOYEES} (small and medium enterprises)."
+    )
+
+
+class Enterprise(RecordedAggregate):
+    if TYPE_CHECKING:  # declared for mypy only: eventsourcing turns annotations into __init__ args
+        state: EnterpriseState
+
+    class Registered(RecordedAggregate.Created):
+        name: str
+        country: str
+        sector: str
+        employees: int
+        women_employees: int
+        size_warning: str | None
+
+        def apply_to(self, aggregate: Any) -> None:
+            details = EnterpriseDetails(
+                self.name, self.country, self.sector, self.employees, self.women_employees
+            )
+            aggregate.state = EnterpriseState(str(self.originator_id), details, self.size_warning)
+
+    @classmethod
+    def register(
+        cls,
+        enterprise_id: UUID,
+        details: EnterpriseDetails,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> Enterprise:
+        warning = check_enterprise(details, actor)
+        return cls._create(
+            cls.Registered,
+            id=enterprise_id,
+            name=details.name.strip(),
+            country=details.country.strip(),
+            sector=details.sector.strip(),
+            employees=details.employees,
+            women_employees=details.women_employees,
+            size_warning=warning,
+            **created_fields(actor, command_id, at),
+        )

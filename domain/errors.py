@@ -1,0 +1,104 @@
+"""Refusals. Each carries a reason a person can act on, and a kind that callers map to a status."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+RefusalKind = Literal["conflict", "invalid", "forbidden", "not_found"]
+
+
+class DomainError(Exception):
+    """A rule of the programme refused a command; nothing was recorded."""
+
+    kind: ClassVar[RefusalKind] = "conflict"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class StepNotAllowed(DomainError):
+    """The step is valid in itself but not allowed in the journey's current state."""
+
+
+class StepOutOfOrder(StepNotAllowed):
+    """A ToE step came before the step it depends on."""
+
+
+class FoundationCertificateRequired(StepNotAllowed):
+    """A non-foundation module was requested before a WC or BASICS certificate."""
+
+
+class JourneyAlreadyOpen(StepNotAllowed):
+    """The trainer already has an open journey in this module."""
+
+
+class SecondProvisionalRefused(StepNotAllowed):
+    """Only one provisional outcome, and so one extra ToE cycle, is allowed per journey."""
+
+
+class NotRecommended(StepNotAllowed):
+    """Certification needs a `recommended` assessment first."""
+
+
+class AlreadyCertified(StepNotAllowed):
+    """The journey ended in a certificate; it can no longer be changed or withdrawn."""
+
+
+class JourneyClosed(StepNotAllowed):
+    """The journey has ended; no further step can be taken on it."""
+
+
+class StandingRuleViolated(StepNotAllowed):
+    """A standing action (reminder, delisting, reinstatement…) does not fit the trainer's status."""
+
+
+class MaterialsAccessDenied(StepNotAllowed):
+    """Only listed trainers may open the materials, and only for modules they hold."""
+
+    kind: ClassVar[RefusalKind] = "forbidden"
+
+
+class AlreadyExists(StepNotAllowed):
+    """Something with the same natural key is already registered."""
+
+
+class InvalidInput(DomainError):
+    """The command's own data is malformed or inconsistent."""
+
+    kind: ClassVar[RefusalKind] = "invalid"
+
+
+class NotPermitted(DomainError):
+    """The actor's role, or their relation to the candidate, does not allow this action."""
+
+    kind: ClassVar[RefusalKind] = "forbidden"
+
+
+class NotFound(DomainError):
+    """The command names a trainer, journey, workshop or enterprise that does not exist."""
+
+    kind: ClassVar[RefusalKind] = "not_found"
+
+
+ERROR_TYPES: dict[str, type[DomainError]] = {
+    cls.__name__: cls
+    for cls in [
+        DomainError,
+        StepNotAllowed,
+        StepOutOfOrder,
+        FoundationCertificateRequired,
+        JourneyAlreadyOpen,
+        SecondProvisionalRefused,
+        NotRecommended,
+        AlreadyCertified,
+        JourneyClosed,
+        StandingRuleViolated,
+        MaterialsAccessDenied,
+        AlreadyExists,
+        InvalidInput,
+        NotPermitted,
+        NotFound,
+    ]
+}
+"""By name, so a refusal that crossed a process boundary (Temporal) can be raised again."""

@@ -1,0 +1,1 @@
+"""One candidate's certification journey in one module."""

@@ -1,0 +1,169 @@
+"""The journey aggregate: its events (past tense) are the record of every step taken."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import date, datetime, timedelta
+from typing import TYPE_CHECKING, Any, ClassVar
+from uuid import UUID
+
+from domain.journey import rules
+from domain.journey.state import JourneyState
+from domain.journey.steps import (
+    AssessCycle,
+    Certify,
+    DeliverClassroomWorkshop,
+    JourneyStep,
+    RecordBaselineAssessment,
+    RecordCoachingVisit,
+    RecordToTResult,
+    ReportProgress,
+    SelectEnterprise,
+    Withdraw,
+)
+from domain.recorded import RecordedAggregate, created_fields
+from domain.values import SYSTEM_ACTOR, Actor, Module
+
+
+class Journey(RecordedAggregate):
+    if TYPE_CHECKING:  # declared for mypy only: eventsourcing turns annotations into __init__ args
+        state: JourneyState
+
+    class Enrolled(RecordedAggregate.Created):
+        trainer_id: str
+        module: str
+        workshop_id: str
+        expert_id: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = JourneyState(
+                journey_id=str(self.originator_id),
+                trainer_id=self.trainer_id,
+                module=Module(self.module),
+                workshop_id=self.workshop_id,
+                expert_id=self.expert_id,
+                enrolled_at=self.timestamp,
+                last_step_at=self.timestamp,
+            )
+
+    class StepTaken(RecordedAggregate.Event):
+        """Base of the events that record a journey step; evolves state by the pure rules."""
+
+        step_class: ClassVar[type[JourneyStep]]
+
+        def as_step(self) -> JourneyStep:
+            names = [f.name for f in dataclasses.fields(self.step_class) if f.name != "kind"]
+            return self.step_class(**{name: getattr(self, name) for name in names})
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve(aggregate.state, self.as_step(), self.timestamp)
+
+    class ToTResultRecorded(StepTaken):
+        step_class = RecordToTResult
+        attended: bool
+        completed: bool
+
+    class EnterpriseSelected(StepTaken):
+        step_class = SelectEnterprise
+        enterprise_id: str
+
+    class BaselineAssessmentRecorded(StepTaken):
+        step_class = RecordBaselineAssessment
+        enterprise_id: str
+        visited_on: date
+        indicators: dict[str, float]
+
+    class ClassroomWorkshopDelivered(StepTaken):
+        step_class = DeliverClassroomWorkshop
+        held_on: date
+        managers: int
+        workers: int
+        women: int
+
+    class CoachingVisitRecorded(StepTaken):
+        step_class = RecordCoachingVisit
+        enterprise_id: str
+        visited_on: date
+        notes: str
+
+    class ProgressReported(StepTaken):
+        step_class = ReportProgress
+        enterprise_id: str
+        indicators: dict[str, float]
+
+    class CycleAssessed(StepTaken):
+        step_class = AssessCycle
+        outcome: str
+        comments: str
+
+    class Certified(StepTaken):
+        step_class = Certify
+
+    class Withdrawn(StepTaken):
+        step_class = Withdraw
+        reason: str
+
+    class StallReminderSent(RecordedAggregate.Event):
+        waiting_since: datetime
+        next_action: str
+        recipients: list[str]
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve_stall_reminded(aggregate.state)
+
+    @classmethod
+    def enrol(
+        cls,
+        journey_id: UUID,
+        trainer_id: str,
+        module: Module,
+        workshop_id: str,
+        expert_id: str,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> Journey:
+        return cls._create(
+            cls.Enrolled,
+            id=journey_id,
+            trainer_id=trainer_id,
+            module=module.value,
+            workshop_id=workshop_id,
+            expert_id=expert_id,
+            **created_fields(actor, command_id, at),
+        )
+
+    def take(self, step: JourneyStep, actor: Actor, command_id: str, at: datetime) -> None:
+        rules.check(self.state, step, actor)
+        fields = {k: v for k, v in dataclasses.asdict(step).items() if k != "kind"}
+        self.record(EVENT_FOR_STEP[type(step)], actor, command_id, at, **fields)
+
+    def remind_stalled(
+        self, recipients: list[str], command_id: str, at: datetime, stall_after: timedelta
+    ) -> None:
+        rules.check_stall_reminder(self.state, at, stall_after)
+        self.record(
+            self.StallReminderSent,
+            SYSTEM_ACTOR,
+            command_id,
+            at,
+            waiting_since=self.state.last_step_at,
+            next_action=rules.next_action(self.state).what,
+            recipients=recipients,
+        )
+
+
+EVENT_FOR_STEP: dict[type[Any], type[Journey.StepTaken]] = {
+    event.step_class: event
+    for event in (
+        Journey.ToTResultRecorded,
+        Journey.EnterpriseSelected,
+        Journey.BaselineAssessmentRecorded,
+        Journey.ClassroomWorkshopDelivered,
+        Journey.CoachingVisitRecorded,
+        Journey.ProgressReported,
+        Journey.CycleAssessed,
+        Journey.Certified,
+        Journey.Withdrawn,
+    )
+}

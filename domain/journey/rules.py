@@ -1,0 +1,356 @@
+"""The journey's rules, pure: `check` refuses a step with a reason, `evolve` applies an allowed one.
+
+The aggregate and the workflow's update validators call the same functions, so a step the
+workflow accepts is one the domain accepts.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from domain.errors import (
+    AlreadyCertified,
+    InvalidInput,
+    JourneyClosed,
+    NotPermitted,
+    NotRecommended,
+    SecondProvisionalRefused,
+    StepNotAllowed,
+    StepOutOfOrder,
+)
+from domain.indicators import validate_indicators
+from domain.journey.state import EnterpriseProgress, JourneyState, Stage, ToECycle
+from domain.journey.steps import (
+    AssessCycle,
+    Certify,
+    DeliverClassroomWorkshop,
+    JourneyStep,
+    RecordBaselineAssessment,
+    RecordCoachingVisit,
+    RecordToTResult,
+    ReportProgress,
+    SelectEnterprise,
+    Withdraw,
+)
+from domain.values import Actor, Role
+
+# ---------------------------------------------------------------------------------------------
+# Who may take which step
+
+
+def check_actor(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
+    """Experts act only on their own candidates, trainers only on their own journey."""
+    is_candidate = actor.role is Role.TRAINER and actor.user_id == state.trainer_id
+    is_expert = actor.role is Role.EXPERT and actor.user_id == state.expert_id
+    is_hq = actor.role is Role.HQ
+    match step:
+        case RecordToTResult() | AssessCycle():
+            allowed, who = is_expert, "the candidate's expert trainer"
+        case Certify():
+            allowed, who = is_hq, "the programme office"
+        case Withdraw():
+            allowed, who = is_hq or is_candidate or is_expert, "the candidate, their expert or hq"
+        case _:
+            allowed, who = is_candidate or is_expert, "the candidate or their expert trainer"
+    if not allowed:
+        raise NotPermitted(f"Only {who} may record a {step.kind.replace('_', ' ')} step.")
+
+
+# ---------------------------------------------------------------------------------------------
+# Whether the step is allowed now
+
+
+def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
+    """Raise a DomainError with the reason when `actor` may not take `step` now."""
+    check_actor(state, step, actor)
+    _check_open(state)
+    match step:
+        case RecordToTResult():
+            _check_tot_result(state, step)
+        case SelectEnterprise():
+            _check_selection(_toe_cycle(state, step), step)
+        case RecordBaselineAssessment():
+            _check_baseline(_toe_cycle(state, step), step)
+        case DeliverClassroomWorkshop():
+            _check_classroom(_toe_cycle(state, step), step)
+        case RecordCoachingVisit():
+            _check_visit(_toe_cycle(state, step), step.enterprise_id)
+        case ReportProgress():
+            _check_report(_toe_cycle(state, step), step)
+        case AssessCycle():
+            _check_assessment(state, step)
+        case Certify():
+            _check_certification(state)
+        case Withdraw():
+            if not step.reason.strip():
+                raise InvalidInput("Give the reason for the withdrawal; it is kept on record.")
+
+
+def _check_open(state: JourneyState) -> None:
+    if state.stage is Stage.CERTIFIED:
+        raise AlreadyCertified(
+            "This journey ended with certification; it can no longer be changed or withdrawn."
+        )
+    if not state.is_open:
+        raise JourneyClosed(
+            f"This journey has ended ({state.stage.value}); "
+            "enrol in a new ToT workshop to start again."
+        )
+
+
+def _check_tot_result(state: JourneyState, step: RecordToTResult) -> None:
+    if state.stage is not Stage.ENROLLED:
+        raise StepNotAllowed("The ToT workshop result has already been recorded for this journey.")
+    if step.completed and not step.attended:
+        raise InvalidInput("A candidate who did not attend the ToT workshop cannot complete it.")
+
+
+def _toe_cycle(state: JourneyState, step: JourneyStep) -> ToECycle:
+    if state.stage is Stage.ENROLLED:
+        raise StepOutOfOrder(
+            f"The ToT workshop result must be recorded as completed before any ToE step "
+            f"({step.kind.replace('_', ' ')})."
+        )
+    if state.stage is Stage.RECOMMENDED or state.cycle is None:
+        raise StepNotAllowed(
+            "The ToE cycle has been assessed and recommended; it now waits for certification."
+        )
+    return state.cycle
+
+
+def _selected(cycle: ToECycle, enterprise_id: str, what: str) -> EnterpriseProgress:
+    progress = cycle.enterprise(enterprise_id)
+    if progress is None:
+        raise StepOutOfOrder(
+            f"Enterprise {enterprise_id} is not selected in ToE cycle {cycle.number}; "
+            f"select it before its {what}."
+        )
+    return progress
+
+
+def _check_selection(cycle: ToECycle, step: SelectEnterprise) -> None:
+    if cycle.enterprise(step.enterprise_id) is not None:
+        raise StepNotAllowed(
+            f"Enterprise {step.enterprise_id} is already selected in ToE cycle {cycle.number}."
+        )
+    if cycle.classroom_delivered:
+        raise StepOutOfOrder(
+            f"The classroom workshop of ToE cycle {cycle.number} has been delivered; "
+            "enterprises must be selected before it."
+        )
+
+
+def _check_baseline(cycle: ToECycle, step: RecordBaselineAssessment) -> None:
+    progress = _selected(cycle, step.enterprise_id, "baseline assessment")
+    if progress.assessed:
+        raise StepNotAllowed(
+            f"Enterprise {step.enterprise_id} already had its baseline assessment in this cycle."
+        )
+    validate_indicators(step.indicators)
+
+
+def _check_classroom(cycle: ToECycle, step: DeliverClassroomWorkshop) -> None:
+    if cycle.classroom_delivered:
+        raise StepNotAllowed(
+            f"The classroom workshop of ToE cycle {cycle.number} has already been delivered."
+        )
+    if not cycle.enterprises:
+        raise StepOutOfOrder("Select at least one enterprise before the classroom workshop.")
+    pending = [e.enterprise_id for e in cycle.enterprises if not e.assessed]
+    if pending:
+        raise StepOutOfOrder(
+            f"Do the baseline assessment of {', '.join(pending)} before the classroom workshop."
+        )
+    _check_participants(step)
+
+
+def _check_participants(step: DeliverClassroomWorkshop) -> None:
+    if min(step.managers, step.workers, step.women) < 0:
+        raise InvalidInput("Participant counts cannot be negative.")
+    if step.managers + step.workers == 0:
+        raise InvalidInput("A classroom workshop needs at least one participant.")
+    if step.women > step.managers + step.workers:
+        raise InvalidInput(
+            f"{step.women} women cannot be more than the {step.managers + step.workers} "
+            "participants (managers + workers)."
+        )
+
+
+def _check_visit(cycle: ToECycle, enterprise_id: str) -> EnterpriseProgress:
+    progress = _selected(cycle, enterprise_id, "coaching visits")
+    if not progress.assessed:
+        raise StepOutOfOrder(
+            f"Enterprise {enterprise_id} needs its baseline assessment before coaching visits."
+        )
+    if not cycle.classroom_delivered:
+        raise StepOutOfOrder(
+            f"Deliver the classroom workshop of ToE cycle {cycle.number} before coaching visits."
+        )
+    return progress
+
+
+def _check_report(cycle: ToECycle, step: ReportProgress) -> None:
+    progress = _check_visit(cycle, step.enterprise_id)
+    if progress.coaching_visits == 0:
+        raise StepOutOfOrder(
+            f"Record at least one coaching visit to enterprise {step.enterprise_id} "
+            "before reporting its progress."
+        )
+    validate_indicators(step.indicators)
+
+
+def _check_assessment(state: JourneyState, step: AssessCycle) -> None:
+    cycle = _toe_cycle(state, step)
+    if not cycle.complete:
+        raise StepOutOfOrder(
+            f"ToE cycle {cycle.number} is not complete: {missing_in_cycle(cycle)}."
+        )
+    if step.outcome == "provisional" and state.provisional_given:
+        raise SecondProvisionalRefused(
+            "A provisional outcome was already given, and this is the extra ToE cycle it "
+            "allowed; decide recommended or not_recommended."
+        )
+
+
+def _check_certification(state: JourneyState) -> None:
+    if state.stage is not Stage.RECOMMENDED:
+        raise NotRecommended(
+            "Certification needs a 'recommended' assessment by the expert trainer; "
+            f"the journey is at stage {state.stage.value} (next: {next_action(state).what})."
+        )
+
+
+def missing_in_cycle(cycle: ToECycle) -> str:
+    """What is still to do before the cycle can be assessed, in words."""
+    if not cycle.enterprises:
+        return "select at least one enterprise"
+    if not cycle.classroom_delivered:
+        pending = [e.enterprise_id for e in cycle.enterprises if not e.assessed]
+        if pending:
+            return f"baseline assessment of {', '.join(pending)}"
+        return "deliver the classroom workshop"
+    unvisited = [e.enterprise_id for e in cycle.enterprises if e.coaching_visits == 0]
+    if unvisited:
+        return f"coaching visit to {', '.join(unvisited)}"
+    unreported = [e.enterprise_id for e in cycle.enterprises if e.reports == 0]
+    if unreported:
+        return f"progress report for {', '.join(unreported)}"
+    return "nothing"
+
+
+# ---------------------------------------------------------------------------------------------
+# What an allowed step changes
+
+
+def evolve(state: JourneyState, step: JourneyStep, at: datetime) -> JourneyState:
+    """The state after `step`, taken at `at`. Call `check` first: this does not validate."""
+    state = replace(state, last_step_at=at)
+    match step:
+        case RecordToTResult(completed=True):
+            return replace(state, stage=Stage.TOE_CYCLE, cycle=ToECycle(number=1))
+        case RecordToTResult():
+            return replace(state, stage=Stage.TOT_NOT_COMPLETED)
+        case SelectEnterprise():
+            return _with_progress(state, EnterpriseProgress(step.enterprise_id))
+        case RecordBaselineAssessment():
+            return _update(state, step.enterprise_id, baseline=dict(step.indicators))
+        case DeliverClassroomWorkshop():
+            return replace(state, cycle=replace(_cycle(state), classroom_delivered=True))
+        case RecordCoachingVisit():
+            visits = _progress(state, step.enterprise_id).coaching_visits + 1
+            return _update(state, step.enterprise_id, coaching_visits=visits)
+        case ReportProgress():
+            reports = _progress(state, step.enterprise_id).reports + 1
+            return _update(state, step.enterprise_id, reports=reports, latest=dict(step.indicators))
+        case AssessCycle():
+            return _assessed(state, step)
+        case Certify():
+            return replace(state, stage=Stage.CERTIFIED)
+        case Withdraw():
+            return replace(state, stage=Stage.WITHDRAWN, withdrawal_reason=step.reason.strip())
+
+
+def _assessed(state: JourneyState, step: AssessCycle) -> JourneyState:
+    if step.outcome == "recommended":
+        return replace(state, stage=Stage.RECOMMENDED)
+    if step.outcome == "not_recommended":
+        return replace(state, stage=Stage.NOT_RECOMMENDED)
+    extra_cycle = ToECycle(number=_cycle(state).number + 1)
+    return replace(state, stage=Stage.TOE_CYCLE, cycle=extra_cycle, provisional_given=True)
+
+
+def _cycle(state: JourneyState) -> ToECycle:
+    assert state.cycle is not None, "evolve() called for a ToE step outside a ToE cycle"
+    return state.cycle
+
+
+def _progress(state: JourneyState, enterprise_id: str) -> EnterpriseProgress:
+    progress = _cycle(state).enterprise(enterprise_id)
+    assert progress is not None, "evolve() called for an enterprise that is not selected"
+    return progress
+
+
+def _with_progress(state: JourneyState, progress: EnterpriseProgress) -> JourneyState:
+    return replace(state, cycle=_cycle(state).with_enterprise(progress))
+
+
+def _update(state: JourneyState, enterprise_id: str, **changes: object) -> JourneyState:
+    return _with_progress(state, replace(_progress(state, enterprise_id), **changes))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# Stall reminders
+
+
+def check_stall_reminder(state: JourneyState, now: datetime, stall_after: timedelta) -> None:
+    """A reminder goes out once per stall: after `stall_after` without a step on an open journey."""
+    _check_open(state)
+    if state.stall_reminded_for == state.last_step_at:
+        raise StepNotAllowed("A reminder for this stall has already been sent.")
+    if now - state.last_step_at < stall_after:
+        raise StepNotAllowed(
+            f"The journey is not stalled: its last step was on {state.last_step_at:%Y-%m-%d}."
+        )
+
+
+def evolve_stall_reminded(state: JourneyState) -> JourneyState:
+    return replace(state, stall_reminded_for=state.last_step_at)
+
+
+# ---------------------------------------------------------------------------------------------
+# What comes next
+
+
+@dataclass(frozen=True)
+class NextAction:
+    who: Role | None  # None once the journey is closed
+    what: str
+
+
+def next_action(state: JourneyState) -> NextAction:
+    match state.stage:
+        case Stage.ENROLLED:
+            return NextAction(Role.EXPERT, "record the ToT workshop result")
+        case Stage.TOE_CYCLE:
+            cycle = _cycle(state)
+            if cycle.complete:
+                return NextAction(Role.EXPERT, f"assess ToE cycle {cycle.number}")
+            return NextAction(Role.TRAINER, missing_in_cycle(cycle))
+        case Stage.RECOMMENDED:
+            return NextAction(Role.HQ, "certify")
+        case _:
+            return NextAction(None, f"nothing: the journey ended ({state.stage.value})")
+
+
+# ---------------------------------------------------------------------------------------------
+# Enrolment
+
+
+def check_enrolment(actor: Actor, workshop_expert_id: str) -> None:
+    """The programme office enrols candidates; so may the expert who runs the workshop."""
+    if actor.role is Role.HQ:
+        return
+    if actor.role is Role.EXPERT and actor.user_id == workshop_expert_id:
+        return
+    raise NotPermitted("Only the programme office or the workshop's expert trainer may enrol.")

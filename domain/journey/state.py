@@ -1,0 +1,91 @@
+"""The journey's state as plain values: read by the rules, carried by the workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime
+from enum import StrEnum
+
+from domain.values import Module
+
+
+class Stage(StrEnum):
+    ENROLLED = "enrolled"  # in a ToT workshop, waiting for its result
+    TOE_CYCLE = "toe_cycle"  # running a ToE cycle under the expert's supervision
+    RECOMMENDED = "recommended"  # waiting for the programme office to certify
+    CERTIFIED = "certified"
+    TOT_NOT_COMPLETED = "tot_not_completed"
+    NOT_RECOMMENDED = "not_recommended"
+    WITHDRAWN = "withdrawn"
+
+
+CLOSED_STAGES = frozenset(
+    {Stage.CERTIFIED, Stage.TOT_NOT_COMPLETED, Stage.NOT_RECOMMENDED, Stage.WITHDRAWN}
+)
+
+
+@dataclass(frozen=True)
+class EnterpriseProgress:
+    """Where one selected enterprise stands within the current ToE cycle."""
+
+    enterprise_id: str
+    baseline: dict[str, float] | None = None
+    coaching_visits: int = 0
+    reports: int = 0
+    latest: dict[str, float] | None = None
+
+    @property
+    def assessed(self) -> bool:
+        return self.baseline is not None
+
+
+@dataclass(frozen=True)
+class ToECycle:
+    number: int
+    enterprises: tuple[EnterpriseProgress, ...] = ()
+    classroom_delivered: bool = False
+
+    def enterprise(self, enterprise_id: str) -> EnterpriseProgress | None:
+        return next((e for e in self.enterprises if e.enterprise_id == enterprise_id), None)
+
+    def with_enterprise(self, progress: EnterpriseProgress) -> ToECycle:
+        others = tuple(e for e in self.enterprises if e.enterprise_id != progress.enterprise_id)
+        ordered = sorted((*others, progress), key=lambda e: self._position(e.enterprise_id))
+        return replace(self, enterprises=tuple(ordered))
+
+    def _position(self, enterprise_id: str) -> int:
+        ids = [e.enterprise_id for e in self.enterprises]
+        return ids.index(enterprise_id) if enterprise_id in ids else len(ids)
+
+    @property
+    def complete(self) -> bool:
+        """Delivered, and every selected enterprise coached and reported on."""
+        return (
+            self.classroom_delivered
+            and bool(self.enterprises)
+            and all(e.coaching_visits > 0 and e.reports > 0 for e in self.enterprises)
+        )
+
+
+@dataclass(frozen=True)
+class JourneyState:
+    journey_id: str
+    trainer_id: str
+    module: Module
+    workshop_id: str
+    expert_id: str
+    enrolled_at: datetime
+    last_step_at: datetime
+    stage: Stage = Stage.ENROLLED
+    cycle: ToECycle | None = None
+    provisional_given: bool = False
+    withdrawal_reason: str | None = None
+    stall_reminded_for: datetime | None = None  # the last_step_at of the stall already reminded
+
+    @property
+    def is_open(self) -> bool:
+        return self.stage not in CLOSED_STAGES
+
+    @property
+    def cycles_started(self) -> int:
+        return self.cycle.number if self.cycle else 0

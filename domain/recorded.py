@@ -1,0 +1,71 @@
+"""The base of every aggregate: events say who did what, when, and by which command."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from eventsourcing.domain import Aggregate
+
+from domain.errors import InvalidInput
+from domain.values import Actor
+
+
+def require_aware(at: datetime) -> datetime:
+    if at.tzinfo is None:
+        raise InvalidInput("Times must carry a time zone (UTC).")
+    return at
+
+
+class RecordedAggregate(Aggregate):
+    """An aggregate whose events carry their actor and the command that caused them.
+
+    The event's `timestamp` is the moment the step happened, given by the caller (the
+    workflow's deterministic clock), so that history and "as of" answers tell the truth.
+    `applied` maps each command id to the version it produced, which makes commands idempotent.
+    """
+
+    if TYPE_CHECKING:  # declared for mypy only: eventsourcing turns annotations into __init__ args
+        applied: dict[str, int]
+
+    class Event(Aggregate.Event):
+        actor_id: str
+        actor_role: str
+        command_id: str
+
+        def apply(self, aggregate: Any) -> None:
+            self.apply_to(aggregate)
+            aggregate.applied[self.command_id] = self.originator_version
+
+        def apply_to(self, aggregate: Any) -> None:
+            """Change the aggregate's state; overridden by each event."""
+
+    class Created(Event, Aggregate.Created):
+        def apply(self, aggregate: Any) -> None:
+            aggregate.applied = {}
+            super().apply(aggregate)
+
+    def record(
+        self, event_class: type[Event], actor: Actor, command_id: str, at: datetime, **fields: Any
+    ) -> None:
+        self.trigger_event(
+            event_class,
+            timestamp=require_aware(at),
+            actor_id=actor.user_id,
+            actor_role=actor.role.value,
+            command_id=command_id,
+            **fields,
+        )
+
+    def version_after(self, command_id: str) -> int | None:
+        """The version the command produced, if it was applied already."""
+        return self.applied.get(command_id)
+
+
+def created_fields(actor: Actor, command_id: str, at: datetime) -> dict[str, Any]:
+    return {
+        "timestamp": require_aware(at),
+        "actor_id": actor.user_id,
+        "actor_role": actor.role.value,
+        "command_id": command_id,
+    }

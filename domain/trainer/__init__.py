@@ -1,0 +1,1 @@
+"""A trainer (a person): candidate, certified trainer, expert; their certificate and standing."""

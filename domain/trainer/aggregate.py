@@ -1,0 +1,270 @@
+"""The trainer aggregate: registration, open journeys, certificates and standing."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from domain.recorded import RecordedAggregate, created_fields
+from domain.trainer import rules
+from domain.trainer.state import TrainerState
+from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
+from domain.values import SYSTEM_ACTOR, Actor, Module
+
+
+class Trainer(RecordedAggregate):
+    if TYPE_CHECKING:  # declared for mypy only: eventsourcing turns annotations into __init__ args
+        state: TrainerState
+
+    class Registered(RecordedAggregate.Created):
+        name: str
+        email: str
+        country: str
+        is_expert: bool
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = TrainerState(
+                trainer_id=str(self.originator_id),
+                name=self.name,
+                email=self.email,
+                country=self.country,
+                is_expert=self.is_expert,
+            )
+
+    class JourneyOpened(RecordedAggregate.Event):
+        module: str
+        journey_id: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            state: TrainerState = aggregate.state
+            started = dict(state.journeys_started)
+            started[self.module] = started.get(self.module, 0) + 1
+            opened = {**state.open_journeys, self.module: self.journey_id}
+            aggregate.state = replace(state, open_journeys=opened, journeys_started=started)
+
+    class JourneyEnded(RecordedAggregate.Event):
+        module: str
+        journey_id: str
+        outcome: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            state: TrainerState = aggregate.state
+            opened = {m: j for m, j in state.open_journeys.items() if j != self.journey_id}
+            aggregate.state = replace(state, open_journeys=opened)
+
+    class CertificateIssued(RecordedAggregate.Event):
+        """The first foundation certification: certificate of competence, public listing."""
+
+        module: str
+        journey_id: str
+        certificate_number: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve_certified(
+                aggregate.state, Module(self.module), self.certificate_number, self.timestamp
+            )
+
+    class ModuleCertified(RecordedAggregate.Event):
+        """A later module added to a certified trainer's modules."""
+
+        module: str
+        journey_id: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve_certified(
+                aggregate.state, Module(self.module), None, self.timestamp
+            )
+
+    class TrainingRecordSubmitted(RecordedAggregate.Event):
+        delivered_on: date
+        module: str
+        enterprises: int
+        participants: int
+        description: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            step = SubmitTrainingRecord(
+                self.delivered_on,
+                self.module,
+                self.enterprises,
+                self.participants,
+                self.description,
+            )
+            aggregate.state = rules.evolve_standing(aggregate.state, step, self.timestamp)
+
+    class ActivityReminderSent(RecordedAggregate.Event):
+        months: int
+        clock_started_at: datetime
+        recipient: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve_reminded(aggregate.state, self.months)
+
+    class DelistedForInactivity(RecordedAggregate.Event):
+        clock_started_at: datetime
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve_inactive(aggregate.state)
+
+    class RemovedForCause(RecordedAggregate.Event):
+        ground: str
+        reason: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            step = RemoveForCause(ground=self.ground, reason=self.reason)  # type: ignore[arg-type]
+            aggregate.state = rules.evolve_standing(aggregate.state, step, self.timestamp)
+
+    class Reinstated(RecordedAggregate.Event):
+        reason: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            step = Reinstate(reason=self.reason)
+            aggregate.state = rules.evolve_standing(aggregate.state, step, self.timestamp)
+
+    class MaterialsOpened(RecordedAggregate.Event):
+        module: str
+        material: str
+
+    @classmethod
+    def register(
+        cls,
+        trainer_id: UUID,
+        name: str,
+        email: str,
+        country: str,
+        is_expert: bool,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> Trainer:
+        return cls._create(
+            cls.Registered,
+            id=trainer_id,
+            name=name,
+            email=email,
+            country=country,
+            is_expert=is_expert,
+            **created_fields(actor, command_id, at),
+        )
+
+    def open_journey(
+        self, module: Module, journey_id: UUID, actor: Actor, command_id: str, at: datetime
+    ) -> None:
+        rules.check_can_open_journey(self.state, module)
+        self.record(
+            self.JourneyOpened,
+            actor,
+            command_id,
+            at,
+            module=module.value,
+            journey_id=str(journey_id),
+        )
+
+    def end_journey(
+        self,
+        module: Module,
+        journey_id: str,
+        outcome: str,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> None:
+        self.record(
+            self.JourneyEnded,
+            actor,
+            command_id,
+            at,
+            module=module.value,
+            journey_id=journey_id,
+            outcome=outcome,
+        )
+
+    def certify(
+        self,
+        module: Module,
+        journey_id: str,
+        certificate_number: str | None,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> None:
+        if certificate_number is None:
+            self.record(
+                self.ModuleCertified,
+                actor,
+                command_id,
+                at,
+                module=module.value,
+                journey_id=journey_id,
+            )
+        else:
+            self.record(
+                self.CertificateIssued,
+                actor,
+                command_id,
+                at,
+                module=module.value,
+                journey_id=journey_id,
+                certificate_number=certificate_number,
+            )
+
+    def take(self, step: StandingStep, actor: Actor, command_id: str, at: datetime) -> None:
+        rules.check_standing_step(self.state, step, actor, at)
+        match step:
+            case SubmitTrainingRecord():
+                self.record(
+                    self.TrainingRecordSubmitted,
+                    actor,
+                    command_id,
+                    at,
+                    delivered_on=step.delivered_on,
+                    module=step.module,
+                    enterprises=step.enterprises,
+                    participants=step.participants,
+                    description=step.description,
+                )
+            case RemoveForCause():
+                self.record(
+                    self.RemovedForCause,
+                    actor,
+                    command_id,
+                    at,
+                    ground=step.ground,
+                    reason=step.reason.strip(),
+                )
+            case Reinstate():
+                self.record(self.Reinstated, actor, command_id, at, reason=step.reason.strip())
+
+    def remind_inactive(self, months: int, command_id: str, at: datetime) -> None:
+        rules.check_activity_reminder(self.state, months, at)
+        assert self.state.standing is not None
+        self.record(
+            self.ActivityReminderSent,
+            SYSTEM_ACTOR,
+            command_id,
+            at,
+            months=months,
+            clock_started_at=self.state.standing.clock_started_at,
+            recipient=self.state.email,
+        )
+
+    def delist_inactive(self, command_id: str, at: datetime) -> None:
+        rules.check_mark_inactive(self.state, at)
+        assert self.state.standing is not None
+        self.record(
+            self.DelistedForInactivity,
+            SYSTEM_ACTOR,
+            command_id,
+            at,
+            clock_started_at=self.state.standing.clock_started_at,
+        )
+
+    def open_materials(
+        self, module: Module, material: str, actor: Actor, command_id: str, at: datetime
+    ) -> None:
+        rules.check_materials_access(self.state, module, actor)
+        self.record(
+            self.MaterialsOpened, actor, command_id, at, module=module.value, material=material
+        )

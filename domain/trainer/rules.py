@@ -1,0 +1,216 @@
+"""The trainer's rules, pure: enrolment prerequisites, certification, standing, materials."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime
+
+from domain.calendar import add_months
+from domain.errors import (
+    FoundationCertificateRequired,
+    InvalidInput,
+    JourneyAlreadyOpen,
+    MaterialsAccessDenied,
+    NotPermitted,
+    StandingRuleViolated,
+)
+from domain.trainer.state import INACTIVE_AFTER_MONTHS, Listing, Standing, TrainerState
+from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
+from domain.values import Actor, Module, Role
+
+# ---------------------------------------------------------------------------------------------
+# Journeys and certification
+
+
+def check_can_open_journey(state: TrainerState, module: Module) -> None:
+    if not module.is_foundation and not state.holds_foundation:
+        raise FoundationCertificateRequired(
+            f"{module.value} is not a foundation module: the candidate must first be certified "
+            "in Workplace Cooperation (WC) or SCORE Basics (BASICS)."
+        )
+    if module.value in state.open_journeys:
+        raise JourneyAlreadyOpen(
+            f"{state.name} already has an open {module.value} journey "
+            f"({state.open_journeys[module.value]}); finish or withdraw it first."
+        )
+    if state.holds(module):
+        raise JourneyAlreadyOpen(f"{state.name} is already certified in {module.value}.")
+
+
+def needs_certificate(state: TrainerState, module: Module) -> bool:
+    """The first foundation certification issues the certificate of competence."""
+    return module.is_foundation and not state.is_certified
+
+
+def evolve_certified(
+    state: TrainerState, module: Module, certificate_number: str | None, at: datetime
+) -> TrainerState:
+    modules = (*state.certified_modules, module)
+    if certificate_number is None:
+        return replace(state, certified_modules=modules)
+    standing = Standing(clock_started_at=at, listed_since=at)
+    return replace(
+        state,
+        certified_modules=modules,
+        certificate_number=certificate_number,
+        certified_at=at,
+        standing=standing,
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Standing: training records, removal for cause, reinstatement
+
+
+def check_standing_step(
+    state: TrainerState, step: StandingStep, actor: Actor, now: datetime
+) -> None:
+    _check_standing_actor(state, step, actor)
+    standing = _standing(state)
+    match step:
+        case SubmitTrainingRecord():
+            _check_training_record(state, standing, step, now)
+        case RemoveForCause():
+            if standing.listing is Listing.REMOVED:
+                raise StandingRuleViolated(f"{state.name} has already been removed for cause.")
+            _require_reason(step.reason, "removal")
+        case Reinstate():
+            if standing.listing is Listing.LISTED:
+                raise StandingRuleViolated(
+                    f"{state.name} is listed; there is nothing to reinstate."
+                )
+            _require_reason(step.reason, "reinstatement")
+
+
+def _check_standing_actor(state: TrainerState, step: StandingStep, actor: Actor) -> None:
+    own = actor.role is Role.TRAINER and actor.user_id == state.trainer_id
+    if isinstance(step, SubmitTrainingRecord) and (own or actor.role is Role.HQ):
+        return
+    if not isinstance(step, SubmitTrainingRecord) and actor.role is Role.HQ:
+        return
+    who = "the trainer or hq" if isinstance(step, SubmitTrainingRecord) else "the programme office"
+    raise NotPermitted(f"Only {who} may record a {step.kind.replace('_', ' ')}.")
+
+
+def _standing(state: TrainerState) -> Standing:
+    if state.standing is None:
+        raise StandingRuleViolated(
+            f"{state.name} is not a certified SCORE trainer yet; standing starts with the "
+            "certificate of competence."
+        )
+    return state.standing
+
+
+def _check_training_record(
+    state: TrainerState, standing: Standing, step: SubmitTrainingRecord, now: datetime
+) -> None:
+    if standing.listing is Listing.REMOVED:
+        raise StandingRuleViolated(
+            f"{state.name} was removed from the list for cause; the programme office must "
+            "reinstate them before new training records are accepted."
+        )
+    if step.module not in {m.value for m in state.certified_modules}:
+        raise StandingRuleViolated(
+            f"{state.name} is not certified in {step.module}; training records count only for "
+            "modules the trainer holds."
+        )
+    if step.delivered_on > now.date():
+        raise InvalidInput(f"The training cannot be delivered in the future ({step.delivered_on}).")
+    if step.enterprises < 1 or step.participants < 1:
+        raise InvalidInput("A training record needs at least one enterprise and one participant.")
+
+
+def _require_reason(reason: str, what: str) -> None:
+    if not reason.strip():
+        raise InvalidInput(f"Give the reason for the {what}; it is kept on record.")
+
+
+def evolve_standing(state: TrainerState, step: StandingStep, at: datetime) -> TrainerState:
+    standing = _standing(state)
+    match step:
+        case SubmitTrainingRecord():
+            standing = replace(
+                standing, clock_started_at=at, last_training_record_at=at, reminders_sent=()
+            )
+        case RemoveForCause():
+            reason = f"{step.ground}: {step.reason.strip()}"
+            standing = replace(standing, listing=Listing.REMOVED, delisting_reason=reason)
+        case Reinstate():
+            standing = replace(
+                standing,
+                listing=Listing.LISTED,
+                listed_since=at,
+                clock_started_at=at,
+                reminders_sent=(),
+                delisting_reason=None,
+            )
+    return replace(state, standing=standing)
+
+
+# ---------------------------------------------------------------------------------------------
+# The yearly clock: reminders and inactivity
+
+
+def check_activity_reminder(state: TrainerState, months: int, now: datetime) -> None:
+    standing = _listed(state, "reminded")
+    if not 0 < months < INACTIVE_AFTER_MONTHS:
+        raise InvalidInput(f"A reminder threshold must be 1–11 months, got {months}.")
+    if months in standing.reminders_sent:
+        raise StandingRuleViolated(f"The {months}-month reminder was already sent on this clock.")
+    if now < add_months(standing.clock_started_at, months):
+        raise StandingRuleViolated(f"{months} months have not passed since the clock restarted.")
+
+
+def evolve_reminded(state: TrainerState, months: int) -> TrainerState:
+    standing = _standing(state)
+    return replace(
+        state, standing=replace(standing, reminders_sent=(*standing.reminders_sent, months))
+    )
+
+
+def inactive_from(standing: Standing) -> datetime:
+    return add_months(standing.clock_started_at, INACTIVE_AFTER_MONTHS)
+
+
+def check_mark_inactive(state: TrainerState, now: datetime) -> None:
+    standing = _listed(state, "marked inactive")
+    if now < inactive_from(standing):
+        raise StandingRuleViolated(
+            f"{state.name} is active until {inactive_from(standing):%Y-%m-%d} "
+            "(12 months after the last training record)."
+        )
+
+
+def evolve_inactive(state: TrainerState) -> TrainerState:
+    reason = "inactive: no training record for 12 months"
+    standing = replace(_standing(state), listing=Listing.INACTIVE, delisting_reason=reason)
+    return replace(state, standing=standing)
+
+
+def _listed(state: TrainerState, what: str) -> Standing:
+    standing = _standing(state)
+    if standing.listing is not Listing.LISTED:
+        raise StandingRuleViolated(
+            f"{state.name} is not listed ({standing.listing.value}); "
+            f"only listed trainers are {what}."
+        )
+    return standing
+
+
+# ---------------------------------------------------------------------------------------------
+# Training materials
+
+
+def check_materials_access(state: TrainerState, module: Module, actor: Actor) -> None:
+    if not (actor.role is Role.TRAINER and actor.user_id == state.trainer_id):
+        raise NotPermitted("Training materials are opened by the trainer themselves.")
+    if not state.listed:
+        raise MaterialsAccessDenied(
+            f"{state.name} is not on the list of certified trainers; only listed trainers may "
+            "open the training materials."
+        )
+    if not state.holds(module):
+        raise MaterialsAccessDenied(
+            f"{state.name} is not certified in {module.value}; materials open only for the "
+            "modules a trainer holds."
+        )

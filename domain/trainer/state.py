@@ -1,0 +1,59 @@
+"""The trainer's state as plain values: read by the rules, carried by the standing workflow."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from domain.values import Module
+
+INACTIVE_AFTER_MONTHS = 12
+
+
+class Listing(StrEnum):
+    LISTED = "listed"
+    INACTIVE = "inactive"  # delisted after 12 months without a training record
+    REMOVED = "removed"  # delisted for cause by the programme office
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A certified trainer's yearly activity clock and listing."""
+
+    clock_started_at: datetime
+    listing: Listing = Listing.LISTED
+    listed_since: datetime | None = None
+    last_training_record_at: datetime | None = None
+    reminders_sent: tuple[int, ...] = ()  # thresholds (in months) reminded on the current clock
+    delisting_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class TrainerState:
+    trainer_id: str
+    name: str
+    email: str
+    country: str
+    is_expert: bool = False
+    open_journeys: dict[str, str] = field(default_factory=dict)  # module -> journey id
+    journeys_started: dict[str, int] = field(default_factory=dict)  # module -> count
+    certified_modules: tuple[Module, ...] = ()
+    certificate_number: str | None = None
+    certified_at: datetime | None = None
+    standing: Standing | None = None
+
+    @property
+    def is_certified(self) -> bool:
+        return self.certificate_number is not None
+
+    @property
+    def listed(self) -> bool:
+        return self.standing is not None and self.standing.listing is Listing.LISTED
+
+    def holds(self, module: Module) -> bool:
+        return module in self.certified_modules
+
+    @property
+    def holds_foundation(self) -> bool:
+        return any(m.is_foundation for m in self.certified_modules)

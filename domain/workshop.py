@@ -1,0 +1,92 @@
+"""ToT (Training of Trainers) workshops, scheduled by the programme office."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
+from uuid import UUID
+
+from domain.errors import InvalidInput, NotPermitted
+from domain.recorded import RecordedAggregate, created_fields
+from domain.values import Actor, Module, Role
+
+
+@dataclass(frozen=True)
+class WorkshopPlan:
+    module: Module
+    code: str  # the programme office's own reference, e.g. "IND-WC-2026-02"
+    starts_on: date
+    ends_on: date
+    venue: str
+    country: str
+    expert_id: str
+
+
+@dataclass(frozen=True)
+class WorkshopState:
+    workshop_id: str
+    plan: WorkshopPlan
+
+
+def check_plan(plan: WorkshopPlan, actor: Actor, expert_is_expert: bool) -> None:
+    if actor.role is not Role.HQ:
+        raise NotPermitted("Only the programme office schedules ToT workshops.")
+    if not plan.code.strip():
+        raise InvalidInput("Give the workshop a code, e.g. IND-WC-2026-02.")
+    if plan.ends_on < plan.starts_on:
+        raise InvalidInput(
+            f"The workshop ends ({plan.ends_on}) before it starts ({plan.starts_on})."
+        )
+    if not expert_is_expert:
+        raise InvalidInput(f"{plan.expert_id} is not a registered expert trainer.")
+
+
+class ToTWorkshop(RecordedAggregate):
+    if TYPE_CHECKING:  # declared for mypy only: eventsourcing turns annotations into __init__ args
+        state: WorkshopState
+
+    class Scheduled(RecordedAggregate.Created):
+        module: str
+        code: str
+        starts_on: date
+        ends_on: date
+        venue: str
+        country: str
+        expert_id: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            plan = WorkshopPlan(
+                Module(self.module),
+                self.code,
+                self.starts_on,
+                self.ends_on,
+                self.venue,
+                self.country,
+                self.expert_id,
+            )
+            aggregate.state = WorkshopState(str(self.originator_id), plan)
+
+    @classmethod
+    def schedule(
+        cls,
+        workshop_id: UUID,
+        plan: WorkshopPlan,
+        expert_is_expert: bool,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> ToTWorkshop:
+        check_plan(plan, actor, expert_is_expert)
+        return cls._create(
+            cls.Scheduled,
+            id=workshop_id,
+            module=plan.module.value,
+            code=plan.code.strip(),
+            starts_on=plan.starts_on,
+            ends_on=plan.ends_on,
+            venue=plan.venue,
+            country=plan.country,
+            expert_id=plan.expert_id,
+            **created_fields(actor, command_id, at),
+        )

@@ -1,0 +1,1 @@
+"""Application services, settings, the composition root and the HTTP API."""

@@ -1,0 +1,52 @@
+"""All configuration, from environment variables (prefix SCORE_) or a .env file."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SCORE_", env_file=".env", extra="ignore")
+
+    data_dir: Path = Path("data")
+    database_url: str | None = Field(
+        default=None,
+        description="SQLAlchemy URL of the event store and read models; "
+        "default: a SQLite file in data_dir. PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    aggregate_cache_size: int = 10_000
+
+    temporal_address: str | None = Field(
+        default=None,
+        description="host:port of an external Temporal; default: start the dev server locally",
+    )
+    temporal_namespace: str = "default"
+    task_queue: str = "score-certification"
+
+    stall_reminder_after_days: int = 60
+    reminder_months: tuple[int, ...] = (9, 11)
+
+    smtp_host: str | None = None
+    smtp_port: int = 25
+    smtp_sender: str = "score-certification@ilo.org"
+
+    api_host: str = "127.0.0.1"
+    api_port: int = 8000
+    jwt_secret: str = "dev-only-secret-change-me"
+    token_minutes: int = 8 * 60
+
+    @property
+    def sqlalchemy_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'score.sqlite'}"
+
+    def eventsourcing_env(self) -> dict[str, str]:
+        """The eventsourcing library reads its configuration from an env mapping."""
+        return {
+            "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+            "SQLALCHEMY_URL": self.sqlalchemy_url,
+            # Steps re-read an aggregate on every command; the cache avoids replaying it.
+            "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
+        }

@@ -1,0 +1,33 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from service.application import Certification
+from service.bootstrap import build_certification
+from service.settings import Settings
+from tests.postgres import scratch_database
+
+
+@pytest.fixture(scope="session")
+def postgres_url() -> Iterator[str]:
+    with scratch_database() as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Settings for each backend: a SQLite file, and the real PostgreSQL server."""
+    if request.param == "sqlite":
+        return Settings(data_dir=tmp_path / "data")
+    url: str = request.getfixturevalue("postgres_url")
+    return Settings(data_dir=tmp_path / "data", database_url=url)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Certification]:
+    certification = build_certification(settings)
+    yield certification
+    certification.close()
