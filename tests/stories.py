@@ -47,8 +47,13 @@ class Story:
 
     def register_expert(self, name: str = "Esther Expert") -> Actor:
         state = self.app.register_trainer(
-            name, f"expert-{new_id()[:10]}@example.org", "India", self.hq, new_id(),
-            self.later(), is_expert=True,
+            name,
+            f"expert-{new_id()[:10]}@example.org",
+            "India",
+            self.hq,
+            new_id(),
+            self.later(),
+            is_expert=True,
         ).state
         return Actor(state.trainer_id, Role.EXPERT)
 
@@ -60,8 +65,13 @@ class Story:
 
     def schedule_workshop(self, module: Module, expert: Actor) -> str:
         plan = WorkshopPlan(
-            module, f"IND-{module.value}-{new_id()[:6]}", date(2026, 2, 2), date(2026, 2, 6),
-            "Faridabad", "India", expert.user_id,
+            module,
+            f"IND-{module.value}-{new_id()[:6]}",
+            date(2026, 2, 2),
+            date(2026, 2, 6),
+            "Faridabad",
+            "India",
+            expert.user_id,
         )
         return self.app.schedule_workshop(plan, self.hq, new_id(), self.later()).state.workshop_id
 
@@ -87,7 +97,9 @@ class Story:
         for eid in ids:
             journey = self.step(journey, SelectEnterprise(eid), candidate)
             visited = self.now.date()
-            journey = self.step(journey, RecordBaselineAssessment(eid, visited, BASELINE), candidate)
+            journey = self.step(
+                journey, RecordBaselineAssessment(eid, visited, BASELINE), candidate
+            )
         journey = self.step(journey, DeliverClassroomWorkshop(self.now.date(), 8, 16, 7), candidate)
         for eid in ids:
             journey = self.step(journey, RecordCoachingVisit(eid, self.now.date()), candidate)
