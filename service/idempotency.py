@@ -1,0 +1,109 @@
+"""Idempotency-Key support: a retried POST returns the first response and writes nothing new."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Engine, Integer, String, Text, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from domain.errors import DomainError
+from service.database import ServiceTables
+from service.refusals import refusal_body, refusal_status
+
+
+class IdempotencyRow(ServiceTables):
+    __tablename__ = "svc_idempotency"
+
+    username: Mapped[str] = mapped_column(String(120), primary_key=True)
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+    status_code: Mapped[int] = mapped_column(Integer)
+    body: Mapped[str] = mapped_column(Text)
+
+
+@dataclass(frozen=True)
+class StoredResponse:
+    status_code: int
+    body: Any
+
+
+class KeyReusedForAnotherRequest(Exception):
+    """The same Idempotency-Key came with a different method, path or body."""
+
+
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+
+
+class IdempotencyStore:
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def find(self, username: str, key: str, print_: str) -> StoredResponse | None:
+        with Session(self._engine) as session:
+            row = session.scalar(
+                select(IdempotencyRow).where(
+                    IdempotencyRow.username == username, IdempotencyRow.key == key
+                )
+            )
+        if row is None:
+            return None
+        if row.fingerprint != print_:
+            raise KeyReusedForAnotherRequest(
+                f"Idempotency-Key {key!r} was already used for a different request; "
+                "use a new key for a new request."
+            )
+        return StoredResponse(row.status_code, json.loads(row.body))
+
+    def remember(self, username: str, key: str, print_: str, response: StoredResponse) -> None:
+        row = IdempotencyRow(
+            username=username,
+            key=key,
+            fingerprint=print_,
+            status_code=response.status_code,
+            body=json.dumps(response.body),
+        )
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.add(row)
+        except IntegrityError:
+            pass  # a concurrent retry stored the same outcome first (same command id)
+
+
+@dataclass(frozen=True)
+class IdempotentRequest:
+    """One POST as the idempotency machinery sees it."""
+
+    store: IdempotencyStore
+    username: str
+    key: str | None
+    print_: str
+    fallback_command_id: str
+
+    @property
+    def command_id(self) -> str:
+        """The key becomes the command id, so even a retry after a crash deduplicates."""
+        return f"{self.username}:{self.key}" if self.key else self.fallback_command_id
+
+    async def run(self, call: Callable[[str], Awaitable[StoredResponse]]) -> StoredResponse:
+        if self.key is None:
+            try:
+                return await call(self.command_id)
+            except DomainError as refusal:
+                return StoredResponse(refusal_status(refusal), refusal_body(refusal))
+        stored = self.store.find(self.username, self.key, self.print_)
+        if stored is not None:
+            return stored
+        try:
+            response = await call(self.command_id)
+        except DomainError as refusal:
+            # A refusal is an answer too: the retry gets the same one, and still no event.
+            response = StoredResponse(refusal_status(refusal), refusal_body(refusal))
+        self.store.remember(self.username, self.key, self.print_, response)
+        return response
