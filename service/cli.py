@@ -35,5 +35,25 @@ def check() -> None:
         certification.close()
 
 
+@app.command()
+def worker(
+    address: str | None = typer.Option(
+        None, help="host:port of the Temporal frontend; default: SCORE_TEMPORAL_ADDRESS"
+    ),
+) -> None:
+    """Run the Temporal worker (journeys, standings and their activities) until stopped."""
+    import asyncio
+
+    from workflows.worker import run_worker
+
+    settings = Settings()
+    target = address or settings.temporal_address
+    if target is None:
+        typer.echo("No Temporal address: set SCORE_TEMPORAL_ADDRESS or pass --address.", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"worker: Temporal at {target}, task queue {settings.task_queue}")
+    asyncio.run(run_worker(settings, target))
+
+
 if __name__ == "__main__":
     app()

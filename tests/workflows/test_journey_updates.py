@@ -1,0 +1,185 @@
+"""Journey steps as workflow updates, on the real Temporal dev server.
+
+An accepted step changes the journey's state in the workflow and in the event store alike;
+a refused step comes back as the domain's own error with its reason, and leaves no event in
+the store and no entry in the workflow's history.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+import pytest_asyncio
+from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
+
+from domain.errors import (
+    FoundationCertificateRequired,
+    JourneyAlreadyOpen,
+    JourneyClosed,
+    NotPermitted,
+    NotRecommended,
+    StepOutOfOrder,
+)
+from domain.journey.state import JourneyState, Stage
+from domain.journey.steps import (
+    Certify,
+    RecordCoachingVisit,
+    RecordToTResult,
+    SelectEnterprise,
+    Withdraw,
+)
+from domain.trainer.state import Listing
+from domain.values import Actor, Module, Role
+from service.application import Certification
+from service.settings import Settings
+from tests.stories import new_id
+from tests.workflows.scenarios import Journeys
+from workflows import journey_workflow_id, standing_workflow_id
+from workflows.activities import CertificationActivities
+from workflows.client import JourneyGateway, reminder_policy
+from workflows.journey import CertificationJourney
+from workflows.standing import TrainerStanding
+from workflows.worker import running_worker
+
+pytestmark = pytest.mark.temporal
+
+
+@pytest_asyncio.fixture
+async def journeys(
+    dev_client: Client,
+    task_queue: str,
+    activities: CertificationActivities,
+    app: Certification,
+    settings: Settings,
+) -> AsyncIterator[Journeys]:
+    gateway = JourneyGateway(dev_client, task_queue, reminder_policy(settings))
+    async with running_worker(dev_client, task_queue, activities, threads=4):
+        yield Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=30))
+
+
+def events_written(app: Certification) -> int:
+    return app.recorder.max_notification_id() or 0
+
+
+def journey_handle(
+    client: Client, candidate: Actor, module: Module = Module.WC
+) -> WorkflowHandle[CertificationJourney, JourneyState | None]:
+    workflow_id = journey_workflow_id(candidate.user_id, module)
+    return client.get_workflow_handle_for(CertificationJourney.run, workflow_id)
+
+
+async def history_length(handle: WorkflowHandle[Any, Any]) -> int:
+    return len((await handle.fetch_history()).events)
+
+
+async def test_a_candidate_is_certified_step_by_step_and_their_standing_begins(
+    journeys: Journeys, dev_client: Client
+) -> None:
+    candidate, expert = journeys.people()
+
+    enrolled = await journeys.enrol(candidate, expert)
+    assert enrolled.stage is Stage.ENROLLED
+    tot = await journeys.step(candidate, RecordToTResult(attended=True, completed=True), expert)
+    assert tot.stage is Stage.TOE_CYCLE and tot.cycles_started == 1
+    assert journeys.app.journey(tot.journey_id) == tot
+
+    await journeys.complete_cycle(candidate)
+    certified = await journeys.certify_recommended(candidate, expert)
+
+    assert certified.stage is Stage.CERTIFIED
+    assert journeys.app.journey(certified.journey_id) == certified
+    assert await journey_handle(dev_client, candidate).result() == certified
+    standing = dev_client.get_workflow_handle_for(
+        TrainerStanding.run, standing_workflow_id(candidate.user_id)
+    )
+    trainer = await standing.query(TrainerStanding.state)
+    assert trainer is not None and trainer.standing is not None
+    assert trainer.standing.listing is Listing.LISTED
+    assert trainer.certificate_number == journeys.app.trainer(candidate.user_id).certificate_number
+
+
+async def test_a_refused_step_returns_the_domains_reason_and_writes_nothing(
+    journeys: Journeys, dev_client: Client
+) -> None:
+    candidate, expert = journeys.people()
+    await journeys.enrol(candidate, expert)
+    handle = journey_handle(dev_client, candidate)
+    events, history = events_written(journeys.app), await history_length(handle)
+    outsider = Actor("someone-else", Role.EXPERT)
+
+    with pytest.raises(StepOutOfOrder, match="ToT workshop result must be recorded as completed"):
+        await journeys.step(candidate, SelectEnterprise(new_id()), candidate)
+    with pytest.raises(NotRecommended, match="needs a 'recommended' assessment"):
+        await journeys.step(candidate, Certify(), journeys.hq)
+    with pytest.raises(NotPermitted, match="Only the candidate's expert trainer"):
+        await journeys.step(candidate, RecordToTResult(attended=True, completed=True), outsider)
+
+    assert events_written(journeys.app) == events
+    assert await history_length(handle) == history
+
+
+async def test_a_step_sent_again_with_the_same_request_id_is_recorded_once(
+    journeys: Journeys,
+) -> None:
+    candidate, expert = journeys.people()
+    await journeys.enrol(candidate, expert)
+    tot = RecordToTResult(attended=True, completed=True)
+
+    first = await journeys.step(candidate, tot, expert, request_id="tot-request-1")
+    events = events_written(journeys.app)
+    again = await journeys.step(candidate, tot, expert, request_id="tot-request-1")
+
+    assert again == first
+    assert events_written(journeys.app) == events
+
+
+async def test_an_enrolment_the_domain_refuses_leaves_no_running_workflow_and_no_event(
+    journeys: Journeys, dev_client: Client
+) -> None:
+    candidate, expert = journeys.people()
+    workshop = journeys.story.schedule_workshop(Module.QUALITY, expert)
+    events = events_written(journeys.app)
+
+    with pytest.raises(FoundationCertificateRequired, match="first be certified in Workplace"):
+        await journeys.gateway.enrol(
+            candidate.user_id, Module.QUALITY, workshop, journeys.hq, new_id()
+        )
+
+    assert events_written(journeys.app) == events
+    handle = journey_handle(dev_client, candidate, Module.QUALITY)
+    assert await handle.result() is None
+    assert (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
+    assert await journeys.gateway.journey(candidate.user_id, Module.QUALITY) is None
+
+
+async def test_a_second_enrolment_in_an_open_journey_is_refused(journeys: Journeys) -> None:
+    candidate, expert = journeys.people()
+    first = await journeys.enrol(candidate, expert)
+    workshop = journeys.story.schedule_workshop(Module.WC, expert)
+    events = events_written(journeys.app)
+
+    with pytest.raises(JourneyAlreadyOpen, match=f"open WC journey \\({first.journey_id}\\)"):
+        await journeys.gateway.enrol(candidate.user_id, Module.WC, workshop, journeys.hq, new_id())
+    assert events_written(journeys.app) == events
+
+
+async def test_a_closed_journey_refuses_steps_and_its_id_serves_the_next_attempt(
+    journeys: Journeys, dev_client: Client
+) -> None:
+    candidate, expert = journeys.people()
+    first = await journeys.enrol(candidate, expert)
+    withdrawn = await journeys.step(candidate, Withdraw("moved abroad for a year"), candidate)
+    assert withdrawn.stage is Stage.WITHDRAWN
+    assert await journey_handle(dev_client, candidate).result() == withdrawn
+
+    with pytest.raises(JourneyClosed, match="enrol in a new ToT workshop"):
+        await journeys.step(
+            candidate, RecordCoachingVisit(new_id(), journeys.story.now.date()), candidate
+        )
+
+    second = await journeys.enrol(candidate, expert)
+    assert second.journey_id != first.journey_id and second.stage is Stage.ENROLLED
+    assert await journeys.gateway.journey(candidate.user_id, Module.WC) == second

@@ -1,0 +1,162 @@
+"""Activities: the only place where workflows reach the event store and the outside world.
+
+Synchronous on purpose (eventsourcing and SQLAlchemy are synchronous); the worker runs them in
+a thread pool. Every write passes a command id, so an activity retried after its commit
+appends nothing and answers with the state the event store holds. Domain refusals leave as
+non-retryable `ApplicationError`s named after the domain error (see refusals.py).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from datetime import timedelta
+from typing import Any
+from uuid import UUID
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.errors import InvalidInput
+from domain.journey.state import JourneyState, Stage
+from domain.recorded import RecordedAggregate
+from domain.trainer.state import TrainerState
+from service.application import Certification, Result
+from service.notifications import Notifier
+from workflows.mail import mail_for
+from workflows.messages import (
+    ActivityName,
+    ActivityReminderCommand,
+    DelistingCommand,
+    EnrolCommand,
+    JourneyOutcome,
+    JourneyStepCommand,
+    MailCommand,
+    StallReminderCommand,
+    StandingStepCommand,
+    TrainerOutcome,
+)
+from workflows.refusals import refusing
+
+
+class CertificationActivities:
+    def __init__(self, certification: Certification, notifier: Notifier) -> None:
+        self.app = certification
+        self.notifier = notifier
+
+    def all(self) -> Sequence[Callable[..., Any]]:
+        return [
+            self.enrol,
+            self.take_journey_step,
+            self.remind_stalled_journey,
+            self.read_trainer,
+            self.take_standing_step,
+            self.remind_inactive_trainer,
+            self.delist_inactive_trainer,
+            self.send_mail,
+        ]
+
+    # -- journeys ----------------------------------------------------------------------------
+
+    @activity.defn(name=ActivityName.ENROL)
+    def enrol(self, command: EnrolCommand) -> JourneyOutcome:
+        with refusing():
+            module = self.app.workshop(command.workshop_id).plan.module
+            if module is not command.module:
+                raise InvalidInput(
+                    f"Workshop {command.workshop_id} teaches {module.value}, "
+                    f"not {command.module.value}."
+                )
+            result = self.app.enrol(
+                command.trainer_id, command.workshop_id, command.actor, command.command_id,
+                command.at,
+            )  # fmt: skip
+        return JourneyOutcome(self._latest_journey(result))
+
+    @activity.defn(name=ActivityName.TAKE_JOURNEY_STEP)
+    def take_journey_step(self, command: JourneyStepCommand) -> JourneyOutcome:
+        with refusing():
+            result = self.app.take_step(
+                command.journey_id, command.step, command.actor, command.command_id, command.at
+            )
+        journey = self._latest_journey(result)
+        if journey.stage is Stage.CERTIFIED:
+            return JourneyOutcome(journey, self.read_trainer(journey.trainer_id))
+        return JourneyOutcome(journey)
+
+    @activity.defn(name=ActivityName.REMIND_STALLED_JOURNEY)
+    def remind_stalled_journey(self, command: StallReminderCommand) -> JourneyOutcome:
+        with refusing():
+            journey = self.app.journey(command.journey_id)
+            recipients = [
+                self.app.trainer(journey.trainer_id).email,
+                self.app.trainer(journey.expert_id).email,
+            ]
+            result = self.app.remind_stalled_journey(
+                command.journey_id,
+                recipients,
+                command.command_id,
+                command.at,
+                timedelta(days=command.stall_after_days),
+            )
+        return JourneyOutcome(self._latest_journey(result))
+
+    def _latest_journey(self, result: Result[JourneyState]) -> JourneyState:
+        """A repeated command answers with the state it produced then; the workflow needs now."""
+        if result.duplicate:
+            return self.app.journey(result.state.journey_id)
+        return result.state
+
+    # -- standing ----------------------------------------------------------------------------
+
+    @activity.defn(name=ActivityName.READ_TRAINER)
+    def read_trainer(self, trainer_id: str) -> TrainerOutcome:
+        position = self.app.recorder.max_notification_id() or 0
+        with refusing():
+            return TrainerOutcome(self.app.trainer(trainer_id), position)
+
+    @activity.defn(name=ActivityName.TAKE_STANDING_STEP)
+    def take_standing_step(self, command: StandingStepCommand) -> TrainerOutcome:
+        with refusing():
+            result = self.app.take_standing_step(
+                command.trainer_id, command.step, command.actor, command.command_id, command.at
+            )
+        return self._latest_trainer(result)
+
+    @activity.defn(name=ActivityName.REMIND_INACTIVE_TRAINER)
+    def remind_inactive_trainer(self, command: ActivityReminderCommand) -> TrainerOutcome:
+        with refusing():
+            result = self.app.remind_inactive_trainer(
+                command.trainer_id, command.months, command.command_id, command.at
+            )
+        return self._latest_trainer(result)
+
+    @activity.defn(name=ActivityName.DELIST_INACTIVE_TRAINER)
+    def delist_inactive_trainer(self, command: DelistingCommand) -> TrainerOutcome:
+        with refusing():
+            result = self.app.delist_inactive_trainer(
+                command.trainer_id, command.command_id, command.at
+            )
+        return self._latest_trainer(result)
+
+    def _latest_trainer(self, result: Result[TrainerState]) -> TrainerOutcome:
+        if result.duplicate:
+            return self.read_trainer(result.state.trainer_id)
+        return TrainerOutcome(result.state, result.position)
+
+    # -- messages ----------------------------------------------------------------------------
+
+    @activity.defn(name=ActivityName.SEND_MAIL)
+    def send_mail(self, command: MailCommand) -> int:
+        """Send the messages of the event `command_id` recorded; returns how many went out now."""
+        aggregate_id = UUID(command.aggregate_id)
+        aggregate: RecordedAggregate = self.app.repository.get(aggregate_id)
+        version = aggregate.version_after(command.command_id)
+        if version is None:
+            raise ApplicationError(
+                f"No event of {aggregate_id} was recorded by command {command.command_id}.",
+                non_retryable=True,
+            )
+        (event,) = self.app.events.get(aggregate_id, gt=version - 1, lte=version)
+        assert isinstance(event, RecordedAggregate.Event)
+        messages = mail_for(event, aggregate)
+        return sum(self.notifier.send(message) for message in messages)

@@ -1,0 +1,178 @@
+"""The client side: what the HTTP API calls to enrol candidates and take steps.
+
+A refused step raises the domain's own error class again (from `domain.errors.ERROR_TYPES`),
+so the API maps it by `kind` exactly as it maps refusals of the application layer. Anything
+else that stops a step (Temporal unreachable, a timeout) raises `StepNotRecorded`: sending
+the same request id again is safe, because the request id is the command id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from temporalio.client import (
+    Client,
+    WithStartWorkflowOperation,
+    WorkflowHandle,
+    WorkflowUpdateFailedError,
+)
+from temporalio.common import WorkflowIDConflictPolicy
+from temporalio.service import RPCError, RPCStatusCode
+
+from domain.errors import DomainError, NotFound
+from domain.journey import rules
+from domain.journey.state import JourneyState
+from domain.journey.steps import JourneyStep
+from domain.trainer.state import TrainerState
+from domain.trainer.steps import StandingStep
+from domain.values import Actor, Module
+from service.settings import Settings
+from workflows import journey_workflow_id, standing_workflow_id
+from workflows.journey import CertificationJourney
+from workflows.messages import (
+    EnrolRequest,
+    JourneyInput,
+    ReminderPolicy,
+    StandingInput,
+    StandingStepRequest,
+    StepRequest,
+)
+from workflows.refusals import domain_error_in
+from workflows.standing import TrainerStanding
+
+
+class StepNotRecorded(Exception):
+    """Temporal could not take the step (unreachable, timed out); send it again, same id."""
+
+
+def reminder_policy(settings: Settings) -> ReminderPolicy:
+    months = tuple(sorted(set(settings.reminder_months)))
+    if not all(0 < m < 12 for m in months) or settings.stall_reminder_after_days < 1:
+        raise ValueError(
+            "Reminder months must lie between 1 and 11, and the stall period be at least a "
+            f"day; got {settings.reminder_months} and {settings.stall_reminder_after_days}."
+        )
+    return ReminderPolicy(settings.stall_reminder_after_days, months)
+
+
+class JourneyGateway:
+    def __init__(self, client: Client, task_queue: str, policy: ReminderPolicy) -> None:
+        self.client = client
+        self.task_queue = task_queue
+        self.policy = policy
+
+    @classmethod
+    def from_settings(cls, client: Client, settings: Settings) -> JourneyGateway:
+        return cls(client, settings.task_queue, reminder_policy(settings))
+
+    # -- journeys ----------------------------------------------------------------------------
+
+    async def enrol(
+        self, trainer_id: str, module: Module, workshop_id: str, actor: Actor, request_id: str
+    ) -> JourneyState:
+        """Create the journey's workflow and record the enrolment, in one call."""
+        start = WithStartWorkflowOperation(
+            CertificationJourney.run,
+            JourneyInput(trainer_id, module, self.policy),
+            id=journey_workflow_id(trainer_id, module),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        async with _refusals_raised():
+            return await self.client.execute_update_with_start_workflow(
+                CertificationJourney.enrol,
+                EnrolRequest(workshop_id, actor),
+                start_workflow_operation=start,
+                id=request_id,
+            )
+
+    async def take_step(
+        self, trainer_id: str, module: Module, step: JourneyStep, actor: Actor, request_id: str
+    ) -> JourneyState:
+        handle = self._journey_handle(trainer_id, module)
+        try:
+            async with _refusals_raised():
+                return await handle.execute_update(
+                    CertificationJourney.take_step, StepRequest(step, actor), id=request_id
+                )
+        except _NoRunningWorkflow:
+            closed = await self._closed_journey(handle)
+            rules.check(closed, step, actor)  # raises the domain's reason for a closed journey
+            raise AssertionError("rules.check accepted a step on a closed journey") from None
+
+    async def journey(self, trainer_id: str, module: Module) -> JourneyState | None:
+        """The journey's state as its workflow holds it (open or closed); None if none."""
+        handle = self._journey_handle(trainer_id, module)
+        try:
+            return await handle.query(CertificationJourney.state)
+        except RPCError as error:
+            if error.status is RPCStatusCode.NOT_FOUND:
+                return None
+            raise
+
+    def _journey_handle(
+        self, trainer_id: str, module: Module
+    ) -> WorkflowHandle[CertificationJourney, JourneyState | None]:
+        workflow_id = journey_workflow_id(trainer_id, module)
+        return self.client.get_workflow_handle_for(CertificationJourney.run, workflow_id)
+
+    async def _closed_journey(
+        self, handle: WorkflowHandle[CertificationJourney, JourneyState | None]
+    ) -> JourneyState:
+        try:
+            closed = await handle.result()
+        except RPCError:
+            closed = None
+        if closed is None:
+            raise NotFound(f"There is no journey {handle.id}; enrol the candidate first.")
+        return closed
+
+    # -- standing ----------------------------------------------------------------------------
+
+    async def standing_step(
+        self, trainer_id: str, step: StandingStep, actor: Actor, request_id: str
+    ) -> TrainerState:
+        handle = self.client.get_workflow_handle_for(
+            TrainerStanding.run, standing_workflow_id(trainer_id)
+        )
+        try:
+            async with _refusals_raised():
+                return await handle.execute_update(
+                    TrainerStanding.take_step, StandingStepRequest(step, actor), id=request_id
+                )
+        except _NoRunningWorkflow:
+            raise NotFound(
+                f"Trainer {trainer_id} has no standing: it starts with the certificate of "
+                "competence."
+            ) from None
+
+    async def start_standing(self, trainer_id: str) -> None:
+        """Start a standing for a trainer certified before the workflows existed; idempotent."""
+        await self.client.start_workflow(
+            TrainerStanding.run,
+            StandingInput(trainer_id, self.policy),
+            id=standing_workflow_id(trainer_id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+
+
+class _NoRunningWorkflow(Exception):
+    """The workflow does not exist, or its run has ended."""
+
+
+@asynccontextmanager
+async def _refusals_raised() -> AsyncIterator[None]:
+    """Turn what Temporal answered into the domain's refusal, or into StepNotRecorded."""
+    try:
+        yield
+    except WorkflowUpdateFailedError as failure:
+        refused: DomainError | None = domain_error_in(failure)
+        if refused is not None:
+            raise refused from None
+        raise StepNotRecorded(str(failure.cause or failure)) from failure
+    except RPCError as error:
+        if error.status is RPCStatusCode.NOT_FOUND:
+            raise _NoRunningWorkflow(error.message) from error
+        raise StepNotRecorded(error.message) from error

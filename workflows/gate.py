@@ -1,0 +1,54 @@
+"""One human step at a time per workflow, and when to continue-as-new.
+
+Temporal allows 10 updates in flight and 2,000 per run. A workflow here lets one step in:
+a second one that arrives meanwhile is refused at once (the caller may try again), so a
+validator always judges a step against the state it will be applied to.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from temporalio import workflow
+
+from domain.errors import StepNotAllowed
+from workflows.refusals import refusal
+
+# Well under Temporal's 2,000 updates per run, and before update latency grows (bench notes).
+MAX_UPDATES_PER_RUN = 500
+
+BUSY = "Another step on this record is being saved right now; send yours again in a moment."
+
+
+class StepGate:
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()  # also taken by timers, so a reminder never races a step
+        self._in_flight = False
+        self.updates = 0
+
+    def check_free(self) -> None:
+        """For validators: refuse a step while another one is in flight."""
+        if self._in_flight:
+            raise refusal(StepNotAllowed(BUSY))
+
+    @asynccontextmanager
+    async def step(self) -> AsyncIterator[None]:
+        self._in_flight = True
+        self.updates += 1
+        try:
+            async with self.lock:
+                yield
+        finally:
+            self._in_flight = False
+
+    def continue_as_new_due(self) -> bool:
+        return self.updates >= MAX_UPDATES_PER_RUN or workflow.info().is_continue_as_new_suggested()
+
+
+def update_id() -> str:
+    """The update's id is the command id: a step sent again with it is recognised."""
+    info = workflow.current_update_info()
+    assert info is not None, "called outside an update handler"
+    return info.id

@@ -1,0 +1,182 @@
+"""CertificationJourney: one candidate's journey in one module, from enrolment to its end.
+
+Steps arrive as updates. Their validators call the domain's own rules on the state the
+event store last returned, so a refused step is answered with the domain's reason and
+written nowhere; an accepted one is applied by an activity whose command id is the update
+id. While the journey waits on a step longer than the stall period, its candidate and
+expert are reminded, once per stall.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import FailureError
+
+from workflows import calls
+from workflows.followups import start_or_refresh_standing
+from workflows.gate import StepGate, update_id
+
+with workflow.unsafe.imports_passed_through():
+    from domain.errors import JourneyAlreadyOpen, StepNotAllowed
+    from domain.journey import rules
+    from domain.journey.state import JourneyState
+    from workflows.messages import (
+        EnrolCommand,
+        EnrolRequest,
+        JourneyInput,
+        JourneyStepCommand,
+        StallReminderCommand,
+        StepRequest,
+        TrainerOutcome,
+    )
+    from workflows.refusals import refusal, refusing
+
+# A workflow started without its enrolment update (not through update-with-start) ends.
+ENROLMENT_WINDOW = timedelta(hours=1)
+
+
+@workflow.defn
+class CertificationJourney:
+    @workflow.init
+    def __init__(self, journey: JourneyInput) -> None:
+        self.input = journey
+        self.journey = journey.state
+        self.gate = StepGate()
+        self.mail = calls.MailQueue()
+        self.enrolment_failed = False
+        self.certified_trainer: TrainerOutcome | None = None
+        self.stall_given_up_at: datetime | None = None  # a stall whose reminder was refused
+
+    @workflow.run
+    async def run(self, _journey: JourneyInput) -> JourneyState | None:
+        if not await self._enrolled():
+            return None
+        while self._journey.is_open:
+            if self.gate.continue_as_new_due():
+                await self._continue_as_new()
+            await self._wait_for_step_or_stall()
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        if self.certified_trainer is not None:
+            await start_or_refresh_standing(self.input, self.certified_trainer)
+        await self.mail.drain()
+        return self._journey
+
+    @workflow.query
+    def state(self) -> JourneyState | None:
+        return self.journey
+
+    # -- enrolment ---------------------------------------------------------------------------
+
+    @workflow.update
+    async def enrol(self, request: EnrolRequest) -> JourneyState:
+        async with self.gate.step():
+            command = EnrolCommand(
+                self.input.trainer_id,
+                self.input.module,
+                request.workshop_id,
+                request.actor,
+                update_id(),
+                workflow.now(),
+            )
+            try:
+                self.journey = (await calls.enrol(command)).journey
+            except Exception:
+                self.enrolment_failed = True  # nothing was written: this run ends
+                raise
+            return self.journey
+
+    @enrol.validator
+    def _check_enrol(self, request: EnrolRequest) -> None:  # noqa: ARG002 (mirrors the handler)
+        self.gate.check_free()
+        if self.journey is not None or self.enrolment_failed:
+            raise refusal(
+                JourneyAlreadyOpen(
+                    f"This candidate already has an open {self.input.module.value} journey "
+                    f"({self.journey.journey_id if self.journey else 'being enrolled'}); "
+                    "finish or withdraw it first."
+                )
+            )
+
+    async def _enrolled(self) -> bool:
+        """Wait for the enrolment; a refused (or missing) one ends the run with no trace."""
+        try:
+            await workflow.wait_condition(
+                lambda: self.journey is not None or self.enrolment_failed,
+                timeout=ENROLMENT_WINDOW,
+            )
+        except TimeoutError:
+            return False
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        return self.journey is not None
+
+    # -- steps -------------------------------------------------------------------------------
+
+    @workflow.update
+    async def take_step(self, request: StepRequest) -> JourneyState:
+        async with self.gate.step():
+            command = JourneyStepCommand(
+                self._journey.journey_id, request.step, request.actor, update_id(), workflow.now()
+            )
+            outcome = await calls.take_journey_step(command)
+            self.journey = outcome.journey
+            self.certified_trainer = outcome.trainer or self.certified_trainer
+            return outcome.journey
+
+    @take_step.validator
+    def _check_step(self, request: StepRequest) -> None:
+        self.gate.check_free()
+        with refusing():
+            if self.journey is None:
+                raise StepNotAllowed("The journey is still being enrolled; try again.")
+            rules.check(self.journey, request.step, request.actor)
+
+    @property
+    def _journey(self) -> JourneyState:
+        assert self.journey is not None, "used before enrolment"
+        return self.journey
+
+    # -- stall reminders ---------------------------------------------------------------------
+
+    async def _wait_for_step_or_stall(self) -> None:
+        journey = self._journey
+        stall_in = self._time_to_stall(journey)
+        if stall_in is not None and stall_in <= timedelta(0):
+            await self._remind_stall(journey)
+            return
+        try:
+            await workflow.wait_condition(
+                lambda: self.journey is not journey or self.gate.continue_as_new_due(),
+                timeout=stall_in,
+            )
+        except TimeoutError:
+            await self._remind_stall(journey)
+
+    def _time_to_stall(self, journey: JourneyState) -> timedelta | None:
+        """Until this stall's reminder is due; None once it was sent (or refused)."""
+        if journey.last_step_at in (journey.stall_reminded_for, self.stall_given_up_at):
+            return None
+        return journey.last_step_at + self.input.policy.stall_after - workflow.now()
+
+    async def _remind_stall(self, journey: JourneyState) -> None:
+        command_id = f"stall-reminder/{journey.journey_id}/{journey.last_step_at.isoformat()}"
+        async with self.gate.lock:
+            if self.journey is not journey:
+                return  # a step arrived meanwhile: no longer stalled
+            command = StallReminderCommand(
+                journey.journey_id, command_id, workflow.now(), self.input.policy.stall_after_days
+            )
+            try:
+                self.journey = (await calls.remind_stalled_journey(command)).journey
+            except FailureError as error:
+                workflow.logger.warning("Stall reminder refused: %s", error)
+                self.stall_given_up_at = journey.last_step_at
+                return
+        self.mail.send(journey.journey_id, command_id)
+
+    async def _continue_as_new(self) -> None:
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.mail.drain()
+        workflow.continue_as_new(replace(self.input, state=self._journey))

@@ -1,0 +1,162 @@
+"""What crosses Temporal: workflow inputs, update requests, activity commands and outcomes.
+
+Plain frozen dataclasses over the domain's own values; `pydantic_data_converter` carries
+them (dates, enums, tuples, dicts) as they are. Steps are unions told apart by `kind`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Annotated
+
+from pydantic import Field
+
+from domain.journey.state import JourneyState
+from domain.journey.steps import JourneyStep
+from domain.trainer.state import TrainerState
+from domain.trainer.steps import StandingStep
+from domain.values import Actor, Module
+
+
+class ActivityName:
+    """Workflows call activities by name, so that they never import the event store's code."""
+
+    ENROL = "enrol"
+    TAKE_JOURNEY_STEP = "take_journey_step"
+    REMIND_STALLED_JOURNEY = "remind_stalled_journey"
+    READ_TRAINER = "read_trainer"
+    TAKE_STANDING_STEP = "take_standing_step"
+    REMIND_INACTIVE_TRAINER = "remind_inactive_trainer"
+    DELIST_INACTIVE_TRAINER = "delist_inactive_trainer"
+    SEND_MAIL = "send_mail"
+
+
+# -- configuration carried by the workflows --------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ReminderPolicy:
+    """When automated reminders go out; from Settings, fixed for a workflow run."""
+
+    stall_after_days: int = 60
+    reminder_months: tuple[int, ...] = (9, 11)
+
+    @property
+    def stall_after(self) -> timedelta:
+        return timedelta(days=self.stall_after_days)
+
+
+# -- the journey workflow ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JourneyInput:
+    trainer_id: str
+    module: Module
+    policy: ReminderPolicy
+    state: JourneyState | None = None  # carried over continue-as-new; None until enrolment
+
+
+@dataclass(frozen=True)
+class EnrolRequest:
+    workshop_id: str
+    actor: Actor
+
+
+@dataclass(frozen=True)
+class StepRequest:
+    step: Annotated[JourneyStep, Field(discriminator="kind")]
+    actor: Actor
+
+
+# -- the standing workflow --------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TrainerOutcome:
+    """A trainer's state as the event store has it, and the log position it was read at."""
+
+    state: TrainerState
+    position: int
+
+
+@dataclass(frozen=True)
+class StandingInput:
+    trainer_id: str
+    policy: ReminderPolicy
+    trainer: TrainerOutcome | None = None  # None: the workflow reads it from the event store
+
+
+@dataclass(frozen=True)
+class StandingStepRequest:
+    step: Annotated[StandingStep, Field(discriminator="kind")]
+    actor: Actor
+
+
+# -- activity commands and outcomes -----------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class EnrolCommand:
+    trainer_id: str
+    module: Module
+    workshop_id: str
+    actor: Actor
+    command_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class JourneyStepCommand:
+    journey_id: str
+    step: Annotated[JourneyStep, Field(discriminator="kind")]
+    actor: Actor
+    command_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class StallReminderCommand:
+    journey_id: str
+    command_id: str
+    at: datetime
+    stall_after_days: int
+
+
+@dataclass(frozen=True)
+class JourneyOutcome:
+    journey: JourneyState
+    trainer: TrainerOutcome | None = None  # given when the step certified the candidate
+
+
+@dataclass(frozen=True)
+class StandingStepCommand:
+    trainer_id: str
+    step: Annotated[StandingStep, Field(discriminator="kind")]
+    actor: Actor
+    command_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class ActivityReminderCommand:
+    trainer_id: str
+    months: int
+    command_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class DelistingCommand:
+    trainer_id: str
+    command_id: str
+    at: datetime
+
+
+@dataclass(frozen=True)
+class MailCommand:
+    """Send the messages for the event that `command_id` recorded on `aggregate_id`."""
+
+    aggregate_id: str
+    command_id: str

@@ -1,0 +1,137 @@
+"""TrainerStanding: a certified trainer's yearly activity clock, for as long as it lasts.
+
+Each training record (an update) restarts the 12-month clock; reminders go out at the
+configured thresholds and the trainer is delisted at 12 months, each recorded as a domain
+event before its mail goes out. The programme office removes for cause and reinstates
+through the same update. The run continues-as-new at least once a year, so its history
+stays small however many decades the standing lasts.
+"""
+
+from __future__ import annotations
+
+from contextlib import suppress
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from temporalio import workflow
+from temporalio.exceptions import FailureError
+
+from workflows import calls
+from workflows.clock import ClockEvent, next_clock_event
+from workflows.gate import StepGate, update_id
+
+with workflow.unsafe.imports_passed_through():
+    from domain.errors import StepNotAllowed
+    from domain.trainer import rules
+    from domain.trainer.state import TrainerState
+    from workflows.messages import (
+        ActivityReminderCommand,
+        DelistingCommand,
+        StandingInput,
+        StandingStepCommand,
+        StandingStepRequest,
+        TrainerOutcome,
+    )
+    from workflows.refusals import refusing
+
+RENEW_EVERY = timedelta(days=365)
+RETRY_REFUSED_CLOCK_EVENT_AFTER = timedelta(days=1)
+
+
+@workflow.defn
+class TrainerStanding:
+    @workflow.init
+    def __init__(self, standing: StandingInput) -> None:
+        self.input = standing
+        self.trainer = standing.trainer
+        self.gate = StepGate()
+        self.mail = calls.MailQueue()
+
+    @workflow.run
+    async def run(self, standing: StandingInput) -> None:
+        if self.trainer is None:
+            self.trainer = await calls.read_trainer(standing.trainer_id)
+        renew_at = workflow.now() + RENEW_EVERY
+        while not (self.gate.continue_as_new_due() or workflow.now() >= renew_at):
+            due = next_clock_event(self._state, standing.policy.reminder_months, workflow.now())
+            if due is not None and due.at <= workflow.now():
+                await self._record(due)
+            else:
+                await self._wait_until(min(due.at, renew_at) if due else renew_at)
+        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.mail.drain()
+        workflow.continue_as_new(replace(standing, trainer=self.trainer))
+
+    @workflow.query
+    def state(self) -> TrainerState | None:
+        return self.trainer.state if self.trainer else None
+
+    @workflow.signal
+    def refresh(self, trainer: TrainerOutcome) -> None:
+        """A change made elsewhere (a later module certified); kept if it is newer."""
+        if self.trainer is None or trainer.position > self.trainer.position:
+            self.trainer = trainer
+
+    # -- steps -------------------------------------------------------------------------------
+
+    @workflow.update
+    async def take_step(self, request: StandingStepRequest) -> TrainerState:
+        async with self.gate.step():
+            command = StandingStepCommand(
+                self.input.trainer_id, request.step, request.actor, update_id(), workflow.now()
+            )
+            self.trainer = await calls.take_standing_step(command)
+            return self.trainer.state
+
+    @take_step.validator
+    def _check_step(self, request: StandingStepRequest) -> None:
+        self.gate.check_free()
+        with refusing():
+            if self.trainer is None:
+                raise StepNotAllowed("The trainer's standing is being loaded; try again.")
+            rules.check_standing_step(self._state, request.step, request.actor, workflow.now())
+
+    @property
+    def _state(self) -> TrainerState:
+        assert self.trainer is not None, "used before the trainer was read"
+        return self.trainer.state
+
+    # -- the clock ---------------------------------------------------------------------------
+
+    async def _wait_until(self, moment: datetime) -> None:
+        """Until `moment`, or until the state changes (a step, a refresh) and plans change."""
+        trainer = self.trainer
+        with suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: self.trainer is not trainer or self.gate.continue_as_new_due(),
+                timeout=moment - workflow.now(),
+            )
+
+    async def _record(self, due: ClockEvent) -> None:
+        trainer_id = self.input.trainer_id
+        async with self.gate.lock:
+            standing = self._state.standing
+            assert standing is not None, "a clock event needs a standing"
+            command_id = due.command_id(trainer_id, standing.clock_started_at)
+            recorded = await self._try_recording(due, command_id)
+        if recorded:
+            self.mail.send(trainer_id, command_id)
+        else:
+            # The store disagreed with this run's state; with the state read again, wait a
+            # day (or for the next change) so that a lasting disagreement cannot spin.
+            await self._wait_until(workflow.now() + RETRY_REFUSED_CLOCK_EVENT_AFTER)
+
+    async def _try_recording(self, due: ClockEvent, command_id: str) -> bool:
+        trainer_id, now = self.input.trainer_id, workflow.now()
+        try:
+            if due.months is None:
+                command = DelistingCommand(trainer_id, command_id, now)
+                self.trainer = await calls.delist_inactive_trainer(command)
+            else:
+                reminder = ActivityReminderCommand(trainer_id, due.months, command_id, now)
+                self.trainer = await calls.remind_inactive_trainer(reminder)
+        except FailureError as error:
+            workflow.logger.warning("Clock event %s refused: %s", command_id, error)
+            self.trainer = await calls.read_trainer(trainer_id)
+            return False
+        return True
