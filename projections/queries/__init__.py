@@ -1,0 +1,62 @@
+"""Typed read functions for the API. Each takes the `ReadModels` and returns frozen values.
+
+Writes return `Result.position`; call `read_models.wait_for_position(position)` before a read
+that must show that write.
+"""
+
+from projections.queries.journeys import (
+    JourneyView,
+    WorklistItem,
+    expert_worklist,
+    journey,
+    journeys_of_trainer,
+)
+from projections.queries.listing import (
+    CertificateCheck,
+    PublicTrainer,
+    public_list,
+    verify_certificate,
+)
+from projections.queries.results import (
+    EnterpriseResults,
+    ImprovementRange,
+    IndicatorResult,
+    Participation,
+    ProgrammeStatistics,
+    enterprises,
+    programme_statistics,
+)
+from projections.queries.standing import (
+    ReminderSent,
+    TrainerStanding,
+    TrainingRecord,
+    standing,
+    standings,
+)
+from projections.store import ReadModels, ReadModelsBehind
+
+__all__ = [
+    "CertificateCheck",
+    "EnterpriseResults",
+    "ImprovementRange",
+    "IndicatorResult",
+    "JourneyView",
+    "Participation",
+    "ProgrammeStatistics",
+    "PublicTrainer",
+    "ReadModels",
+    "ReadModelsBehind",
+    "ReminderSent",
+    "TrainerStanding",
+    "TrainingRecord",
+    "WorklistItem",
+    "enterprises",
+    "expert_worklist",
+    "journey",
+    "journeys_of_trainer",
+    "programme_statistics",
+    "public_list",
+    "standing",
+    "standings",
+    "verify_certificate",
+]

@@ -1,0 +1,96 @@
+"""The domain state of journeys and trainers as the projector walks the notification log.
+
+Rows such as a journey's next action are functions of the aggregate's state. Rather than
+re-implement the rules, the projector lets each event evolve the state with the domain's own
+code (`event.apply_to`, which the aggregates use too) and keeps the result in memory. When a
+state is not in memory (after a restart, or evicted), it is read from the event store at the
+version just before the event, so rows never depend on what happened to be cached.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Generic, TypeVar, cast
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import CanInitAggregate
+
+from domain.recorded import RecordedAggregate
+
+S = TypeVar("S")
+
+
+class ProjectionOutOfStep(RuntimeError):
+    """An event arrived that is not the next one of its aggregate: the log was misread."""
+
+
+@dataclass
+class Tracked(Generic[S]):
+    """An aggregate's state and version, standing in for the aggregate when events apply."""
+
+    state: S
+    version: int
+    created_on: datetime
+    modified_on: datetime
+
+
+Loader = Callable[[UUID, int], Tracked[S]]
+
+
+class StateCache(Generic[S]):
+    """Least-recently-used states of one kind of aggregate, evolved event by event."""
+
+    def __init__(self, load: Loader[S], max_size: int) -> None:
+        self._load = load
+        self._max_size = max_size
+        self._states: OrderedDict[UUID, Tracked[S]] = OrderedDict()
+
+    def evolve(self, event: RecordedAggregate.Event) -> Tracked[S]:
+        tracked = self._before(event)
+        if event.originator_version != tracked.version + 1:
+            raise ProjectionOutOfStep(
+                f"{type(event).__qualname__} v{event.originator_version} of "
+                f"{event.originator_id} follows v{tracked.version}."
+            )
+        event.apply_to(tracked)  # the domain's own code changes `tracked.state`
+        tracked.version, tracked.modified_on = event.originator_version, event.timestamp
+        self._remember(event.originator_id, tracked)
+        return tracked
+
+    def clear(self) -> None:
+        """Forget everything; used when a batch was rolled back, so memory matches the rows."""
+        self._states.clear()
+
+    def _before(self, event: RecordedAggregate.Event) -> Tracked[S]:
+        if isinstance(event, CanInitAggregate):
+            # A new aggregate: its Created event's apply_to sets the state.
+            return Tracked(cast(S, None), 0, event.timestamp, event.timestamp)
+        tracked = self._states.get(event.originator_id)
+        if tracked is None:
+            tracked = self._load(event.originator_id, event.originator_version - 1)
+        return tracked
+
+    def _remember(self, aggregate_id: UUID, tracked: Tracked[S]) -> None:
+        self._states[aggregate_id] = tracked
+        self._states.move_to_end(aggregate_id)
+        if len(self._states) > self._max_size:
+            self._states.popitem(last=False)
+
+
+def loader_from(app: Application[UUID]) -> Loader[Any]:
+    """Read an aggregate's state at a version from the event store (a cache miss)."""
+
+    def load(aggregate_id: UUID, version: int) -> Tracked[Any]:
+        aggregate: Any = app.repository.get(aggregate_id, version=version)
+        return Tracked(
+            aggregate.state,
+            aggregate.version,
+            aggregate.created_on,
+            aggregate.modified_on,
+        )
+
+    return load

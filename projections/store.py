@@ -1,0 +1,96 @@
+"""What a reader of the read models holds: the engine, the tables, and read-your-writes."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.pool import StaticPool
+
+from projections.tables import DEFAULT_PREFIX, ReadModelTables, make_tables
+from projections.tracking import PROJECTION_NAME, ensure_tracking, read_position
+
+WAIT_INTERVAL_SECONDS = 0.005
+
+
+class ReadModelsBehind(TimeoutError):
+    """The read models did not reach a write's position in time; the read would be stale."""
+
+    def __init__(self, wanted: int, reached: int, timeout: float) -> None:
+        super().__init__(
+            f"The read models reached position {reached}, not {wanted}, within {timeout:g} s."
+        )
+        self.wanted, self.reached = wanted, reached
+
+
+@dataclass(frozen=True)
+class ReadModels:
+    engine: Engine
+    tables: ReadModelTables
+    projection: str = PROJECTION_NAME
+
+    def create(self) -> None:
+        """Create the tables and the tracking row if they do not exist yet."""
+        with self.engine.begin() as conn:
+            self.tables.create(conn)
+            ensure_tracking(conn, self.tables, self.projection)
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        with self.engine.connect() as conn:
+            yield conn
+
+    def position(self) -> int:
+        """The last notification id whose effects the read models hold."""
+        with self.engine.connect() as conn:
+            return read_position(conn, self.tables, self.projection)
+
+    def wait_for_position(self, position: int, timeout: float = 5.0) -> None:
+        """Return once the read models hold `position` (a write's `Result.position`).
+
+        Raises ReadModelsBehind if the projector has not got there within `timeout` seconds.
+        """
+        deadline = time.monotonic() + timeout
+        while (reached := self.position()) < position:
+            if time.monotonic() >= deadline:
+                raise ReadModelsBehind(position, reached, timeout)
+            time.sleep(WAIT_INTERVAL_SECONDS)
+
+
+def read_models_at(url: str, prefix: str = DEFAULT_PREFIX) -> ReadModels:
+    """Read models in the database at `url` (the event store's own, usually), created if new."""
+    read_models = ReadModels(read_model_engine(url), make_tables(prefix))
+    read_models.create()
+    return read_models
+
+
+def scratch_read_models(prefix: str = DEFAULT_PREFIX) -> ReadModels:
+    """Empty read models in a private in-memory SQLite database (rebuilds, "as of" answers)."""
+    engine = create_engine(
+        "sqlite://", poolclass=StaticPool, connect_args={"check_same_thread": False}
+    )
+    read_models = ReadModels(engine, make_tables(prefix))
+    read_models.create()
+    return read_models
+
+
+def read_model_engine(url: str) -> Engine:
+    if not url.startswith("sqlite"):
+        return create_engine(url, pool_pre_ping=True)
+    engine = create_engine(url, connect_args={"check_same_thread": False})
+    event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(connection: Any, _record: Any) -> None:
+    # The event store, the projector and the API share one file: WAL lets readers work
+    # while one writer commits, and the busy timeout turns a brief lock into a short wait.
+    cursor = connection.cursor()
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.execute("PRAGMA busy_timeout=15000")
+    cursor.close()

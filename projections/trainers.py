@@ -1,0 +1,108 @@
+"""Trainer read models: the private trainer record, the public list, and the standing facts
+(training records, activity reminders, listing changes)."""
+
+from __future__ import annotations
+
+from domain.trainer import rules
+from domain.trainer.aggregate import Trainer
+from domain.trainer.state import TrainerState
+from projections.states import Tracked
+from projections.tables import ReadModelTables
+from projections.writes import Changes, Row
+
+MODULE_SEPARATOR = ","
+
+
+def trainer_row(tracked: Tracked[TrainerState]) -> Row:
+    state, standing = tracked.state, tracked.state.standing
+    return {
+        "trainer_id": state.trainer_id,
+        "name": state.name,
+        "email": state.email,
+        "country": state.country,
+        "is_expert": state.is_expert,
+        "registered_at": tracked.created_on,
+        "certificate_number": state.certificate_number,
+        "certified_at": state.certified_at,
+        "modules": MODULE_SEPARATOR.join(m.value for m in state.certified_modules),
+        "listing": standing.listing.value if standing else None,
+        "listed_since": standing.listed_since if standing else None,
+        "clock_started_at": standing.clock_started_at if standing else None,
+        "last_training_record_at": standing.last_training_record_at if standing else None,
+        "inactive_from": rules.inactive_from(standing) if state.listed and standing else None,
+        "delisting_reason": standing.delisting_reason if standing else None,
+        "version": tracked.version,
+    }
+
+
+def put_public_listing(state: TrainerState, t: ReadModelTables, changes: Changes) -> None:
+    """A listed trainer appears with public facts only; a delisted one disappears."""
+    if state.certificate_number is None:
+        return
+    if not state.listed or state.standing is None:
+        changes.remove(t.public_trainers, (state.certificate_number,))
+        return
+    changes.put(
+        t.public_trainers,
+        {
+            "certificate_number": state.certificate_number,
+            "name": state.name,
+            "country": state.country,
+            "modules": MODULE_SEPARATOR.join(m.value for m in state.certified_modules),
+            "listed_since": state.standing.listed_since,
+        },
+    )
+
+
+def record_trainer_facts(
+    event: Trainer.Event, state: TrainerState, t: ReadModelTables, changes: Changes
+) -> None:
+    match event:
+        case Trainer.TrainingRecordSubmitted():
+            changes.put(
+                t.training_records,
+                {
+                    "trainer_id": state.trainer_id,
+                    "event_version": event.originator_version,
+                    "delivered_on": event.delivered_on,
+                    "module": event.module,
+                    "enterprises": event.enterprises,
+                    "participants": event.participants,
+                    "recorded_at": event.timestamp,
+                },
+            )
+        case Trainer.ActivityReminderSent():
+            changes.put(
+                t.activity_reminders,
+                {
+                    "trainer_id": state.trainer_id,
+                    "clock_started_at": event.clock_started_at,
+                    "months": event.months,
+                    "sent_at": event.timestamp,
+                },
+            )
+        case (
+            Trainer.CertificateIssued()
+            | Trainer.Reinstated()
+            | Trainer.DelistedForInactivity()
+            | Trainer.RemovedForCause()
+        ):
+            _put_listing_change(event, state, t, changes)
+
+
+def _put_listing_change(
+    event: Trainer.Event, state: TrainerState, t: ReadModelTables, changes: Changes
+) -> None:
+    assert state.standing is not None, "a listing changed before the trainer was certified"
+    # Delisting reasons live in the standing; a reinstatement's reason only in its event.
+    reason = event.reason if isinstance(event, Trainer.Reinstated) else None
+    changes.put(
+        t.listing_changes,
+        {
+            "trainer_id": state.trainer_id,
+            "event_version": event.originator_version,
+            "listing": state.standing.listing.value,
+            "changed_at": event.timestamp,
+            "reason": reason or state.standing.delisting_reason,
+        },
+    )

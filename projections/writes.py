@@ -1,0 +1,84 @@
+"""What one batch of events changes in the read models, written with batched Core statements.
+
+Handlers `put` whole rows and `remove` rows by key; a later change to the same key in the
+batch replaces an earlier one, so each row is written once per batch however many events
+touched it. `flush` then issues one DELETE and one executemany upsert per table, which is
+what keeps a rebuild fast (per-row ORM merges are about 15 times slower).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import cache
+from typing import Any
+
+from sqlalchemy import Table, delete, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.sql.base import Executable, ReadOnlyColumnCollection
+from sqlalchemy.sql.elements import ColumnElement
+
+Row = dict[str, Any]
+Key = tuple[Any, ...]
+
+
+class Changes:
+    """Rows to upsert and keys to delete, per table, for one transaction."""
+
+    def __init__(self) -> None:
+        self._puts: defaultdict[Table, dict[Key, Row]] = defaultdict(dict)
+        self._removals: defaultdict[Table, set[Key]] = defaultdict(set)
+
+    def put(self, table: Table, row: Row) -> None:
+        key = _key(table, row)
+        self._removals[table].discard(key)
+        self._puts[table][key] = row
+
+    def remove(self, table: Table, key: Key) -> None:
+        self._puts[table].pop(key, None)
+        self._removals[table].add(key)
+
+    def __len__(self) -> int:
+        return sum(map(len, self._puts.values())) + sum(map(len, self._removals.values()))
+
+    def flush(self, conn: Connection) -> None:
+        for table, keys in self._removals.items():
+            if keys:
+                conn.execute(delete(table).where(_key_matches(table, keys)))
+        for table, rows in self._puts.items():
+            if rows:
+                conn.execute(upsert(table, conn.dialect.name), list(rows.values()))
+
+
+@cache
+def upsert(table: Table, dialect: str) -> Executable:
+    """INSERT … ON CONFLICT (primary key) DO UPDATE every other column."""
+    keys = [c.name for c in table.primary_key.columns]
+    if dialect == "postgresql":
+        pg = postgresql.insert(table)
+        return pg.on_conflict_do_update(index_elements=keys, set_=_others(table, pg.excluded))
+    lite = sqlite.insert(table)
+    return lite.on_conflict_do_update(index_elements=keys, set_=_others(table, lite.excluded))
+
+
+def _others(table: Table, excluded: ReadOnlyColumnCollection[str, Any]) -> dict[str, Any]:
+    """SET every non-key column to the value the INSERT proposed."""
+    keys = set(table.primary_key.columns.keys())
+    return {name: column for name, column in excluded.items() if name not in keys}
+
+
+def _key(table: Table, row: Row) -> Key:
+    return tuple(row[name] for name in _key_names(table))
+
+
+@cache
+def _key_names(table: Table) -> tuple[str, ...]:
+    # Cached: iterating SQLAlchemy's column collections costs more than building the row.
+    return tuple(c.name for c in table.primary_key.columns)
+
+
+def _key_matches(table: Table, keys: set[Key]) -> ColumnElement[bool]:
+    columns = list(table.primary_key.columns)
+    if len(columns) == 1:
+        return columns[0].in_(sorted(key for (key,) in keys))
+    return tuple_(*columns).in_(sorted(keys))

@@ -1,0 +1,44 @@
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from projections.projector import Projector
+from projections.store import ReadModels, read_models_at
+from service.application import Certification
+from service.settings import Settings
+from tests.postgres import scratch_database
+from tests.stories import Story
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    """As in tests/conftest.py, but with a PostgreSQL database of each test's own.
+
+    Read models sum over every event in the store (statistics, the public list), so each
+    test needs an event store that holds only its own story.
+    """
+    if request.param == "sqlite":
+        yield Settings(data_dir=tmp_path / "data")
+        return
+    with scratch_database("score_rm") as url:
+        yield Settings(data_dir=tmp_path / "data", database_url=url)
+
+
+@pytest.fixture
+def story(app: Certification) -> Story:
+    return Story(app)
+
+
+@pytest.fixture
+def read_models(app: Certification, settings: Settings) -> Iterator[ReadModels]:
+    read_models = read_models_at(settings.sqlalchemy_url)
+    yield read_models
+    read_models.engine.dispose()
+
+
+@pytest.fixture
+def projector(app: Certification, read_models: ReadModels) -> Projector:
+    return Projector(app, read_models)
