@@ -1,0 +1,84 @@
+"""Dependencies as Annotated aliases, so that route signatures read like prose."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from domain.values import Role
+from service.accounts import Accounts, InvalidToken, User
+from service.api.ports import Steps
+from service.application import Certification
+from service.idempotency import IdempotencyStore, IdempotentRequest, fingerprint
+from service.settings import Settings
+
+
+@dataclass
+class Services:
+    """Everything a request may need; built once by the composition root."""
+
+    settings: Settings
+    certification: Certification
+    accounts: Accounts
+    idempotency: IdempotencyStore
+    steps: Steps
+    read_models: Any  # projections.queries.ReadModels (typed there)
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def current_user(services: ServicesDep, token: Annotated[str | None, Depends(bearer)]) -> User:
+    unauthenticated = HTTPException(
+        401,
+        "Log in first: send 'Authorization: Bearer <token>' from POST /auth/token.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    if token is None:
+        raise unauthenticated
+    try:
+        return services.accounts.user_from_token(token)
+    except InvalidToken:
+        unauthenticated.detail = "The bearer token is invalid or has expired; log in again."
+        raise unauthenticated from None
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def role_in(*roles: Role) -> Callable[[User], User]:
+    names = ", ".join(r.value for r in roles)
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise HTTPException(403, f"This needs one of the roles: {names}; you are {user.role}.")
+        return user
+
+    return check
+
+
+async def idempotency(
+    request: Request,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+) -> IdempotentRequest:
+    """Every POST accepts an Idempotency-Key: a retry with it returns the first response."""
+    body = await request.body()
+    print_ = fingerprint(request.method, request.url.path, body)
+    return IdempotentRequest(services.idempotency, user.username, key, print_, uuid.uuid4().hex)
+
+
+Idempotent = Annotated[IdempotentRequest, Depends(idempotency)]

@@ -1,0 +1,33 @@
+"""The FastAPI application: routers, error handlers, the body-size limit."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+
+from service.api.deps import Services
+from service.api.errors import BodySizeLimit, install_error_handlers
+from service.api.routes import auth, journeys, registry, standing
+
+MAX_BODY_BYTES = 64 * 1024
+
+DESCRIPTION = """
+Certification of ILO SCORE trainers: every candidate's journey from the ToT workshop to a
+certificate, and every certified trainer's standing afterwards.
+
+* **Steps** go through each journey's Temporal workflow; a step that is not allowed now is
+  refused with **409** and a `detail` that says why, and nothing is written.
+* **Reads** come from read models fed by the event store.
+* Every **POST** accepts an `Idempotency-Key` header: a retry returns the first response.
+* Errors: 401 no valid token, 403 wrong role or not your candidate, 404 unknown id,
+  409 not allowed now, 413 body too large, 422 malformed input — always JSON with `detail`.
+"""
+
+
+def create_app(services: Services) -> FastAPI:
+    app = FastAPI(title="SCORE trainer certification", version="0.1.0", description=DESCRIPTION)
+    app.state.services = services
+    install_error_handlers(app)
+    for router in (auth.router, registry.router, journeys.router, standing.router):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    return app

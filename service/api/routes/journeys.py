@@ -1,0 +1,151 @@
+"""Journeys: enrolment and every step, each through the journey workflow's updates."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from domain.journey.steps import (
+    AssessCycle,
+    Certify,
+    DeliverClassroomWorkshop,
+    JourneyStep,
+    RecordBaselineAssessment,
+    RecordCoachingVisit,
+    RecordToTResult,
+    ReportProgress,
+    SelectEnterprise,
+    Withdraw,
+)
+from domain.values import Role
+from service.accounts import User
+from service.api.deps import Idempotent, ServicesDep, role_in
+from service.api.responses import respond
+from service.api.schemas import Enrol, journey_body
+from service.idempotency import StoredResponse
+
+router = APIRouter(prefix="/journeys", tags=["journeys"])
+
+Steppers = Annotated[User, Depends(role_in(Role.EXPERT, Role.TRAINER, Role.HQ))]
+Experts = Annotated[User, Depends(role_in(Role.EXPERT))]
+Office = Annotated[User, Depends(role_in(Role.HQ))]
+Enrollers = Annotated[User, Depends(role_in(Role.HQ, Role.EXPERT))]
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Wrong role, or not the candidate's expert / the candidate"},
+    404: {"description": "No such journey"},
+    409: {"description": "The step is not allowed now; `detail` says why"},
+    422: {"description": "Malformed input"},
+}
+
+
+@router.post("", status_code=201, responses=REFUSALS)
+async def enrol(
+    body: Enrol, user: Enrollers, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Enrol a candidate in a ToT workshop: starts the journey workflow with its first step."""
+
+    async def call(command_id: str) -> StoredResponse:
+        state = await services.steps.enrol(
+            body.trainer_id, body.workshop_id, user.actor, command_id
+        )
+        return StoredResponse(201, journey_body(state))
+
+    return respond(await idem.run(call))
+
+
+async def _take(
+    journey_id: str, step: JourneyStep, user: User, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    async def call(command_id: str) -> StoredResponse:
+        journey = await run_in_threadpool(services.certification.journey, journey_id)
+        state = await services.steps.take_step(journey, step, user.actor, command_id)
+        return StoredResponse(200, journey_body(state))
+
+    return respond(await idem.run(call))
+
+
+@router.post("/{journey_id}/tot-result", responses=REFUSALS)
+async def record_tot_result(
+    journey_id: str, step: RecordToTResult, user: Experts, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """The expert records attendance and the ToT result (not completed ends the journey)."""
+    return await _take(journey_id, step, user, services, idem)
+
+
+@router.post("/{journey_id}/enterprises", responses=REFUSALS)
+async def select_enterprise(
+    journey_id: str, step: SelectEnterprise, user: Steppers, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Select an enterprise (SME) for the current ToE cycle."""
+    return await _take(journey_id, step, user, services, idem)
+
+
+@router.post("/{journey_id}/baseline-assessments", responses=REFUSALS)
+async def record_baseline_assessment(
+    journey_id: str,
+    step: RecordBaselineAssessment,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Record the baseline assessment visit of a selected enterprise, with its indicators."""
+    return await _take(journey_id, step, user, services, idem)
+
+
+@router.post("/{journey_id}/classroom-workshop", responses=REFUSALS)
+async def deliver_classroom_workshop(
+    journey_id: str,
+    step: DeliverClassroomWorkshop,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Record the ToE classroom workshop: date, managers, workers and how many are women."""
+    return await _take(journey_id, step, user, services, idem)
+
+
+@router.post("/{journey_id}/coaching-visits", responses=REFUSALS)
+async def record_coaching_visit(
+    journey_id: str,
+    step: RecordCoachingVisit,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Record an on-site coaching visit to a selected, assessed enterprise."""
+    return await _take(journey_id, step, user, services, idem)
+
+
+@router.post("/{journey_id}/progress-reports", responses=REFUSALS)
+async def report_progress(
+    journey_id: str, step: ReportProgress, user: Steppers, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Report an enterprise's progress (current indicator values) to the expert."""
+    return await _take(journey_id, step, user, services, idem)
+
+
+@router.post("/{journey_id}/assessment", responses=REFUSALS)
+async def assess_cycle(
+    journey_id: str, step: AssessCycle, user: Experts, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """The expert assesses the complete ToE cycle: recommended, provisional or not_recommended."""
+    return await _take(journey_id, step, user, services, idem)
+
+
+@router.post("/{journey_id}/certification", responses=REFUSALS)
+async def certify(
+    journey_id: str, user: Office, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """The programme office certifies a recommended candidate."""
+    return await _take(journey_id, Certify(), user, services, idem)
+
+
+@router.post("/{journey_id}/withdrawal", responses=REFUSALS)
+async def withdraw(
+    journey_id: str, step: Withdraw, user: Steppers, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Withdraw the journey before certification; the reason is kept on record."""
+    return await _take(journey_id, step, user, services, idem)

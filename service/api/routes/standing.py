@@ -1,0 +1,101 @@
+"""A certified trainer's standing: training records, removal, reinstatement; and materials."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
+from domain.values import Material, Module, Role
+from service.accounts import User
+from service.api.deps import Idempotent, ServicesDep, role_in
+from service.api.responses import respond
+from service.api.schemas import trainer_body
+from service.idempotency import StoredResponse
+
+router = APIRouter(prefix="/trainers/{trainer_id}", tags=["standing"])
+
+Office = Annotated[User, Depends(role_in(Role.HQ))]
+Recorders = Annotated[User, Depends(role_in(Role.HQ, Role.TRAINER))]
+Trainers = Annotated[User, Depends(role_in(Role.TRAINER))]
+REFUSALS: dict[int | str, dict[str, Any]] = {
+    403: {"description": "Wrong role, or not the trainer themselves"},
+    404: {"description": "No such trainer"},
+    409: {"description": "Not allowed for the trainer's standing now; `detail` says why"},
+    422: {"description": "Malformed input"},
+}
+
+
+async def _standing_step(
+    trainer_id: str, step: StandingStep, user: User, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    async def call(command_id: str) -> StoredResponse:
+        trainer = await run_in_threadpool(services.certification.trainer, trainer_id)
+        state = await services.steps.take_standing_step(trainer, step, user.actor, command_id)
+        return StoredResponse(200, trainer_body(state))
+
+    return respond(await idem.run(call))
+
+
+@router.post("/training-records", responses=REFUSALS)
+async def submit_training_record(
+    trainer_id: str,
+    step: SubmitTrainingRecord,
+    user: Recorders,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Submit the record of a training of enterprises; restarts the 12-month activity clock."""
+    return await _standing_step(trainer_id, step, user, services, idem)
+
+
+@router.post("/removal", responses=REFUSALS)
+async def remove_for_cause(
+    trainer_id: str, step: RemoveForCause, user: Office, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Remove a trainer from the list for cause (copyright or conduct), with the reason."""
+    return await _standing_step(trainer_id, step, user, services, idem)
+
+
+@router.post("/reinstatement", responses=REFUSALS)
+async def reinstate(
+    trainer_id: str, step: Reinstate, user: Office, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Put a delisted trainer back on the list; the activity clock restarts."""
+    return await _standing_step(trainer_id, step, user, services, idem)
+
+
+@router.post("/materials/{module}/{material}", responses=REFUSALS)
+async def open_materials(
+    trainer_id: str,
+    module: Module,
+    material: Material,
+    user: Trainers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Open a training material; only listed trainers, only for modules they hold."""
+
+    async def call(command_id: str) -> StoredResponse:
+        await run_in_threadpool(
+            services.certification.open_materials,
+            trainer_id,
+            module,
+            material,
+            user.actor,
+            command_id,
+            datetime.now(UTC),
+        )
+        body = {
+            "module": module.value,
+            "module_name": module.full_name,
+            "material": material.value,
+            "download": f"/materials/{module.value}/{material.value}",
+        }
+        return StoredResponse(200, body)
+
+    return respond(await idem.run(call))
