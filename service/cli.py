@@ -36,6 +36,70 @@ def check() -> None:
 
 
 @app.command()
+def projector() -> None:
+    """Keep the read models up to date from the event store until stopped (Ctrl-C)."""
+    import signal
+    import threading
+
+    from projections.projector import Projector
+    from projections.store import read_models_at
+    from service.bootstrap import build_certification
+
+    settings = Settings()
+    certification = build_certification(settings)
+    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    follower = Projector(certification, read_models, batch_size=settings.projector_batch_size)
+    stopping = threading.Event()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: stopping.set())
+    typer.echo(
+        f"projector: {settings.read_model_prefix}* tables at position {follower.position}; "
+        "following the event store until stopped"
+    )
+    try:
+        follower.run_until(stopping, settings.projector_poll_seconds)
+    finally:
+        typer.echo(f"projector: stopped at position {read_models.position()}")
+        read_models.engine.dispose()
+        certification.close()
+
+
+@app.command("rebuild-read-models")
+def rebuild_read_models(
+    beside: str | None = typer.Option(
+        None,
+        help="rebuild into tables with this prefix in the same database (kept afterwards); "
+        "default: a throw-away in-memory SQLite database",
+    ),
+    show: int = typer.Option(20, help="how many differences to print"),
+) -> None:
+    """Rebuild every read model from the events and report each difference from the live ones."""
+    from projections.rebuild import rebuild_and_compare
+    from projections.store import read_models_at
+    from service.bootstrap import build_certification
+
+    settings = Settings()
+    certification = build_certification(settings)
+    live = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    scratch = read_models_at(settings.sqlalchemy_url, beside) if beside else None
+    try:
+        report = rebuild_and_compare(certification, live, scratch)
+    finally:
+        for opened in (live, scratch):
+            if opened is not None:
+                opened.engine.dispose()
+        certification.close()
+    typer.echo(
+        f"rebuilt up to position {report.position}: {report.rows_compared} rows compared, "
+        f"{len(report.differences)} differ"
+    )
+    for difference in report.differences[:show]:
+        typer.echo(f"  {difference.table} {difference.key}: {difference.kind} {difference.changes}")
+    if not report.identical:
+        raise typer.Exit(1)
+
+
+@app.command()
 def worker(
     address: str | None = typer.Option(
         None, help="host:port of the Temporal frontend; default: SCORE_TEMPORAL_ADDRESS"

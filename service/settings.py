@@ -19,6 +19,19 @@ class Settings(BaseSettings):
     )
     aggregate_cache_size: int = 10_000
 
+    read_model_prefix: str = Field(
+        default="rm_", description="name prefix of the read-model tables (beside the events)"
+    )
+    projector_batch_size: int = Field(
+        default=1000, ge=1, description="notifications the projector commits per transaction"
+    )
+    projector_poll_seconds: float = Field(
+        default=0.02, gt=0, description="how often an idle projector looks for new events"
+    )
+    read_your_writes_timeout_seconds: float = Field(
+        default=5.0, gt=0, description="how long a read waits for the projector to see a write"
+    )
+
     temporal_address: str | None = Field(
         default=None,
         description="host:port of an external Temporal; default: start the dev server locally",
