@@ -15,8 +15,10 @@ from collections.abc import Callable
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import Notification
-from sqlalchemy.exc import OperationalError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from projections.projection import Batch, DomainEvent, ReadModelProjection
 from projections.source import ReadPage, notification_reader
@@ -32,6 +34,14 @@ DEFAULT_STATE_CACHE_SIZE = 50_000
 RETRY_SECONDS = 1.0
 
 EventFilter = Callable[[DomainEvent], bool]
+
+# Raised when a database restarts, a connection drops or SQLite stays locked: worth a retry.
+TRANSIENT_ERRORS = (
+    OperationalError,
+    InterfaceError,
+    StoreOperationalError,
+    StoreInterfaceError,
+)
 
 
 class Projector:
@@ -63,10 +73,11 @@ class Projector:
 
     def process_next_batch(self, stop: int | None = None) -> int:
         """Project the next batch of notifications (none beyond `stop`); return how many."""
-        notifications = self._read_page(self.position, self._batch_size, stop)
-        if notifications:
-            self._commit(notifications)
-        return len(notifications)
+        while notifications := self._read_page(self.position, self._batch_size, stop):
+            if self._commit(notifications):
+                return len(notifications)
+            # Another projector committed first: carry on from where it got to.
+        return 0
 
     def catch_up(self, stop: int | None = None) -> int:
         """Project until the log (or `stop`) is reached; return how many were processed."""
@@ -75,19 +86,22 @@ class Projector:
             processed += count
         return processed
 
-    def run_until(self, stopping: threading.Event, poll_interval: float) -> None:
+    def run_until(
+        self, stopping: threading.Event, poll_interval: float, retry_after: float = RETRY_SECONDS
+    ) -> None:
         """Follow the log until `stopping` is set, polling every `poll_interval` s when idle."""
         while not stopping.is_set():
             try:
                 idle = self.process_next_batch() == 0
-            except OperationalError as error:  # the database went away or stayed locked
-                log.warning("projector: %s; retrying in %s s", error, RETRY_SECONDS)
-                stopping.wait(RETRY_SECONDS)
+            except TRANSIENT_ERRORS as error:  # the database went away or stayed locked
+                log.warning("projector: %s; retrying in %s s", error, retry_after)
+                stopping.wait(retry_after)
                 continue
             if idle:
                 stopping.wait(poll_interval)
 
-    def _commit(self, notifications: list[Notification]) -> None:
+    def _commit(self, notifications: list[Notification]) -> bool:
+        """Write the batch's rows and position in one transaction; False if beaten to it."""
         tables, name = self._read_models.tables, self._read_models.projection
         try:
             changes = self._changes_for(notifications)
@@ -97,11 +111,12 @@ class Projector:
         except PositionMoved:
             self._restart_from_committed()
             log.warning("projector: the position moved under us; resuming from the tracking row")
-            return
+            return False
         except BaseException:
             self._restart_from_committed()  # the states in memory ran ahead of the rows
             raise
         self._position = notifications[-1].id
+        return True
 
     def _changes_for(self, notifications: list[Notification]) -> Changes:
         batch = Batch()

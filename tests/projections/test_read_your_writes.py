@@ -6,6 +6,8 @@ import threading
 from collections.abc import Iterator
 
 import pytest
+from eventsourcing.persistence import Notification
+from sqlalchemy.exc import OperationalError
 
 from domain.journey.state import Stage
 from domain.journey.steps import RecordToTResult, SelectEnterprise
@@ -70,3 +72,30 @@ def test_waiting_for_a_position_nobody_projects_times_out_with_the_reached_posit
     with pytest.raises(ReadModelsBehind) as behind:
         read_models.wait_for_position(written.position, timeout=0.05)
     assert (behind.value.wanted, behind.value.reached) == (written.position, 0)
+
+
+def test_the_projector_carries_on_after_the_database_was_briefly_unreachable(
+    story: Story, projector: Projector, read_models: ReadModels, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    written = story.app.register_trainer(
+        "Omar Outage", "omar@example.org", "Jordan", story.hq, new_id(), story.later()
+    )
+    read_page = projector._read_page
+    failures: list[int] = []
+
+    def unreachable_once(after: int, limit: int, stop: int | None) -> list[Notification]:
+        if not failures:
+            failures.append(after)
+            raise OperationalError("SELECT …", {}, ConnectionError("server closed the connection"))
+        return read_page(after, limit, stop)
+
+    monkeypatch.setattr(projector, "_read_page", unreachable_once)
+    stopping = threading.Event()
+    follower = threading.Thread(target=projector.run_until, args=(stopping, 0.01, 0.01))
+    follower.start()
+    try:
+        read_models.wait_for_position(written.position, timeout=10)
+    finally:
+        stopping.set()
+        follower.join(timeout=10)
+    assert failures == [0] and read_models.position() == written.position
