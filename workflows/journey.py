@@ -30,7 +30,6 @@ with workflow.unsafe.imports_passed_through():
         JourneyStepCommand,
         StallReminderCommand,
         StepRequest,
-        TrainerOutcome,
     )
     from workflows.refusals import refusal, refusing
 
@@ -47,7 +46,6 @@ class CertificationJourney:
         self.gate = StepGate()
         self.mail = calls.MailQueue()
         self.enrolment_failed = False
-        self.certified_trainer: TrainerOutcome | None = None
         self.stall_given_up_at: datetime | None = None  # a stall whose reminder was refused
 
     @workflow.run
@@ -59,8 +57,6 @@ class CertificationJourney:
                 await self._continue_as_new()
             await self._wait_for_step_or_stall()
         await workflow.wait_condition(workflow.all_handlers_finished)
-        if self.certified_trainer is not None:
-            await start_or_refresh_standing(self.input, self.certified_trainer)
         await self.mail.drain()
         return self._journey
 
@@ -122,7 +118,10 @@ class CertificationJourney:
             )
             outcome = await calls.take_journey_step(command)
             self.journey = outcome.journey
-            self.certified_trainer = outcome.trainer or self.certified_trainer
+            if outcome.trainer is not None:
+                # Before answering, so that a certified trainer's standing exists once the
+                # caller hears of the certificate.
+                await start_or_refresh_standing(self.input, outcome.trainer)
             return outcome.journey
 
     @take_step.validator

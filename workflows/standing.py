@@ -21,7 +21,6 @@ from workflows.clock import ClockEvent, next_clock_event
 from workflows.gate import StepGate, update_id
 
 with workflow.unsafe.imports_passed_through():
-    from domain.errors import StepNotAllowed
     from domain.trainer import rules
     from domain.trainer.state import TrainerState
     from workflows.messages import (
@@ -77,6 +76,8 @@ class TrainerStanding:
     @workflow.update
     async def take_step(self, request: StandingStepRequest) -> TrainerState:
         async with self.gate.step():
+            await workflow.wait_condition(lambda: self.trainer is not None)
+            self._check(request)  # again only matters when the validator had no state yet
             command = StandingStepCommand(
                 self.input.trainer_id, request.step, request.actor, update_id(), workflow.now()
             )
@@ -86,9 +87,11 @@ class TrainerStanding:
     @take_step.validator
     def _check_step(self, request: StandingStepRequest) -> None:
         self.gate.check_free()
+        if self.trainer is not None:  # a standing started by hand reads its state first
+            self._check(request)
+
+    def _check(self, request: StandingStepRequest) -> None:
         with refusing():
-            if self.trainer is None:
-                raise StepNotAllowed("The trainer's standing is being loaded; try again.")
             rules.check_standing_step(self._state, request.step, request.actor, workflow.now())
 
     @property

@@ -74,4 +74,3 @@ async def dev_server() -> AsyncIterator[DevServer]:
 @pytest_asyncio.fixture(scope="session")
 async def dev_client(dev_server: DevServer) -> Client:
     return await connect(dev_server.address)
-

@@ -4,6 +4,8 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import TypeVar
+from uuid import UUID
 
 from domain.journey.state import JourneyState
 from domain.journey.steps import (
@@ -79,3 +81,11 @@ class Journeys:
         await self.step(candidate, RecordToTResult(attended=True, completed=True), expert, module)
         await self.complete_cycle(candidate, module)
         return await self.certify_recommended(candidate, expert, module)
+
+
+E = TypeVar("E")
+
+
+def recorded(app: Certification, aggregate_id: str, event_class: type[E]) -> list[E]:
+    """The events of one class in an aggregate's history, oldest first."""
+    return [e for e in app.events.get(UUID(aggregate_id)) if isinstance(e, event_class)]

@@ -7,6 +7,7 @@ the store and no entry in the workflow's history.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -19,8 +20,10 @@ from domain.errors import (
     FoundationCertificateRequired,
     JourneyAlreadyOpen,
     JourneyClosed,
+    NotFound,
     NotPermitted,
     NotRecommended,
+    StepNotAllowed,
     StepOutOfOrder,
 )
 from domain.journey.state import JourneyState, Stage
@@ -183,3 +186,40 @@ async def test_a_closed_journey_refuses_steps_and_its_id_serves_the_next_attempt
     second = await journeys.enrol(candidate, expert)
     assert second.journey_id != first.journey_id and second.stage is Stage.ENROLLED
     assert await journeys.gateway.journey(candidate.user_id, Module.WC) == second
+
+
+async def test_of_two_steps_that_arrive_together_one_is_taken_and_one_refused_at_once(
+    dev_client: Client,
+    task_queue: str,
+    activities: CertificationActivities,
+    app: Certification,
+    settings: Settings,
+) -> None:
+    gateway = JourneyGateway(dev_client, task_queue, reminder_policy(settings))
+    journeys = Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=30))
+    candidate, expert = journeys.people()
+    async with running_worker(dev_client, task_queue, activities):
+        await journeys.enrol(candidate, expert)
+
+    # With no worker polling, both steps wait at the server and reach the workflow together.
+    tot = RecordToTResult(attended=True, completed=True)
+    both = asyncio.gather(
+        journeys.step(candidate, tot, expert),
+        journeys.step(candidate, Withdraw("second thoughts"), candidate),
+        return_exceptions=True,
+    )
+    await asyncio.sleep(0.5)
+    async with running_worker(dev_client, task_queue, activities):
+        outcomes = await both
+
+    refusals = [o for o in outcomes if isinstance(o, StepNotAllowed)]
+    assert len(refusals) == 1 and "Another step on this record is being saved" in str(refusals[0])
+    assert len([o for o in outcomes if isinstance(o, JourneyState)]) == 1
+
+
+async def test_a_step_on_a_journey_that_was_never_opened_is_not_found(
+    journeys: Journeys,
+) -> None:
+    candidate, _ = journeys.people()
+    with pytest.raises(NotFound, match="enrol the candidate first"):
+        await journeys.step(candidate, RecordToTResult(attended=True, completed=True), candidate)
