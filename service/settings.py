@@ -55,7 +55,9 @@ class Settings(BaseSettings):
 
     api_host: str = "127.0.0.1"
     api_port: int = 8000
-    jwt_secret: str = "dev-only-secret-change-me"
+    jwt_secret: SecretStr | None = Field(
+        default=None, description="at least 32 random bytes; default: generated once in data_dir"
+    )
     token_minutes: int = 8 * 60
 
     @property

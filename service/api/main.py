@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from fastapi import FastAPI
+from starlette.types import Lifespan
 
 from service.api.deps import Services
 from service.api.errors import BodySizeLimit, install_error_handlers
-from service.api.routes import auth, journeys, registry, standing
+from service.api.routes import auth, health, journeys, public, reads, registry, standing
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -23,11 +24,28 @@ certificate, and every certified trainer's standing afterwards.
 """
 
 
-def create_app(services: Services) -> FastAPI:
-    app = FastAPI(title="SCORE trainer certification", version="0.1.0", description=DESCRIPTION)
-    app.state.services = services
+def create_app(
+    services: Services | None = None, lifespan: Lifespan[FastAPI] | None = None
+) -> FastAPI:
+    """The app; `services` now (tests), or set on app.state by `lifespan` at start-up."""
+    app = FastAPI(
+        title="SCORE trainer certification",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services
     install_error_handlers(app)
-    for router in (auth.router, registry.router, journeys.router, standing.router):
+    for router in (
+        health.router,
+        auth.router,
+        public.router,
+        registry.router,
+        journeys.router,
+        standing.router,
+        reads.router,
+    ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
     return app

@@ -1,0 +1,86 @@
+"""Registers as the office and field staff read them: trainer profiles and ToT workshops."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from domain.trainer.state import Listing
+from domain.values import Module
+from projections.queries.listing import modules
+from projections.store import ReadModels
+
+
+@dataclass(frozen=True)
+class TrainerProfile:
+    trainer_id: str
+    name: str
+    email: str  # private: shown only to the trainer, their experts, hq and auditors
+    country: str
+    is_expert: bool
+    registered_at: datetime
+    certificate_number: str | None
+    certified_at: datetime | None
+    modules: tuple[Module, ...]
+    listing: Listing | None
+
+
+@dataclass(frozen=True)
+class Workshop:
+    workshop_id: str
+    module: Module
+    code: str
+    starts_on: date
+    ends_on: date
+    venue: str
+    country: str
+    expert_id: str
+
+
+def trainer_profile(read: ReadModels, trainer_id: str) -> TrainerProfile | None:
+    t = read.tables.trainers
+    with read.connect() as conn:
+        row = conn.execute(select(t).where(t.c.trainer_id == trainer_id)).first()
+    if row is None:
+        return None
+    return TrainerProfile(
+        trainer_id=row.trainer_id,
+        name=row.name,
+        email=row.email,
+        country=row.country,
+        is_expert=row.is_expert,
+        registered_at=row.registered_at,
+        certificate_number=row.certificate_number,
+        certified_at=row.certified_at,
+        modules=modules(row.modules),
+        listing=Listing(row.listing) if row.listing else None,
+    )
+
+
+def workshops(
+    read: ReadModels, module: Module | None = None, workshop_id: str | None = None
+) -> list[Workshop]:
+    """ToT workshops, the latest first; optionally of one module, or just one."""
+    w = read.tables.workshops
+    query = select(w).order_by(w.c.starts_on.desc(), w.c.code)
+    if module is not None:
+        query = query.where(w.c.module == module.value)
+    if workshop_id is not None:
+        query = query.where(w.c.workshop_id == workshop_id)
+    with read.connect() as conn:
+        rows = conn.execute(query).all()
+    return [
+        Workshop(
+            r.workshop_id,
+            Module(r.module),
+            r.code,
+            r.starts_on,
+            r.ends_on,
+            r.venue,
+            r.country,
+            r.expert_id,
+        )
+        for r in rows
+    ]

@@ -1,0 +1,45 @@
+"""What anyone may read, without logging in: the public list, certificates, statistics."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Any
+
+from fastapi import APIRouter, HTTPException
+from fastapi.encoders import jsonable_encoder
+
+from domain.values import Module
+from projections import queries
+from service.api.reading import FreshReads
+
+router = APIRouter(prefix="/public", tags=["public"])
+
+
+@router.get("/trainers")
+def read_public_list(
+    read: FreshReads, country: str | None = None, module: Module | None = None
+) -> Any:
+    """The certified SCORE trainers listed today: name, country, modules, certificate, since."""
+    return jsonable_encoder([asdict(t) for t in queries.public_list(read, country, module)])
+
+
+@router.get("/certificates/{number}")
+def verify_certificate(number: str, read: FreshReads) -> Any:
+    """Check a certificate number: whose it is, for which modules, and whether still listed."""
+    found = queries.verify_certificate(read, number)
+    if found is None:
+        raise HTTPException(404, f"No certificate {number.strip().upper()} was ever issued.")
+    return jsonable_encoder(asdict(found))
+
+
+@router.get("/statistics")
+def read_statistics(read: FreshReads) -> Any:
+    """Programme results: SMEs trained, participants (managers, workers, women), improvements."""
+    stats = queries.programme_statistics(read)
+    body = jsonable_encoder(asdict(stats))
+    body.update(
+        share_managers=stats.share_managers,
+        share_workers=stats.share_workers,
+        share_women=stats.share_women,
+    )
+    return body

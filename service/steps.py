@@ -1,0 +1,44 @@
+"""The API's Steps port, taken through the journey and standing workflows (Temporal updates)."""
+
+from __future__ import annotations
+
+from starlette.concurrency import run_in_threadpool
+
+from domain.journey import rules
+from domain.journey.state import JourneyState
+from domain.journey.steps import JourneyStep
+from domain.trainer.state import TrainerState
+from domain.trainer.steps import StandingStep
+from domain.values import Actor
+from service.application import Certification
+from workflows.client import JourneyGateway
+
+
+class WorkflowSteps:
+    def __init__(self, gateway: JourneyGateway, certification: Certification) -> None:
+        self._gateway = gateway
+        self._certification = certification
+
+    async def enrol(
+        self, trainer_id: str, workshop_id: str, actor: Actor, command_id: str
+    ) -> JourneyState:
+        workshop = await run_in_threadpool(self._certification.workshop, workshop_id)
+        return await self._gateway.enrol(
+            trainer_id, workshop.plan.module, workshop_id, actor, command_id
+        )
+
+    async def take_step(
+        self, journey: JourneyState, step: JourneyStep, actor: Actor, command_id: str
+    ) -> JourneyState:
+        if not journey.is_open:
+            # Its workflow id may already serve the candidate's next journey in this module:
+            # a step on an ended journey is answered from that journey's own state.
+            rules.check(journey, step, actor)
+        return await self._gateway.take_step(
+            journey.trainer_id, journey.module, step, actor, command_id
+        )
+
+    async def take_standing_step(
+        self, trainer: TrainerState, step: StandingStep, actor: Actor, command_id: str
+    ) -> TrainerState:
+        return await self._gateway.standing_step(trainer.trainer_id, step, actor, command_id)
