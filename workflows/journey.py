@@ -9,6 +9,7 @@ expert are reminded, once per stall.
 
 from __future__ import annotations
 
+from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -55,7 +56,11 @@ class CertificationJourney:
         while self._journey.is_open:
             if self.gate.continue_as_new_due():
                 await self._continue_as_new()
-            await self._wait_for_step_or_stall()
+            due = self._stall_reminder_due()
+            if due is not None and due <= workflow.now():
+                await self._remind_stall()
+            else:
+                await self._sleep_until(due)
         await workflow.wait_condition(workflow.all_handlers_finished)
         await self.mail.drain()
         return self._journey
@@ -139,31 +144,35 @@ class CertificationJourney:
 
     # -- stall reminders ---------------------------------------------------------------------
 
-    async def _wait_for_step_or_stall(self) -> None:
+    def _stall_reminder_due(self) -> datetime | None:
+        """When the current stall's reminder is due; None once it was sent (or refused)."""
         journey = self._journey
-        stall_in = self._time_to_stall(journey)
-        if stall_in is not None and stall_in <= timedelta(0):
-            await self._remind_stall(journey)
-            return
-        try:
-            await workflow.wait_condition(
-                lambda: self.journey is not journey or self.gate.continue_as_new_due(),
-                timeout=stall_in,
-            )
-        except TimeoutError:
-            await self._remind_stall(journey)
-
-    def _time_to_stall(self, journey: JourneyState) -> timedelta | None:
-        """Until this stall's reminder is due; None once it was sent (or refused)."""
         if journey.last_step_at in (journey.stall_reminded_for, self.stall_given_up_at):
             return None
-        return journey.last_step_at + self.input.policy.stall_after - workflow.now()
+        return journey.last_step_at + self.input.policy.stall_after
 
-    async def _remind_stall(self, journey: JourneyState) -> None:
-        command_id = f"stall-reminder/{journey.journey_id}/{journey.last_step_at.isoformat()}"
+    async def _sleep_until(self, due: datetime | None) -> None:
+        """Until the reminder is due, the journey closes, or a new stall needs a timer.
+
+        A step does not wake this: it only moves the due date later, which the loop sees
+        when the timer fires. So steps add no timer commands to the history.
+        """
+        with suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: (
+                    not self._journey.is_open
+                    or self.gate.continue_as_new_due()
+                    or (due is None and self._stall_reminder_due() is not None)
+                ),
+                timeout=None if due is None else due - workflow.now(),
+            )
+
+    async def _remind_stall(self) -> None:
         async with self.gate.lock:
-            if self.journey is not journey:
+            journey, due = self._journey, self._stall_reminder_due()
+            if due is None or due > workflow.now():
                 return  # a step arrived meanwhile: no longer stalled
+            command_id = f"stall-reminder/{journey.journey_id}/{journey.last_step_at.isoformat()}"
             command = StallReminderCommand(
                 journey.journey_id, command_id, workflow.now(), self.input.policy.stall_after_days
             )
