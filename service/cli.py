@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import os
+import sys
+
 import typer
 
 from domain.values import Role
@@ -162,6 +165,12 @@ def worker(
         raise typer.Exit(2)
     typer.echo(f"worker: Temporal at {target}, task queue {settings.task_queue}")
     asyncio.run(run_worker(settings, target))
+    # Stopped cleanly, everything closed. The SDK's runtime threads can still abort the
+    # interpreter's finalisation (PyGILState_Release, sdk-python#300), turning a clean stop
+    # into exit 134; leave without it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
 
 
 if __name__ == "__main__":
