@@ -26,7 +26,7 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="notifications the projector commits per transaction"
     )
     projector_poll_seconds: float = Field(
-        default=0.02, gt=0, description="how often an idle projector looks for new events"
+        default=0.01, gt=0, description="how often an idle projector looks for new events"
     )
     read_your_writes_timeout_seconds: float = Field(
         default=5.0, gt=0, description="how long a read waits for the projector to see a write"
