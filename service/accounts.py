@@ -47,11 +47,13 @@ class InvalidToken(Exception):
 
 
 class Accounts:
-    def __init__(self, engine: Engine, secret: str, token_lifetime: timedelta) -> None:
+    def __init__(
+        self, engine: Engine, secret: str, token_lifetime: timedelta, hasher: PasswordHash
+    ) -> None:
         self._engine = engine
         self._secret = secret
         self._lifetime = token_lifetime
-        self._hasher = PasswordHash.recommended()
+        self._hasher = hasher
 
     def create(self, username: str, password: str, role: Role, trainer_id: str | None) -> User:
         if role in {Role.EXPERT, Role.TRAINER} and trainer_id is None:

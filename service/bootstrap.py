@@ -8,6 +8,8 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from fastapi import FastAPI
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
 from sqlalchemy import Engine
 
 from projections.store import ReadModels, read_models_at
@@ -46,7 +48,11 @@ def jwt_secret(settings: Settings) -> str:
 
 
 def build_accounts(settings: Settings, engine: Engine) -> Accounts:
-    return Accounts(engine, jwt_secret(settings), timedelta(minutes=settings.token_minutes))
+    hasher = PasswordHash(
+        (Argon2Hasher(memory_cost=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost),)
+    )
+    lifetime = timedelta(minutes=settings.token_minutes)
+    return Accounts(engine, jwt_secret(settings), lifetime, hasher)
 
 
 def build_services(settings: Settings, steps_for: Callable[[Certification], Steps]) -> Services:

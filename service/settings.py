@@ -59,6 +59,9 @@ class Settings(BaseSettings):
         default=None, description="at least 32 random bytes; default: generated once in data_dir"
     )
     token_minutes: int = 8 * 60
+    # argon2id cost; the defaults are pwdlib's recommendation (tests lower them for speed).
+    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = 3
 
     @property
     def sqlalchemy_url(self) -> str:

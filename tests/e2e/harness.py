@@ -1,0 +1,120 @@
+"""The whole service in the test's process: dev server, worker, projector, API over real HTTP."""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import uvicorn
+
+from domain.values import Role
+from projections.projector import Projector
+from service.api.deps import Services
+from service.api.main import create_app
+from service.bootstrap import build_certification, build_services, close_services
+from service.notifications import build_notifier
+from service.settings import Settings
+from service.steps import WorkflowSteps
+from service.temporal_dev import free_port
+from workflows.activities import CertificationActivities
+from workflows.client import JourneyGateway
+from workflows.worker import connect, running_worker
+
+PASSWORD = "correct horse battery staple"
+
+
+@dataclass
+class Stack:
+    settings: Settings
+    services: Services
+    base_url: str
+    tokens: dict[str, str] = field(default_factory=dict)
+
+    def events(self) -> int:
+        """How many events the store holds: a refused request must not change it."""
+        return self.services.certification.recorder.max_notification_id() or 0
+
+    def client(self, user: str | None = None, **headers: str) -> httpx.AsyncClient:
+        if user is not None:
+            headers["Authorization"] = f"Bearer {self.tokens[user]}"
+        return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
+
+    async def add_user(self, username: str, role: Role, trainer_id: str | None = None) -> None:
+        self.services.accounts.create(username, PASSWORD, role, trainer_id)
+        async with self.client() as anonymous:
+            reply = await anonymous.post(
+                "/auth/token", data={"username": username, "password": PASSWORD}
+            )
+        reply.raise_for_status()
+        self.tokens[username] = reply.json()["access_token"]
+
+
+@asynccontextmanager
+async def projector_running(settings: Settings) -> AsyncIterator[None]:
+    certification = build_certification(settings)
+    from service.bootstrap import build_read_models
+
+    read_models = build_read_models(settings)
+    stopping = threading.Event()
+    follower = Projector(certification, read_models)
+    thread = threading.Thread(target=follower.run_until, args=(stopping, 0.01), daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stopping.set()
+        thread.join(timeout=10)
+        read_models.engine.dispose()
+        certification.close()
+
+
+@asynccontextmanager
+async def api_serving(services: Services, port: int) -> AsyncIterator[str]:
+    config = uvicorn.Config(
+        create_app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    serving = asyncio.create_task(server.serve())
+    while not server.started:
+        await asyncio.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        server.should_exit = True
+        await serving
+
+
+@asynccontextmanager
+async def whole_service(
+    data_dir: Path, temporal: str, database_url: str | None
+) -> AsyncIterator[Stack]:
+    settings = Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        temporal_address=temporal,
+        task_queue=f"e2e-{uuid.uuid4().hex[:10]}",
+        argon2_memory_kib=1024,
+        argon2_time_cost=1,
+    )  # fast, for tests only
+    client = await connect(temporal)
+    gateway = JourneyGateway.from_settings(client, settings)
+    services = build_services(settings, lambda app: WorkflowSteps(gateway, app))
+    worker_app, notifier = build_certification(settings), build_notifier(settings)
+    activities = CertificationActivities(worker_app, notifier)
+    try:
+        async with (
+            running_worker(client, settings.task_queue, activities),
+            projector_running(settings),
+            api_serving(services, free_port()) as url,
+        ):
+            yield Stack(settings, services, url)
+    finally:
+        notifier.close()
+        worker_app.close()
+        close_services(services)

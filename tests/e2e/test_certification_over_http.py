@@ -1,0 +1,67 @@
+"""From registration to the public list, over HTTP, through the workflows and read models."""
+
+from __future__ import annotations
+
+from tests.e2e.harness import Stack
+from tests.e2e.people import cast, enrolled, get, post, through_toe_cycle
+
+
+async def test_a_candidate_goes_from_registration_to_the_public_list(stack: Stack) -> None:
+    c = await cast(stack)
+    journey = await enrolled(stack, c)
+    assert (await get(stack, c.expert, f"/journeys/{journey}"))["stage"] == "enrolled"
+
+    await through_toe_cycle(stack, c, journey)
+    # What the expert just did is on their worklist at once: the next action is theirs.
+    (item,) = [
+        i for i in await get(stack, c.expert, "/worklist") if i["journey"]["journey_id"] == journey
+    ]
+    assert item["journey"]["next_action"] == "assess ToE cycle 1"
+
+    await post(stack, c.expert, f"/journeys/{journey}/assessment", {"outcome": "recommended"})
+    certified = await post(stack, c.office, f"/journeys/{journey}/certification")
+    assert certified["stage"] == "certified"
+
+    profile = await get(stack, c.candidate, f"/trainers/{c.candidate_id}")
+    number = profile["certificate_number"]
+    assert number.startswith("SCORE-") and profile["modules"] == ["WC"]
+    listed = [
+        t for t in await get(stack, None, "/public/trainers") if t["certificate_number"] == number
+    ]
+    assert listed and set(listed[0]) == {
+        "name",
+        "country",
+        "modules",
+        "certificate_number",
+        "listed_since",
+    }
+    checked = await get(stack, None, f"/public/certificates/{number.lower()}")
+    assert checked["listed"] is True and checked["name"] == profile["name"]
+    standing = await get(stack, c.candidate, f"/trainers/{c.candidate_id}/standing")
+    assert standing["listing"] == "listed" and standing["reminders_sent"] == 0
+
+
+async def test_the_programme_statistics_count_what_was_delivered(stack: Stack) -> None:
+    before = await get(stack, None, "/public/statistics")
+    c = await cast(stack)
+    await through_toe_cycle(stack, c, await enrolled(stack, c))
+    after = await get(stack, None, "/public/statistics")
+    assert after["smes_trained"] == before["smes_trained"] + 1
+    assert after["participants"] == before["participants"] + 20
+    assert after["women"] == before["women"] + 7
+
+
+async def test_a_training_record_restarts_the_clock_through_the_standing_workflow(
+    stack: Stack,
+) -> None:
+    c = await cast(stack)
+    journey = await enrolled(stack, c)
+    await through_toe_cycle(stack, c, journey)
+    await post(stack, c.expert, f"/journeys/{journey}/assessment", {"outcome": "recommended"})
+    await post(stack, c.office, f"/journeys/{journey}/certification")
+
+    record = {"delivered_on": "2026-01-15", "module": "WC", "enterprises": 3, "participants": 40}
+    trainer = await post(stack, c.candidate, f"/trainers/{c.candidate_id}/training-records", record)
+    assert trainer["standing"]["last_training_record_at"] is not None
+    standing = await get(stack, c.office, f"/trainers/{c.candidate_id}/standing")
+    assert standing["training_records"] == 1
