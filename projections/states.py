@@ -35,7 +35,6 @@ class Tracked(Generic[S]):
     state: S
     version: int
     created_on: datetime
-    modified_on: datetime
 
 
 Loader = Callable[[UUID, int], Tracked[S]]
@@ -57,7 +56,7 @@ class StateCache(Generic[S]):
                 f"{event.originator_id} follows v{tracked.version}."
             )
         event.apply_to(tracked)  # the domain's own code changes `tracked.state`
-        tracked.version, tracked.modified_on = event.originator_version, event.timestamp
+        tracked.version = event.originator_version
         self._remember(event.originator_id, tracked)
         return tracked
 
@@ -68,7 +67,7 @@ class StateCache(Generic[S]):
     def _before(self, event: RecordedAggregate.Event) -> Tracked[S]:
         if isinstance(event, CanInitAggregate):
             # A new aggregate: its Created event's apply_to sets the state.
-            return Tracked(cast(S, None), 0, event.timestamp, event.timestamp)
+            return Tracked(cast(S, None), 0, event.timestamp)
         tracked = self._states.get(event.originator_id)
         if tracked is None:
             tracked = self._load(event.originator_id, event.originator_version - 1)
@@ -86,11 +85,6 @@ def loader_from(app: Application[UUID]) -> Loader[Any]:
 
     def load(aggregate_id: UUID, version: int) -> Tracked[Any]:
         aggregate: Any = app.repository.get(aggregate_id, version=version)
-        return Tracked(
-            aggregate.state,
-            aggregate.version,
-            aggregate.created_on,
-            aggregate.modified_on,
-        )
+        return Tracked(aggregate.state, aggregate.version, aggregate.created_on)
 
     return load

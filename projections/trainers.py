@@ -24,7 +24,7 @@ def trainer_row(tracked: Tracked[TrainerState]) -> Row:
         "registered_at": tracked.created_on,
         "certificate_number": state.certificate_number,
         "certified_at": state.certified_at,
-        "modules": MODULE_SEPARATOR.join(m.value for m in state.certified_modules),
+        "modules": joined_modules(state),
         "listing": standing.listing.value if standing else None,
         "listed_since": standing.listed_since if standing else None,
         "clock_started_at": standing.clock_started_at if standing else None,
@@ -33,6 +33,11 @@ def trainer_row(tracked: Tracked[TrainerState]) -> Row:
         "delisting_reason": standing.delisting_reason if standing else None,
         "version": tracked.version,
     }
+
+
+def joined_modules(state: TrainerState) -> str:
+    """The certified modules in the order they were certified, as one column."""
+    return MODULE_SEPARATOR.join(m.value for m in state.certified_modules)
 
 
 def put_public_listing(state: TrainerState, t: ReadModelTables, changes: Changes) -> None:
@@ -48,7 +53,7 @@ def put_public_listing(state: TrainerState, t: ReadModelTables, changes: Changes
             "certificate_number": state.certificate_number,
             "name": state.name,
             "country": state.country,
-            "modules": MODULE_SEPARATOR.join(m.value for m in state.certified_modules),
+            "modules": joined_modules(state),
             "listed_since": state.standing.listed_since,
         },
     )

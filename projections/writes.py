@@ -38,9 +38,6 @@ class Changes:
         self._puts[table].pop(key, None)
         self._removals[table].add(key)
 
-    def __len__(self) -> int:
-        return sum(map(len, self._puts.values())) + sum(map(len, self._removals.values()))
-
     def flush(self, conn: Connection) -> None:
         for table, keys in self._removals.items():
             if keys:
