@@ -20,7 +20,7 @@ from temporalio.client import (
 from temporalio.common import WorkflowIDConflictPolicy
 from temporalio.service import RPCError, RPCStatusCode
 
-from domain.errors import DomainError, NotFound
+from domain.errors import DomainError, JourneyClosed, NotFound
 from domain.journey import rules
 from domain.journey.state import JourneyState
 from domain.journey.steps import JourneyStep
@@ -98,8 +98,8 @@ class JourneyGateway:
                 )
         except _NoRunningWorkflow:
             closed = await self._closed_journey(handle)
-            rules.check(closed, step, actor)  # raises the domain's reason for a closed journey
-            raise AssertionError("rules.check accepted a step on a closed journey") from None
+            rules.check(closed, step, actor)  # the domain's own reason, e.g. AlreadyCertified
+            raise JourneyClosed(f"This journey has ended ({closed.stage.value}).") from None
 
     async def journey(self, trainer_id: str, module: Module) -> JourneyState | None:
         """The journey's state as its workflow holds it (open or closed); None if none."""
@@ -122,9 +122,11 @@ class JourneyGateway:
     ) -> JourneyState:
         try:
             closed = await handle.result()
-        except RPCError:
+        except RPCError as error:
+            if error.status is not RPCStatusCode.NOT_FOUND:
+                raise StepNotRecorded(error.message) from error
             closed = None
-        if closed is None:
+        if closed is None:  # never enrolled, or the enrolment was refused
             raise NotFound(f"There is no journey {handle.id}; enrol the candidate first.")
         return closed
 

@@ -17,9 +17,11 @@ from domain.values import Actor, Module
 from service.application import Certification
 from service.settings import Settings
 from tests.stories import Story, new_id
+from tests.workflows.scenarios import Journeys
 from workflows import standing_workflow_id
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy
+from workflows.standing import TrainerStanding
 from workflows.worker import running_worker
 
 pytestmark = pytest.mark.temporal
@@ -94,3 +96,23 @@ async def test_a_standing_step_for_a_trainer_without_a_standing_is_not_found(
     candidate = story.register_candidate()
     with pytest.raises(NotFound, match="has no standing"):
         await gateway.standing_step(candidate.user_id, record(datetime.now(UTC)), candidate, "r")
+
+
+async def test_a_later_module_reaches_the_standing_so_its_records_count(
+    story: Story, gateway: JourneyGateway, app: Certification, dev_client: Client
+) -> None:
+    journeys = Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=60))
+    candidate, expert = journeys.people()
+    await journeys.certify(candidate, expert, Module.WC)
+    standing = dev_client.get_workflow_handle_for(
+        TrainerStanding.run, standing_workflow_id(candidate.user_id)
+    )
+    osh_record = SubmitTrainingRecord(datetime.now(UTC).date(), "OSH", 1, 12)
+    with pytest.raises(StandingRuleViolated, match="not certified in OSH"):
+        await gateway.standing_step(candidate.user_id, osh_record, candidate, new_id())
+
+    await journeys.certify(candidate, expert, Module.OSH)
+    known = await standing.query(TrainerStanding.state)
+    assert known is not None and known.certified_modules == (Module.WC, Module.OSH)
+    state = await gateway.standing_step(candidate.user_id, osh_record, candidate, new_id())
+    assert state.standing is not None and state.standing.last_training_record_at is not None

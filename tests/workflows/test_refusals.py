@@ -1,0 +1,49 @@
+"""Refusals keep their domain class and reason across Temporal, in both directions."""
+
+from __future__ import annotations
+
+from temporalio.exceptions import ActivityError, ApplicationError, RetryState
+
+from domain.errors import AlreadyCertified, NotFound, StepNotAllowed
+from service.application import ConcurrentChange
+from workflows.refusals import domain_error_in, refusal, refusal_behind
+
+
+def failed_activity(cause: BaseException) -> ActivityError:
+    error = ActivityError(
+        "activity failed",
+        scheduled_event_id=5,
+        started_event_id=6,
+        identity="worker",
+        activity_type="take_journey_step",
+        activity_id="1",
+        retry_state=RetryState.NON_RETRYABLE_FAILURE,
+    )
+    error.__cause__ = cause
+    return error
+
+
+def test_a_refusal_is_named_after_the_domain_error_and_not_retried() -> None:
+    failure = refusal(AlreadyCertified("This journey ended with certification."))
+    assert (failure.type, failure.message) == (
+        "AlreadyCertified",
+        "This journey ended with certification.",
+    )
+    assert failure.non_retryable
+
+
+def test_an_error_outside_the_domain_takes_the_name_of_its_nearest_domain_parent() -> None:
+    assert refusal(ConcurrentChange("Someone else changed it.")).type == StepNotAllowed.__name__
+
+
+def test_the_client_raises_the_domain_class_again_from_a_failure_chain() -> None:
+    chain = failed_activity(refusal(NotFound("No trainer with id t-9.")))
+    raised = domain_error_in(chain)
+    assert isinstance(raised, NotFound) and raised.reason == "No trainer with id t-9."
+    assert raised.kind == "not_found"
+
+
+def test_an_activity_that_failed_for_another_reason_is_no_refusal() -> None:
+    crash = failed_activity(ApplicationError("disk full", type="OperationalError"))
+    assert refusal_behind(crash) is None
+    assert domain_error_in(crash) is None
