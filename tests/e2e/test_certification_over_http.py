@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from projections.rebuild import rebuild_and_compare
 from tests.e2e.harness import Stack
 from tests.e2e.people import cast, enrolled, get, post, through_toe_cycle
 
@@ -65,3 +66,16 @@ async def test_a_training_record_restarts_the_clock_through_the_standing_workflo
     assert trainer["standing"]["last_training_record_at"] is not None
     standing = await get(stack, c.office, f"/trainers/{c.candidate_id}/standing")
     assert standing["training_records"] == 1
+
+
+async def test_read_models_rebuilt_from_zero_equal_the_live_ones(stack: Stack) -> None:
+    c = await cast(stack)
+    journey = await enrolled(stack, c)
+    await through_toe_cycle(stack, c, journey)
+    await post(stack, c.expert, f"/journeys/{journey}/assessment", {"outcome": "provisional"})
+
+    live = stack.services.read_models
+    live.wait_for_position(stack.events(), timeout=10)
+    report = rebuild_and_compare(stack.services.certification, live)
+    assert report.rows_compared > 0
+    assert report.identical, report.differences[:5]

@@ -29,7 +29,8 @@ from service.idempotency import StoredResponse
 
 router = APIRouter(prefix="/journeys", tags=["journeys"])
 
-Steppers = Annotated[User, Depends(role_in(Role.EXPERT, Role.TRAINER, Role.HQ))]
+Steppers = Annotated[User, Depends(role_in(Role.EXPERT, Role.TRAINER))]
+Withdrawers = Annotated[User, Depends(role_in(Role.EXPERT, Role.TRAINER, Role.HQ))]
 Experts = Annotated[User, Depends(role_in(Role.EXPERT))]
 Office = Annotated[User, Depends(role_in(Role.HQ))]
 Enrollers = Annotated[User, Depends(role_in(Role.HQ, Role.EXPERT))]
@@ -145,7 +146,7 @@ async def certify(
 
 @router.post("/{journey_id}/withdrawal", responses=REFUSALS)
 async def withdraw(
-    journey_id: str, step: Withdraw, user: Steppers, services: ServicesDep, idem: Idempotent
+    journey_id: str, step: Withdraw, user: Withdrawers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Withdraw the journey before certification; the reason is kept on record."""
     return await _take(journey_id, step, user, services, idem)
