@@ -22,20 +22,15 @@ from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from temporalio import activity, workflow
 from temporalio.client import Client
 from temporalio.worker import Worker
 
+from bench.baseline_workflow import Baseline, nothing
 from domain.journey.steps import (
     AssessCycle,
     Certify,
-    DeliverClassroomWorkshop,
     JourneyStep,
-    RecordBaselineAssessment,
-    RecordCoachingVisit,
     RecordToTResult,
-    ReportProgress,
-    SelectEnterprise,
 )
 from domain.values import Actor
 from service.bootstrap import build_certification
@@ -43,42 +38,10 @@ from service.database import create_service_engine
 from service.notifications import Outbox, OutboxNotifier
 from service.settings import Settings
 from service.temporal_dev import DevServer
-from tests.stories import BASELINE, PROGRESS
-from tests.workflows.scenarios import Journeys
+from tests.workflows.scenarios import Journeys, cycle_steps
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy
 from workflows.worker import connect, running_worker
-
-
-@activity.defn
-def nothing() -> None:
-    """A no-op activity: what remains is the cost of running an activity at all."""
-
-
-@workflow.defn
-class Baseline:
-    def __init__(self) -> None:
-        self.done = False
-
-    @workflow.run
-    async def run(self) -> None:
-        await workflow.wait_condition(lambda: self.done)
-
-    @workflow.update
-    async def bare(self) -> None:
-        return None
-
-    @workflow.update
-    async def with_local_activity(self) -> None:
-        await workflow.execute_local_activity(nothing, start_to_close_timeout=timedelta(seconds=5))
-
-    @workflow.update
-    async def with_regular_activity(self) -> None:
-        await workflow.execute_activity(nothing, start_to_close_timeout=timedelta(seconds=5))
-
-    @workflow.signal
-    def finish(self) -> None:
-        self.done = True
 
 
 async def timed(calls: int, call: Callable[[int], Awaitable[object]]) -> list[float]:
@@ -155,15 +118,10 @@ async def journey_steps(client: Client, calls: int, data: Path) -> str:
 
 async def one_journey(journeys: Journeys) -> list[float]:
     candidate, expert = journeys.people()
-    enterprise = journeys.story.register_enterprise()
-    today = journeys.story.now.date()
+    cycle = cycle_steps(journeys.story.register_enterprise(), journeys.story.now.date())
     steps: list[tuple[JourneyStep, Actor]] = [
         (RecordToTResult(attended=True, completed=True), expert),
-        (SelectEnterprise(enterprise), candidate),
-        (RecordBaselineAssessment(enterprise, today, BASELINE), candidate),
-        (DeliverClassroomWorkshop(today, 4, 8, 5), candidate),
-        (RecordCoachingVisit(enterprise, today), candidate),
-        (ReportProgress(enterprise, PROGRESS), candidate),
+        *((step, candidate) for step in cycle),
         (AssessCycle("recommended"), expert),
         (Certify(), journeys.hq),
     ]

@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import TypeVar
 from uuid import UUID
 
@@ -56,15 +56,9 @@ class Journeys:
 
     async def complete_cycle(self, candidate: Actor, module: Module = Module.WC) -> JourneyState:
         enterprise = self.story.register_enterprise()
-        today = self.story.now.date()
-        for step in (
-            SelectEnterprise(enterprise),
-            RecordBaselineAssessment(enterprise, today, BASELINE),
-            DeliverClassroomWorkshop(today, 6, 14, 9),
-            RecordCoachingVisit(enterprise, today),
-        ):
-            await self.step(candidate, step, candidate, module)
-        return await self.step(candidate, ReportProgress(enterprise, PROGRESS), candidate, module)
+        for step in cycle_steps(enterprise, self.story.now.date()):
+            journey = await self.step(candidate, step, candidate, module)
+        return journey
 
     async def certify_recommended(
         self, candidate: Actor, expert: Actor, module: Module = Module.WC
@@ -81,6 +75,17 @@ class Journeys:
         await self.step(candidate, RecordToTResult(attended=True, completed=True), expert, module)
         await self.complete_cycle(candidate, module)
         return await self.certify_recommended(candidate, expert, module)
+
+
+def cycle_steps(enterprise: str, on: date) -> list[JourneyStep]:
+    """A ToE cycle with one enterprise, in the order the rules ask for."""
+    return [
+        SelectEnterprise(enterprise),
+        RecordBaselineAssessment(enterprise, on, BASELINE),
+        DeliverClassroomWorkshop(on, managers=6, workers=14, women=9),
+        RecordCoachingVisit(enterprise, on),
+        ReportProgress(enterprise, PROGRESS),
+    ]
 
 
 E = TypeVar("E")

@@ -24,11 +24,7 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import add_months
 from domain.journey.state import JourneyState, Stage
 from domain.journey.steps import (
-    DeliverClassroomWorkshop,
-    RecordBaselineAssessment,
-    RecordCoachingVisit,
     RecordToTResult,
-    ReportProgress,
     SelectEnterprise,
 )
 from domain.recorded import RecordedAggregate
@@ -38,8 +34,7 @@ from service.application import Certification
 from service.notifications import Notifier, Outbox, OutboxNotifier
 from service.settings import Settings
 from service.temporal_dev import DevServer
-from tests.stories import BASELINE, PROGRESS
-from tests.workflows.scenarios import Journeys, recorded
+from tests.workflows.scenarios import Journeys, cycle_steps, recorded
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy
 from workflows.messages import (
@@ -226,12 +221,7 @@ async def test_a_killed_worker_and_a_restarted_server_do_not_stop_a_journey(
 async def finish_cycle_and_certify(
     journeys: Journeys, candidate: Actor, expert: Actor, enterprise: str
 ) -> JourneyState:
-    today = journeys.story.now.date()
-    for step in (
-        RecordBaselineAssessment(enterprise, today, BASELINE),
-        DeliverClassroomWorkshop(today, 5, 10, 6),
-        RecordCoachingVisit(enterprise, today),
-        ReportProgress(enterprise, PROGRESS),
-    ):
+    """Everything after the enterprise's selection, up to the certificate."""
+    for step in cycle_steps(enterprise, journeys.story.now.date())[1:]:
         await journeys.step(candidate, step, candidate)
     return await journeys.certify_recommended(candidate, expert)
