@@ -55,6 +55,7 @@ class DevServer:
         self.port = port or free_port()
         self.ui_port = ui_port  # None: no web UI
         self.binary = binary or default_binary()
+        self._own_log = log_file is None  # a temporary log is removed with the server
         self.log_file = log_file or Path(tempfile.mkstemp(prefix="temporal-dev-", suffix=".log")[1])
         self.process: subprocess.Popen[bytes] | None = None
 
@@ -114,7 +115,7 @@ class DevServer:
         try:
             await self.wait_until_serving()
         except BaseException:
-            self.stop()
+            self._stop_and_tidy()
             raise
         return self
 
@@ -124,4 +125,9 @@ class DevServer:
         exc: BaseException | None,
         traceback: TracebackType | None,
     ) -> None:
+        self._stop_and_tidy()
+
+    def _stop_and_tidy(self) -> None:
         self.stop()
+        if self._own_log:
+            self.log_file.unlink(missing_ok=True)
