@@ -10,12 +10,15 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from projections.tables import DEFAULT_PREFIX, ReadModelTables, make_tables
 from projections.tracking import PROJECTION_NAME, ensure_tracking, read_position
 
 WAIT_INTERVAL_SECONDS = 0.005
+CREATE_ATTEMPTS = 5
+CREATE_RETRY_SECONDS = 0.05
 
 
 class ReadModelsBehind(TimeoutError):
@@ -35,10 +38,21 @@ class ReadModels:
     projection: str = PROJECTION_NAME
 
     def create(self) -> None:
-        """Create the tables and the tracking row if they do not exist yet."""
-        with self.engine.begin() as conn:
-            self.tables.create(conn)
-            ensure_tracking(conn, self.tables, self.projection)
+        """Create the tables and the tracking row if they do not exist yet.
+
+        The API and the projector start at the same moment and race to create the tables;
+        the loser's CREATE fails, and its next attempt finds them there.
+        """
+        for attempt in range(1, CREATE_ATTEMPTS + 1):
+            try:
+                with self.engine.begin() as conn:
+                    self.tables.create(conn)
+                    ensure_tracking(conn, self.tables, self.projection)
+                return
+            except DBAPIError:
+                if attempt == CREATE_ATTEMPTS:
+                    raise
+                time.sleep(CREATE_RETRY_SECONDS * attempt)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
