@@ -327,7 +327,9 @@ class Certification(Application[UUID]):
         if aggregates:
             recordings = self.save(*aggregates)
             (target,) = (a for a in aggregates if a.id == aggregate_id)
-            return Result(read(aggregate_id, target.version), recordings[-1].notification.id)
+            # The saved aggregate already holds the new state: no need to replay its history.
+            state = target.state  # type: ignore[attr-defined]
+            return Result(state, recordings[-1].notification.id)
         aggregate: RecordedAggregate = self.repository.get(aggregate_id)
         version = aggregate.applied[command_id]
         position = self.recorder.max_notification_id() or 0

@@ -13,6 +13,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from domain.errors import DomainError
 from service.idempotency import KeyReusedForAnotherRequest
 from service.refusals import refusal_body, refusal_status
+from workflows.client import StepNotRecorded
 
 
 def install_error_handlers(app: FastAPI) -> None:
@@ -20,6 +21,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestValidationError, _malformed)  # type: ignore[arg-type]
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(KeyReusedForAnotherRequest, _key_reused)  # type: ignore[arg-type]
+    app.add_exception_handler(StepNotRecorded, _not_recorded)  # type: ignore[arg-type]
 
 
 async def _domain_refusal(_: Request, refusal: DomainError) -> JSONResponse:
@@ -42,6 +44,14 @@ async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse
 
 async def _key_reused(_: Request, error: KeyReusedForAnotherRequest) -> JSONResponse:
     return JSONResponse({"detail": str(error), "error": "IdempotencyKeyReused"}, status_code=422)
+
+
+async def _not_recorded(_: Request, error: StepNotRecorded) -> JSONResponse:
+    detail = (
+        "The step could not be recorded right now (the workflow service did not answer); "
+        "send the same request again, with the same Idempotency-Key: it will not be doubled."
+    )
+    return JSONResponse({"detail": detail, "error": "StepNotRecorded", "cause": str(error)}, 503)
 
 
 _ERROR_NAMES = {
