@@ -52,6 +52,8 @@ def create_user(
 ) -> None:
     """Create a user who logs in with a password; experts and trainers act as themselves."""
     from domain import ids
+    from domain.errors import NotFound
+    from service.accounts import UserExists
     from service.bootstrap import build_accounts, build_certification
     from service.database import create_service_engine
 
@@ -64,10 +66,19 @@ def create_user(
         certification = build_certification(settings)
         try:
             certification.trainer(trainer_id)
+        except NotFound:
+            typer.echo(
+                f"No trainer is registered with e-mail {email}; register them first.", err=True
+            )
+            raise typer.Exit(1) from None
         finally:
             certification.close()
     accounts = build_accounts(settings, create_service_engine(settings))
-    accounts.create(username, password, role, trainer_id)
+    try:
+        accounts.create(username, password, role, trainer_id)
+    except UserExists as exists:
+        typer.echo(str(exists), err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"created {role.value} user {username}")
 
 

@@ -79,3 +79,23 @@ async def test_read_models_rebuilt_from_zero_equal_the_live_ones(stack: Stack) -
     report = rebuild_and_compare(stack.services.certification, live)
     assert report.rows_compared > 0
     assert report.identical, report.differences[:5]
+
+
+async def test_materials_open_to_a_listed_trainer_for_held_modules_only(stack: Stack) -> None:
+    c = await cast(stack)
+    materials = f"/trainers/{c.candidate_id}/materials"
+    async with stack.client(c.candidate) as http:
+        not_yet = await http.post(f"{materials}/WC/manual")
+    assert not_yet.status_code == 403 and not_yet.json()["error"] == "MaterialsAccessDenied"
+
+    journey = await enrolled(stack, c)
+    await through_toe_cycle(stack, c, journey)
+    await post(stack, c.expert, f"/journeys/{journey}/assessment", {"outcome": "recommended"})
+    await post(stack, c.office, f"/journeys/{journey}/certification")
+
+    opened = await post(stack, c.candidate, f"{materials}/WC/enterprise_visit_guide")
+    assert opened["granted"] and opened["module_name"] == "Module 1: Workplace Cooperation"
+    async with stack.client(c.candidate) as http:
+        other_module = await http.post(f"{materials}/OSH/manual")
+    assert other_module.status_code == 403
+    assert "not certified in OSH" in other_module.json()["detail"]

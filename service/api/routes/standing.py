@@ -90,11 +90,13 @@ async def open_materials(
             command_id,
             datetime.now(UTC),
         )
+        # The documents live on the ILO knowledge-sharing platform; this service decides who
+        # may open them and keeps each opening on record.
         body = {
             "module": module.value,
             "module_name": module.full_name,
             "material": material.value,
-            "download": f"/materials/{module.value}/{material.value}",
+            "granted": True,
         }
         return StoredResponse(200, body)
 
