@@ -14,8 +14,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from temporalio.common import WorkflowIDConflictPolicy
-
 from domain import ids
 from domain.enterprise import EnterpriseDetails
 from domain.errors import AlreadyExists
@@ -41,10 +39,7 @@ from service.application import Certification
 from service.bootstrap import build_accounts, build_certification
 from service.database import create_service_engine
 from service.settings import Settings
-from workflows import journey_workflow_id
 from workflows.client import JourneyGateway
-from workflows.journey import CertificationJourney
-from workflows.messages import JourneyInput
 from workflows.worker import connect
 
 HQ = Actor("demo-office", Role.HQ)
@@ -334,14 +329,7 @@ def create_demo_users(accounts: Accounts) -> None:
 async def hand_over_to_workflows(demo: Demo, gateway: JourneyGateway) -> None:
     """Open journeys and standings continue in Temporal from the state the history left."""
     for journey in demo.open_journeys:
-        current = demo.app.journey(journey.journey_id)
-        await gateway.client.start_workflow(
-            CertificationJourney.run,
-            JourneyInput(current.trainer_id, current.module, gateway.policy, state=current),
-            id=journey_workflow_id(current.trainer_id, current.module),
-            task_queue=gateway.task_queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
+        await gateway.adopt_journey(demo.app.journey(journey.journey_id))
     for trainer_id in demo.certified:
         await gateway.start_standing(trainer_id)
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from starlette.concurrency import run_in_threadpool
 
+from domain.errors import NotFound
 from domain.journey import rules
 from domain.journey.state import JourneyState
 from domain.journey.steps import JourneyStep
@@ -34,9 +35,17 @@ class WorkflowSteps:
             # Its workflow id may already serve the candidate's next journey in this module:
             # a step on an ended journey is answered from that journey's own state.
             rules.check(journey, step, actor)
-        return await self._gateway.take_step(
-            journey.trainer_id, journey.module, step, actor, command_id
-        )
+        try:
+            return await self._gateway.take_step(
+                journey.trainer_id, journey.module, step, actor, command_id
+            )
+        except NotFound:
+            # The event store holds this open journey but no workflow runs it (an enrolment
+            # whose answer was lost after its commit): a workflow adopts it, then the step.
+            await self._gateway.adopt_journey(journey)
+            return await self._gateway.take_step(
+                journey.trainer_id, journey.module, step, actor, command_id
+            )
 
     async def take_standing_step(
         self, trainer: TrainerState, step: StandingStep, actor: Actor, command_id: str

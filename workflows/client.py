@@ -149,6 +149,20 @@ class JourneyGateway:
                 "competence."
             ) from None
 
+    async def adopt_journey(self, journey: JourneyState) -> None:
+        """Hand an open journey of the event store to a workflow that carries on from its state.
+
+        For journeys recorded without a running workflow: an imported history, or an enrolment
+        whose answer was lost after its commit. Idempotent while the workflow runs.
+        """
+        await self.client.start_workflow(
+            CertificationJourney.run,
+            JourneyInput(journey.trainer_id, journey.module, self.policy, state=journey),
+            id=journey_workflow_id(journey.trainer_id, journey.module),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+
     async def start_standing(self, trainer_id: str) -> None:
         """Start a standing for a trainer certified before the workflows existed; idempotent."""
         await self.client.start_workflow(

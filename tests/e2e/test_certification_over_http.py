@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
+from domain.values import Actor, Role
 from projections.rebuild import rebuild_and_compare
 from tests.e2e.harness import Stack
-from tests.e2e.people import cast, enrolled, get, post, through_toe_cycle
+from tests.e2e.people import cast, enrolled, get, post, through_toe_cycle, workshop
 
 
 async def test_a_candidate_goes_from_registration_to_the_public_list(stack: Stack) -> None:
@@ -99,3 +102,27 @@ async def test_materials_open_to_a_listed_trainer_for_held_modules_only(stack: S
         other_module = await http.post(f"{materials}/OSH/manual")
     assert other_module.status_code == 403
     assert "not certified in OSH" in other_module.json()["detail"]
+
+
+async def test_an_open_journey_without_a_workflow_is_adopted_at_its_next_step(
+    stack: Stack,
+) -> None:
+    """As when an enrolment's answer was lost after its commit, or a history was imported."""
+    c = await cast(stack)
+    certification = stack.services.certification
+    workshop_id = await workshop(stack, c)
+    office = Actor(c.office, Role.HQ)
+    journey = certification.enrol(c.candidate_id, workshop_id, office, "imported", now()).state
+
+    took = await post(
+        stack,
+        c.expert,
+        f"/journeys/{journey.journey_id}/tot-result",
+        {"attended": True, "completed": True},
+    )
+    assert took["stage"] == "toe_cycle"
+    assert (await get(stack, c.expert, f"/journeys/{journey.journey_id}"))["stage"] == "toe_cycle"
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
