@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -11,7 +12,7 @@ from pydantic import BaseModel, EmailStr, Field
 from domain.journey.rules import next_action
 from domain.journey.state import JourneyState
 from domain.trainer.state import TrainerState
-from domain.values import Module
+from domain.values import Module, Role
 
 
 class RegisterTrainer(BaseModel):
@@ -44,15 +45,53 @@ class Enrol(BaseModel):
     workshop_id: str
 
 
+@dataclass(frozen=True)
+class NextStep:
+    who: Role | None  # None once the journey has ended
+    what: str
+
+
+@dataclass(frozen=True)
+class JourneyAnswer(JourneyState):
+    """A journey as a step's answer shows it: its state and what comes next, from whom."""
+
+    next_action: NextStep | None = None
+
+
+@dataclass(frozen=True)
+class TrainerAnswer(TrainerState):
+    listed: bool = False
+
+
 def journey_body(state: JourneyState) -> dict[str, Any]:
-    """A journey as the API shows it: its state and, in words, what comes next and from whom."""
     action = next_action(state)
-    body: dict[str, Any] = jsonable_encoder(state)
-    body["next_action"] = {"who": action.who.value if action.who else None, "what": action.what}
+    answer = JourneyAnswer(**vars(state), next_action=NextStep(action.who, action.what))
+    body: dict[str, Any] = jsonable_encoder(answer)
     return body
 
 
 def trainer_body(state: TrainerState) -> dict[str, Any]:
-    body: dict[str, Any] = jsonable_encoder(state)
-    body["listed"] = state.listed
+    body: dict[str, Any] = jsonable_encoder(TrainerAnswer(**vars(state), listed=state.listed))
     return body
+
+
+class MaterialOpened(BaseModel):
+    module: Module
+    module_name: str
+    material: str
+    granted: bool
+
+
+class Refusal(BaseModel):
+    """Every error: what went wrong, in words a person can act on, and its kind."""
+
+    detail: str
+    error: str
+
+
+def refusals(**described: str) -> dict[int | str, dict[str, Any]]:
+    """OpenAPI entries for the error statuses an endpoint may answer."""
+    return {
+        int(code.removeprefix("e")): {"model": Refusal, "description": text}
+        for code, text in described.items()
+    }

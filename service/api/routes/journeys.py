@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
@@ -24,7 +24,7 @@ from domain.values import Role
 from service.accounts import User
 from service.api.deps import Idempotent, ServicesDep, role_in
 from service.api.responses import respond
-from service.api.schemas import Enrol, journey_body
+from service.api.schemas import Enrol, JourneyAnswer, journey_body, refusals
 from service.idempotency import StoredResponse
 
 router = APIRouter(prefix="/journeys", tags=["journeys"])
@@ -34,15 +34,17 @@ Withdrawers = Annotated[User, Depends(role_in(Role.EXPERT, Role.TRAINER, Role.HQ
 Experts = Annotated[User, Depends(role_in(Role.EXPERT))]
 Office = Annotated[User, Depends(role_in(Role.HQ))]
 Enrollers = Annotated[User, Depends(role_in(Role.HQ, Role.EXPERT))]
-REFUSALS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Wrong role, or not the candidate's expert / the candidate"},
-    404: {"description": "No such journey"},
-    409: {"description": "The step is not allowed now; `detail` says why"},
-    422: {"description": "Malformed input"},
-}
+REFUSALS = refusals(
+    e403="Wrong role, or not the candidate's expert / the candidate",
+    e404="No such journey",
+    e409="The step is not allowed now; `detail` says why",
+    e422="Malformed input",
+)
+STEP_ANSWER = {**REFUSALS, 200: {"model": JourneyAnswer, "description": "The journey after it"}}
+ENROLLED = {**REFUSALS, 201: {"model": JourneyAnswer, "description": "The new journey"}}
 
 
-@router.post("", status_code=201, responses=REFUSALS)
+@router.post("", status_code=201, responses=ENROLLED)
 async def enrol(
     body: Enrol, user: Enrollers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -68,7 +70,7 @@ async def _take(
     return respond(await idem.run(call))
 
 
-@router.post("/{journey_id}/tot-result", responses=REFUSALS)
+@router.post("/{journey_id}/tot-result", responses=STEP_ANSWER)
 async def record_tot_result(
     journey_id: str, step: RecordToTResult, user: Experts, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -76,7 +78,7 @@ async def record_tot_result(
     return await _take(journey_id, step, user, services, idem)
 
 
-@router.post("/{journey_id}/enterprises", responses=REFUSALS)
+@router.post("/{journey_id}/enterprises", responses=STEP_ANSWER)
 async def select_enterprise(
     journey_id: str, step: SelectEnterprise, user: Steppers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -84,7 +86,7 @@ async def select_enterprise(
     return await _take(journey_id, step, user, services, idem)
 
 
-@router.post("/{journey_id}/baseline-assessments", responses=REFUSALS)
+@router.post("/{journey_id}/baseline-assessments", responses=STEP_ANSWER)
 async def record_baseline_assessment(
     journey_id: str,
     step: RecordBaselineAssessment,
@@ -96,7 +98,7 @@ async def record_baseline_assessment(
     return await _take(journey_id, step, user, services, idem)
 
 
-@router.post("/{journey_id}/classroom-workshop", responses=REFUSALS)
+@router.post("/{journey_id}/classroom-workshop", responses=STEP_ANSWER)
 async def deliver_classroom_workshop(
     journey_id: str,
     step: DeliverClassroomWorkshop,
@@ -108,7 +110,7 @@ async def deliver_classroom_workshop(
     return await _take(journey_id, step, user, services, idem)
 
 
-@router.post("/{journey_id}/coaching-visits", responses=REFUSALS)
+@router.post("/{journey_id}/coaching-visits", responses=STEP_ANSWER)
 async def record_coaching_visit(
     journey_id: str,
     step: RecordCoachingVisit,
@@ -120,7 +122,7 @@ async def record_coaching_visit(
     return await _take(journey_id, step, user, services, idem)
 
 
-@router.post("/{journey_id}/progress-reports", responses=REFUSALS)
+@router.post("/{journey_id}/progress-reports", responses=STEP_ANSWER)
 async def report_progress(
     journey_id: str, step: ReportProgress, user: Steppers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -128,7 +130,7 @@ async def report_progress(
     return await _take(journey_id, step, user, services, idem)
 
 
-@router.post("/{journey_id}/assessment", responses=REFUSALS)
+@router.post("/{journey_id}/assessment", responses=STEP_ANSWER)
 async def assess_cycle(
     journey_id: str, step: AssessCycle, user: Experts, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -136,7 +138,7 @@ async def assess_cycle(
     return await _take(journey_id, step, user, services, idem)
 
 
-@router.post("/{journey_id}/certification", responses=REFUSALS)
+@router.post("/{journey_id}/certification", responses=STEP_ANSWER)
 async def certify(
     journey_id: str, user: Office, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -144,7 +146,7 @@ async def certify(
     return await _take(journey_id, Certify(), user, services, idem)
 
 
-@router.post("/{journey_id}/withdrawal", responses=REFUSALS)
+@router.post("/{journey_id}/withdrawal", responses=STEP_ANSWER)
 async def withdraw(
     journey_id: str, step: Withdraw, user: Withdrawers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:

@@ -18,18 +18,18 @@ router = APIRouter(prefix="/public", tags=["public"])
 @router.get("/trainers")
 def read_public_list(
     read: FreshReads, country: str | None = None, module: Module | None = None
-) -> Any:
+) -> list[queries.PublicTrainer]:
     """The certified SCORE trainers listed today: name, country, modules, certificate, since."""
-    return jsonable_encoder([asdict(t) for t in queries.public_list(read, country, module)])
+    return queries.public_list(read, country, module)
 
 
 @router.get("/certificates/{number}")
-def verify_certificate(number: str, read: FreshReads) -> Any:
+def verify_certificate(number: str, read: FreshReads) -> queries.CertificateCheck:
     """Check a certificate number: whose it is, for which modules, and whether still listed."""
     found = queries.verify_certificate(read, number)
     if found is None:
         raise HTTPException(404, f"No certificate {number.strip().upper()} was ever issued.")
-    return jsonable_encoder(asdict(found))
+    return found
 
 
 @router.get("/statistics")

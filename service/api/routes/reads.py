@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException, Query
-from fastapi.encoders import jsonable_encoder
 
 from domain.trainer.state import Listing
 from domain.values import Module, Role
@@ -22,52 +20,52 @@ router = APIRouter(tags=["reads"])
 Experts = Annotated[User, Depends(role_in(Role.EXPERT, Role.HQ, Role.AUDITOR))]
 
 
-def _json(value: Any) -> Any:
-    return jsonable_encoder(asdict(value) if hasattr(value, "__dataclass_fields__") else value)
-
-
 @router.get("/journeys/{journey_id}")
-def read_journey(journey_id: str, user: CurrentUser, read: FreshReads) -> Any:
+def read_journey(journey_id: str, user: CurrentUser, read: FreshReads) -> queries.JourneyView:
     """A journey: stage, ToE cycle, next action and who must take it."""
     journey = queries.journey(read, journey_id)
     if journey is None:
         raise HTTPException(404, f"No journey with id {journey_id}.")
     if not may_read_journey(user, journey):
         raise HTTPException(403, "You may read only your own journey or your candidates'.")
-    return _json(journey)
+    return journey
 
 
 @router.get("/trainers/{trainer_id}/journeys")
-def read_trainer_journeys(trainer_id: str, user: CurrentUser, read: FreshReads) -> Any:
+def read_trainer_journeys(
+    trainer_id: str, user: CurrentUser, read: FreshReads
+) -> list[queries.JourneyView]:
     """Every journey of a trainer, with current step and next action."""
     require_trainer_reader(user, read, trainer_id)
-    return [_json(j) for j in queries.journeys_of_trainer(read, trainer_id)]
+    return queries.journeys_of_trainer(read, trainer_id)
 
 
 @router.get("/trainers/{trainer_id}")
-def read_trainer(trainer_id: str, user: CurrentUser, read: FreshReads) -> Any:
+def read_trainer(trainer_id: str, user: CurrentUser, read: FreshReads) -> registers.TrainerProfile:
     """A trainer's profile: certificate, modules, listing."""
     require_trainer_reader(user, read, trainer_id)
     profile = registers.trainer_profile(read, trainer_id)
     if profile is None:
         raise HTTPException(404, f"No trainer with id {trainer_id}.")
-    return _json(profile)
+    return profile
 
 
 @router.get("/trainers/{trainer_id}/standing")
-def read_standing(trainer_id: str, user: CurrentUser, read: FreshReads) -> Any:
+def read_standing(trainer_id: str, user: CurrentUser, read: FreshReads) -> queries.TrainerStanding:
     """A certified trainer's standing: last training record, reminders sent, inactivity."""
     require_trainer_reader(user, read, trainer_id)
     found = queries.standing(read, trainer_id)
     if found is None:
         raise HTTPException(404, f"Trainer {trainer_id} has no standing (not certified).")
-    return _json(found)
+    return found
 
 
 @router.get("/standings", dependencies=[Depends(role_in(Role.HQ, Role.AUDITOR))])
-def read_standings(read: FreshReads, listing: Listing | None = None) -> Any:
+def read_standings(
+    read: FreshReads, listing: Listing | None = None
+) -> list[queries.TrainerStanding]:
     """Every certified trainer's standing; optionally only listed, inactive or removed ones."""
-    return [_json(s) for s in queries.standings(read, listing)]
+    return queries.standings(read, listing)
 
 
 @router.get("/worklist")
@@ -76,39 +74,41 @@ def read_worklist(
     services: ServicesDep,
     read: FreshReads,
     expert_id: Annotated[str | None, Query(description="hq and auditors: whose worklist")] = None,
-) -> Any:
+) -> list[queries.WorklistItem]:
     """The expert's candidates: what each must do next, overdue first."""
     whose = user.trainer_id if user.role is Role.EXPERT else expert_id
     if whose is None:
         raise HTTPException(422, "Give expert_id: whose worklist to read.")
     stall_after = timedelta(days=services.settings.stall_reminder_after_days)
     items = queries.expert_worklist(read, whose, datetime.now(UTC), stall_after)
-    return [_json(i) for i in items]
+    return items
 
 
 @router.get("/workshops", dependencies=[Depends(current_user)])
-def read_workshops(read: FreshReads, module: Module | None = None) -> Any:
+def read_workshops(read: FreshReads, module: Module | None = None) -> list[registers.Workshop]:
     """ToT workshops, the latest first."""
-    return [_json(w) for w in registers.workshops(read, module)]
+    return registers.workshops(read, module)
 
 
 @router.get("/workshops/{workshop_id}", dependencies=[Depends(current_user)])
-def read_workshop(workshop_id: str, read: FreshReads) -> Any:
+def read_workshop(workshop_id: str, read: FreshReads) -> registers.Workshop:
+    """One ToT workshop: module, dates, venue and its expert trainer."""
     found = registers.workshops(read, workshop_id=workshop_id)
     if not found:
         raise HTTPException(404, f"No ToT workshop with id {workshop_id}.")
-    return _json(found[0])
+    return found[0]
 
 
 @router.get("/enterprises", dependencies=[Depends(current_user)])
-def read_enterprises(read: FreshReads) -> Any:
+def read_enterprises(read: FreshReads) -> list[queries.EnterpriseResults]:
     """Enterprises with their indicators: baseline, latest and improvement per ToE cycle."""
-    return [_json(e) for e in queries.enterprises(read)]
+    return queries.enterprises(read)
 
 
 @router.get("/enterprises/{enterprise_id}", dependencies=[Depends(current_user)])
-def read_enterprise(enterprise_id: str, read: FreshReads) -> Any:
+def read_enterprise(enterprise_id: str, read: FreshReads) -> queries.EnterpriseResults:
+    """One enterprise, with its indicators per ToE cycle it took part in."""
     found = queries.enterprises(read, enterprise_id)
     if not found:
         raise HTTPException(404, f"No enterprise with id {enterprise_id}.")
-    return _json(found[0])
+    return found[0]

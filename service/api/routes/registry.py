@@ -3,38 +3,49 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from domain.enterprise import EnterpriseDetails
+from domain.enterprise import EnterpriseDetails, EnterpriseState
 from domain.values import Role
-from domain.workshop import WorkshopPlan
+from domain.workshop import WorkshopPlan, WorkshopState
 from service.accounts import User
 from service.api.deps import Idempotent, ServicesDep, role_in
 from service.api.responses import respond
-from service.api.schemas import RegisterEnterprise, RegisterTrainer, ScheduleWorkshop, trainer_body
+from service.api.schemas import (
+    RegisterEnterprise,
+    RegisterTrainer,
+    ScheduleWorkshop,
+    TrainerAnswer,
+    refusals,
+    trainer_body,
+)
 from service.idempotency import StoredResponse
 
 router = APIRouter(tags=["registers"])
 
 Office = Annotated[User, Depends(role_in(Role.HQ))]
 FieldWorkers = Annotated[User, Depends(role_in(Role.HQ, Role.EXPERT, Role.TRAINER))]
-REFUSALS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Wrong role"},
-    409: {"description": "Already registered; `detail` says which"},
-    422: {"description": "Malformed input"},
-}
+REFUSALS = refusals(
+    e403="Wrong role",
+    e409="Already registered; `detail` says which",
+    e422="Malformed input",
+)
 
 
 def now() -> datetime:
     return datetime.now(UTC)
 
 
-@router.post("/trainers", status_code=201, responses=REFUSALS)
+@router.post(
+    "/trainers",
+    status_code=201,
+    responses={**REFUSALS, 201: {"model": TrainerAnswer, "description": "Registered"}},
+)
 async def register_trainer(
     body: RegisterTrainer, user: Office, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -56,7 +67,11 @@ async def register_trainer(
     return respond(await idem.run(call))
 
 
-@router.post("/workshops", status_code=201, responses=REFUSALS)
+@router.post(
+    "/workshops",
+    status_code=201,
+    responses={**REFUSALS, 201: {"model": WorkshopState, "description": "Scheduled"}},
+)
 async def schedule_workshop(
     body: ScheduleWorkshop, user: Office, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -80,7 +95,11 @@ async def schedule_workshop(
     return respond(await idem.run(call))
 
 
-@router.post("/enterprises", status_code=201, responses=REFUSALS)
+@router.post(
+    "/enterprises",
+    status_code=201,
+    responses={**REFUSALS, 201: {"model": EnterpriseState, "description": "Registered"}},
+)
 async def register_enterprise(
     body: RegisterEnterprise, user: FieldWorkers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
@@ -14,7 +14,7 @@ from domain.values import Material, Module, Role
 from service.accounts import User
 from service.api.deps import Idempotent, ServicesDep, role_in
 from service.api.responses import respond
-from service.api.schemas import trainer_body
+from service.api.schemas import MaterialOpened, TrainerAnswer, refusals, trainer_body
 from service.idempotency import StoredResponse
 
 router = APIRouter(prefix="/trainers/{trainer_id}", tags=["standing"])
@@ -22,12 +22,13 @@ router = APIRouter(prefix="/trainers/{trainer_id}", tags=["standing"])
 Office = Annotated[User, Depends(role_in(Role.HQ))]
 Recorders = Annotated[User, Depends(role_in(Role.HQ, Role.TRAINER))]
 Trainers = Annotated[User, Depends(role_in(Role.TRAINER))]
-REFUSALS: dict[int | str, dict[str, Any]] = {
-    403: {"description": "Wrong role, or not the trainer themselves"},
-    404: {"description": "No such trainer"},
-    409: {"description": "Not allowed for the trainer's standing now; `detail` says why"},
-    422: {"description": "Malformed input"},
-}
+REFUSALS = refusals(
+    e403="Wrong role, or not the trainer themselves",
+    e404="No such trainer",
+    e409="Not allowed for the trainer's standing now; `detail` says why",
+    e422="Malformed input",
+)
+TRAINER_ANSWER = {**REFUSALS, 200: {"model": TrainerAnswer, "description": "The trainer after it"}}
 
 
 async def _standing_step(
@@ -41,7 +42,7 @@ async def _standing_step(
     return respond(await idem.run(call))
 
 
-@router.post("/training-records", responses=REFUSALS)
+@router.post("/training-records", responses=TRAINER_ANSWER)
 async def submit_training_record(
     trainer_id: str,
     step: SubmitTrainingRecord,
@@ -53,7 +54,7 @@ async def submit_training_record(
     return await _standing_step(trainer_id, step, user, services, idem)
 
 
-@router.post("/removal", responses=REFUSALS)
+@router.post("/removal", responses=TRAINER_ANSWER)
 async def remove_for_cause(
     trainer_id: str, step: RemoveForCause, user: Office, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -61,7 +62,7 @@ async def remove_for_cause(
     return await _standing_step(trainer_id, step, user, services, idem)
 
 
-@router.post("/reinstatement", responses=REFUSALS)
+@router.post("/reinstatement", responses=TRAINER_ANSWER)
 async def reinstate(
     trainer_id: str, step: Reinstate, user: Office, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
@@ -69,7 +70,10 @@ async def reinstate(
     return await _standing_step(trainer_id, step, user, services, idem)
 
 
-@router.post("/materials/{module}/{material}", responses=REFUSALS)
+@router.post(
+    "/materials/{module}/{material}",
+    responses={**REFUSALS, 200: {"model": MaterialOpened, "description": "Access granted"}},
+)
 async def open_materials(
     trainer_id: str,
     module: Module,
@@ -92,12 +96,9 @@ async def open_materials(
         )
         # The documents live on the ILO knowledge-sharing platform; this service decides who
         # may open them and keeps each opening on record.
-        body = {
-            "module": module.value,
-            "module_name": module.full_name,
-            "material": material.value,
-            "granted": True,
-        }
-        return StoredResponse(200, body)
+        opened = MaterialOpened(
+            module=module, module_name=module.full_name, material=material.value, granted=True
+        )
+        return StoredResponse(200, opened.model_dump(mode="json"))
 
     return respond(await idem.run(call))
