@@ -1,0 +1,121 @@
+"""`python -m bench [--quick | --smoke] [--only NAME ...] [--profile PROCESS]`
+
+Runs the measurement families, prints one table (every figure beside its baseline from the
+same run, the ratio, the target and the verdict) and writes bench/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import os
+import platform
+import subprocess
+import sys
+import time
+import traceback
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bench.config import SCALES, Mode
+from bench.context import Context
+from bench.families import FAMILIES, NAMES, Family
+from bench.profiling import summarise
+from bench.report import FamilyResult, table, write_json
+
+RESULTS = Path(__file__).parent / "results"
+
+
+def parse(argv: list[str] | None = None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    modes = parser.add_mutually_exclusive_group()
+    modes.add_argument("--quick", action="store_true", help="scaled down: under 3 minutes")
+    modes.add_argument("--smoke", action="store_true", help="tiny: checks the code paths only")
+    parser.add_argument("--only", action="append", choices=NAMES, help="run only these families")
+    parser.add_argument(
+        "--profile",
+        choices=("worker", "api", "projector"),
+        help="sample this child process with py-spy during the concurrent step load",
+    )
+    parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    return parser.parse_args(argv)
+
+
+def mode_of(args: argparse.Namespace) -> Mode:
+    if args.smoke or os.environ.get("SCORE_BENCH_SMOKE"):
+        return "smoke"
+    return "quick" if args.quick else "full"
+
+
+async def run(args: argparse.Namespace) -> dict[str, Any]:
+    scale = SCALES[mode_of(args)]
+    chosen = [f for f in FAMILIES if not args.only or f.name in args.only]
+    ctx = Context(scale, args.output.parent, profile=args.profile)
+    results: list[FamilyResult] = []
+    started = time.monotonic()
+    try:
+        for index, family in enumerate(chosen):
+            results.append(await measured(ctx, family))
+            if not any(f.needs_stack for f in chosen[index + 1 :]):
+                await ctx.release_stack()
+    finally:
+        await ctx.close()
+    document = {
+        "mode": scale.mode,
+        "scale": scale.as_dict(),
+        "started_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "seconds": round(time.monotonic() - started, 1),
+        "machine": machine(),
+        "families": {r.name: r.as_dict() for r in results},
+    }
+    print(table(results))  # noqa: T201 - the table is the output
+    if args.profile:
+        summary = summarise(ctx.results_dir / "profiles", args.profile)
+        document["profile"] = summary
+        print("\n" + summary)  # noqa: T201
+    write_json(args.output, document)
+    print(f"\n{scale.mode} mode, {document['seconds']} s; written to {args.output}")  # noqa: T201
+    return document
+
+
+async def measured(ctx: Context, family: Family) -> FamilyResult:
+    result = FamilyResult(family.name, family.title)
+    print(f"… {family.name}: {family.title}", file=sys.stderr, flush=True)  # noqa: T201
+    started = time.monotonic()
+    try:
+        await family.measure(ctx, result)
+    except Exception:
+        result.error = traceback.format_exc()
+        print(result.error, file=sys.stderr, flush=True)  # noqa: T201
+    result.seconds = time.monotonic() - started
+    return result
+
+
+def machine() -> dict[str, Any]:
+    """What the figures were taken on; the load average shows whether others were busy."""
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
+    ).stdout.strip()
+    return {
+        "cpus": os.cpu_count(),
+        "load_average": os.getloadavg(),
+        "python": platform.python_version(),
+        "commit": commit,
+        "shared_machine": True,
+    }
+
+
+def main() -> None:
+    args = parse()
+    document = asyncio.run(run(args))
+    failed = [name for name, f in document["families"].items() if f["error"]]
+    sys.stdout.flush()
+    sys.stderr.flush()
+    # Exit without the interpreter's finalisation, which the Temporal SDK's threads can abort
+    # (sdk-python#300); every server and child process is stopped by now.
+    os._exit(1 if failed else 0)
+
+
+if __name__ == "__main__":
+    main()

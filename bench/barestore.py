@@ -1,0 +1,40 @@
+"""A bare eventsourcing application beside ours: the E0 baseline of an append.
+
+Its own tables (`benchbare_events`) in the same database as the service's events, with the
+same recorder (eventsourcing-sqlalchemy), so a save costs what the library costs and nothing
+of ours. Its one event carries a payload about the size of a journey step's.
+"""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
+
+from service.settings import Settings
+
+# A step event's JSON state is ~400–700 bytes (actor, command id, step, timestamps).
+PAYLOAD = "x" * 400
+
+
+class Probe(Aggregate):
+    @event("Created")
+    def __init__(self, payload: str) -> None:
+        self.payload = payload
+
+
+class BareStore(Application[UUID]):
+    name = "benchbare"
+
+
+def bare_store(settings: Settings) -> BareStore:
+    env = dict(settings.eventsourcing_env())
+    env.pop("AGGREGATE_CACHE_MAXSIZE", None)  # nothing is read back
+    return BareStore(env=env)
+
+
+def bare_save(store: BareStore) -> int:
+    """Save one new 1-event aggregate; return its notification id."""
+    recordings = store.save(Probe(PAYLOAD))
+    return recordings[-1].notification.id

@@ -1,0 +1,95 @@
+"""What families share in one run: the scale, a work folder, one dev server, one stack."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import AsyncExitStack, ExitStack, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from bench.config import Scale
+from bench.stack.service import ServiceStack, service_stack
+from service.temporal_dev import DevServer
+from tests.postgres import SERVER, scratch_database
+
+__all__ = ["SERVER", "Context"]
+
+
+@dataclass
+class Context:
+    scale: Scale
+    results_dir: Path
+    profile: str | None = None  # a child process to sample with py-spy: worker, api, projector
+    workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="score-bench-")))
+    _exits: AsyncExitStack = field(default_factory=AsyncExitStack)
+    _server: DevServer | None = None
+    _stack: ServiceStack | None = None
+    _stack_exits: AsyncExitStack | None = None
+
+    async def dev_server(self) -> DevServer:
+        """One dev server for every family that shares the stack."""
+        if self._server is None:
+            self._server = await self._exits.enter_async_context(DevServer())
+        return self._server
+
+    async def stack(self) -> ServiceStack:
+        """The service (API, worker, projector) on SQLite, started on first use."""
+        if self._stack is None:
+            server = await self.dev_server()
+            self._stack_exits = AsyncExitStack()
+            self._stack = await self._stack_exits.enter_async_context(
+                service_stack(self.workdir / "stack", server.address)
+            )
+        return self._stack
+
+    async def release_stack(self) -> None:
+        """Stop the stack and its dev server, so that they cost later families nothing."""
+        if self._stack_exits is not None:
+            await self._stack_exits.aclose()
+        self._stack = self._stack_exits = None
+        await self._exits.aclose()
+        self._server = None
+        self._exits = AsyncExitStack()
+
+    def folder(self, name: str) -> Path:
+        path = self.workdir / name
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    async def close(self) -> None:
+        await self.release_stack()
+
+
+@contextmanager
+def postgres_database(prefix: str = "score_bench") -> Iterator[str | None]:
+    """A scratch database on the local PostgreSQL server, or None when it is not reachable."""
+    import psycopg
+
+    try:
+        with psycopg.connect(SERVER, connect_timeout=3):
+            pass
+    except psycopg.OperationalError:
+        yield None
+        return
+    with ExitStack() as cleanup:
+        yield cleanup.enter_context(scratch_database(prefix))
+
+
+def cpu_seconds(pid: int | None = None) -> float:
+    """User + system CPU seconds of a process (this one by default)."""
+    if pid is None:
+        times = os.times()
+        return times.user + times.system
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    ticks = os.sysconf("SC_CLK_TCK")
+    return (int(fields[11]) + int(fields[12])) / ticks
+
+
+def rss_bytes(pid: int) -> int:
+    """Resident set size of a process, from /proc."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) * 1024
+    return 0

@@ -1,0 +1,188 @@
+"""The people of a benchmark and the HTTP requests of their journeys.
+
+Registration is not what we measure, so candidates, experts, workshops and enterprises are
+written through the application directly, and bearer tokens are issued without logging in.
+Every journey step (and the enrolment) then goes through HTTP, as a person's would.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import httpx
+
+from bench.stack.service import ServiceStack
+from domain.enterprise import EnterpriseDetails
+from domain.values import Actor, Module, Role
+from domain.workshop import WorkshopPlan
+from service.accounts import User
+from service.application import Certification
+
+OFFICE = User("bench-office", Role.HQ, None)
+BASELINE = {"productivity": 100.0, "defects": 8.0, "absenteeism": 6.0}
+PROGRESS = {"productivity": 130.0, "defects": 4.0, "absenteeism": 5.0}
+
+
+@dataclass(frozen=True)
+class Request:
+    path: str
+    body: dict[str, Any] | None
+    token: str
+
+
+@dataclass
+class Candidate:
+    trainer_id: str
+    token: str
+    expert_token: str
+    workshop_id: str
+    enterprise_id: str
+    office_token: str
+    journey_id: str | None = None
+    steps_taken: int = field(default=0)
+
+    def enrolment(self) -> Request:
+        body = {"trainer_id": self.trainer_id, "workshop_id": self.workshop_id}
+        return Request("/journeys", body, self.office_token)
+
+    def _step(self, suffix: str, body: dict[str, Any] | None, token: str) -> Request:
+        assert self.journey_id, "enrol first"
+        return Request(f"/journeys/{self.journey_id}/{suffix}", body, token)
+
+    def into_cycle(self) -> list[Request]:
+        """From enrolment to the first progress report: after it, visits and reports repeat."""
+        today, firm = date.today().isoformat(), self.enterprise_id
+        return [
+            self._step("tot-result", {"attended": True, "completed": True}, self.expert_token),
+            self._step("enterprises", {"enterprise_id": firm}, self.token),
+            self._step(
+                "baseline-assessments",
+                {"enterprise_id": firm, "visited_on": today, "indicators": BASELINE},
+                self.token,
+            ),
+            self._step(
+                "classroom-workshop",
+                {"held_on": today, "managers": 6, "workers": 14, "women": 9},
+                self.token,
+            ),
+            *self.repeatable(2),
+        ]
+
+    def repeatable(self, count: int) -> list[Request]:
+        """Coaching visits and progress reports, alternating: a cycle allows any number."""
+        today, firm = date.today().isoformat(), self.enterprise_id
+        visit = {"enterprise_id": firm, "visited_on": today}
+        report = {"enterprise_id": firm, "indicators": PROGRESS}
+        return [
+            self._step("coaching-visits", visit, self.token)
+            if i % 2 == 0
+            else self._step("progress-reports", report, self.token)
+            for i in range(count)
+        ]
+
+    def to_certificate(self) -> list[Request]:
+        return [
+            self._step("assessment", {"outcome": "recommended"}, self.expert_token),
+            self._step("certification", None, self.office_token),
+        ]
+
+
+class Cohort:
+    """Registers people straight into the event store and hands out their tokens."""
+
+    def __init__(self, stack: ServiceStack) -> None:
+        self.stack = stack
+        self.hq = Actor(OFFICE.username, Role.HQ)
+        self.office_token = stack.accounts.issue_token(OFFICE)
+        self._clock = datetime.now(UTC) - timedelta(days=30)
+
+    @property
+    def app(self) -> Certification:
+        return self.stack.app
+
+    def _at(self) -> datetime:
+        self._clock += timedelta(seconds=1)
+        return self._clock
+
+    def candidates(self, count: int, per_expert: int = 10) -> list[Candidate]:
+        made: list[Candidate] = []
+        while len(made) < count:
+            expert_id, expert_token = self._expert()
+            workshop = self._workshop(expert_id)
+            for _ in range(min(per_expert, count - len(made))):
+                made.append(self.candidate(expert_token, workshop))
+        return made
+
+    def candidate(self, expert_token: str, workshop_id: str) -> Candidate:
+        trainer_id = self._trainer("cand")
+        token = self.stack.accounts.issue_token(User(f"u-{trainer_id}", Role.TRAINER, trainer_id))
+        return Candidate(
+            trainer_id, token, expert_token, workshop_id, self._enterprise(), self.office_token
+        )
+
+    def _trainer(self, kind: str, *, expert: bool = False) -> str:
+        email = f"{kind}-{uuid.uuid4().hex[:12]}@example.org"
+        result = self.app.register_trainer(
+            f"Bench {kind}", email, "India", self.hq, uuid.uuid4().hex, self._at(), is_expert=expert
+        )
+        return result.state.trainer_id
+
+    def _expert(self) -> tuple[str, str]:
+        expert_id = self._trainer("expert", expert=True)
+        user = User(f"u-{expert_id}", Role.EXPERT, expert_id)
+        return expert_id, self.stack.accounts.issue_token(user)
+
+    def _workshop(self, expert_id: str) -> str:
+        code = f"BENCH-{uuid.uuid4().hex[:10]}"
+        plan = WorkshopPlan(
+            Module.WC, code, date(2026, 2, 2), date(2026, 2, 6), "Faridabad", "India", expert_id
+        )
+        return self.app.schedule_workshop(
+            plan, self.hq, uuid.uuid4().hex, self._at()
+        ).state.workshop_id
+
+    def _enterprise(self) -> str:
+        details = EnterpriseDetails(
+            f"Bench Parts {uuid.uuid4().hex[:10]}", "India", "auto", 120, 30
+        )
+        result = self.app.register_enterprise(details, self.hq, uuid.uuid4().hex, self._at())
+        return result.state.enterprise_id
+
+
+class StepRefused(Exception):
+    """The service answered a step with something other than 200/201."""
+
+    def __init__(self, request: Request, reply: httpx.Response) -> None:
+        super().__init__(f"{request.path}: {reply.status_code} {reply.text[:300]}")
+        self.status = reply.status_code
+
+
+async def send(http: httpx.AsyncClient, request: Request) -> dict[str, Any]:
+    """POST one request; a refusal (409 busy included) raises StepRefused."""
+    reply = await http.post(
+        request.path,
+        json=request.body,
+        headers={"Authorization": f"Bearer {request.token}"},
+    )
+    if reply.status_code not in (200, 201):
+        raise StepRefused(request, reply)
+    body: dict[str, Any] = reply.json()
+    return body
+
+
+async def enrol(http: httpx.AsyncClient, candidate: Candidate) -> None:
+    body = await send(http, candidate.enrolment())
+    candidate.journey_id = body["journey_id"]
+
+
+async def walk(http: httpx.AsyncClient, requests: list[Request]) -> None:
+    for request in requests:
+        await send(http, request)
+
+
+def http_client(stack: ServiceStack, connections: int = 64) -> httpx.AsyncClient:
+    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    return httpx.AsyncClient(base_url=stack.api_url, timeout=60, limits=limits)

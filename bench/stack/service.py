@@ -1,0 +1,136 @@
+"""Start the whole service as `score run` lays it out, around a given dev server.
+
+Child processes, as in production: the real `score api` (uvicorn, uvloop, httptools), the
+worker (`bench.stack.worker`: the real worker plus the baselines) and the projector
+(`bench.stack.projector`). The benchmark process is the client: HTTP calls, Temporal calls
+for the baselines, and the set-up (people are registered through the application directly;
+only what is measured goes through HTTP).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import sys
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from temporalio.client import Client
+
+from bench.stack import journal
+from service.accounts import Accounts
+from service.application import Certification
+from service.bootstrap import build_accounts, build_certification
+from service.database import create_service_engine
+from service.launcher import Children, api_ready, children
+from service.settings import Settings
+from service.temporal_dev import free_port
+from workflows.client import JourneyGateway, reminder_policy
+from workflows.worker import connect
+
+READY_TIMEOUT = 60.0
+
+
+@dataclass
+class ServiceStack:
+    settings: Settings
+    api_url: str
+    client: Client  # the benchmark's own Temporal client, for baselines and gateways
+    app: Certification  # the benchmark's own handle on the event store, for set-up
+    accounts: Accounts
+    journal_dir: Path
+    processes: Children
+
+    def queue(self, *, baseline: bool = False, sandboxed: bool = True) -> str:
+        """Task queues the worker process polls (see bench.stack.worker)."""
+        name = self.settings.task_queue + ("-baseline" if baseline else "")
+        return name if sandboxed else f"{name}-plain"
+
+    def gateway(self, *, sandboxed: bool = True) -> JourneyGateway:
+        policy = reminder_policy(self.settings)
+        return JourneyGateway(self.client, self.queue(sandboxed=sandboxed), policy)
+
+    def appends(self, since: float, until: float) -> list[list[float]]:
+        """[t, save seconds, last notification id, events] per save in the worker."""
+        return journal.read(self.journal_dir / journal.APPENDS, since, until)
+
+    def commits(self, since: float = 0.0) -> list[list[float]]:
+        """[t, position] per batch the projector committed."""
+        return journal.read(self.journal_dir / journal.COMMITS, since)
+
+    def pid(self, name: str) -> int:
+        return self.processes[name].pid
+
+
+def stack_settings(data_dir: Path, temporal: str, database_url: str | None) -> Settings:
+    return Settings(
+        data_dir=data_dir,
+        database_url=database_url,
+        temporal_address=temporal,
+        task_queue=f"bench-{uuid.uuid4().hex[:8]}",
+        api_port=free_port(),
+        # Only logging in hashes passwords; steps check a JWT. Cheap hashing makes set-up fast.
+        argon2_memory_kib=1024,
+        argon2_time_cost=1,
+    )
+
+
+def child_env(settings: Settings) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SCORE_")}
+    values = {
+        "DATA_DIR": str(settings.data_dir.resolve()),
+        "TEMPORAL_ADDRESS": settings.temporal_address or "",
+        "TASK_QUEUE": settings.task_queue,
+        "API_HOST": settings.api_host,
+        "API_PORT": str(settings.api_port),
+        "ARGON2_MEMORY_KIB": str(settings.argon2_memory_kib),
+        "ARGON2_TIME_COST": str(settings.argon2_time_cost),
+    }
+    if settings.database_url:
+        values["DATABASE_URL"] = settings.database_url
+    env.update({f"SCORE_{k}": v for k, v in values.items()})
+    return env
+
+
+async def wait_for_line(log: Path, line: str, processes: Children) -> None:
+    deadline = time.monotonic() + READY_TIMEOUT
+    while not (log.exists() and line in log.read_text(errors="replace")):
+        dead = [n for n, p in processes.items() if p.poll() is not None]
+        if dead or time.monotonic() > deadline:
+            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
+            raise RuntimeError(f"{log.name}: no {line!r} (dead: {dead}); log ends:\n{tail}")
+        await asyncio.sleep(0.1)
+
+
+@asynccontextmanager
+async def service_stack(
+    root: Path, temporal: str, database_url: str | None = None
+) -> AsyncIterator[ServiceStack]:
+    settings = stack_settings(root / "data", temporal, database_url)
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    journal_dir, logs = root / "journal", root / "logs"
+    journal_dir.mkdir(exist_ok=True)
+    app = build_certification(settings)
+    engine = create_service_engine(settings)
+    accounts = build_accounts(settings, engine)  # also writes the JWT secret the API will read
+    python = sys.executable
+    commands = {
+        "worker": [python, "-m", "bench.stack.worker", str(journal_dir)],
+        "projector": [python, "-m", "bench.stack.projector", str(journal_dir)],
+        "api": [python, "-m", "service.cli", "api"],
+    }
+    client = await connect(temporal)
+    try:
+        with children(commands, child_env(settings), logs) as processes:
+            await wait_for_line(logs / "worker.log", "worker: ready", processes)
+            await wait_for_line(logs / "projector.log", "projector: ready", processes)
+            url = f"http://{settings.api_host}:{settings.api_port}"
+            await api_ready(url, processes, READY_TIMEOUT)
+            yield ServiceStack(settings, url, client, app, accounts, journal_dir, processes)
+    finally:
+        app.close()
+        engine.dispose()
