@@ -37,6 +37,7 @@ class Request:
 class Candidate:
     trainer_id: str
     token: str
+    expert_id: str
     expert_token: str
     workshop_id: str
     enterprise_id: str
@@ -113,14 +114,15 @@ class Cohort:
             expert_id, expert_token = self._expert()
             workshop = self._workshop(expert_id)
             for _ in range(min(per_expert, count - len(made))):
-                made.append(self.candidate(expert_token, workshop))
+                made.append(self.candidate(expert_id, expert_token, workshop))
         return made
 
-    def candidate(self, expert_token: str, workshop_id: str) -> Candidate:
+    def candidate(self, expert_id: str, expert_token: str, workshop_id: str) -> Candidate:
         trainer_id = self._trainer("cand")
         token = self.stack.accounts.issue_token(User(f"u-{trainer_id}", Role.TRAINER, trainer_id))
+        firm = self._enterprise()
         return Candidate(
-            trainer_id, token, expert_token, workshop_id, self._enterprise(), self.office_token
+            trainer_id, token, expert_id, expert_token, workshop_id, firm, self.office_token
         )
 
     def _trainer(self, kind: str, *, expert: bool = False) -> str:

@@ -1,0 +1,46 @@
+"""T10: enrolment over HTTP beside a bare start_workflow (S0), in alternating blocks.
+
+An enrolment is an update-with-start: the journey workflow is created, its first workflow
+task runs (in the sandbox), and the enrolment update's local activity writes the trainer
+and the new journey. S0 returns once the server has persisted the start.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from bench.baseline_workflow import Baseline
+from bench.context import Context
+from bench.people import Cohort, enrol, http_client
+from bench.report import FamilyResult, Figure, Target
+from bench.stats import Summary, timed_calls
+
+TITLE = "Enrolment: HTTP update-with-start vs bare start_workflow (S0)"
+
+
+async def measure(ctx: Context, result: FamilyResult) -> None:
+    stack = await ctx.stack()
+    calls = ctx.scale.enrol_calls
+    candidates = iter(Cohort(stack).candidates(2 * (calls // 2 + 3) + 6))
+    queue = stack.queue(baseline=True)
+    started: list[str] = []
+
+    async def bare_start(_: int) -> None:
+        workflow_id = f"s0-{uuid.uuid4().hex[:12]}"
+        await stack.client.start_workflow(Baseline.run, id=workflow_id, task_queue=queue)
+        started.append(workflow_id)
+
+    s0: list[float] = []
+    enrolments: list[float] = []
+    async with http_client(stack) as http:
+        for part in (calls // 2, calls - calls // 2):
+            s0 += await timed_calls(part, bare_start)
+            enrolments += await timed_calls(part, lambda _: enrol(http, next(candidates)))
+    for workflow_id in started:
+        await stack.client.get_workflow_handle(workflow_id).signal(Baseline.finish)
+    s_s0, s_enrol = Summary.of(s0), Summary.of(enrolments)
+    result.details.update(s0=s_s0.as_dict(), enrolment=s_enrol.as_dict())
+    result.figures += [
+        Figure("enrolment p50 (HTTP)", s_enrol.p50, "ms", "S0 p50", s_s0.p50, (Target("<=", 1.5),)),
+        Figure("enrolment p99 (HTTP)", s_enrol.p99, "ms", "S0 p99", s_s0.p99),
+    ]

@@ -1,0 +1,81 @@
+"""(4) Projection rebuild over a large store, beside a raw SELECT scan and raw batched INSERTs.
+
+The store is synthetic (bench/synth.py: real worlds cloned with fresh ids). The rebuild is
+`projections.rebuild.rebuild` into read-model tables with another prefix in the same
+database (what `score rebuild-read-models --beside` does), and into a throw-away in-memory
+SQLite (what `rebuild_and_compare` and "as of" do). W0 is raw Core executemany of rows of the
+same size, 1000 per transaction, into the same database; R0 a raw SELECT of every event.
+"""
+
+from __future__ import annotations
+
+import time
+
+from bench.context import Context, postgres_database
+from bench.rawsql import insert_rate, sample_rows, select_rate, store_of
+from bench.report import FamilyResult, Figure, Target
+from bench.synth import fill
+from projections.rebuild import rebuild
+from projections.store import read_models_at, scratch_read_models
+from service.bootstrap import build_certification
+from service.settings import Settings
+
+TITLE = "Projection rebuild vs raw SELECT scan and raw batched INSERT"
+W0_ROWS = 100_000  # enough for a steady rate; the INSERT rate does not depend on store size
+POSTGRES_EVENTS = 200_000  # the PostgreSQL store is kept smaller: it fills 4× slower
+
+
+async def measure(ctx: Context, result: FamilyResult) -> None:
+    events = ctx.scale.projection_events
+    sqlite = Settings(data_dir=ctx.folder("projection-sqlite"))
+    backend(sqlite, events, "SQLite", result)
+    if ctx.scale.postgres:
+        with postgres_database() as url:
+            if url is None:
+                result.notes.append("PostgreSQL not reachable: its figures are missing")
+                return
+            pg = Settings(data_dir=ctx.folder("projection-pg"), database_url=url)
+            backend(pg, min(events, POSTGRES_EVENTS), "PostgreSQL", result)
+
+
+def backend(settings: Settings, events: int, label: str, result: FamilyResult) -> None:
+    app = build_certification(settings)
+    try:
+        started = time.perf_counter()
+        total = fill(app, events)
+        filled = time.perf_counter() - started
+        engine, table = store_of(app)
+        rows, r0 = select_rate(engine, table)
+        w0 = insert_rate(engine, sample_rows(engine, table, min(W0_ROWS, total)), 1000)
+        beside = read_models_at(settings.sqlalchemy_url, "rb_")
+        started = time.perf_counter()
+        rebuilt = rebuild(app, beside)
+        rate = rebuilt / (time.perf_counter() - started)
+        beside.tables.drop(beside.engine)
+        beside.engine.dispose()
+        started = time.perf_counter()
+        in_memory = rebuild(app, scratch_read_models()) / (time.perf_counter() - started)
+    finally:
+        app.close()
+    result.details[label] = {
+        "events": total,
+        "fill_seconds": filled,
+        "select_rows": rows,
+        "R0_rows_per_s": r0,
+        "W0_rows_per_s": w0,
+        "rebuild_per_s": rate,
+        "rebuild_in_memory_per_s": in_memory,
+    }
+    n = f"{label}, {total:,} events"
+    result.figures += [
+        Figure(
+            f"rebuild, same DB ({n})",
+            rate,
+            "ev/s",
+            "W0 raw INSERT 1000/txn",
+            w0,
+            (Target(">=", 0.25), Target(">=", 20_000, "value")),
+        ),
+        Figure(f"rebuild vs raw SELECT scan ({label})", rate, "ev/s", "R0 raw SELECT", r0),
+        Figure(f"rebuild into in-memory SQLite ({label})", in_memory, "ev/s", "W0", w0),
+    ]
