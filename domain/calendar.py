@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import calendar
-from datetime import datetime
+from datetime import date, datetime, timedelta
 
 
 def add_months(moment: datetime, months: int) -> datetime:
@@ -12,3 +12,9 @@ def add_months(moment: datetime, months: int) -> datetime:
     year, month = moment.year + month_index // 12, month_index % 12 + 1
     day = min(moment.day, calendar.monthrange(year, month)[1])
     return moment.replace(year=year, month=month, day=day)
+
+
+def latest_local_date(moment: datetime) -> date:
+    """The latest calendar date anywhere on Earth at `moment` (UTC+14), for "not in the future"
+    checks: a trainer east of Greenwich may rightly record today's date before UTC reaches it."""
+    return (moment + timedelta(hours=14)).date()

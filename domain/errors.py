@@ -11,6 +11,9 @@ class DomainError(Exception):
     """A rule of the programme refused a command; nothing was recorded."""
 
     kind: ClassVar[RefusalKind] = "conflict"
+    # A transient refusal says "not now, send it again": it must not be remembered as the
+    # answer to an Idempotency-Key, or the retry it asks for would get it forever.
+    transient: ClassVar[bool] = False
 
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
@@ -19,6 +22,12 @@ class DomainError(Exception):
 
 class StepNotAllowed(DomainError):
     """The step is valid in itself but not allowed in the journey's current state."""
+
+
+class TryAgain(StepNotAllowed):
+    """Another change to the same record is in flight; the same request may be sent again."""
+
+    transient: ClassVar[bool] = True
 
 
 class StepOutOfOrder(StepNotAllowed):
@@ -86,6 +95,7 @@ ERROR_TYPES: dict[str, type[DomainError]] = {
     for cls in [
         DomainError,
         StepNotAllowed,
+        TryAgain,
         StepOutOfOrder,
         FoundationCertificateRequired,
         JourneyAlreadyOpen,

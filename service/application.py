@@ -20,11 +20,11 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from domain import ids
 from domain.certificates import CertificateRegistry
 from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseState
-from domain.errors import AlreadyExists, InvalidInput, NotFound, NotPermitted, StepNotAllowed
+from domain.errors import AlreadyExists, InvalidInput, NotFound, NotPermitted, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, Stage
-from domain.journey.steps import JourneyStep
+from domain.journey.steps import JourneyStep, SelectEnterprise
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
 from domain.trainer.aggregate import Trainer
@@ -40,7 +40,7 @@ A = TypeVar("A", bound=RecordedAggregate)
 CONFLICT_RETRIES = 5
 
 
-class ConcurrentChange(StepNotAllowed):
+class ConcurrentChange(TryAgain):
     """Several people changed the same record at once, and retrying did not settle it."""
 
 
@@ -83,6 +83,8 @@ class Certification(Application[UUID]):
         trainer_id = ids.trainer_id(email)
 
         def decide() -> list[RecordedAggregate]:
+            if self._created_by(trainer_id, command_id):
+                return []
             if trainer_id in self.repository:
                 raise AlreadyExists(f"A trainer with e-mail {email} is already registered.")
             return [
@@ -106,6 +108,8 @@ class Certification(Application[UUID]):
         workshop_id = ids.workshop_id(plan.module, plan.code)
 
         def decide() -> list[RecordedAggregate]:
+            if self._created_by(workshop_id, command_id):
+                return []
             expert = self._find(Trainer, plan.expert_id, "expert trainer")
             if workshop_id in self.repository:
                 raise AlreadyExists(f"A {plan.module.value} workshop {plan.code} already exists.")
@@ -120,6 +124,8 @@ class Certification(Application[UUID]):
         enterprise_id = ids.enterprise_id(details.country, details.name)
 
         def decide() -> list[RecordedAggregate]:
+            if self._created_by(enterprise_id, command_id):
+                return []
             if enterprise_id in self.repository:
                 raise AlreadyExists(
                     f"Enterprise {details.name} ({details.country}) is already registered "
@@ -144,7 +150,7 @@ class Certification(Application[UUID]):
                 opened["id"] = self._journey_opened_by(trainer, command_id)
                 return []
             plan = workshop.state.plan
-            journey_rules.check_enrolment(actor, plan.expert_id)
+            journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id))
             attempt = trainer.state.journeys_started.get(plan.module.value, 0) + 1
             journey_id = ids.journey_id(trainer.id, plan.module, attempt)
             trainer.open_journey(plan.module, journey_id, actor, command_id, at)
@@ -172,6 +178,8 @@ class Certification(Application[UUID]):
             journey = self._find(Journey, journey_id, "journey")
             if command_id in journey.applied:
                 return []
+            if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
+                self._find(Enterprise, step.enterprise_id, "registered enterprise")
             journey.take(step, actor, command_id, at)
             return [journey, *self._consequences(journey, actor, command_id, at)]
 
@@ -297,6 +305,20 @@ class Certification(Application[UUID]):
         if not isinstance(aggregate, kind):
             raise NotFound(f"{aggregate_id} is not a {what}.")
         return aggregate
+
+    def _created_by(self, aggregate_id: UUID, command_id: str) -> bool:
+        """Whether this very command created the aggregate (a retried registration)."""
+        try:
+            aggregate: RecordedAggregate = self.repository.get(aggregate_id)
+        except AggregateNotFoundError:
+            return False
+        return aggregate.version_after(command_id) is not None
+
+    def journey_after(self, journey_id: str, command_id: str) -> JourneyState | None:
+        """The journey as the command left it, if the command was applied already."""
+        journey = self._find(Journey, journey_id, "journey")
+        version = journey.version_after(command_id)
+        return None if version is None else self.journey(journey_id, version)
 
     def _journey_opened_by(self, trainer: Trainer, command_id: str) -> UUID:
         version = trainer.applied[command_id]

@@ -61,7 +61,10 @@ class IdempotencyStore:
             )
         return StoredResponse(row.status_code, json.loads(row.body))
 
-    def remember(self, username: str, key: str, print_: str, response: StoredResponse) -> None:
+    def remember(
+        self, username: str, key: str, print_: str, response: StoredResponse
+    ) -> StoredResponse:
+        """Keep the response for the key; if a concurrent retry kept one first, that one."""
         row = IdempotencyRow(
             username=username,
             key=key,
@@ -73,7 +76,11 @@ class IdempotencyStore:
             with Session(self._engine) as session, session.begin():
                 session.add(row)
         except IntegrityError:
-            pass  # a concurrent retry stored the same outcome first (same command id)
+            kept = self.find(username, key, print_)
+            if kept is None:
+                raise
+            return kept
+        return response
 
 
 @dataclass(frozen=True)
@@ -103,7 +110,9 @@ class IdempotentRequest:
         try:
             response = await call(self.command_id)
         except DomainError as refusal:
+            answer = StoredResponse(refusal_status(refusal), refusal_body(refusal))
+            if refusal.transient:
+                return answer  # "send it again": the retry must get a fresh answer
             # A refusal is an answer too: the retry gets the same one, and still no event.
-            response = StoredResponse(refusal_status(refusal), refusal_body(refusal))
-        self.store.remember(self.username, self.key, self.print_, response)
-        return response
+            response = answer
+        return self.store.remember(self.username, self.key, self.print_, response)

@@ -23,14 +23,22 @@ class WorkflowSteps:
     async def enrol(
         self, trainer_id: str, workshop_id: str, actor: Actor, command_id: str
     ) -> JourneyState:
+        # Unknown ids are 404 here, before any workflow exists; the stored ids are canonical,
+        # so the workflow id derived from them is the one every later step will look for.
+        trainer = await run_in_threadpool(self._certification.trainer, trainer_id)
         workshop = await run_in_threadpool(self._certification.workshop, workshop_id)
         return await self._gateway.enrol(
-            trainer_id, workshop.plan.module, workshop_id, actor, command_id
+            trainer.trainer_id, workshop.plan.module, workshop.workshop_id, actor, command_id
         )
 
     async def take_step(
         self, journey: JourneyState, step: JourneyStep, actor: Actor, command_id: str
     ) -> JourneyState:
+        answered = await run_in_threadpool(
+            self._certification.journey_after, journey.journey_id, command_id
+        )
+        if answered is not None:
+            return answered  # a retry, even of the step that closed the journey: same answer
         if not journey.is_open:
             # Its workflow id may already serve the candidate's next journey in this module:
             # a step on an ended journey is answered from that journey's own state.

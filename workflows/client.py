@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from datetime import timedelta
 
 from temporalio.client import (
     Client,
+    RPCTimeoutOrCancelledError,
     WithStartWorkflowOperation,
     WorkflowHandle,
     WorkflowUpdateFailedError,
@@ -40,6 +42,10 @@ from workflows.messages import (
 )
 from workflows.refusals import domain_error_in
 from workflows.standing import TrainerStanding
+
+# A person waits on the answer: past this, say "send it again" (the same request id is safe)
+# rather than hold the request open while Temporal or the worker is down.
+STEP_TIMEOUT = timedelta(seconds=30)
 
 
 class StepNotRecorded(Exception):
@@ -85,6 +91,7 @@ class JourneyGateway:
                 EnrolRequest(workshop_id, actor),
                 start_workflow_operation=start,
                 id=request_id,
+                rpc_timeout=STEP_TIMEOUT,
             )
 
     async def take_step(
@@ -94,7 +101,10 @@ class JourneyGateway:
         try:
             async with _refusals_raised():
                 return await handle.execute_update(
-                    CertificationJourney.take_step, StepRequest(step, actor), id=request_id
+                    CertificationJourney.take_step,
+                    StepRequest(step, actor),
+                    id=request_id,
+                    rpc_timeout=STEP_TIMEOUT,
                 )
         except _NoRunningWorkflow:
             closed = await self._closed_journey(handle)
@@ -141,7 +151,10 @@ class JourneyGateway:
         try:
             async with _refusals_raised():
                 return await handle.execute_update(
-                    TrainerStanding.take_step, StandingStepRequest(step, actor), id=request_id
+                    TrainerStanding.take_step,
+                    StandingStepRequest(step, actor),
+                    id=request_id,
+                    rpc_timeout=STEP_TIMEOUT,
                 )
         except _NoRunningWorkflow:
             raise NotFound(
@@ -192,3 +205,5 @@ async def _refusals_raised() -> AsyncIterator[None]:
         if error.status is RPCStatusCode.NOT_FOUND:
             raise _NoRunningWorkflow(error.message) from error
         raise StepNotRecorded(error.message) from error
+    except RPCTimeoutOrCancelledError as error:
+        raise StepNotRecorded(f"no answer within {STEP_TIMEOUT.seconds} s") from error

@@ -13,7 +13,7 @@ from contextlib import asynccontextmanager
 
 from temporalio import workflow
 
-from domain.errors import StepNotAllowed
+from domain.errors import TryAgain
 from workflows.refusals import refusal
 
 # Well under Temporal's 2,000 updates per run, and before update latency grows (bench notes).
@@ -31,7 +31,7 @@ class StepGate:
     def check_free(self) -> None:
         """For validators: refuse a step while another one is in flight."""
         if self._in_flight:
-            raise refusal(StepNotAllowed(BUSY))
+            raise refusal(TryAgain(BUSY))
 
     @asynccontextmanager
     async def step(self) -> AsyncIterator[None]:

@@ -21,7 +21,7 @@ from workflows.followups import start_or_refresh_standing
 from workflows.gate import StepGate, update_id
 
 with workflow.unsafe.imports_passed_through():
-    from domain.errors import JourneyAlreadyOpen, StepNotAllowed
+    from domain.errors import JourneyAlreadyOpen, TryAgain
     from domain.journey import rules
     from domain.journey.state import JourneyState
     from workflows.messages import (
@@ -134,7 +134,7 @@ class CertificationJourney:
         self.gate.check_free()
         with refusing():
             if self.journey is None:
-                raise StepNotAllowed("The journey is still being enrolled; try again.")
+                raise TryAgain("The journey is still being enrolled; try again in a moment.")
             rules.check(self.journey, request.step, request.actor)
 
     @property

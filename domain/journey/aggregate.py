@@ -7,6 +7,7 @@ from datetime import date, datetime, timedelta
 from typing import TYPE_CHECKING, Any, ClassVar
 from uuid import UUID
 
+from domain.calendar import latest_local_date
 from domain.journey import rules
 from domain.journey.state import JourneyState
 from domain.journey.steps import (
@@ -135,6 +136,7 @@ class Journey(RecordedAggregate):
 
     def take(self, step: JourneyStep, actor: Actor, command_id: str, at: datetime) -> None:
         rules.check(self.state, step, actor)
+        rules.check_dates(step, latest_local_date(at))
         fields = {k: v for k, v in dataclasses.asdict(step).items() if k != "kind"}
         self.record(EVENT_FOR_STEP[type(step)], actor, command_id, at, **fields)
 

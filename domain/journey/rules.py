@@ -7,7 +7,7 @@ workflow accepts is one the domain accepts.
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 from domain.errors import (
     AlreadyCertified,
@@ -347,10 +347,28 @@ def next_action(state: JourneyState) -> NextAction:
 # Enrolment
 
 
-def check_enrolment(actor: Actor, workshop_expert_id: str) -> None:
-    """The programme office enrols candidates; so may the expert who runs the workshop."""
+def check_enrolment(actor: Actor, workshop_expert_id: str, trainer_id: str) -> None:
+    """The programme office enrols candidates; so may the expert who runs the workshop.
+
+    Nobody is enrolled in a workshop they run: their expert would assess themselves.
+    """
+    if trainer_id == workshop_expert_id:
+        raise StepNotAllowed(
+            "An expert trainer cannot be a candidate in a workshop they run: they would "
+            "assess and recommend themselves. Enrol them in another expert's workshop."
+        )
     if actor.role is Role.HQ:
         return
     if actor.role is Role.EXPERT and actor.user_id == workshop_expert_id:
         return
     raise NotPermitted("Only the programme office or the workshop's expert trainer may enrol.")
+
+
+def check_dates(step: JourneyStep, today: date) -> None:
+    """Visits and workshops are recorded once they happened, not before."""
+    happened = getattr(step, "visited_on", None) or getattr(step, "held_on", None)
+    if happened is not None and happened > today:
+        raise InvalidInput(
+            f"{step.kind.replace('_', ' ').capitalize()} dated {happened} is in the future; "
+            "record it once it has taken place."
+        )

@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from domain.calendar import add_months
+from domain.calendar import add_months, latest_local_date
 from domain.errors import (
     FoundationCertificateRequired,
     InvalidInput,
@@ -15,7 +15,13 @@ from domain.errors import (
     StandingRuleViolated,
 )
 from domain.trainer.state import INACTIVE_AFTER_MONTHS, Listing, Standing, TrainerState
-from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
+from domain.trainer.steps import (
+    REMOVAL_GROUNDS,
+    Reinstate,
+    RemoveForCause,
+    StandingStep,
+    SubmitTrainingRecord,
+)
 from domain.values import Actor, Module, Role
 
 # ---------------------------------------------------------------------------------------------
@@ -71,6 +77,10 @@ def check_standing_step(
         case SubmitTrainingRecord():
             _check_training_record(state, standing, step, now)
         case RemoveForCause():
+            if step.ground not in REMOVAL_GROUNDS:
+                raise InvalidInput(
+                    f"Removal for cause is for {' or '.join(REMOVAL_GROUNDS)}, not {step.ground!r}."
+                )
             if standing.listing is Listing.REMOVED:
                 raise StandingRuleViolated(f"{state.name} has already been removed for cause.")
             _require_reason(step.reason, "removal")
@@ -114,8 +124,14 @@ def _check_training_record(
             f"{state.name} is not certified in {step.module}; training records count only for "
             "modules the trainer holds."
         )
-    if step.delivered_on > now.date():
+    if step.delivered_on > latest_local_date(now):
         raise InvalidInput(f"The training cannot be delivered in the future ({step.delivered_on}).")
+    counted_from = standing.last_delivered_on or (state.certified_at or now).date()
+    if step.delivered_on < counted_from or step.delivered_on == standing.last_delivered_on:
+        raise StandingRuleViolated(
+            f"A training delivered on {step.delivered_on} does not count: records count for "
+            f"trainings delivered after {counted_from} (the certificate or the last record)."
+        )
     if step.enterprises < 1 or step.participants < 1:
         raise InvalidInput("A training record needs at least one enterprise and one participant.")
 
@@ -130,7 +146,11 @@ def evolve_standing(state: TrainerState, step: StandingStep, at: datetime) -> Tr
     match step:
         case SubmitTrainingRecord():
             standing = replace(
-                standing, clock_started_at=at, last_training_record_at=at, reminders_sent=()
+                standing,
+                clock_started_at=at,
+                last_training_record_at=at,
+                last_delivered_on=step.delivered_on,
+                reminders_sent=(),
             )
         case RemoveForCause():
             reason = f"{step.ground}: {step.reason.strip()}"

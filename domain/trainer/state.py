@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from domain.values import Module
@@ -25,6 +25,7 @@ class Standing:
     listing: Listing = Listing.LISTED
     listed_since: datetime | None = None
     last_training_record_at: datetime | None = None
+    last_delivered_on: date | None = None  # the training the last record reported
     reminders_sent: tuple[int, ...] = ()  # thresholds (in months) reminded on the current clock
     delisting_reason: str | None = None
 

@@ -7,6 +7,7 @@ from datetime import date
 from typing import Literal
 
 RemovalGround = Literal["copyright", "conduct"]
+REMOVAL_GROUNDS: tuple[str, ...] = ("copyright", "conduct")
 
 
 @dataclass(frozen=True)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -15,6 +16,8 @@ from service.idempotency import KeyReusedForAnotherRequest
 from service.refusals import refusal_body, refusal_status
 from workflows.client import StepNotRecorded
 
+logger = logging.getLogger(__name__)
+
 
 def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(DomainError, _domain_refusal)  # type: ignore[arg-type]
@@ -22,6 +25,7 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(KeyReusedForAnotherRequest, _key_reused)  # type: ignore[arg-type]
     app.add_exception_handler(StepNotRecorded, _not_recorded)  # type: ignore[arg-type]
+    app.add_exception_handler(Exception, _unexpected)
 
 
 async def _domain_refusal(_: Request, refusal: DomainError) -> JSONResponse:
@@ -52,6 +56,16 @@ async def _not_recorded(_: Request, error: StepNotRecorded) -> JSONResponse:
         "send the same request again, with the same Idempotency-Key: it will not be doubled."
     )
     return JSONResponse({"detail": detail, "error": "StepNotRecorded", "cause": str(error)}, 503)
+
+
+async def _unexpected(_: Request, error: Exception) -> JSONResponse:
+    logger.exception("unexpected error", exc_info=error)
+    detail = (
+        "Something went wrong on our side. Send the same request again, with the same "
+        "Idempotency-Key if you sent one: a step is never recorded twice. If it persists, "
+        "tell the programme office."
+    )
+    return JSONResponse({"detail": detail, "error": "InternalError"}, status_code=500)
 
 
 _ERROR_NAMES = {

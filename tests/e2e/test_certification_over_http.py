@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
+from domain.journey.steps import Certify
 from domain.values import Actor, Role
 from projections.rebuild import rebuild_and_compare
 from tests.e2e.harness import Stack
@@ -64,7 +65,8 @@ async def test_a_training_record_restarts_the_clock_through_the_standing_workflo
     await post(stack, c.expert, f"/journeys/{journey}/assessment", {"outcome": "recommended"})
     await post(stack, c.office, f"/journeys/{journey}/certification")
 
-    record = {"delivered_on": "2026-01-15", "module": "WC", "enterprises": 3, "participants": 40}
+    today = date.today().isoformat()
+    record = {"delivered_on": today, "module": "WC", "enterprises": 3, "participants": 40}
     trainer = await post(stack, c.candidate, f"/trainers/{c.candidate_id}/training-records", record)
     assert trainer["standing"]["last_training_record_at"] is not None
     standing = await get(stack, c.office, f"/trainers/{c.candidate_id}/standing")
@@ -126,3 +128,20 @@ async def test_an_open_journey_without_a_workflow_is_adopted_at_its_next_step(
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+async def test_retrying_the_step_that_closed_a_journey_gets_the_first_answer(
+    stack: Stack,
+) -> None:
+    """As when the answer was lost after the commit and the Idempotency-Key never stored."""
+    c = await cast(stack)
+    journey_id = await enrolled(stack, c)
+    await through_toe_cycle(stack, c, journey_id)
+    await post(stack, c.expert, f"/journeys/{journey_id}/assessment", {"outcome": "recommended"})
+    journey = stack.services.certification.journey(journey_id)
+    office = Actor(c.office, Role.HQ)
+
+    first = await stack.services.steps.take_step(journey, Certify(), office, "certify-once")
+    written = stack.events()
+    again = await stack.services.steps.take_step(journey, Certify(), office, "certify-once")
+    assert again == first and stack.events() == written

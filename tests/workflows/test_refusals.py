@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
-from domain.errors import AlreadyCertified, NotFound, StepNotAllowed
+from domain.errors import AlreadyCertified, NotFound, TryAgain
 from service.application import ConcurrentChange
 from workflows.refusals import domain_error_in, refusal, refusal_behind
 
@@ -33,7 +33,7 @@ def test_a_refusal_is_named_after_the_domain_error_and_not_retried() -> None:
 
 
 def test_an_error_outside_the_domain_takes_the_name_of_its_nearest_domain_parent() -> None:
-    assert refusal(ConcurrentChange("Someone else changed it.")).type == StepNotAllowed.__name__
+    assert refusal(ConcurrentChange("Someone else changed it.")).type == TryAgain.__name__
 
 
 def test_the_client_raises_the_domain_class_again_from_a_failure_chain() -> None:

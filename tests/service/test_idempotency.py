@@ -1,0 +1,52 @@
+"""Idempotency keys remember answers, except the ones that say "send it again"."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from domain.errors import StepNotAllowed, TryAgain
+from service.database import create_service_engine
+from service.idempotency import IdempotencyStore, IdempotentRequest, StoredResponse
+from service.settings import Settings
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> IdempotencyStore:
+    return IdempotencyStore(create_service_engine(Settings(data_dir=tmp_path)))
+
+
+def request(store: IdempotencyStore, key: str) -> IdempotentRequest:
+    return IdempotentRequest(store, "ann", key, "fingerprint", "fallback")
+
+
+async def test_a_transient_refusal_is_not_remembered_but_a_final_one_is(
+    store: IdempotencyStore,
+) -> None:
+    calls: list[str] = []
+
+    async def busy(command_id: str) -> StoredResponse:
+        calls.append(command_id)
+        raise TryAgain("another step is being saved; send yours again")
+
+    async def accepted(command_id: str) -> StoredResponse:
+        calls.append(command_id)
+        return StoredResponse(200, {"stage": "toe_cycle"})
+
+    first = await request(store, "k1").run(busy)
+    assert first.status_code == 409
+    second = await request(store, "k1").run(accepted)
+    assert second.body == {"stage": "toe_cycle"} and calls == ["ann:k1", "ann:k1"]
+
+    async def refused(command_id: str) -> StoredResponse:
+        raise StepNotAllowed("already recorded")
+
+    kept = await request(store, "k2").run(refused)
+    assert await request(store, "k2").run(accepted) == kept  # the refusal is the answer
+
+
+def test_a_concurrent_second_answer_yields_to_the_first_kept(store: IdempotencyStore) -> None:
+    first = store.remember("ann", "k3", "fingerprint", StoredResponse(200, {"n": 1}))
+    second = store.remember("ann", "k3", "fingerprint", StoredResponse(200, {"n": 2}))
+    assert second == first
