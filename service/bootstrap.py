@@ -18,6 +18,7 @@ from service.api.deps import Services
 from service.api.main import create_app
 from service.api.ports import Steps
 from service.application import Certification
+from service.audit.services import Audit
 from service.database import create_service_engine
 from service.idempotency import IdempotencyStore
 from service.settings import Settings
@@ -66,6 +67,7 @@ def build_services(settings: Settings, steps_for: Callable[[Certification], Step
         idempotency=IdempotencyStore(engine),
         steps=steps_for(certification),
         read_models=build_read_models(settings),
+        audit=Audit.build(certification, engine),
     )
 
 

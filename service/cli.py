@@ -8,9 +8,11 @@ import sys
 import typer
 
 from domain.values import Role
+from service.audit.cli import audit
 from service.settings import Settings
 
 app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
 
 
 @app.command()
@@ -131,18 +133,28 @@ def rebuild_read_models(
         "default: a throw-away in-memory SQLite database",
     ),
     show: int = typer.Option(20, help="how many differences to print"),
+    database_url: str | None = typer.Option(
+        None,
+        help="rebuild into this database instead (e.g. a fresh PostgreSQL one); "
+        "its read-model tables with the prefix (--beside, default rm_) are replaced",
+    ),
 ) -> None:
     """Rebuild every read model from the events and report each difference from the live ones."""
     from projections.rebuild import rebuild_and_compare
     from projections.store import read_models_at
+    from projections.tables import DEFAULT_PREFIX
+    from service.audit.progress import progress_bar
     from service.bootstrap import build_certification
 
     settings = Settings()
     certification = build_certification(settings)
     live = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
-    scratch = read_models_at(settings.sqlalchemy_url, beside) if beside else None
+    target = database_url or settings.sqlalchemy_url
+    scratch = read_models_at(target, beside or DEFAULT_PREFIX) if beside or database_url else None
+    last = certification.recorder.max_notification_id() or 0
     try:
-        report = rebuild_and_compare(certification, live, scratch)
+        with progress_bar(certification, "rebuilding read models", last):
+            report = rebuild_and_compare(certification, live, scratch)
     finally:
         for opened in (live, scratch):
             if opened is not None:

@@ -14,6 +14,7 @@ from domain.values import Role
 from service.accounts import Accounts, InvalidToken, User
 from service.api.ports import Steps
 from service.application import Certification
+from service.audit.services import Audit
 from service.idempotency import IdempotencyStore, IdempotentRequest, fingerprint
 from service.settings import Settings
 
@@ -28,6 +29,7 @@ class Services:
     idempotency: IdempotencyStore
     steps: Steps
     read_models: Any  # projections.queries.ReadModels (typed there)
+    audit: Audit
 
 
 def services(request: Request) -> Services:

@@ -7,7 +7,7 @@ from starlette.types import Lifespan
 
 from service.api.deps import Services
 from service.api.errors import BodySizeLimit, install_error_handlers
-from service.api.routes import auth, health, journeys, public, reads, registry, standing
+from service.api.routes import audit, auth, health, journeys, public, reads, registry, standing
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -45,6 +45,7 @@ def create_app(
         journeys.router,
         standing.router,
         reads.router,
+        audit.router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)

@@ -1,0 +1,28 @@
+"""Moments as auditors write them: a date (2026-03-01) or a time with its zone."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, time
+
+from domain.errors import InvalidInput
+
+
+def parse_moment(text: str, *, end_of_day: bool) -> datetime:
+    """A date means its first instant (`end_of_day=False`) or its last one, UTC.
+
+    A time must say its zone (…Z or …+05:30): the same wall-clock time names different
+    moments in different countries, and an audit answer must not depend on a guess.
+    """
+    text = text.strip()
+    try:
+        if len(text) == len("2026-03-01"):
+            day = date.fromisoformat(text)
+            return datetime.combine(day, time.max if end_of_day else time.min, UTC)
+        moment = datetime.fromisoformat(text)
+    except ValueError:
+        raise InvalidInput(
+            f"{text!r} is not a date (2026-03-01) or a time (2026-03-01T12:00:00Z)."
+        ) from None
+    if moment.tzinfo is None:
+        raise InvalidInput(f"Give {text!r} a time zone, e.g. {text}Z for UTC.")
+    return moment.astimezone(UTC)

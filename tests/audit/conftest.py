@@ -1,0 +1,63 @@
+"""Each audit test starts from an empty event store, on SQLite and on PostgreSQL.
+
+Verify, exports and the public list read the whole store, so a test must not see another
+test's events (or another test's deliberate damage).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+
+from service.application import Certification
+from service.bootstrap import build_certification
+from service.settings import Settings
+from tests.audit.script import Script
+from tests.postgres import scratch_database
+
+
+@pytest.fixture(scope="session")
+def audit_postgres_url() -> Iterator[str]:
+    with scratch_database("score_audit") as url:
+        yield url
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    url: str | None = None
+    if request.param == "postgres":
+        url = request.getfixturevalue("audit_postgres_url")
+        _empty_every_table(url)
+    # Cheap password hashing: the HTTP tests log people in.
+    return Settings(
+        data_dir=tmp_path / "data", database_url=url, argon2_memory_kib=1024, argon2_time_cost=1
+    )
+
+
+def _empty_every_table(url: str) -> None:
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        listed = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
+        if tables := ", ".join(f'"{name}"' for (name,) in listed):
+            conn.execute(f"TRUNCATE {tables} RESTART IDENTITY")
+
+
+@pytest.fixture
+def script(app: Certification) -> Script:
+    return Script.played(app)
+
+
+@pytest.fixture
+def app(settings: Settings) -> Iterator[Certification]:
+    """As in tests/conftest.py, and the store's connections closed afterwards.
+
+    eventsourcing-sqlalchemy's close() leaves its engine's pooled connections open until
+    garbage collection; on PostgreSQL a long run would exhaust the server's connections.
+    """
+    certification = build_certification(settings)
+    yield certification
+    certification.close()
+    certification.chain.engine.dispose()
