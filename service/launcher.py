@@ -131,4 +131,3 @@ async def run_everything(
         if demo:
             announce(await load_demo(settings, address))
         return await watch(running, stop)
-    return "stopped"

@@ -45,14 +45,14 @@ class WorkflowSteps:
             rules.check(journey, step, actor)
         try:
             return await self._gateway.take_step(
-                journey.trainer_id, journey.module, step, actor, command_id
+                journey.trainer_id, journey.module, step, actor, command_id, journey.journey_id
             )
         except NotFound:
             # The event store holds this open journey but no workflow runs it (an enrolment
             # whose answer was lost after its commit): a workflow adopts it, then the step.
             await self._gateway.adopt_journey(journey)
             return await self._gateway.take_step(
-                journey.trainer_id, journey.module, step, actor, command_id
+                journey.trainer_id, journey.module, step, actor, command_id, journey.journey_id
             )
 
     async def take_standing_step(

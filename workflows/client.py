@@ -95,14 +95,20 @@ class JourneyGateway:
             )
 
     async def take_step(
-        self, trainer_id: str, module: Module, step: JourneyStep, actor: Actor, request_id: str
+        self,
+        trainer_id: str,
+        module: Module,
+        step: JourneyStep,
+        actor: Actor,
+        request_id: str,
+        journey_id: str | None = None,
     ) -> JourneyState:
         handle = self._journey_handle(trainer_id, module)
         try:
             async with _refusals_raised():
                 return await handle.execute_update(
                     CertificationJourney.take_step,
-                    StepRequest(step, actor),
+                    StepRequest(step, actor, journey_id),
                     id=request_id,
                     rpc_timeout=STEP_TIMEOUT,
                 )

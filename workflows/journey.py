@@ -21,7 +21,7 @@ from workflows.followups import start_or_refresh_standing
 from workflows.gate import StepGate, update_id
 
 with workflow.unsafe.imports_passed_through():
-    from domain.errors import JourneyAlreadyOpen, TryAgain
+    from domain.errors import JourneyAlreadyOpen, JourneyClosed, TryAgain
     from domain.journey import rules
     from domain.journey.state import JourneyState
     from workflows.messages import (
@@ -135,6 +135,11 @@ class CertificationJourney:
         with refusing():
             if self.journey is None:
                 raise TryAgain("The journey is still being enrolled; try again in a moment.")
+            if request.journey_id not in (None, self.journey.journey_id):
+                raise JourneyClosed(
+                    f"Journey {request.journey_id} has ended; the candidate's current "
+                    f"{self.journey.module.value} journey is {self.journey.journey_id}."
+                )
             rules.check(self.journey, request.step, request.actor)
 
     @property

@@ -68,6 +68,9 @@ class EnrolRequest:
 class StepRequest:
     step: Annotated[JourneyStep, Field(discriminator="kind")]
     actor: Actor
+    # The journey the caller means: the workflow id (trainer × module) outlives one journey,
+    # so a step sent as a journey ends must not land on the candidate's next one.
+    journey_id: str | None = None
 
 
 # -- the standing workflow --------------------------------------------------------------------

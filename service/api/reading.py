@@ -18,14 +18,13 @@ from projections.store import ReadModels, ReadModelsBehind
 from service.accounts import User
 from service.api.deps import ServicesDep
 
-CATCH_UP_SECONDS = 3.0
-
 
 async def fresh_read_models(services: ServicesDep, response: Response) -> ReadModels:
     read: ReadModels = services.read_models
     written = await run_in_threadpool(services.certification.recorder.max_notification_id)
     try:
-        await run_in_threadpool(read.wait_for_position, written or 0, CATCH_UP_SECONDS)
+        timeout = services.settings.read_your_writes_timeout_seconds
+        await run_in_threadpool(read.wait_for_position, written or 0, timeout)
     except ReadModelsBehind as behind:
         # Better a slightly stale answer, said plainly, than no answer.
         response.headers["X-Read-Models-Behind"] = str(behind.wanted - behind.reached)

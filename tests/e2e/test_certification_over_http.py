@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime
 
-from domain.journey.steps import Certify
-from domain.values import Actor, Role
+import pytest
+
+from domain.errors import JourneyClosed
+from domain.journey.steps import Certify, RecordToTResult
+from domain.values import Actor, Module, Role
 from projections.rebuild import rebuild_and_compare
 from tests.e2e.harness import Stack
 from tests.e2e.people import cast, enrolled, get, post, through_toe_cycle, workshop
@@ -145,3 +148,23 @@ async def test_retrying_the_step_that_closed_a_journey_gets_the_first_answer(
     written = stack.events()
     again = await stack.services.steps.take_step(journey, Certify(), office, "certify-once")
     assert again == first and stack.events() == written
+
+
+async def test_a_step_meant_for_an_ended_journey_never_lands_on_the_next_one(
+    stack: Stack,
+) -> None:
+    c = await cast(stack)
+    first = await enrolled(stack, c)
+    await post(stack, c.candidate, f"/journeys/{first}/withdrawal", {"reason": "moved away"})
+    second = await enrolled(stack, c)
+    gateway = stack.services.steps._gateway  # type: ignore[attr-defined]
+    tot = RecordToTResult(attended=True, completed=True)
+    with pytest.raises(JourneyClosed, match=f"current WC journey is {second}"):
+        await gateway.take_step(
+            c.candidate_id,
+            Module.WC,
+            tot,
+            Actor(c.expert_id, Role.EXPERT),
+            "late-step",
+            journey_id=first,
+        )
