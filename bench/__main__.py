@@ -36,7 +36,7 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--profile",
         choices=("worker", "api", "projector"),
-        help="sample this child process with py-spy during the concurrent step load",
+        help="sample this child process with py-spy while the step family takes HTTP steps",
     )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
     return parser.parse_args(argv)
@@ -94,16 +94,22 @@ async def measured(ctx: Context, family: Family) -> FamilyResult:
 
 def machine() -> dict[str, Any]:
     """What the figures were taken on; the load average shows whether others were busy."""
-    commit = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, check=False
-    ).stdout.strip()
+    commit = _git("rev-parse", "--short", "HEAD")
+    changed = _git("status", "--porcelain", "--untracked-files=no")
     return {
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
         "python": platform.python_version(),
         "commit": commit,
+        # Others' uncommitted changes in the work tree run too (the children import it).
+        "tracked_files_changed": len(changed.splitlines()),
         "shared_machine": True,
     }
+
+
+def _git(*args: str) -> str:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
+    return done.stdout.strip()
 
 
 def main() -> None:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from bench.config import Scale
+from bench.people import Candidate
 from bench.stack.service import ServiceStack, service_stack
 from service.temporal_dev import DevServer
 from tests.postgres import SERVER, scratch_database
@@ -27,6 +28,9 @@ class Context:
     _server: DevServer | None = None
     _stack: ServiceStack | None = None
     _stack_exits: AsyncExitStack | None = None
+    # Candidates already in their ToE cycle on the stack: families reuse them, because
+    # taking a candidate there costs six steps.
+    pool: list[Candidate] = field(default_factory=list)
 
     async def dev_server(self) -> DevServer:
         """One dev server for every family that shares the stack."""
@@ -40,7 +44,7 @@ class Context:
             server = await self.dev_server()
             self._stack_exits = AsyncExitStack()
             self._stack = await self._stack_exits.enter_async_context(
-                service_stack(self.workdir / "stack", server.address)
+                service_stack(self.workdir / "stack", server.address, server_pid=_pid(server))
             )
         return self._stack
 
@@ -49,6 +53,7 @@ class Context:
         if self._stack_exits is not None:
             await self._stack_exits.aclose()
         self._stack = self._stack_exits = None
+        self.pool = []
         await self._exits.aclose()
         self._server = None
         self._exits = AsyncExitStack()
@@ -60,6 +65,10 @@ class Context:
 
     async def close(self) -> None:
         await self.release_stack()
+
+
+def _pid(server: DevServer) -> int | None:
+    return server.process.pid if server.process else None
 
 
 @contextmanager

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import bisect
+import os
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -18,6 +19,7 @@ import httpx
 from temporalio.client import WorkflowHandle
 
 from bench.baseline_workflow import Baseline
+from bench.context import Context, cpu_seconds
 from bench.people import Candidate, Cohort, StepRefused, enrol, send, walk
 from bench.stack.service import ServiceStack
 from bench.stats import ms_since
@@ -57,6 +59,33 @@ async def prepared(cohort: Cohort, http: httpx.AsyncClient, count: int) -> list[
 
     await asyncio.gather(*(ready(c) for c in candidates))
     return candidates
+
+
+async def in_cycle(ctx: Context, http: httpx.AsyncClient, count: int) -> list[Candidate]:
+    """`count` candidates in their ToE cycle, reusing those that earlier families prepared."""
+    missing = count - len(ctx.pool)
+    if missing > 0:
+        ctx.pool += await prepared(Cohort(await ctx.stack()), http, missing)
+    return ctx.pool[:count]
+
+
+class CpuMeter:
+    """CPU seconds each process spent between `start` and `stop` (the bench process too)."""
+
+    def __init__(self, pids: dict[str, int]) -> None:
+        self.pids = {**pids, "client": os.getpid()}
+        self.spent: dict[str, float] = dict.fromkeys(self.pids, 0.0)
+        self._at: dict[str, float] = {}
+
+    def start(self) -> None:
+        self._at = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
+
+    def stop(self) -> None:
+        for name, pid in self.pids.items():
+            self.spent[name] += cpu_seconds(pid) - self._at[name]
+
+    def per_call_ms(self, calls: int) -> dict[str, float]:
+        return {name: 1000 * s / calls for name, s in self.spent.items()} if calls else {}
 
 
 @dataclass
@@ -109,9 +138,13 @@ async def concurrently(
     return run
 
 
-async def bare_load(handles: list[BareHandle], calls: int) -> LoadRun:
+async def bare_load(
+    handles: list[BareHandle], calls: int, *, local_activity: bool = False
+) -> LoadRun:
+    update = Baseline.with_local_activity if local_activity else Baseline.bare
+
     async def call(c: int, _i: int) -> None:
-        await handles[c].execute_update(Baseline.bare)
+        await handles[c].execute_update(update)
 
     return await concurrently(len(handles), calls, call)
 

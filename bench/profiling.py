@@ -20,6 +20,15 @@ from bench.context import Context
 from bench.stack.service import ServiceStack
 
 RATE = 200  # samples per second
+# Leaves where a thread waits rather than works: py-spy's --nonblocking mode cannot always
+# tell idle threads apart, so their samples are dropped here.
+WAITING = (
+    "select (selectors.py)",
+    "wait (threading.py)",
+    "_worker (concurrent/futures/thread.py)",
+    "get (queue.py)",
+    "_read_from_self (asyncio/selector_events.py)",
+)
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^:()]*)(?::\d+)?\)$")
 
 
@@ -28,9 +37,10 @@ def py_spy() -> Path:
 
 
 @asynccontextmanager
-async def sampled(ctx: Context, process: str, stack: ServiceStack) -> AsyncIterator[None]:
-    """Record `process` (worker, api, projector) if the run asked for it; else do nothing."""
-    if ctx.profile != process:
+async def sampled(ctx: Context, stack: ServiceStack) -> AsyncIterator[None]:
+    """Record the child process the run asked for (worker, api, projector), if any."""
+    process = ctx.profile
+    if process is None:
         yield
         return
     folder = ctx.results_dir / "profiles"
@@ -70,13 +80,15 @@ def summarise(folder: Path, process: str, top: int = 25) -> str:
                 continue
             count = int(count_text)
             frames = [_function(f) for f in stack.split(";")]
+            if frames[-1].endswith(WAITING):
+                continue
             total += count
             own[frames[-1]] += count
             for name in set(frames):
                 inclusive[name] += count
     if not total:
         return f"no samples for {process}"
-    lines = [f"{process}: {total} samples at {RATE}/s", "", "self (on CPU, innermost frame):"]
+    lines = [f"{process}: {total} busy samples at {RATE}/s", "", "self (innermost frame):"]
     lines += [f"  {100 * c / total:5.1f}%  {name}" for name, c in own.most_common(top)]
     lines += ["", "inclusive (anywhere on the stack):"]
     lines += [f"  {100 * c / total:5.1f}%  {name}" for name, c in inclusive.most_common(top)]

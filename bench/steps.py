@@ -17,15 +17,16 @@ from bench.barestore import bare_save, bare_store
 from bench.baseline_workflow import Baseline
 from bench.context import Context
 from bench.load import (
+    CpuMeter,
     LoadRun,
     bare_load,
     bare_workflows,
-    prepared,
+    in_cycle,
     projection_lags,
     save_ms,
     step_load,
 )
-from bench.people import Candidate, Cohort, http_client, send
+from bench.people import Candidate, http_client, send
 from bench.profiling import sampled
 from bench.report import FamilyResult, Figure, Target
 from bench.stack.service import ServiceStack
@@ -36,17 +37,16 @@ TITLE = "Step latency: HTTP step vs bare update, 1 and N clients"
 
 async def measure(ctx: Context, result: FamilyResult) -> None:
     stack = await ctx.stack()
-    cohort = Cohort(stack)
     async with http_client(stack) as http:
-        await sequential(ctx, stack, cohort, http, result)
-        await concurrent(ctx, stack, cohort, http, result)
+        await sequential(ctx, stack, http, result)
+        await concurrent(ctx, stack, http, result)
 
 
 async def sequential(
-    ctx: Context, stack: ServiceStack, cohort: Cohort, http: httpx.AsyncClient, result: FamilyResult
+    ctx: Context, stack: ServiceStack, http: httpx.AsyncClient, result: FamilyResult
 ) -> None:
     scale = ctx.scale
-    (candidate,) = await prepared(cohort, http, 1)
+    (candidate,) = await in_cycle(ctx, http, 1)
     # Enough visits and reports for every timed call, warm-ups included.
     script = iter(candidate.repeatable(scale.step_rounds * (scale.step_calls + 3) + 1))
     store = bare_store(stack.settings)
@@ -66,7 +66,8 @@ async def sequential(
                 )
                 e0 += timed_sync(scale.step_calls, lambda _: bare_save(store))
                 started = time.monotonic()
-                step += await timed_calls(scale.step_calls, lambda _: send(http, next(script)))
+                async with sampled(ctx, stack):
+                    step += await timed_calls(scale.step_calls, lambda _: send(http, next(script)))
                 windows.append((started, time.monotonic()))
     finally:
         store.close()
@@ -102,17 +103,16 @@ async def sequential(
 
 
 async def concurrent(
-    ctx: Context, stack: ServiceStack, cohort: Cohort, http: httpx.AsyncClient, result: FamilyResult
+    ctx: Context, stack: ServiceStack, http: httpx.AsyncClient, result: FamilyResult
 ) -> None:
     scale, clients = ctx.scale, ctx.scale.concurrent_clients
-    candidates = await prepared(cohort, http, clients)
-    bare, service = await alternate_loads(ctx, stack, http, candidates, scale.concurrent_steps)
+    candidates = await in_cycle(ctx, http, clients)
+    bare, service, cpu = await alternate_loads(ctx, stack, http, candidates, scale.concurrent_steps)
     lags = projection_lags(stack, service.windows)
-    s_bare, s_step, s_lag = (
-        Summary.of(bare.latencies),
-        Summary.of(service.latencies),
-        Summary.of(lags),
-    )
+    s_bare, s_step = Summary.of(bare.latencies), Summary.of(service.latencies)
+    s_lag = Summary.of(lags)
+    bare_cpu = cpu["bare"].per_call_ms(len(bare.latencies))
+    step_cpu = cpu["step"].per_call_ms(len(service.latencies))
     result.details["concurrent"] = {
         "clients": clients,
         "bare": s_bare.as_dict(),
@@ -121,29 +121,37 @@ async def concurrent(
         "step_rate": service.rate,
         "refused": service.refused,
         "projection_lag": s_lag.as_dict(),
+        "cpu_ms_per_bare_update": bare_cpu,
+        "cpu_ms_per_step": step_cpu,
     }
+    u0 = result.details["sequential"]["U0"]
     n = f"{clients} clients"
     result.figures += [
         Figure(f"HTTP step p50, {n}", s_step.p50, "ms", f"bare p50, {n}", s_bare.p50),
         Figure(f"HTTP step p95, {n}", s_step.p95, "ms", f"bare p95, {n}", s_bare.p95),
         Figure(f"HTTP step p99, {n}", s_step.p99, "ms", f"bare p99, {n}", s_bare.p99),
         Figure(f"steps/s, {n}", service.rate, "/s", f"bare updates/s, {n}", bare.rate),
-        Figure(f"steps refused, {n}", service.refusals, "", targets=(Target("<=", 0, on="value"),)),
-        Figure(
-            f"live projection lag p50, {n}",
-            s_lag.p50,
-            "ms",
-            "U0 p50 (1 client)",
-            result.details["sequential"]["U0"]["p50"],
-        ),
+        Figure(f"steps refused, {n}", service.refusals, "", targets=(Target("<=", 0, "value"),)),
+        Figure(f"live projection lag p50, {n}", s_lag.p50, "ms", "U0 p50 (1 client)", u0["p50"]),
         Figure(
             f"live projection lag p99, {n}",
             s_lag.p99,
             "ms",
             "U0 p99 (1 client)",
-            result.details["sequential"]["U0"]["p99"],
+            u0["p99"],
             (Target("<=", 1.0),),
         ),
+        Figure(
+            "CPU per step, all processes",
+            sum(step_cpu.values()),
+            "ms",
+            "per bare update",
+            sum(bare_cpu.values()),
+        ),
+    ]
+    result.figures += [
+        Figure(f"  of which {name}", step_cpu[name], "ms", "bare", bare_cpu.get(name, 0.0))
+        for name in step_cpu
     ]
 
 
@@ -153,13 +161,18 @@ async def alternate_loads(
     http: httpx.AsyncClient,
     candidates: list[Candidate],
     calls: int,
-) -> tuple[LoadRun, LoadRun]:
+) -> tuple[LoadRun, LoadRun, dict[str, CpuMeter]]:
     """Bare updates over as many empty workflows, then HTTP steps, in alternating halves."""
     bare, service = LoadRun(), LoadRun()
+    cpu = {"bare": CpuMeter(stack.pids()), "step": CpuMeter(stack.pids())}
     halves = [calls // 2, calls - calls // 2]
     async with bare_workflows(stack, len(candidates)) as handles:
         for part in (h for h in halves if h):
+            cpu["bare"].start()
             bare.merge(await bare_load(handles, part))
-            async with sampled(ctx, "worker", stack):
+            cpu["bare"].stop()
+            async with sampled(ctx, stack):
+                cpu["step"].start()
                 service.merge(await step_load(http, candidates, part))
-    return bare, service
+                cpu["step"].stop()
+    return bare, service, cpu

@@ -44,6 +44,7 @@ class ServiceStack:
     accounts: Accounts
     journal_dir: Path
     processes: Children
+    server_pid: int | None = None  # the dev server, when we started it
 
     def queue(self, *, baseline: bool = False, sandboxed: bool = True) -> str:
         """Task queues the worker process polls (see bench.stack.worker)."""
@@ -64,6 +65,13 @@ class ServiceStack:
 
     def pid(self, name: str) -> int:
         return self.processes[name].pid
+
+    def pids(self) -> dict[str, int]:
+        """Every process a step runs through: ours, and the dev server's."""
+        found = {name: process.pid for name, process in self.processes.items()}
+        if self.server_pid is not None:
+            found["temporal"] = self.server_pid
+        return found
 
 
 def stack_settings(data_dir: Path, temporal: str, database_url: str | None) -> Settings:
@@ -108,7 +116,7 @@ async def wait_for_line(log: Path, line: str, processes: Children) -> None:
 
 @asynccontextmanager
 async def service_stack(
-    root: Path, temporal: str, database_url: str | None = None
+    root: Path, temporal: str, database_url: str | None = None, server_pid: int | None = None
 ) -> AsyncIterator[ServiceStack]:
     settings = stack_settings(root / "data", temporal, database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
@@ -130,7 +138,9 @@ async def service_stack(
             await wait_for_line(logs / "projector.log", "projector: ready", processes)
             url = f"http://{settings.api_host}:{settings.api_port}"
             await api_ready(url, processes, READY_TIMEOUT)
-            yield ServiceStack(settings, url, client, app, accounts, journal_dir, processes)
+            yield ServiceStack(
+                settings, url, client, app, accounts, journal_dir, processes, server_pid
+            )
     finally:
         app.close()
         engine.dispose()
