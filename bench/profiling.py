@@ -28,6 +28,9 @@ WAITING = (
     "_worker (concurrent/futures/thread.py)",
     "get (queue.py)",
     "_read_from_self (asyncio/selector_events.py)",
+    # uvloop and anyio wait in C: the innermost Python frame is the loop or the thread.
+    "Runner.run (asyncio/runners.py)",
+    "WorkerThread.run (anyio/_backends/_asyncio.py)",
 )
 _FRAME = re.compile(r"^(?P<function>.*?) \((?P<file>[^:()]*)(?::\d+)?\)$")
 

@@ -108,7 +108,7 @@ class Storm:
         client = await connect(address)
         empty_rss = self.rss()
         # T: far enough ahead for every workflow to start and go idle first.
-        lead = 8 + count / 25
+        lead = 6 + count / 25
         fire_at = datetime.now(UTC) + timedelta(seconds=lead)
         started = time.monotonic()
         await self.start_all(client, journeys, fire_at)
