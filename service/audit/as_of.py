@@ -16,6 +16,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from uuid import UUID
 
+from domain.errors import StepNotAllowed
 from domain.journey.state import JourneyState
 from domain.recorded import require_aware
 from domain.trainer.state import TrainerState
@@ -64,10 +65,19 @@ def end_of_day(moment: datetime | date) -> datetime:
     return datetime.combine(moment, time.max, UTC)
 
 
+class DamagedRecord(StepNotAllowed):
+    """The store holds an event that cannot be read, so no state can be built past it."""
+
+
 def stood_at(history: Sequence[HistoryEntry], moment: datetime) -> list[HistoryEntry]:
     """An aggregate's events up to its first one after `moment`."""
     kept = []
     for entry in history:
+        if entry.timestamp is None:
+            raise DamagedRecord(
+                f"The event at position {entry.position} ({entry.type}) cannot be read: it was "
+                "probably altered in the database. Check the store with GET /audit/verify."
+            )
         if entry.timestamp > moment:
             break
         kept.append(entry)
@@ -174,7 +184,13 @@ class PastReadModels:
         """The read models at `moment`, caught up with the store, for the duration of a read."""
         past = self._past(end_of_day(moment))
         with past.lock:  # one in-memory database: one reader or writer at a time
-            past.projector.catch_up()
+            try:
+                past.projector.catch_up()
+            except Exception as error:  # an altered event stops the projection where it is
+                raise DamagedRecord(
+                    f"The read models as of {moment} cannot be built ({type(error).__name__}: "
+                    f"{error}); check the store with GET /audit/verify."
+                ) from error
             yield past.read_models
 
     def _past(self, moment: datetime) -> _Past:

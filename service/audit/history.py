@@ -54,7 +54,7 @@ class HistoryEntry:
     aggregate_id: str
     version: int
     type: str  # e.g. Journey.CycleAssessed
-    timestamp: datetime  # when the step happened
+    timestamp: datetime | None  # when the step happened; None: the stored event is unreadable
     actor_id: str
     actor_role: str
     command_id: str
@@ -67,7 +67,7 @@ class HistoryEntry:
             "aggregate_id": self.aggregate_id,
             "version": self.version,
             "type": self.type,
-            "timestamp": iso(self.timestamp),
+            "timestamp": None if self.timestamp is None else iso(self.timestamp),
             "actor_id": self.actor_id,
             "actor_role": self.actor_role,
             "command_id": self.command_id,
@@ -98,6 +98,8 @@ class HistoryFilter:
         return [EVENT_TOPICS[name] for name in sorted(self.types)]
 
     def admits(self, entry: HistoryEntry) -> bool:
+        if entry.timestamp is None:
+            return True  # unreadable: it cannot be placed in time, and must not be hidden
         if self.since is not None and entry.timestamp < self.since:
             return False
         return self.until is None or entry.timestamp <= self.until
@@ -179,9 +181,14 @@ def _existing(app: Certification, aggregate_id: str, kind: type, what: str) -> U
 
 
 def to_entry(app: Certification, notification: Notification) -> HistoryEntry:
-    event = app.mapper.to_domain_event(notification)
-    fields = vars(event)
-    kind = type(event).__qualname__
+    try:
+        return _readable(notification, vars(app.mapper.to_domain_event(notification)))
+    except Exception as error:  # whatever an altered row does to the decoder
+        return _unreadable(notification, error)
+
+
+def _readable(notification: Notification, fields: dict[str, Any]) -> HistoryEntry:
+    kind = notification.topic.rpartition(":")[2]  # e.g. Journey.CycleAssessed
     return HistoryEntry(
         position=notification.id,
         aggregate_type=kind.partition(".")[0],
@@ -193,6 +200,23 @@ def to_entry(app: Certification, notification: Notification) -> HistoryEntry:
         actor_role=fields.get("actor_role", ""),
         command_id=fields.get("command_id", ""),
         payload={k: plain(v) for k, v in fields.items() if k not in ENVELOPE},
+    )
+
+
+def _unreadable(notification: Notification, error: Exception) -> HistoryEntry:
+    """A stored event that no longer decodes (altered in the database?): shown, not hidden."""
+    kind = notification.topic.rpartition(":")[2]
+    return HistoryEntry(
+        position=notification.id,
+        aggregate_type=kind.partition(".")[0],
+        aggregate_id=str(notification.originator_id),
+        version=notification.originator_version,
+        type=kind,
+        timestamp=None,
+        actor_id="",
+        actor_role="",
+        command_id="",
+        payload={"unreadable": f"{type(error).__name__}: {error}"},
     )
 
 

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, time
 
 from domain.errors import InvalidInput
+
+# In a URL an unencoded "+" arrives as a space: 2026-03-01T12:00:00 05:30 meant +05:30.
+_UNENCODED_PLUS = re.compile(r"^(.*T[\d:.]+) (\d\d:\d\d)$")
 
 
 def parse_moment(text: str, *, end_of_day: bool) -> datetime:
@@ -13,7 +17,7 @@ def parse_moment(text: str, *, end_of_day: bool) -> datetime:
     A time must say its zone (…Z or …+05:30): the same wall-clock time names different
     moments in different countries, and an audit answer must not depend on a guess.
     """
-    text = text.strip()
+    text = _UNENCODED_PLUS.sub(r"\1+\2", text.strip())
     try:
         if len(text) == len("2026-03-01"):
             day = date.fromisoformat(text)

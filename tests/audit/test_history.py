@@ -34,6 +34,7 @@ def test_a_journeys_history_is_every_step_in_order_with_who_took_it(script: Scri
     first, second = (e for e in entries if e.type == "Journey.CycleAssessed")
     assert first.payload == {"outcome": "provisional", "comments": "observed in class"}
     assert second.payload["outcome"] == "recommended"
+    assert first.timestamp and second.timestamp
     assert first.timestamp < script.after_provisional < second.timestamp
     assert all(e.command_id for e in entries), "every step names the command that caused it"
 

@@ -15,6 +15,7 @@ from domain import ids
 from domain.errors import NotFound
 from service.application import ConcurrentChange
 from service.audit import history
+from service.audit.as_of import DamagedRecord, trainer_as_of
 from service.audit.chain import Link
 from service.audit.history import HistoryEntry
 from service.audit.seal import seal_unchained
@@ -64,6 +65,25 @@ def test_an_altered_event_is_found(script: Script) -> None:
     problem = only_problem(verify(script))
     assert (problem.kind, problem.aggregate_id) == ("altered", script.journey_id)
     assert (problem.version, problem.position) == (assessed.version, assessed.position)
+
+
+def test_an_event_altered_beyond_reading_is_shown_as_unreadable_not_hidden(
+    script: Script,
+) -> None:
+    assessed = next(e for e in journey_events(script) if e.type == "Journey.CycleAssessed")
+    tamper(
+        script,
+        "UPDATE certification_events SET state = :state WHERE id = :id",
+        state=b"{}",
+        id=assessed.position,
+    )
+
+    shown = next(e for e in journey_events(script) if e.position == assessed.position)
+    assert (shown.type, shown.timestamp, shown.actor_id) == ("Journey.CycleAssessed", None, "")
+    assert "unreadable" in shown.payload
+    assert only_problem(verify(script)).kind == "altered"
+    with pytest.raises(DamagedRecord, match=f"position {assessed.position}"):
+        trainer_as_of(script.app, script.candidate.user_id, script.after_certification)
 
 
 def test_of_two_deleted_events_the_first_is_reported(script: Script) -> None:
