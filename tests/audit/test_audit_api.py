@@ -90,17 +90,21 @@ async def test_every_audit_read_is_recorded_with_who_what_and_when(api: AuditApi
     await api.ok(f"/audit/trainers/{trainer}/history", type=["Trainer.CertificateIssued"], limit=5)
     await api.ok(f"/audit/trainers/{trainer}/as-of", role=Role.HQ, at="2026-02-01")
     await api.get(f"/audit/trainers/{trainer}/history", Role.EXPERT)  # refused: not a read
+    malformed = await api.get(f"/audit/trainers/{trainer}/as-of", at="soon")  # asked all the same
+    assert malformed.status_code == 422
 
     reads = await api.ok("/audit/reads")
 
     assert [(r["username"], r["role"], r["path"]) for r in reads] == [
         ("ines-auditor", "auditor", f"/audit/trainers/{trainer}/history"),
         ("olga-office", "hq", f"/audit/trainers/{trainer}/as-of"),
+        ("ines-auditor", "auditor", f"/audit/trainers/{trainer}/as-of"),
         ("ines-auditor", "auditor", "/audit/reads"),  # reading the log is a read too
     ]
     assert reads[0]["parameters"] == {"type": "Trainer.CertificateIssued", "limit": "5"}
     assert reads[1]["parameters"] == {"at": "2026-02-01"}
-    assert reads[0]["read_at"] <= reads[1]["read_at"] <= reads[2]["read_at"]
+    assert reads[2]["parameters"] == {"at": "soon"}
+    assert reads[0]["read_at"] <= reads[1]["read_at"] <= reads[3]["read_at"]
     office_only = await api.ok("/audit/reads", username="olga-office")
     assert [r["path"] for r in office_only] == [f"/audit/trainers/{trainer}/as-of"]
 
