@@ -25,6 +25,7 @@ from bench.stack.service import ServiceStack
 from bench.stats import ms_since
 
 BareHandle = WorkflowHandle[Baseline, None]
+NO_ANSWER = 0  # counted as a refusal: the connection failed before an HTTP status came back
 
 
 @asynccontextmanager
@@ -129,6 +130,9 @@ async def concurrently(
                 await call(c, i)
             except StepRefused as refused:
                 run.refused[refused.status] = run.refused.get(refused.status, 0) + 1
+                continue
+            except httpx.TransportError:
+                run.refused[NO_ANSWER] = run.refused.get(NO_ANSWER, 0) + 1
                 continue
             run.latencies.append(ms_since(start))
 

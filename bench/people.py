@@ -186,5 +186,9 @@ async def walk(http: httpx.AsyncClient, requests: list[Request]) -> None:
 
 
 def http_client(stack: ServiceStack, connections: int = 64) -> httpx.AsyncClient:
-    limits = httpx.Limits(max_connections=connections, max_keepalive_connections=connections)
+    # uvicorn closes a connection idle for 5 s; dropping it first on our side means a request
+    # never goes out on a connection the server is closing (httpx.ReadError).
+    limits = httpx.Limits(
+        max_connections=connections, max_keepalive_connections=connections, keepalive_expiry=2.0
+    )
     return httpx.AsyncClient(base_url=stack.api_url, timeout=60, limits=limits)
