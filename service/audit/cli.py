@@ -110,17 +110,12 @@ def export_history(
     """Export history, in order, as NDJSON or CSV (default: every event in the store)."""
     from service.audit import history
     from service.audit.export import export
-    from service.audit.moments import parse_moment
 
     if trainer and journey:
         raise typer.BadParameter("give --trainer or --journey, not both")
     parameters = {"trainer": trainer, "journey": journey, "format": form.value}
     with _certification("score audit export", **parameters, since=since, until=until) as app:
-        only = history.HistoryFilter(
-            since=parse_moment(since, end_of_day=False) if since else None,
-            until=parse_moment(until, end_of_day=True) if until else None,
-            types=frozenset(types or ()),
-        )
+        only = history.HistoryFilter.from_text(since, until, types)
         aggregates = (
             history.trainer_aggregates(app, trainer)
             if trainer

@@ -29,6 +29,7 @@ from domain.recorded import RecordedAggregate
 from domain.trainer.aggregate import Trainer
 from domain.workshop import ToTWorkshop
 from service.application import Certification
+from service.audit.moments import parse_moment
 
 PAGE = 500  # rows read from the store per query
 MAX_PAGE_SIZE = 1000
@@ -92,6 +93,17 @@ class HistoryFilter:
             )
         if self.since and self.until and self.since > self.until:
             raise InvalidInput("The time range is empty: 'since' is after 'until'.")
+
+    @classmethod
+    def from_text(
+        cls, since: str | None, until: str | None, types: Iterable[str] | None
+    ) -> HistoryFilter:
+        """From an auditor's words: a date `since` is its start, a date `until` its end."""
+        return cls(
+            since=parse_moment(since, end_of_day=False) if since else None,
+            until=parse_moment(until, end_of_day=True) if until else None,
+            types=frozenset(types or ()),
+        )
 
     @property
     def topics(self) -> list[str]:

@@ -6,7 +6,6 @@ when) in the audit read log, which is itself readable here.
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Annotated, Any
 from uuid import UUID
@@ -19,7 +18,6 @@ from domain.values import Module, Role
 from projections import queries
 from service.accounts import User
 from service.api.deps import ServicesDep, role_in
-from service.application import Certification
 from service.audit import history
 from service.audit.access_log import AuditRead
 from service.audit.as_of import TrainerAsOf, trainer_as_of
@@ -67,24 +65,6 @@ Limit = Annotated[int, Query(ge=1, le=history.MAX_PAGE_SIZE, description="events
 Format = Annotated[ExportFormat, Query(alias="format", description="ndjson or csv")]
 
 
-def _filter(since: str | None, until: str | None, types: list[str] | None) -> HistoryFilter:
-    return HistoryFilter(
-        since=parse_moment(since, end_of_day=False) if since else None,
-        until=parse_moment(until, end_of_day=True) if until else None,
-        types=frozenset(types or ()),
-    )
-
-
-AggregatesOf = Callable[[Certification, str], list[UUID]]
-
-
-def _page(
-    services: ServicesDep, of: AggregatesOf, aggregate_id: str, only: HistoryFilter, **page: int
-) -> HistoryPage:
-    app = services.certification
-    return history.page_of(app, of(app, aggregate_id), only, **page)
-
-
 def _stream(
     services: ServicesDep,
     aggregates: list[UUID] | None,
@@ -114,8 +94,8 @@ def read_trainer_history(
 ) -> HistoryPage:
     """Every event of the trainer and of all their journeys, in the order stored: when,
     who (actor and role), which command, what. Page on with `after=next_after`."""
-    only = _filter(since, until, types)
-    return _page(services, history.trainer_aggregates, trainer_id, only, after=after, limit=limit)
+    only, app = HistoryFilter.from_text(since, until, types), services.certification
+    return history.page_of(app, history.trainer_aggregates(app, trainer_id), only, after, limit)
 
 
 @router.get("/journeys/{journey_id}/history", responses=NOT_FOUND)
@@ -129,8 +109,8 @@ def read_journey_history(
     limit: Limit = 100,
 ) -> HistoryPage:
     """Every event of one journey, in order, with time, actor, role, type and payload."""
-    only = _filter(since, until, types)
-    return _page(services, history.journey_aggregates, journey_id, only, after=after, limit=limit)
+    only, app = HistoryFilter.from_text(since, until, types), services.certification
+    return history.page_of(app, history.journey_aggregates(app, journey_id), only, after, limit)
 
 
 @router.get(
@@ -145,7 +125,7 @@ def export_trainer_history(
     types: Types = None,
 ) -> StreamingResponse:
     """The trainer's whole history (and their journeys') as NDJSON or CSV, streamed."""
-    only = _filter(since, until, types)
+    only = HistoryFilter.from_text(since, until, types)
     aggregates = history.trainer_aggregates(services.certification, trainer_id)
     return _stream(services, aggregates, only, form, f"trainer-{trainer_id}")
 
@@ -162,7 +142,7 @@ def export_journey_history(
     types: Types = None,
 ) -> StreamingResponse:
     """One journey's history as NDJSON or CSV, streamed."""
-    only = _filter(since, until, types)
+    only = HistoryFilter.from_text(since, until, types)
     aggregates = history.journey_aggregates(services.certification, journey_id)
     return _stream(services, aggregates, only, form, f"journey-{journey_id}")
 
@@ -176,7 +156,7 @@ def export_all_events(
     types: Types = None,
 ) -> StreamingResponse:
     """Every event in the store, in order, streamed in constant memory (millions are fine)."""
-    only = _filter(since, until, types)
+    only = HistoryFilter.from_text(since, until, types)
     return _stream(services, None, only, form, "events")
 
 
