@@ -337,11 +337,17 @@ class Certification(Application[UUID]):
             return False
         return aggregate.version_after(command_id) is not None
 
-    def journey_after(self, journey_id: str, command_id: str) -> JourneyState | None:
-        """The journey as the command left it, if the command was applied already."""
+    def journey_for(
+        self, journey_id: str, command_id: str
+    ) -> tuple[JourneyState, JourneyState | None]:
+        """The journey now, and as the command left it if the command was applied already.
+
+        One load serves both: a step needs the journey to route it, and its answer if retried.
+        """
         journey = self._find(Journey, journey_id, "journey")
         version = journey.version_after(command_id)
-        return None if version is None else self.journey(journey_id, version)
+        answered = None if version is None else self.journey(journey_id, version)
+        return journey.state, answered
 
     def _journey_opened_by(self, trainer: Trainer, command_id: str) -> UUID:
         version = trainer.applied[command_id]

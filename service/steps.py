@@ -32,10 +32,10 @@ class WorkflowSteps:
         )
 
     async def take_step(
-        self, journey: JourneyState, step: JourneyStep, actor: Actor, command_id: str
+        self, journey_id: str, step: JourneyStep, actor: Actor, command_id: str
     ) -> JourneyState:
-        answered = await run_in_threadpool(
-            self._certification.journey_after, journey.journey_id, command_id
+        journey, answered = await run_in_threadpool(
+            self._certification.journey_for, journey_id, command_id
         )
         if answered is not None:
             return answered  # a retry, even of the step that closed the journey: same answer

@@ -17,7 +17,7 @@ class Steps(Protocol):
     ) -> JourneyState: ...
 
     async def take_step(
-        self, journey: JourneyState, step: JourneyStep, actor: Actor, command_id: str
+        self, journey_id: str, step: JourneyStep, actor: Actor, command_id: str
     ) -> JourneyState: ...
 
     async def take_standing_step(

@@ -95,9 +95,7 @@ async def test_a_candidate_is_certified_step_by_step_and_their_standing_begins(
     assert certified.stage is Stage.CERTIFIED
     assert journeys.app.journey(certified.journey_id) == certified
     assert await journey_handle(dev_client, candidate).result() == certified
-    standing = dev_client.get_workflow_handle_for(
-        TrainerStanding.run, standing_workflow_id(candidate.user_id)
-    )
+    standing = dev_client.get_workflow_handle(standing_workflow_id(candidate.user_id))
     trainer = await standing.query(TrainerStanding.state)
     assert trainer is not None and trainer.standing is not None
     assert trainer.standing.listing is Listing.LISTED

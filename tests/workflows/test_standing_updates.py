@@ -104,9 +104,7 @@ async def test_a_later_module_reaches_the_standing_so_its_records_count(
     journeys = Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=60))
     candidate, expert = journeys.people()
     await journeys.certify(candidate, expert, Module.WC)
-    standing = dev_client.get_workflow_handle_for(
-        TrainerStanding.run, standing_workflow_id(candidate.user_id)
-    )
+    standing = dev_client.get_workflow_handle(standing_workflow_id(candidate.user_id))
     osh_record = SubmitTrainingRecord(datetime.now(UTC).date(), "OSH", 1, 12)
     with pytest.raises(StandingRuleViolated, match="not certified in OSH"):
         await gateway.standing_step(candidate.user_id, osh_record, candidate, new_id())

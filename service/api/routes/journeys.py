@@ -6,7 +6,6 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
-from starlette.concurrency import run_in_threadpool
 
 from domain.journey.steps import (
     AssessCycle,
@@ -63,8 +62,7 @@ async def _take(
     journey_id: str, step: JourneyStep, user: User, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     async def call(command_id: str) -> StoredResponse:
-        journey = await run_in_threadpool(services.certification.journey, journey_id)
-        state = await services.steps.take_step(journey, step, user.actor, command_id)
+        state = await services.steps.take_step(journey_id, step, user.actor, command_id)
         return StoredResponse(200, journey_body(state))
 
     return respond(await idem.run(call))
