@@ -81,6 +81,12 @@ class Certification(Application[UUID]):
             self.chain.link(session, [r.notification for r in recordings])
         return recordings
 
+    def close(self) -> None:
+        """Close, and let go of the database connections (eventsourcing-sqlalchemy keeps its
+        engine's pool open otherwise, which exhausts PostgreSQL's connections in long runs)."""
+        super().close()
+        self.chain.engine.dispose()
+
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())

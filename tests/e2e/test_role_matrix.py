@@ -40,6 +40,12 @@ MATRIX = [
     ("GET", "/standings", {"hq", "auditor"}),
     ("GET", "/workshops", LOGGED_IN),
     ("GET", "/enterprises", LOGGED_IN),
+    ("GET", "/audit/journeys/{journey}/history", {"hq", "auditor"}),
+    ("GET", "/audit/trainers/{candidate}/history", {"hq", "auditor"}),
+    ("GET", "/audit/trainers/{candidate}/as-of?at=2026-06-01T00:00:00Z", {"hq", "auditor"}),
+    ("GET", "/audit/public-list?on=2026-06-01", {"hq", "auditor"}),
+    ("GET", "/audit/verify", {"hq", "auditor"}),
+    ("GET", "/audit/reads", {"hq", "auditor"}),
     ("GET", "/public/trainers", ANYONE),
     ("GET", "/public/statistics", ANYONE),
 ]

@@ -135,7 +135,7 @@ async def test_the_standing_continues_as_new_each_year_and_keeps_its_state(
 
     await sleep_until(time_skipping, add_months(clock, 12 * 3))
 
-    latest = time_skipping.client.get_workflow_handle_for(TrainerStanding.run, standing.id)
+    latest = time_skipping.client.get_workflow_handle(standing.id)
     assert (await latest.describe()).run_id != first_run
     assert len((await latest.fetch_history()).events) < 60
     inactive = await latest.query(TrainerStanding.state)
