@@ -39,6 +39,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
         help="sample this child process with py-spy while the step family takes HTTP steps",
     )
     parser.add_argument("--output", type=Path, default=RESULTS / "latest.json")
+    parser.add_argument(
+        "--keep", action="store_true", help="keep the work folder (stores, logs) and say where"
+    )
     return parser.parse_args(argv)
 
 
@@ -60,7 +63,9 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
             if not any(f.needs_stack for f in chosen[index + 1 :]):
                 await ctx.release_stack()
     finally:
-        await ctx.close()
+        await ctx.close(keep=args.keep)
+        if args.keep:
+            print(f"work folder kept: {ctx.workdir}", file=sys.stderr)  # noqa: T201
     document = {
         "mode": scale.mode,
         "scale": scale.as_dict(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
 from collections.abc import Iterator
 from contextlib import AsyncExitStack, ExitStack, contextmanager
@@ -63,8 +64,11 @@ class Context:
         path.mkdir(parents=True, exist_ok=True)
         return path
 
-    async def close(self) -> None:
+    async def close(self, *, keep: bool = False) -> None:
+        """Stop everything; remove the work folder (stores of a million events) unless kept."""
         await self.release_stack()
+        if not keep:
+            shutil.rmtree(self.workdir, ignore_errors=True)
 
 
 def _pid(server: DevServer) -> int | None:
