@@ -10,13 +10,13 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Worker
 
 from service.bootstrap import build_certification
 from service.notifications import build_notifier
 from service.settings import Settings
 from workflows.activities import CertificationActivities
+from workflows.converter import data_converter
 from workflows.journey import CertificationJourney
 from workflows.sandbox import sandbox_runner
 from workflows.standing import TrainerStanding
@@ -29,9 +29,7 @@ GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 
 async def connect(address: str, namespace: str = "default") -> Client:
     """A client that carries the domain's dataclasses as they are (dates, enums, tuples)."""
-    return await Client.connect(
-        address, namespace=namespace, data_converter=pydantic_data_converter
-    )
+    return await Client.connect(address, namespace=namespace, data_converter=data_converter)
 
 
 @asynccontextmanager

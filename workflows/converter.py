@@ -1,0 +1,52 @@
+"""The data converter: Temporal's pydantic converter, with its type adapters shared.
+
+The SDK builds a new payload converter for every workflow instance it creates (a new
+journey's first task, and every workflow rebuilt after leaving the worker's cache), and each
+converter starts with an empty cache of pydantic `TypeAdapter`s, so every instance built the
+schemas of the journey's state, steps and outcomes again: ~6–8 ms of worker CPU per instance
+(docs/benchmarks.md, "The reminder storm"). A type adapter depends on the type alone, so one
+cache for the process gives the same payloads, built once.
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import Any
+
+from pydantic import TypeAdapter
+from temporalio.api.common.v1 import Payload
+from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
+from temporalio.converter import (
+    CompositePayloadConverter,
+    DataConverter,
+    DefaultPayloadConverter,
+    JSONPlainPayloadConverter,
+)
+
+_adapter = functools.lru_cache(maxsize=1024)(TypeAdapter)
+
+
+class _SharedAdaptersJSON(PydanticJSONPlainPayloadConverter):
+    def from_payload(self, payload: Payload, type_hint: type | None = None) -> Any:
+        hint = type_hint if type_hint is not None else Any
+        try:
+            adapter: TypeAdapter[Any] = _adapter(hint)
+        except TypeError:  # an unhashable hint: the SDK's own path
+            return super().from_payload(payload, type_hint)
+        return adapter.validate_json(payload.data)
+
+
+class SharedPydanticPayloadConverter(CompositePayloadConverter):
+    """`PydanticPayloadConverter`, with the JSON converter above in place of the SDK's."""
+
+    def __init__(self) -> None:
+        json_converter = _SharedAdaptersJSON()
+        super().__init__(
+            *(
+                json_converter if isinstance(c, JSONPlainPayloadConverter) else c
+                for c in DefaultPayloadConverter.default_encoding_payload_converters
+            )
+        )
+
+
+data_converter = DataConverter(payload_converter_class=SharedPydanticPayloadConverter)
