@@ -17,6 +17,7 @@ from typing import Any, Literal
 
 Compare = Literal["<=", ">="]
 _OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, ">=": operator.ge}
+SPANNING = ("[", "  note", "  FAILED")  # table lines that run across the columns
 
 
 @dataclass(frozen=True)
@@ -127,11 +128,11 @@ def table(results: Sequence[FamilyResult]) -> str:
             base = f"{f.baseline} {_number(f.baseline_value, f.unit)}" if f.baseline else ""
             ratio = f"{f.ratio:.2f}×" if f.ratio is not None else ""
             target = ", ".join(str(t) for t in f.targets)
-            rows.append(("  " + f.name, _number(f.value, f.unit), base, ratio, target, f.verdict))
+            name = f"  {f.name} ({f.note})" if f.note else f"  {f.name}"
+            rows.append((name, _number(f.value, f.unit), base, ratio, target, f.verdict))
         rows += [("  note: " + note, "", "", "", "", "") for note in result.notes]
     widths = [
-        max(len(r[i]) for r in [header, *rows] if not r[0].startswith(("[", "  note")))
-        for i in range(6)
+        max(len(r[i]) for r in [header, *rows] if not r[0].startswith(SPANNING)) for i in range(6)
     ]
     lines = [_line(header, widths), _line(tuple("-" * w for w in widths), widths)]
     for row in rows:
