@@ -48,6 +48,7 @@ class CertificationActivities:
             self.enrol,
             self.take_journey_step,
             self.remind_stalled_journey,
+            self.read_journey,
             self.read_trainer,
             self.take_standing_step,
             self.remind_inactive_trainer,
@@ -99,6 +100,11 @@ class CertificationActivities:
                 timedelta(days=command.stall_after_days),
             )
         return JourneyOutcome(self._latest_journey(result))
+
+    @activity.defn(name=ActivityName.READ_JOURNEY)
+    def read_journey(self, journey_id: str) -> JourneyOutcome:
+        with refusing():
+            return JourneyOutcome(self.app.journey(journey_id))
 
     def _latest_journey(self, result: Result[JourneyState]) -> JourneyState:
         """A repeated command answers with the state it produced then; the workflow needs now."""

@@ -97,6 +97,10 @@ async def take_standing_step(command: StandingStepCommand) -> TrainerOutcome:
     return await _local(ActivityName.TAKE_STANDING_STEP, command, TrainerOutcome)
 
 
+async def read_journey(journey_id: str) -> JourneyOutcome:
+    return await _local(ActivityName.READ_JOURNEY, journey_id, JourneyOutcome)
+
+
 async def remind_stalled_journey(command: StallReminderCommand) -> JourneyOutcome:
     return await _regular(ActivityName.REMIND_STALLED_JOURNEY, command, JourneyOutcome)
 
@@ -111,6 +115,12 @@ async def delist_inactive_trainer(command: DelistingCommand) -> TrainerOutcome:
 
 async def read_trainer(trainer_id: str) -> TrainerOutcome:
     return await _regular(ActivityName.READ_TRAINER, trainer_id, TrainerOutcome)
+
+
+async def read_trainer_now(trainer_id: str) -> TrainerOutcome:
+    """For an update handler, whose caller is waiting: bounded like a step, not retried for
+    as long as an outage lasts."""
+    return await _local(ActivityName.READ_TRAINER, trainer_id, TrainerOutcome)
 
 
 class MailQueue:

@@ -19,6 +19,9 @@ from workflows.refusals import refusal
 # Well under Temporal's 2,000 updates per run, and before update latency grows (bench notes).
 MAX_UPDATES_PER_RUN = 500
 
+# Guards the reading again after a failed step (workflow.patched), for runs already in flight.
+READ_AGAIN_AFTER_A_FAILED_STEP = "read-again-after-a-failed-step"
+
 BUSY = "Another step on this record is being saved right now; send yours again in a moment."
 
 
@@ -27,6 +30,10 @@ class StepGate:
         self.lock = asyncio.Lock()  # also taken by timers, so a reminder never races a step
         self._in_flight = False
         self.updates = 0
+        # The state may be behind the event store: a step failed and reading it again failed
+        # too. Validators then let steps through and the activity's domain judges them
+        # against the store itself; the next step's outcome brings the state up to date.
+        self.state_unsure = False
 
     def check_free(self) -> None:
         """For validators: refuse a step while another one is in flight."""
@@ -42,6 +49,10 @@ class StepGate:
                 yield
         finally:
             self._in_flight = False
+
+    def read_again_after_a_failed_step(self) -> bool:
+        """Whether this run reads its state again after a failed step (patched in)."""
+        return workflow.patched(READ_AGAIN_AFTER_A_FAILED_STEP)
 
     def continue_as_new_due(self) -> bool:
         return self.updates >= MAX_UPDATES_PER_RUN or workflow.info().is_continue_as_new_suggested()

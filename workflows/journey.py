@@ -121,8 +121,12 @@ class CertificationJourney:
             command = JourneyStepCommand(
                 self._journey.journey_id, request.step, request.actor, update_id(), workflow.now()
             )
-            outcome = await calls.take_journey_step(command)
-            self.journey = outcome.journey
+            try:
+                outcome = await calls.take_journey_step(command)
+            except FailureError:
+                await self._read_again(command.journey_id)
+                raise
+            self.journey, self.gate.state_unsure = outcome.journey, False
             if outcome.trainer is not None:
                 # Before answering, so that a certified trainer's standing exists once the
                 # caller hears of the certificate.
@@ -140,7 +144,22 @@ class CertificationJourney:
                     f"Journey {request.journey_id} has ended; the candidate's current "
                     f"{self.journey.module.value} journey is {self.journey.journey_id}."
                 )
-            rules.check(self.journey, request.step, request.actor)
+            if not self.gate.state_unsure:
+                rules.check(self.journey, request.step, request.actor)
+
+    async def _read_again(self, journey_id: str) -> None:
+        """After a failed step the event store may hold more than this run's state: the
+        step may have been saved before its activity failed, or the store disagreed. Read
+        it again, so that the next step is judged against what it will meet."""
+        if not self.gate.read_again_after_a_failed_step():
+            return
+        try:
+            self.journey = (await calls.read_journey(journey_id)).journey
+        except FailureError as error:
+            workflow.logger.warning("Journey %s not read again: %s", journey_id, error)
+            self.gate.state_unsure = True
+        else:
+            self.gate.state_unsure = False
 
     @property
     def _journey(self) -> JourneyState:

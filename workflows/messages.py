@@ -25,6 +25,7 @@ class ActivityName:
     ENROL = "enrol"
     TAKE_JOURNEY_STEP = "take_journey_step"
     REMIND_STALLED_JOURNEY = "remind_stalled_journey"
+    READ_JOURNEY = "read_journey"
     READ_TRAINER = "read_trainer"
     TAKE_STANDING_STEP = "take_standing_step"
     REMIND_INACTIVE_TRAINER = "remind_inactive_trainer"

@@ -81,7 +81,12 @@ class TrainerStanding:
             command = StandingStepCommand(
                 self.input.trainer_id, request.step, request.actor, update_id(), workflow.now()
             )
-            self.trainer = await calls.take_standing_step(command)
+            try:
+                self.trainer = await calls.take_standing_step(command)
+            except FailureError:
+                await self._read_again()
+                raise
+            self.gate.state_unsure = False
             return self.trainer.state
 
     @take_step.validator
@@ -91,8 +96,22 @@ class TrainerStanding:
             self._check(request)
 
     def _check(self, request: StandingStepRequest) -> None:
+        if self.gate.state_unsure:
+            return  # the activity's domain judges it against the event store
         with refusing():
             rules.check_standing_step(self._state, request.step, request.actor, workflow.now())
+
+    async def _read_again(self) -> None:
+        """After a failed step, the event store may hold more than this run's state."""
+        if not self.gate.read_again_after_a_failed_step():
+            return
+        try:
+            self.trainer = await calls.read_trainer_now(self.input.trainer_id)
+        except FailureError as error:
+            workflow.logger.warning("Trainer %s not read again: %s", self.input.trainer_id, error)
+            self.gate.state_unsure = True
+        else:
+            self.gate.state_unsure = False
 
     @property
     def _state(self) -> TrainerState:
