@@ -35,12 +35,18 @@ class Scale:
     append_saves: int
     # (4) projection: events in the synthetic store.
     projection_events: int
-    # (5) idle journey workflows whose reminders fire together.
+    # (5) idle journey workflows whose reminders fire together, and the worker's cache: a
+    # tenth of them at every scale, as the default cache of 1,000 is to 10,000, so that the
+    # storm rebuilds evicted workflows in quick mode too.
     idle_workflows: int
     # (6) audit: one trainer's events, and the whole store.
     audit_trainer_events: int
     audit_store_events: int
     postgres: bool = True
+
+    @property
+    def worker_cached_workflows(self) -> int:
+        return max(1, self.idle_workflows // 10)
 
     def as_dict(self) -> dict[str, Any]:
         return asdict(self)

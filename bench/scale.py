@@ -4,8 +4,9 @@ N journeys are enrolled in the event store, then their workflows are started as 
 continue-as-new would start them (`JourneyInput` carrying the state), with a 1-day stall
 period and a last step exactly one day before a moment T a little ahead: so all N sit idle
 on one durable timer each, and at T every timer fires together. The worker is the real one
-(`score worker`, its own process, default cache of 1,000 workflows); a reminder is
-delivered when its two messages (candidate and expert) are in the outbox.
+(`score worker`, its own process) caching a tenth of them, as its default cache of 1,000
+holds a tenth of 10,000, so the storm rebuilds evicted workflows at every scale; a reminder
+is delivered when its two messages (candidate and expert) are in the outbox.
 """
 
 from __future__ import annotations
@@ -84,20 +85,22 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
             app.close()
         outbox = Outbox(create_service_engine(settings))
         command = {"worker": [sys.executable, "-m", "service.cli", "worker"]}
+        cached = ctx.scale.worker_cached_workflows
+        env = child_env(settings) | {"SCORE_WORKER_CACHED_WORKFLOWS": str(cached)}
         try:
-            with children(command, child_env(settings), root / "logs") as processes:
+            with children(command, env, root / "logs") as processes:
                 log = root / "logs" / "worker.log"
                 await wait_for_line(log, "worker: Temporal at", processes)
                 await asyncio.sleep(2)  # let its pollers connect
-                worker = Storm(settings.task_queue, processes["worker"].pid, outbox)
+                worker = Storm(settings.task_queue, processes["worker"].pid, outbox, cached)
                 await worker.run(server.address, journeys, result)
         finally:
             outbox.close()
 
 
 class Storm:
-    def __init__(self, queue: str, pid: int, outbox: Outbox) -> None:
-        self.queue, self.pid, self.outbox = queue, pid, outbox
+    def __init__(self, queue: str, pid: int, outbox: Outbox, cached: int) -> None:
+        self.queue, self.pid, self.outbox, self.cached = queue, pid, outbox, cached
         self.peak_rss = 0
 
     def rss(self) -> int:
@@ -126,6 +129,7 @@ class Storm:
         storm = ((last - fire_at).total_seconds() if last else 0.0) or float("nan")
         result.details.update(
             workflows=count,
+            cached_workflows=self.cached,
             start_seconds=start_seconds,
             lead_seconds=lead,
             idle_before_timers=idle_early,
@@ -136,7 +140,7 @@ class Storm:
             reminders_delivered=total,
             reminders_within_2_min=in_time,
         )
-        n = f"{count:,} idle journeys"
+        n = f"{count:,} idle journeys (cache of {self.cached:,})"
         result.figures += [
             Figure(
                 f"worker RSS, {n}",

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     worker_threads: int = Field(
         default=8, ge=1, description="threads for the worker's synchronous activities"
     )
+    worker_cached_workflows: int = Field(
+        default=1000,
+        ge=1,
+        description="workflows a worker keeps in memory (~0.3 MiB each); one that wakes "
+        "outside the cache is rebuilt from its history",
+    )
 
     stall_reminder_after_days: int = 60
     reminder_months: tuple[int, ...] = (9, 11)

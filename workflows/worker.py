@@ -34,7 +34,11 @@ async def connect(address: str, namespace: str = "default") -> Client:
 
 @asynccontextmanager
 async def running_worker(
-    client: Client, task_queue: str, activities: CertificationActivities, threads: int = 8
+    client: Client,
+    task_queue: str,
+    activities: CertificationActivities,
+    threads: int = 8,
+    cached_workflows: int = 1000,
 ) -> AsyncIterator[Worker]:
     """A worker polling `task_queue` until the block ends; sync activities use `threads`."""
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="activity") as executor:
@@ -48,6 +52,7 @@ async def running_worker(
             max_concurrent_local_activities=threads,
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
             workflow_runner=sandbox_runner(),
+            max_cached_workflows=cached_workflows,
         )
         async with worker:
             yield worker
@@ -68,7 +73,13 @@ async def run_worker(
     notifier = build_notifier(settings)
     activities = CertificationActivities(certification, notifier)
     try:
-        async with running_worker(client, settings.task_queue, activities, settings.worker_threads):
+        async with running_worker(
+            client,
+            settings.task_queue,
+            activities,
+            settings.worker_threads,
+            settings.worker_cached_workflows,
+        ):
             await stop.wait()
     finally:
         notifier.close()
