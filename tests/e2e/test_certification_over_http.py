@@ -167,3 +167,25 @@ async def test_a_step_meant_for_an_ended_journey_never_lands_on_the_next_one(
             "late-step",
             journey_id=first,
         )
+
+
+async def test_a_step_on_an_ended_journey_is_refused_with_its_reason_over_http(
+    stack: Stack,
+) -> None:
+    """The API sends steps on journeys it knows straight to the workflow; the workflow id
+    then serves the candidate's next journey, which must not take the step."""
+    c = await cast(stack)
+    first = await enrolled(stack, c)
+    await post(stack, c.candidate, f"/journeys/{first}/withdrawal", {"reason": "moved away"})
+    second = await enrolled(stack, c)
+    written = stack.events()
+
+    async with stack.client(c.expert) as http:
+        late = await http.post(
+            f"/journeys/{first}/tot-result", json={"attended": True, "completed": True}
+        )
+
+    assert late.status_code == 409
+    assert "withdrawn" in late.json()["detail"]
+    assert stack.events() == written
+    assert (await get(stack, c.expert, f"/journeys/{second}"))["stage"] == "enrolled"
