@@ -11,6 +11,8 @@ from domain.errors import InvalidInput, NotPermitted
 from domain.recorded import RecordedAggregate, created_fields
 from domain.values import Actor, Role
 
+MAX_EMPLOYEES = 10_000_000  # more than any employer has; an integer column holds it
+
 SME_MIN_EMPLOYEES, SME_MAX_EMPLOYEES = 50, 250
 
 
@@ -39,6 +41,11 @@ def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
     if details.employees < 1 or not 0 <= details.women_employees <= details.employees:
         raise InvalidInput(
             "Employees must be at least 1, and women employees between 0 and that number."
+        )
+    if details.employees > MAX_EMPLOYEES:
+        raise InvalidInput(
+            f"{details.employees:,} employees looks like a typing error; "
+            f"no employer has more than {MAX_EMPLOYEES:,}."
         )
     if SME_MIN_EMPLOYEES <= details.employees <= SME_MAX_EMPLOYEES:
         return None

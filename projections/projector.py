@@ -97,6 +97,14 @@ class Projector:
                 log.warning("projector: %s; retrying in %s s", error, retry_after)
                 stopping.wait(retry_after)
                 continue
+            except Exception:
+                # Not skipped: read models that silently miss an event would mislead everyone
+                # who reads them. Stop, and say where, so that it can be fixed and resumed.
+                log.exception(
+                    "projector: stopped; the batch after notification %s cannot be projected",
+                    self.position,
+                )
+                raise
             if idle:
                 stopping.wait(poll_interval)
 

@@ -35,6 +35,9 @@ from domain.journey.steps import (
 )
 from domain.values import Actor, Role
 
+# Far above any real classroom, far below what a read model's integer column holds.
+MAX_CLASSROOM_PARTICIPANTS = 1_000
+
 # ---------------------------------------------------------------------------------------------
 # Who may take which step
 
@@ -174,6 +177,11 @@ def _check_participants(step: DeliverClassroomWorkshop) -> None:
         raise InvalidInput(
             f"{step.women} women cannot be more than the {step.managers + step.workers} "
             "participants (managers + workers)."
+        )
+    if step.managers + step.workers > MAX_CLASSROOM_PARTICIPANTS:
+        raise InvalidInput(
+            f"{step.managers + step.workers} participants in one classroom workshop looks like "
+            f"a typing error; a workshop has at most {MAX_CLASSROOM_PARTICIPANTS:,}."
         )
 
 

@@ -24,6 +24,10 @@ from domain.trainer.steps import (
 )
 from domain.values import Actor, Module, Role
 
+# Far above any real training, far below what a read model's integer column holds.
+MAX_RECORD_ENTERPRISES = 1_000
+MAX_RECORD_PARTICIPANTS = 100_000
+
 # ---------------------------------------------------------------------------------------------
 # Journeys and certification
 
@@ -134,6 +138,12 @@ def _check_training_record(
         )
     if step.enterprises < 1 or step.participants < 1:
         raise InvalidInput("A training record needs at least one enterprise and one participant.")
+    if step.enterprises > MAX_RECORD_ENTERPRISES or step.participants > MAX_RECORD_PARTICIPANTS:
+        raise InvalidInput(
+            f"{step.enterprises} enterprises and {step.participants} participants in one "
+            f"training look like a typing error; a record counts at most "
+            f"{MAX_RECORD_ENTERPRISES:,} enterprises and {MAX_RECORD_PARTICIPANTS:,} participants."
+        )
 
 
 def _require_reason(reason: str, what: str) -> None:

@@ -263,3 +263,27 @@ def test_a_stalled_journey_is_reminded_once_per_stall(story: Story) -> None:
     assert state.stall_reminded_for == journey.last_step_at
     with pytest.raises(StepNotAllowed, match="already been sent"):
         remind(journey.journey_id, ["e@x"], "r-2", story.later(30), sixty)
+
+
+def test_an_implausible_classroom_count_is_refused_before_it_reaches_any_read_model(
+    story: Story,
+) -> None:
+    """Three billion managers would be accepted by a bare integer check, then fail every
+    read model's integer column, and stop the projector on that event for good."""
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, expert)
+    journey = story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    selected = story.register_enterprise()
+    journey = story.step(journey, SelectEnterprise(selected), candidate)
+    today = story.now.date()
+    before = events_written(story.app)
+    with pytest.raises(InvalidInput, match="finite number from 0 to 1e"):
+        huge = RecordBaselineAssessment(selected, today, {"productivity": 1e300})
+        story.step(journey, huge, candidate)
+    assert events_written(story.app) == before
+
+    journey = story.step(journey, RecordBaselineAssessment(selected, today, BASELINE), candidate)
+    before = events_written(story.app)
+    with pytest.raises(InvalidInput, match="looks like a typing error"):
+        story.step(journey, DeliverClassroomWorkshop(today, 3_000_000_000, 9, 4), candidate)
+    assert events_written(story.app) == before

@@ -158,3 +158,14 @@ def test_an_enterprise_outside_sme_size_is_accepted_with_a_warning(
             state.size_warning is not None
             and "outside the SCORE target of 50–250" in state.size_warning
         )
+
+
+def test_implausible_numbers_are_refused_with_a_reason(story: Story) -> None:
+    trainer = certified(story)
+    now = story.later(90)
+    huge = SubmitTrainingRecord(now.date(), "WC", enterprises=2, participants=10**19)
+    with pytest.raises(InvalidInput, match="look like a typing error"):
+        story.app.take_standing_step(trainer.user_id, huge, trainer, new_id(), now)
+    details = EnterpriseDetails("Everything Inc", "India", "all", 3_000_000_000, 10)
+    with pytest.raises(InvalidInput, match="looks like a typing error"):
+        story.app.register_enterprise(details, story.hq, new_id(), story.later())
