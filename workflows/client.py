@@ -8,6 +8,7 @@ the same request id again is safe, because the request id is the command id.
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -108,8 +109,8 @@ class JourneyGateway:
             async with _refusals_raised():
                 return await handle.execute_update(
                     CertificationJourney.take_step,
-                    StepRequest(step, actor, journey_id),
-                    id=request_id,
+                    StepRequest(step, actor, journey_id, command_id=request_id),
+                    id=attempt_id(request_id),
                     rpc_timeout=STEP_TIMEOUT,
                 )
         except _NoRunningWorkflow:
@@ -158,8 +159,8 @@ class JourneyGateway:
             async with _refusals_raised():
                 return await handle.execute_update(
                     TrainerStanding.take_step,
-                    StandingStepRequest(step, actor),
-                    id=request_id,
+                    StandingStepRequest(step, actor, command_id=request_id),
+                    id=attempt_id(request_id),
                     rpc_timeout=STEP_TIMEOUT,
                 )
         except _NoRunningWorkflow:
@@ -191,6 +192,13 @@ class JourneyGateway:
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
+
+
+def attempt_id(request_id: str) -> str:
+    """One update per attempt. Temporal keeps an update's outcome under its id for the whole
+    run, a failure too, so a step sent again after a failure that has since passed must be a
+    new update; the request id travels inside it as the command id, which keeps it once."""
+    return f"{request_id}@{uuid.uuid4().hex[:12]}"
 
 
 class _NoRunningWorkflow(Exception):

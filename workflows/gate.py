@@ -8,8 +8,10 @@ validator always judges a step against the state it will be applied to.
 from __future__ import annotations
 
 import asyncio
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Generic, TypeVar
 
 from temporalio import workflow
 
@@ -21,6 +23,11 @@ MAX_UPDATES_PER_RUN = 500
 
 # Guards the reading again after a failed step (workflow.patched), for runs already in flight.
 READ_AGAIN_AFTER_A_FAILED_STEP = "read-again-after-a-failed-step"
+
+# A step sent again within this many later steps is answered from memory.
+REMEMBERED_ANSWERS = 50
+
+T = TypeVar("T")
 
 BUSY = "Another step on this record is being saved right now; send yours again in a moment."
 
@@ -58,8 +65,28 @@ class StepGate:
         return self.updates >= MAX_UPDATES_PER_RUN or workflow.info().is_continue_as_new_suggested()
 
 
+class Answers(Generic[T]):
+    """The answers to this run's latest steps, by command id: a step sent again (a new update
+    with the same command id) gets its first answer, without a second activity."""
+
+    def __init__(self) -> None:
+        self._by_command: OrderedDict[str, T] = OrderedDict()
+
+    def get(self, command_id: str | None) -> T | None:
+        return None if command_id is None else self._by_command.get(command_id)
+
+    def keep(self, command_id: str, answer: T) -> None:
+        self._by_command[command_id] = answer
+        if len(self._by_command) > REMEMBERED_ANSWERS:
+            self._by_command.popitem(last=False)
+
+
+def command_id(requested: str | None) -> str:
+    """The caller's request id, or (from callers that send none) the update's id."""
+    return requested or update_id()
+
+
 def update_id() -> str:
-    """The update's id is the command id: a step sent again with it is recognised."""
     info = workflow.current_update_info()
     assert info is not None, "called outside an update handler"
     return info.id

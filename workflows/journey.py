@@ -18,7 +18,7 @@ from temporalio.exceptions import FailureError
 
 from workflows import calls
 from workflows.followups import start_or_refresh_standing
-from workflows.gate import StepGate, update_id
+from workflows.gate import Answers, StepGate, command_id, update_id
 
 with workflow.unsafe.imports_passed_through():
     from domain.errors import JourneyAlreadyOpen, JourneyClosed, TryAgain
@@ -45,6 +45,7 @@ class CertificationJourney:
         self.input = journey
         self.journey = journey.state
         self.gate = StepGate()
+        self.answers: Answers[JourneyState] = Answers()
         self.mail = calls.MailQueue()
         self.enrolment_failed = False
         self.stall_given_up_at: datetime | None = None  # a stall whose reminder was refused
@@ -118,8 +119,15 @@ class CertificationJourney:
     @workflow.update
     async def take_step(self, request: StepRequest) -> JourneyState:
         async with self.gate.step():
+            answered = self.answers.get(request.command_id)
+            if answered is not None:
+                return answered
             command = JourneyStepCommand(
-                self._journey.journey_id, request.step, request.actor, update_id(), workflow.now()
+                self._journey.journey_id,
+                request.step,
+                request.actor,
+                command_id(request.command_id),
+                workflow.now(),
             )
             try:
                 outcome = await calls.take_journey_step(command)
@@ -131,11 +139,14 @@ class CertificationJourney:
                 # Before answering, so that a certified trainer's standing exists once the
                 # caller hears of the certificate.
                 await start_or_refresh_standing(self.input, outcome.trainer)
+            self.answers.keep(command.command_id, outcome.journey)
             return outcome.journey
 
     @take_step.validator
     def _check_step(self, request: StepRequest) -> None:
         self.gate.check_free()
+        if self.answers.get(request.command_id) is not None:
+            return  # sent again: the handler gives the first answer
         with refusing():
             if self.journey is None:
                 raise TryAgain("The journey is still being enrolled; try again in a moment.")

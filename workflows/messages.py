@@ -72,6 +72,10 @@ class StepRequest:
     # The journey the caller means: the workflow id (trainer × module) outlives one journey,
     # so a step sent as a journey ends must not land on the candidate's next one.
     journey_id: str | None = None
+    # The caller's request id. Each attempt is its own update: Temporal keeps an update's
+    # outcome for its id, a failure too, so a retry under the same update id would get the
+    # failure again. None (older callers): the update id is the command id.
+    command_id: str | None = None
 
 
 # -- the standing workflow --------------------------------------------------------------------
@@ -96,6 +100,7 @@ class StandingInput:
 class StandingStepRequest:
     step: Annotated[StandingStep, Field(discriminator="kind")]
     actor: Actor
+    command_id: str | None = None  # as in StepRequest
 
 
 # -- activity commands and outcomes -----------------------------------------------------------

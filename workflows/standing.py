@@ -18,7 +18,7 @@ from temporalio.exceptions import FailureError
 
 from workflows import calls
 from workflows.clock import ClockEvent, next_clock_event
-from workflows.gate import StepGate, update_id
+from workflows.gate import Answers, StepGate, command_id
 
 with workflow.unsafe.imports_passed_through():
     from domain.trainer import rules
@@ -44,6 +44,7 @@ class TrainerStanding:
         self.input = standing
         self.trainer = standing.trainer
         self.gate = StepGate()
+        self.answers: Answers[TrainerState] = Answers()
         self.mail = calls.MailQueue()
 
     @workflow.run
@@ -76,10 +77,17 @@ class TrainerStanding:
     @workflow.update
     async def take_step(self, request: StandingStepRequest) -> TrainerState:
         async with self.gate.step():
+            answered = self.answers.get(request.command_id)
+            if answered is not None:
+                return answered
             await workflow.wait_condition(lambda: self.trainer is not None)
             self._check(request)  # again only matters when the validator had no state yet
             command = StandingStepCommand(
-                self.input.trainer_id, request.step, request.actor, update_id(), workflow.now()
+                self.input.trainer_id,
+                request.step,
+                request.actor,
+                command_id(request.command_id),
+                workflow.now(),
             )
             try:
                 self.trainer = await calls.take_standing_step(command)
@@ -87,11 +95,14 @@ class TrainerStanding:
                 await self._read_again()
                 raise
             self.gate.state_unsure = False
+            self.answers.keep(command.command_id, self.trainer.state)
             return self.trainer.state
 
     @take_step.validator
     def _check_step(self, request: StandingStepRequest) -> None:
         self.gate.check_free()
+        if self.answers.get(request.command_id) is not None:
+            return  # sent again: the handler gives the first answer
         if self.trainer is not None:  # a standing started by hand reads its state first
             self._check(request)
 

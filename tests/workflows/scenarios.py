@@ -19,6 +19,7 @@ from domain.journey.steps import (
     ReportProgress,
     SelectEnterprise,
 )
+from domain.recorded import RecordedAggregate
 from domain.values import Actor, Module
 from service.application import Certification
 from tests.stories import BASELINE, PROGRESS, Story, new_id
@@ -94,3 +95,9 @@ E = TypeVar("E")
 def recorded(app: Certification, aggregate_id: str, event_class: type[E]) -> list[E]:
     """The events of one class in an aggregate's history, oldest first."""
     return [e for e in app.events.get(UUID(aggregate_id)) if isinstance(e, event_class)]
+
+
+def recorded_by(app: Certification, aggregate_id: str, command_id: str) -> list[str]:
+    """The names of the events that one command recorded on one aggregate."""
+    events = recorded(app, aggregate_id, RecordedAggregate.Event)
+    return [type(e).__name__ for e in events if e.command_id == command_id]

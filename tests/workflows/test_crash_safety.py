@@ -34,7 +34,7 @@ from service.application import Certification
 from service.notifications import Notifier, Outbox, OutboxNotifier
 from service.settings import Settings
 from service.temporal_dev import DevServer
-from tests.workflows.scenarios import Journeys, cycle_steps, recorded
+from tests.workflows.scenarios import Journeys, cycle_steps, recorded, recorded_by
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy
 from workflows.messages import (
@@ -84,12 +84,6 @@ class FailsOnceAfterCommit(CertificationActivities):
         sent = super().send_mail(command)
         self._fail_first_attempt()
         return sent
-
-
-def recorded_by(app: Certification, aggregate_id: str, command_id: str) -> list[str]:
-    """The names of the events that one command recorded on one aggregate."""
-    events = recorded(app, aggregate_id, RecordedAggregate.Event)
-    return [type(e).__name__ for e in events if e.command_id == command_id]
 
 
 @pytest.mark.temporal

@@ -1,4 +1,5 @@
-"""After a failed step, a workflow judges the next step against what the event store holds.
+"""After a failed step, a workflow judges the next step against what the event store holds,
+and the same step sent again is taken (once), not answered with the old failure.
 
 A step can be saved and its activity still fail (the answer lost in a fault that is not
 retried), and the store can be ahead of a workflow's state when something wrote to it
@@ -27,8 +28,9 @@ from domain.values import Module
 from service.application import Certification
 from service.notifications import Notifier, Outbox, OutboxNotifier
 from service.settings import Settings
+from service.steps import WorkflowSteps
 from tests.stories import new_id
-from tests.workflows.scenarios import Journeys
+from tests.workflows.scenarios import Journeys, recorded_by
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, StepNotRecorded, reminder_policy
 from workflows.messages import (
@@ -51,10 +53,14 @@ class Faults(CertificationActivities):
     def __init__(self, certification: Certification, notifier: Notifier) -> None:
         super().__init__(certification, notifier)
         self.fail_after_commit: set[str] = set()  # command ids
+        self.fail_once_before_commit: set[str] = set()
         self.reading_fails = False
 
     @activity.defn(name=ActivityName.TAKE_JOURNEY_STEP)
     def take_journey_step(self, command: JourneyStepCommand) -> JourneyOutcome:
+        if command.command_id in self.fail_once_before_commit:
+            self.fail_once_before_commit.discard(command.command_id)
+            raise ApplicationError("the database was away for too long", non_retryable=True)
         outcome = super().take_journey_step(command)
         if command.command_id in self.fail_after_commit:
             raise ApplicationError("the connection broke after the commit", non_retryable=True)
@@ -156,3 +162,36 @@ async def test_a_removal_saved_before_its_activity_failed_can_be_reinstated(
 
     back = await gateway.standing_step(trainer.user_id, Reinstate("settled"), journeys.hq, new_id())
     assert back.standing is not None and back.standing.listing is Listing.LISTED
+
+
+async def test_a_step_sent_again_after_a_passing_fault_is_taken_once(
+    journeys: Journeys, faults: Faults
+) -> None:
+    """Temporal keeps a failed update's outcome under its id; the retry is a new update."""
+    candidate, expert = journeys.people()
+    journey = await journeys.enrol(candidate, expert)
+    faults.fail_once_before_commit.add("tot-retried")
+
+    with pytest.raises(StepNotRecorded, match="away for too long"):
+        await journeys.step(candidate, TOT, expert, request_id="tot-retried")
+    took = await journeys.step(candidate, TOT, expert, request_id="tot-retried")
+    again = await journeys.step(candidate, TOT, expert, request_id="tot-retried")
+
+    assert took.stage is Stage.TOE_CYCLE and again == took
+    assert recorded_by(journeys.app, journey.journey_id, "tot-retried") == ["ToTResultRecorded"]
+
+
+async def test_a_step_saved_before_its_activity_failed_answers_its_retry_from_the_store(
+    journeys: Journeys, faults: Faults
+) -> None:
+    candidate, expert = journeys.people()
+    journey = await journeys.enrol(candidate, expert)
+    steps = WorkflowSteps(journeys.gateway, journeys.app)
+    faults.fail_after_commit.add("tot-lost-answer")
+
+    with pytest.raises(StepNotRecorded):
+        await steps.take_step(journey.journey_id, TOT, expert, "tot-lost-answer")
+    answer = await steps.take_step(journey.journey_id, TOT, expert, "tot-lost-answer")
+
+    assert answer.stage is Stage.TOE_CYCLE
+    assert recorded_by(journeys.app, journey.journey_id, "tot-lost-answer") == ["ToTResultRecorded"]
