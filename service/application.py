@@ -212,7 +212,7 @@ class Certification(Application[UUID]):
             journey.take(step, actor, command_id, at)
             return [journey, *self._consequences(journey, actor, command_id, at)]
 
-        return self._run(UUID(journey_id), command_id, decide, self.journey)
+        return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
 
     def _consequences(
         self, journey: Journey, actor: Actor, command_id: str, at: datetime
@@ -257,7 +257,7 @@ class Certification(Application[UUID]):
             journey.remind_stalled(recipients, command_id, at, stall_after)
             return [journey]
 
-        return self._run(UUID(journey_id), command_id, decide, self.journey)
+        return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
 
     # -- standing --------------------------------------------------------------------------
 
@@ -305,7 +305,7 @@ class Certification(Application[UUID]):
             command(trainer)
             return [trainer]
 
-        return self._run(UUID(trainer_id), command_id, decide, self.trainer)
+        return self._run(_aggregate_id(trainer_id, "trainer"), command_id, decide, self.trainer)
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -326,10 +326,10 @@ class Certification(Application[UUID]):
     def _find(
         self, kind: type[A], aggregate_id: str | UUID, what: str, version: int | None = None
     ) -> A:
+        uuid = _aggregate_id(aggregate_id, what)
         try:
-            uuid = aggregate_id if isinstance(aggregate_id, UUID) else UUID(aggregate_id)
             aggregate: object = self.repository.get(uuid, version=version)
-        except (ValueError, AggregateNotFoundError):
+        except AggregateNotFoundError:
             raise NotFound(f"No {what} with id {aggregate_id}.") from None
         if not isinstance(aggregate, kind):
             raise NotFound(f"{aggregate_id} is not a {what}.")
@@ -405,3 +405,13 @@ class Certification(Application[UUID]):
             raise ConcurrentChange(
                 "Someone else changed this record at the same moment; please try again."
             ) from None
+
+
+def _aggregate_id(value: str | UUID, what: str) -> UUID:
+    """An id from outside: one that is no UUID names nothing here (404, not a crash)."""
+    if isinstance(value, UUID):
+        return value
+    try:
+        return UUID(value)
+    except ValueError:
+        raise NotFound(f"No {what} with id {value}.") from None

@@ -84,6 +84,21 @@ async def test_an_unknown_journey_is_404(stack: Stack, people: Cast) -> None:
     assert answer["error"] == "NotFound"
 
 
+@pytest.mark.parametrize(
+    ("role", "path", "body"),
+    [
+        ("expert", "/journeys/not-a-uuid/tot-result", {"attended": True, "completed": True}),
+        ("candidate", "/trainers/not-a-uuid/materials/WC/manual", None),
+        ("office", "/trainers/not-a-uuid/removal", {"ground": "conduct", "reason": "abuse"}),
+    ],
+)
+async def test_an_id_that_is_no_uuid_is_404_not_a_crash(
+    stack: Stack, people: Cast, role: str, path: str, body: Any
+) -> None:
+    answer = await refused(stack, getattr(people, role), path, body, status=404)
+    assert "not-a-uuid" in answer["detail"]
+
+
 async def test_a_step_not_allowed_now_is_409_with_the_domains_reason(
     stack: Stack, people: Cast
 ) -> None:
