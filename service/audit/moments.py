@@ -29,4 +29,7 @@ def parse_moment(text: str, *, end_of_day: bool) -> datetime:
         ) from None
     if moment.tzinfo is None:
         raise InvalidInput(f"Give {text!r} a time zone, e.g. {text}Z for UTC.")
-    return moment.astimezone(UTC)
+    try:
+        return moment.astimezone(UTC)
+    except OverflowError:  # e.g. 0001-01-01T00:00:00+05:00 is before the first UTC instant
+        raise InvalidInput(f"{text!r} falls outside the years 1 to 9999 in UTC.") from None

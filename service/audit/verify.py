@@ -55,10 +55,11 @@ class Anchor:
 class AnchorCheck:
     anchor: Anchor
     recomputed: str | None  # None: the store no longer reaches the anchor's position
+    holds: bool  # a field, not a property, so that every answer (JSON too) states it
 
-    @property
-    def holds(self) -> bool:
-        return self.recomputed == self.anchor.digest
+    @classmethod
+    def of(cls, anchor: Anchor, recomputed: str | None) -> AnchorCheck:
+        return cls(anchor, recomputed, recomputed == anchor.digest)
 
 
 @dataclass(frozen=True)
@@ -68,12 +69,9 @@ class VerifyReport:
     chains_checked: int
     problems: tuple[ChainProblem, ...]  # at most one per aggregate: the first
     digest: Anchor  # the store digest at `position`, to keep as an anchor
-    anchor_check: AnchorCheck | None = None
-
-    @property
-    def intact(self) -> bool:
-        anchored = self.anchor_check is None or self.anchor_check.holds
-        return not self.problems and anchored
+    anchor_check: AnchorCheck | None
+    # The verdict, stated in every answer: no problem found, and the anchor (if given) holds.
+    intact: bool
 
 
 def verify_chains(chain: EventChain, anchor: Anchor | None = None) -> VerifyReport:
@@ -83,6 +81,7 @@ def verify_chains(chain: EventChain, anchor: Anchor | None = None) -> VerifyRepo
     for key, event, link in paired(chain, position):
         walk.step(key, event, link)
     digest, anchor_check = _store_digest(chain, position, anchor)
+    anchored = anchor_check is None or anchor_check.holds
     return VerifyReport(
         position,
         walk.events,
@@ -90,6 +89,7 @@ def verify_chains(chain: EventChain, anchor: Anchor | None = None) -> VerifyRepo
         tuple(sorted(walk.problems, key=lambda p: p.position or 0)),
         digest,
         anchor_check,
+        intact=not walk.problems and anchored,
     )
 
 
@@ -177,7 +177,7 @@ def _store_digest(
         digest.update(bytes.fromhex(row.hash))
     if anchor is not None and at_anchor is None and anchor.position <= position:
         at_anchor = digest.hexdigest()  # nothing was stored after the anchor
-    check = None if anchor is None else AnchorCheck(anchor, at_anchor)
+    check = None if anchor is None else AnchorCheck.of(anchor, at_anchor)
     return Anchor(position, digest.hexdigest()), check
 
 

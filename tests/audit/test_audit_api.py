@@ -170,10 +170,11 @@ async def test_the_state_as_of_a_moment_over_http(api: AuditApi) -> None:
 async def test_verify_over_http_reports_the_chain_and_the_first_damage(api: AuditApi) -> None:
     clean = await api.ok("/audit/verify")
     assert clean["problems"] == [] and clean["events_checked"] == clean["position"]
+    assert clean["intact"] is True
     anchor = f"{clean['digest']['position']}:{clean['digest']['digest']}"
-    assert (await api.ok("/audit/verify", anchor=anchor))["anchor_check"]["recomputed"] == (
-        clean["digest"]["digest"]
-    )
+    anchored = await api.ok("/audit/verify", anchor=anchor)
+    assert anchored["anchor_check"]["recomputed"] == clean["digest"]["digest"]
+    assert anchored["anchor_check"]["holds"] is True and anchored["intact"] is True
 
     with api.services.certification.chain.engine.begin() as conn:
         conn.execute(text("DELETE FROM certification_events WHERE id = 5"))
@@ -181,6 +182,14 @@ async def test_verify_over_http_reports_the_chain_and_the_first_damage(api: Audi
 
     (problem,) = damaged["problems"]
     assert (problem["kind"], problem["position"]) == ("missing", 5)
+    assert damaged["intact"] is False  # the link of event 5 is left: the anchor holds
+
+    last = clean["position"]
+    with api.services.certification.chain.engine.begin() as conn:
+        conn.execute(text(f"DELETE FROM certification_events WHERE id = {last}"))
+        conn.execute(text(f"DELETE FROM certification_events_chain WHERE position = {last}"))
+    covered_up = await api.ok("/audit/verify", anchor=anchor)
+    assert covered_up["anchor_check"]["holds"] is False and covered_up["intact"] is False
     bad_anchor = await api.get("/audit/verify", anchor="five:abc")
     assert bad_anchor.status_code == 422 and "1234:<64 hex digits>" in bad_anchor.json()["detail"]
 

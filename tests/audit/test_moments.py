@@ -34,6 +34,8 @@ def test_dates_and_zoned_times_name_one_moment(
         ("2026-03-01T12:00:00", "time zone"),
         ("1 March 2026", "is not a date"),
         ("2026-02-30", "is not a date"),
+        ("0001-01-01T00:00:00+05:00", "outside the years 1 to 9999"),
+        ("9999-12-31T23:59:59-05:00", "outside the years 1 to 9999"),
     ],
 )
 def test_anything_else_is_refused_with_the_form_to_use(text: str, says: str) -> None:

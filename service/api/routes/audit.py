@@ -60,7 +60,10 @@ Types = Annotated[
     list[str] | None,
     Query(alias="type", description="only these event types, e.g. Journey.CycleAssessed"),
 ]
-After = Annotated[int, Query(ge=0, description="the position after which the page starts")]
+After = Annotated[
+    int,
+    Query(ge=0, le=2**63 - 1, description="the position after which the page starts"),
+]
 Limit = Annotated[int, Query(ge=1, le=history.MAX_PAGE_SIZE, description="events per page")]
 Format = Annotated[ExportFormat, Query(alias="format", description="ndjson or csv")]
 
