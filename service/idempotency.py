@@ -38,7 +38,19 @@ class KeyReusedForAnotherRequest(Exception):
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
-    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+    """The request's identity: method, path and the body's meaning, not its spelling, so a
+    client that serialises its JSON again for a retry (spaces, key order) is recognised."""
+    return hashlib.sha256(
+        b"\n".join([method.encode(), path.encode(), _canonical(body)])
+    ).hexdigest()
+
+
+def _canonical(body: bytes) -> bytes:
+    try:
+        value = json.loads(body) if body.strip() else None
+    except (ValueError, UnicodeDecodeError):
+        return body  # not JSON: the bytes are all there is to compare
+    return json.dumps(value, sort_keys=True, separators=(",", ":")).encode()
 
 
 class IdempotencyStore:

@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import StepNotAllowed, TryAgain
 from service.database import create_service_engine
-from service.idempotency import IdempotencyStore, IdempotentRequest, StoredResponse
+from service.idempotency import IdempotencyStore, IdempotentRequest, StoredResponse, fingerprint
 from service.settings import Settings
 
 
@@ -50,3 +50,12 @@ def test_a_concurrent_second_answer_yields_to_the_first_kept(store: IdempotencyS
     first = store.remember("ann", "k3", "fingerprint", StoredResponse(200, {"n": 1}))
     second = store.remember("ann", "k3", "fingerprint", StoredResponse(200, {"n": 2}))
     assert second == first
+
+
+def test_a_retry_is_recognised_by_what_its_body_means_not_how_it_is_spelled() -> None:
+    path = "/journeys/j/enterprises"
+    first = fingerprint("POST", path, b'{"enterprise_id":"e1","note":"x"}')
+    assert fingerprint("POST", path, b'{ "note": "x",\n  "enterprise_id": "e1" }') == first
+    assert fingerprint("POST", path, b'{"enterprise_id":"e2","note":"x"}') != first
+    assert fingerprint("POST", "/journeys/k/enterprises", b'{"enterprise_id":"e1"}') != first
+    assert fingerprint("POST", path, b"not json") != fingerprint("POST", path, b"not  json")
