@@ -36,6 +36,7 @@ class Participation:
     module: Module
     trainer_id: str
     trainer_name: str | None
+    expert_id: str | None  # who supervised the cycle: it decides who may read it
     classroom_held_on: date | None  # None until the cycle's classroom workshop is delivered
     coaching_visits: int
     reports: int
@@ -170,11 +171,12 @@ def _same_cycle(t: ReadModelTables) -> Any:
 
 
 def _participations(t: ReadModelTables, enterprise_id: str | None) -> Any:
-    te, cw, tr = t.toe_enterprises, t.classroom_workshops, t.trainers
+    te, cw, tr, j = t.toe_enterprises, t.classroom_workshops, t.trainers, t.journeys
     query = (
-        select(te, tr.c.name.label("trainer_name"), cw.c.held_on)
+        select(te, tr.c.name.label("trainer_name"), j.c.expert_id, cw.c.held_on)
         .outerjoin(cw, _same_cycle(t))
         .outerjoin(tr, tr.c.trainer_id == te.c.trainer_id)
+        .outerjoin(j, j.c.journey_id == te.c.journey_id)
         .order_by(te.c.journey_id, te.c.cycle_number)
     )
     if enterprise_id is not None:
@@ -189,6 +191,7 @@ def _participation(row: Row[Any]) -> Participation:
         module=Module(row.module),
         trainer_id=row.trainer_id,
         trainer_name=row.trainer_name,
+        expert_id=row.expert_id,
         classroom_held_on=row.held_on,
         coaching_visits=row.coaching_visits,
         reports=row.reports,

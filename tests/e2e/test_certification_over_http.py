@@ -189,3 +189,28 @@ async def test_a_step_on_an_ended_journey_is_refused_with_its_reason_over_http(
     assert "withdrawn" in late.json()["detail"]
     assert stack.events() == written
     assert (await get(stack, c.expert, f"/journeys/{second}"))["stage"] == "enrolled"
+
+
+async def test_an_enterprises_cycles_are_read_by_their_candidate_expert_and_office_only(
+    stack: Stack,
+) -> None:
+    c = await cast(stack)
+    journey = await enrolled(stack, c)
+    await through_toe_cycle(stack, c, journey)
+    other = await cast(stack)  # another candidate and another expert
+    (firm,) = [
+        e["enterprise_id"]
+        for e in await get(stack, c.office, "/enterprises")
+        if any(p["journey_id"] == journey for p in e["participations"])
+    ]
+
+    def cycles(seen: dict[str, object]) -> list[object]:
+        participations = seen["participations"]
+        assert isinstance(participations, list)
+        return [p["journey_id"] for p in participations]
+
+    for reader in (c.candidate, c.expert, c.office, c.auditor):
+        assert cycles(await get(stack, reader, f"/enterprises/{firm}")) == [journey]
+    for outsider in (other.candidate, other.expert):
+        seen = await get(stack, outsider, f"/enterprises/{firm}")
+        assert seen["name"] and cycles(seen) == []

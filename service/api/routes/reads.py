@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
@@ -99,16 +100,33 @@ def read_workshop(workshop_id: str, read: FreshReads) -> registers.Workshop:
     return found[0]
 
 
-@router.get("/enterprises", dependencies=[Depends(current_user)])
-def read_enterprises(read: FreshReads) -> list[queries.EnterpriseResults]:
-    """Enterprises with their indicators: baseline, latest and improvement per ToE cycle."""
-    return queries.enterprises(read)
+@router.get("/enterprises")
+def read_enterprises(user: CurrentUser, read: FreshReads) -> list[queries.EnterpriseResults]:
+    """Enterprises with their indicators: baseline, latest and improvement per ToE cycle.
+    Every registered enterprise is listed; a trainer sees the cycles of their own journeys
+    and an expert those they supervise (the programme's totals are public statistics)."""
+    return [_as_seen_by(user, found) for found in queries.enterprises(read)]
 
 
-@router.get("/enterprises/{enterprise_id}", dependencies=[Depends(current_user)])
-def read_enterprise(enterprise_id: str, read: FreshReads) -> queries.EnterpriseResults:
-    """One enterprise, with its indicators per ToE cycle it took part in."""
+@router.get("/enterprises/{enterprise_id}")
+def read_enterprise(
+    enterprise_id: str, user: CurrentUser, read: FreshReads
+) -> queries.EnterpriseResults:
+    """One enterprise, with its indicators per ToE cycle it took part in (as above)."""
     found = queries.enterprises(read, enterprise_id)
     if not found:
         raise HTTPException(404, f"No enterprise with id {enterprise_id}.")
-    return found[0]
+    return _as_seen_by(user, found[0])
+
+
+def _as_seen_by(user: User, enterprise: queries.EnterpriseResults) -> queries.EnterpriseResults:
+    if user.role in {Role.HQ, Role.AUDITOR}:
+        return enterprise
+    mine = tuple(p for p in enterprise.participations if _may_read_cycle(user, p))
+    return replace(enterprise, participations=mine)
+
+
+def _may_read_cycle(user: User, cycle: queries.Participation) -> bool:
+    if user.role is Role.TRAINER:
+        return cycle.trainer_id == user.trainer_id
+    return user.role is Role.EXPERT and cycle.expert_id == user.trainer_id
