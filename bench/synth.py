@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
@@ -68,8 +68,9 @@ def record_world(app: Certification, extra_steps: int = 4) -> World:
     ).state.trainer_id
     candidate = app.register_trainer("C", f"c-{tag}@example.org", "India", HQ, _id(), later())
     trainer = candidate.state.trainer_id
+    ran = START.date() - timedelta(days=5)  # the workshop was over before the world began
     plan = WorkshopPlan(
-        Module.WC, f"W-{tag}", date(2026, 2, 2), date(2026, 2, 6), "Pune", "India", expert
+        Module.WC, f"W-{tag}", ran, ran + timedelta(days=4), "Pune", "India", expert
     )
     workshop = app.schedule_workshop(plan, HQ, _id(), later()).state.workshop_id
     details = EnterpriseDetails(f"Firm {tag}", "India", "auto", 120, 30)

@@ -20,13 +20,14 @@ from eventsourcing.utils import EnvType
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from domain import ids
+from domain.calendar import latest_local_date
 from domain.certificates import CertificateRegistry
 from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseState
 from domain.errors import AlreadyExists, InvalidInput, NotFound, NotPermitted, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, Stage
-from domain.journey.steps import JourneyStep, SelectEnterprise
+from domain.journey.steps import JourneyStep, RecordToTResult, SelectEnterprise
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
 from domain.trainer.aggregate import Trainer
@@ -209,10 +210,20 @@ class Certification(Application[UUID]):
                 return []
             if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
                 self._find(Enterprise, step.enterprise_id, "registered enterprise")
+            if isinstance(step, RecordToTResult):  # only a workshop that has taken place
+                journey_rules.check(journey.state, step, actor)  # who may, and whether now
+                self._check_workshop_happened(journey.state.workshop_id, step, at)
             journey.take(step, actor, command_id, at)
             return [journey, *self._consequences(journey, actor, command_id, at)]
 
         return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
+
+    def _check_workshop_happened(
+        self, workshop_id: str, step: RecordToTResult, at: datetime
+    ) -> None:
+        plan = self._find(ToTWorkshop, workshop_id, "ToT workshop").state.plan
+        today = latest_local_date(at)
+        journey_rules.check_tot_result_timing(step, plan.starts_on, plan.ends_on, today)
 
     def _consequences(
         self, journey: Journey, actor: Actor, command_id: str, at: datetime

@@ -127,13 +127,15 @@ DAYS_AGO: dict[str, tuple[int, int]] = {  # stage: (days, more days per candidat
 
 @dataclass
 class Clock:
-    """Dates from about fifteen months ago, moving forward a few days per step."""
+    """Dates from about sixteen months ago, moving forward a few days per step."""
 
     now: datetime
     at: datetime = field(init=False)
 
     def __post_init__(self) -> None:
-        self.at = self.now - timedelta(days=460)
+        # Before every workshop: the earliest journey (delisted, 470 days ago) records its
+        # ToT result after the workshop it attended has ended.
+        self.at = self.now - timedelta(days=500)
 
     def start(self, days_ago: int) -> None:
         self.at = self.now - timedelta(days=days_ago)

@@ -79,6 +79,7 @@ def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
             _check_classroom(_toe_cycle(state, step), step)
         case RecordCoachingVisit():
             _check_visit(_toe_cycle(state, step), step.enterprise_id)
+            _check_visit_date(_toe_cycle(state, step), step)
         case ReportProgress():
             _check_report(_toe_cycle(state, step), step)
         case AssessCycle():
@@ -165,6 +166,13 @@ def _check_classroom(cycle: ToECycle, step: DeliverClassroomWorkshop) -> None:
         raise StepOutOfOrder(
             f"Do the baseline assessment of {', '.join(pending)} before the classroom workshop."
         )
+    later = [e for e in cycle.enterprises if e.baseline_on and e.baseline_on > step.held_on]
+    if later:
+        raise StepOutOfOrder(
+            f"The classroom workshop dated {step.held_on} would come before the baseline "
+            f"assessment of {later[0].enterprise_id} on {later[0].baseline_on}; the baseline "
+            "comes first. Check the dates."
+        )
     _check_participants(step)
 
 
@@ -182,6 +190,15 @@ def _check_participants(step: DeliverClassroomWorkshop) -> None:
         raise InvalidInput(
             f"{step.managers + step.workers} participants in one classroom workshop looks like "
             f"a typing error; a workshop has at most {MAX_CLASSROOM_PARTICIPANTS:,}."
+        )
+
+
+def _check_visit_date(cycle: ToECycle, step: RecordCoachingVisit) -> None:
+    held_on = cycle.classroom_held_on
+    if held_on is not None and step.visited_on < held_on:
+        raise StepOutOfOrder(
+            f"A coaching visit dated {step.visited_on} would come before the classroom workshop "
+            f"of {held_on}; coaching follows the workshop. Check the dates."
         )
 
 
@@ -262,9 +279,15 @@ def evolve(state: JourneyState, step: JourneyStep, at: datetime) -> JourneyState
         case SelectEnterprise():
             return _with_progress(state, EnterpriseProgress(step.enterprise_id))
         case RecordBaselineAssessment():
-            return _update(state, step.enterprise_id, baseline=dict(step.indicators))
+            baseline = dict(step.indicators)
+            return _update(
+                state, step.enterprise_id, baseline=baseline, baseline_on=step.visited_on
+            )
         case DeliverClassroomWorkshop():
-            return replace(state, cycle=replace(_cycle(state), classroom_delivered=True))
+            delivered = replace(
+                _cycle(state), classroom_delivered=True, classroom_held_on=step.held_on
+            )
+            return replace(state, cycle=delivered)
         case RecordCoachingVisit():
             visits = _progress(state, step.enterprise_id).coaching_visits + 1
             return _update(state, step.enterprise_id, coaching_visits=visits)
@@ -370,6 +393,22 @@ def check_enrolment(actor: Actor, workshop_expert_id: str, trainer_id: str) -> N
     if actor.role is Role.EXPERT and actor.user_id == workshop_expert_id:
         return
     raise NotPermitted("Only the programme office or the workshop's expert trainer may enrol.")
+
+
+def check_tot_result_timing(
+    step: RecordToTResult, workshop_starts_on: date, workshop_ends_on: date, today: date
+) -> None:
+    """A result is recorded once the workshop has happened: completed once it has ended; a
+    candidate who did not attend or complete it, once it has begun."""
+    if step.completed and today < workshop_ends_on:
+        raise StepNotAllowed(
+            f"The ToT workshop runs until {workshop_ends_on}; record that the candidate "
+            "completed it once it has ended."
+        )
+    if today < workshop_starts_on:
+        raise StepNotAllowed(
+            f"The ToT workshop starts on {workshop_starts_on}; record its result once it has begun."
+        )
 
 
 def check_dates(step: JourneyStep, today: date) -> None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from domain.values import Module
@@ -33,6 +33,7 @@ class EnterpriseProgress:
     coaching_visits: int = 0
     reports: int = 0
     latest: dict[str, float] | None = None
+    baseline_on: date | None = None  # when the baseline visit took place
 
     @property
     def assessed(self) -> bool:
@@ -44,6 +45,7 @@ class ToECycle:
     number: int
     enterprises: tuple[EnterpriseProgress, ...] = ()
     classroom_delivered: bool = False
+    classroom_held_on: date | None = None
 
     def enterprise(self, enterprise_id: str) -> EnterpriseProgress | None:
         return next((e for e in self.enterprises if e.enterprise_id == enterprise_id), None)

@@ -34,6 +34,7 @@ from domain.journey.steps import (
     Withdraw,
 )
 from domain.values import Actor, Module, Role
+from domain.workshop import WorkshopPlan
 from service.application import Certification
 from tests.stories import BASELINE, PROGRESS, Story, new_id
 
@@ -287,3 +288,54 @@ def test_an_implausible_classroom_count_is_refused_before_it_reaches_any_read_mo
     with pytest.raises(InvalidInput, match="looks like a typing error"):
         story.step(journey, DeliverClassroomWorkshop(today, 3_000_000_000, 9, 4), candidate)
     assert events_written(story.app) == before
+
+
+def test_a_tot_result_waits_for_the_workshop_to_take_place(story: Story) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()
+    today = story.now.date()
+    plan = WorkshopPlan(
+        Module.WC, f"IND-WC-{new_id()[:6]}", today + timedelta(days=10),
+        today + timedelta(days=14), "Faridabad", "India", expert.user_id,
+    )  # fmt: skip
+    workshop = story.app.schedule_workshop(plan, story.hq, new_id(), story.later()).state
+    journey = story.app.enrol(
+        candidate.user_id, workshop.workshop_id, story.hq, new_id(), story.later()
+    ).state
+    before = events_written(story.app)
+
+    with pytest.raises(StepNotAllowed, match=r"starts on .*record its result once it has begun"):
+        story.step(journey, RecordToTResult(attended=False, completed=False), expert)
+    story.later(7)  # each step moves the story on a day: this one lands in the workshop
+    with pytest.raises(StepNotAllowed, match=r"runs until .*completed it once it has ended"):
+        story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    assert events_written(story.app) == before
+
+    story.later(4)
+    taken = story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    assert taken.stage is Stage.TOE_CYCLE
+
+
+def test_the_dates_of_a_cycle_follow_its_order(story: Story) -> None:
+    """Baseline, then the classroom workshop, then coaching: the dates must agree."""
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, expert)
+    journey = story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    firm = story.register_enterprise()
+    journey = story.step(journey, SelectEnterprise(firm), candidate)
+    story.later(20)
+    baseline_on = story.now.date() - timedelta(days=5)
+    journey = story.step(journey, RecordBaselineAssessment(firm, baseline_on, BASELINE), candidate)
+    before = events_written(story.app)
+
+    early = DeliverClassroomWorkshop(baseline_on - timedelta(days=1), 3, 9, 4)
+    with pytest.raises(StepOutOfOrder, match="would come before the baseline assessment"):
+        story.step(journey, early, candidate)
+    held_on = baseline_on + timedelta(days=2)
+    journey = story.step(journey, DeliverClassroomWorkshop(held_on, 3, 9, 4), candidate)
+    written = events_written(story.app)
+    with pytest.raises(StepOutOfOrder, match="would come before the classroom workshop"):
+        story.step(journey, RecordCoachingVisit(firm, held_on - timedelta(days=1)), candidate)
+    assert events_written(story.app) == written == before + 1
+
+    visited = story.step(journey, RecordCoachingVisit(firm, held_on), candidate)
+    assert visited.cycle is not None and visited.cycle.classroom_held_on == held_on
