@@ -214,3 +214,23 @@ async def test_an_enterprises_cycles_are_read_by_their_candidate_expert_and_offi
     for outsider in (other.candidate, other.expert):
         seen = await get(stack, outsider, f"/enterprises/{firm}")
         assert seen["name"] and cycles(seen) == []
+
+
+async def test_an_expert_reads_the_journeys_they_supervise_not_another_experts(
+    stack: Stack,
+) -> None:
+    c = await cast(stack)
+    first = await enrolled(stack, c)
+    await post(stack, c.candidate, f"/journeys/{first}/withdrawal", {"reason": "moved away"})
+    other = await cast(stack)  # another expert, whose workshop the candidate joins next
+    body = {"trainer_id": c.candidate_id, "workshop_id": await workshop(stack, other)}
+    second = (await post(stack, c.office, "/journeys", body))["journey_id"]
+    path = f"/trainers/{c.candidate_id}/journeys"
+
+    def ids(journeys: list[dict[str, str]]) -> set[str]:
+        return {j["journey_id"] for j in journeys}
+
+    assert ids(await get(stack, c.expert, path)) == {first}
+    assert ids(await get(stack, other.expert, path)) == {second}
+    assert ids(await get(stack, c.candidate, path)) == {first, second}
+    assert ids(await get(stack, c.office, path)) == {first, second}

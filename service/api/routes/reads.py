@@ -36,9 +36,11 @@ def read_journey(journey_id: str, user: CurrentUser, read: FreshReads) -> querie
 def read_trainer_journeys(
     trainer_id: str, user: CurrentUser, read: FreshReads
 ) -> list[queries.JourneyView]:
-    """Every journey of a trainer, with current step and next action."""
+    """Every journey of a trainer, with current step and next action; an expert sees those
+    they supervise."""
     require_trainer_reader(user, read, trainer_id)
-    return queries.journeys_of_trainer(read, trainer_id)
+    journeys = queries.journeys_of_trainer(read, trainer_id)
+    return [j for j in journeys if may_read_journey(user, j)]
 
 
 @router.get("/trainers/{trainer_id}")
