@@ -93,6 +93,15 @@ class CertificationJourney:
     @enrol.validator
     def _check_enrol(self, request: EnrolRequest) -> None:  # noqa: ARG002 (mirrors the handler)
         self.gate.check_free()
+        if self.journey is not None and not self.journey.is_open:
+            # This run is only waiting for its last messages to go out (an SMTP outage can
+            # make that last); once it ends, the next enrolment starts a new run.
+            raise refusal(
+                TryAgain(
+                    f"The candidate's previous {self.input.module.value} journey has just ended "
+                    "and is still sending its last messages; send the enrolment again later."
+                )
+            )
         if self.journey is not None or self.enrolment_failed:
             raise refusal(
                 JourneyAlreadyOpen(
