@@ -8,6 +8,8 @@ their retries are then kept by the server for as long as an outage lasts.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from contextlib import suppress
 from datetime import timedelta
 from typing import Any, TypeVar, cast
 
@@ -123,28 +125,57 @@ async def read_trainer_now(trainer_id: str) -> TrainerOutcome:
     return await _local(ActivityName.READ_TRAINER, trainer_id, TrainerOutcome)
 
 
+# Guards handing unsent mail to the next run (workflow.patched), for runs already in flight.
+HAND_OVER_UNSENT_MAIL = "hand-over-unsent-mail"
+# How long a run that is about to continue as new waits for its mail before handing it over.
+MAIL_HAND_OVER_AFTER = timedelta(minutes=1)
+
+
 class MailQueue:
     """Mail goes out in the background, so that an SMTP outage never delays a timer."""
 
     def __init__(self) -> None:
-        self._sending: list[workflow.ActivityHandle[int]] = []
+        self._sending: list[tuple[MailCommand, workflow.ActivityHandle[int]]] = []
 
     def send(self, aggregate_id: str, command_id: str) -> None:
-        self._sending = [handle for handle in self._sending if not handle.done()]
-        handle = workflow.start_activity(
-            ActivityName.SEND_MAIL,
-            MailCommand(aggregate_id, command_id),
-            result_type=int,
-            **MAIL_OPTIONS,
-        )
-        self._sending.append(handle)
+        self.send_all([MailCommand(aggregate_id, command_id)])
+
+    def send_all(self, commands: Sequence[MailCommand]) -> None:
+        self._sending = [(c, handle) for c, handle in self._sending if not handle.done()]
+        for command in commands:
+            handle = workflow.start_activity(
+                ActivityName.SEND_MAIL, command, result_type=int, **MAIL_OPTIONS
+            )
+            self._sending.append((command, handle))
 
     async def drain(self) -> None:
-        """Wait for every message in flight: before continue-as-new and before the end."""
+        """Wait for every message in flight: before the end of a run."""
         sending, self._sending = self._sending, []
-        for handle in sending:
-            try:
-                await handle
-            except ActivityError as error:
-                # The reminder itself is recorded in the event store; only its mail is lost.
-                workflow.logger.warning("Mail for %s not sent: %s", handle, error.cause)
+        for _, handle in sending:
+            await _settled(handle)
+
+    async def hand_over(self) -> tuple[MailCommand, ...]:
+        """Before continue-as-new: wait a little for the mail in flight, and return what is
+        still unsent for the next run to send, so that an SMTP outage cannot hold the next
+        run's timers back (runs started before this change drain, as they did)."""
+        if not workflow.patched(HAND_OVER_UNSENT_MAIL):
+            await self.drain()
+            return ()
+        with suppress(TimeoutError):
+            await workflow.wait_condition(
+                lambda: all(handle.done() for _, handle in self._sending),
+                timeout=MAIL_HAND_OVER_AFTER,
+            )
+        sending, self._sending = self._sending, []
+        for _, handle in sending:
+            if handle.done():
+                await _settled(handle)
+        return tuple(command for command, handle in sending if not handle.done())
+
+
+async def _settled(handle: workflow.ActivityHandle[int]) -> None:
+    try:
+        await handle
+    except ActivityError as error:
+        # The reminder itself is recorded in the event store; only its mail is lost.
+        workflow.logger.warning("Mail for %s not sent: %s", handle, error.cause)

@@ -51,7 +51,8 @@ class CertificationJourney:
         self.stall_given_up_at: datetime | None = None  # a stall whose reminder was refused
 
     @workflow.run
-    async def run(self, _journey: JourneyInput) -> JourneyState | None:
+    async def run(self, journey: JourneyInput) -> JourneyState | None:
+        self.mail.send_all(journey.unsent_mail)
         if not await self._enrolled():
             return None
         while self._journey.is_open:
@@ -230,5 +231,5 @@ class CertificationJourney:
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self.mail.drain()
-        workflow.continue_as_new(replace(self.input, state=self._journey))
+        unsent = await self.mail.hand_over()
+        workflow.continue_as_new(replace(self.input, state=self._journey, unsent_mail=unsent))

@@ -57,6 +57,7 @@ class JourneyInput:
     module: Module
     policy: ReminderPolicy
     state: JourneyState | None = None  # carried over continue-as-new; None until enrolment
+    unsent_mail: tuple[MailCommand, ...] = ()  # handed over by the run before this one
 
 
 @dataclass(frozen=True)
@@ -94,6 +95,7 @@ class StandingInput:
     trainer_id: str
     policy: ReminderPolicy
     trainer: TrainerOutcome | None = None  # None: the workflow reads it from the event store
+    unsent_mail: tuple[MailCommand, ...] = ()  # handed over by the run before this one
 
 
 @dataclass(frozen=True)

@@ -49,6 +49,7 @@ class TrainerStanding:
 
     @workflow.run
     async def run(self, standing: StandingInput) -> None:
+        self.mail.send_all(standing.unsent_mail)
         if self.trainer is None:
             self.trainer = await calls.read_trainer(standing.trainer_id)
         renew_at = workflow.now() + RENEW_EVERY
@@ -59,8 +60,8 @@ class TrainerStanding:
             else:
                 await self._wait_until(min(due.at, renew_at) if due else renew_at)
         await workflow.wait_condition(workflow.all_handlers_finished)
-        await self.mail.drain()
-        workflow.continue_as_new(replace(standing, trainer=self.trainer))
+        unsent = await self.mail.hand_over()
+        workflow.continue_as_new(replace(standing, trainer=self.trainer, unsent_mail=unsent))
 
     @workflow.query
     def state(self) -> TrainerState | None:

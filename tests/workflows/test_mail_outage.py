@@ -1,5 +1,7 @@
-"""An SMTP outage delays messages, never the decisions: a journey whose last reminder cannot
-be sent yet stays open only to send it, and says so to an enrolment that comes meanwhile."""
+"""An SMTP outage delays messages, never the decisions: a standing renews its run on time and
+hands its unsent mail to the next run, which sends it once the server is back; a journey
+whose last reminder cannot be sent yet stays open only to send it, and says so to an
+enrolment that comes meanwhile."""
 
 from __future__ import annotations
 
@@ -11,13 +13,17 @@ import pytest_asyncio
 from temporalio import activity
 from temporalio.testing import WorkflowEnvironment
 
+from domain.calendar import add_months
 from domain.errors import TryAgain
 from domain.journey.aggregate import Journey
 from domain.journey.steps import Withdraw
+from domain.trainer.aggregate import Trainer
 from service.application import Certification
-from service.notifications import Outbox, OutboxNotifier
+from service.notifications import Notifier, Outbox, OutboxNotifier
 from service.settings import Settings
 from tests.workflows.scenarios import Journeys, recorded
+from tests.workflows.test_reminders import sleep_until
+from workflows import standing_workflow_id
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy
 from workflows.messages import ActivityName, MailCommand
@@ -25,9 +31,22 @@ from workflows.worker import running_worker
 
 
 class SmtpDown(CertificationActivities):
+    """The messages cannot be handed to the SMTP server until it is back up."""
+
+    def __init__(self, certification: Certification, notifier: Notifier) -> None:
+        super().__init__(certification, notifier)
+        self.up = False
+
     @activity.defn(name=ActivityName.SEND_MAIL)
     def send_mail(self, command: MailCommand) -> int:
-        raise ConnectionRefusedError("the SMTP server does not answer")
+        if not self.up:
+            raise ConnectionRefusedError("the SMTP server does not answer")
+        return super().send_mail(command)
+
+
+@pytest.fixture
+def smtp(app: Certification, outbox: Outbox) -> SmtpDown:
+    return SmtpDown(app, OutboxNotifier(outbox))
 
 
 @pytest_asyncio.fixture
@@ -35,13 +54,12 @@ async def journeys(
     time_skipping: WorkflowEnvironment,
     task_queue: str,
     app: Certification,
-    outbox: Outbox,
+    smtp: SmtpDown,
     settings: Settings,
 ) -> AsyncIterator[Journeys]:
     client = time_skipping.client
     gateway = JourneyGateway(client, task_queue, reminder_policy(settings))
-    activities = SmtpDown(app, OutboxNotifier(outbox))
-    async with running_worker(client, task_queue, activities, threads=4):
+    async with running_worker(client, task_queue, smtp, threads=4):
         start = await time_skipping.get_current_time() - timedelta(days=30)
         yield Journeys(app, gateway, start)
 
@@ -58,3 +76,29 @@ async def test_an_enrolment_while_the_last_journey_sends_its_mail_is_told_to_wai
     with time_skipping.auto_time_skipping_disabled(), pytest.raises(TryAgain) as refused:
         await journeys.enrol(candidate, expert)
     assert "still sending its last messages" in refused.value.reason
+
+
+async def test_a_standing_renews_on_time_and_its_next_run_sends_the_mail_left_over(
+    journeys: Journeys, time_skipping: WorkflowEnvironment, smtp: SmtpDown, outbox: Outbox
+) -> None:
+    candidate, expert = journeys.people()
+    await journeys.certify(candidate, expert)
+    standing = time_skipping.client.get_workflow_handle(standing_workflow_id(candidate.user_id))
+    first_run = (await standing.describe()).run_id
+    trainer = journeys.app.trainer(candidate.user_id)
+    assert trainer.standing is not None
+    clock = trainer.standing.clock_started_at
+
+    # Twelve months without a record: delisted, and the year's run renews right after, while
+    # the delisting's mail still cannot go out.
+    await sleep_until(time_skipping, add_months(clock, 12) + timedelta(hours=1))
+    delisted = recorded(journeys.app, candidate.user_id, Trainer.DelistedForInactivity)
+    assert len(delisted) == 1
+    assert (await standing.describe()).run_id != first_run
+    assert outbox.messages(trainer.email) == []
+
+    smtp.up = True
+    await sleep_until(time_skipping, add_months(clock, 12) + timedelta(days=1))
+    assert [m.subject for m in outbox.messages(trainer.email)] == [
+        "SCORE: you have been removed from the list of certified trainers"
+    ]
