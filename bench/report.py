@@ -123,7 +123,8 @@ def table(results: Sequence[FamilyResult]) -> str:
             (f"[{result.name}] {result.title} ({result.seconds:.0f} s)", "", "", "", "", "")
         )
         if result.error:
-            rows.append(("  FAILED: " + result.error.splitlines()[-1][:90], "", "", "", "", ""))
+            lines = [line.strip() for line in result.error.splitlines() if line.strip(" +-|")]
+            rows.append(("  FAILED: " + (lines[-1] if lines else "?")[:90], "", "", "", "", ""))
         for f in result.figures:
             base = f"{f.baseline} {_number(f.baseline_value, f.unit)}" if f.baseline else ""
             ratio = f"{f.ratio:.2f}×" if f.ratio is not None else ""
