@@ -130,6 +130,14 @@ def _check_training_record(
         )
     if step.delivered_on > latest_local_date(now):
         raise InvalidInput(f"The training cannot be delivered in the future ({step.delivered_on}).")
+    year_before = add_months(now, -INACTIVE_AFTER_MONTHS).date()
+    if step.delivered_on < year_before:
+        # Else records of old trainings, sent one a year, would keep a trainer listed who
+        # has not trained anyone for years: a record counts for a training of the last year.
+        raise StandingRuleViolated(
+            f"A training delivered on {step.delivered_on} is more than {INACTIVE_AFTER_MONTHS} "
+            f"months ago; records count for trainings delivered since {year_before}."
+        )
     counted_from = standing.last_delivered_on or (state.certified_at or now).date()
     if step.delivered_on < counted_from or step.delivered_on == standing.last_delivered_on:
         raise StandingRuleViolated(

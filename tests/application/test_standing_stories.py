@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -169,3 +169,23 @@ def test_implausible_numbers_are_refused_with_a_reason(story: Story) -> None:
     details = EnterpriseDetails("Everything Inc", "India", "all", 3_000_000_000, 10)
     with pytest.raises(InvalidInput, match="looks like a typing error"):
         story.app.register_enterprise(details, story.hq, new_id(), story.later())
+
+
+def test_a_record_of_a_training_more_than_a_year_ago_does_not_keep_a_trainer_listed(
+    story: Story,
+) -> None:
+    """Else a trainer who trained once could stay listed for years, sending one record of an
+    old training a year."""
+    trainer = certified(story)
+    app = story.app
+    first = story.later(30)
+    app.take_standing_step(
+        trainer.user_id, record(delivered_on=first.date()), trainer, new_id(), first
+    )
+    a_year_on = story.later(400)
+    old = record(delivered_on=first.date() + timedelta(days=1))
+    before = app.recorder.max_notification_id()
+
+    with pytest.raises(StandingRuleViolated, match="more than 12 months ago"):
+        app.take_standing_step(trainer.user_id, old, trainer, new_id(), a_year_on)
+    assert app.recorder.max_notification_id() == before
