@@ -269,11 +269,9 @@ def _journey(demo: Demo, n: int, stage: str) -> None:
     demo.step(journey, Certify(), HQ, 7)
     demo.certified.append(candidate.user_id)
     if stage == "certified" and n % 2 == 0:  # half of them keep their clock running
-        delivered = demo.clock.now - timedelta(days=75)
-        record = SubmitTrainingRecord(delivered.date(), "WC", 2 + n % 3, 20 + n)
-        demo.app.take_standing_step(
-            candidate.user_id, record, candidate, demo.cid(), delivered + timedelta(days=5)
-        )
+        _training_record(demo, candidate, n, days_ago=75)
+    if stage == "second_module":  # trained ~9.5 months ago: their 9-month reminder is due
+        _training_record(demo, candidate, n, days_ago=290)
     if stage == "delisted":
         started = demo.app.trainer(candidate.user_id).standing
         assert started is not None
@@ -289,6 +287,14 @@ def _journey(demo: Demo, n: int, stage: str) -> None:
         second = _cycle(demo, second, candidate, n + 50)
         second = demo.step(second, AssessCycle("recommended"), q_expert)
         demo.step(second, Certify(), HQ)
+
+
+def _training_record(demo: Demo, trainer: Actor, n: int, days_ago: int) -> None:
+    delivered = demo.clock.now - timedelta(days=days_ago)
+    record = SubmitTrainingRecord(delivered.date(), "WC", 2 + n % 3, 20 + n)
+    demo.app.take_standing_step(
+        trainer.user_id, record, trainer, demo.cid(), delivered + timedelta(days=5)
+    )
 
 
 def write_history(app: Certification, now: datetime | None = None) -> Demo | None:
@@ -352,6 +358,7 @@ async def load_demo(settings: Settings, temporal_address: str) -> str:
     logins = ", ".join(f"{u} ({r.value})" for u, r, _ in demo_logins())
     return (
         f"demo data: {len(demo.open_journeys)} open journeys, {len(demo.certified)} certified "
-        f"trainers (one delisted, one journey overdue). Log in as {logins}; password "
+        f"trainers (one delisted, three at their 9-month reminder, one journey overdue). "
+        f"Log in as {logins}; password "
         f"'{DEMO_PASSWORD}'."
     )

@@ -13,6 +13,7 @@ from domain.trainer.state import Listing
 from service.application import Certification
 from service.cli import app as cli
 from service.demo import STAGES, write_history
+from workflows.clock import next_clock_event
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 
@@ -32,6 +33,11 @@ def test_the_demo_has_every_stage_one_overdue_journey_and_one_delisted_trainer(
     listings = [s.listing for s in standings if s is not None]
     assert listings.count(Listing.INACTIVE) == 1
     assert len(demo.certified) == STAGES["certified"] + STAGES["delisted"] + STAGES["second_module"]
+    # What the standing workflows will do on their first wake-up: no more delistings, and
+    # the three second-module trainers get their 9-month reminder.
+    due = [next_clock_event(app.trainer(t), (9, 11), NOW) for t in demo.certified]
+    now_due = [event for event in due if event is not None and event.at <= NOW]
+    assert [event.months for event in now_due] == [9, 9, 9]
     assert write_history(app, NOW) is None, "loading twice changes nothing"
 
 
