@@ -231,5 +231,7 @@ class CertificationJourney:
 
     async def _continue_as_new(self) -> None:
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self.gate.state_unsure:  # the next run trusts what it is given: give it the store's
+            await self._read_again(self._journey.journey_id)
         unsent = await self.mail.hand_over()
         workflow.continue_as_new(replace(self.input, state=self._journey, unsent_mail=unsent))

@@ -60,6 +60,8 @@ class TrainerStanding:
             else:
                 await self._wait_until(min(due.at, renew_at) if due else renew_at)
         await workflow.wait_condition(workflow.all_handlers_finished)
+        if self.gate.state_unsure:  # the next run trusts what it is given: give it the store's
+            await self._read_again()
         unsent = await self.mail.hand_over()
         workflow.continue_as_new(replace(standing, trainer=self.trainer, unsent_mail=unsent))
 
