@@ -10,6 +10,7 @@ from projections.queries.journeys import (
     expert_worklist,
     journey,
     journeys_of_trainer,
+    office_worklist,
 )
 from projections.queries.listing import (
     CertificateCheck,
@@ -54,6 +55,7 @@ __all__ = [
     "expert_worklist",
     "journey",
     "journeys_of_trainer",
+    "office_worklist",
     "programme_statistics",
     "public_list",
     "standing",

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Select, and_, select
+from sqlalchemy import ColumnElement, Select, and_, select
 
 from domain.journey.state import Stage
 from domain.values import Module, Role
@@ -67,6 +67,20 @@ def expert_worklist(
     Overdue means no step for `stall_after` (Settings.stall_reminder_after_days) before
     `now`, the same test the stall reminders use.
     """
+    j = read.tables.journeys
+    return _worklist(read, j.c.expert_id == expert_id, now, stall_after)
+
+
+def office_worklist(read: ReadModels, now: datetime, stall_after: timedelta) -> list[WorklistItem]:
+    """Open journeys, under every expert, whose next step is the programme office's (a
+    recommended candidate to certify): overdue first, then the longest waiting."""
+    j = read.tables.journeys
+    return _worklist(read, j.c.next_action_by == Role.HQ.value, now, stall_after)
+
+
+def _worklist(
+    read: ReadModels, whose: ColumnElement[bool], now: datetime, stall_after: timedelta
+) -> list[WorklistItem]:
     j, reminders = read.tables.journeys, read.tables.stall_reminders
     current_wait = and_(
         reminders.c.journey_id == j.c.journey_id, reminders.c.waiting_since == j.c.last_step_at
@@ -75,7 +89,7 @@ def expert_worklist(
         _journeys(read)
         .add_columns(reminders.c.sent_at.label("reminded_at"))
         .outerjoin(reminders, current_wait)
-        .where(j.c.expert_id == expert_id, j.c.is_open)
+        .where(whose, j.c.is_open)
     )
     with read.connect() as conn:
         rows = conn.execute(query).all()

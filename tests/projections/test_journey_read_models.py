@@ -9,7 +9,7 @@ from domain.journey.state import Stage
 from domain.journey.steps import Certify, RecordToTResult, SelectEnterprise, Withdraw
 from domain.values import Module, Role
 from projections.projector import Projector
-from projections.queries import expert_worklist, journey, journeys_of_trainer
+from projections.queries import expert_worklist, journey, journeys_of_trainer, office_worklist
 from projections.store import ReadModels
 from tests.stories import Story
 
@@ -129,3 +129,24 @@ def test_stage_and_next_action_agree_with_the_journey_aggregate(
         assert (view.stage, view.cycle_number) == (aggregate.stage, aggregate.cycles_started)
         assert (view.next_action_by, view.next_action) == (expected.who, expected.what)
         assert view.last_step_at == aggregate.last_step_at
+
+
+def test_the_office_worklist_shows_every_recommended_candidate_waiting_for_certification(
+    story: Story, projector: Projector, read_models: ReadModels
+) -> None:
+    expert, colleague = story.register_expert(), story.register_expert("Omar Other")
+    first, second = story.register_candidate("Rita Ready"), story.register_candidate("Sam Soon")
+    not_yet = story.register_candidate("Nadia Notyet")
+    for candidate, supervisor in ((first, expert), (second, colleague)):
+        journey = story.enrol(candidate, Module.WC, supervisor)
+        journey = story.step(journey, RecordToTResult(attended=True, completed=True), supervisor)
+        story.assess(story.run_cycle(journey, candidate), supervisor, "recommended")
+        story.later(30)
+    story.enrol(not_yet, Module.WC, expert)
+    projector.catch_up()
+
+    worklist = office_worklist(read_models, story.now, STALL)
+
+    assert [item.journey.trainer_name for item in worklist] == ["Rita Ready", "Sam Soon"]
+    assert all(item.journey.next_action == "certify" for item in worklist)
+    assert worklist[0].days_waiting > worklist[1].days_waiting

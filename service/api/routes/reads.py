@@ -76,15 +76,20 @@ def read_worklist(
     user: Experts,
     services: ServicesDep,
     read: FreshReads,
-    expert_id: Annotated[str | None, Query(description="hq and auditors: whose worklist")] = None,
+    expert_id: Annotated[
+        str | None,
+        Query(description="hq and auditors: whose worklist; without it, the office's own"),
+    ] = None,
 ) -> list[queries.WorklistItem]:
-    """The expert's candidates: what each must do next, overdue first."""
+    """What must be done next, overdue first. An expert: their candidates. The programme
+    office and auditors: an expert's (`expert_id`), or without it the office's own list,
+    the recommended candidates waiting for certification under every expert."""
     whose = user.trainer_id if user.role is Role.EXPERT else expert_id
-    if whose is None:
-        raise HTTPException(422, "Give expert_id: whose worklist to read.")
     stall_after = timedelta(days=services.settings.stall_reminder_after_days)
-    items = queries.expert_worklist(read, whose, datetime.now(UTC), stall_after)
-    return items
+    now = datetime.now(UTC)
+    if whose is None:
+        return queries.office_worklist(read, now, stall_after)
+    return queries.expert_worklist(read, whose, now, stall_after)
 
 
 @router.get("/workshops", dependencies=[Depends(current_user)])
