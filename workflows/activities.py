@@ -31,6 +31,7 @@ from workflows.messages import (
     JourneyOutcome,
     JourneyStepCommand,
     MailCommand,
+    ReminderPolicy,
     StallReminderCommand,
     StandingStepCommand,
     TrainerOutcome,
@@ -39,9 +40,15 @@ from workflows.refusals import refusing
 
 
 class CertificationActivities:
-    def __init__(self, certification: Certification, notifier: Notifier) -> None:
+    def __init__(
+        self,
+        certification: Certification,
+        notifier: Notifier,
+        policy: ReminderPolicy | None = None,
+    ) -> None:
         self.app = certification
         self.notifier = notifier
+        self.policy = policy  # as configured for this worker; None: runs keep theirs
 
     def all(self) -> Sequence[Callable[..., Any]]:
         return [
@@ -50,6 +57,7 @@ class CertificationActivities:
             self.remind_stalled_journey,
             self.read_journey,
             self.read_trainer,
+            self.read_policy,
             self.take_standing_step,
             self.remind_inactive_trainer,
             self.delist_inactive_trainer,
@@ -113,6 +121,11 @@ class CertificationActivities:
         return result.state
 
     # -- standing ----------------------------------------------------------------------------
+
+    @activity.defn(name=ActivityName.READ_POLICY)
+    def read_policy(self, current: ReminderPolicy) -> ReminderPolicy:
+        """The reminder policy configured now, for a run about to continue as new."""
+        return self.policy or current
 
     @activity.defn(name=ActivityName.READ_TRAINER)
     def read_trainer(self, trainer_id: str) -> TrainerOutcome:

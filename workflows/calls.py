@@ -26,6 +26,7 @@ from workflows.messages import (
     JourneyOutcome,
     JourneyStepCommand,
     MailCommand,
+    ReminderPolicy,
     StallReminderCommand,
     StandingStepCommand,
     TrainerOutcome,
@@ -119,12 +120,22 @@ async def read_trainer(trainer_id: str) -> TrainerOutcome:
     return await _regular(ActivityName.READ_TRAINER, trainer_id, TrainerOutcome)
 
 
+async def read_policy(current: ReminderPolicy) -> ReminderPolicy:
+    """The reminder policy configured now, for the next run; the current one before this
+    change (runs in flight) keeps theirs."""
+    if not workflow.patched(POLICY_AT_RENEWAL):
+        return current
+    return await _local(ActivityName.READ_POLICY, current, ReminderPolicy)
+
+
 async def read_trainer_now(trainer_id: str) -> TrainerOutcome:
     """For an update handler, whose caller is waiting: bounded like a step, not retried for
     as long as an outage lasts."""
     return await _local(ActivityName.READ_TRAINER, trainer_id, TrainerOutcome)
 
 
+# Guards reading the configured reminder policy when a run continues as new.
+POLICY_AT_RENEWAL = "policy-at-renewal"
 # Guards handing unsent mail to the next run (workflow.patched), for runs already in flight.
 HAND_OVER_UNSENT_MAIL = "hand-over-unsent-mail"
 # How long a run that is about to continue as new waits for its mail before handing it over.

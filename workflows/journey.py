@@ -233,5 +233,7 @@ class CertificationJourney:
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self.gate.state_unsure:  # the next run trusts what it is given: give it the store's
             await self._read_again(self._journey.journey_id)
+        policy = await calls.read_policy(self.input.policy)  # settings may have changed
         unsent = await self.mail.hand_over()
-        workflow.continue_as_new(replace(self.input, state=self._journey, unsent_mail=unsent))
+        renewed = replace(self.input, policy=policy, state=self._journey, unsent_mail=unsent)
+        workflow.continue_as_new(renewed)

@@ -27,6 +27,7 @@ class ActivityName:
     REMIND_STALLED_JOURNEY = "remind_stalled_journey"
     READ_JOURNEY = "read_journey"
     READ_TRAINER = "read_trainer"
+    READ_POLICY = "read_policy"
     TAKE_STANDING_STEP = "take_standing_step"
     REMIND_INACTIVE_TRAINER = "remind_inactive_trainer"
     DELIST_INACTIVE_TRAINER = "delist_inactive_trainer"

@@ -62,8 +62,10 @@ class TrainerStanding:
         await workflow.wait_condition(workflow.all_handlers_finished)
         if self.gate.state_unsure:  # the next run trusts what it is given: give it the store's
             await self._read_again()
+        policy = await calls.read_policy(standing.policy)  # settings may have changed
         unsent = await self.mail.hand_over()
-        workflow.continue_as_new(replace(standing, trainer=self.trainer, unsent_mail=unsent))
+        renewed = replace(standing, policy=policy, trainer=self.trainer, unsent_mail=unsent)
+        workflow.continue_as_new(renewed)
 
     @workflow.query
     def state(self) -> TrainerState | None:

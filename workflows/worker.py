@@ -16,6 +16,7 @@ from service.bootstrap import build_certification
 from service.notifications import build_notifier
 from service.settings import Settings
 from workflows.activities import CertificationActivities
+from workflows.client import reminder_policy
 from workflows.converter import data_converter
 from workflows.journey import CertificationJourney
 from workflows.sandbox import sandbox_runner
@@ -71,7 +72,7 @@ async def run_worker(
     stop = stop or _stop_on_signals()
     certification = build_certification(settings)
     notifier = build_notifier(settings)
-    activities = CertificationActivities(certification, notifier)
+    activities = CertificationActivities(certification, notifier, reminder_policy(settings))
     try:
         async with running_worker(
             client,

@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from datetime import date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
+
+from temporalio.testing import WorkflowEnvironment
 
 from domain.journey.state import JourneyState
 from domain.journey.steps import (
@@ -22,8 +26,11 @@ from domain.journey.steps import (
 from domain.recorded import RecordedAggregate
 from domain.values import Actor, Module
 from service.application import Certification
+from service.settings import Settings
 from tests.stories import BASELINE, PROGRESS, Story, new_id
-from workflows.client import JourneyGateway
+from workflows.activities import CertificationActivities
+from workflows.client import JourneyGateway, reminder_policy
+from workflows.worker import running_worker
 
 
 class Journeys:
@@ -101,3 +108,19 @@ def recorded_by(app: Certification, aggregate_id: str, command_id: str) -> list[
     """The names of the events that one command recorded on one aggregate."""
     events = recorded(app, aggregate_id, RecordedAggregate.Event)
     return [type(e).__name__ for e in events if e.command_id == command_id]
+
+
+@asynccontextmanager
+async def journeys_in_skipped_time(
+    env: WorkflowEnvironment,
+    task_queue: str,
+    activities: CertificationActivities,
+    app: Certification,
+    settings: Settings,
+) -> AsyncIterator[Journeys]:
+    """Journeys on the time-skipping server, with a worker running `activities`; the story
+    begins a month before the server's clock."""
+    gateway = JourneyGateway(env.client, task_queue, reminder_policy(settings))
+    async with running_worker(env.client, task_queue, activities, threads=4):
+        start = await env.get_current_time() - timedelta(days=30)
+        yield Journeys(app, gateway, start)

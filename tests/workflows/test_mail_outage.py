@@ -21,13 +21,11 @@ from domain.trainer.aggregate import Trainer
 from service.application import Certification
 from service.notifications import Notifier, Outbox, OutboxNotifier
 from service.settings import Settings
-from tests.workflows.scenarios import Journeys, recorded
+from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, recorded
 from tests.workflows.test_reminders import sleep_until
 from workflows import standing_workflow_id
 from workflows.activities import CertificationActivities
-from workflows.client import JourneyGateway, reminder_policy
 from workflows.messages import ActivityName, MailCommand
-from workflows.worker import running_worker
 
 
 class SmtpDown(CertificationActivities):
@@ -57,11 +55,8 @@ async def journeys(
     smtp: SmtpDown,
     settings: Settings,
 ) -> AsyncIterator[Journeys]:
-    client = time_skipping.client
-    gateway = JourneyGateway(client, task_queue, reminder_policy(settings))
-    async with running_worker(client, task_queue, smtp, threads=4):
-        start = await time_skipping.get_current_time() - timedelta(days=30)
-        yield Journeys(app, gateway, start)
+    async with journeys_in_skipped_time(time_skipping, task_queue, smtp, app, settings) as journeys:
+        yield journeys
 
 
 async def test_an_enrolment_while_the_last_journey_sends_its_mail_is_told_to_wait(

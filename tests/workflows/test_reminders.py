@@ -25,12 +25,10 @@ from service.application import Certification
 from service.notifications import Outbox
 from service.settings import Settings
 from tests.stories import new_id
-from tests.workflows.scenarios import Journeys, recorded
+from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, recorded
 from workflows import standing_workflow_id
 from workflows.activities import CertificationActivities
-from workflows.client import JourneyGateway, reminder_policy
 from workflows.standing import TrainerStanding
-from workflows.worker import running_worker
 
 
 @pytest_asyncio.fixture
@@ -41,11 +39,10 @@ async def journeys(
     app: Certification,
     settings: Settings,
 ) -> AsyncIterator[Journeys]:
-    client = time_skipping.client
-    gateway = JourneyGateway(client, task_queue, reminder_policy(settings))
-    async with running_worker(client, task_queue, activities, threads=4):
-        start = await time_skipping.get_current_time() - timedelta(days=30)
-        yield Journeys(app, gateway, start)
+    async with journeys_in_skipped_time(
+        time_skipping, task_queue, activities, app, settings
+    ) as journeys:
+        yield journeys
 
 
 async def sleep_until(env: WorkflowEnvironment, moment: datetime) -> None:

@@ -1,0 +1,70 @@
+"""Reminder thresholds are configuration: a change reaches every standing at its next yearly
+renewal, when the run asks the worker for the policy it is configured with now."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from datetime import timedelta
+
+import pytest_asyncio
+from temporalio.testing import WorkflowEnvironment
+
+from domain.calendar import add_months
+from domain.trainer.aggregate import Trainer
+from domain.trainer.steps import SubmitTrainingRecord
+from service.application import Certification
+from service.notifications import Outbox, OutboxNotifier
+from service.settings import Settings
+from tests.stories import new_id
+from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, recorded
+from tests.workflows.test_reminders import sleep_until
+from workflows.activities import CertificationActivities
+from workflows.messages import ReminderPolicy
+from workflows.standing import RENEW_EVERY
+
+# What the operator configured after the trainer's standing began: one reminder, at 6 months.
+CHANGED = ReminderPolicy(stall_after_days=60, reminder_months=(6,))
+
+
+@pytest_asyncio.fixture
+async def journeys(
+    time_skipping: WorkflowEnvironment,
+    task_queue: str,
+    app: Certification,
+    outbox: Outbox,
+    settings: Settings,
+) -> AsyncIterator[Journeys]:
+    async with journeys_in_skipped_time(
+        time_skipping,
+        task_queue,
+        CertificationActivities(app, OutboxNotifier(outbox), CHANGED),
+        app,
+        settings,
+    ) as journeys:
+        yield journeys
+
+
+async def test_changed_reminder_months_apply_from_the_next_yearly_renewal(
+    journeys: Journeys, time_skipping: WorkflowEnvironment
+) -> None:
+    candidate, expert = journeys.people()
+    await journeys.certify(candidate, expert)
+    trainer = journeys.app.trainer(candidate.user_id)
+    assert trainer.standing is not None
+    clock = trainer.standing.clock_started_at
+
+    def reminded_at_months() -> list[int]:
+        sent = recorded(journeys.app, candidate.user_id, Trainer.ActivityReminderSent)
+        return [reminder.months for reminder in sent]
+
+    await sleep_until(time_skipping, add_months(clock, 10))
+    assert reminded_at_months() == [9]  # this year's run keeps the policy it began with
+    today = (await time_skipping.get_current_time()).date()
+    record = SubmitTrainingRecord(today, "WC", enterprises=2, participants=20)
+    restarted = await journeys.gateway.standing_step(candidate.user_id, record, candidate, new_id())
+    assert restarted.standing is not None
+    restarted_at = restarted.standing.clock_started_at
+
+    await sleep_until(time_skipping, clock + RENEW_EVERY + timedelta(days=1))
+    await sleep_until(time_skipping, add_months(restarted_at, 6) + timedelta(days=1))
+    assert reminded_at_months() == [9, 6]
