@@ -3,6 +3,8 @@ indicators, its classroom workshops, and the stall reminders sent about it."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from domain.journey import rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, ToECycle
@@ -11,10 +13,11 @@ from projections.tables import ReadModelTables
 from projections.writes import Changes, Row
 
 
-def journey_row(tracked: Tracked[JourneyState]) -> Row:
-    """Where the journey stands; the next action comes from the domain's own rules."""
+def journey_row(tracked: Tracked[JourneyState], enterprise_names: Mapping[str, str]) -> Row:
+    """Where the journey stands; the next action comes from the domain's own rules, naming
+    enterprises by their names."""
     state, cycle = tracked.state, tracked.state.cycle
-    action = rules.next_action(state)
+    action = rules.next_action(state, enterprise_names)
     return {
         "journey_id": state.journey_id,
         "trainer_id": state.trainer_id,

@@ -18,6 +18,7 @@ from domain.recorded import RecordedAggregate
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import TrainerState
 from projections.journeys import journey_row, record_journey_facts
+from projections.names import EnterpriseNames
 from projections.registrations import record_registration
 from projections.states import Loader, StateCache, Tracked
 from projections.tables import ReadModelTables
@@ -42,6 +43,7 @@ class ReadModelProjection:
         self.tables = tables
         self._journeys = StateCache[JourneyState](load, cache_size)
         self._trainers = StateCache[TrainerState](load, cache_size)
+        self._enterprise_names = EnterpriseNames(load)
 
     def apply(self, event: DomainEvent, batch: Batch) -> None:
         t, changes = self.tables, batch.changes
@@ -55,12 +57,14 @@ class ReadModelProjection:
             record_trainer_facts(event, trainer.state, t, changes)
         else:
             record_registration(event, t, changes)
+            self._enterprise_names.learn(event)
 
     def finish(self, batch: Batch) -> Changes:
         """Add the rows derived from each touched aggregate's final state in the batch."""
         t, changes = self.tables, batch.changes
         for journey in batch.journeys.values():
-            changes.put(t.journeys, journey_row(journey))
+            names = self._enterprise_names.in_cycle_of(journey.state)
+            changes.put(t.journeys, journey_row(journey, names))
         for trainer in batch.trainers.values():
             changes.put(t.trainers, trainer_row(trainer))
             put_public_listing(trainer.state, t, changes)

@@ -6,6 +6,7 @@ workflow accepts is one the domain accepts.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -246,21 +247,26 @@ def _check_certification(state: JourneyState) -> None:
         )
 
 
-def missing_in_cycle(cycle: ToECycle) -> str:
-    """What is still to do before the cycle can be assessed, in words."""
+def missing_in_cycle(cycle: ToECycle, names: Mapping[str, str] | None = None) -> str:
+    """What is still to do before the cycle can be assessed, in words; enterprises by their
+    names where `names` knows them, else by id."""
+
+    def listed(ids: list[str]) -> str:
+        return ", ".join((names or {}).get(enterprise_id, enterprise_id) for enterprise_id in ids)
+
     if not cycle.enterprises:
         return "select at least one enterprise"
     if not cycle.classroom_delivered:
         pending = [e.enterprise_id for e in cycle.enterprises if not e.assessed]
         if pending:
-            return f"baseline assessment of {', '.join(pending)}"
+            return f"baseline assessment of {listed(pending)}"
         return "deliver the classroom workshop"
     unvisited = [e.enterprise_id for e in cycle.enterprises if e.coaching_visits == 0]
     if unvisited:
-        return f"coaching visit to {', '.join(unvisited)}"
+        return f"coaching visit to {listed(unvisited)}"
     unreported = [e.enterprise_id for e in cycle.enterprises if e.reports == 0]
     if unreported:
-        return f"progress report for {', '.join(unreported)}"
+        return f"progress report for {listed(unreported)}"
     return "nothing"
 
 
@@ -359,7 +365,7 @@ class NextAction:
     what: str
 
 
-def next_action(state: JourneyState) -> NextAction:
+def next_action(state: JourneyState, names: Mapping[str, str] | None = None) -> NextAction:
     match state.stage:
         case Stage.ENROLLED:
             return NextAction(Role.EXPERT, "record the ToT workshop result")
@@ -367,7 +373,7 @@ def next_action(state: JourneyState) -> NextAction:
             cycle = _cycle(state)
             if cycle.complete:
                 return NextAction(Role.EXPERT, f"assess ToE cycle {cycle.number}")
-            return NextAction(Role.TRAINER, missing_in_cycle(cycle))
+            return NextAction(Role.TRAINER, missing_in_cycle(cycle, names))
         case Stage.RECOMMENDED:
             return NextAction(Role.HQ, "certify")
         case _:

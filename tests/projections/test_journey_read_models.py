@@ -11,6 +11,7 @@ from domain.values import Module, Role
 from projections.projector import Projector
 from projections.queries import expert_worklist, journey, journeys_of_trainer, office_worklist
 from projections.store import ReadModels
+from service.application import Certification
 from tests.stories import Story
 
 STALL = timedelta(days=60)
@@ -150,3 +151,20 @@ def test_the_office_worklist_shows_every_recommended_candidate_waiting_for_certi
     assert [item.journey.trainer_name for item in worklist] == ["Rita Ready", "Sam Soon"]
     assert all(item.journey.next_action == "certify" for item in worklist)
     assert worklist[0].days_waiting > worklist[1].days_waiting
+
+
+def test_the_next_action_names_the_enterprises_even_after_a_restart(
+    story: Story, app: Certification, read_models: ReadModels
+) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, expert)
+    journey = story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    firm = story.register_enterprise()
+    name = story.app.enterprise(firm).details.name
+    Projector(app, read_models).catch_up()  # the registration is projected, then forgotten
+    story.step(journey, SelectEnterprise(firm), candidate)
+    restarted = Projector(app, read_models)
+    restarted.catch_up()
+
+    (seen,) = journeys_of_trainer(read_models, candidate.user_id)
+    assert seen.next_action == f"baseline assessment of {name}"
