@@ -54,6 +54,11 @@ class Settings(BaseSettings):
     smtp_host: str | None = None
     smtp_port: int = 25
     smtp_sender: str = "score-certification@ilo.org"
+    office_email: str | None = Field(
+        default=None,
+        description="the programme office's address: copied on stall reminders of journeys "
+        "that wait on the office (a recommended candidate to certify)",
+    )
     smtp_starttls: bool = False
     smtp_username: str | None = None
     smtp_password: SecretStr | None = None

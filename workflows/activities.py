@@ -17,9 +17,11 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import InvalidInput
+from domain.journey.rules import next_action
 from domain.journey.state import JourneyState, Stage
 from domain.recorded import RecordedAggregate
 from domain.trainer.state import TrainerState
+from domain.values import Role
 from service.application import Certification, Result
 from service.notifications import Notifier
 from workflows.mail import mail_for
@@ -45,10 +47,12 @@ class CertificationActivities:
         certification: Certification,
         notifier: Notifier,
         policy: ReminderPolicy | None = None,
+        office_email: str | None = None,
     ) -> None:
         self.app = certification
         self.notifier = notifier
         self.policy = policy  # as configured for this worker; None: runs keep theirs
+        self.office_email = office_email
 
     def all(self) -> Sequence[Callable[..., Any]]:
         return [
@@ -100,6 +104,8 @@ class CertificationActivities:
                 self.app.trainer(journey.trainer_id).email,
                 self.app.trainer(journey.expert_id).email,
             ]
+            if self.office_email and next_action(journey).who is Role.HQ:
+                recipients.append(self.office_email)  # only the office can take this step
             result = self.app.remind_stalled_journey(
                 command.journey_id,
                 recipients,

@@ -72,7 +72,9 @@ async def run_worker(
     stop = stop or _stop_on_signals()
     certification = build_certification(settings)
     notifier = build_notifier(settings)
-    activities = CertificationActivities(certification, notifier, reminder_policy(settings))
+    activities = CertificationActivities(
+        certification, notifier, reminder_policy(settings), settings.office_email
+    )
     try:
         async with running_worker(
             client,

@@ -16,13 +16,13 @@ from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import add_months
 from domain.journey.aggregate import Journey
-from domain.journey.steps import RecordToTResult
+from domain.journey.steps import AssessCycle, RecordToTResult
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import Listing, TrainerState
 from domain.trainer.steps import Reinstate, SubmitTrainingRecord
 from domain.values import Actor
 from service.application import Certification
-from service.notifications import Outbox
+from service.notifications import Outbox, OutboxNotifier
 from service.settings import Settings
 from tests.stories import new_id
 from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, recorded
@@ -169,3 +169,29 @@ async def test_a_stalled_journey_reminds_candidate_and_expert_once_per_stall(
     await sleep_until(time_skipping, moved_on.last_step_at + timedelta(days=61))
     assert [r.waiting_since for r in stalls()] == [journey.last_step_at, moved_on.last_step_at]
     assert [len(outbox.messages(email)) for email in emails] == [2, 2]
+
+
+async def test_a_journey_waiting_on_the_programme_office_reminds_the_office_too(
+    time_skipping: WorkflowEnvironment,
+    task_queue: str,
+    app: Certification,
+    outbox: Outbox,
+    settings: Settings,
+) -> None:
+    office = "score-office@example.org"
+    activities = CertificationActivities(app, OutboxNotifier(outbox), office_email=office)
+    async with journeys_in_skipped_time(
+        time_skipping, task_queue, activities, app, settings
+    ) as journeys:
+        candidate, expert = journeys.people()
+        await journeys.enrol(candidate, expert)
+        await journeys.step(candidate, RecordToTResult(attended=True, completed=True), expert)
+        await journeys.complete_cycle(candidate)
+        recommended = await journeys.step(candidate, AssessCycle("recommended"), expert)
+        await sleep_until(time_skipping, recommended.last_step_at + timedelta(days=61))
+
+    (reminder,) = recorded(app, recommended.journey_id, Journey.StallReminderSent)
+    assert reminder.recipients[-1] == office and reminder.next_action == "certify"
+    assert [m.subject for m in outbox.messages(office)] == [
+        "SCORE certification: a journey is waiting for its next step"
+    ]
