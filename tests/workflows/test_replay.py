@@ -7,6 +7,7 @@ only for deliberate changes, guarded by `workflow.patched(...)`.
 
 from __future__ import annotations
 
+import base64
 import json
 from datetime import timedelta
 from pathlib import Path
@@ -79,3 +80,33 @@ async def test_a_change_that_breaks_determinism_fails_the_replay() -> None:
     )
     with pytest.raises(workflow.NondeterminismError):
         await replayer.replay_workflow(history(HISTORIES / "standing_first_year.json"))
+
+
+async def test_steps_recorded_under_older_rules_replay_though_todays_rules_refuse_them() -> None:
+    """Validators do not run on replay, handlers do: a handler must not judge a recorded step
+    again, or a rule tightened later (here: at most 100,000 participants in a training record)
+    would stop every run in flight that holds such a step."""
+    path = HISTORIES / "standing_first_year_before_nov_2026_patches.json"
+    recorded = json.loads(path.read_text())
+    changed = 0
+    for event in recorded["events"]:
+        if event["eventType"] != "EVENT_TYPE_WORKFLOW_EXECUTION_UPDATE_ACCEPTED":
+            continue
+        attributes = event["workflowExecutionUpdateAcceptedEventAttributes"]
+        payload = attributes["acceptedRequest"]["input"]["args"]["payloads"][0]
+        request = json.loads(base64.b64decode(payload["data"]))
+        if request["step"]["kind"] == "training_record":
+            request["step"]["participants"] = 200_000
+            payload["data"] = base64.b64encode(json.dumps(request).encode()).decode()
+            changed += 1
+    assert changed, "the history holds a training record"
+
+    replayer = Replayer(
+        workflows=WORKFLOWS,
+        data_converter=pydantic_data_converter,
+        workflow_runner=sandbox_runner(),
+    )
+    result = await replayer.replay_workflow(
+        WorkflowHistory.from_json(path.stem, json.dumps(recorded)), raise_on_replay_failure=False
+    )
+    assert result.replay_failure is None
