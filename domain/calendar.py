@@ -14,6 +14,12 @@ def add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month, day=day)
 
 
+def earliest_local_date(moment: datetime) -> date:
+    """The earliest calendar date anywhere on Earth at `moment` (UTC-12), for "not too long
+    ago" checks: a trainer west of Greenwich may rightly record a date UTC has left behind."""
+    return (moment - timedelta(hours=12)).date()
+
+
 def latest_local_date(moment: datetime) -> date:
     """The latest calendar date anywhere on Earth at `moment` (UTC+14), for "not in the future"
     checks: a trainer east of Greenwich may rightly record today's date before UTC reaches it."""

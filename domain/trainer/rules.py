@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime
 
-from domain.calendar import add_months, latest_local_date
+from domain.calendar import add_months, earliest_local_date, latest_local_date
 from domain.errors import (
     FoundationCertificateRequired,
     InvalidInput,
@@ -130,7 +130,7 @@ def _check_training_record(
         )
     if step.delivered_on > latest_local_date(now):
         raise InvalidInput(f"The training cannot be delivered in the future ({step.delivered_on}).")
-    year_before = add_months(now, -INACTIVE_AFTER_MONTHS).date()
+    year_before = earliest_local_date(add_months(now, -INACTIVE_AFTER_MONTHS))
     if step.delivered_on < year_before:
         # Else records of old trainings, sent one a year, would keep a trainer listed who
         # has not trained anyone for years: a record counts for a training of the last year.
