@@ -117,8 +117,12 @@ class CertificationActivities:
 
     @activity.defn(name=ActivityName.READ_JOURNEY)
     def read_journey(self, journey_id: str) -> JourneyOutcome:
+        """The journey as the store has it; with its trainer once certified, as a step gives."""
         with refusing():
-            return JourneyOutcome(self.app.journey(journey_id))
+            journey = self.app.journey(journey_id)
+        if journey.stage is Stage.CERTIFIED:
+            return JourneyOutcome(journey, self.read_trainer(journey.trainer_id))
+        return JourneyOutcome(journey)
 
     def _latest_journey(self, result: Result[JourneyState]) -> JourneyState:
         """A repeated command answers with the state it produced then; the workflow needs now."""

@@ -175,12 +175,14 @@ class CertificationJourney:
         if not self.gate.read_again_after_a_failed_step():
             return
         try:
-            self.journey = (await calls.read_journey(journey_id)).journey
+            outcome = await calls.read_journey(journey_id)
         except FailureError as error:
             workflow.logger.warning("Journey %s not read again: %s", journey_id, error)
             self.gate.state_unsure = True
-        else:
-            self.gate.state_unsure = False
+            return
+        self.journey, self.gate.state_unsure = outcome.journey, False
+        if outcome.trainer is not None:  # a certification saved before its activity failed
+            await start_or_refresh_standing(self.input, outcome.trainer)
 
     @property
     def _journey(self) -> JourneyState:

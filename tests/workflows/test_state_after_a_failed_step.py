@@ -16,12 +16,12 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import pytest_asyncio
 from temporalio import activity
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowExecutionStatus
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import StepNotAllowed
 from domain.journey.state import Stage
-from domain.journey.steps import RecordToTResult, SelectEnterprise
+from domain.journey.steps import AssessCycle, Certify, RecordToTResult, SelectEnterprise
 from domain.trainer.state import Listing
 from domain.trainer.steps import Reinstate, RemoveForCause
 from domain.values import Module
@@ -31,6 +31,7 @@ from service.settings import Settings
 from service.steps import WorkflowSteps
 from tests.stories import new_id
 from tests.workflows.scenarios import Journeys, recorded_by
+from workflows import standing_workflow_id
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, StepNotRecorded, reminder_policy
 from workflows.messages import (
@@ -40,6 +41,7 @@ from workflows.messages import (
     StandingStepCommand,
     TrainerOutcome,
 )
+from workflows.standing import TrainerStanding
 from workflows.worker import running_worker
 
 pytestmark = pytest.mark.temporal
@@ -195,3 +197,22 @@ async def test_a_step_saved_before_its_activity_failed_answers_its_retry_from_th
 
     assert answer.stage is Stage.TOE_CYCLE
     assert recorded_by(journeys.app, journey.journey_id, "tot-lost-answer") == ["ToTResultRecorded"]
+
+
+async def test_a_certification_saved_before_its_activity_failed_still_starts_the_standing(
+    journeys: Journeys, faults: Faults, dev_client: Client
+) -> None:
+    candidate, expert = journeys.people()
+    await journeys.enrol(candidate, expert)
+    await journeys.step(candidate, TOT, expert)
+    await journeys.complete_cycle(candidate)
+    await journeys.step(candidate, AssessCycle("recommended"), expert)
+    faults.fail_after_commit.add("certify-lost-answer")
+
+    with pytest.raises(StepNotRecorded):
+        await journeys.step(candidate, Certify(), journeys.hq, request_id="certify-lost-answer")
+
+    standing = dev_client.get_workflow_handle(standing_workflow_id(candidate.user_id))
+    assert (await standing.describe()).status is WorkflowExecutionStatus.RUNNING
+    trainer = await standing.query(TrainerStanding.state)
+    assert trainer is not None and trainer.listed
