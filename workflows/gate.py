@@ -29,6 +29,7 @@ REMEMBERED_ANSWERS = 50
 
 T = TypeVar("T")
 
+RENEWING = "This record is being carried over to a new run; send your step again in a moment."
 BUSY = "Another step on this record is being saved right now; send yours again in a moment."
 
 
@@ -41,11 +42,17 @@ class StepGate:
         # too. Validators then let steps through and the activity's domain judges them
         # against the store itself; the next step's outcome brings the state up to date.
         self.state_unsure = False
+        # Set while the run prepares to continue as new: a step accepted then would be cut
+        # off by continue-as-new, so it is refused at once and the caller sends it again.
+        self.renewing = False
 
     def check_free(self) -> None:
-        """For validators: refuse a step while another one is in flight."""
+        """For validators: refuse a step while another one is in flight, or while the run
+        prepares to continue as new."""
         if self._in_flight:
             raise refusal(TryAgain(BUSY))
+        if self.renewing:
+            raise refusal(TryAgain(RENEWING))
 
     @asynccontextmanager
     async def step(self) -> AsyncIterator[None]:
@@ -56,6 +63,11 @@ class StepGate:
                 yield
         finally:
             self._in_flight = False
+
+    async def close_for_renewal(self) -> None:
+        """Refuse new steps, then wait for the ones in flight to finish."""
+        self.renewing = True
+        await workflow.wait_condition(workflow.all_handlers_finished)
 
     def read_again_after_a_failed_step(self) -> bool:
         """Whether this run reads its state again after a failed step (patched in)."""

@@ -232,7 +232,7 @@ class CertificationJourney:
         self.mail.send(journey.journey_id, command_id)
 
     async def _continue_as_new(self) -> None:
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.gate.close_for_renewal()
         if self.gate.state_unsure:  # the next run trusts what it is given: give it the store's
             await self._read_again(self._journey.journey_id)
         policy = await calls.read_policy(self.input.policy)  # settings may have changed

@@ -59,7 +59,7 @@ class TrainerStanding:
                 await self._record(due)
             else:
                 await self._wait_until(min(due.at, renew_at) if due else renew_at)
-        await workflow.wait_condition(workflow.all_handlers_finished)
+        await self.gate.close_for_renewal()
         if self.gate.state_unsure:  # the next run trusts what it is given: give it the store's
             await self._read_again()
         policy = await calls.read_policy(standing.policy)  # settings may have changed

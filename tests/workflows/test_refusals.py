@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import pytest
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 from domain.errors import AlreadyCertified, NotFound, TryAgain
 from service.application import ConcurrentChange
+from workflows.gate import StepGate
 from workflows.refusals import domain_error_in, refusal, refusal_behind
 
 
@@ -47,3 +49,13 @@ def test_an_activity_that_failed_for_another_reason_is_no_refusal() -> None:
     crash = failed_activity(ApplicationError("disk full", type="OperationalError"))
     assert refusal_behind(crash) is None
     assert domain_error_in(crash) is None
+
+
+def test_a_step_that_arrives_while_the_run_renews_is_asked_to_come_again() -> None:
+    """A step accepted just before continue-as-new would be cut off; it is refused at once."""
+    gate = StepGate()
+    gate.check_free()
+    gate.renewing = True
+    with pytest.raises(ApplicationError, match="carried over to a new run") as refused:
+        gate.check_free()
+    assert refused.value.type == "TryAgain"
