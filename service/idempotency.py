@@ -45,6 +45,12 @@ def fingerprint(method: str, path: str, body: bytes) -> str:
     ).hexdigest()
 
 
+def fingerprint_of_the_bytes(method: str, path: str, body: bytes) -> str:
+    """How keys were fingerprinted before bodies were read for their meaning: keys stored then
+    still recognise their retries."""
+    return hashlib.sha256(b"\n".join([method.encode(), path.encode(), body])).hexdigest()
+
+
 def _canonical(body: bytes) -> bytes:
     try:
         value = json.loads(body) if body.strip() else None
@@ -57,7 +63,9 @@ class IdempotencyStore:
     def __init__(self, engine: Engine) -> None:
         self._engine = engine
 
-    def find(self, username: str, key: str, print_: str) -> StoredResponse | None:
+    def find(
+        self, username: str, key: str, print_: str, earlier_print: str | None = None
+    ) -> StoredResponse | None:
         with Session(self._engine) as session:
             row = session.scalar(
                 select(IdempotencyRow).where(
@@ -66,7 +74,7 @@ class IdempotencyStore:
             )
         if row is None:
             return None
-        if row.fingerprint != print_:
+        if row.fingerprint not in {print_, earlier_print}:
             raise KeyReusedForAnotherRequest(
                 f"Idempotency-Key {key!r} was already used for a different request; "
                 "use a new key for a new request."
@@ -104,6 +112,7 @@ class IdempotentRequest:
     key: str | None
     print_: str
     fallback_command_id: str
+    earlier_print: str | None = None  # the fingerprint of the bytes, for keys stored before
 
     @property
     def command_id(self) -> str:
@@ -116,7 +125,7 @@ class IdempotentRequest:
                 return await call(self.command_id)
             except DomainError as refusal:
                 return StoredResponse(refusal_status(refusal), refusal_body(refusal))
-        stored = self.store.find(self.username, self.key, self.print_)
+        stored = self.store.find(self.username, self.key, self.print_, self.earlier_print)
         if stored is not None:
             return stored
         try:

@@ -15,7 +15,12 @@ from service.accounts import Accounts, InvalidToken, User
 from service.api.ports import Steps
 from service.application import Certification
 from service.audit.services import Audit
-from service.idempotency import IdempotencyStore, IdempotentRequest, fingerprint
+from service.idempotency import (
+    IdempotencyStore,
+    IdempotentRequest,
+    fingerprint,
+    fingerprint_of_the_bytes,
+)
 from service.settings import Settings
 
 
@@ -79,8 +84,15 @@ async def idempotency(
 ) -> IdempotentRequest:
     """Every POST accepts an Idempotency-Key: a retry with it returns the first response."""
     body = await request.body()
-    print_ = fingerprint(request.method, request.url.path, body)
-    return IdempotentRequest(services.idempotency, user.username, key, print_, uuid.uuid4().hex)
+    method, path = request.method, request.url.path
+    return IdempotentRequest(
+        services.idempotency,
+        user.username,
+        key,
+        fingerprint(method, path, body),
+        uuid.uuid4().hex,
+        fingerprint_of_the_bytes(method, path, body),
+    )
 
 
 Idempotent = Annotated[IdempotentRequest, Depends(idempotency)]

@@ -8,7 +8,13 @@ import pytest
 
 from domain.errors import StepNotAllowed, TryAgain
 from service.database import create_service_engine
-from service.idempotency import IdempotencyStore, IdempotentRequest, StoredResponse, fingerprint
+from service.idempotency import (
+    IdempotencyStore,
+    IdempotentRequest,
+    StoredResponse,
+    fingerprint,
+    fingerprint_of_the_bytes,
+)
 from service.settings import Settings
 
 
@@ -59,3 +65,26 @@ def test_a_retry_is_recognised_by_what_its_body_means_not_how_it_is_spelled() ->
     assert fingerprint("POST", path, b'{"enterprise_id":"e2","note":"x"}') != first
     assert fingerprint("POST", "/journeys/k/enterprises", b'{"enterprise_id":"e1"}') != first
     assert fingerprint("POST", path, b"not json") != fingerprint("POST", path, b"not  json")
+
+
+async def test_a_key_stored_under_the_fingerprint_of_its_bytes_still_knows_its_retry(
+    store: IdempotencyStore,
+) -> None:
+    """Keys kept before bodies were read for their meaning were fingerprinted on the bytes."""
+    path, body = "/journeys/j/enterprises", b'{"enterprise_id": "e1"}'
+    store.remember(
+        "ann", "old", fingerprint_of_the_bytes("POST", path, body), StoredResponse(200, {"n": 1})
+    )
+    retry = IdempotentRequest(
+        store,
+        "ann",
+        "old",
+        fingerprint("POST", path, body),
+        "fallback",
+        fingerprint_of_the_bytes("POST", path, body),
+    )
+
+    async def must_not_run(command_id: str) -> StoredResponse:
+        raise AssertionError("a retry must get the first answer")
+
+    assert (await retry.run(must_not_run)).body == {"n": 1}
