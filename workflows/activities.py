@@ -91,10 +91,7 @@ class CertificationActivities:
             result = self.app.take_step(
                 command.journey_id, command.step, command.actor, command.command_id, command.at
             )
-        journey = self._latest_journey(result)
-        if journey.stage is Stage.CERTIFIED:
-            return JourneyOutcome(journey, self.read_trainer(journey.trainer_id))
-        return JourneyOutcome(journey)
+        return self._outcome(self._latest_journey(result))
 
     @activity.defn(name=ActivityName.REMIND_STALLED_JOURNEY)
     def remind_stalled_journey(self, command: StallReminderCommand) -> JourneyOutcome:
@@ -117,9 +114,12 @@ class CertificationActivities:
 
     @activity.defn(name=ActivityName.READ_JOURNEY)
     def read_journey(self, journey_id: str) -> JourneyOutcome:
-        """The journey as the store has it; with its trainer once certified, as a step gives."""
+        """The journey as the store has it, given as a step gives it."""
         with refusing():
-            journey = self.app.journey(journey_id)
+            return self._outcome(self.app.journey(journey_id))
+
+    def _outcome(self, journey: JourneyState) -> JourneyOutcome:
+        """A certified journey comes with its trainer, whose standing the workflow starts."""
         if journey.stage is Stage.CERTIFIED:
             return JourneyOutcome(journey, self.read_trainer(journey.trainer_id))
         return JourneyOutcome(journey)
