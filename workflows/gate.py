@@ -9,11 +9,12 @@ from __future__ import annotations
 
 import asyncio
 from collections import OrderedDict
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
 from temporalio import workflow
+from temporalio.exceptions import FailureError
 
 from domain.errors import TryAgain
 from workflows.refusals import refusal
@@ -69,9 +70,22 @@ class StepGate:
         self.renewing = True
         await workflow.wait_condition(workflow.all_handlers_finished)
 
-    def read_again_after_a_failed_step(self) -> bool:
-        """Whether this run reads its state again after a failed step (patched in)."""
-        return workflow.patched(READ_AGAIN_AFTER_A_FAILED_STEP)
+    async def read_again(self, read: Callable[[], Awaitable[T]], what: str) -> T | None:
+        """After a failed step the event store may hold more than this run's state: the step
+        may have been saved before its activity failed, or the store disagreed. What `read`
+        returns, so that the next step is judged against what it will meet; None when runs
+        in flight from before this change skip it (patched in), or when the read fails too,
+        which leaves the state unsure."""
+        if not workflow.patched(READ_AGAIN_AFTER_A_FAILED_STEP):
+            return None
+        try:
+            found = await read()
+        except FailureError as error:
+            workflow.logger.warning("%s not read again: %s", what, error)
+            self.state_unsure = True
+            return None
+        self.state_unsure = False
+        return found
 
     def continue_as_new_due(self) -> bool:
         return self.updates >= MAX_UPDATES_PER_RUN or workflow.info().is_continue_as_new_suggested()

@@ -169,20 +169,14 @@ class CertificationJourney:
                 rules.check(self.journey, request.step, request.actor)
 
     async def _read_again(self, journey_id: str) -> None:
-        """After a failed step the event store may hold more than this run's state: the
-        step may have been saved before its activity failed, or the store disagreed. Read
-        it again, so that the next step is judged against what it will meet."""
-        if not self.gate.read_again_after_a_failed_step():
+        read = await self.gate.read_again(
+            lambda: calls.read_journey(journey_id), f"Journey {journey_id}"
+        )
+        if read is None:
             return
-        try:
-            outcome = await calls.read_journey(journey_id)
-        except FailureError as error:
-            workflow.logger.warning("Journey %s not read again: %s", journey_id, error)
-            self.gate.state_unsure = True
-            return
-        self.journey, self.gate.state_unsure = outcome.journey, False
-        if outcome.trainer is not None:  # a certification saved before its activity failed
-            await start_or_refresh_standing(self.input, outcome.trainer)
+        self.journey = read.journey
+        if read.trainer is not None:  # a certification saved before its activity failed
+            await start_or_refresh_standing(self.input, read.trainer)
 
     @property
     def _journey(self) -> JourneyState:

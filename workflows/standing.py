@@ -122,16 +122,12 @@ class TrainerStanding:
             rules.check_standing_step(self._state, request.step, request.actor, workflow.now())
 
     async def _read_again(self) -> None:
-        """After a failed step, the event store may hold more than this run's state."""
-        if not self.gate.read_again_after_a_failed_step():
-            return
-        try:
-            self.trainer = await calls.read_trainer_now(self.input.trainer_id)
-        except FailureError as error:
-            workflow.logger.warning("Trainer %s not read again: %s", self.input.trainer_id, error)
-            self.gate.state_unsure = True
-        else:
-            self.gate.state_unsure = False
+        trainer_id = self.input.trainer_id
+        read = await self.gate.read_again(
+            lambda: calls.read_trainer_now(trainer_id), f"Trainer {trainer_id}"
+        )
+        if read is not None:
+            self.trainer = read
 
     @property
     def _state(self) -> TrainerState:
