@@ -9,6 +9,7 @@ from datetime import date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
+from temporalio.client import Client
 from temporalio.testing import WorkflowEnvironment
 
 from domain.journey.state import JourneyState
@@ -111,6 +112,21 @@ def recorded_by(app: Certification, aggregate_id: str, command_id: str) -> list[
 
 
 @asynccontextmanager
+async def journeys_with_worker(
+    client: Client,
+    task_queue: str,
+    activities: CertificationActivities,
+    app: Certification,
+    settings: Settings,
+    start: datetime,
+) -> AsyncIterator[Journeys]:
+    """Journeys told through `client` from `start`, with a worker running `activities`."""
+    gateway = JourneyGateway(client, task_queue, reminder_policy(settings))
+    async with running_worker(client, task_queue, activities, threads=4):
+        yield Journeys(app, gateway, start)
+
+
+@asynccontextmanager
 async def journeys_in_skipped_time(
     env: WorkflowEnvironment,
     task_queue: str,
@@ -118,9 +134,9 @@ async def journeys_in_skipped_time(
     app: Certification,
     settings: Settings,
 ) -> AsyncIterator[Journeys]:
-    """Journeys on the time-skipping server, with a worker running `activities`; the story
-    begins a month before the server's clock."""
-    gateway = JourneyGateway(env.client, task_queue, reminder_policy(settings))
-    async with running_worker(env.client, task_queue, activities, threads=4):
-        start = await env.get_current_time() - timedelta(days=30)
-        yield Journeys(app, gateway, start)
+    """Journeys on the time-skipping server; the story begins a month before its clock."""
+    start = await env.get_current_time() - timedelta(days=30)
+    async with journeys_with_worker(
+        env.client, task_queue, activities, app, settings, start
+    ) as journeys:
+        yield journeys

@@ -39,7 +39,7 @@ from domain.values import Actor, Module, Role
 from service.application import Certification
 from service.settings import Settings
 from tests.stories import new_id
-from tests.workflows.scenarios import Journeys
+from tests.workflows.scenarios import Journeys, journeys_with_worker
 from workflows import journey_workflow_id, standing_workflow_id
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy
@@ -58,9 +58,11 @@ async def journeys(
     app: Certification,
     settings: Settings,
 ) -> AsyncIterator[Journeys]:
-    gateway = JourneyGateway(dev_client, task_queue, reminder_policy(settings))
-    async with running_worker(dev_client, task_queue, activities, threads=4):
-        yield Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=30))
+    start = datetime.now(UTC) - timedelta(days=30)
+    async with journeys_with_worker(
+        dev_client, task_queue, activities, app, settings, start
+    ) as journeys:
+        yield journeys
 
 
 def events_written(app: Certification) -> int:

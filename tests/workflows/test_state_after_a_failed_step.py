@@ -30,10 +30,10 @@ from service.notifications import Notifier, Outbox, OutboxNotifier
 from service.settings import Settings
 from service.steps import WorkflowSteps
 from tests.stories import new_id
-from tests.workflows.scenarios import Journeys, recorded_by
+from tests.workflows.scenarios import Journeys, journeys_with_worker, recorded_by
 from workflows import standing_workflow_id
 from workflows.activities import CertificationActivities
-from workflows.client import JourneyGateway, StepNotRecorded, reminder_policy
+from workflows.client import StepNotRecorded
 from workflows.messages import (
     ActivityName,
     JourneyOutcome,
@@ -42,7 +42,6 @@ from workflows.messages import (
     TrainerOutcome,
 )
 from workflows.standing import TrainerStanding
-from workflows.worker import running_worker
 
 pytestmark = pytest.mark.temporal
 
@@ -64,16 +63,18 @@ class Faults(CertificationActivities):
             self.fail_once_before_commit.discard(command.command_id)
             raise ApplicationError("the database was away for too long", non_retryable=True)
         outcome = super().take_journey_step(command)
-        if command.command_id in self.fail_after_commit:
-            raise ApplicationError("the connection broke after the commit", non_retryable=True)
+        self._fail_if_cued_after_commit(command.command_id)
         return outcome
 
     @activity.defn(name=ActivityName.TAKE_STANDING_STEP)
     def take_standing_step(self, command: StandingStepCommand) -> TrainerOutcome:
         outcome = super().take_standing_step(command)
-        if command.command_id in self.fail_after_commit:
-            raise ApplicationError("the connection broke after the commit", non_retryable=True)
+        self._fail_if_cued_after_commit(command.command_id)
         return outcome
+
+    def _fail_if_cued_after_commit(self, command_id: str) -> None:
+        if command_id in self.fail_after_commit:
+            raise ApplicationError("the connection broke after the commit", non_retryable=True)
 
     @activity.defn(name=ActivityName.READ_JOURNEY)
     def read_journey(self, journey_id: str) -> JourneyOutcome:
@@ -91,9 +92,11 @@ def faults(app: Certification, outbox: Outbox) -> Faults:
 async def journeys(
     dev_client: Client, task_queue: str, faults: Faults, app: Certification, settings: Settings
 ) -> AsyncIterator[Journeys]:
-    gateway = JourneyGateway(dev_client, task_queue, reminder_policy(settings))
-    async with running_worker(dev_client, task_queue, faults, threads=2):
-        yield Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=30))
+    start = datetime.now(UTC) - timedelta(days=30)
+    async with journeys_with_worker(
+        dev_client, task_queue, faults, app, settings, start
+    ) as journeys:
+        yield journeys
 
 
 async def test_a_step_saved_before_its_activity_failed_counts_for_the_next_step(
