@@ -40,9 +40,7 @@ class KeyReusedForAnotherRequest(Exception):
 def fingerprint(method: str, path: str, body: bytes) -> str:
     """The request's identity: method, path and the body's meaning, not its spelling, so a
     client that serialises its JSON again for a retry (spaces, key order) is recognised."""
-    return hashlib.sha256(
-        b"\n".join([method.encode(), path.encode(), _canonical(body)])
-    ).hexdigest()
+    return fingerprint_of_the_bytes(method, path, _canonical(body))
 
 
 def fingerprint_of_the_bytes(method: str, path: str, body: bytes) -> str:
