@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.errors import InvalidInput, NotPermitted
 from domain.recorded import RecordedAggregate, created_fields
+from domain.text import COUNTRY, ORGANISATION_NAME, SECTOR, clean_field
 from domain.values import Actor, Role
 
 MAX_EMPLOYEES = 10_000_000  # more than any employer has; an integer column holds it
@@ -36,8 +37,7 @@ def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
     """Refuse malformed details; return a warning (not a refusal) for a firm outside SME size."""
     if actor.role not in {Role.HQ, Role.EXPERT, Role.TRAINER}:
         raise NotPermitted("Enterprises are registered by hq, expert trainers or trainers.")
-    if not details.name.strip() or not details.country.strip():
-        raise InvalidInput("An enterprise needs a name and a country.")
+    details = clean_details(details)
     if details.employees < 1 or not 0 <= details.women_employees <= details.employees:
         raise InvalidInput(
             "Employees must be at least 1, and women employees between 0 and that number."
@@ -52,6 +52,17 @@ def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
     return (
         f"{details.employees} employees is outside the SCORE target of "
         f"{SME_MIN_EMPLOYEES}–{SME_MAX_EMPLOYEES} (small and medium enterprises)."
+    )
+
+
+def clean_details(details: EnterpriseDetails) -> EnterpriseDetails:
+    """The details with their text cleaned (domain/text.py); InvalidInput naming the field
+    otherwise. The enterprise's id comes from the cleaned country and name."""
+    return replace(
+        details,
+        name=clean_field("name", details.name, ORGANISATION_NAME),
+        country=clean_field("country", details.country, COUNTRY),
+        sector=clean_field("sector", details.sector, SECTOR),
     )
 
 
@@ -83,12 +94,13 @@ class Enterprise(RecordedAggregate):
         at: datetime,
     ) -> Enterprise:
         warning = check_enterprise(details, actor)
+        details = clean_details(details)
         return cls._create(
             cls.Registered,
             id=enterprise_id,
-            name=details.name.strip(),
-            country=details.country.strip(),
-            sector=details.sector.strip(),
+            name=details.name,
+            country=details.country,
+            sector=details.sector,
             employees=details.employees,
             women_employees=details.women_employees,
             size_warning=warning,

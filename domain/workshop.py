@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.errors import InvalidInput, NotPermitted
 from domain.recorded import RecordedAggregate, created_fields
+from domain.text import COUNTRY, IDENTIFIER, VENUE, WORKSHOP_CODE, clean_field
 from domain.values import Actor, Module, Role
 
 
@@ -32,14 +33,25 @@ class WorkshopState:
 def check_plan(plan: WorkshopPlan, actor: Actor, expert_is_expert: bool) -> None:
     if actor.role is not Role.HQ:
         raise NotPermitted("Only the programme office schedules ToT workshops.")
-    if not plan.code.strip():
-        raise InvalidInput("Give the workshop a code, e.g. IND-WC-2026-02.")
+    plan = clean_plan(plan)
     if plan.ends_on < plan.starts_on:
         raise InvalidInput(
             f"The workshop ends ({plan.ends_on}) before it starts ({plan.starts_on})."
         )
     if not expert_is_expert:
         raise InvalidInput(f"{plan.expert_id} is not a registered expert trainer.")
+
+
+def clean_plan(plan: WorkshopPlan) -> WorkshopPlan:
+    """The plan with its text cleaned (domain/text.py); InvalidInput naming the field
+    otherwise. The workshop's id comes from the cleaned code."""
+    return replace(
+        plan,
+        code=clean_field("code", plan.code, WORKSHOP_CODE),
+        venue=clean_field("venue", plan.venue, VENUE),
+        country=clean_field("country", plan.country, COUNTRY),
+        expert_id=clean_field("expert_id", plan.expert_id, IDENTIFIER),
+    )
 
 
 class ToTWorkshop(RecordedAggregate):
@@ -78,11 +90,12 @@ class ToTWorkshop(RecordedAggregate):
         at: datetime,
     ) -> ToTWorkshop:
         check_plan(plan, actor, expert_is_expert)
+        plan = clean_plan(plan)
         return cls._create(
             cls.Scheduled,
             id=workshop_id,
             module=plan.module.value,
-            code=plan.code.strip(),
+            code=plan.code,
             starts_on=plan.starts_on,
             ends_on=plan.ends_on,
             venue=plan.venue,

@@ -22,8 +22,8 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from domain import ids
 from domain.calendar import latest_local_date
 from domain.certificates import CertificateRegistry
-from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseState
-from domain.errors import AlreadyExists, InvalidInput, NotFound, NotPermitted, TryAgain
+from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseState, clean_details
+from domain.errors import AlreadyExists, NotFound, NotPermitted, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, Stage
@@ -34,7 +34,7 @@ from domain.trainer.aggregate import Trainer
 from domain.trainer.state import TrainerState
 from domain.trainer.steps import StandingStep
 from domain.values import Actor, Material, Module, Role
-from domain.workshop import ToTWorkshop, WorkshopPlan, WorkshopState
+from domain.workshop import ToTWorkshop, WorkshopPlan, WorkshopState, clean_plan
 from service.audit.chain import EventChain
 from service.transcodings import DateAsISO
 
@@ -108,21 +108,22 @@ class Certification(Application[UUID]):
         """Register a candidate (or, with `is_expert`, an expert trainer). hq only."""
         if actor.role is not Role.HQ:
             raise NotPermitted("Only the programme office registers candidates and experts.")
-        if not name.strip() or "@" not in email or not country.strip():
-            raise InvalidInput("A trainer needs a name, a valid e-mail address and a country.")
-        trainer_id = ids.trainer_id(email)
+        # Cleaned before the id is derived, so that the same address typed twice, once with
+        # a stray space or in another Unicode form, names the same trainer.
+        details = trainer_rules.clean_registration(name, email, country)
+        trainer_id = ids.trainer_id(details.email)
 
         def decide() -> list[RecordedAggregate]:
             if self._created_by(trainer_id, command_id):
                 return []
             if trainer_id in self.repository:
-                raise AlreadyExists(f"A trainer with e-mail {email} is already registered.")
+                raise AlreadyExists(f"A trainer with e-mail {details.email} is already registered.")
             return [
                 Trainer.register(
                     trainer_id,
-                    name.strip(),
-                    email.strip().lower(),
-                    country.strip(),
+                    details.name,
+                    details.email,
+                    details.country,
                     is_expert,
                     actor,
                     command_id,
@@ -135,6 +136,7 @@ class Certification(Application[UUID]):
     def schedule_workshop(
         self, plan: WorkshopPlan, actor: Actor, command_id: str, at: datetime
     ) -> Result[WorkshopState]:
+        plan = clean_plan(plan)  # before the id: the code as recorded names the workshop
         workshop_id = ids.workshop_id(plan.module, plan.code)
 
         def decide() -> list[RecordedAggregate]:
@@ -151,6 +153,7 @@ class Certification(Application[UUID]):
     def register_enterprise(
         self, details: EnterpriseDetails, actor: Actor, command_id: str, at: datetime
     ) -> Result[EnterpriseState]:
+        details = clean_details(details)  # before the id: the name as recorded names it
         enterprise_id = ids.enterprise_id(details.country, details.name)
 
         def decide() -> list[RecordedAggregate]:

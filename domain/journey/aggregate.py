@@ -137,6 +137,7 @@ class Journey(RecordedAggregate):
     def take(self, step: JourneyStep, actor: Actor, command_id: str, at: datetime) -> None:
         rules.check(self.state, step, actor)
         rules.check_dates(step, latest_local_date(at))
+        step = rules.clean_step(step)  # the text as checked, not as typed (domain/text.py)
         fields = {k: v for k, v in dataclasses.asdict(step).items() if k != "kind"}
         self.record(EVENT_FOR_STEP[type(step)], actor, command_id, at, **fields)
 

@@ -34,6 +34,7 @@ from domain.journey.steps import (
     SelectEnterprise,
     Withdraw,
 )
+from domain.text import FREE_TEXT, IDENTIFIER, INDICATOR_NAME, REASON, clean_field, clean_keys
 from domain.values import Actor, Role
 
 # Far above any real classroom, far below what a read model's integer column holds.
@@ -68,6 +69,7 @@ def check_actor(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
 def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
     """Raise a DomainError with the reason when `actor` may not take `step` now."""
     check_actor(state, step, actor)
+    step = clean_step(step)  # a withdrawal needs no more than an open journey and a reason
     _check_open(state)
     match step:
         case RecordToTResult():
@@ -87,9 +89,31 @@ def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
             _check_assessment(state, step)
         case Certify():
             _check_certification(state)
+
+
+def clean_step(step: JourneyStep) -> JourneyStep:
+    """The step with the text a person typed cleaned (domain/text.py); InvalidInput naming
+    the field when a piece of it cannot be recorded. The journey records the cleaned step."""
+    match step:
+        case SelectEnterprise():
+            return replace(step, enterprise_id=_enterprise_id(step.enterprise_id))
+        case RecordBaselineAssessment() | ReportProgress():
+            indicators = clean_keys("indicators", step.indicators, INDICATOR_NAME)
+            enterprise_id = _enterprise_id(step.enterprise_id)
+            return replace(step, enterprise_id=enterprise_id, indicators=indicators)
+        case RecordCoachingVisit():
+            notes = clean_field("notes", step.notes, FREE_TEXT)
+            return replace(step, enterprise_id=_enterprise_id(step.enterprise_id), notes=notes)
+        case AssessCycle():
+            return replace(step, comments=clean_field("comments", step.comments, FREE_TEXT))
         case Withdraw():
-            if not step.reason.strip():
-                raise InvalidInput("Give the reason for the withdrawal; it is kept on record.")
+            return replace(step, reason=clean_field("reason", step.reason, REASON))
+        case _:
+            return step
+
+
+def _enterprise_id(value: str) -> str:
+    return clean_field("enterprise_id", value, IDENTIFIER)
 
 
 def _check_open(state: JourneyState) -> None:

@@ -139,12 +139,13 @@ class Trainer(RecordedAggregate):
         command_id: str,
         at: datetime,
     ) -> Trainer:
+        registration = rules.clean_registration(name, email, country)
         return cls._create(
             cls.Registered,
             id=trainer_id,
-            name=name,
-            email=email,
-            country=country,
+            name=registration.name,
+            email=registration.email,
+            country=registration.country,
             is_expert=is_expert,
             **created_fields(actor, command_id, at),
         )
@@ -212,6 +213,7 @@ class Trainer(RecordedAggregate):
 
     def take(self, step: StandingStep, actor: Actor, command_id: str, at: datetime) -> None:
         rules.check_standing_step(self.state, step, actor, at)
+        step = rules.clean_standing_step(step)  # the text as checked, not as typed
         match step:
             case SubmitTrainingRecord():
                 self.record(
@@ -232,10 +234,10 @@ class Trainer(RecordedAggregate):
                     command_id,
                     at,
                     ground=step.ground,
-                    reason=step.reason.strip(),
+                    reason=step.reason,
                 )
             case Reinstate():
-                self.record(self.Reinstated, actor, command_id, at, reason=step.reason.strip())
+                self.record(self.Reinstated, actor, command_id, at, reason=step.reason)
 
     def remind_inactive(self, months: int, command_id: str, at: datetime) -> None:
         rules.check_activity_reminder(self.state, months, at)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from domain.calendar import add_months, earliest_local_date, latest_local_date
@@ -13,6 +13,15 @@ from domain.errors import (
     MaterialsAccessDenied,
     NotPermitted,
     StandingRuleViolated,
+)
+from domain.text import (
+    COUNTRY,
+    EMAIL,
+    FREE_TEXT,
+    IDENTIFIER,
+    PERSON_NAME,
+    REASON,
+    clean_field,
 )
 from domain.trainer.state import INACTIVE_AFTER_MONTHS, Listing, Standing, TrainerState
 from domain.trainer.steps import (
@@ -27,6 +36,35 @@ from domain.values import Actor, Module, Role
 # Far above any real training, far below what a read model's integer column holds.
 MAX_RECORD_ENTERPRISES = 1_000
 MAX_RECORD_PARTICIPANTS = 100_000
+
+# ---------------------------------------------------------------------------------------------
+# Registration
+
+
+@dataclass(frozen=True)
+class Registration:
+    """Who a trainer is, as the register records them."""
+
+    name: str
+    email: str
+    country: str
+
+
+def clean_registration(name: str, email: str, country: str) -> Registration:
+    """The details cleaned (domain/text.py), the e-mail in lower case; InvalidInput naming
+    the field otherwise. The trainer's id comes from the cleaned e-mail."""
+    registration = Registration(
+        clean_field("name", name, PERSON_NAME),
+        clean_field("email", email, EMAIL).lower(),
+        clean_field("country", country, COUNTRY),
+    )
+    mailbox, _, host = registration.email.partition("@")
+    if not mailbox or not host:
+        raise InvalidInput(
+            f"email: {registration.email} is no e-mail address; e.g. asha@example.org."
+        )
+    return registration
+
 
 # ---------------------------------------------------------------------------------------------
 # Journeys and certification
@@ -76,6 +114,7 @@ def check_standing_step(
     state: TrainerState, step: StandingStep, actor: Actor, now: datetime
 ) -> None:
     _check_standing_actor(state, step, actor)
+    step = clean_standing_step(step)
     standing = _standing(state)
     match step:
         case SubmitTrainingRecord():
@@ -87,13 +126,23 @@ def check_standing_step(
                 )
             if standing.listing is Listing.REMOVED:
                 raise StandingRuleViolated(f"{state.name} has already been removed for cause.")
-            _require_reason(step.reason, "removal")
         case Reinstate():
             if standing.listing is Listing.LISTED:
                 raise StandingRuleViolated(
                     f"{state.name} is listed; there is nothing to reinstate."
                 )
-            _require_reason(step.reason, "reinstatement")
+
+
+def clean_standing_step(step: StandingStep) -> StandingStep:
+    """The step with the text a person typed cleaned (domain/text.py); InvalidInput naming
+    the field otherwise. A removal and a reinstatement need a reason: it is kept on record."""
+    match step:
+        case SubmitTrainingRecord():
+            module = clean_field("module", step.module, IDENTIFIER)
+            description = clean_field("description", step.description, FREE_TEXT)
+            return replace(step, module=module, description=description)
+        case RemoveForCause() | Reinstate():
+            return replace(step, reason=clean_field("reason", step.reason, REASON))
 
 
 def _check_standing_actor(state: TrainerState, step: StandingStep, actor: Actor) -> None:
@@ -152,11 +201,6 @@ def _check_training_record(
             f"training look like a typing error; a record counts at most "
             f"{MAX_RECORD_ENTERPRISES:,} enterprises and {MAX_RECORD_PARTICIPANTS:,} participants."
         )
-
-
-def _require_reason(reason: str, what: str) -> None:
-    if not reason.strip():
-        raise InvalidInput(f"Give the reason for the {what}; it is kept on record.")
 
 
 def evolve_standing(state: TrainerState, step: StandingStep, at: datetime) -> TrainerState:

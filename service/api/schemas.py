@@ -1,48 +1,205 @@
-"""Request and response shapes, separate from the domain's own values."""
+"""Request and response shapes, separate from the domain's own values.
+
+Every text a request carries is judged by the domain's own rule (domain/text.py) as the body
+is read, so a refused character is a 422 naming the field before any workflow is asked; the
+domain judges it again, for every other way in.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import Annotated, Any
 
 from fastapi.encoders import jsonable_encoder
-from pydantic import BaseModel, EmailStr, Field
+from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
+from pydantic_core import PydanticCustomError
 
+from domain.errors import InvalidInput
+from domain.journey import steps as journey
 from domain.journey.rules import next_action
 from domain.journey.state import JourneyState
+from domain.text import (
+    COUNTRY,
+    EMAIL,
+    FREE_TEXT,
+    IDENTIFIER,
+    INDICATOR_NAME,
+    ORGANISATION_NAME,
+    PERSON_NAME,
+    REASON,
+    SECTOR,
+    VENUE,
+    WORKSHOP_CODE,
+    TextRefused,
+    TextRule,
+    clean_keys,
+    clean_text,
+)
+from domain.trainer import steps as standing
 from domain.trainer.state import TrainerState
 from domain.values import Module, Role
 
 
+def _refusal(problem: str) -> PydanticCustomError:
+    # The problem goes in as context, not as the template, so braces in it stay text.
+    return PydanticCustomError("invalid_text", "{problem}", {"problem": problem})
+
+
+def judged(rule: TextRule) -> AfterValidator:
+    """Pydantic's check of a text field by the domain's rule: the cleaned text, or a 422."""
+
+    def judge(value: str) -> str:
+        try:
+            return clean_text(value, rule)
+        except TextRefused as refused:
+            raise _refusal(refused.problem) from None
+
+    return AfterValidator(judge)
+
+
+def _judge_indicator_names(values: dict[str, float]) -> dict[str, float]:
+    try:
+        return clean_keys("indicators", values, INDICATOR_NAME)
+    except InvalidInput as refused:  # the domain named the field; the 422's location does
+        raise _refusal(refused.reason.removeprefix("indicators: ")) from None
+
+
+def _limits(rule: TextRule) -> StringConstraints:
+    """What the OpenAPI document says of the field (the domain's rule says more)."""
+    return StringConstraints(min_length=1 if rule.required else None, max_length=rule.max_length)
+
+
+PersonName = Annotated[str, _limits(PERSON_NAME), judged(PERSON_NAME)]
+OrganisationName = Annotated[str, _limits(ORGANISATION_NAME), judged(ORGANISATION_NAME)]
+Country = Annotated[str, _limits(COUNTRY), judged(COUNTRY)]
+WorkshopCode = Annotated[str, _limits(WORKSHOP_CODE), judged(WORKSHOP_CODE)]
+Venue = Annotated[str, _limits(VENUE), judged(VENUE)]
+Sector = Annotated[str, _limits(SECTOR), judged(SECTOR)]
+Identifier = Annotated[str, _limits(IDENTIFIER), judged(IDENTIFIER)]
+FreeText = Annotated[str, _limits(FREE_TEXT), judged(FREE_TEXT)]
+Reason = Annotated[str, _limits(REASON), judged(REASON)]
+# The e-mail validator refuses what no address holds; the domain's rule refuses the rest.
+Email = Annotated[EmailStr, judged(EMAIL)]
+Indicators = Annotated[
+    dict[str, float],
+    Field(
+        description="Indicator name → value, e.g. productivity, defects, absenteeism.",
+        examples=[{"productivity": 100, "defects": 8}],
+    ),
+    AfterValidator(_judge_indicator_names),
+]
+
+
 class RegisterTrainer(BaseModel):
-    name: str = Field(min_length=1, max_length=200, examples=["Asha Verma"])
-    email: EmailStr
-    country: str = Field(min_length=1, max_length=100, examples=["India"])
+    name: PersonName = Field(examples=["Asha Verma"])
+    email: Email
+    country: Country = Field(examples=["India"])
     is_expert: bool = Field(False, description="Register an expert trainer, not a candidate.")
 
 
 class ScheduleWorkshop(BaseModel):
     module: Module
-    code: str = Field(min_length=1, max_length=60, examples=["IND-WC-2026-02"])
+    code: WorkshopCode = Field(examples=["IND-WC-2026-02"])
     starts_on: date
     ends_on: date
-    venue: str = Field(min_length=1, max_length=200)
-    country: str = Field(min_length=1, max_length=100)
-    expert_id: str = Field(description="The expert trainer who runs the workshop.")
+    venue: Venue
+    country: Country
+    expert_id: Identifier = Field(description="The expert trainer who runs the workshop.")
 
 
 class RegisterEnterprise(BaseModel):
-    name: str = Field(min_length=1, max_length=200)
-    country: str = Field(min_length=1, max_length=100)
-    sector: str = Field("", max_length=200, examples=["auto components"])
+    name: OrganisationName
+    country: Country
+    sector: Sector = Field("", examples=["auto components"])
     employees: int = Field(ge=1, le=1_000_000)
     women_employees: int = Field(ge=0, le=1_000_000)
 
 
 class Enrol(BaseModel):
-    trainer_id: str
-    workshop_id: str
+    trainer_id: Identifier
+    workshop_id: Identifier
+
+
+# -- the bodies of steps that carry text (the others are the domain's commands as they are)
+
+
+class SelectEnterprise(BaseModel):
+    enterprise_id: Identifier
+
+    def step(self) -> journey.SelectEnterprise:
+        return journey.SelectEnterprise(self.enterprise_id)
+
+
+class RecordBaselineAssessment(BaseModel):
+    enterprise_id: Identifier
+    visited_on: date
+    indicators: Indicators = Field(default_factory=dict)
+
+    def step(self) -> journey.RecordBaselineAssessment:
+        return journey.RecordBaselineAssessment(
+            self.enterprise_id, self.visited_on, self.indicators
+        )
+
+
+class RecordCoachingVisit(BaseModel):
+    enterprise_id: Identifier
+    visited_on: date
+    notes: FreeText = ""
+
+    def step(self) -> journey.RecordCoachingVisit:
+        return journey.RecordCoachingVisit(self.enterprise_id, self.visited_on, self.notes)
+
+
+class ReportProgress(BaseModel):
+    enterprise_id: Identifier
+    indicators: Indicators = Field(default_factory=dict)
+
+    def step(self) -> journey.ReportProgress:
+        return journey.ReportProgress(self.enterprise_id, self.indicators)
+
+
+class AssessCycle(BaseModel):
+    outcome: journey.Outcome
+    comments: FreeText = ""
+
+    def step(self) -> journey.AssessCycle:
+        return journey.AssessCycle(self.outcome, self.comments)
+
+
+class Withdraw(BaseModel):
+    reason: Reason = Field(examples=["Moved to another region."])
+
+    def step(self) -> journey.Withdraw:
+        return journey.Withdraw(self.reason)
+
+
+class SubmitTrainingRecord(BaseModel):
+    delivered_on: date
+    module: Identifier = Field(examples=["WC"])
+    enterprises: int
+    participants: int
+    description: FreeText = ""
+
+    def step(self) -> standing.SubmitTrainingRecord:
+        return standing.SubmitTrainingRecord(
+            self.delivered_on, self.module, self.enterprises, self.participants, self.description
+        )
+
+
+class RemoveForCause(BaseModel):
+    ground: standing.RemovalGround
+    reason: Reason
+
+    def step(self) -> standing.RemoveForCause:
+        return standing.RemoveForCause(self.ground, self.reason)
+
+
+class Reinstate(BaseModel):
+    reason: Reason
+
+    def step(self) -> standing.Reinstate:
+        return standing.Reinstate(self.reason)
 
 
 @dataclass(frozen=True)

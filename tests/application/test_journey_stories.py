@@ -196,7 +196,7 @@ def test_certification_only_after_recommended(story: Story) -> None:
 def test_withdrawal_needs_a_reason_and_is_refused_after_certification(story: Story) -> None:
     expert, candidate = story.register_expert(), story.register_candidate()
     journey = story.enrol(candidate, Module.WC, expert)
-    with pytest.raises(InvalidInput, match="reason for the withdrawal"):
+    with pytest.raises(InvalidInput, match="reason: is empty; give the reason"):
         story.step(journey, Withdraw("   "), candidate)
     withdrawn = story.step(journey, Withdraw("changed employer"), expert)
     assert withdrawn.stage is Stage.WITHDRAWN and withdrawn.withdrawal_reason == "changed employer"

@@ -94,7 +94,7 @@ def test_the_programme_office_removes_for_cause_and_reinstates(story: Story) -> 
     removal = RemoveForCause("copyright", "sold copies of the SCORE manual")
     with pytest.raises(NotPermitted, match="programme office"):
         app.take_standing_step(trainer.user_id, removal, trainer, new_id(), story.later())
-    with pytest.raises(InvalidInput, match="reason for the removal"):
+    with pytest.raises(InvalidInput, match="reason: is empty; give the reason"):
         blank = RemoveForCause("conduct", " ")
         app.take_standing_step(trainer.user_id, blank, story.hq, new_id(), story.later())
 

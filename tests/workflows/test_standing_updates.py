@@ -68,7 +68,7 @@ async def test_removal_for_cause_and_reinstatement_by_the_programme_office(
     events, history = app.recorder.max_notification_id(), len((await handle.fetch_history()).events)
     with pytest.raises(StandingRuleViolated, match="must reinstate them before"):
         await gateway.standing_step(trainer.user_id, record(datetime.now(UTC)), trainer, new_id())
-    with pytest.raises(InvalidInput, match="reason for the reinstatement"):
+    with pytest.raises(InvalidInput, match="reason: is empty; give the reason"):
         await gateway.standing_step(trainer.user_id, Reinstate("  "), story.hq, new_id())
     assert app.recorder.max_notification_id() == events
     assert len((await handle.fetch_history()).events) == history

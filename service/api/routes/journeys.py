@@ -7,23 +7,23 @@ from typing import Annotated
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
-from domain.journey.steps import (
-    AssessCycle,
-    Certify,
-    DeliverClassroomWorkshop,
-    JourneyStep,
-    RecordBaselineAssessment,
-    RecordCoachingVisit,
-    RecordToTResult,
-    ReportProgress,
-    SelectEnterprise,
-    Withdraw,
-)
+from domain.journey.steps import Certify, DeliverClassroomWorkshop, JourneyStep, RecordToTResult
 from domain.values import Role
 from service.accounts import User
 from service.api.deps import Idempotent, ServicesDep, role_in
 from service.api.responses import respond
-from service.api.schemas import Enrol, JourneyAnswer, journey_body, refusals
+from service.api.schemas import (
+    AssessCycle,
+    Enrol,
+    JourneyAnswer,
+    RecordBaselineAssessment,
+    RecordCoachingVisit,
+    ReportProgress,
+    SelectEnterprise,
+    Withdraw,
+    journey_body,
+    refusals,
+)
 from service.idempotency import StoredResponse
 
 router = APIRouter(prefix="/journeys", tags=["journeys"])
@@ -81,7 +81,7 @@ async def select_enterprise(
     journey_id: str, step: SelectEnterprise, user: Steppers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Select an enterprise (SME) for the current ToE cycle."""
-    return await _take(journey_id, step, user, services, idem)
+    return await _take(journey_id, step.step(), user, services, idem)
 
 
 @router.post("/{journey_id}/baseline-assessments", responses=STEP_ANSWER)
@@ -93,7 +93,7 @@ async def record_baseline_assessment(
     idem: Idempotent,
 ) -> JSONResponse:
     """Record the baseline assessment visit of a selected enterprise, with its indicators."""
-    return await _take(journey_id, step, user, services, idem)
+    return await _take(journey_id, step.step(), user, services, idem)
 
 
 @router.post("/{journey_id}/classroom-workshop", responses=STEP_ANSWER)
@@ -117,7 +117,7 @@ async def record_coaching_visit(
     idem: Idempotent,
 ) -> JSONResponse:
     """Record an on-site coaching visit to a selected, assessed enterprise."""
-    return await _take(journey_id, step, user, services, idem)
+    return await _take(journey_id, step.step(), user, services, idem)
 
 
 @router.post("/{journey_id}/progress-reports", responses=STEP_ANSWER)
@@ -125,7 +125,7 @@ async def report_progress(
     journey_id: str, step: ReportProgress, user: Steppers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Report an enterprise's progress (current indicator values) to the expert."""
-    return await _take(journey_id, step, user, services, idem)
+    return await _take(journey_id, step.step(), user, services, idem)
 
 
 @router.post("/{journey_id}/assessment", responses=STEP_ANSWER)
@@ -133,7 +133,7 @@ async def assess_cycle(
     journey_id: str, step: AssessCycle, user: Experts, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """The expert assesses the complete ToE cycle: recommended, provisional or not_recommended."""
-    return await _take(journey_id, step, user, services, idem)
+    return await _take(journey_id, step.step(), user, services, idem)
 
 
 @router.post("/{journey_id}/certification", responses=STEP_ANSWER)
@@ -149,4 +149,4 @@ async def withdraw(
     journey_id: str, step: Withdraw, user: Withdrawers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Withdraw the journey before certification; the reason is kept on record."""
-    return await _take(journey_id, step, user, services, idem)
+    return await _take(journey_id, step.step(), user, services, idem)

@@ -9,12 +9,20 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
+from domain.trainer.steps import StandingStep
 from domain.values import Material, Module, Role
 from service.accounts import User
 from service.api.deps import Idempotent, ServicesDep, role_in
 from service.api.responses import respond
-from service.api.schemas import MaterialOpened, TrainerAnswer, refusals, trainer_body
+from service.api.schemas import (
+    MaterialOpened,
+    Reinstate,
+    RemoveForCause,
+    SubmitTrainingRecord,
+    TrainerAnswer,
+    refusals,
+    trainer_body,
+)
 from service.idempotency import StoredResponse
 
 router = APIRouter(prefix="/trainers/{trainer_id}", tags=["standing"])
@@ -51,7 +59,7 @@ async def submit_training_record(
     idem: Idempotent,
 ) -> JSONResponse:
     """Submit the record of a training of enterprises; restarts the 12-month activity clock."""
-    return await _standing_step(trainer_id, step, user, services, idem)
+    return await _standing_step(trainer_id, step.step(), user, services, idem)
 
 
 @router.post("/removal", responses=TRAINER_ANSWER)
@@ -59,7 +67,7 @@ async def remove_for_cause(
     trainer_id: str, step: RemoveForCause, user: Office, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Remove a trainer from the list for cause (copyright or conduct), with the reason."""
-    return await _standing_step(trainer_id, step, user, services, idem)
+    return await _standing_step(trainer_id, step.step(), user, services, idem)
 
 
 @router.post("/reinstatement", responses=TRAINER_ANSWER)
@@ -67,7 +75,7 @@ async def reinstate(
     trainer_id: str, step: Reinstate, user: Office, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Put a delisted trainer back on the list; the activity clock restarts."""
-    return await _standing_step(trainer_id, step, user, services, idem)
+    return await _standing_step(trainer_id, step.step(), user, services, idem)
 
 
 @router.post(
