@@ -16,6 +16,7 @@ from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstrain
 from pydantic_core import PydanticCustomError
 
 from domain.errors import InvalidInput
+from domain.indicators import Indicator
 from domain.journey import steps as journey
 from domain.journey.rules import next_action
 from domain.journey.state import JourneyState
@@ -84,7 +85,7 @@ Email = Annotated[EmailStr, judged(EMAIL)]
 Indicators = Annotated[
     dict[str, float],
     Field(
-        description="Indicator name → value, e.g. productivity, defects, absenteeism.",
+        description=f"Indicator name → value; the names: {', '.join(Indicator)}.",
         examples=[{"productivity": 100, "defects": 8}],
     ),
     AfterValidator(_judge_indicator_names),
