@@ -16,6 +16,7 @@ hand-written list, so they follow the Unicode version Python ships with.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -31,6 +32,8 @@ _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
 # Characters Unicode calls spaces or line breaks but that a surrounding strip keeps.
 _SURROUNDING = frozenset("\t\n\r")
+
+_DOUBTFUL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
 
 _VIRAMA = 9  # the canonical combining class of every script's virama (halant)
 
@@ -92,13 +95,18 @@ def clean_text(value: str, rule: TextRule) -> str:
     Judged before anything is removed, so a position names the character the person typed.
     """
     start, end = _inner_span(value)
-    for index in range(start, end):
-        problem = _problem_at(value, index, rule.multiline)
-        if problem is not None:
-            raise TextRefused(
-                f"contains {problem} (U+{ord(value[index]):04X}) at position {index + 1}; "
-                "type it again without it."
-            )
+    # Each distinct character is looked up once; only those that may be refused (and the
+    # joiners, judged by their neighbours) are then found, in order, to say where.
+    doubtful = {char for char in set(value[start:end]) if _may_be_refused(char, rule.multiline)}
+    if doubtful:
+        pattern = re.compile(f"[{re.escape(''.join(sorted(doubtful)))}]")
+        for found in pattern.finditer(value, start, end):
+            problem = _problem_at(value, found.start(), rule.multiline)
+            if problem is not None:
+                raise TextRefused(
+                    f"contains {problem} (U+{ord(found.group()):04X}) at position "
+                    f"{found.start() + 1}; type it again without it."
+                )
     cleaned = unicodedata.normalize("NFC", value[start:end])
     if rule.multiline:  # one kind of line break, whatever the typist's system sent
         cleaned = cleaned.replace("\r\n", "\n").replace("\r", "\n")
@@ -120,6 +128,12 @@ def _inner_span(value: str) -> tuple[int, int]:
     while end > start and is_surrounding_space(value[end - 1]):
         end -= 1
     return start, end
+
+
+def _may_be_refused(char: str, multiline: bool) -> bool:
+    if multiline and char in _SURROUNDING:
+        return False
+    return unicodedata.category(char) in _DOUBTFUL_CATEGORIES or char in _BLANK_LETTERS
 
 
 def _problem_at(value: str, index: int, multiline: bool) -> str | None:
