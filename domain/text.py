@@ -30,7 +30,8 @@ ZWNJ, ZWJ = "\u200c", "\u200d"
 # ignorable" property to answer this, so these four are named here.
 _BLANK_LETTERS = frozenset("\u115f\u1160\u3164\uffa0")
 
-# Characters Unicode calls spaces or line breaks but that a surrounding strip keeps.
+# The control characters that are ordinary whitespace: trimmed around any text, and kept
+# inside free text on several lines (a carriage return becomes a line feed).
 _SURROUNDING = frozenset("\t\n\r")
 
 _DOUBTFUL_CATEGORIES = frozenset({"Cc", "Cf", "Cs", "Co", "Cn", "Zl", "Zp"})
@@ -117,15 +118,15 @@ def clean_text(value: str, rule: TextRule) -> str:
     return cleaned
 
 
-def is_surrounding_space(char: str) -> bool:
+def _is_surrounding_space(char: str) -> bool:
     return char in _SURROUNDING or unicodedata.category(char) == "Zs"
 
 
 def _inner_span(value: str) -> tuple[int, int]:
     start, end = 0, len(value)
-    while start < end and is_surrounding_space(value[start]):
+    while start < end and _is_surrounding_space(value[start]):
         start += 1
-    while end > start and is_surrounding_space(value[end - 1]):
+    while end > start and _is_surrounding_space(value[end - 1]):
         end -= 1
     return start, end
 
