@@ -70,6 +70,8 @@ async def test_removal_for_cause_and_reinstatement_by_the_programme_office(
         await gateway.standing_step(trainer.user_id, record(datetime.now(UTC)), trainer, new_id())
     with pytest.raises(InvalidInput, match="reason: is empty; give the reason"):
         await gateway.standing_step(trainer.user_id, Reinstate("  "), story.hq, new_id())
+    with pytest.raises(InvalidInput, match=r"reason: contains .* \(U\+202E\) at position 4"):
+        await gateway.standing_step(trainer.user_id, Reinstate("ok \u202e"), story.hq, new_id())
     assert app.recorder.max_notification_id() == events
     assert len((await handle.fetch_history()).events) == history
 
