@@ -63,6 +63,10 @@ class InvalidToken(Exception):
     pass
 
 
+class UserNotActive(InvalidToken):
+    """A well-signed token of a user who was deactivated (or deleted) since it was issued."""
+
+
 def control_character(text: str) -> str | None:
     """Why `text` cannot be a username or password (a control character, e.g. NUL), or None.
 
@@ -164,9 +168,9 @@ class Accounts:
         with Session(self._engine) as session:
             row = session.get(UserRow, username)
         if row is None or not row.active:
-            raise InvalidToken(f"User {username} does not exist or is deactivated.")
+            raise UserNotActive(f"User {username} does not exist or is deactivated.")
         if issued < row.tokens_valid_from:
-            raise InvalidToken("The token was issued before the user was deactivated.")
+            raise UserNotActive("The token was issued before the user was deactivated.")
         return _user(row)
 
     def deactivate(self, username: str, now: datetime | None = None) -> None:

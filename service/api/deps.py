@@ -11,7 +11,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from domain.values import Role
-from service.accounts import Accounts, InvalidToken, User
+from service.accounts import Accounts, InvalidToken, User, UserNotActive
 from service.api.ports import Steps
 from service.application import Certification
 from service.audit.services import Audit
@@ -60,10 +60,14 @@ def current_user(services: ServicesDep, token: Annotated[str | None, Depends(bea
         raise unauthenticated
     try:
         return services.accounts.user_from_token(token)
-    except InvalidToken:
+    except UserNotActive:
         unauthenticated.detail = (
-            "The bearer token is invalid or has expired, or its user was deactivated; log in again."
+            "This user is deactivated, or the token is from before a deactivation; log in "
+            "again, or ask the programme office if your account was deactivated."
         )
+        raise unauthenticated from None
+    except InvalidToken:
+        unauthenticated.detail = "The bearer token is invalid or has expired; log in again."
         raise unauthenticated from None
 
 

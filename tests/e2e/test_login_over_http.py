@@ -106,7 +106,9 @@ async def test_a_deactivated_user_is_refused_at_once_and_cannot_log_in(stack: St
     assert (await me(stack, token)).status_code == 200
 
     stack.services.accounts.deactivate(name)
-    assert (await me(stack, token)).status_code == 401, "the token they hold stops at once"
+    stopped = await me(stack, token)
+    assert stopped.status_code == 401, "the token they hold stops at once"
+    assert "ask the programme office" in stopped.json()["detail"]
     refused = await log_in(stack, name, PASSWORD)
     assert refused.status_code == 401
     assert refused.json()["detail"] == "Unknown username or wrong password."
