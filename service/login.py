@@ -8,9 +8,9 @@ a client must wait, even the right password is answered 429 with Retry-After, an
 is checked. A successful login clears its account's count.
 
 The counts live in each API process's memory (`MemoryStorage`): with one API process, as today,
-that is exact; with N processes an attacker gets at most N times the budget, still bounded.
-Scaling out is one change here: a shared storage of the same library (Redis, memcached, MongoDB)
-instead of MemoryStorage.
+that is exact; with N processes an attacker gets at most N times the budget, still bounded, and
+a restart forgets the counts (at most one more budget per restart). Scaling out is one change
+here: a shared storage of the same library (Redis, memcached, MongoDB) instead of MemoryStorage.
 
 Each password check holds `argon2_memory_kib` (64 MiB by default) for ~100 ms, so the number of
 checks at once is capped per process (`login_concurrent_hashes`); a bounded number of logins may
