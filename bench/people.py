@@ -8,6 +8,7 @@ Every journey step (and the enrolment) then goes through HTTP, as a person's wou
 from __future__ import annotations
 
 import uuid
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -18,10 +19,11 @@ from bench.stack.service import ServiceStack
 from domain.enterprise import EnterpriseDetails
 from domain.values import Actor, Module, Role
 from domain.workshop import WorkshopPlan
-from service.accounts import User
+from service.accounts import User, UserExists
 from service.application import Certification
 
 OFFICE = User("bench-office", Role.HQ, None)
+PASSWORD = "bench-password"  # never used to log in: the bench is handed its tokens
 BASELINE = {"productivity": 100.0, "defects": 8.0, "absenteeism": 6.0}
 PROGRESS = {"productivity": 130.0, "defects": 4.0, "absenteeism": 5.0}
 
@@ -97,12 +99,18 @@ class Cohort:
     def __init__(self, stack: ServiceStack) -> None:
         self.stack = stack
         self.hq = Actor(OFFICE.username, Role.HQ)
-        self.office_token = stack.accounts.issue_token(OFFICE)
+        self.office_token = self._account(OFFICE)
         self._clock = datetime.now(UTC) - timedelta(days=30)
 
     @property
     def app(self) -> Certification:
         return self.stack.app
+
+    def _account(self, user: User) -> str:
+        """A user record (a token is checked against it on every request) and their token."""
+        with suppress(UserExists):
+            self.stack.accounts.create(user.username, PASSWORD, user.role, user.trainer_id)
+        return self.stack.accounts.issue_token(user)
 
     def _at(self) -> datetime:
         self._clock += timedelta(seconds=1)
@@ -119,7 +127,7 @@ class Cohort:
 
     def candidate(self, expert_id: str, expert_token: str, workshop_id: str) -> Candidate:
         trainer_id = self._trainer("cand")
-        token = self.stack.accounts.issue_token(User(f"u-{trainer_id}", Role.TRAINER, trainer_id))
+        token = self._account(User(f"u-{trainer_id}", Role.TRAINER, trainer_id))
         firm = self._enterprise()
         return Candidate(
             trainer_id, token, expert_id, expert_token, workshop_id, firm, self.office_token
@@ -134,8 +142,7 @@ class Cohort:
 
     def _expert(self) -> tuple[str, str]:
         expert_id = self._trainer("expert", expert=True)
-        user = User(f"u-{expert_id}", Role.EXPERT, expert_id)
-        return expert_id, self.stack.accounts.issue_token(user)
+        return expert_id, self._account(User(f"u-{expert_id}", Role.EXPERT, expert_id))
 
     def _workshop(self, expert_id: str) -> str:
         code = f"BENCH-{uuid.uuid4().hex[:10]}"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import AsyncIterator, Callable
-from contextlib import asynccontextmanager
+from contextlib import asynccontextmanager, suppress
 from datetime import timedelta
 
 from fastapi import FastAPI
@@ -19,14 +19,19 @@ from service.api.main import create_app
 from service.api.ports import Steps
 from service.application import Certification
 from service.audit.services import Audit
-from service.database import create_service_engine
+from service.database import (
+    create_service_engine,
+    prepare_storage,
+    private_directory,
+    write_private_file,
+)
 from service.idempotency import IdempotencyStore
+from service.login import Logins
 from service.settings import Settings
 
 
 def build_certification(settings: Settings) -> Certification:
-    if settings.database_url is None:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    prepare_storage(settings)
     return Certification(env=settings.eventsourcing_env())
 
 
@@ -40,11 +45,12 @@ def jwt_secret(settings: Settings) -> str:
     """The configured secret; on the embedded default, one generated once and kept in data/."""
     if settings.jwt_secret is not None:
         return settings.jwt_secret.get_secret_value()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    private_directory(settings.data_dir)
     kept = settings.data_dir / "jwt-secret"
     if not kept.exists():
-        kept.write_text(secrets.token_urlsafe(48))
-        kept.chmod(0o600)
+        # FileExistsError: a process starting beside this one wrote it first; use theirs.
+        with suppress(FileExistsError):
+            write_private_file(kept, secrets.token_urlsafe(48))
     return kept.read_text().strip()
 
 
@@ -60,10 +66,12 @@ def build_services(settings: Settings, steps_for: Callable[[Certification], Step
     """`steps_for` builds the way steps are taken (the workflows) around the application."""
     engine = create_service_engine(settings)
     certification = build_certification(settings)
+    accounts = build_accounts(settings, engine)
     return Services(
         settings=settings,
         certification=certification,
-        accounts=build_accounts(settings, engine),
+        accounts=accounts,
+        logins=Logins.from_settings(settings, accounts),
         idempotency=IdempotencyStore(engine),
         steps=steps_for(certification),
         read_models=build_read_models(settings),

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
 
 import typer
 
 from domain.values import Role
 from service.audit.cli import audit
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.accounts import Accounts
 
 app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
@@ -53,35 +58,97 @@ def create_user(
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
 ) -> None:
     """Create a user who logs in with a password; experts and trainers act as themselves."""
-    from domain import ids
-    from domain.errors import NotFound
     from service.accounts import UserExists
-    from service.bootstrap import build_accounts, build_certification
-    from service.database import create_service_engine
 
     settings = Settings()
     trainer_id = None
     if role in {Role.EXPERT, Role.TRAINER}:
         if email is None:
             raise typer.BadParameter("experts and trainers need --email", param_hint="--email")
-        trainer_id = str(ids.trainer_id(email))
-        certification = build_certification(settings)
-        try:
-            certification.trainer(trainer_id)
-        except NotFound:
-            typer.echo(
-                f"No trainer is registered with e-mail {email}; register them first.", err=True
-            )
-            raise typer.Exit(1) from None
-        finally:
-            certification.close()
-    accounts = build_accounts(settings, create_service_engine(settings))
+        trainer_id = _registered_trainer(settings, email)
     try:
-        accounts.create(username, password, role, trainer_id)
-    except UserExists as exists:
-        typer.echo(str(exists), err=True)
+        _accounts(settings).create(username, password, role, trainer_id)
+    except (UserExists, ValueError) as refused:
+        typer.echo(str(refused), err=True)
         raise typer.Exit(1) from None
     typer.echo(f"created {role.value} user {username}")
+
+
+def _accounts(settings: Settings) -> Accounts:
+    from service.bootstrap import build_accounts
+    from service.database import create_service_engine
+
+    return build_accounts(settings, create_service_engine(settings))
+
+
+def _registered_trainer(settings: Settings, email: str) -> str:
+    """The id of the trainer registered with `email`, or exit 1 saying so."""
+    from domain import ids
+    from domain.errors import NotFound
+    from service.bootstrap import build_certification
+
+    trainer_id = str(ids.trainer_id(email))
+    certification = build_certification(settings)
+    try:
+        certification.trainer(trainer_id)
+    except NotFound:
+        typer.echo(f"No trainer is registered with e-mail {email}; register them first.", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        certification.close()
+    return trainer_id
+
+
+def _changing_user(change: Callable[[Accounts], str]) -> None:
+    """Run a change to a user; say what it did, or why not (exit 1)."""
+    from service.accounts import UnknownUser
+
+    try:
+        typer.echo(change(_accounts(Settings())))
+    except (UnknownUser, ValueError) as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+
+
+@users.command("deactivate")
+def deactivate_user(username: str = typer.Argument(..., help="the login name")) -> None:
+    """Refuse the user's logins and every token they hold, at once (their history stays)."""
+
+    def deactivated(accounts: Accounts) -> str:
+        accounts.deactivate(username)
+        return f"deactivated user {username}: their logins and tokens are refused"
+
+    _changing_user(deactivated)
+
+
+@users.command("activate")
+def activate_user(username: str = typer.Argument(..., help="the login name")) -> None:
+    """Let a deactivated user log in again (tokens from before stay refused)."""
+
+    def activated(accounts: Accounts) -> str:
+        accounts.activate(username)
+        return f"activated user {username}: they can log in again"
+
+    _changing_user(activated)
+
+
+@users.command("set-role")
+def set_user_role(
+    username: str = typer.Argument(..., help="the login name"),
+    role: Role = typer.Argument(..., help="hq, expert, trainer or auditor"),
+    email: str | None = typer.Option(
+        None, help="becoming an expert or trainer: the e-mail they were registered with"
+    ),
+) -> None:
+    """Give a user another role; it applies from their next request, token or not."""
+    settings = Settings()
+    trainer_id = _registered_trainer(settings, email) if email is not None else None
+
+    def changed(accounts: Accounts) -> str:
+        user = accounts.set_role(username, role, trainer_id)
+        return f"user {username} is now {user.role.value}"
+
+    _changing_user(changed)
 
 
 @app.command()

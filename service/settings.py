@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, SecretStr
+from limits import parse_many
+from pydantic import Field, SecretStr, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -73,6 +74,34 @@ class Settings(BaseSettings):
     # argon2id cost; the defaults are pwdlib's recommendation (tests lower them for speed).
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
+    login_account_limits: str = Field(
+        default="5/minute;10/15 minutes;20/hour",
+        description="failed logins one username may have in each moving window before it "
+        "must wait (limits notation); each longer window makes the wait longer",
+    )
+    login_client_limits: str = Field(
+        default="30/minute;300/hour",
+        description="failed logins one client address may have in each moving window",
+    )
+    login_concurrent_hashes: int = Field(
+        default=2,
+        ge=1,
+        description="password checks at once per API process; each holds argon2_memory_kib",
+    )
+    login_queue: int = Field(
+        default=16,
+        ge=0,
+        description="logins that may wait for a password check; beyond them: 503, Retry-After",
+    )
+
+    @field_validator("login_account_limits", "login_client_limits")
+    @classmethod
+    def _rate_limits(cls, value: str) -> str:
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ValueError(f"write limits like '5/minute;20/hour' ({error})") from None
+        return value
 
     @property
     def sqlalchemy_url(self) -> str:

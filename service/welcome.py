@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from domain.values import Role
 from service.accounts import UserRow
 from service.bootstrap import build_accounts
-from service.database import create_service_engine
+from service.database import create_service_engine, write_private_file
 from service.settings import Settings
 
 ADMIN = "admin"
@@ -25,9 +25,7 @@ def first_admin(settings: Settings) -> str | None:
                 return None
         password = secrets.token_urlsafe(12)
         build_accounts(settings, engine).create(ADMIN, password, Role.HQ, None)
-        kept = settings.data_dir / "admin-password"
-        kept.write_text(password + "\n")
-        kept.chmod(0o600)
+        write_private_file(settings.data_dir / "admin-password", password + "\n", replace=True)
         return password
     finally:
         engine.dispose()

@@ -11,7 +11,7 @@ from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
 from domain.values import Role
-from service.accounts import Accounts, InvalidToken, User
+from service.accounts import Accounts, InvalidToken, User, UserNotActive
 from service.api.ports import Steps
 from service.application import Certification
 from service.audit.services import Audit
@@ -21,6 +21,7 @@ from service.idempotency import (
     fingerprint,
     fingerprint_of_the_bytes,
 )
+from service.login import Logins
 from service.settings import Settings
 
 
@@ -31,6 +32,7 @@ class Services:
     settings: Settings
     certification: Certification
     accounts: Accounts
+    logins: Logins
     idempotency: IdempotencyStore
     steps: Steps
     read_models: Any  # projections.queries.ReadModels (typed there)
@@ -48,6 +50,7 @@ bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
 
 
 def current_user(services: ServicesDep, token: Annotated[str | None, Depends(bearer)]) -> User:
+    """The token's user as their record says now (a def: FastAPI runs its lookup in a thread)."""
     unauthenticated = HTTPException(
         401,
         "Log in first: send 'Authorization: Bearer <token>' from POST /auth/token.",
@@ -57,6 +60,12 @@ def current_user(services: ServicesDep, token: Annotated[str | None, Depends(bea
         raise unauthenticated
     try:
         return services.accounts.user_from_token(token)
+    except UserNotActive:
+        unauthenticated.detail = (
+            "This user is deactivated, or the token is from before a deactivation; log in "
+            "again, or ask the programme office if your account was deactivated."
+        )
+        raise unauthenticated from None
     except InvalidToken:
         unauthenticated.detail = "The bearer token is invalid or has expired; log in again."
         raise unauthenticated from None

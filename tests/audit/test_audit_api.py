@@ -10,6 +10,7 @@ import csv
 import io
 import json
 from collections.abc import AsyncIterator
+from contextlib import suppress
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
@@ -20,7 +21,7 @@ import pytest_asyncio
 from sqlalchemy import text
 
 from domain.values import Role
-from service.accounts import User
+from service.accounts import Accounts, User, UserExists
 from service.api.deps import Services
 from service.api.main import create_app
 from service.bootstrap import build_services, close_services
@@ -54,9 +55,18 @@ class AuditApi:
         return reply.json()
 
 
+def registered(accounts: Accounts, user: User) -> str:
+    """A token for `user`, whose record it is checked against (the database outlives a test)."""
+    with suppress(UserExists):
+        accounts.create(user.username, "audit-test-password", user.role, user.trainer_id)
+    accounts.set_role(user.username, user.role, user.trainer_id)
+    return accounts.issue_token(user)
+
+
 @pytest_asyncio.fixture
 async def api(settings: Settings) -> AsyncIterator[AuditApi]:
-    services = build_services(settings, lambda _: NoStepsHere())
+    cheap_hashing = {"argon2_memory_kib": 1024, "argon2_time_cost": 1}
+    services = build_services(settings.model_copy(update=cheap_hashing), lambda _: NoStepsHere())
     script = Script.played(services.certification)
     people = {
         Role.AUDITOR: User("ines-auditor", Role.AUDITOR, None),
@@ -64,7 +74,7 @@ async def api(settings: Settings) -> AsyncIterator[AuditApi]:
         Role.EXPERT: User("esther-expert", Role.EXPERT, script.expert.user_id),
         Role.TRAINER: User("asha-trainer", Role.TRAINER, script.candidate.user_id),
     }
-    tokens = {role: services.accounts.issue_token(user) for role, user in people.items()}
+    tokens = {role: registered(services.accounts, user) for role, user in people.items()}
     transport = httpx.ASGITransport(app=create_app(services))
     async with httpx.AsyncClient(transport=transport, base_url="http://audit") as http:
         yield AuditApi(services, http, script, tokens)

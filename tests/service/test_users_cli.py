@@ -1,0 +1,59 @@
+"""The programme office manages users from the command line: roles, deactivation, return."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from domain.values import Role
+from service.bootstrap import build_accounts
+from service.cli import app as cli
+from service.database import create_service_engine
+from service.settings import Settings
+
+
+@pytest.fixture
+def settings_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settings:
+    monkeypatch.setenv("SCORE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SCORE_ARGON2_MEMORY_KIB", "1024")
+    monkeypatch.setenv("SCORE_ARGON2_TIME_COST", "1")
+    return Settings()
+
+
+def score(*args: str) -> tuple[int, str]:
+    result = CliRunner().invoke(cli, list(args))
+    return result.exit_code, result.output
+
+
+def test_the_office_changes_a_role_deactivates_and_reactivates_a_user(
+    settings_from_env: Settings,
+) -> None:
+    assert score("users", "create", "ada", "--role", "auditor", "--password", "pw")[0] == 0
+    engine = create_service_engine(settings_from_env)
+    accounts = build_accounts(settings_from_env, engine)
+    token = accounts.issue_token(accounts.authenticate("ada", "pw") or pytest.fail("no login"))
+
+    assert score("users", "set-role", "ada", "hq") == (0, "user ada is now hq\n")
+    assert accounts.user_from_token(token).role is Role.HQ
+
+    code, output = score("users", "set-role", "ada", "trainer")
+    assert code == 1 and "give the trainer's e-mail" in output
+    code, output = score("users", "set-role", "ada", "expert", "--email", "nobody@example.org")
+    assert code == 1 and "No trainer is registered with e-mail nobody@example.org" in output
+    assert accounts.user_from_token(token).role is Role.HQ, "a refused change changes nothing"
+
+    code, output = score("users", "deactivate", "ada")
+    assert code == 0 and "deactivated user ada" in output
+    assert accounts.authenticate("ada", "pw") is None
+
+    code, output = score("users", "activate", "ada")
+    assert code == 0 and "activated user ada" in output
+    assert accounts.authenticate("ada", "pw") is not None
+
+    code, output = score("users", "deactivate", "nobody")
+    assert code == 1 and "There is no user nobody" in output
+    code, output = score("users", "create", "a\x01da", "--role", "hq", "--password", "pw")
+    assert code == 1 and "control character U+0001" in output
+    engine.dispose()
