@@ -14,19 +14,18 @@ from uuid import UUID
 
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState
-from domain.recorded import RecordedAggregate
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import TrainerState
 from projections.journeys import journey_row, record_journey_facts
 from projections.names import EnterpriseNames
 from projections.registrations import record_registration
 from projections.states import Loader, StateCache, Tracked
+from projections.stored import DomainEvent
 from projections.tables import ReadModelTables
 from projections.trainers import put_public_listing, record_trainer_facts, trainer_row
 from projections.writes import Changes
 
-DomainEvent = RecordedAggregate.Event
-"""Every event in the store records who did what, when, by which command."""
+__all__ = ["Batch", "DomainEvent", "ReadModelProjection"]
 
 
 @dataclass
@@ -58,6 +57,11 @@ class ReadModelProjection:
         else:
             record_registration(event, t, changes)
             self._enterprise_names.learn(event)
+
+    def pass_over(self, aggregate_id: UUID, version: int) -> None:
+        """A recorded skip: the aggregate's state stays as it was, at the skipped version."""
+        self._journeys.pass_over(aggregate_id, version)
+        self._trainers.pass_over(aggregate_id, version)
 
     def finish(self, batch: Batch) -> Changes:
         """Add the rows derived from each touched aggregate's final state in the batch."""

@@ -4,7 +4,9 @@ Rows such as a journey's next action are functions of the aggregate's state. Rat
 re-implement the rules, the projector lets each event evolve the state with the domain's own
 code (`event.apply_to`, which the aggregates use too) and keeps the result in memory. When a
 state is not in memory (after a restart, or evicted), it is read from the event store at the
-version just before the event, so rows never depend on what happened to be cached.
+version just before the event, so rows never depend on what happened to be cached; the
+replay reads the store as the projector does (`stored.StoredEvents`: text cleaned) and leaves
+out the recorded skips, so it gives the very state the log walk gives.
 """
 
 from __future__ import annotations
@@ -16,10 +18,11 @@ from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
-from eventsourcing.application import Application
 from eventsourcing.domain import CanInitAggregate
 
 from domain.recorded import RecordedAggregate
+from projections.skips import Skipped
+from projections.stored import StoredEvents
 
 S = TypeVar("S")
 
@@ -40,6 +43,26 @@ class Tracked(Generic[S]):
 Loader = Callable[[UUID, int], Tracked[S]]
 
 
+def applied(event: RecordedAggregate.Event, tracked: Tracked[S] | None) -> Tracked[S]:
+    """`tracked` (None before the aggregate's creation) evolved by `event`, the domain's way."""
+    if tracked is None:
+        if not isinstance(event, CanInitAggregate):
+            raise ProjectionOutOfStep(
+                f"{type(event).__qualname__} v{event.originator_version} of "
+                f"{event.originator_id} came before the aggregate was created."
+            )
+        # A new aggregate: its Created event's apply_to sets the state.
+        tracked = Tracked(cast(S, None), 0, event.timestamp)
+    if event.originator_version != tracked.version + 1:
+        raise ProjectionOutOfStep(
+            f"{type(event).__qualname__} v{event.originator_version} of "
+            f"{event.originator_id} follows v{tracked.version}."
+        )
+    event.apply_to(tracked)  # the domain's own code changes `tracked.state`
+    tracked.version = event.originator_version
+    return tracked
+
+
 class StateCache(Generic[S]):
     """Least-recently-used states of one kind of aggregate, evolved event by event."""
 
@@ -49,25 +72,23 @@ class StateCache(Generic[S]):
         self._states: OrderedDict[UUID, Tracked[S]] = OrderedDict()
 
     def evolve(self, event: RecordedAggregate.Event) -> Tracked[S]:
-        tracked = self._before(event)
-        if event.originator_version != tracked.version + 1:
-            raise ProjectionOutOfStep(
-                f"{type(event).__qualname__} v{event.originator_version} of "
-                f"{event.originator_id} follows v{tracked.version}."
-            )
-        event.apply_to(tracked)  # the domain's own code changes `tracked.state`
-        tracked.version = event.originator_version
+        tracked = applied(event, self._before(event))
         self._remember(event.originator_id, tracked)
         return tracked
+
+    def pass_over(self, aggregate_id: UUID, version: int) -> None:
+        """A skipped event: the state stays as it is, but its version moves past the event."""
+        tracked = self._states.get(aggregate_id)
+        if tracked is not None and tracked.version == version - 1:
+            tracked.version = version
 
     def clear(self) -> None:
         """Forget everything; used when a batch was rolled back, so memory matches the rows."""
         self._states.clear()
 
-    def _before(self, event: RecordedAggregate.Event) -> Tracked[S]:
+    def _before(self, event: RecordedAggregate.Event) -> Tracked[S] | None:
         if isinstance(event, CanInitAggregate):
-            # A new aggregate: its Created event's apply_to sets the state.
-            return Tracked(cast(S, None), 0, event.timestamp)
+            return None
         tracked = self._states.get(event.originator_id)
         if tracked is None:
             tracked = self._load(event.originator_id, event.originator_version - 1)
@@ -80,11 +101,21 @@ class StateCache(Generic[S]):
             self._states.popitem(last=False)
 
 
-def loader_from(app: Application[UUID]) -> Loader[Any]:
-    """Read an aggregate's state at a version from the event store (a cache miss)."""
+def loader_from(events: StoredEvents, skipped: Callable[[], Skipped]) -> Loader[Any]:
+    """Replay an aggregate's state up to a version from the store (a cache miss), as the
+    projector would have evolved it: text cleaned, recorded skips left out."""
 
     def load(aggregate_id: UUID, version: int) -> Tracked[Any]:
-        aggregate: Any = app.repository.get(aggregate_id, version=version)
-        return Tracked(aggregate.state, aggregate.version, aggregate.created_on)
+        left_out = skipped()
+        tracked: Tracked[Any] | None = None
+        for stored in events.history(aggregate_id, version):
+            if left_out.version(stored.originator_id, stored.originator_version):
+                if tracked is not None:
+                    tracked.version = stored.originator_version
+                continue
+            tracked = applied(events.decode(stored), tracked)
+        if tracked is None:  # only skipped events so far: nothing to evolve
+            raise ProjectionOutOfStep(f"Every event of {aggregate_id} up to v{version} is skipped.")
+        return tracked
 
     return load
