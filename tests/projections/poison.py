@@ -59,13 +59,19 @@ def trainer_stored_earlier(
 
 
 NEWER_TOPIC = "domain.trainer.aggregate:Trainer.SuspendedPendingReview"
+JOURNEY_OPENED = "domain.trainer.aggregate:Trainer.JourneyOpened"
 
 
 def event_from_a_newer_release(
-    app: Certification, aggregate_id: str, actor: Actor, at: datetime
+    app: Certification,
+    aggregate_id: str,
+    actor: Actor,
+    at: datetime,
+    topic: str = NEWER_TOPIC,
+    **fields: object,
 ) -> int:
-    """Store the next event of an aggregate with a type this release does not know, as a
-    newer release would during a rolling upgrade; return its position."""
+    """Store the next event of an aggregate as a newer release would during a rolling
+    upgrade (by default of a type this release does not know); return its position."""
     aggregate_uuid = UUID(aggregate_id)
     version = app.recorder.select_events(aggregate_uuid, desc=True, limit=1)[0].originator_version
     state = app.mapper.transcoder.encode(
@@ -74,13 +80,18 @@ def event_from_a_newer_release(
             "actor_id": actor.user_id,
             "actor_role": actor.role.value,
             "command_id": new_id(),
-            "review_until": "2027-01-31",
+            **(fields or {"review_until": "2027-01-31"}),
         }
     )
-    stored = StoredEvent(aggregate_uuid, version + 1, NEWER_TOPIC, state)
+    stored = StoredEvent(aggregate_uuid, version + 1, topic, state)
     with app.chain.transaction() as session:  # linked in the audit chain, as every event is
         (position,) = app.recorder.insert_events([stored]) or []
-        app.chain.link(
-            session, [Notification(position, aggregate_uuid, version + 1, NEWER_TOPIC, state)]
+        notification = Notification(
+            id=position,
+            originator_id=aggregate_uuid,
+            originator_version=version + 1,
+            topic=topic,
+            state=state,
         )
+        app.chain.link(session, [notification])
     return position
