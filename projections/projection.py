@@ -8,6 +8,7 @@ reminder sent, a registration) are written as the event is handled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
@@ -19,6 +20,7 @@ from domain.trainer.state import TrainerState
 from projections.journeys import journey_row, record_journey_facts
 from projections.names import EnterpriseNames
 from projections.registrations import record_registration
+from projections.skips import Skipped
 from projections.states import Loader, StateCache, Tracked
 from projections.stored import DomainEvent
 from projections.tables import ReadModelTables
@@ -38,10 +40,16 @@ class Batch:
 
 
 class ReadModelProjection:
-    def __init__(self, tables: ReadModelTables, load: Loader[Any], cache_size: int) -> None:
+    def __init__(
+        self,
+        tables: ReadModelTables,
+        load: Loader[Any],
+        skipped: Callable[[], Skipped],
+        cache_size: int,
+    ) -> None:
         self.tables = tables
-        self._journeys = StateCache[JourneyState](load, cache_size)
-        self._trainers = StateCache[TrainerState](load, cache_size)
+        self._journeys = StateCache[JourneyState](load, skipped, cache_size)
+        self._trainers = StateCache[TrainerState](load, skipped, cache_size)
         self._enterprise_names = EnterpriseNames(load)
 
     def apply(self, event: DomainEvent, batch: Batch) -> None:
@@ -57,11 +65,6 @@ class ReadModelProjection:
         else:
             record_registration(event, t, changes)
             self._enterprise_names.learn(event)
-
-    def pass_over(self, aggregate_id: UUID, version: int) -> None:
-        """A recorded skip: the aggregate's state stays as it was, at the skipped version."""
-        self._journeys.pass_over(aggregate_id, version)
-        self._trainers.pass_over(aggregate_id, version)
 
     def finish(self, batch: Batch) -> Changes:
         """Add the rows derived from each touched aggregate's final state in the batch."""

@@ -15,6 +15,7 @@ restart.
 from __future__ import annotations
 
 import logging
+import re
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
@@ -41,6 +42,7 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_STATE_CACHE_SIZE = 50_000
 RETRY_SECONDS = 1.0
+_ID = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 STUCK_RETRY_SECONDS = 10.0  # slow: each attempt replays states from the store
 
 EventFilter = Callable[[DomainEvent], bool]
@@ -70,7 +72,10 @@ class Projector:
         self._skip_list = SkipList.of(app, read_models.projection)
         self._skipped: Skipped = self._skip_list.load()
         self._projection = ReadModelProjection(
-            read_models.tables, loader_from(self._events, lambda: self._skipped), state_cache_size
+            read_models.tables,
+            loader_from(self._events, self._current_skips),
+            self._current_skips,
+            state_cache_size,
         )
         self._batch_size = batch_size
         self._accept = accept
@@ -154,12 +159,13 @@ class Projector:
         log.warning("projector: a batch failed, but each of its events went through alone")
 
     def _report_stuck(self, notification: Notification, error: Exception) -> None:
-        what = (
-            f"{notification.topic.rpartition(':')[2]} v{notification.originator_version} "
-            f"of {notification.originator_id}"
-        )
-        # The first line only: what follows (SQL parameters) may quote personal data.
-        reason = f"{what}: {type(error).__name__}: {str(error).strip().splitlines()[0]}"
+        event_type = notification.topic.rpartition(":")[2]
+        # The status is shown to anyone who asks the API's readiness: the first line of the
+        # error only (what follows may quote SQL parameters, personal data) and no ids (a
+        # trainer's id derives from their e-mail address). The log says everything.
+        first_line = (str(error).strip().splitlines() or [""])[0]
+        said = _ID.sub("…", f"{event_type} v{notification.originator_version}: {first_line}")
+        reason = f"{type(error).__name__}: {said}"
         first = self.stuck is None or self.stuck.position != notification.id
         try:
             self.stuck = record_stuck(self._read_models, notification.id, reason, datetime.now(UTC))
@@ -167,10 +173,11 @@ class Projector:
             log.exception("projector: cannot record its status")
         if first:
             log.error(
-                "projector: STUCK at notification %s (%s); read models stay at %s until it is "
-                "fixed or skipped (score projector skip %s --reason …)",
+                "projector: STUCK at notification %s (%s of %s); the read models stay at %s "
+                "until it is fixed or skipped (score projector skip %s --reason …)",
                 notification.id,
-                reason,
+                event_type,
+                notification.originator_id,
                 self.position,
                 notification.id,
                 exc_info=error,
@@ -210,15 +217,15 @@ class Projector:
     def _changes_for(self, notifications: list[Notification]) -> Changes:
         batch = Batch()
         for notification in notifications:
-            if self._skipped.position(notification.id):  # recorded skip: never decoded
-                self._projection.pass_over(
-                    UUID(str(notification.originator_id)), notification.originator_version
-                )
+            if self._skipped.position(notification.id):  # recorded skip: never even decoded
                 continue
             event = self._events.decode(notification)
             if self._accept is None or self._accept(event):
                 self._projection.apply(event, batch)
         return self._projection.finish(batch)
+
+    def _current_skips(self) -> Skipped:
+        return self._skipped
 
     def _restart_from_committed(self) -> None:
         self._projection.forget()

@@ -43,8 +43,15 @@ class Tracked(Generic[S]):
 Loader = Callable[[UUID, int], Tracked[S]]
 
 
-def applied(event: RecordedAggregate.Event, tracked: Tracked[S] | None) -> Tracked[S]:
-    """`tracked` (None before the aggregate's creation) evolved by `event`, the domain's way."""
+def applied(
+    event: RecordedAggregate.Event, tracked: Tracked[S] | None, skipped: Skipped
+) -> Tracked[S]:
+    """`tracked` (None before the aggregate's creation) evolved by `event`, the domain's way.
+
+    Recorded skips may leave gaps in the versions: the state and its version stay those of
+    the last event applied, wherever and however the skipped one was met (so that rows do
+    not depend on batches or on what was in memory).
+    """
     if tracked is None:
         if not isinstance(event, CanInitAggregate):
             raise ProjectionOutOfStep(
@@ -53,7 +60,10 @@ def applied(event: RecordedAggregate.Event, tracked: Tracked[S] | None) -> Track
             )
         # A new aggregate: its Created event's apply_to sets the state.
         tracked = Tracked(cast(S, None), 0, event.timestamp)
-    if event.originator_version != tracked.version + 1:
+    expected = tracked.version + 1
+    while expected < event.originator_version and skipped.version(event.originator_id, expected):
+        expected += 1
+    if event.originator_version != expected:
         raise ProjectionOutOfStep(
             f"{type(event).__qualname__} v{event.originator_version} of "
             f"{event.originator_id} follows v{tracked.version}."
@@ -66,21 +76,16 @@ def applied(event: RecordedAggregate.Event, tracked: Tracked[S] | None) -> Track
 class StateCache(Generic[S]):
     """Least-recently-used states of one kind of aggregate, evolved event by event."""
 
-    def __init__(self, load: Loader[S], max_size: int) -> None:
+    def __init__(self, load: Loader[S], skipped: Callable[[], Skipped], max_size: int) -> None:
         self._load = load
+        self._skipped = skipped
         self._max_size = max_size
         self._states: OrderedDict[UUID, Tracked[S]] = OrderedDict()
 
     def evolve(self, event: RecordedAggregate.Event) -> Tracked[S]:
-        tracked = applied(event, self._before(event))
+        tracked = applied(event, self._before(event), self._skipped())
         self._remember(event.originator_id, tracked)
         return tracked
-
-    def pass_over(self, aggregate_id: UUID, version: int) -> None:
-        """A skipped event: the state stays as it is, but its version moves past the event."""
-        tracked = self._states.get(aggregate_id)
-        if tracked is not None and tracked.version == version - 1:
-            tracked.version = version
 
     def clear(self) -> None:
         """Forget everything; used when a batch was rolled back, so memory matches the rows."""
@@ -109,11 +114,8 @@ def loader_from(events: StoredEvents, skipped: Callable[[], Skipped]) -> Loader[
         left_out = skipped()
         tracked: Tracked[Any] | None = None
         for stored in events.history(aggregate_id, version):
-            if left_out.version(stored.originator_id, stored.originator_version):
-                if tracked is not None:
-                    tracked.version = stored.originator_version
-                continue
-            tracked = applied(events.decode(stored), tracked)
+            if not left_out.version(stored.originator_id, stored.originator_version):
+                tracked = applied(events.decode(stored), tracked, left_out)
         if tracked is None:  # only skipped events so far: nothing to evolve
             raise ProjectionOutOfStep(f"Every event of {aggregate_id} up to v{version} is skipped.")
         return tracked
