@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 DEFAULT_BATCH_SIZE = 1000
 DEFAULT_STATE_CACHE_SIZE = 50_000
 RETRY_SECONDS = 1.0
-_ID = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")
 STUCK_RETRY_SECONDS = 10.0  # slow: each attempt replays states from the store
+_ID = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")  # a UUID
 
 EventFilter = Callable[[DomainEvent], bool]
 
@@ -82,6 +82,7 @@ class Projector:
         self._position: int | None = None
         self._failed_batch_ends_at: int | None = None
         self.stuck: Stuck | None = None
+        self._traceback_logged_for: int | None = None  # once per position and process
 
     @property
     def position(self) -> int:
@@ -166,7 +167,8 @@ class Projector:
         first_line = (str(error).strip().splitlines() or [""])[0]
         said = _ID.sub("…", f"{event_type} v{notification.originator_version}: {first_line}")
         reason = f"{type(error).__name__}: {said}"
-        first = self.stuck is None or self.stuck.position != notification.id
+        first = self._traceback_logged_for != notification.id
+        self._traceback_logged_for = notification.id
         try:
             self.stuck = record_stuck(self._read_models, notification.id, reason, datetime.now(UTC))
         except Exception:  # the status cannot be written either: the log must say it all
