@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import psycopg
 import pytest
 import pytest_asyncio
 from typer.testing import CliRunner
@@ -33,6 +34,7 @@ from service.settings import Settings
 from service.steps import WorkflowSteps
 from service.temporal_dev import DevServer, free_port
 from tests.e2e.harness import Stack, api_serving
+from tests.postgres import SERVER, scratch_database
 from tests.projections.conftest import _empty_every_table
 from tests.projections.poison import enterprise_stored_earlier, event_from_a_newer_release
 from tests.stories import Story
@@ -299,3 +301,24 @@ async def _caught_up(stack: Stack) -> bool:
 
 async def _stuck(stack: Stack) -> bool:
     return bool((await ready(stack))["projector"]["status"] == "stuck")
+
+
+@pytest.mark.postgres
+async def test_only_an_unreachable_event_store_makes_the_api_unready(
+    e2e_temporal: DevServer, tmp_path: Path
+) -> None:
+    with scratch_database("score_unready") as url:
+        async with service_without_projector(tmp_path / "data", e2e_temporal.address, url) as s:
+            await ready(s)  # reachable: 200
+            name = url.rsplit("/", 1)[1]
+            with psycopg.connect(SERVER, autocommit=True) as conn:
+                conn.execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+            async with s.client() as probe:
+                unready = await probe.get("/health/ready")
+                alive = await probe.get("/health/live")
+            assert unready.status_code == 503 and unready.headers["Retry-After"] == "5"
+            assert unready.json() == {
+                "status": "unavailable",
+                "detail": "The event store cannot be reached.",
+            }
+            assert alive.status_code == 200  # the process is fine: do not restart it
