@@ -94,7 +94,13 @@ class Projector:
     def process_next_batch(self, stop: int | None = None) -> int:
         """Project the next batch of notifications (none beyond `stop`); return how many."""
         while notifications := self._read_page(self.position, self._batch_size, stop):
-            if self._commit(notifications):
+            try:
+                committed = self._commit(notifications)
+            except Exception:
+                if not self._new_skips_recorded():
+                    raise
+                continue  # an operator skipped an event since: try again without it
+            if committed:
                 return len(notifications)
             # Another projector committed first: carry on from where it got to.
         return 0
@@ -116,13 +122,11 @@ class Projector:
         """Follow the log until `stopping` is set, polling every `poll_interval` s when idle.
 
         Stuck at an event it cannot project, it records where and why, and tries again every
-        `stuck_retry` s (reading the recorded skips afresh each time).
+        `stuck_retry` s (a failed batch reads the recorded skips afresh).
         """
         # Stuck before a restart? Then the first batch that goes through clears the status.
         self.stuck = read_progress(self._read_models).stuck
         while not stopping.is_set():
-            if self.stuck is not None:
-                self._skipped = self._skip_list.load()  # perhaps the operator skipped it
             try:
                 idle = self.process_next_batch() == 0
                 if self.stuck is not None:
@@ -225,6 +229,12 @@ class Projector:
             if self._accept is None or self._accept(event):
                 self._projection.apply(event, batch)
         return self._projection.finish(batch)
+
+    def _new_skips_recorded(self) -> bool:
+        """Read the recorded skips afresh (after a failure): are there new ones?"""
+        known = self._skipped
+        self._skipped = self._skip_list.load()
+        return self._skipped.skips != known.skips
 
     def _current_skips(self) -> Skipped:
         return self._skipped

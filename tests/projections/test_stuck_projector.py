@@ -10,6 +10,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import pytest
+from eventsourcing.utils import TopicError
 from sqlalchemy import select
 from typer.testing import CliRunner
 
@@ -139,3 +140,22 @@ def test_a_skip_is_refused_while_the_projector_is_not_stuck(
     missing = CliRunner().invoke(cli, ["projector", "skip", "99", "--reason", "tidy"])
     assert missing.exit_code == 1 and "No event is stored at position 99" in missing.output
     assert SkipList.of(story.app).load().skips == ()
+
+
+def test_a_projector_that_failed_at_an_event_picks_up_a_skip_recorded_since(
+    story: Story, read_models: ReadModels
+) -> None:
+    """As the audit's long-lived "as of" projectors do: no restart needed."""
+    app = story.app
+    candidate = story.register_candidate()
+    newer = event_from_a_newer_release(app, candidate.user_id, story.hq, story.later())
+    story.register_expert()
+    projector = Projector(app, read_models)
+    with pytest.raises(TopicError):
+        projector.catch_up()
+    assert read_models.position() < newer
+
+    (event,) = app.recorder.select_notifications(newer, 1, stop=newer)
+    SkipList.of(app).record(event, "known to 2.0 only", "ops", story.later(), stuck_at=newer)
+    projector.catch_up()
+    assert read_models.position() == app.recorder.max_notification_id()
