@@ -8,25 +8,26 @@ reminder sent, a registration) are written as the event is handled.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 from uuid import UUID
 
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState
-from domain.recorded import RecordedAggregate
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import TrainerState
 from projections.journeys import journey_row, record_journey_facts
 from projections.names import EnterpriseNames
 from projections.registrations import record_registration
+from projections.skips import Skipped
 from projections.states import Loader, StateCache, Tracked
+from projections.stored import DomainEvent
 from projections.tables import ReadModelTables
 from projections.trainers import put_public_listing, record_trainer_facts, trainer_row
 from projections.writes import Changes
 
-DomainEvent = RecordedAggregate.Event
-"""Every event in the store records who did what, when, by which command."""
+__all__ = ["Batch", "DomainEvent", "ReadModelProjection"]
 
 
 @dataclass
@@ -39,10 +40,16 @@ class Batch:
 
 
 class ReadModelProjection:
-    def __init__(self, tables: ReadModelTables, load: Loader[Any], cache_size: int) -> None:
+    def __init__(
+        self,
+        tables: ReadModelTables,
+        load: Loader[Any],
+        skipped: Callable[[], Skipped],
+        cache_size: int,
+    ) -> None:
         self.tables = tables
-        self._journeys = StateCache[JourneyState](load, cache_size)
-        self._trainers = StateCache[TrainerState](load, cache_size)
+        self._journeys = StateCache[JourneyState](load, skipped, cache_size)
+        self._trainers = StateCache[TrainerState](load, skipped, cache_size)
         self._enterprise_names = EnterpriseNames(load)
 
     def apply(self, event: DomainEvent, batch: Batch) -> None:

@@ -65,6 +65,7 @@ class ReadModelTables:
     prefix: str
     metadata: MetaData
     tracking: Table
+    projector_status: Table
     trainers: Table
     public_trainers: Table
     certificates: Table
@@ -80,8 +81,9 @@ class ReadModelTables:
 
     @property
     def read_models(self) -> list[Table]:
-        """Every table that holds projected rows (all but the tracking table)."""
-        return [t for t in self.metadata.sorted_tables if t is not self.tracking]
+        """Every table that holds projected rows (all but the tracking and status tables)."""
+        kept = {self.tracking, self.projector_status}
+        return [t for t in self.metadata.sorted_tables if t not in kept]
 
     def create(self, bind: Engine | Connection) -> None:
         self.metadata.create_all(bind)
@@ -105,6 +107,21 @@ def _tracking() -> list[Column[Any]]:
     return [
         Column("projection", String(64), primary_key=True),
         Column("position", Integer, nullable=False),
+    ]
+
+
+def _projector_status() -> list[Column[Any]]:
+    """How the projector fares: a row while it is stuck at an event it cannot project.
+
+    Not a read model (it holds the wall clock and an error text): a rebuild neither writes
+    nor compares it.
+    """
+    return [
+        Column("projection", String(64), primary_key=True),
+        Column("stuck_at", Integer, nullable=False),  # the notification id it cannot project
+        Column("reason", Text, nullable=False),
+        _at("since"),  # first failure at this position
+        _at("checked_at"),  # latest attempt
     ]
 
 
@@ -271,6 +288,7 @@ def _classroom_workshops() -> list[Column[Any]]:
 
 _COLUMNS: dict[str, Callable[[], list[Column[Any]]]] = {
     "tracking": _tracking,
+    "projector_status": _projector_status,
     "trainers": _trainers,
     "public_trainers": _public_trainers,
     "certificates": _certificates,

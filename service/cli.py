@@ -163,9 +163,23 @@ def check() -> None:
         certification.close()
 
 
-@app.command()
-def projector() -> None:
-    """Keep the read models up to date from the event store until stopped (Ctrl-C)."""
+projector_commands = typer.Typer(
+    help="The projector: follow the event store (no sub-command), its status, recorded skips.",
+    invoke_without_command=True,
+)
+app.add_typer(projector_commands, name="projector")
+
+
+@projector_commands.callback()
+def projector(ctx: typer.Context) -> None:
+    """Keep the read models up to date from the event store until stopped (Ctrl-C).
+
+    At an event it cannot project, it stays up, records that it is stuck (see `score projector
+    status` and /health/ready) and tries again every 10 s.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import logging
     import signal
     import threading
 
@@ -173,6 +187,7 @@ def projector() -> None:
     from projections.store import read_models_at
     from service.bootstrap import build_certification
 
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = Settings()
     certification = build_certification(settings)
     read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
@@ -190,6 +205,93 @@ def projector() -> None:
         typer.echo(f"projector: stopped at position {read_models.position()}")
         read_models.engine.dispose()
         certification.close()
+
+
+@projector_commands.command("skip")
+def skip_event(
+    position: int = typer.Argument(..., help="the notification id the projector is stuck at"),
+    reason: str = typer.Option(..., help="why the read models may leave this event out"),
+    by: str | None = typer.Option(None, help="who decides it; default: the logged-in OS user"),
+) -> None:
+    """Leave out the event at POSITION, which the projector is stuck on (audited).
+
+    Who, when and why are recorded beside the events; the live projector and every rebuild
+    honour the skip, and the stored event stays as it is.
+    """
+    from datetime import UTC, datetime
+
+    from projections.skips import SkipList, SkipRefused
+    from projections.status import read_progress
+    from projections.store import read_models_at
+    from service.bootstrap import build_certification
+
+    settings = Settings()
+    certification = build_certification(settings)
+    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    try:
+        found = certification.recorder.select_notifications(position, 1, stop=position)
+        if not found:
+            typer.echo(f"No event is stored at position {position}.", err=True)
+            raise typer.Exit(1)
+        stuck = read_progress(read_models).stuck
+        skip = SkipList.of(certification).record(
+            found[0],
+            reason,
+            by or _operator(),
+            datetime.now(UTC),
+            stuck.position if stuck else None,
+        )
+    except SkipRefused as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        read_models.engine.dispose()
+        certification.close()
+    typer.echo(
+        f"skipped event {skip.position} ({skip.topic} v{skip.version} of {skip.aggregate_id}) "
+        f"by {skip.skipped_by}: {skip.reason}. The projector moves on at its next attempt."
+    )
+
+
+def _operator() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        typer.echo("Cannot tell who you are; say it with --by.", err=True)
+        raise typer.Exit(2) from None
+
+
+@projector_commands.command("status")
+def projector_status() -> None:
+    """Where the read models are, whether the projector is stuck (where, why), and the skips."""
+    from projections.skips import SkipList
+    from projections.status import read_progress
+    from projections.store import read_models_at
+    from service.bootstrap import build_certification
+
+    settings = Settings()
+    certification = build_certification(settings)
+    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    try:
+        events = certification.recorder.max_notification_id() or 0
+        progress = read_progress(read_models)
+        skips = SkipList.of(certification).load().skips
+    finally:
+        read_models.engine.dispose()
+        certification.close()
+    typer.echo(f"event store at {events}; read models at {progress.position}")
+    if progress.stuck is not None:
+        s = progress.stuck
+        typer.echo(f"STUCK at {s.position} since {s.since.isoformat()}: {s.reason}")
+    for skip in skips:
+        typer.echo(
+            f"skipped {skip.position} ({skip.topic} v{skip.version} of {skip.aggregate_id}) "
+            f"by {skip.skipped_by} at {skip.skipped_at.isoformat()}: {skip.reason}"
+        )
+    if progress.stuck is not None:
+        raise typer.Exit(1)
 
 
 @app.command("rebuild-read-models")

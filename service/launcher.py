@@ -80,7 +80,7 @@ async def api_ready(url: str, processes: Children, timeout: float = 60.0) -> Non
             if any(p.poll() is not None for p in processes.values()):
                 return
             try:
-                if (await client.get(f"{url}/health")).status_code == 200:
+                if (await client.get(f"{url}/health/ready")).status_code == 200:
                     return
             except httpx.TransportError:
                 pass

@@ -1,4 +1,8 @@
-"""What anyone may read, without logging in: the public list, certificates, statistics."""
+"""What anyone may read, without logging in: the public list, certificates, statistics.
+
+Anonymous readers wrote nothing, so they do not wait for the projector (`CurrentReads`): they
+get the read models as they are, and `X-Read-Models-Behind` when those lack events.
+"""
 
 from __future__ import annotations
 
@@ -10,21 +14,21 @@ from fastapi.encoders import jsonable_encoder
 
 from domain.values import Module
 from projections import queries
-from service.api.reading import FreshReads
+from service.api.reading import CurrentReads
 
 router = APIRouter(prefix="/public", tags=["public"])
 
 
 @router.get("/trainers")
 def read_public_list(
-    read: FreshReads, country: str | None = None, module: Module | None = None
+    read: CurrentReads, country: str | None = None, module: Module | None = None
 ) -> list[queries.PublicTrainer]:
     """The certified SCORE trainers listed today: name, country, modules, certificate, since."""
     return queries.public_list(read, country, module)
 
 
 @router.get("/certificates/{number}")
-def verify_certificate(number: str, read: FreshReads) -> queries.CertificateCheck:
+def verify_certificate(number: str, read: CurrentReads) -> queries.CertificateCheck:
     """Check a certificate number: whose it is, for which modules, and whether still listed."""
     found = queries.verify_certificate(read, number)
     if found is None:
@@ -33,7 +37,7 @@ def verify_certificate(number: str, read: FreshReads) -> queries.CertificateChec
 
 
 @router.get("/statistics")
-def read_statistics(read: FreshReads) -> Any:
+def read_statistics(read: CurrentReads) -> Any:
     """Programme results: SMEs trained, participants (managers, workers, women), improvements."""
     stats = queries.programme_statistics(read)
     body = jsonable_encoder(asdict(stats))

@@ -1,0 +1,105 @@
+"""Where stored events enter the projections: decoded, and their text cleaned on the way in.
+
+The event store keeps what was written, forever, and is never edited. An earlier release
+accepted text that a read model cannot hold (a NUL byte: PostgreSQL text refuses it, and the
+projector would fail at that event on every attempt) or that misleads whoever reads it (a
+right-to-left override that turns a name around, an invisible zero-width space). Like an
+upcaster, this module cleans such text each time an event is read for projection — both the
+notifications the projector follows and the history it replays when a state is not in
+memory — so the live projector, a rebuild and an "as of" answer all write the same rows.
+
+The cleaning, the same everywhere:
+
+* control characters (C0 but tab, line feed and carriage return; DEL; C1) and lone
+  surrogates (not encodable as UTF-8) become U+FFFD, so a reader sees that something was
+  there rather than two words run together;
+* invisible characters that only reorder or hide text are removed: bidirectional marks,
+  embeddings, overrides and isolates, zero-width space, word joiner, invisible operators,
+  byte-order mark. The zero-width (non-)joiners stay: Indic and Persian names need them.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Sequence
+from typing import Any
+from uuid import UUID
+
+from eventsourcing.application import AggregateNotFoundError, Application
+from eventsourcing.persistence import StoredEvent
+
+from domain.recorded import RecordedAggregate
+
+DomainEvent = RecordedAggregate.Event
+"""Every event in the store records who did what, when, by which command."""
+
+REPLACEMENT = "\ufffd"
+_REPLACED = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
+_REMOVED = "\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_UNWANTED = re.compile(f"[{_REPLACED}{_REMOVED}]")
+_TO_REPLACE = re.compile(f"[{_REPLACED}]")
+
+
+def clean_text(text: str) -> str:
+    """`text` without the characters a read model must not hold (see the module's docstring)."""
+    if _UNWANTED.search(text) is None:  # nearly always: one scan, no copy
+        return text
+    return _UNWANTED.sub(_replacement, text)
+
+
+def _replacement(found: re.Match[str]) -> str:
+    return REPLACEMENT if _TO_REPLACE.match(found.group()) else ""
+
+
+def cleaned(value: Any) -> Any:
+    """`value` with every string in it cleaned, through dicts (keys too), lists and tuples.
+
+    Returns the very same object when nothing needed cleaning.
+    """
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, dict):
+        items = [(cleaned(k), cleaned(v)) for k, v in value.items()]
+        if all(k is k0 and v is v0 for (k, v), (k0, v0) in zip(items, value.items(), strict=True)):
+            return value
+        return dict(items)
+    if isinstance(value, list | tuple):
+        parts = [cleaned(v) for v in value]
+        if all(p is v for p, v in zip(parts, value, strict=True)):
+            return value
+        return type(value)(parts)
+    return value
+
+
+class StoredEvents:
+    """The projections' only way to read events from the store."""
+
+    def __init__(self, app: Application[UUID]) -> None:
+        self._app = app
+
+    def decode(self, stored: StoredEvent) -> DomainEvent:
+        """A notification or stored event as a domain event, its text cleaned.
+
+        Decoded with the application's mapper as it is at this moment (a command may lend
+        the application a mapper that also reports progress), then cleaned.
+        """
+        event = self._app.mapper.to_domain_event(stored)
+        if not isinstance(event, DomainEvent):
+            raise TypeError(
+                f"{stored.topic} (v{stored.originator_version} of {stored.originator_id}) "
+                "is not a recorded domain event."
+            )
+        fields = vars(event)
+        clean = cleaned(fields)
+        if clean is not fields:  # the mapper made the event just now: nobody else holds it
+            object.__setattr__(event, "__dict__", clean)
+        return event
+
+    def history(self, aggregate_id: UUID, up_to_version: int) -> Iterator[StoredEvent]:
+        """An aggregate's stored events, oldest first, up to a version (not decoded)."""
+        found: Sequence[StoredEvent] = self._app.recorder.select_events(
+            aggregate_id, lte=up_to_version
+        )
+        if not found:
+            raise AggregateNotFoundError(aggregate_id)
+        return iter(found)

@@ -1,0 +1,67 @@
+"""Text an earlier release stored (a NUL byte, a right-to-left override) is projected cleaned,
+the same way by the live projector, after a restart, and by a rebuild."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+
+from domain.journey.steps import RecordToTResult, SelectEnterprise
+from domain.values import Actor, Module, Role
+from projections import queries
+from projections.projector import Projector
+from projections.rebuild import rebuild_and_compare
+from projections.store import ReadModels
+from projections.stored import clean_text, cleaned
+from tests.projections.poison import enterprise_stored_earlier, trainer_stored_earlier
+from tests.stories import Story
+
+
+def test_the_cleaning_replaces_controls_and_removes_what_hides_or_reorders_text() -> None:
+    assert clean_text("Poison\x00Works") == "Poison\ufffdWorks"
+    assert clean_text("Bell\x07 \x9b Ltd") == "Bell\ufffd \ufffd Ltd"
+    assert clean_text("Ana\u202eamiL\u202c") == "AnaamiL"  # the override no longer turns it
+    assert clean_text("Zero\u200bWidth\ufeff") == "ZeroWidth"
+    assert clean_text("lone \ud800 surrogate") == "lone \ufffd surrogate"
+    # Line breaks and tabs are text; joiners are part of Indic and Persian spelling.
+    kept = "two\nlines\tand \u0915\u094d\u200d\u0937 \u0645\u06cc\u200c\u062e\u0648\u0627"
+    assert clean_text(kept) is kept
+    nested = {"k\x00": ["a\x00", ("b", 1)], "n": 2}
+    assert cleaned(nested) == {"k\ufffd": ["a\ufffd", ("b", 1)], "n": 2}
+    untouched = {"name": "Acme", "sizes": [1, 2]}
+    assert cleaned(untouched) is untouched
+
+
+def test_a_nul_stored_by_an_earlier_release_is_projected_cleaned_and_a_rebuild_equals_live(
+    story: Story, read_models: ReadModels
+) -> None:
+    app = story.app
+    expert = story.register_expert()
+    poison = enterprise_stored_earlier(app, "Poison\x00Works", "India", story.hq, story.later())
+    candidate = trainer_stored_earlier(app, "Ana\u202eamiL", "Bra\x00zil", story.hq, story.later())
+    Projector(app, read_models).catch_up()  # before the fix, this failed on PostgreSQL
+
+    (enterprise,) = queries.enterprises(read_models, poison)
+    assert (enterprise.name, enterprise.country) == ("Poison\ufffdWorks", "India")
+    with read_models.connect() as conn:
+        t = read_models.tables.trainers
+        name, country = conn.execute(
+            select(t.c.name, t.c.country).where(t.c.trainer_id == candidate)
+        ).one()
+    assert (name, country) == ("AnaamiL", "Bra\ufffdzil")
+
+    # A restarted projector knows no enterprise name: it reads the poison one from the store,
+    # through the same cleaning, to name the next action.
+    journey = story.enrol(_actor(candidate), Module.WC, expert)
+    journey = story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    story.step(journey, SelectEnterprise(poison), _actor(candidate))
+    Projector(app, read_models).catch_up()
+    view = queries.journey(read_models, journey.journey_id)
+    assert view is not None and "Poison\ufffdWorks" in view.next_action
+
+    report = rebuild_and_compare(app, read_models)
+    assert report.identical, report.differences
+    assert report.position == app.recorder.max_notification_id()
+
+
+def _actor(trainer_id: str) -> Actor:
+    return Actor(trainer_id, Role.TRAINER)
