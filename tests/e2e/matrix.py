@@ -248,6 +248,7 @@ def stopped_at_the_door(reply: httpx.Response) -> bool:
 
 
 def leaked(reply: httpx.Response, call: Call, secrets: Iterable[str]) -> list[str]:
-    """The secrets in the reply that the caller did not send themselves."""
-    sent, answered = call.text().lower(), reply.text.lower()
+    """The secrets in the reply (headers or body) that the caller did not send themselves."""
+    headers = " ".join(f"{name}: {value}" for name, value in reply.headers.items())
+    sent, answered = call.text().lower(), f"{headers}\n{reply.text}".lower()
     return sorted(s for s in secrets if s.lower() in answered and s.lower() not in sent)

@@ -147,12 +147,14 @@ MAY_SEE: dict[str, Set[str]] = {
 
 # Cells that find a real defect: xfail(strict) until it is fixed, then the line goes.
 WORKSHOP_SHOWS_EXPERT_ID = (
-    "the workshop register shows the running expert's internal trainer id (expert_id, a uuid5 "
-    "of their e-mail) to every logged-in user"
+    "GET /workshops and /workshops/{id} show the running expert's internal trainer id "
+    "(expert_id, a uuid5 of their e-mail) to every logged-in user "
+    "(projections/queries/registers.py::Workshop)"
 )
 ENROL_CHECKS_OPEN_JOURNEY_FIRST = (
-    "the journey workflow's enrol validator refuses 'already open' (409, with the open "
-    "journey's id) before the domain checks that the expert runs the workshop (403)"
+    "POST /journeys: the journey workflow's enrol validator refuses 'already open' with 409 and "
+    "the open journey's id before the domain checks that the expert runs the workshop (403) "
+    "(workflows/journey.py::_check_enrol before domain/journey/rules.py::check_enrolment)"
 )
 KNOWN_DEFECTS: dict[tuple[str, str], str] = {
     ("GET /workshops", "wrong_expert"): WORKSHOP_SHOWS_EXPERT_ID,
@@ -165,10 +167,18 @@ KNOWN_DEFECTS: dict[tuple[str, str], str] = {
 # Refused callers who can tell a real id from an unknown one (403 against 404): ids derive
 # from e-mails (domain/ids.py), so this tells whoever guesses an address that the person is a
 # trainer, or enrolled in a module.
-LOOKS_UP_BEFORE_THE_DOOR = "looks the id up (404) before the relation check (403)"
+LOOKS_UP_BEFORE_THE_DOOR = (
+    "looks the journey or trainer up (404 if unknown) before checking the caller's relation "
+    "to it (403): service/steps.py::_journey_for, Certification.trainer in the standing and "
+    "materials routes, service/api/routes/reads.py::read_journey"
+)
+ENROL_LOOKS_UP_FIRST = (
+    "POST /journeys looks the trainer and the workshop up (404 if unknown) before the domain "
+    "checks that the expert runs the workshop (403): service/steps.py::WorkflowSteps.enrol"
+)
 OUTSIDERS = ("wrong_expert", "other_trainer")
 KNOWN_ORACLES: dict[tuple[str, str], str] = {
-    ("POST /journeys", "wrong_expert"): LOOKS_UP_BEFORE_THE_DOOR,
+    ("POST /journeys", "wrong_expert"): ENROL_LOOKS_UP_FIRST,
     ("POST /journeys/{journey_id}/tot-result", "wrong_expert"): LOOKS_UP_BEFORE_THE_DOOR,
     ("POST /journeys/{journey_id}/assessment", "wrong_expert"): LOOKS_UP_BEFORE_THE_DOOR,
     **{
