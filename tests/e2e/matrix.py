@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from string import Formatter
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
@@ -181,8 +182,10 @@ def call_for(operation: Operation, door: Door, values: Mapping[str, str]) -> Cal
     ]
     assert not unknown, f"{operation.key}: give {unknown} a value in matrix.build_scene"
     url = operation.path.format_map(values)
-    if operation.required_query:
-        url += "?" + "&".join(f"{name}={values[name]}" for name in operation.required_query)
+    query = {name: values[name] for name in operation.required_query}
+    query |= _filled(door.query or {}, values)
+    if query:
+        url += "?" + urlencode(query)
     if operation.body_type is None:
         return Call(operation.method, url)
     assert door.body is not None, (
@@ -197,9 +200,8 @@ def call_for(operation: Operation, door: Door, values: Mapping[str, str]) -> Cal
 def names_something(operation: str, door: Door) -> bool:
     """Whether the operation's call carries a stored id or certificate number."""
     named = {name for _, name, _, _ in Formatter().parse(operation) if name}
-    named |= {
-        name for text in _strings(door.body) for _, name, _, _ in Formatter().parse(text) if name
-    }
+    templates = [*_strings(door.body), *_strings(door.query)]
+    named |= {name for text in templates for _, name, _, _ in Formatter().parse(text) if name}
     return bool(named & {*IDS, "number"})
 
 

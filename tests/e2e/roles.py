@@ -39,6 +39,7 @@ FIELD_WORKERS = frozenset({"hq", "expert", "wrong_expert", "trainer", "other_tra
 class Door:
     allowed: Set[str]
     body: Mapping[str, Any] | None = None  # JSON or form, as the operation's schema says
+    query: Mapping[str, str] | None = None  # optional query parameters worth sending too
     refusal: int = 403  # 404 where the service deliberately hides that the thing exists
 
 
@@ -118,7 +119,8 @@ DOORS: dict[str, Door] = {
     "GET /trainers/{trainer_id}": Door(CANDIDATES_READERS),
     "GET /trainers/{trainer_id}/standing": Door(CANDIDATES_READERS),
     "GET /standings": Door(AUDIT),
-    "GET /worklist": Door(AUDIT | {"expert", "wrong_expert"}),
+    # Whose worklist: an expert who names another expert still gets only their own.
+    "GET /worklist": Door(AUDIT | {"expert", "wrong_expert"}, query={"expert_id": "{expert_id}"}),
     "GET /workshops/{workshop_id}": Door(LOGGED_IN),
     "GET /enterprises/{enterprise_id}": Door(LOGGED_IN),
     "GET /audit/trainers/{trainer_id}/history": Door(AUDIT),

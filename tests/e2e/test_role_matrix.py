@@ -78,6 +78,18 @@ def test_the_table_names_only_known_principals() -> None:
     assert set(MAY_SEE) == set(PRINCIPALS), "say whose data each principal may see"
 
 
+def test_every_known_defect_names_a_cell_that_runs() -> None:
+    """A known defect whose cell is never generated would hide nothing and prove nothing."""
+    door_cells = {(o, p) for o in OPERATIONS for p in PRINCIPALS}
+    oracle_cells = {
+        (o, p)
+        for o, p in door_cells
+        if o in DOORS and p not in DOORS[o].allowed and names_something(o, DOORS[o])
+    }
+    assert set(KNOWN_DEFECTS) <= door_cells, set(KNOWN_DEFECTS) - door_cells
+    assert set(KNOWN_ORACLES) <= oracle_cells, set(KNOWN_ORACLES) - oracle_cells
+
+
 def test_a_new_route_without_an_entry_is_caught() -> None:
     app = create_app()
     extra = APIRouter()
