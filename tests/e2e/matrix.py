@@ -10,7 +10,7 @@ import json
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, datetime
 from string import Formatter
 from typing import Any
 from urllib.parse import urlencode
@@ -138,7 +138,7 @@ async def build_scene(stack: Stack) -> Scene:
     for principal, trainer_id in trainers.items():
         secrets[principal] |= {trainer_id, await email(trainer_id)}
     secrets["trainer"] |= {certified, journey}
-    today = date.today().isoformat()
+    today = datetime.now(UTC).date().isoformat()  # the server's day
     values = {
         # path parameters
         "journey_id": journey,

@@ -188,7 +188,9 @@ async def _sent(
     before, audit_reads_before = stack.events(), _audit_reads(stack, user)
     reply = await send(clients[principal], call)
     said = _said(principal, call, reply)
-    assert reply.status_code < 500, said
+    # 503 is the documented "send it again" of a step the workflow service did not answer in
+    # time (a loaded machine); any other 5xx is a defect.
+    assert reply.status_code < 500 or reply.status_code == 503, said
     if refused:
         written = stack.services.certification.recorder.select_notifications(before + 1, 10)
         assert not written, f"a refused request wrote {[n.topic for n in written]}: {said}"
