@@ -6,6 +6,7 @@ door (authentication, role, and the relation to the candidate): the domain may s
 an allowed request (404, 409, 422). Bodies are templates: "{name}" is filled from the scene's
 values (tests/e2e/matrix.py), so every body is valid and the domain's own relation checks
 (the wrong expert, another trainer) are reached, not stopped early by validation.
+A refused principal gets 401 (anonymous) or 403 `NotPermitted` (or the entry's `refusal`).
 """
 
 from __future__ import annotations
@@ -14,7 +15,8 @@ from collections.abc import Mapping, Set
 from dataclasses import dataclass
 from typing import Any
 
-# Who calls. A new principal is one line here (and its login in matrix.build_scene).
+# Who calls. A new principal is one line here, its login in matrix.build_scene, and whose
+# data it may see in MAY_SEE; then it joins every cell of the matrix.
 PRINCIPALS: tuple[str, ...] = (
     "anonymous",
     "hq",  # the programme office
