@@ -1,4 +1,5 @@
-"""The people of an end-to-end story: an office, an expert, a candidate, an auditor."""
+"""The people of an end-to-end story: an office, an expert, a candidate, an auditor, and the
+outsiders who must not reach them: another expert and another trainer."""
 
 from __future__ import annotations
 
@@ -44,6 +45,27 @@ async def cast(stack: Stack) -> Cast:
     await stack.add_user(expert, Role.EXPERT, expert_id)
     await stack.add_user(candidate, Role.TRAINER, candidate_id)
     return Cast(office, expert, expert_id, candidate, candidate_id, auditor)
+
+
+@dataclass(frozen=True)
+class Outsiders:
+    """An expert and a trainer who have no part in a cast's journeys."""
+
+    expert: str
+    expert_id: str
+    trainer: str
+    trainer_id: str
+
+
+async def outsiders(stack: Stack, office: str) -> Outsiders:
+    """The wrong expert and another trainer: logged in, registered, but not the cast's."""
+    tag = uuid.uuid4().hex[:6]
+    expert_id = await register(stack, office, f"Otto Outside Expert {tag}", expert=True)
+    trainer_id = await register(stack, office, f"Tina Outside Trainer {tag}")
+    expert, trainer = f"outside-expert-{tag}", f"outside-trainer-{tag}"
+    await stack.add_user(expert, Role.EXPERT, expert_id)
+    await stack.add_user(trainer, Role.TRAINER, trainer_id)
+    return Outsiders(expert, expert_id, trainer, trainer_id)
 
 
 async def post(

@@ -1,0 +1,208 @@
+"""The role matrix's table: who may pass the door of each operation, and who may see whose data.
+
+Every operation of the OpenAPI document needs one line in DOORS, keyed "METHOD path" as the
+document spells it; the matrix fails for an operation without one. "Allowed" means past the
+door (authentication, role, and the relation to the candidate): the domain may still refuse
+an allowed request (404, 409, 422). Bodies are templates: "{name}" is filled from the scene's
+values (tests/e2e/matrix.py), so every body is valid and the domain's own relation checks
+(the wrong expert, another trainer) are reached, not stopped early by validation.
+A refused principal gets 401 (anonymous) or 403 `NotPermitted` (or the entry's `refusal`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Set
+from dataclasses import dataclass
+from typing import Any
+
+# Who calls. A new principal is one line here, its login in matrix.build_scene, and whose
+# data it may see in MAY_SEE; then it joins every cell of the matrix.
+PRINCIPALS: tuple[str, ...] = (
+    "anonymous",
+    "hq",  # the programme office
+    "expert",  # the candidate's own expert trainer
+    "wrong_expert",  # an expert trainer who does not supervise the candidate
+    "trainer",  # the candidate themself
+    "other_trainer",  # another trainer
+    "auditor",
+)
+
+EVERYONE = frozenset(PRINCIPALS)
+LOGGED_IN = EVERYONE - {"anonymous"}
+OFFICE = frozenset({"hq"})
+AUDIT = frozenset({"hq", "auditor"})
+# Who may read the candidate's record: the office, auditors, the candidate and their expert.
+CANDIDATES_READERS = AUDIT | {"trainer", "expert"}
+STEPPERS = frozenset({"expert", "trainer"})  # the candidate and their expert
+FIELD_WORKERS = frozenset({"hq", "expert", "wrong_expert", "trainer", "other_trainer"})
+
+
+@dataclass(frozen=True)
+class Door:
+    allowed: Set[str]
+    body: Mapping[str, Any] | None = None  # JSON or form, as the operation's schema says
+    query: Mapping[str, str] | None = None  # optional query parameters worth sending too
+    refusal: int = 403  # 404 where the service deliberately hides that the thing exists
+
+
+TODAY = "{today}"
+
+DOORS: dict[str, Door] = {
+    "GET /health": Door(EVERYONE),
+    "POST /auth/token": Door(EVERYONE, {"username": "{candidate_user}", "password": "{password}"}),
+    "GET /auth/me": Door(LOGGED_IN),
+    "GET /public/trainers": Door(EVERYONE),
+    "GET /public/certificates/{number}": Door(EVERYONE),
+    "GET /public/statistics": Door(EVERYONE),
+    "POST /trainers": Door(
+        OFFICE, {"name": "Nadia New", "email": "new-{tag}@example.org", "country": "India"}
+    ),
+    "POST /workshops": Door(
+        OFFICE,
+        {
+            "module": "WC",
+            "code": "MATRIX-{tag}",
+            "starts_on": "2026-03-02",
+            "ends_on": "2026-03-06",
+            "venue": "Pune",
+            "country": "India",
+            "expert_id": "{expert_id}",
+        },
+    ),
+    "GET /workshops": Door(LOGGED_IN),
+    "POST /enterprises": Door(
+        FIELD_WORKERS,
+        {"name": "Matrix Works {tag}", "country": "India", "employees": 90, "women_employees": 30},
+    ),
+    "GET /enterprises": Door(LOGGED_IN),
+    "POST /journeys": Door(
+        {"hq", "expert"}, {"trainer_id": "{candidate_id}", "workshop_id": "{workshop_id}"}
+    ),
+    "POST /journeys/{journey_id}/tot-result": Door(
+        {"expert"}, {"attended": True, "completed": True}
+    ),
+    "POST /journeys/{journey_id}/enterprises": Door(STEPPERS, {"enterprise_id": "{enterprise_id}"}),
+    "POST /journeys/{journey_id}/baseline-assessments": Door(
+        STEPPERS,
+        {
+            "enterprise_id": "{enterprise_id}",
+            "visited_on": TODAY,
+            "indicators": {"productivity": 100, "defects": 8},
+        },
+    ),
+    "POST /journeys/{journey_id}/classroom-workshop": Door(
+        STEPPERS, {"held_on": TODAY, "managers": 6, "workers": 14, "women": 7}
+    ),
+    "POST /journeys/{journey_id}/coaching-visits": Door(
+        STEPPERS, {"enterprise_id": "{enterprise_id}", "visited_on": TODAY}
+    ),
+    "POST /journeys/{journey_id}/progress-reports": Door(
+        STEPPERS,
+        {"enterprise_id": "{enterprise_id}", "indicators": {"productivity": 130, "defects": 4}},
+    ),
+    "POST /journeys/{journey_id}/assessment": Door({"expert"}, {"outcome": "recommended"}),
+    "POST /journeys/{journey_id}/certification": Door(OFFICE),
+    "POST /journeys/{journey_id}/withdrawal": Door(
+        {"hq", "expert", "trainer"}, {"reason": "Moved away"}
+    ),
+    "POST /trainers/{trainer_id}/training-records": Door(
+        {"hq", "trainer"},
+        {"delivered_on": TODAY, "module": "WC", "enterprises": 3, "participants": 40},
+    ),
+    "POST /trainers/{trainer_id}/removal": Door(
+        OFFICE, {"ground": "conduct", "reason": "The role matrix removes"}
+    ),
+    "POST /trainers/{trainer_id}/reinstatement": Door(
+        OFFICE, {"reason": "The role matrix reinstates"}
+    ),
+    "POST /trainers/{trainer_id}/materials/{module}/{material}": Door({"trainer"}),
+    "GET /journeys/{journey_id}": Door(CANDIDATES_READERS),
+    "GET /trainers/{trainer_id}/journeys": Door(CANDIDATES_READERS),
+    "GET /trainers/{trainer_id}": Door(CANDIDATES_READERS),
+    "GET /trainers/{trainer_id}/standing": Door(CANDIDATES_READERS),
+    "GET /standings": Door(AUDIT),
+    # Whose worklist: an expert who names another expert still gets only their own.
+    "GET /worklist": Door(AUDIT | {"expert", "wrong_expert"}, query={"expert_id": "{expert_id}"}),
+    "GET /workshops/{workshop_id}": Door(LOGGED_IN),
+    "GET /enterprises/{enterprise_id}": Door(LOGGED_IN),
+    "GET /audit/trainers/{trainer_id}/history": Door(AUDIT),
+    "GET /audit/journeys/{journey_id}/history": Door(AUDIT),
+    "GET /audit/trainers/{trainer_id}/history/export": Door(AUDIT),
+    "GET /audit/journeys/{journey_id}/history/export": Door(AUDIT),
+    "GET /audit/events/export": Door(AUDIT),
+    "GET /audit/trainers/{trainer_id}/as-of": Door(AUDIT),
+    "GET /audit/public-list": Door(AUDIT),
+    "GET /audit/certificates/{number}": Door(AUDIT),
+    "GET /audit/verify": Door(AUDIT),
+    "GET /audit/reads": Door(AUDIT),
+}
+
+# Whose personal data (e-mail, internal ids, username) each principal may see: "trainer" is
+# the candidate's, "expert" their expert's, and so on. Anyone else's is a leak.
+MAY_SEE: dict[str, Set[str]] = {
+    "anonymous": frozenset(),
+    "hq": EVERYONE,
+    "auditor": EVERYONE,
+    "expert": {"expert", "trainer"},  # themselves and their candidate
+    "trainer": {"trainer", "expert"},  # themselves and their expert
+    "wrong_expert": {"wrong_expert"},
+    "other_trainer": {"other_trainer"},
+}
+
+# Cells that find a real defect: xfail(strict) until it is fixed, then the line goes.
+WORKSHOP_SHOWS_EXPERT_ID = (
+    "GET /workshops and /workshops/{id} show the running expert's internal trainer id "
+    "(expert_id, a uuid5 of their e-mail) to every logged-in user "
+    "(projections/queries/registers.py::Workshop)"
+)
+ENROL_CHECKS_OPEN_JOURNEY_FIRST = (
+    "POST /journeys: the journey workflow's enrol validator refuses 'already open' with 409 and "
+    "the open journey's id before the domain checks that the expert runs the workshop (403) "
+    "(workflows/journey.py::_check_enrol before domain/journey/rules.py::check_enrolment)"
+)
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {
+    ("GET /workshops", "wrong_expert"): WORKSHOP_SHOWS_EXPERT_ID,
+    ("GET /workshops", "other_trainer"): WORKSHOP_SHOWS_EXPERT_ID,
+    ("GET /workshops/{workshop_id}", "wrong_expert"): WORKSHOP_SHOWS_EXPERT_ID,
+    ("GET /workshops/{workshop_id}", "other_trainer"): WORKSHOP_SHOWS_EXPERT_ID,
+    ("POST /journeys", "wrong_expert"): ENROL_CHECKS_OPEN_JOURNEY_FIRST,
+}
+
+# Refused callers who can tell a real id from an unknown one (403 against 404): ids derive
+# from e-mails (domain/ids.py), so this tells whoever guesses an address that the person is a
+# trainer, or enrolled in a module.
+LOOKS_UP_BEFORE_THE_DOOR = (
+    "looks the journey or trainer up (404 if unknown) before checking the caller's relation "
+    "to it (403): service/steps.py::_journey_for, Certification.trainer in the standing and "
+    "materials routes, service/api/routes/reads.py::read_journey"
+)
+ENROL_LOOKS_UP_FIRST = (
+    "POST /journeys looks the trainer and the workshop up (404 if unknown) before the domain "
+    "checks that the expert runs the workshop (403): service/steps.py::WorkflowSteps.enrol"
+)
+OUTSIDERS = ("wrong_expert", "other_trainer")
+KNOWN_ORACLES: dict[tuple[str, str], str] = {
+    ("POST /journeys", "wrong_expert"): ENROL_LOOKS_UP_FIRST,
+    ("POST /journeys/{journey_id}/tot-result", "wrong_expert"): LOOKS_UP_BEFORE_THE_DOOR,
+    ("POST /journeys/{journey_id}/assessment", "wrong_expert"): LOOKS_UP_BEFORE_THE_DOOR,
+    **{
+        (f"POST /journeys/{{journey_id}}/{step}", principal): LOOKS_UP_BEFORE_THE_DOOR
+        for step in (
+            "enterprises",
+            "baseline-assessments",
+            "classroom-workshop",
+            "coaching-visits",
+            "progress-reports",
+            "withdrawal",
+        )
+        for principal in OUTSIDERS
+    },
+    ("POST /trainers/{trainer_id}/training-records", "other_trainer"): LOOKS_UP_BEFORE_THE_DOOR,
+    ("POST /trainers/{trainer_id}/materials/{module}/{material}", "other_trainer"): (
+        LOOKS_UP_BEFORE_THE_DOOR
+    ),
+    **{
+        ("GET /journeys/{journey_id}", principal): LOOKS_UP_BEFORE_THE_DOOR
+        for principal in OUTSIDERS
+    },
+}
