@@ -83,12 +83,14 @@ def _env_value(value: Any) -> str | None:
     return str(value)
 
 
-async def wait_for_line(log: Path, line: str, process: subprocess.Popen[bytes]) -> None:
-    """Until `line` appears in the child's log; fails with the log's end if it dies first."""
+async def wait_for_line(log: Path, line: str, *watched: subprocess.Popen[bytes]) -> None:
+    """Until `line` appears in a child's log; fails with the log's end if one of the
+    `watched` processes dies first, or if the line is not there within READY_TIMEOUT."""
     deadline = time.monotonic() + READY_TIMEOUT
     while not (log.exists() and line in log.read_text(errors="replace")):
-        if process.poll() is not None or time.monotonic() > deadline:
-            state = f"exited with {process.returncode}" if process.poll() is not None else "hung"
+        dead = [p.args for p in watched if p.poll() is not None]
+        if dead or time.monotonic() > deadline:
+            state = f"exited: {dead}" if dead else f"not within {READY_TIMEOUT:g} s"
             raise RuntimeError(f"{log.name}: no {line!r} ({state}); log ends:\n{tail(log)}")
         await asyncio.sleep(POLL_SECONDS)
 
@@ -305,14 +307,16 @@ class Cluster:
 
     @property
     def api_urls(self) -> list[str]:
-        """The URLs of the API replicas that are running, in the order they were started."""
-        return [self._url(a) for a in self.api_processes if a.alive]
+        """The URL of every API replica, in the order they were started (dead ones too: a
+        client that round-robins over them meets a dead replica as a refused connection)."""
+        return [self._url(a) for a in self.api_processes]
 
     def _url(self, child: Child) -> str:
         return f"http://{self.settings.api_host}:{child.env['SCORE_API_PORT']}"
 
-    async def start_api(self) -> str:
-        child = self._new_api()
+    async def start_api(self, i: int | None = None) -> str:
+        """Replica `i` again, on its port; a new replica on a new port if None. Its URL."""
+        child = self._new_api() if i is None else self.api_processes[i]
         child.start()
         await self._api_answering(child)
         return self._url(child)

@@ -144,6 +144,7 @@ class LoadClient:
         self.ledger = ledger
         self.give_up_after = give_up_after
         self._clients: list[httpx.AsyncClient] = []
+        self.in_flight = 0  # requests sent and not yet answered, now
         self._turn = itertools.cycle(range(len(self.urls)))
 
     async def __aenter__(self) -> LoadClient:
@@ -195,11 +196,14 @@ class LoadClient:
     async def _send_once(self, method: str, path: str, **request: Any) -> httpx.Response:
         client = self._clients[next(self._turn)]
         self.ledger.requests += 1
+        self.in_flight += 1
         try:
             reply = await client.request(method, path, **request)
         except httpx.TransportError as error:
             self.ledger.transport_errors[type(error).__name__] += 1
             raise
+        finally:
+            self.in_flight -= 1
         self.ledger.statuses[reply.status_code] += 1
         return reply
 
