@@ -339,9 +339,12 @@ class Cluster:
 
     # -- Temporal and the database -------------------------------------------------------------
 
-    async def restart_temporal(self) -> None:
-        """Stop the dev server and start it again on the same port and state file; returns
-        once it serves and every live worker polls it again."""
+    async def restart_temporal(self, *, kill: bool = False) -> None:
+        """Stop the dev server (SIGTERM, or SIGKILL if `kill`) and start it again on the same
+        port and state file; returns once it serves and every live worker polls it again."""
+        if kill and self.temporal.process is not None:
+            self.temporal.process.kill()
+            self.temporal.process.wait()
         self.temporal.stop()
         self.temporal.start()
         await self.temporal.wait_until_serving(READY_TIMEOUT)

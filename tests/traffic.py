@@ -15,6 +15,7 @@ Used by the fault suite (tests/faults) and meant for the scale-out rehearsal.
 from __future__ import annotations
 
 import itertools
+import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
@@ -79,6 +80,7 @@ class Ledger:
     transport_errors: Counter[str] = field(default_factory=Counter)
     answers: list[Answer] = field(default_factory=list)
     unanswered: list[str] = field(default_factory=list)
+    longest_wait: float = 0.0  # seconds from sending a request to its answer, retries included
 
     @property
     def accepted(self) -> dict[str, Answer]:
@@ -102,6 +104,7 @@ class Ledger:
             "5xx": self.server_errors,
             "statuses": dict(sorted(self.statuses.items())),
             "connection_errors": dict(self.transport_errors),
+            "longest_wait_seconds": round(self.longest_wait, 1),
         }
 
 
@@ -190,7 +193,10 @@ class LoadClient:
             before_sleep=self._count_retry,
             retry_error_callback=lambda state: self._gave_up(method, path, state),
         )
+        started = time.monotonic()
         reply: httpx.Response = await retrying(self._send_once, method, path, **request)
+        waited = time.monotonic() - started
+        self.ledger.longest_wait = max(self.ledger.longest_wait, waited)
         return reply
 
     async def _send_once(self, method: str, path: str, **request: Any) -> httpx.Response:

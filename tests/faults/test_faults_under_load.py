@@ -69,8 +69,8 @@ async def kill_and_restart_an_api_replica(cluster: Cluster) -> str:
 
 
 async def restart_temporal(cluster: Cluster) -> str:
-    await cluster.restart_temporal()
-    return "Temporal dev server restarted on its state file"
+    await cluster.restart_temporal(kill=True)
+    return "Temporal dev server killed (SIGKILL) and started again on its state file"
 
 
 async def cut_database_connections(cluster: Cluster) -> str:
@@ -129,7 +129,11 @@ async def under_faults(cluster: Cluster, faults: list[Fault]) -> Run:
         load = asyncio.gather(
             *(programme.certify(c) for c in programme.candidates), return_exceptions=True
         )
-        struck = await strike(cluster, http, faults, CANDIDATES * WRITES_PER_CANDIDATE)
+        try:
+            struck = await strike(cluster, http, faults, CANDIDATES * WRITES_PER_CANDIDATE)
+        except BaseException:
+            load.cancel()
+            raise
         answers = await load
         certificates = [await certificate(http, c) for c in programme.candidates]
     app, live = cluster.app, cluster.read_models()
