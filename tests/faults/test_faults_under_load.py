@@ -1,13 +1,16 @@
 """Faults under load: nothing an accepted request wrote is lost or doubled, whatever breaks.
 
 Candidates are taken from enrolment to the certificate over HTTP, several at once, each
-write with an Idempotency-Key and resent as a careful client would. Meanwhile the worker
-and the projector are killed (SIGKILL) and started again, the Temporal dev server is
-restarted on its state file, and on PostgreSQL every connection to the database is cut;
-with two workers and two API replicas, one of each is killed. Afterwards every accepted
-write is in the event store exactly once, no event is doubled, the read models equal a
-rebuild from the events, the events' hash chains hold, and every candidate reads their
-certificate over HTTP.
+write with an Idempotency-Key and resent as a careful client would (tests/traffic.py), by
+the service running as production runs it, in separate processes (tests/cluster.py).
+Meanwhile, once per run:
+* sqlite, postgres: the worker and the projector are killed (SIGKILL) and started again,
+  the Temporal dev server is killed and started again on its state file, and (PostgreSQL)
+  every connection to the database is terminated;
+* replicas: with two workers and two API replicas, an API replica is killed and started
+  again, and a worker is killed for good.
+Each run happens once per scenario (a module fixture); each test states one thing that must
+hold after it. The run's figures are printed (`pytest -rP tests/faults`).
 """
 
 from __future__ import annotations
@@ -18,10 +21,10 @@ import time
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import pytest
+import pytest_asyncio
 
 from projections.rebuild import RebuildReport, rebuild_and_compare
 from service.audit.verify import VerifyReport, verify_chains
@@ -29,11 +32,12 @@ from tests.cluster import Cluster
 from tests.postgres import scratch_database
 from tests.traffic import Ledger, LoadClient, Login, Programme, StoreCheck
 
+pytestmark = [pytest.mark.temporal, pytest.mark.timeout(400)]
+
 CANDIDATES = 6
 WRITES_PER_CANDIDATE = 10  # enrolment, the enterprise's registration, 8 steps
 RESTART_AFTER = 1.0  # seconds a killed process stays down: requests pile up meanwhile
 CATCH_UP_TIMEOUT = 60.0
-BACKENDS = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
 
 
 @dataclass(frozen=True)
@@ -68,7 +72,7 @@ async def kill_and_restart_an_api_replica(cluster: Cluster) -> str:
     return "API replica 0 killed (SIGKILL) and started again"
 
 
-async def restart_temporal(cluster: Cluster) -> str:
+async def kill_and_restart_temporal(cluster: Cluster) -> str:
     await cluster.restart_temporal(kill=True)
     return "Temporal dev server killed (SIGKILL) and started again on its state file"
 
@@ -80,16 +84,44 @@ async def cut_database_connections(cluster: Cluster) -> str:
 ONE_OF_EACH = [
     Fault(0.15, kill_and_restart_the_worker),
     Fault(0.35, kill_and_restart_the_projector),
-    Fault(0.55, restart_temporal),
+    Fault(0.55, kill_and_restart_temporal),
 ]
-ON_POSTGRES = [Fault(0.75, cut_database_connections)]
-REPLICAS = [Fault(0.2, kill_and_restart_an_api_replica), Fault(0.5, kill_a_worker)]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    label: str
+    backend: str
+    faults: list[Fault]
+    workers: int = 1
+    apis: int = 1
+
+
+SCENARIOS = [
+    pytest.param(Scenario("sqlite", "sqlite", ONE_OF_EACH), id="sqlite"),
+    pytest.param(
+        Scenario("postgres", "postgres", [*ONE_OF_EACH, Fault(0.75, cut_database_connections)]),
+        id="postgres",
+        marks=pytest.mark.postgres,
+    ),
+    pytest.param(
+        Scenario(
+            "sqlite, 2 workers, 2 API replicas",
+            "sqlite",
+            [Fault(0.2, kill_and_restart_an_api_replica), Fault(0.5, kill_a_worker)],
+            workers=2,
+            apis=2,
+        ),
+        id="replicas",
+    ),
+]
 
 
 @dataclass(frozen=True)
 class Run:
     """What a run under faults sent, broke, stored and serves."""
 
+    scenario: Scenario
     ledger: Ledger
     struck: list[str]
     stored: StoreCheck
@@ -121,7 +153,22 @@ def database(backend: str) -> Iterator[str | None]:
         yield url
 
 
-async def under_faults(cluster: Cluster, faults: list[Fault]) -> Run:
+@pytest_asyncio.fixture(scope="module", params=SCENARIOS)
+async def run(request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory) -> Run:
+    return await _run(request.param, tmp_path_factory)
+
+
+async def _run(scenario: Scenario, tmp: pytest.TempPathFactory) -> Run:
+    started = time.monotonic()
+    with database(scenario.backend) as url:
+        root = tmp.mktemp("faults")
+        async with Cluster(root, url, workers=scenario.workers, apis=scenario.apis) as cluster:
+            done = await under_faults(cluster, scenario)
+    print(f"\nfaults under load: {json.dumps(done.figures(scenario.label, started))}")  # noqa: T201
+    return done
+
+
+async def under_faults(cluster: Cluster, scenario: Scenario) -> Run:
     started = time.monotonic()
     ledger = Ledger()
     async with LoadClient(cluster.api_urls, ledger) as http:
@@ -130,7 +177,7 @@ async def under_faults(cluster: Cluster, faults: list[Fault]) -> Run:
             *(programme.certify(c) for c in programme.candidates), return_exceptions=True
         )
         try:
-            struck = await strike(cluster, http, faults, CANDIDATES * WRITES_PER_CANDIDATE)
+            struck = await strike(cluster, http, scenario.faults)
         except BaseException:
             load.cancel()
             raise
@@ -144,6 +191,7 @@ async def under_faults(cluster: Cluster, faults: list[Fault]) -> Run:
     finally:
         live.engine.dispose()
     return Run(
+        scenario,
         ledger,
         struck,
         stored,
@@ -156,10 +204,10 @@ async def under_faults(cluster: Cluster, faults: list[Fault]) -> Run:
     )
 
 
-async def strike(cluster: Cluster, http: LoadClient, faults: list[Fault], writes: int) -> list[str]:
+async def strike(cluster: Cluster, http: LoadClient, faults: list[Fault]) -> list[str]:
     """Each fault once, when its share of the load's writes has been accepted."""
     struck = []
-    start = len(http.ledger.accepted)
+    writes, start = CANDIDATES * WRITES_PER_CANDIDATE, len(http.ledger.accepted)
     for fault in faults:
         while len(http.ledger.accepted) - start < fault.after_accepted * writes:
             await asyncio.sleep(0.05)
@@ -174,51 +222,51 @@ async def certificate(http: LoadClient, candidate: Login) -> Any:
     return reply.json().get("certificate_number") if reply.status_code == 200 else reply.text
 
 
-def assert_nothing_lost_or_doubled(run: Run) -> None:
+# -- what must hold after the faults -----------------------------------------------------------
+
+
+def test_every_fault_struck_while_requests_were_in_flight(run: Run) -> None:
+    assert len(run.struck) == len(run.scenario.faults)
+    assert run.ledger.requests > run.stored.accepted
+
+
+def test_every_request_got_its_answer_and_every_journey_its_certificate(run: Run) -> None:
     assert run.ledger.unanswered == [] and run.ledger.refused == [], run.ledger.refused[:3]
     assert run.stages == ["certified"] * CANDIDATES
     assert all(str(number).startswith("SCORE-") for number in run.certificates), run.certificates
-    assert run.stored.missing == () and run.stored.doubled == {}, run.stored
+
+
+def test_every_accepted_write_is_stored_exactly_once(run: Run) -> None:
     assert run.stored.accepted == len(run.ledger.accepted) > CANDIDATES * WRITES_PER_CANDIDATE
-    assert run.rebuilt.identical and run.rebuilt.rows_compared > 0, run.rebuilt.differences[:5]
+    assert run.stored.missing == ()
+    assert run.stored.doubled == {}
+
+
+def test_the_read_models_equal_a_rebuild_from_the_events(run: Run) -> None:
+    assert run.rebuilt.rows_compared > 0
+    assert run.rebuilt.identical, run.rebuilt.differences[:5]
+
+
+def test_the_events_hash_chains_hold(run: Run) -> None:
+    assert run.chains.events_checked == run.stored.events
     assert run.chains.intact, run.chains.problems[:5]
-    assert run.survivors, "the projector or every worker is down after the faults"
 
 
-def report(
-    run: Run, label: str, started: float, record_property: Callable[[str, object], None]
+def test_the_projector_and_a_worker_still_run(run: Run) -> None:
+    assert run.survivors
+
+
+def test_a_fault_is_answered_as_send_again_never_as_an_internal_error(
+    run: Run, request: pytest.FixtureRequest
 ) -> None:
-    figures = run.figures(label, started)
-    record_property("figures", figures)
-    print(f"\nfaults under load: {json.dumps(figures)}")  # noqa: T201 - the run's figures
-
-
-@pytest.mark.temporal
-@pytest.mark.timeout(400)
-@pytest.mark.parametrize("backend", BACKENDS)
-async def test_killed_processes_a_restarted_temporal_and_cut_connections_lose_and_double_nothing(
-    backend: str, tmp_path: Path, record_property: Callable[[str, object], None]
-) -> None:
-    started, faults = time.monotonic(), ONE_OF_EACH + (ON_POSTGRES if backend == "postgres" else [])
-    with database(backend) as url:
-        async with Cluster(tmp_path, url) as cluster:
-            run = await under_faults(cluster, faults)
-    report(run, backend, started, record_property)
-
-    assert len(run.struck) == len(faults)
-    assert_nothing_lost_or_doubled(run)
-
-
-@pytest.mark.temporal
-@pytest.mark.timeout(400)
-async def test_a_killed_api_replica_and_a_killed_worker_among_two_lose_and_double_nothing(
-    tmp_path: Path, record_property: Callable[[str, object], None]
-) -> None:
-    """A request cut off with its replica is resent to the other with the same key."""
-    started = time.monotonic()
-    async with Cluster(tmp_path, workers=2, apis=2) as cluster:
-        run = await under_faults(cluster, REPLICAS)
-    report(run, "sqlite, 2 workers, 2 API replicas", started, record_property)
-
-    assert len(run.struck) == len(REPLICAS)
-    assert_nothing_lost_or_doubled(run)
+    """503 (or a dropped connection) says "send it again"; 500 says "something is broken"."""
+    if run.scenario.backend == "postgres":
+        request.applymarker(
+            pytest.mark.xfail(
+                strict=True,
+                reason="issue 10 item 10: after pg_terminate_backend the API's first use of "
+                "the event store's pool (fresh_read_models -> recorder.max_notification_id, "
+                "service/api/reading.py:24) raises AdminShutdown, answered 500",
+            )
+        )
+    assert run.ledger.statuses[500] == 0, run.ledger.statuses
