@@ -138,11 +138,20 @@ class Child:
         self.process.send_signal(signal.SIGKILL)
         return self.process.wait()
 
+    def interrupt(self) -> None:
+        """Ctrl-C, without waiting for it to take effect."""
+        if self.process is not None and self.alive:
+            self.process.send_signal(signal.SIGINT)
+
     def stop(self) -> None:
         """Ctrl-C, as an operator stops it; killed if it does not stop in time."""
-        if self.process is None or not self.alive:
+        self.interrupt()
+        self.wait_or_kill()
+
+    def wait_or_kill(self) -> None:
+        """Wait for an interrupted process to end (once: a second Ctrl-C would hurry it)."""
+        if self.process is None:
             return
-        self.process.send_signal(signal.SIGINT)
         try:
             self.process.wait(STOP_TIMEOUT)
         except subprocess.TimeoutExpired:
@@ -175,7 +184,6 @@ class Cluster:
     _accounts_engine: Engine | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.logs = self.root / "logs"
         self.temporal = DevServer(
             self.root / "temporal.sqlite", log_file=self.logs / "temporal.log"
         )
@@ -218,7 +226,8 @@ class Cluster:
         # The tables exist before any process starts, so no two of them race to create them.
         build_read_models(self.settings).engine.dispose()
         create_service_engine(self.settings).dispose()
-        await self.temporal.__aenter__()
+        self.temporal.start()
+        await self.temporal.wait_until_serving(READY_TIMEOUT)
         self.client = await Client.connect(self.temporal.address)
         self.projector.start()
         for _ in range(self.workers):
@@ -232,13 +241,24 @@ class Cluster:
         )
 
     def stop(self) -> None:
-        for child in [*self.api_processes, *self.worker_processes, self.projector]:
-            child.stop()
+        """Every process, as an operator stops them (Ctrl-C), all at once; then Temporal."""
+        children = [*self.api_processes, *self.worker_processes, self.projector]
+        for child in children:
+            child.interrupt()
+        for child in children:
+            child.wait_or_kill()
         self.temporal.stop()
         if self._app is not None:
             self._app.close()
+            self._app = None
         if self._accounts_engine is not None:
             self._accounts_engine.dispose()
+            self._accounts = self._accounts_engine = None
+
+    @property
+    def logs(self) -> Path:
+        """One log per process: api-0.log, worker-0.log, projector.log, temporal.log …"""
+        return self.root / "logs"
 
     # -- workers -------------------------------------------------------------------------------
 

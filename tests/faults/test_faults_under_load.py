@@ -219,15 +219,17 @@ async def under_faults(cluster: Cluster, scenario: Scenario) -> Run:
 
 
 async def strike(cluster: Cluster, http: LoadClient, faults: list[Fault]) -> list[Struck]:
-    """Each fault once, when its share of the load's writes has been accepted."""
-    struck = []
+    """Each fault once, when its share of the load's writes has been accepted. Each waits
+    on its own: one still restarting what it broke does not hold the next one back."""
     writes, start = CANDIDATES * WRITES_PER_CANDIDATE, len(http.ledger.accepted)
-    for fault in faults:
+
+    async def when_due(fault: Fault) -> Struck:
         while (accepted := len(http.ledger.accepted) - start) < fault.after_accepted * writes:
             await asyncio.sleep(0.05)
         in_flight = http.in_flight
-        struck.append(Struck(await fault.inject(cluster), accepted, in_flight))
-    return struck
+        return Struck(await fault.inject(cluster), accepted, in_flight)
+
+    return list(await asyncio.gather(*(when_due(f) for f in faults)))
 
 
 async def certificate(http: LoadClient, candidate: Login) -> Any:
