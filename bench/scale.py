@@ -24,7 +24,7 @@ from temporalio.client import Client
 from bench.context import Context, rss_bytes
 from bench.people import OFFICE
 from bench.report import FamilyResult, Figure, Target
-from bench.stack.service import child_env, stack_settings, wait_for_line
+from bench.stack.service import stack_settings
 from domain.journey.state import JourneyState
 from domain.values import Actor, Module, Role
 from domain.workshop import WorkshopPlan
@@ -34,6 +34,7 @@ from service.database import create_service_engine
 from service.launcher import children
 from service.notifications import OUTBOX, Outbox
 from service.temporal_dev import DevServer
+from tests.cluster import settings_env, wait_for_line
 from workflows import journey_workflow_id
 from workflows.journey import CertificationJourney
 from workflows.messages import JourneyInput, ReminderPolicy
@@ -86,11 +87,11 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
         outbox = Outbox(create_service_engine(settings))
         command = {"worker": [sys.executable, "-m", "service.cli", "worker"]}
         cached = ctx.scale.worker_cached_workflows
-        env = child_env(settings) | {"SCORE_WORKER_CACHED_WORKFLOWS": str(cached)}
+        env = settings_env(settings) | {"SCORE_WORKER_CACHED_WORKFLOWS": str(cached)}
         try:
             with children(command, env, root / "logs") as processes:
                 log = root / "logs" / "worker.log"
-                await wait_for_line(log, "worker: Temporal at", processes)
+                await wait_for_line(log, "worker: Temporal at", *processes.values())
                 await asyncio.sleep(2)  # let its pollers connect
                 worker = Storm(settings.task_queue, processes["worker"].pid, outbox, cached)
                 await worker.run(server.address, journeys, result)

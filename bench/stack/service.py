@@ -9,10 +9,7 @@ only what is measured goes through HTTP).
 
 from __future__ import annotations
 
-import asyncio
-import os
 import sys
-import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -29,10 +26,9 @@ from service.database import create_service_engine
 from service.launcher import Children, api_ready, children
 from service.settings import Settings
 from service.temporal_dev import free_port
+from tests.cluster import READY_TIMEOUT, settings_env, wait_for_line
 from workflows.client import JourneyGateway, reminder_policy
 from workflows.worker import connect
-
-READY_TIMEOUT = 60.0
 
 
 @dataclass
@@ -87,33 +83,6 @@ def stack_settings(data_dir: Path, temporal: str, database_url: str | None) -> S
     )
 
 
-def child_env(settings: Settings) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SCORE_")}
-    values = {
-        "DATA_DIR": str(settings.data_dir.resolve()),
-        "TEMPORAL_ADDRESS": settings.temporal_address or "",
-        "TASK_QUEUE": settings.task_queue,
-        "API_HOST": settings.api_host,
-        "API_PORT": str(settings.api_port),
-        "ARGON2_MEMORY_KIB": str(settings.argon2_memory_kib),
-        "ARGON2_TIME_COST": str(settings.argon2_time_cost),
-    }
-    if settings.database_url:
-        values["DATABASE_URL"] = settings.database_url
-    env.update({f"SCORE_{k}": v for k, v in values.items()})
-    return env
-
-
-async def wait_for_line(log: Path, line: str, processes: Children) -> None:
-    deadline = time.monotonic() + READY_TIMEOUT
-    while not (log.exists() and line in log.read_text(errors="replace")):
-        dead = [n for n, p in processes.items() if p.poll() is not None]
-        if dead or time.monotonic() > deadline:
-            tail = log.read_text(errors="replace")[-3000:] if log.exists() else ""
-            raise RuntimeError(f"{log.name}: no {line!r} (dead: {dead}); log ends:\n{tail}")
-        await asyncio.sleep(0.1)
-
-
 @asynccontextmanager
 async def service_stack(
     root: Path, temporal: str, database_url: str | None = None, server_pid: int | None = None
@@ -133,9 +102,10 @@ async def service_stack(
     }
     client = await connect(temporal)
     try:
-        with children(commands, child_env(settings), logs) as processes:
-            await wait_for_line(logs / "worker.log", "worker: ready", processes)
-            await wait_for_line(logs / "projector.log", "projector: ready", processes)
+        with children(commands, settings_env(settings), logs) as processes:
+            running = processes.values()
+            await wait_for_line(logs / "worker.log", "worker: ready", *running)
+            await wait_for_line(logs / "projector.log", "projector: ready", *running)
             url = f"http://{settings.api_host}:{settings.api_port}"
             await api_ready(url, processes, READY_TIMEOUT)
             yield ServiceStack(
