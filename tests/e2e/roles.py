@@ -49,6 +49,8 @@ TODAY = "{today}"
 
 DOORS: dict[str, Door] = {
     "GET /health": Door(EVERYONE),
+    "GET /health/live": Door(EVERYONE),
+    "GET /health/ready": Door(EVERYONE),
     "POST /auth/token": Door(EVERYONE, {"username": "{candidate_user}", "password": "{password}"}),
     "GET /auth/me": Door(LOGGED_IN),
     "GET /public/trainers": Door(EVERYONE),
