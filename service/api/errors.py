@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import unicodedata
 from collections.abc import Awaitable, Callable, Iterator
+from typing import Any
 from urllib.parse import unquote_to_bytes
 
 from fastapi import FastAPI, Request
@@ -58,12 +59,13 @@ def invalid_request(problems: list[str]) -> JSONResponse:
 
 
 async def _malformed(_: Request, error: RequestValidationError) -> JSONResponse:
-    return invalid_request(
-        [
-            f"{'.'.join(str(p) for p in e['loc'] if p != 'body') or 'body'}: {e['msg']}"
-            for e in error.errors()
-        ]
-    )
+    return invalid_request([_problem(e) for e in error.errors()])
+
+
+def _problem(error: dict[str, Any]) -> str:
+    if error["type"] == "json_invalid":  # its location is a character offset in the body
+        return f"body: is not valid JSON ({error['ctx']['error']} at character {error['loc'][-1]})"
+    return f"{'.'.join(str(p) for p in error['loc'] if p != 'body') or 'body'}: {error['msg']}"
 
 
 async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:

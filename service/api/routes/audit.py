@@ -219,6 +219,7 @@ def verify_event_chains(
         Query(
             description="a store digest kept from an earlier check: <position>:<hex digest>",
             pattern=ANCHOR,
+            json_schema_extra=documented_as({"type": "string", "pattern": ANCHOR}),
         ),
     ] = None,
 ) -> VerifyReport:
