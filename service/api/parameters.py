@@ -46,6 +46,20 @@ WorkshopId = Annotated[str, _id("ToT workshop")]
 EnterpriseId = Annotated[str, _id("enterprise")]
 
 
+# Documented, not enforced: any other text names no certificate and is answered 404, and
+# the lookup forgives case and surrounding spaces.
+CertificateNumber = Annotated[
+    str,
+    Path(
+        description="a certificate number, SCORE-<year>-<sequence>",
+        json_schema_extra={
+            "pattern": "^SCORE-[0-9]{4}-[0-9]{5,}$",
+            "examples": ["SCORE-2026-00001"],
+        },
+    ),
+]
+
+
 def uuid_query(description: str) -> Any:
     return Query(description=description, json_schema_extra=documented_as(UUID))
 

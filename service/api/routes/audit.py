@@ -18,7 +18,14 @@ from domain.values import Module, Role
 from projections import queries
 from service.accounts import User
 from service.api.deps import ServicesDep, role_in
-from service.api.parameters import JourneyId, TrainerId, documented_as, moment, position
+from service.api.parameters import (
+    CertificateNumber,
+    JourneyId,
+    TrainerId,
+    documented_as,
+    moment,
+    position,
+)
 from service.audit import history
 from service.audit.access_log import AuditRead
 from service.audit.as_of import TrainerAsOf, trainer_as_of
@@ -202,7 +209,9 @@ def read_public_list_on(
 
 
 @router.get("/certificates/{number}", responses={404: {"description": "Not issued by then"}})
-def verify_certificate_on(number: str, services: ServicesDep, on: At) -> queries.CertificateCheck:
+def verify_certificate_on(
+    number: CertificateNumber, services: ServicesDep, on: At
+) -> queries.CertificateCheck:
     """A certificate as a verifier would have seen it on a date: holder, modules, listed."""
     with services.audit.past.at(parse_moment(on, end_of_day=True)) as read:
         found = queries.verify_certificate(read, number)

@@ -10,6 +10,7 @@ from fastapi.encoders import jsonable_encoder
 
 from domain.values import Module
 from projections import queries
+from service.api.parameters import CertificateNumber
 from service.api.reading import FreshReads
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -24,7 +25,7 @@ def read_public_list(
 
 
 @router.get("/certificates/{number}")
-def verify_certificate(number: str, read: FreshReads) -> queries.CertificateCheck:
+def verify_certificate(number: CertificateNumber, read: FreshReads) -> queries.CertificateCheck:
     """Check a certificate number: whose it is, for which modules, and whether still listed."""
     found = queries.verify_certificate(read, number)
     if found is None:
