@@ -8,12 +8,13 @@ over HTTP in tests/e2e/test_busy_steps_over_http.py.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from typing import Any
 
+import httpx
 import pytest
+import pytest_asyncio
 from fastapi import FastAPI
-from fastapi.testclient import TestClient
 
 from domain.errors import InvalidInput, StepOutOfOrder, TryAgain
 from service.api.main import create_app
@@ -51,41 +52,50 @@ def raiser(error: Exception) -> Callable[[], None]:
     return fail
 
 
-@pytest.fixture(scope="module")
-def http() -> TestClient:
-    return TestClient(raising_app(), raise_server_exceptions=False)
+@pytest_asyncio.fixture
+async def http() -> AsyncIterator[httpx.AsyncClient]:
+    # Unexpected errors are answered by the app (500), as uvicorn would send them.
+    transport = httpx.ASGITransport(app=raising_app(), raise_app_exceptions=False)
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as client:
+        yield client
 
 
-def answer(http: TestClient, name: str) -> tuple[int, dict[str, str], dict[str, Any]]:
-    reply = http.post(f"/raise/{name}")
-    return reply.status_code, dict(reply.headers), reply.json()
+async def answer(http: httpx.AsyncClient, name: str) -> tuple[int, httpx.Headers, dict[str, Any]]:
+    reply = await http.post(f"/raise/{name}")
+    return reply.status_code, reply.headers, reply.json()
 
 
 @pytest.mark.parametrize("name", ["busy", "renewing", "concurrent", "not-recorded"])
-def test_wait_and_resend_is_503_with_retry_after_never_409(http: TestClient, name: str) -> None:
-    status, headers, body = answer(http, name)
+async def test_wait_and_resend_is_503_with_retry_after_never_409(
+    http: httpx.AsyncClient, name: str
+) -> None:
+    status, headers, body = await answer(http, name)
     assert status == 503
     assert int(headers["retry-after"]) >= 1
     assert "again" in body["detail"]
     assert conforms(body, {"$ref": "#/components/schemas/Problem"})
 
 
-def test_a_rule_refusal_stays_409_without_retry_after(http: TestClient) -> None:
-    status, headers, body = answer(http, "out-of-order")
+async def test_a_rule_refusal_stays_409_without_retry_after(http: httpx.AsyncClient) -> None:
+    status, headers, body = await answer(http, "out-of-order")
     assert (status, body["error"]) == (409, "StepOutOfOrder")
     assert "retry-after" not in headers
 
 
 @pytest.mark.parametrize("name", ["invalid", "key-reused"])
-def test_every_422_has_the_documented_shape_whoever_refused(http: TestClient, name: str) -> None:
-    status, _, body = answer(http, name)
+async def test_every_422_has_the_documented_shape_whoever_refused(
+    http: httpx.AsyncClient, name: str
+) -> None:
+    status, _, body = await answer(http, name)
     assert status == 422
     assert body["problems"] == [body["detail"]]
     assert conforms(body, {"$ref": "#/components/schemas/InvalidRequest"})
 
 
-def test_an_unexpected_failure_is_500_in_the_documented_shape(http: TestClient) -> None:
-    status, _, body = answer(http, "crash")
+async def test_an_unexpected_failure_is_500_in_the_documented_shape(
+    http: httpx.AsyncClient,
+) -> None:
+    status, _, body = await answer(http, "crash")
     assert (status, body["error"]) == (500, "InternalError")
     assert "a bug" not in body["detail"]  # the cause is logged, not shown
     assert conforms(body, {"$ref": "#/components/schemas/Problem"})
@@ -100,11 +110,13 @@ def test_an_unexpected_failure_is_500_in_the_documented_shape(http: TestClient) 
         (b"[" * 5_000 + b"]" * 5_000, 400, "BadRequest"),  # too deep for the parser
     ],
 )
-def test_a_body_that_cannot_be_read_is_answered_in_json_not_500(
-    http: TestClient, content: bytes, status: int, error: str
+async def test_a_body_that_cannot_be_read_is_answered_in_json_not_500(
+    http: httpx.AsyncClient, content: bytes, status: int, error: str
 ) -> None:
     """Bodies are read before anyone is asked who sent them: no login needed to see this."""
-    reply = http.post("/trainers", content=content, headers={"Content-Type": "application/json"})
+    reply = await http.post(
+        "/trainers", content=content, headers={"Content-Type": "application/json"}
+    )
     assert (reply.status_code, reply.json()["error"]) == (status, error), reply.text
     model = "InvalidRequest" if status == 422 else "Problem"
     assert conforms(reply.json(), {"$ref": f"#/components/schemas/{model}"})
