@@ -7,6 +7,7 @@ from typing import Any
 
 import jsonschema_rs
 import pytest
+from pydantic import BaseModel
 
 from service.api.main import create_app
 from service.audit.history import EVENT_TOPICS
@@ -120,3 +121,22 @@ def test_every_position_in_a_url_fits_the_databases_64_bit_integers() -> None:
 )
 def test_the_documented_error_body_is_ours(body: dict[str, Any], valid: bool) -> None:
     assert conforms(body, {"$ref": "#/components/schemas/InvalidRequest"}) is valid
+
+
+class Readiness(BaseModel):
+    ready: bool
+
+
+def test_an_operation_that_declares_its_own_error_body_keeps_it() -> None:
+    """A readiness probe answers 503 with its report, not with a Problem."""
+    app = create_app()
+
+    @app.get("/probe", responses={503: {"model": Readiness, "description": "Not ready"}})
+    def probe() -> Readiness:
+        return Readiness(ready=True)
+
+    answers = app.openapi()["paths"]["/probe"]["get"]["responses"]
+    assert answers["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/Readiness")
+    assert answers["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
+        "/InvalidRequest"
+    )
