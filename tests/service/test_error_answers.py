@@ -120,3 +120,25 @@ async def test_a_body_that_cannot_be_read_is_answered_in_json_not_500(
     assert (reply.status_code, reply.json()["error"]) == (status, error), reply.text
     model = "InvalidRequest" if status == 422 else "Problem"
     assert conforms(reply.json(), {"$ref": f"#/components/schemas/{model}"})
+
+
+async def test_every_bad_part_of_a_url_is_named_in_one_answer(http: httpx.AsyncClient) -> None:
+    """Refused before routing: the same for a path that exists and one that does not."""
+    reply = await http.get("/public/certificates/A%00B?co%1Buntry=x&module=%7F")
+    assert reply.status_code == 422
+    problems = reply.json()["problems"]
+    assert [p.split(":")[0] for p in problems] == [
+        "path",
+        "query.co\\x1buntry (its name)",
+        "query.module",
+    ]
+    assert "U+0000" in problems[0] and "U+001B" in problems[1] and "U+007F" in problems[2]
+
+
+async def test_text_that_is_not_utf8_is_400_even_beside_a_control_character(
+    http: httpx.AsyncClient,
+) -> None:
+    reply = await http.get("/public/trainers?country=%C3%28&module=%00")
+    assert (reply.status_code, reply.json()["error"]) == (400, "BadRequest")
+    assert "query.country: is not valid UTF-8" in reply.json()["detail"]
+    assert conforms(reply.json(), {"$ref": "#/components/schemas/Problem"})
