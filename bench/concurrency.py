@@ -1,7 +1,7 @@
 """T4: many candidates stepping at once, one step in flight each, beside bare updates.
 
 The baseline (C0) is the bare update rate with as many callers over as many empty
-workflows; blocks alternate. A refused step (409: another step in flight, or Temporal's
+workflows; blocks alternate. A refused step (503: another step in flight, or Temporal's
 in-flight cap) is counted, not retried.
 """
 

@@ -22,8 +22,9 @@ from bench.stats import Summary, ms_since
 TITLE = "Journey throughput: enrolment to certificate, concurrent clients"
 # Enrolment, ToT result, selection, baseline, classroom, visit, report, assessment, certificate.
 REQUESTS_PER_JOURNEY = 9
-# "TryAgain" (409) asks the client to send the step again: concurrent certifications all
-# change the one certificate registry, and the loser of every retry is told so.
+# "TryAgain" (503, Retry-After) asks the client to send the step again: concurrent
+# certifications all change the one certificate registry, and the loser of every retry is
+# told so.
 AGAIN_AFTER = 0.05
 AGAIN_AT_MOST = 20
 
@@ -100,7 +101,7 @@ async def persistently(http: httpx.AsyncClient, request: Request, again: list[st
             await send(http, request)
             return
         except StepRefused as refused:
-            if refused.error != "TryAgain":
+            if refused.status != 503:  # wait and resend; anything else is an answer
                 raise
             again.append(request.path.rsplit("/", 1)[-1])
             await asyncio.sleep(AGAIN_AFTER)

@@ -174,7 +174,7 @@ class StepRefused(Exception):
 
 
 async def send(http: httpx.AsyncClient, request: Request) -> dict[str, Any]:
-    """POST one request; a refusal (409 busy included) raises StepRefused."""
+    """POST one request; a refusal (503 busy included) raises StepRefused."""
     reply = await http.post(
         request.path,
         json=request.body,

@@ -119,19 +119,20 @@ class IdempotentRequest:
 
     async def run(self, call: Callable[[str], Awaitable[StoredResponse]]) -> StoredResponse:
         if self.key is None:
-            try:
-                return await call(self.command_id)
-            except DomainError as refusal:
-                return StoredResponse(refusal_status(refusal), refusal_body(refusal))
+            return await self._answer(call)
         stored = self.store.find(self.username, self.key, self.print_, self.earlier_print)
         if stored is not None:
             return stored
-        try:
-            response = await call(self.command_id)
-        except DomainError as refusal:
-            answer = StoredResponse(refusal_status(refusal), refusal_body(refusal))
-            if refusal.transient:
-                return answer  # "send it again": the retry must get a fresh answer
-            # A refusal is an answer too: the retry gets the same one, and still no event.
-            response = answer
+        # A refusal is an answer too: the retry gets the same one, and still no event.
+        response = await self._answer(call)
         return self.store.remember(self.username, self.key, self.print_, response)
+
+    async def _answer(self, call: Callable[[str], Awaitable[StoredResponse]]) -> StoredResponse:
+        try:
+            return await call(self.command_id)
+        except DomainError as refusal:
+            if refusal.transient:
+                # "Send it again" is not kept under the key, or the retry it asks for would
+                # get it forever; the error handler answers it (503, Retry-After).
+                raise
+            return StoredResponse(refusal_status(refusal), refusal_body(refusal))

@@ -110,7 +110,9 @@ class Settings(BaseSettings):
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library reads its configuration from an env mapping."""
         return {
-            "PERSISTENCE_MODULE": "eventsourcing_sqlalchemy",
+            # eventsourcing_sqlalchemy, with connections checked before use (a restart of
+            # PostgreSQL must not fail the next request).
+            "PERSISTENCE_MODULE": "service.event_store:PrePingingFactory",
             "SQLALCHEMY_URL": self.sqlalchemy_url,
             # Steps re-read an aggregate on every command; the cache avoids replaying it.
             "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),

@@ -6,7 +6,8 @@ from fastapi import FastAPI
 from starlette.types import Lifespan
 
 from service.api.deps import Services
-from service.api.errors import BodySizeLimit, install_error_handlers
+from service.api.documentation import document_every_answer
+from service.api.errors import BodySizeLimit, UrlTextGuard, install_error_handlers
 from service.api.routes import audit, auth, health, journeys, public, reads, registry, standing
 
 MAX_BODY_BYTES = 64 * 1024
@@ -16,11 +17,17 @@ Certification of ILO SCORE trainers: every candidate's journey from the ToT work
 certificate, and every certified trainer's standing afterwards.
 
 * **Steps** go through each journey's Temporal workflow; a step that is not allowed now is
-  refused with **409** and a `detail` that says why, and nothing is written.
+  refused with **409** and a `detail` that says why, and nothing is written. A step that
+  meets another change to the same record in flight is answered **503** with `Retry-After`:
+  send the same request again after that many seconds (it is not a refusal, and is never
+  kept as the answer of its `Idempotency-Key`).
 * **Reads** come from read models fed by the event store.
 * Every **POST** accepts an `Idempotency-Key` header: a retry returns the first response.
-* Errors: 401 no valid token, 403 wrong role or not your candidate, 404 unknown id,
-  409 not allowed now, 413 body too large, 422 malformed input — always JSON with `detail`.
+* Errors are always JSON `{detail, error}` (`Problem`); a 422 adds `problems`, one line per
+  field (`InvalidRequest`). 400 a URL or body that is not UTF-8 or cannot be parsed,
+  401 no valid token, 403 wrong role or not your candidate, 404 unknown id, 409 not allowed
+  now, 413 body too large, 422 malformed input (a control character in a path or query
+  included), 429 too many attempts and 503 busy (both with `Retry-After`), 500 our error.
 """
 
 
@@ -49,4 +56,6 @@ def create_app(
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(UrlTextGuard)  # outermost: nothing below sees a bad URL
+    document_every_answer(app)
     return app

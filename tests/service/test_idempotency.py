@@ -40,8 +40,9 @@ async def test_a_transient_refusal_is_not_remembered_but_a_final_one_is(
         calls.append(command_id)
         return StoredResponse(200, {"stage": "toe_cycle"})
 
-    first = await request(store, "k1").run(busy)
-    assert first.status_code == 409
+    with pytest.raises(TryAgain):  # answered by the error handler: 503 and Retry-After
+        await request(store, "k1").run(busy)
+    assert store.find("ann", "k1", "fingerprint") is None
     second = await request(store, "k1").run(accepted)
     assert second.body == {"stage": "toe_cycle"} and calls == ["ann:k1", "ann:k1"]
 
@@ -49,7 +50,19 @@ async def test_a_transient_refusal_is_not_remembered_but_a_final_one_is(
         raise StepNotAllowed("already recorded")
 
     kept = await request(store, "k2").run(refused)
+    assert kept.status_code == 409
     assert await request(store, "k2").run(accepted) == kept  # the refusal is the answer
+
+
+async def test_without_a_key_a_transient_refusal_is_still_not_an_answer(
+    store: IdempotencyStore,
+) -> None:
+    async def busy(command_id: str) -> StoredResponse:
+        raise TryAgain("another step is being saved; send yours again")
+
+    unkeyed = IdempotentRequest(store, "ann", None, "fingerprint", "fallback")
+    with pytest.raises(TryAgain):
+        await unkeyed.run(busy)
 
 
 def test_a_concurrent_second_answer_yields_to_the_first_kept(store: IdempotencyStore) -> None:

@@ -18,6 +18,14 @@ from domain.values import Module, Role
 from projections import queries
 from service.accounts import User
 from service.api.deps import ServicesDep, role_in
+from service.api.parameters import (
+    CertificateNumber,
+    JourneyId,
+    TrainerId,
+    documented_as,
+    moment,
+    position,
+)
 from service.audit import history
 from service.audit.access_log import AuditRead
 from service.audit.as_of import TrainerAsOf, trainer_as_of
@@ -34,9 +42,10 @@ def recorded_read(request: Request, user: Auditor, services: ServicesDep) -> Use
     parameters: dict[str, list[str]] = {}
     for name, value in request.query_params.multi_items():
         parameters.setdefault(name, []).append(value)
-    services.audit.reads.record(
-        user.username, user.role.value, request.url.path, parameters, datetime.now(UTC)
-    )
+    # The log keeps a path of up to PATH_KEPT characters; an id that long names nothing, and
+    # its read is still on record.
+    path = request.url.path[:PATH_KEPT]
+    services.audit.reads.record(user.username, user.role.value, path, parameters, datetime.now(UTC))
     return user
 
 
@@ -52,18 +61,32 @@ router = APIRouter(
 )
 NOT_FOUND: dict[int | str, dict[str, Any]] = {404: {"description": "No such trainer or journey"}}
 
-Since = Annotated[
-    str | None, Query(description="events from this date or time on (2026-03-01, …T12:00Z)")
-]
-Until = Annotated[str | None, Query(description="events up to this date (its end) or time")]
+
+EVENT_TYPES = {"type": "array", "items": {"type": "string", "enum": sorted(history.EVENT_TOPICS)}}
+Since = Annotated[str | None, moment("events from this date or time on (2026-03-01, …T12:00Z)")]
+Until = Annotated[str | None, moment("events up to this date (its end) or time")]
+At = Annotated[str, moment("a date (its end, UTC) or a time with its zone")]
 Types = Annotated[
     list[str] | None,
-    Query(alias="type", description="only these event types, e.g. Journey.CycleAssessed"),
+    Query(
+        alias="type",
+        description="only these event types, e.g. Journey.CycleAssessed",
+        json_schema_extra=documented_as(EVENT_TYPES),
+    ),
 ]
-After = Annotated[
-    int,
-    Query(ge=0, le=2**63 - 1, description="the position after which the page starts"),
-]
+After = Annotated[int, position("the position after which the page starts")]
+PATH_KEPT = 1000  # svc_audit_reads.path is a VARCHAR(1000)
+# Documented, checked by Anchor.parse, whose refusal says what an anchor looks like.
+ANCHOR = r"^[0-9]+:[0-9a-fA-F]{64}$"
+EXPORTED: dict[int | str, dict[str, Any]] = {
+    200: {
+        "description": "The events, streamed: one JSON object a line, or CSV with a header",
+        "content": {
+            ExportFormat.NDJSON.media_type: {"schema": {"type": "string"}},
+            ExportFormat.CSV.media_type: {"schema": {"type": "string"}},
+        },
+    }
+}
 Limit = Annotated[int, Query(ge=1, le=history.MAX_PAGE_SIZE, description="events per page")]
 Format = Annotated[ExportFormat, Query(alias="format", description="ndjson or csv")]
 
@@ -87,7 +110,7 @@ def _stream(
 
 @router.get("/trainers/{trainer_id}/history", responses=NOT_FOUND)
 def read_trainer_history(
-    trainer_id: str,
+    trainer_id: TrainerId,
     services: ServicesDep,
     since: Since = None,
     until: Until = None,
@@ -103,7 +126,7 @@ def read_trainer_history(
 
 @router.get("/journeys/{journey_id}/history", responses=NOT_FOUND)
 def read_journey_history(
-    journey_id: str,
+    journey_id: JourneyId,
     services: ServicesDep,
     since: Since = None,
     until: Until = None,
@@ -117,10 +140,12 @@ def read_journey_history(
 
 
 @router.get(
-    "/trainers/{trainer_id}/history/export", responses=NOT_FOUND, response_class=StreamingResponse
+    "/trainers/{trainer_id}/history/export",
+    responses={**NOT_FOUND, **EXPORTED},
+    response_class=StreamingResponse,
 )
 def export_trainer_history(
-    trainer_id: str,
+    trainer_id: TrainerId,
     services: ServicesDep,
     form: Format = ExportFormat.NDJSON,
     since: Since = None,
@@ -134,10 +159,12 @@ def export_trainer_history(
 
 
 @router.get(
-    "/journeys/{journey_id}/history/export", responses=NOT_FOUND, response_class=StreamingResponse
+    "/journeys/{journey_id}/history/export",
+    responses={**NOT_FOUND, **EXPORTED},
+    response_class=StreamingResponse,
 )
 def export_journey_history(
-    journey_id: str,
+    journey_id: JourneyId,
     services: ServicesDep,
     form: Format = ExportFormat.NDJSON,
     since: Since = None,
@@ -150,7 +177,7 @@ def export_journey_history(
     return _stream(services, aggregates, only, form, f"journey-{journey_id}")
 
 
-@router.get("/events/export", response_class=StreamingResponse)
+@router.get("/events/export", responses=EXPORTED, response_class=StreamingResponse)
 def export_all_events(
     services: ServicesDep,
     form: Format = ExportFormat.NDJSON,
@@ -164,11 +191,7 @@ def export_all_events(
 
 
 @router.get("/trainers/{trainer_id}/as-of", responses=NOT_FOUND)
-def read_trainer_as_of(
-    trainer_id: str,
-    services: ServicesDep,
-    at: Annotated[str, Query(description="a date (its end, UTC) or a time with its zone")],
-) -> TrainerAsOf:
+def read_trainer_as_of(trainer_id: TrainerId, services: ServicesDep, at: At) -> TrainerAsOf:
     """The trainer as they stood at `at`: record, journeys and their steps, certified
     modules, listed or not and why (the event that decided it, and who took it)."""
     return trainer_as_of(services.certification, trainer_id, parse_moment(at, end_of_day=True))
@@ -177,7 +200,7 @@ def read_trainer_as_of(
 @router.get("/public-list")
 def read_public_list_on(
     services: ServicesDep,
-    on: Annotated[str, Query(description="a date (its end, UTC) or a time with its zone")],
+    on: At,
     country: str | None = None,
     module: Module | None = None,
 ) -> list[queries.PublicTrainer]:
@@ -188,9 +211,7 @@ def read_public_list_on(
 
 @router.get("/certificates/{number}", responses={404: {"description": "Not issued by then"}})
 def verify_certificate_on(
-    number: str,
-    services: ServicesDep,
-    on: Annotated[str, Query(description="a date (its end, UTC) or a time with its zone")],
+    number: CertificateNumber, services: ServicesDep, on: At
 ) -> queries.CertificateCheck:
     """A certificate as a verifier would have seen it on a date: holder, modules, listed."""
     with services.audit.past.at(parse_moment(on, end_of_day=True)) as read:
@@ -205,7 +226,10 @@ def verify_event_chains(
     services: ServicesDep,
     anchor: Annotated[
         str | None,
-        Query(description="a store digest kept from an earlier check: <position>:<hex digest>"),
+        Query(
+            description="a store digest kept from an earlier check: <position>:<hex digest>",
+            json_schema_extra=documented_as({"type": "string", "pattern": ANCHOR}),
+        ),
     ] = None,
 ) -> VerifyReport:
     """Recompute every aggregate's hash chain from the stored events; report the first
@@ -223,7 +247,7 @@ def read_audit_reads(
     username: str | None = None,
     since: Since = None,
     until: Until = None,
-    after: Annotated[int, Query(ge=0, description="the read id after which to start")] = 0,
+    after: Annotated[int, position("the read id after which to start")] = 0,
     limit: Limit = 100,
 ) -> list[AuditRead]:
     """Who read what in the audit and when (this very read included), oldest first."""

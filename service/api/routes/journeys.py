@@ -11,6 +11,7 @@ from domain.journey.steps import Certify, DeliverClassroomWorkshop, JourneyStep,
 from domain.values import Role
 from service.accounts import User
 from service.api.deps import Idempotent, ServicesDep, role_in
+from service.api.parameters import JourneyId
 from service.api.responses import respond
 from service.api.schemas import (
     AssessCycle,
@@ -70,7 +71,11 @@ async def _take(
 
 @router.post("/{journey_id}/tot-result", responses=STEP_ANSWER)
 async def record_tot_result(
-    journey_id: str, step: RecordToTResult, user: Experts, services: ServicesDep, idem: Idempotent
+    journey_id: JourneyId,
+    step: RecordToTResult,
+    user: Experts,
+    services: ServicesDep,
+    idem: Idempotent,
 ) -> JSONResponse:
     """The expert records attendance and the ToT result (not completed ends the journey)."""
     return await _take(journey_id, step, user, services, idem)
@@ -78,7 +83,11 @@ async def record_tot_result(
 
 @router.post("/{journey_id}/enterprises", responses=STEP_ANSWER)
 async def select_enterprise(
-    journey_id: str, step: SelectEnterprise, user: Steppers, services: ServicesDep, idem: Idempotent
+    journey_id: JourneyId,
+    step: SelectEnterprise,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
 ) -> JSONResponse:
     """Select an enterprise (SME) for the current ToE cycle."""
     return await _take(journey_id, step.step(), user, services, idem)
@@ -86,7 +95,7 @@ async def select_enterprise(
 
 @router.post("/{journey_id}/baseline-assessments", responses=STEP_ANSWER)
 async def record_baseline_assessment(
-    journey_id: str,
+    journey_id: JourneyId,
     step: RecordBaselineAssessment,
     user: Steppers,
     services: ServicesDep,
@@ -98,7 +107,7 @@ async def record_baseline_assessment(
 
 @router.post("/{journey_id}/classroom-workshop", responses=STEP_ANSWER)
 async def deliver_classroom_workshop(
-    journey_id: str,
+    journey_id: JourneyId,
     step: DeliverClassroomWorkshop,
     user: Steppers,
     services: ServicesDep,
@@ -110,7 +119,7 @@ async def deliver_classroom_workshop(
 
 @router.post("/{journey_id}/coaching-visits", responses=STEP_ANSWER)
 async def record_coaching_visit(
-    journey_id: str,
+    journey_id: JourneyId,
     step: RecordCoachingVisit,
     user: Steppers,
     services: ServicesDep,
@@ -122,7 +131,11 @@ async def record_coaching_visit(
 
 @router.post("/{journey_id}/progress-reports", responses=STEP_ANSWER)
 async def report_progress(
-    journey_id: str, step: ReportProgress, user: Steppers, services: ServicesDep, idem: Idempotent
+    journey_id: JourneyId,
+    step: ReportProgress,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
 ) -> JSONResponse:
     """Report an enterprise's progress (current indicator values) to the expert."""
     return await _take(journey_id, step.step(), user, services, idem)
@@ -130,7 +143,7 @@ async def report_progress(
 
 @router.post("/{journey_id}/assessment", responses=STEP_ANSWER)
 async def assess_cycle(
-    journey_id: str, step: AssessCycle, user: Experts, services: ServicesDep, idem: Idempotent
+    journey_id: JourneyId, step: AssessCycle, user: Experts, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """The expert assesses the complete ToE cycle: recommended, provisional or not_recommended."""
     return await _take(journey_id, step.step(), user, services, idem)
@@ -138,7 +151,7 @@ async def assess_cycle(
 
 @router.post("/{journey_id}/certification", responses=STEP_ANSWER)
 async def certify(
-    journey_id: str, user: Office, services: ServicesDep, idem: Idempotent
+    journey_id: JourneyId, user: Office, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """The programme office certifies a recommended candidate."""
     return await _take(journey_id, Certify(), user, services, idem)
@@ -146,7 +159,11 @@ async def certify(
 
 @router.post("/{journey_id}/withdrawal", responses=STEP_ANSWER)
 async def withdraw(
-    journey_id: str, step: Withdraw, user: Withdrawers, services: ServicesDep, idem: Idempotent
+    journey_id: JourneyId,
+    step: Withdraw,
+    user: Withdrawers,
+    services: ServicesDep,
+    idem: Idempotent,
 ) -> JSONResponse:
     """Withdraw the journey before certification; the reason is kept on record."""
     return await _take(journey_id, step.step(), user, services, idem)

@@ -14,6 +14,7 @@ from fastapi.encoders import jsonable_encoder
 
 from domain.values import Module
 from projections import queries
+from service.api.parameters import CertificateNumber
 from service.api.reading import CurrentReads
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -28,7 +29,7 @@ def read_public_list(
 
 
 @router.get("/certificates/{number}")
-def verify_certificate(number: str, read: CurrentReads) -> queries.CertificateCheck:
+def verify_certificate(number: CertificateNumber, read: CurrentReads) -> queries.CertificateCheck:
     """Check a certificate number: whose it is, for which modules, and whether still listed."""
     found = queries.verify_certificate(read, number)
     if found is None:

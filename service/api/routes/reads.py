@@ -6,7 +6,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, HTTPException, Query
+from fastapi import APIRouter, Depends, HTTPException
 
 from domain.trainer.state import Listing
 from domain.values import Module, Role
@@ -14,6 +14,7 @@ from projections import queries
 from projections.queries import registers
 from service.accounts import User
 from service.api.deps import CurrentUser, ServicesDep, current_user, role_in
+from service.api.parameters import EnterpriseId, JourneyId, TrainerId, WorkshopId, uuid_query
 from service.api.reading import FreshReads, may_read_journey, require_trainer_reader
 
 router = APIRouter(tags=["reads"])
@@ -22,7 +23,7 @@ Experts = Annotated[User, Depends(role_in(Role.EXPERT, Role.HQ, Role.AUDITOR))]
 
 
 @router.get("/journeys/{journey_id}")
-def read_journey(journey_id: str, user: CurrentUser, read: FreshReads) -> queries.JourneyView:
+def read_journey(journey_id: JourneyId, user: CurrentUser, read: FreshReads) -> queries.JourneyView:
     """A journey: stage, ToE cycle, next action and who must take it."""
     journey = queries.journey(read, journey_id)
     if journey is None:
@@ -34,7 +35,7 @@ def read_journey(journey_id: str, user: CurrentUser, read: FreshReads) -> querie
 
 @router.get("/trainers/{trainer_id}/journeys")
 def read_trainer_journeys(
-    trainer_id: str, user: CurrentUser, read: FreshReads
+    trainer_id: TrainerId, user: CurrentUser, read: FreshReads
 ) -> list[queries.JourneyView]:
     """Every journey of a trainer, with current step and next action; an expert sees those
     they supervise."""
@@ -44,7 +45,9 @@ def read_trainer_journeys(
 
 
 @router.get("/trainers/{trainer_id}")
-def read_trainer(trainer_id: str, user: CurrentUser, read: FreshReads) -> registers.TrainerProfile:
+def read_trainer(
+    trainer_id: TrainerId, user: CurrentUser, read: FreshReads
+) -> registers.TrainerProfile:
     """A trainer's profile: certificate, modules, listing."""
     require_trainer_reader(user, read, trainer_id)
     profile = registers.trainer_profile(read, trainer_id)
@@ -54,7 +57,9 @@ def read_trainer(trainer_id: str, user: CurrentUser, read: FreshReads) -> regist
 
 
 @router.get("/trainers/{trainer_id}/standing")
-def read_standing(trainer_id: str, user: CurrentUser, read: FreshReads) -> queries.TrainerStanding:
+def read_standing(
+    trainer_id: TrainerId, user: CurrentUser, read: FreshReads
+) -> queries.TrainerStanding:
     """A certified trainer's standing: last training record, reminders sent, inactivity."""
     require_trainer_reader(user, read, trainer_id)
     found = queries.standing(read, trainer_id)
@@ -78,7 +83,7 @@ def read_worklist(
     read: FreshReads,
     expert_id: Annotated[
         str | None,
-        Query(description="hq and auditors: whose worklist; without it, the office's own"),
+        uuid_query("hq and auditors: whose worklist (an expert's id); without it, the office's"),
     ] = None,
 ) -> list[queries.WorklistItem]:
     """What must be done next, overdue first. An expert: their candidates. The programme
@@ -99,7 +104,7 @@ def read_workshops(read: FreshReads, module: Module | None = None) -> list[regis
 
 
 @router.get("/workshops/{workshop_id}", dependencies=[Depends(current_user)])
-def read_workshop(workshop_id: str, read: FreshReads) -> registers.Workshop:
+def read_workshop(workshop_id: WorkshopId, read: FreshReads) -> registers.Workshop:
     """One ToT workshop: module, dates, venue and its expert trainer."""
     found = registers.workshops(read, workshop_id=workshop_id)
     if not found:
@@ -117,7 +122,7 @@ def read_enterprises(user: CurrentUser, read: FreshReads) -> list[queries.Enterp
 
 @router.get("/enterprises/{enterprise_id}")
 def read_enterprise(
-    enterprise_id: str, user: CurrentUser, read: FreshReads
+    enterprise_id: EnterpriseId, user: CurrentUser, read: FreshReads
 ) -> queries.EnterpriseResults:
     """One enterprise, with its indicators per ToE cycle it took part in (as above)."""
     found = queries.enterprises(read, enterprise_id)

@@ -13,6 +13,7 @@ from domain.trainer.steps import StandingStep
 from domain.values import Material, Module, Role
 from service.accounts import User
 from service.api.deps import Idempotent, ServicesDep, role_in
+from service.api.parameters import TrainerId
 from service.api.responses import respond
 from service.api.schemas import (
     MaterialOpened,
@@ -52,7 +53,7 @@ async def _standing_step(
 
 @router.post("/training-records", responses=TRAINER_ANSWER)
 async def submit_training_record(
-    trainer_id: str,
+    trainer_id: TrainerId,
     step: SubmitTrainingRecord,
     user: Recorders,
     services: ServicesDep,
@@ -64,7 +65,11 @@ async def submit_training_record(
 
 @router.post("/removal", responses=TRAINER_ANSWER)
 async def remove_for_cause(
-    trainer_id: str, step: RemoveForCause, user: Office, services: ServicesDep, idem: Idempotent
+    trainer_id: TrainerId,
+    step: RemoveForCause,
+    user: Office,
+    services: ServicesDep,
+    idem: Idempotent,
 ) -> JSONResponse:
     """Remove a trainer from the list for cause (copyright or conduct), with the reason."""
     return await _standing_step(trainer_id, step.step(), user, services, idem)
@@ -72,7 +77,7 @@ async def remove_for_cause(
 
 @router.post("/reinstatement", responses=TRAINER_ANSWER)
 async def reinstate(
-    trainer_id: str, step: Reinstate, user: Office, services: ServicesDep, idem: Idempotent
+    trainer_id: TrainerId, step: Reinstate, user: Office, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Put a delisted trainer back on the list; the activity clock restarts."""
     return await _standing_step(trainer_id, step.step(), user, services, idem)
@@ -83,7 +88,7 @@ async def reinstate(
     responses={**REFUSALS, 200: {"model": MaterialOpened, "description": "Access granted"}},
 )
 async def open_materials(
-    trainer_id: str,
+    trainer_id: TrainerId,
     module: Module,
     material: Material,
     user: Trainers,
