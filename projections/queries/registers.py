@@ -36,7 +36,7 @@ class Workshop:
     ends_on: date
     venue: str
     country: str
-    expert_id: str
+    expert_id: str | None  # shown to the office, auditors and the expert themself
 
 
 def trainer_profile(read: ReadModels, trainer_id: str) -> TrainerProfile | None:

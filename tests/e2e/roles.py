@@ -152,23 +152,7 @@ MAY_SEE: dict[str, Set[str]] = {
 }
 
 # Cells that find a real defect: xfail(strict) until it is fixed, then the line goes.
-WORKSHOP_SHOWS_EXPERT_ID = (
-    "GET /workshops and /workshops/{id} show the running expert's internal trainer id "
-    "(expert_id, a uuid5 of their e-mail) to every logged-in user "
-    "(projections/queries/registers.py::Workshop)"
-)
-ENROL_CHECKS_OPEN_JOURNEY_FIRST = (
-    "POST /journeys: the journey workflow's enrol validator refuses 'already open' with 409 and "
-    "the open journey's id before the domain checks that the expert runs the workshop (403) "
-    "(workflows/journey.py::_check_enrol before domain/journey/rules.py::check_enrolment)"
-)
-KNOWN_DEFECTS: dict[tuple[str, str], str] = {
-    ("GET /workshops", "wrong_expert"): WORKSHOP_SHOWS_EXPERT_ID,
-    ("GET /workshops", "other_trainer"): WORKSHOP_SHOWS_EXPERT_ID,
-    ("GET /workshops/{workshop_id}", "wrong_expert"): WORKSHOP_SHOWS_EXPERT_ID,
-    ("GET /workshops/{workshop_id}", "other_trainer"): WORKSHOP_SHOWS_EXPERT_ID,
-    ("POST /journeys", "wrong_expert"): ENROL_CHECKS_OPEN_JOURNEY_FIRST,
-}
+KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
 # Refused callers who can tell a real id from an unknown one (403 against 404): ids derive
 # from e-mails (domain/ids.py), so this tells whoever guesses an address that the person is a

@@ -272,17 +272,6 @@ def test_the_projector_and_a_worker_still_run(run: Run) -> None:
     assert run.survivors
 
 
-def test_a_fault_is_answered_as_send_again_never_as_an_internal_error(
-    run: Run, request: pytest.FixtureRequest
-) -> None:
+def test_a_fault_is_answered_as_send_again_never_as_an_internal_error(run: Run) -> None:
     """503 (or a dropped connection) says "send it again"; 500 says "something is broken"."""
-    if run.scenario.backend == "postgres":
-        request.applymarker(
-            pytest.mark.xfail(
-                strict=True,
-                reason="issue 10 item 10: after pg_terminate_backend the API's first use of "
-                "the event store's pool (fresh_read_models -> recorder.max_notification_id, "
-                "service/api/reading.py:24) raises AdminShutdown, answered 500",
-            )
-        )
     assert run.ledger.statuses[500] == 0, run.ledger.statuses

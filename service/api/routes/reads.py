@@ -13,7 +13,7 @@ from domain.values import Module, Role
 from projections import queries
 from projections.queries import registers
 from service.accounts import User
-from service.api.deps import CurrentUser, ServicesDep, current_user, role_in
+from service.api.deps import CurrentUser, ServicesDep, role_in
 from service.api.parameters import EnterpriseId, JourneyId, TrainerId, WorkshopId, uuid_query
 from service.api.reading import FreshReads, may_read_journey, require_trainer_reader
 
@@ -97,19 +97,31 @@ def read_worklist(
     return queries.expert_worklist(read, whose, now, stall_after)
 
 
-@router.get("/workshops", dependencies=[Depends(current_user)])
-def read_workshops(read: FreshReads, module: Module | None = None) -> list[registers.Workshop]:
+@router.get("/workshops")
+def read_workshops(
+    user: CurrentUser, read: FreshReads, module: Module | None = None
+) -> list[registers.Workshop]:
     """ToT workshops, the latest first."""
-    return registers.workshops(read, module)
+    return [_workshop_as_seen_by(user, found) for found in registers.workshops(read, module)]
 
 
-@router.get("/workshops/{workshop_id}", dependencies=[Depends(current_user)])
-def read_workshop(workshop_id: WorkshopId, read: FreshReads) -> registers.Workshop:
+@router.get("/workshops/{workshop_id}")
+def read_workshop(
+    workshop_id: WorkshopId, user: CurrentUser, read: FreshReads
+) -> registers.Workshop:
     """One ToT workshop: module, dates, venue and its expert trainer."""
     found = registers.workshops(read, workshop_id=workshop_id)
     if not found:
         raise HTTPException(404, f"No ToT workshop with id {workshop_id}.")
-    return found[0]
+    return _workshop_as_seen_by(user, found[0])
+
+
+def _workshop_as_seen_by(user: User, workshop: registers.Workshop) -> registers.Workshop:
+    """The expert's internal id is for the office, auditors and that expert: to anyone else
+    it would be a handle on a person they have no business with."""
+    if user.role in {Role.HQ, Role.AUDITOR} or user.trainer_id == workshop.expert_id:
+        return workshop
+    return replace(workshop, expert_id=None)
 
 
 @router.get("/enterprises")
