@@ -318,7 +318,7 @@ async def test_only_an_unreachable_event_store_makes_the_api_unready(
                 alive = await probe.get("/health/live")
             assert unready.status_code == 503 and unready.headers["Retry-After"] == "5"
             assert unready.json() == {
-                "status": "unavailable",
                 "detail": "The event store cannot be reached.",
+                "error": "Unavailable",
             }
             assert alive.status_code == 200  # the process is fine: do not restart it

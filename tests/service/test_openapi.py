@@ -123,7 +123,7 @@ def test_the_documented_error_body_is_ours(body: dict[str, Any], valid: bool) ->
     assert conforms(body, {"$ref": "#/components/schemas/InvalidRequest"}) is valid
 
 
-class Readiness(BaseModel):
+class ProbeReport(BaseModel):
     ready: bool
 
 
@@ -131,12 +131,12 @@ def test_an_operation_that_declares_its_own_error_body_keeps_it() -> None:
     """A readiness probe answers 503 with its report, not with a Problem."""
     app = create_app()
 
-    @app.get("/probe", responses={503: {"model": Readiness, "description": "Not ready"}})
-    def probe() -> Readiness:
-        return Readiness(ready=True)
+    @app.get("/probe", responses={503: {"model": ProbeReport, "description": "Not ready"}})
+    def probe() -> ProbeReport:
+        return ProbeReport(ready=True)
 
     answers = app.openapi()["paths"]["/probe"]["get"]["responses"]
-    assert answers["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/Readiness")
+    assert answers["503"]["content"]["application/json"]["schema"]["$ref"].endswith("/ProbeReport")
     assert answers["422"]["content"]["application/json"]["schema"]["$ref"].endswith(
         "/InvalidRequest"
     )

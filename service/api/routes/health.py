@@ -20,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from projections.status import Stuck
 from service.api.deps import ServicesDep
+from service.api.errors import Problem
 from service.api.reading import Watch
 
 log = logging.getLogger(__name__)
@@ -73,11 +74,6 @@ class Readiness(BaseModel):
     )
 
 
-class Unavailable(BaseModel):
-    status: Literal["unavailable"]
-    detail: str
-
-
 @router.get("/health/live")
 async def live() -> Liveness:
     """The process is up (no database is touched): restart it only if this fails."""
@@ -87,7 +83,7 @@ async def live() -> Liveness:
 @router.get(
     "/health/ready",
     response_model=Readiness,
-    responses={503: {"model": Unavailable, "description": "The event store cannot be reached."}},
+    responses={503: {"model": Problem, "description": "The event store cannot be reached."}},
 )
 async def ready(services: ServicesDep, watch: Watch) -> Readiness | JSONResponse:
     """Whether it can serve: 200 while the event store answers (reads may be `degraded`)."""
@@ -95,7 +91,7 @@ async def ready(services: ServicesDep, watch: Watch) -> Readiness | JSONResponse
         written, progress, skipped = await watch.readiness()
     except Exception as error:
         log.warning("health: the event store cannot be reached: %s", error)
-        body = Unavailable(status="unavailable", detail="The event store cannot be reached.")
+        body = Problem(detail="The event store cannot be reached.", error="Unavailable")
         return JSONResponse(body.model_dump(), status_code=503, headers={"Retry-After": "5"})
     if isinstance(progress, Exception):
         log.warning("health: the read models cannot be read: %s", progress)
@@ -142,7 +138,7 @@ async def ready(services: ServicesDep, watch: Watch) -> Readiness | JSONResponse
 @router.get(
     "/health",
     response_model=Readiness,
-    responses={503: {"model": Unavailable, "description": "The event store cannot be reached."}},
+    responses={503: {"model": Problem, "description": "The event store cannot be reached."}},
 )
 async def health(services: ServicesDep, watch: Watch) -> Readiness | JSONResponse:
     """The same as `/health/ready`, kept for the clients that call it."""
