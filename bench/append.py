@@ -21,8 +21,8 @@ from bench.stats import Summary, timed_sync
 from bench.synth import STEP_DATE, record_world
 from domain.journey.steps import RecordCoachingVisit
 from domain.values import Actor, Role
-from service.application import Certification
-from service.bootstrap import build_certification
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 
 TITLE = "Event append: application layer vs bare save() vs raw INSERT"

@@ -1,4 +1,4 @@
-"""(6) Audit reads (service/audit): a busy trainer's, and the whole store's.
+"""(6) Audit reads (service/app/audit): a busy trainer's, and the whole store's.
 
 * a trainer's export: `export(entries(app, trainer_aggregates(…)), NDJSON)`, the bytes an
   auditor downloads (the trainer and every journey they opened);
@@ -27,13 +27,13 @@ from bench.synth import HQ, START, fill, record_world
 from domain.journey.steps import AssessCycle, Certify, ReportProgress
 from domain.values import Actor, Material, Module, Role
 from projections.queries import public_list
-from service.application import Certification
-from service.audit.as_of import PastReadModels, trainer_as_of
-from service.audit.export import ExportFormat, export
-from service.audit.history import entries, trainer_aggregates
-from service.audit.seal import seal_unchained
-from service.audit.verify import verify_chains
-from service.bootstrap import build_certification
+from service.app.audit.as_of import PastReadModels, trainer_as_of
+from service.app.audit.export import ExportFormat, export
+from service.app.audit.history import entries, trainer_aggregates
+from service.app.audit.seal import seal_unchained
+from service.app.audit.verify import verify_chains
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 
 TITLE = "Audit: a trainer's export and as-of, the whole store's, the hash chain"

@@ -13,7 +13,7 @@ from pathlib import Path
 from bench.config import Scale
 from bench.people import Candidate
 from bench.stack.service import ServiceStack, service_stack
-from service.temporal_dev import DevServer
+from service.adapters.temporal_dev import DevServer
 from tests.postgres import SERVER, scratch_database
 
 __all__ = ["SERVER", "Context"]

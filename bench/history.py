@@ -19,8 +19,8 @@ from bench.stats import Summary, ms_since
 from bench.synth import STEP_DATE, World, record_world
 from domain.journey.steps import RecordCoachingVisit, ReportProgress
 from domain.values import Actor, Role
-from service.application import Certification
-from service.bootstrap import build_certification
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 
 TITLE = "Step on a long journey vs a short one (aggregate cache)"

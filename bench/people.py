@@ -19,8 +19,8 @@ from bench.stack.service import ServiceStack
 from domain.enterprise import EnterpriseDetails
 from domain.values import Actor, Module, Role
 from domain.workshop import WorkshopPlan
-from service.accounts import User, UserExists
-from service.application import Certification
+from service.app.accounts import User, UserExists
+from service.app.certification import Certification
 
 OFFICE = User("bench-office", Role.HQ, None)
 PASSWORD = "bench-password"  # never used to log in: the bench is handed its tokens

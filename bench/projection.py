@@ -17,7 +17,7 @@ from bench.report import FamilyResult, Figure, Target
 from bench.synth import fill
 from projections.rebuild import rebuild
 from projections.store import read_models_at, scratch_read_models
-from service.bootstrap import build_certification
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 
 TITLE = "Projection rebuild vs raw SELECT scan and raw batched INSERT"

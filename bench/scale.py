@@ -28,12 +28,12 @@ from bench.stack.service import stack_settings
 from domain.journey.state import JourneyState
 from domain.values import Actor, Module, Role
 from domain.workshop import WorkshopPlan
-from service.application import Certification
-from service.bootstrap import build_certification
-from service.database import create_service_engine
-from service.launcher import children
-from service.notifications import OUTBOX, Outbox
-from service.temporal_dev import DevServer
+from service.adapters.mail import OUTBOX, Outbox
+from service.adapters.temporal_dev import DevServer
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification
+from service.cli.launcher import children
+from service.storage.database import create_service_engine
 from tests.cluster import settings_env, wait_for_line
 from workflows import journey_workflow_id
 from workflows.journey import CertificationJourney

@@ -30,7 +30,7 @@ from domain.journey.steps import (
 )
 from domain.values import Actor, Module, Role
 from domain.workshop import WorkshopPlan
-from service.application import Certification
+from service.app.certification import Certification
 
 HQ = Actor("bench-office", Role.HQ)
 START = datetime(2026, 1, 5, 9, tzinfo=UTC)  # a world's first event

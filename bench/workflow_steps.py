@@ -33,11 +33,11 @@ from domain.journey.steps import (
     RecordToTResult,
 )
 from domain.values import Actor
-from service.bootstrap import build_certification
-from service.database import create_service_engine
-from service.notifications import Outbox, OutboxNotifier
+from service.adapters.mail import Outbox, OutboxNotifier
+from service.adapters.temporal_dev import DevServer
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
-from service.temporal_dev import DevServer
+from service.storage.database import create_service_engine
 from tests.workflows.scenarios import Journeys, cycle_steps
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy

@@ -112,7 +112,7 @@ class Settings(BaseSettings):
         return {
             # eventsourcing_sqlalchemy, with connections checked before use (a restart of
             # PostgreSQL must not fail the next request).
-            "PERSISTENCE_MODULE": "service.event_store:PrePingingFactory",
+            "PERSISTENCE_MODULE": "service.storage.event_store:PrePingingFactory",
             "SQLALCHEMY_URL": self.sqlalchemy_url,
             # Steps re-read an aggregate on every command; the cache avoids replaying it.
             "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),

@@ -40,12 +40,12 @@ from temporalio.service import RPCError
 
 from domain.values import Role
 from projections.store import ReadModels
-from service.accounts import Accounts, User
-from service.application import Certification
-from service.bootstrap import build_accounts, build_certification, build_read_models
-from service.database import create_service_engine
+from service.adapters.temporal_dev import DevServer, free_port
+from service.app.accounts import Accounts, User
+from service.app.certification import Certification
+from service.bootstrap.parts import build_accounts, build_certification, build_read_models
 from service.settings import Settings
-from service.temporal_dev import DevServer, free_port
+from service.storage.database import create_service_engine
 from tests.postgres import SERVER
 
 REPO = Path(__file__).resolve().parents[1]

@@ -5,8 +5,8 @@ from pathlib import Path
 
 import pytest
 
-from service.application import Certification
-from service.bootstrap import build_certification
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 from tests.postgres import scratch_database
 

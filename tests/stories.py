@@ -22,7 +22,7 @@ from domain.journey.steps import (
 from domain.trainer.state import TrainerState
 from domain.values import Actor, Module, Role
 from domain.workshop import WorkshopPlan
-from service.application import Certification
+from service.app.certification import Certification
 
 BASELINE = {"productivity": 100.0, "defects": 8.0, "absenteeism": 6.0}
 PROGRESS = {"productivity": 130.0, "defects": 4.0, "absenteeism": 5.0}

@@ -35,7 +35,7 @@ from tenacity import (
 
 from domain.values import Role
 from projections.source import notification_reader
-from service.application import Certification
+from service.app.certification import Certification
 from tests.cluster import Cluster
 
 # "Wait and resend" refusals while they are still 409 (they become 503 with Retry-After).
@@ -60,7 +60,7 @@ class Answer:
 
     @property
     def command_id(self) -> str:
-        """The command id the service derives from the Idempotency-Key (service/idempotency)."""
+        """The command id the service derives from the Idempotency-Key (service/app/idempotency)."""
         return f"{self.username}:{self.key}"
 
     @property

@@ -22,8 +22,8 @@ from domain.journey.state import JourneyState, Stage
 from domain.recorded import RecordedAggregate
 from domain.trainer.state import TrainerState
 from domain.values import Role
-from service.application import Certification, Result
-from service.notifications import Notifier
+from service.app.certification import Certification, Result
+from service.app.notifications import Notifier
 from workflows.mail import mail_for
 from workflows.messages import (
     ActivityName,

@@ -11,7 +11,7 @@ from domain.journey.aggregate import Journey
 from domain.recorded import RecordedAggregate
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import INACTIVE_AFTER_MONTHS
-from service.notifications import Message
+from service.app.notifications import Message
 
 SIGNATURE = "\n\nSCORE programme office, International Labour Organization"
 

@@ -1,9 +1,11 @@
-"""The worker: runs both workflows and the activities against a Temporal server."""
+"""The worker: runs both workflows and the given activities against a Temporal server.
+
+What the activities are built from (the application, a notifier) is decided by the
+composition root, `service.bootstrap.worker`.
+"""
 
 from __future__ import annotations
 
-import asyncio
-import signal
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
@@ -12,11 +14,7 @@ from datetime import timedelta
 from temporalio.client import Client
 from temporalio.worker import Worker
 
-from service.bootstrap import build_certification
-from service.notifications import build_notifier
-from service.settings import Settings
 from workflows.activities import CertificationActivities
-from workflows.client import reminder_policy
 from workflows.converter import data_converter
 from workflows.journey import CertificationJourney
 from workflows.sandbox import sandbox_runner
@@ -57,41 +55,3 @@ async def running_worker(
         )
         async with worker:
             yield worker
-
-
-async def run_worker(
-    settings: Settings, address: str | None = None, stop: asyncio.Event | None = None
-) -> None:
-    """Run until `stop` is set, or until SIGINT/SIGTERM when no event is given."""
-    target = address or settings.temporal_address
-    if target is None:
-        raise ValueError(
-            "No Temporal address: set SCORE_TEMPORAL_ADDRESS (host:port) or pass --address."
-        )
-    client = await connect(target, settings.temporal_namespace)
-    stop = stop or _stop_on_signals()
-    certification = build_certification(settings)
-    notifier = build_notifier(settings)
-    activities = CertificationActivities(
-        certification, notifier, reminder_policy(settings), settings.office_email
-    )
-    try:
-        async with running_worker(
-            client,
-            settings.task_queue,
-            activities,
-            settings.worker_threads,
-            settings.worker_cached_workflows,
-        ):
-            await stop.wait()
-    finally:
-        notifier.close()
-        certification.close()
-
-
-def _stop_on_signals() -> asyncio.Event:
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    for signum in (signal.SIGINT, signal.SIGTERM):
-        loop.add_signal_handler(signum, stop.set)
-    return stop

@@ -16,7 +16,7 @@ from eventsourcing.application import Application
 from bench.stack.journal import COMMITS, Journal
 from projections.projector import Projector
 from projections.store import ReadModels, read_models_at
-from service.bootstrap import build_certification
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 
 

@@ -19,13 +19,13 @@ from pathlib import Path
 from temporalio.client import Client
 
 from bench.stack import journal
-from service.accounts import Accounts
-from service.application import Certification
-from service.bootstrap import build_accounts, build_certification
-from service.database import create_service_engine
-from service.launcher import Children, api_ready, children
+from service.adapters.temporal_dev import free_port
+from service.app.accounts import Accounts
+from service.app.certification import Certification
+from service.bootstrap.parts import build_accounts, build_certification
+from service.cli.launcher import Children, api_ready, children
 from service.settings import Settings
-from service.temporal_dev import free_port
+from service.storage.database import create_service_engine
 from tests.cluster import READY_TIMEOUT, settings_env, wait_for_line
 from workflows.client import JourneyGateway, reminder_policy
 from workflows.worker import connect

@@ -30,9 +30,9 @@ from temporalio.worker.workflow_sandbox import SandboxedWorkflowRunner
 
 from bench.baseline_workflow import Baseline, nothing
 from bench.stack.journal import APPENDS, Journal
-from service.application import Certification
-from service.bootstrap import build_certification
-from service.notifications import build_notifier
+from service.adapters.mail import build_notifier
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 from workflows.activities import CertificationActivities
 from workflows.sandbox import sandbox_runner

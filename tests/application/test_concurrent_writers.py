@@ -13,8 +13,8 @@ import pytest
 from domain.errors import StepNotAllowed
 from domain.journey.steps import RecordToTResult, SelectEnterprise
 from domain.values import Module
-from service.application import Certification, ConcurrentChange
-from service.bootstrap import build_certification
+from service.app.certification import Certification, ConcurrentChange
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 from tests.stories import Story, new_id
 

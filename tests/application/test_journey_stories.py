@@ -35,7 +35,7 @@ from domain.journey.steps import (
 )
 from domain.values import Actor, Module, Role
 from domain.workshop import WorkshopPlan
-from service.application import Certification
+from service.app.certification import Certification
 from tests.stories import BASELINE, PROGRESS, Story, new_id
 
 

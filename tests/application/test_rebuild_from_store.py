@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from domain.values import Module
-from service.application import Certification
-from service.bootstrap import build_certification
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 from tests.stories import Story
 

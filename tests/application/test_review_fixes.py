@@ -11,7 +11,7 @@ from domain.errors import InvalidInput, NotFound, StandingRuleViolated, StepNotA
 from domain.journey.steps import RecordBaselineAssessment, RecordToTResult, SelectEnterprise
 from domain.trainer.steps import RemoveForCause, SubmitTrainingRecord
 from domain.values import Module
-from service.application import Certification
+from service.app.certification import Certification
 from tests.stories import BASELINE, Story, new_id
 
 

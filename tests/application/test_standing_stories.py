@@ -17,7 +17,7 @@ from domain.errors import (
 from domain.trainer.state import Listing
 from domain.trainer.steps import Reinstate, RemoveForCause, SubmitTrainingRecord
 from domain.values import Actor, Material, Module
-from service.application import Certification
+from service.app.certification import Certification
 from tests.stories import Story, new_id
 
 

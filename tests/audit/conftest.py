@@ -12,8 +12,8 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from service.application import Certification
-from service.bootstrap import build_certification
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 from tests.audit.script import Script
 from tests.postgres import scratch_database

@@ -9,7 +9,7 @@ from datetime import datetime, timedelta
 
 from domain.journey.steps import Certify, RecordToTResult
 from domain.values import Actor, Module
-from service.application import Certification
+from service.app.certification import Certification
 from tests.projections.helpers import remind_and_delist
 from tests.stories import Story
 

@@ -11,7 +11,7 @@ from domain.journey.state import Stage
 from domain.values import Module
 from projections.queries import public_list, verify_certificate
 from projections.rebuild import as_of
-from service.audit.as_of import PastReadModels, trainer_as_of
+from service.app.audit.as_of import PastReadModels, trainer_as_of
 from tests.audit.script import JOURNEY_STEPS, Script
 from tests.stories import Story
 

@@ -21,10 +21,10 @@ import pytest_asyncio
 from sqlalchemy import text
 
 from domain.values import Role
-from service.accounts import Accounts, User, UserExists
-from service.api.deps import Services
-from service.api.main import create_app
-from service.bootstrap import build_services, close_services
+from service.app.accounts import Accounts, User, UserExists
+from service.bootstrap.api import build_services, close_services
+from service.http.deps import Services
+from service.http.main import create_app
 from service.settings import Settings
 from tests.audit.script import JOURNEY_STEPS, Script
 

@@ -14,10 +14,10 @@ from typer.testing import CliRunner, Result
 
 from projections.projector import Projector
 from projections.store import ReadModels, read_models_at
-from service.audit.access_log import AuditReadLog
-from service.cli import app as cli
-from service.database import create_service_engine
+from service.app.audit.access_log import AuditReadLog
+from service.cli.commands import app as cli
 from service.settings import Settings
+from service.storage.database import create_service_engine
 from tests.audit.script import JOURNEY_STEPS, Script
 
 

@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.errors import InvalidInput, NotFound
-from service.audit import history
-from service.audit.export import ExportFormat, export
-from service.audit.history import HistoryEntry, HistoryFilter
+from service.app.audit import history
+from service.app.audit.export import ExportFormat, export
+from service.app.audit.history import HistoryEntry, HistoryFilter
 from tests.audit.script import JOURNEY_STEPS, Script
 
 

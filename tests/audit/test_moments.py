@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 import pytest
 
 from domain.errors import InvalidInput
-from service.audit.moments import parse_moment
+from service.app.audit.moments import parse_moment
 
 
 @pytest.mark.parametrize(

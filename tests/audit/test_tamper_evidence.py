@@ -13,13 +13,13 @@ from sqlalchemy import text
 
 from domain import ids
 from domain.errors import NotFound
-from service.application import ConcurrentChange
-from service.audit import history
-from service.audit.as_of import DamagedRecord, trainer_as_of
-from service.audit.chain import Link
-from service.audit.history import HistoryEntry
-from service.audit.seal import seal_unchained
-from service.audit.verify import ChainProblem, VerifyReport, verify_chains
+from service.app.audit import history
+from service.app.audit.as_of import DamagedRecord, trainer_as_of
+from service.app.audit.history import HistoryEntry
+from service.app.audit.seal import seal_unchained
+from service.app.audit.verify import ChainProblem, VerifyReport, verify_chains
+from service.app.certification import ConcurrentChange
+from service.storage.chain import Link
 from tests.audit.script import Script
 from tests.stories import Story, new_id
 

@@ -8,7 +8,7 @@ from contextlib import ExitStack
 import pytest
 import pytest_asyncio
 
-from service.temporal_dev import DevServer
+from service.adapters.temporal_dev import DevServer
 from tests.e2e.harness import Stack, whole_service
 from tests.postgres import scratch_database
 

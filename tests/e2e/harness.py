@@ -15,13 +15,14 @@ import uvicorn
 
 from domain.values import Role
 from projections.projector import Projector
-from service.api.deps import Services
-from service.api.main import create_app
-from service.bootstrap import build_certification, build_services, close_services
-from service.notifications import build_notifier
+from service.adapters.mail import build_notifier
+from service.adapters.temporal_dev import free_port
+from service.adapters.temporal_steps import WorkflowSteps
+from service.bootstrap.api import build_services, close_services
+from service.bootstrap.parts import build_certification
+from service.http.deps import Services
+from service.http.main import create_app
 from service.settings import Settings
-from service.steps import WorkflowSteps
-from service.temporal_dev import free_port
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway
 from workflows.worker import connect, running_worker
@@ -58,7 +59,7 @@ class Stack:
 @asynccontextmanager
 async def projector_running(settings: Settings) -> AsyncIterator[None]:
     certification = build_certification(settings)
-    from service.bootstrap import build_read_models
+    from service.bootstrap.parts import build_read_models
 
     read_models = build_read_models(settings)
     stopping = threading.Event()

@@ -10,8 +10,8 @@ import jwt
 import pytest
 
 from domain.values import Role
-from service.accounts import TOKEN_ALGORITHM
-from service.bootstrap import jwt_secret
+from service.app.accounts import TOKEN_ALGORITHM
+from service.bootstrap.parts import jwt_secret
 from tests.e2e.harness import PASSWORD, Stack
 
 

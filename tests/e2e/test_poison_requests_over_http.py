@@ -14,7 +14,7 @@ import pytest
 import pytest_asyncio
 
 from domain.values import Role
-from service.api.main import create_app
+from service.http.main import create_app
 from tests.e2e.harness import Stack
 
 SPEC = create_app().openapi()

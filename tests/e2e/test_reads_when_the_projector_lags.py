@@ -28,11 +28,12 @@ from domain.values import Module, Role
 from projections.projector import Projector
 from projections.rebuild import rebuild_and_compare
 from projections.store import read_models_at
-from service.bootstrap import build_certification, build_services, close_services
-from service.cli import app as cli
+from service.adapters.temporal_dev import DevServer, free_port
+from service.adapters.temporal_steps import WorkflowSteps
+from service.bootstrap.api import build_services, close_services
+from service.bootstrap.parts import build_certification
+from service.cli.commands import app as cli
 from service.settings import Settings
-from service.steps import WorkflowSteps
-from service.temporal_dev import DevServer, free_port
 from tests.e2e.harness import Stack, api_serving
 from tests.postgres import SERVER, scratch_database
 from tests.projections.conftest import _empty_every_table

@@ -16,8 +16,8 @@ import pytest
 import pytest_asyncio
 from fastapi import APIRouter
 
-from service.api.main import create_app
-from service.audit.access_log import MAX_READS_PAGE
+from service.app.audit.access_log import MAX_READS_PAGE
+from service.http.main import create_app
 from tests.e2e.harness import Stack
 from tests.e2e.matrix import (
     Call,

@@ -28,7 +28,7 @@ import pytest
 import pytest_asyncio
 
 from projections.rebuild import RebuildReport, rebuild_and_compare
-from service.audit.verify import VerifyReport, verify_chains
+from service.app.audit.verify import VerifyReport, verify_chains
 from tests.cluster import Cluster
 from tests.postgres import scratch_database
 from tests.traffic import Ledger, LoadClient, Login, Programme, StoreCheck

@@ -13,7 +13,7 @@ from domain.journey.steps import (
     SelectEnterprise,
 )
 from domain.values import Module
-from service.application import Certification
+from service.app.certification import Certification
 from tests.stories import BASELINE, Story
 from tests.traffic import Answer, Ledger, StoreCheck
 

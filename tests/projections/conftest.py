@@ -8,7 +8,7 @@ import pytest
 
 from projections.projector import Projector
 from projections.store import ReadModels, read_models_at
-from service.application import Certification
+from service.app.certification import Certification
 from service.settings import Settings
 from tests.postgres import scratch_database
 from tests.stories import Story

@@ -17,7 +17,7 @@ from domain.enterprise import Enterprise
 from domain.recorded import created_fields
 from domain.trainer.aggregate import Trainer
 from domain.values import Actor
-from service.application import Certification
+from service.app.certification import Certification
 from tests.stories import new_id
 
 

@@ -9,7 +9,7 @@ from typer.testing import CliRunner
 from domain.values import Module
 from projections.projector import Projector
 from projections.store import ReadModels
-from service.cli import app as cli
+from service.cli.commands import app as cli
 from service.settings import Settings
 from tests.stories import Story
 

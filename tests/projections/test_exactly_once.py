@@ -12,7 +12,7 @@ from projections.projector import Projector
 from projections.rebuild import rebuild_and_compare
 from projections.store import ReadModels
 from projections.tables import ReadModelTables
-from service.application import Certification
+from service.app.certification import Certification
 from tests.projections.helpers import all_rows, one_of_everything
 from tests.stories import Story
 

@@ -11,7 +11,7 @@ from domain.values import Module, Role
 from projections.projector import Projector
 from projections.queries import expert_worklist, journey, journeys_of_trainer, office_worklist
 from projections.store import ReadModels
-from service.application import Certification
+from service.app.certification import Certification
 from tests.stories import Story
 
 STALL = timedelta(days=60)

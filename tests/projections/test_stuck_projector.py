@@ -19,7 +19,7 @@ from projections.rebuild import rebuild_and_compare
 from projections.skips import SkipList
 from projections.status import Progress, read_progress
 from projections.store import ReadModels
-from service.cli import app as cli
+from service.cli.commands import app as cli
 from service.settings import Settings
 from tests.projections.poison import JOURNEY_OPENED, NEWER_TOPIC, event_from_a_newer_release
 from tests.stories import Story, new_id

@@ -10,8 +10,8 @@ from typing import Any
 
 import uvicorn
 
-from service.api.main import create_app
-from service.bootstrap import build_services
+from service.bootstrap.api import build_services
+from service.http.main import create_app
 from service.settings import Settings
 
 

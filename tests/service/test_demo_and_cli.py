@@ -10,9 +10,9 @@ from typer.testing import CliRunner
 
 from domain.journey.rules import next_action
 from domain.trainer.state import Listing
-from service.application import Certification
-from service.cli import app as cli
-from service.demo import STAGES, write_history
+from service.app.certification import Certification
+from service.cli.commands import app as cli
+from service.cli.demo import STAGES, write_history
 from workflows.clock import next_clock_event
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)

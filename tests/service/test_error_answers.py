@@ -17,9 +17,9 @@ import pytest_asyncio
 from fastapi import FastAPI
 
 from domain.errors import InvalidInput, StepOutOfOrder, TryAgain
-from service.api.main import create_app
-from service.application import ConcurrentChange
-from service.idempotency import KeyReusedForAnotherRequest
+from service.app.certification import ConcurrentChange
+from service.app.idempotency import KeyReusedForAnotherRequest
+from service.http.main import create_app
 from tests.service.test_openapi import conforms
 from workflows.client import StepNotRecorded
 from workflows.gate import BUSY, RENEWING

@@ -7,8 +7,7 @@ from pathlib import Path
 import pytest
 
 from domain.errors import StepNotAllowed, TryAgain
-from service.database import create_service_engine
-from service.idempotency import (
+from service.app.idempotency import (
     IdempotencyStore,
     IdempotentRequest,
     StoredResponse,
@@ -16,6 +15,7 @@ from service.idempotency import (
     fingerprint_of_the_bytes,
 )
 from service.settings import Settings
+from service.storage.database import create_service_engine
 
 
 @pytest.fixture

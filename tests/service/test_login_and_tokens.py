@@ -23,15 +23,14 @@ from sqlalchemy import delete
 from sqlalchemy.orm import Session
 
 from domain.values import Role
-from service.accounts import (
+from service.app.accounts import (
     TOKEN_ALGORITHM,
     Accounts,
     InvalidToken,
     UnknownUser,
     UserRow,
 )
-from service.database import create_service_engine
-from service.login import (
+from service.app.login import (
     LoginBusy,
     LoginRefused,
     Logins,
@@ -40,6 +39,7 @@ from service.login import (
     PasswordChecks,
 )
 from service.settings import Settings
+from service.storage.database import create_service_engine
 from tests.postgres import scratch_database
 
 SECRET = "a-test-secret-of-at-least-32-bytes-long"

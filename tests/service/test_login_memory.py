@@ -23,10 +23,10 @@ import httpx
 import pytest
 
 from domain.values import Role
-from service.bootstrap import build_accounts
-from service.database import create_service_engine
+from service.adapters.temporal_dev import free_port
+from service.bootstrap.parts import build_accounts
 from service.settings import Settings
-from service.temporal_dev import free_port
+from service.storage.database import create_service_engine
 
 ROOT = Path(__file__).parents[2]
 CONCURRENT_LOGINS = 60

@@ -9,8 +9,8 @@ import jsonschema_rs
 import pytest
 from pydantic import BaseModel
 
-from service.api.main import create_app
-from service.audit.history import EVENT_TOPICS
+from service.app.audit.history import EVENT_TOPICS
+from service.http.main import create_app
 
 SPEC = create_app().openapi()
 OPERATIONS = [

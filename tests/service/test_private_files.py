@@ -14,11 +14,11 @@ import pytest
 from sqlalchemy import create_engine, text
 
 from domain.values import Role
-from service.accounts import InvalidToken, User
-from service.bootstrap import build_accounts, build_certification, jwt_secret
-from service.database import create_service_engine
+from service.app.accounts import InvalidToken, User
+from service.bootstrap.parts import build_accounts, build_certification, jwt_secret
+from service.cli.welcome import first_admin
 from service.settings import Settings
-from service.welcome import first_admin
+from service.storage.database import create_service_engine
 from tests.postgres import scratch_database
 
 

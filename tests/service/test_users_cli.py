@@ -8,10 +8,10 @@ import pytest
 from typer.testing import CliRunner
 
 from domain.values import Role
-from service.bootstrap import build_accounts
-from service.cli import app as cli
-from service.database import create_service_engine
+from service.bootstrap.parts import build_accounts
+from service.cli.commands import app as cli
 from service.settings import Settings
+from service.storage.database import create_service_engine
 
 
 @pytest.fixture

@@ -18,11 +18,11 @@ from temporalio.client import Client
 from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
-from service.application import Certification
-from service.database import create_service_engine
-from service.notifications import Outbox, OutboxNotifier
+from service.adapters.mail import Outbox, OutboxNotifier
+from service.adapters.temporal_dev import DevServer
+from service.app.certification import Certification
 from service.settings import Settings
-from service.temporal_dev import DevServer
+from service.storage.database import create_service_engine
 from workflows.activities import CertificationActivities
 from workflows.worker import connect
 

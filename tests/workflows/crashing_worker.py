@@ -14,9 +14,10 @@ import sys
 
 from temporalio import activity
 
-from service.application import Certification
-from service.bootstrap import build_certification
-from service.notifications import Notifier, build_notifier
+from service.adapters.mail import build_notifier
+from service.app.certification import Certification
+from service.app.notifications import Notifier
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
 from workflows.activities import CertificationActivities
 from workflows.messages import ActivityName, JourneyOutcome, JourneyStepCommand

@@ -28,10 +28,10 @@ from domain.errors import FoundationCertificateRequired, StepOutOfOrder
 from domain.journey.steps import AssessCycle, RecordToTResult, SelectEnterprise, Withdraw
 from domain.trainer.steps import Reinstate, RemoveForCause, SubmitTrainingRecord
 from domain.values import Module
-from service.bootstrap import build_certification
-from service.database import create_service_engine
-from service.notifications import Outbox, OutboxNotifier
+from service.adapters.mail import Outbox, OutboxNotifier
+from service.bootstrap.parts import build_certification
 from service.settings import Settings
+from service.storage.database import create_service_engine
 from tests.stories import new_id
 from tests.workflows.scenarios import Journeys
 from workflows import journey_workflow_id, standing_workflow_id

@@ -26,7 +26,7 @@ from domain.journey.steps import (
 )
 from domain.recorded import RecordedAggregate
 from domain.values import Actor, Module
-from service.application import Certification
+from service.app.certification import Certification
 from service.settings import Settings
 from tests.stories import BASELINE, PROGRESS, Story, new_id
 from workflows.activities import CertificationActivities

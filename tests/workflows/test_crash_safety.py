@@ -30,10 +30,11 @@ from domain.journey.steps import (
 from domain.recorded import RecordedAggregate
 from domain.trainer.aggregate import Trainer
 from domain.values import Actor
-from service.application import Certification
-from service.notifications import Notifier, Outbox, OutboxNotifier
+from service.adapters.mail import Outbox, OutboxNotifier
+from service.adapters.temporal_dev import DevServer
+from service.app.certification import Certification
+from service.app.notifications import Notifier
 from service.settings import Settings
-from service.temporal_dev import DevServer
 from tests.workflows.scenarios import Journeys, cycle_steps, recorded, recorded_by
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy

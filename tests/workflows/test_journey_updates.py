@@ -36,7 +36,7 @@ from domain.journey.steps import (
 )
 from domain.trainer.state import Listing
 from domain.values import Actor, Module, Role
-from service.application import Certification
+from service.app.certification import Certification
 from service.settings import Settings
 from tests.stories import new_id
 from tests.workflows.scenarios import Journeys, journeys_with_worker

@@ -18,8 +18,9 @@ from domain.errors import TryAgain
 from domain.journey.aggregate import Journey
 from domain.journey.steps import Withdraw
 from domain.trainer.aggregate import Trainer
-from service.application import Certification
-from service.notifications import Notifier, Outbox, OutboxNotifier
+from service.adapters.mail import Outbox, OutboxNotifier
+from service.app.certification import Certification
+from service.app.notifications import Notifier
 from service.settings import Settings
 from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, recorded
 from tests.workflows.test_reminders import sleep_until

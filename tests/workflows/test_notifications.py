@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from service.notifications import (
+from service.adapters.mail import (
     Message,
     Outbox,
     OutboxNotifier,
@@ -12,8 +12,8 @@ from service.notifications import (
     SmtpServer,
     build_notifier,
 )
+from service.adapters.temporal_dev import free_port
 from service.settings import Settings
-from service.temporal_dev import free_port
 from tests.workflows.smtp_sink import smtp_sink
 
 REMINDER = Message(

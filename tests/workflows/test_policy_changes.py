@@ -12,8 +12,8 @@ from temporalio.testing import WorkflowEnvironment
 from domain.calendar import add_months
 from domain.trainer.aggregate import Trainer
 from domain.trainer.steps import SubmitTrainingRecord
-from service.application import Certification
-from service.notifications import Outbox, OutboxNotifier
+from service.adapters.mail import Outbox, OutboxNotifier
+from service.app.certification import Certification
 from service.settings import Settings
 from tests.stories import new_id
 from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, recorded

@@ -6,7 +6,7 @@ import pytest
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
 from domain.errors import AlreadyCertified, NotFound, TryAgain
-from service.application import ConcurrentChange
+from service.app.certification import ConcurrentChange
 from workflows.gate import StepGate
 from workflows.refusals import domain_error_in, refusal, refusal_behind
 

@@ -21,8 +21,8 @@ from domain.trainer.aggregate import Trainer
 from domain.trainer.state import Listing, TrainerState
 from domain.trainer.steps import Reinstate, SubmitTrainingRecord
 from domain.values import Actor
-from service.application import Certification
-from service.notifications import Outbox, OutboxNotifier
+from service.adapters.mail import Outbox, OutboxNotifier
+from service.app.certification import Certification
 from service.settings import Settings
 from tests.stories import new_id
 from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, recorded

@@ -14,7 +14,7 @@ from domain.errors import InvalidInput, NotFound, NotPermitted, StandingRuleViol
 from domain.trainer.state import Listing
 from domain.trainer.steps import Reinstate, RemoveForCause, SubmitTrainingRecord
 from domain.values import Actor, Module
-from service.application import Certification
+from service.app.certification import Certification
 from service.settings import Settings
 from tests.stories import Story, new_id
 from tests.workflows.scenarios import Journeys

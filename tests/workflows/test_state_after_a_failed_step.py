@@ -25,10 +25,11 @@ from domain.journey.steps import AssessCycle, Certify, RecordToTResult, SelectEn
 from domain.trainer.state import Listing
 from domain.trainer.steps import Reinstate, RemoveForCause
 from domain.values import Module
-from service.application import Certification
-from service.notifications import Notifier, Outbox, OutboxNotifier
+from service.adapters.mail import Outbox, OutboxNotifier
+from service.adapters.temporal_steps import WorkflowSteps
+from service.app.certification import Certification
+from service.app.notifications import Notifier
 from service.settings import Settings
-from service.steps import WorkflowSteps
 from tests.stories import new_id
 from tests.workflows.scenarios import Journeys, journeys_with_worker, recorded_by
 from workflows import standing_workflow_id

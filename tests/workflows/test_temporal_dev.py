@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from service.temporal_dev import DevServer
+from service.adapters.temporal_dev import DevServer
 from workflows.worker import connect
 
 pytestmark = pytest.mark.temporal

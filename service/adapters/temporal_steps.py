@@ -1,0 +1,122 @@
+"""The API's Steps port, taken through the journey and standing workflows (Temporal updates)."""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+
+from starlette.concurrency import run_in_threadpool
+
+from domain.errors import DomainError, NotFound
+from domain.journey import rules
+from domain.journey.state import JourneyState
+from domain.journey.steps import JourneyStep
+from domain.trainer.state import TrainerState
+from domain.trainer.steps import StandingStep
+from domain.values import Actor, Module
+from service.app.certification import Certification
+from workflows.client import JourneyGateway
+
+# Journeys whose candidate and module this process knows (~200 bytes each).
+KNOWN_JOURNEYS = 50_000
+
+
+class JourneyRoutes:
+    """Which workflow runs a journey: its candidate and module, which never change."""
+
+    def __init__(self, size: int = KNOWN_JOURNEYS) -> None:
+        self._size = size
+        self._routes: OrderedDict[str, tuple[str, Module]] = OrderedDict()
+
+    def get(self, journey_id: str) -> tuple[str, Module] | None:
+        route = self._routes.get(journey_id)
+        if route is not None:
+            self._routes.move_to_end(journey_id)
+        return route
+
+    def learn(self, journey: JourneyState) -> None:
+        self._routes[journey.journey_id] = (journey.trainer_id, journey.module)
+        self._routes.move_to_end(journey.journey_id)
+        if len(self._routes) > self._size:
+            self._routes.popitem(last=False)
+
+
+class WorkflowSteps:
+    def __init__(self, gateway: JourneyGateway, certification: Certification) -> None:
+        self._gateway = gateway
+        self._certification = certification
+        self._routes = JourneyRoutes()
+
+    async def enrol(
+        self, trainer_id: str, workshop_id: str, actor: Actor, command_id: str
+    ) -> JourneyState:
+        # Unknown ids are 404 here, before any workflow exists; the stored ids are canonical,
+        # so the workflow id derived from them is the one every later step will look for.
+        trainer = await run_in_threadpool(self._certification.trainer, trainer_id)
+        workshop = await run_in_threadpool(self._certification.workshop, workshop_id)
+        # Who may enrol is judged before the workflow is asked, so a caller who may not enrol
+        # here never learns whether the candidate already has an open journey.
+        rules.check_enrolment(actor, workshop.plan.expert_id, trainer.trainer_id)
+        journey = await self._gateway.enrol(
+            trainer.trainer_id, workshop.plan.module, workshop.workshop_id, actor, command_id
+        )
+        self._routes.learn(journey)
+        return journey
+
+    async def take_step(
+        self, journey_id: str, step: JourneyStep, actor: Actor, command_id: str
+    ) -> JourneyState:
+        """Straight to the journey's workflow when this process knows its route: the workflow
+        checks the step, and that the journey is the one it runs, without a read here."""
+        route = self._routes.get(journey_id)
+        if route is None:
+            return await self._take_step_read_first(journey_id, step, actor, command_id)
+        trainer_id, module = route
+        try:
+            return await self._gateway.take_step(
+                trainer_id, module, step, actor, command_id, journey_id
+            )
+        except DomainError as refusal:
+            # The event store may know better: a retry of a command applied in an earlier
+            # run, a journey that has ended, or one that no workflow runs.
+            journey, answered = await self._journey_for(journey_id, command_id)
+            if answered is not None:
+                return answered
+            if journey.is_open and not isinstance(refusal, NotFound):
+                raise
+            return await self._take_step_read_first(journey_id, step, actor, command_id)
+
+    async def _take_step_read_first(
+        self, journey_id: str, step: JourneyStep, actor: Actor, command_id: str
+    ) -> JourneyState:
+        journey, answered = await self._journey_for(journey_id, command_id)
+        if answered is not None:
+            return answered  # a retry, even of the step that closed the journey: same answer
+        if not journey.is_open:
+            # Its workflow id may already serve the candidate's next journey in this module:
+            # a step on an ended journey is answered from that journey's own state.
+            rules.check(journey, step, actor)
+        try:
+            return await self._gateway.take_step(
+                journey.trainer_id, journey.module, step, actor, command_id, journey.journey_id
+            )
+        except NotFound:
+            # The event store holds this open journey but no workflow runs it (an enrolment
+            # whose answer was lost after its commit): a workflow adopts it, then the step.
+            await self._gateway.adopt_journey(journey)
+            return await self._gateway.take_step(
+                journey.trainer_id, journey.module, step, actor, command_id, journey.journey_id
+            )
+
+    async def _journey_for(
+        self, journey_id: str, command_id: str
+    ) -> tuple[JourneyState, JourneyState | None]:
+        journey, answered = await run_in_threadpool(
+            self._certification.journey_for, journey_id, command_id
+        )
+        self._routes.learn(journey)
+        return journey, answered
+
+    async def take_standing_step(
+        self, trainer: TrainerState, step: StandingStep, actor: Actor, command_id: str
+    ) -> TrainerState:
+        return await self._gateway.standing_step(trainer.trainer_id, step, actor, command_id)

@@ -1,0 +1,220 @@
+"""User accounts, password hashing (argon2 via pwdlib) and bearer tokens (JWT via PyJWT)."""
+
+from __future__ import annotations
+
+import secrets
+import unicodedata
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from functools import cached_property
+
+import jwt
+from pwdlib import PasswordHash
+from sqlalchemy import Boolean, Engine, Integer, String, true
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from domain.values import Actor, Role
+from service.storage.database import ServiceTables
+
+TOKEN_ALGORITHM = "HS256"
+REQUIRED_CLAIMS = ["exp", "iat", "sub"]
+USERNAME_MAX = 120
+PASSWORD_MAX = 1024
+ROLES_WITH_A_TRAINER = frozenset({Role.EXPERT, Role.TRAINER})
+
+
+class UserRow(ServiceTables):
+    __tablename__ = "svc_users"
+
+    username: Mapped[str] = mapped_column(String(USERNAME_MAX), primary_key=True)
+    password_hash: Mapped[str] = mapped_column(String(255))
+    role: Mapped[str] = mapped_column(String(16))
+    # Experts and trainers act as themselves: their trainer id in the event store.
+    trainer_id: Mapped[str | None] = mapped_column(String(36), nullable=True)
+    # A deactivated user can neither log in nor use a token issued before.
+    active: Mapped[bool] = mapped_column(Boolean, default=True, server_default=true())
+    # Tokens issued before this moment (epoch seconds) are refused: set on deactivation, so
+    # that activating the user again does not bring back tokens that were out there.
+    tokens_valid_from: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: Role
+    trainer_id: str | None
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.trainer_id or self.username, self.role)
+
+
+class UserExists(Exception):
+    pass
+
+
+class UnknownUser(Exception):
+    pass
+
+
+class InvalidToken(Exception):
+    pass
+
+
+class UserNotActive(InvalidToken):
+    """A well-signed token of a user who was deactivated (or deleted) since it was issued."""
+
+
+def control_character(text: str) -> str | None:
+    """Why `text` cannot be a username or password (a control character, e.g. NUL), or None.
+
+    Such a name could never have been created, and PostgreSQL refuses NUL in any text
+    parameter; refusing it up front keeps a login form's poison byte from reaching the query.
+    """
+    for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) == "Cc":
+            return f"contains the control character U+{ord(char):04X} at position {position}"
+    return None
+
+
+class Accounts:
+    def __init__(
+        self, engine: Engine, secret: str, token_lifetime: timedelta, hasher: PasswordHash
+    ) -> None:
+        self._engine = engine
+        self._secret = secret
+        self._lifetime = token_lifetime
+        self._hasher = hasher
+
+    @cached_property
+    def nobodys_hash(self) -> str:
+        """What an unknown username's password is checked against: the same argon2 work.
+
+        Made on first use, or by `prepare_logins`.
+        """
+        return self._hasher.hash(secrets.token_urlsafe(16))
+
+    def prepare_logins(self) -> None:
+        """Make nobody's hash now (the API does, at start): the first unknown username then
+        costs no more than a known one."""
+        _ = self.nobodys_hash
+
+    def create(self, username: str, password: str, role: Role, trainer_id: str | None) -> User:
+        if role in ROLES_WITH_A_TRAINER and trainer_id is None:
+            raise ValueError("Experts and trainers log in as a registered trainer: give its id.")
+        for field, value, limit in (
+            ("username", username, USERNAME_MAX),
+            ("password", password, PASSWORD_MAX),
+        ):
+            if reason := control_character(value):
+                raise ValueError(f"The {field} {reason}; choose one without.")
+            if not value or len(value) > limit:
+                raise ValueError(f"The {field} needs 1 to {limit} characters.")
+        row = UserRow(
+            username=username,
+            password_hash=self._hasher.hash(password),
+            role=role.value,
+            trainer_id=trainer_id,
+            active=True,
+            tokens_valid_from=0,
+        )
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.add(row)
+        except IntegrityError:
+            raise UserExists(f"User {username} already exists.") from None
+        return User(username, role, trainer_id)
+
+    def authenticate(self, username: str, password: str) -> User | None:
+        """The user, if the password is theirs and they are active; else None.
+
+        Every refusal costs one password check, like a success: an unknown (or unusable)
+        username is checked against a hash of nobody's password, and a deactivated user's
+        password is checked before they are refused, so the answer time tells nothing.
+        """
+        row = None
+        if control_character(username) is None and len(username) <= USERNAME_MAX:
+            with Session(self._engine) as session:
+                row = session.get(UserRow, username)
+        if row is None:
+            self._hasher.verify(password, self.nobodys_hash)
+            return None
+        if not self._hasher.verify(password, row.password_hash) or not row.active:
+            return None
+        return _user(row)
+
+    def issue_token(self, user: User, now: datetime | None = None) -> str:
+        """A token that names the user only: role and trainer id are read anew on every use."""
+        issued = now or datetime.now(UTC)
+        claims = {"sub": user.username, "iat": issued, "exp": issued + self._lifetime}
+        return jwt.encode(claims, self._secret, algorithm=TOKEN_ALGORITHM)
+
+    def user_from_token(self, token: str) -> User:
+        """The token's user as the user record says now: refused if deactivated or deleted."""
+        try:
+            claims = jwt.decode(
+                token,
+                self._secret,
+                algorithms=[TOKEN_ALGORITHM],
+                options={"require": REQUIRED_CLAIMS},
+            )
+        except jwt.PyJWTError as error:
+            raise InvalidToken(str(error)) from None
+        username, issued = claims["sub"], claims["iat"]
+        if not isinstance(username, str) or not isinstance(issued, int | float):
+            raise InvalidToken("The token's subject or issue time is malformed.")
+        with Session(self._engine) as session:
+            row = session.get(UserRow, username)
+        if row is None or not row.active:
+            raise UserNotActive(f"User {username} does not exist or is deactivated.")
+        if issued < row.tokens_valid_from:
+            raise UserNotActive("The token was issued before the user was deactivated.")
+        return _user(row)
+
+    def deactivate(self, username: str, now: datetime | None = None) -> None:
+        """Refuse the user's logins and every token they hold, from this moment on."""
+        moment = now or datetime.now(UTC)
+
+        def deactivated(row: UserRow) -> None:
+            row.active = False
+            # Whole seconds, like a token's iat; rounded up so a token from this very second
+            # (issued before the deactivation) is refused too.
+            row.tokens_valid_from = int(moment.timestamp()) + 1
+
+        self._change(username, deactivated)
+
+    def activate(self, username: str) -> None:
+        """Let the user log in again; tokens from before the deactivation stay refused."""
+
+        def activated(row: UserRow) -> None:
+            row.active = True
+
+        self._change(username, activated)
+
+    def set_role(self, username: str, role: Role, trainer_id: str | None = None) -> User:
+        """Give the user another role (from their next request on); a trainer id if needed."""
+
+        def changed(row: UserRow) -> None:
+            if trainer_id is not None:
+                row.trainer_id = trainer_id
+            if role in ROLES_WITH_A_TRAINER and row.trainer_id is None:
+                raise ValueError(
+                    f"An {role.value} logs in as a registered trainer: give the trainer's e-mail."
+                )
+            row.role = role.value
+
+        return self._change(username, changed)
+
+    def _change(self, username: str, change: Callable[[UserRow], None]) -> User:
+        with Session(self._engine) as session, session.begin():
+            row = session.get(UserRow, username, with_for_update=True)
+            if row is None:
+                raise UnknownUser(f"There is no user {username}.")
+            change(row)
+            return _user(row)
+
+
+def _user(row: UserRow) -> User:
+    return User(row.username, Role(row.role), row.trainer_id)

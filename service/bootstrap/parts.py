@@ -1,0 +1,53 @@
+"""The parts every process is built from: the application, read models and accounts."""
+
+from __future__ import annotations
+
+import secrets
+from contextlib import suppress
+from datetime import timedelta
+
+from pwdlib import PasswordHash
+from pwdlib.hashers.argon2 import Argon2Hasher
+from sqlalchemy import Engine
+
+from projections.store import ReadModels, read_models_at
+from service.app.accounts import Accounts
+from service.app.certification import Certification
+from service.settings import Settings
+from service.storage.database import (
+    prepare_storage,
+    private_directory,
+    write_private_file,
+)
+
+
+def build_certification(settings: Settings) -> Certification:
+    prepare_storage(settings)
+    return Certification(env=settings.eventsourcing_env())
+
+
+def build_read_models(settings: Settings) -> ReadModels:
+    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    read_models.create()
+    return read_models
+
+
+def jwt_secret(settings: Settings) -> str:
+    """The configured secret; on the embedded default, one generated once and kept in data/."""
+    if settings.jwt_secret is not None:
+        return settings.jwt_secret.get_secret_value()
+    private_directory(settings.data_dir)
+    kept = settings.data_dir / "jwt-secret"
+    if not kept.exists():
+        # FileExistsError: a process starting beside this one wrote it first; use theirs.
+        with suppress(FileExistsError):
+            write_private_file(kept, secrets.token_urlsafe(48))
+    return kept.read_text().strip()
+
+
+def build_accounts(settings: Settings, engine: Engine) -> Accounts:
+    hasher = PasswordHash(
+        (Argon2Hasher(memory_cost=settings.argon2_memory_kib, time_cost=settings.argon2_time_cost),)
+    )
+    lifetime = timedelta(minutes=settings.token_minutes)
+    return Accounts(engine, jwt_secret(settings), lifetime, hasher)

@@ -1,0 +1,55 @@
+"""Builds the worker: the workflows, and the activities around the application and a notifier.
+
+Imports neither FastAPI nor the HTTP package (a test and an import contract check it): the
+worker process loads only the workflows, the application and its adapters.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import signal
+
+from service.adapters.mail import build_notifier
+from service.bootstrap.parts import build_certification
+from service.settings import Settings
+from workflows.activities import CertificationActivities
+from workflows.client import reminder_policy
+from workflows.worker import connect, running_worker
+
+
+async def run_worker(
+    settings: Settings, address: str | None = None, stop: asyncio.Event | None = None
+) -> None:
+    """Run until `stop` is set, or until SIGINT/SIGTERM when no event is given."""
+    target = address or settings.temporal_address
+    if target is None:
+        raise ValueError(
+            "No Temporal address: set SCORE_TEMPORAL_ADDRESS (host:port) or pass --address."
+        )
+    client = await connect(target, settings.temporal_namespace)
+    stop = stop or _stop_on_signals()
+    certification = build_certification(settings)
+    notifier = build_notifier(settings)
+    activities = CertificationActivities(
+        certification, notifier, reminder_policy(settings), settings.office_email
+    )
+    try:
+        async with running_worker(
+            client,
+            settings.task_queue,
+            activities,
+            settings.worker_threads,
+            settings.worker_cached_workflows,
+        ):
+            await stop.wait()
+    finally:
+        notifier.close()
+        certification.close()
+
+
+def _stop_on_signals() -> asyncio.Event:
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    return stop

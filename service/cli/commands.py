@@ -1,0 +1,363 @@
+"""The command line: `score run`, `score worker`, `score projector`, `score users` …"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import typer
+
+from domain.values import Role
+from service.cli.audit import audit
+from service.settings import Settings
+
+if TYPE_CHECKING:
+    from service.app.accounts import Accounts
+
+app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
+app.add_typer(audit, name="audit")
+
+
+@app.command()
+def run(demo: bool = typer.Option(False, help="Load demo data once everything is up.")) -> None:
+    """Run the whole service on its embedded default (SQLite + the Temporal dev server)."""
+    import asyncio
+
+    from service.cli.launcher import run_everything
+
+    outcome = asyncio.run(run_everything(Settings(), typer.echo, demo=demo))
+    typer.echo(f"score run: {outcome}; every process it started has been stopped")
+
+
+@app.command()
+def api() -> None:
+    """Serve the HTTP API (needs a running Temporal, the worker and the projector)."""
+    import uvicorn
+
+    from service.bootstrap.api import create_api
+
+    settings = Settings()
+    uvicorn.run(
+        create_api(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
+    )
+
+
+users = typer.Typer(help="User accounts.", no_args_is_help=True)
+app.add_typer(users, name="users")
+
+
+@users.command("create")
+def create_user(
+    username: str = typer.Argument(..., help="the login name"),
+    role: Role = typer.Option(..., help="hq, expert, trainer or auditor"),
+    email: str | None = typer.Option(
+        None, help="experts and trainers: the e-mail they were registered with"
+    ),
+    password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+) -> None:
+    """Create a user who logs in with a password; experts and trainers act as themselves."""
+    from service.app.accounts import UserExists
+
+    settings = Settings()
+    trainer_id = None
+    if role in {Role.EXPERT, Role.TRAINER}:
+        if email is None:
+            raise typer.BadParameter("experts and trainers need --email", param_hint="--email")
+        trainer_id = _registered_trainer(settings, email)
+    try:
+        _accounts(settings).create(username, password, role, trainer_id)
+    except (UserExists, ValueError) as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"created {role.value} user {username}")
+
+
+def _accounts(settings: Settings) -> Accounts:
+    from service.bootstrap.parts import build_accounts
+    from service.storage.database import create_service_engine
+
+    return build_accounts(settings, create_service_engine(settings))
+
+
+def _registered_trainer(settings: Settings, email: str) -> str:
+    """The id of the trainer registered with `email`, or exit 1 saying so."""
+    from domain import ids
+    from domain.errors import NotFound
+    from service.bootstrap.parts import build_certification
+
+    trainer_id = str(ids.trainer_id(email))
+    certification = build_certification(settings)
+    try:
+        certification.trainer(trainer_id)
+    except NotFound:
+        typer.echo(f"No trainer is registered with e-mail {email}; register them first.", err=True)
+        raise typer.Exit(1) from None
+    finally:
+        certification.close()
+    return trainer_id
+
+
+def _changing_user(change: Callable[[Accounts], str]) -> None:
+    """Run a change to a user; say what it did, or why not (exit 1)."""
+    from service.app.accounts import UnknownUser
+
+    try:
+        typer.echo(change(_accounts(Settings())))
+    except (UnknownUser, ValueError) as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+
+
+@users.command("deactivate")
+def deactivate_user(username: str = typer.Argument(..., help="the login name")) -> None:
+    """Refuse the user's logins and every token they hold, at once (their history stays)."""
+
+    def deactivated(accounts: Accounts) -> str:
+        accounts.deactivate(username)
+        return f"deactivated user {username}: their logins and tokens are refused"
+
+    _changing_user(deactivated)
+
+
+@users.command("activate")
+def activate_user(username: str = typer.Argument(..., help="the login name")) -> None:
+    """Let a deactivated user log in again (tokens from before stay refused)."""
+
+    def activated(accounts: Accounts) -> str:
+        accounts.activate(username)
+        return f"activated user {username}: they can log in again"
+
+    _changing_user(activated)
+
+
+@users.command("set-role")
+def set_user_role(
+    username: str = typer.Argument(..., help="the login name"),
+    role: Role = typer.Argument(..., help="hq, expert, trainer or auditor"),
+    email: str | None = typer.Option(
+        None, help="becoming an expert or trainer: the e-mail they were registered with"
+    ),
+) -> None:
+    """Give a user another role; it applies from their next request, token or not."""
+    settings = Settings()
+    trainer_id = _registered_trainer(settings, email) if email is not None else None
+
+    def changed(accounts: Accounts) -> str:
+        user = accounts.set_role(username, role, trainer_id)
+        return f"user {username} is now {user.role.value}"
+
+    _changing_user(changed)
+
+
+@app.command()
+def check() -> None:
+    """Open the event store and report how many events it holds."""
+    from service.bootstrap.parts import build_certification
+
+    certification = build_certification(Settings())
+    try:
+        typer.echo(f"event store ok: {certification.recorder.max_notification_id() or 0} events")
+    finally:
+        certification.close()
+
+
+projector_commands = typer.Typer(
+    help="The projector: follow the event store (no sub-command), its status, recorded skips.",
+    invoke_without_command=True,
+)
+app.add_typer(projector_commands, name="projector")
+
+
+@projector_commands.callback()
+def projector(ctx: typer.Context) -> None:
+    """Keep the read models up to date from the event store until stopped (Ctrl-C).
+
+    At an event it cannot project, it stays up, records that it is stuck (see `score projector
+    status` and /health/ready) and tries again every 10 s.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    import logging
+    import signal
+    import threading
+
+    from service.bootstrap.projector import projector as built_projector
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    settings = Settings()
+    stopping = threading.Event()
+    for stop_signal in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(stop_signal, lambda *_: stopping.set())
+    with built_projector(settings) as follower:
+        typer.echo(
+            f"projector: {settings.read_model_prefix}* tables at position {follower.position}; "
+            "following the event store until stopped"
+        )
+        try:
+            follower.run_until(stopping, settings.projector_poll_seconds)
+        finally:
+            typer.echo(f"projector: stopped at position {follower.position}")
+
+
+@projector_commands.command("skip")
+def skip_event(
+    position: int = typer.Argument(..., help="the notification id the projector is stuck at"),
+    reason: str = typer.Option(..., help="why the read models may leave this event out"),
+    by: str | None = typer.Option(None, help="who decides it; default: the logged-in OS user"),
+) -> None:
+    """Leave out the event at POSITION, which the projector is stuck on (audited).
+
+    Who, when and why are recorded beside the events; the live projector and every rebuild
+    honour the skip, and the stored event stays as it is.
+    """
+    from datetime import UTC, datetime
+
+    from projections.skips import SkipList, SkipRefused
+    from projections.status import read_progress
+    from projections.store import read_models_at
+    from service.bootstrap.parts import build_certification
+
+    settings = Settings()
+    certification = build_certification(settings)
+    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    try:
+        found = certification.recorder.select_notifications(position, 1, stop=position)
+        if not found:
+            typer.echo(f"No event is stored at position {position}.", err=True)
+            raise typer.Exit(1)
+        stuck = read_progress(read_models).stuck
+        skip = SkipList.of(certification).record(
+            found[0],
+            reason,
+            by or _operator(),
+            datetime.now(UTC),
+            stuck.position if stuck else None,
+        )
+    except SkipRefused as refused:
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+    finally:
+        read_models.engine.dispose()
+        certification.close()
+    typer.echo(
+        f"skipped event {skip.position} ({skip.topic} v{skip.version} of {skip.aggregate_id}) "
+        f"by {skip.skipped_by}: {skip.reason}. The projector moves on at its next attempt."
+    )
+
+
+def _operator() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        typer.echo("Cannot tell who you are; say it with --by.", err=True)
+        raise typer.Exit(2) from None
+
+
+@projector_commands.command("status")
+def projector_status() -> None:
+    """Where the read models are, whether the projector is stuck (where, why), and the skips."""
+    from projections.skips import SkipList
+    from projections.status import read_progress
+    from projections.store import read_models_at
+    from service.bootstrap.parts import build_certification
+
+    settings = Settings()
+    certification = build_certification(settings)
+    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    try:
+        events = certification.recorder.max_notification_id() or 0
+        progress = read_progress(read_models)
+        skips = SkipList.of(certification).load().skips
+    finally:
+        read_models.engine.dispose()
+        certification.close()
+    typer.echo(f"event store at {events}; read models at {progress.position}")
+    if progress.stuck is not None:
+        s = progress.stuck
+        typer.echo(f"STUCK at {s.position} since {s.since.isoformat()}: {s.reason}")
+    for skip in skips:
+        typer.echo(
+            f"skipped {skip.position} ({skip.topic} v{skip.version} of {skip.aggregate_id}) "
+            f"by {skip.skipped_by} at {skip.skipped_at.isoformat()}: {skip.reason}"
+        )
+    if progress.stuck is not None:
+        raise typer.Exit(1)
+
+
+@app.command("rebuild-read-models")
+def rebuild_read_models(
+    beside: str | None = typer.Option(
+        None,
+        help="rebuild into tables with this prefix in the same database (kept afterwards); "
+        "default: a throw-away in-memory SQLite database",
+    ),
+    show: int = typer.Option(20, help="how many differences to print"),
+    database_url: str | None = typer.Option(
+        None,
+        help="rebuild into this database instead (e.g. a fresh PostgreSQL one); "
+        "its read-model tables with the prefix (--beside, default rm_) are replaced",
+    ),
+) -> None:
+    """Rebuild every read model from the events and report each difference from the live ones."""
+    from projections.rebuild import rebuild_and_compare
+    from projections.store import read_models_at
+    from projections.tables import DEFAULT_PREFIX
+    from service.bootstrap.parts import build_certification
+    from service.cli.progress import progress_bar
+
+    settings = Settings()
+    certification = build_certification(settings)
+    live = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    target = database_url or settings.sqlalchemy_url
+    scratch = read_models_at(target, beside or DEFAULT_PREFIX) if beside or database_url else None
+    last = certification.recorder.max_notification_id() or 0
+    try:
+        with progress_bar(certification, "rebuilding read models", last):
+            report = rebuild_and_compare(certification, live, scratch)
+    finally:
+        for opened in (live, scratch):
+            if opened is not None:
+                opened.engine.dispose()
+        certification.close()
+    typer.echo(
+        f"rebuilt up to position {report.position}: {report.rows_compared} rows compared, "
+        f"{len(report.differences)} differ"
+    )
+    for difference in report.differences[:show]:
+        typer.echo(f"  {difference.table} {difference.key}: {difference.kind} {difference.changes}")
+    if not report.identical:
+        raise typer.Exit(1)
+
+
+@app.command()
+def worker(
+    address: str | None = typer.Option(
+        None, help="host:port of the Temporal frontend; default: SCORE_TEMPORAL_ADDRESS"
+    ),
+) -> None:
+    """Run the Temporal worker (journeys, standings and their activities) until stopped."""
+    import asyncio
+
+    from service.bootstrap.worker import run_worker
+
+    settings = Settings()
+    target = address or settings.temporal_address
+    if target is None:
+        typer.echo("No Temporal address: set SCORE_TEMPORAL_ADDRESS or pass --address.", err=True)
+        raise typer.Exit(2)
+    typer.echo(f"worker: Temporal at {target}, task queue {settings.task_queue}")
+    asyncio.run(run_worker(settings, target))
+    # Stopped cleanly, everything closed. The SDK's runtime threads can still abort the
+    # interpreter's finalisation (PyGILState_Release, sdk-python#300), turning a clean stop
+    # into exit 134; leave without it.
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(0)
+
+
+if __name__ == "__main__":
+    app()

@@ -1,0 +1,133 @@
+"""`score run`: the whole service on one machine, stopped together on Ctrl-C.
+
+The Temporal dev server (unless an external Temporal is configured), the worker, the projector
+and the API each run as a child process with its log under data/logs, so that one crashing
+shows up plainly and Ctrl-C stops them all.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import subprocess
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import AsyncExitStack, contextmanager
+from pathlib import Path
+
+import httpx
+
+from service.adapters.temporal_dev import DevServer
+from service.settings import Settings
+
+TEMPORAL_PORT, TEMPORAL_UI_PORT = 7233, 8233
+Children = dict[str, subprocess.Popen[bytes]]
+
+
+def _score(*args: str) -> list[str]:
+    return [sys.executable, "-m", "service.cli", *args]
+
+
+@contextmanager
+def children(commands: dict[str, list[str]], env: dict[str, str], logs: Path) -> Iterator[Children]:
+    """Start each command as a child; on leaving, stop every one of them."""
+    logs.mkdir(parents=True, exist_ok=True)
+    started: Children = {}
+    try:
+        for name, command in commands.items():
+            with (logs / f"{name}.log").open("ab") as log:
+                started[name] = subprocess.Popen(
+                    command,
+                    env=env,
+                    stdout=log,
+                    stderr=subprocess.STDOUT,
+                    stdin=subprocess.DEVNULL,
+                )
+        yield started
+    finally:
+        _stop(started)
+
+
+def _stop(started: Children) -> None:
+    for process in started.values():
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
+    for process in started.values():
+        try:
+            process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+async def watch(processes: Children, stop: asyncio.Event) -> str:
+    """Wait for Ctrl-C, or for a child to die (then say which)."""
+    while not stop.is_set():
+        for name, process in processes.items():
+            if process.poll() is not None:
+                return f"{name} exited with status {process.returncode} (see data/logs/{name}.log)"
+        try:
+            await asyncio.wait_for(stop.wait(), timeout=0.5)
+        except TimeoutError:
+            continue
+    return "stopped on request"
+
+
+async def api_ready(url: str, processes: Children, timeout: float = 60.0) -> None:
+    async with httpx.AsyncClient() as client:
+        for _ in range(int(timeout / 0.25)):
+            if any(p.poll() is not None for p in processes.values()):
+                return
+            try:
+                if (await client.get(f"{url}/health/ready")).status_code == 200:
+                    return
+            except httpx.TransportError:
+                pass
+            await asyncio.sleep(0.25)
+    raise TimeoutError(f"The API did not answer at {url} within {timeout:g} s.")
+
+
+def child_env(settings: Settings, temporal_address: str) -> dict[str, str]:
+    env = dict(os.environ)
+    env["SCORE_TEMPORAL_ADDRESS"] = temporal_address
+    env["SCORE_DATA_DIR"] = str(settings.data_dir.resolve())
+    return env
+
+
+async def run_everything(
+    settings: Settings, announce: Callable[[str], None], *, demo: bool = False
+) -> str:
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    logs = settings.data_dir / "logs"
+    logs.mkdir(exist_ok=True)
+    stop = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stop.set)
+    async with AsyncExitStack() as stack:
+        address = settings.temporal_address
+        if address is None:
+            server = DevServer(
+                settings.data_dir / "temporal.sqlite",
+                port=TEMPORAL_PORT,
+                ui_port=TEMPORAL_UI_PORT,
+                log_file=logs / "temporal.log",
+            )
+            address = (await stack.enter_async_context(server)).address
+        commands = {
+            "worker": _score("worker"),
+            "projector": _score("projector"),
+            "api": _score("api"),
+        }
+        running = stack.enter_context(children(commands, child_env(settings, address), logs))
+        url = f"http://{settings.api_host}:{settings.api_port}"
+        await api_ready(url, running)
+        from service.cli.demo import load_demo
+        from service.cli.welcome import first_admin, welcome
+
+        admin = first_admin(settings)
+        announce(welcome(settings, url, address, admin))
+        if demo:
+            announce(await load_demo(settings, address))
+        return await watch(running, stop)

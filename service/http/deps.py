@@ -1,0 +1,107 @@
+"""Dependencies as Annotated aliases, so that route signatures read like prose."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, Any
+
+from fastapi import Depends, Header, HTTPException, Request
+from fastapi.security import OAuth2PasswordBearer
+
+from domain.values import Role
+from service.app.accounts import Accounts, InvalidToken, User, UserNotActive
+from service.app.audit.services import Audit
+from service.app.certification import Certification
+from service.app.idempotency import (
+    IdempotencyStore,
+    IdempotentRequest,
+    fingerprint,
+    fingerprint_of_the_bytes,
+)
+from service.app.login import Logins
+from service.app.ports import Steps
+from service.settings import Settings
+
+
+@dataclass
+class Services:
+    """Everything a request may need; built once by the composition root."""
+
+    settings: Settings
+    certification: Certification
+    accounts: Accounts
+    logins: Logins
+    idempotency: IdempotencyStore
+    steps: Steps
+    read_models: Any  # projections.queries.ReadModels (typed there)
+    audit: Audit
+
+
+def services(request: Request) -> Services:
+    found: Services = request.app.state.services
+    return found
+
+
+ServicesDep = Annotated[Services, Depends(services)]
+
+bearer = OAuth2PasswordBearer(tokenUrl="/auth/token", auto_error=False)
+
+
+def current_user(services: ServicesDep, token: Annotated[str | None, Depends(bearer)]) -> User:
+    """The token's user as their record says now (a def: FastAPI runs its lookup in a thread)."""
+    unauthenticated = HTTPException(
+        401,
+        "Log in first: send 'Authorization: Bearer <token>' from POST /auth/token.",
+        headers={"WWW-Authenticate": "Bearer"},
+    )
+    if token is None:
+        raise unauthenticated
+    try:
+        return services.accounts.user_from_token(token)
+    except UserNotActive:
+        unauthenticated.detail = (
+            "This user is deactivated, or the token is from before a deactivation; log in "
+            "again, or ask the programme office if your account was deactivated."
+        )
+        raise unauthenticated from None
+    except InvalidToken:
+        unauthenticated.detail = "The bearer token is invalid or has expired; log in again."
+        raise unauthenticated from None
+
+
+CurrentUser = Annotated[User, Depends(current_user)]
+
+
+def role_in(*roles: Role) -> Callable[[User], User]:
+    names = ", ".join(r.value for r in roles)
+
+    def check(user: CurrentUser) -> User:
+        if user.role not in roles:
+            raise HTTPException(403, f"This needs one of the roles: {names}; you are {user.role}.")
+        return user
+
+    return check
+
+
+async def idempotency(
+    request: Request,
+    user: CurrentUser,
+    services: ServicesDep,
+    key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=255)] = None,
+) -> IdempotentRequest:
+    """Every POST accepts an Idempotency-Key: a retry with it returns the first response."""
+    body = await request.body()
+    method, path = request.method, request.url.path
+    return IdempotentRequest(
+        services.idempotency,
+        user.username,
+        key,
+        fingerprint(method, path, body),
+        uuid.uuid4().hex,
+        fingerprint_of_the_bytes(method, path, body),
+    )
+
+
+Idempotent = Annotated[IdempotentRequest, Depends(idempotency)]

@@ -1,0 +1,61 @@
+"""The FastAPI application: routers, error handlers, the body-size limit."""
+
+from __future__ import annotations
+
+from fastapi import FastAPI
+from starlette.types import Lifespan
+
+from service.http.deps import Services
+from service.http.documentation import document_every_answer
+from service.http.errors import BodySizeLimit, UrlTextGuard, install_error_handlers
+from service.http.routes import audit, auth, health, journeys, public, reads, registry, standing
+
+MAX_BODY_BYTES = 64 * 1024
+
+DESCRIPTION = """
+Certification of ILO SCORE trainers: every candidate's journey from the ToT workshop to a
+certificate, and every certified trainer's standing afterwards.
+
+* **Steps** go through each journey's Temporal workflow; a step that is not allowed now is
+  refused with **409** and a `detail` that says why, and nothing is written. A step that
+  meets another change to the same record in flight is answered **503** with `Retry-After`:
+  send the same request again after that many seconds (it is not a refusal, and is never
+  kept as the answer of its `Idempotency-Key`).
+* **Reads** come from read models fed by the event store.
+* Every **POST** accepts an `Idempotency-Key` header: a retry returns the first response.
+* Errors are always JSON `{detail, error}` (`Problem`); a 422 adds `problems`, one line per
+  field (`InvalidRequest`). 400 a URL or body that is not UTF-8 or cannot be parsed,
+  401 no valid token, 403 wrong role or not your candidate, 404 unknown id, 409 not allowed
+  now, 413 body too large, 422 malformed input (a control character in a path or query
+  included), 429 too many attempts and 503 busy (both with `Retry-After`), 500 our error.
+"""
+
+
+def create_app(
+    services: Services | None = None, lifespan: Lifespan[FastAPI] | None = None
+) -> FastAPI:
+    """The app; `services` now (tests), or set on app.state by `lifespan` at start-up."""
+    app = FastAPI(
+        title="SCORE trainer certification",
+        version="0.1.0",
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    if services is not None:
+        app.state.services = services
+    install_error_handlers(app)
+    for router in (
+        health.router,
+        auth.router,
+        public.router,
+        registry.router,
+        journeys.router,
+        standing.router,
+        reads.router,
+        audit.router,
+    ):
+        app.include_router(router)
+    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    app.add_middleware(UrlTextGuard)  # outermost: nothing below sees a bad URL
+    document_every_answer(app)
+    return app

@@ -1,0 +1,169 @@
+"""Journeys: enrolment and every step, each through the journey workflow's updates."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.responses import JSONResponse
+
+from domain.journey.steps import Certify, DeliverClassroomWorkshop, JourneyStep, RecordToTResult
+from domain.values import Role
+from service.app.accounts import User
+from service.app.idempotency import StoredResponse
+from service.http.deps import Idempotent, ServicesDep, role_in
+from service.http.parameters import JourneyId
+from service.http.responses import respond
+from service.http.schemas import (
+    AssessCycle,
+    Enrol,
+    JourneyAnswer,
+    RecordBaselineAssessment,
+    RecordCoachingVisit,
+    ReportProgress,
+    SelectEnterprise,
+    Withdraw,
+    journey_body,
+    refusals,
+)
+
+router = APIRouter(prefix="/journeys", tags=["journeys"])
+
+Steppers = Annotated[User, Depends(role_in(Role.EXPERT, Role.TRAINER))]
+Withdrawers = Annotated[User, Depends(role_in(Role.EXPERT, Role.TRAINER, Role.HQ))]
+Experts = Annotated[User, Depends(role_in(Role.EXPERT))]
+Office = Annotated[User, Depends(role_in(Role.HQ))]
+Enrollers = Annotated[User, Depends(role_in(Role.HQ, Role.EXPERT))]
+REFUSALS = refusals(
+    e403="Wrong role, or not the candidate's expert / the candidate",
+    e404="No such journey",
+    e409="The step is not allowed now; `detail` says why",
+    e422="Malformed input",
+)
+STEP_ANSWER = {**REFUSALS, 200: {"model": JourneyAnswer, "description": "The journey after it"}}
+ENROLLED = {**REFUSALS, 201: {"model": JourneyAnswer, "description": "The new journey"}}
+
+
+@router.post("", status_code=201, responses=ENROLLED)
+async def enrol(
+    body: Enrol, user: Enrollers, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Enrol a candidate in a ToT workshop: starts the journey workflow with its first step."""
+
+    async def call(command_id: str) -> StoredResponse:
+        state = await services.steps.enrol(
+            body.trainer_id, body.workshop_id, user.actor, command_id
+        )
+        return StoredResponse(201, journey_body(state))
+
+    return respond(await idem.run(call))
+
+
+async def _take(
+    journey_id: str, step: JourneyStep, user: User, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    async def call(command_id: str) -> StoredResponse:
+        state = await services.steps.take_step(journey_id, step, user.actor, command_id)
+        return StoredResponse(200, journey_body(state))
+
+    return respond(await idem.run(call))
+
+
+@router.post("/{journey_id}/tot-result", responses=STEP_ANSWER)
+async def record_tot_result(
+    journey_id: JourneyId,
+    step: RecordToTResult,
+    user: Experts,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """The expert records attendance and the ToT result (not completed ends the journey)."""
+    return await _take(journey_id, step, user, services, idem)
+
+
+@router.post("/{journey_id}/enterprises", responses=STEP_ANSWER)
+async def select_enterprise(
+    journey_id: JourneyId,
+    step: SelectEnterprise,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Select an enterprise (SME) for the current ToE cycle."""
+    return await _take(journey_id, step.step(), user, services, idem)
+
+
+@router.post("/{journey_id}/baseline-assessments", responses=STEP_ANSWER)
+async def record_baseline_assessment(
+    journey_id: JourneyId,
+    step: RecordBaselineAssessment,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Record the baseline assessment visit of a selected enterprise, with its indicators."""
+    return await _take(journey_id, step.step(), user, services, idem)
+
+
+@router.post("/{journey_id}/classroom-workshop", responses=STEP_ANSWER)
+async def deliver_classroom_workshop(
+    journey_id: JourneyId,
+    step: DeliverClassroomWorkshop,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Record the ToE classroom workshop: date, managers, workers and how many are women."""
+    return await _take(journey_id, step, user, services, idem)
+
+
+@router.post("/{journey_id}/coaching-visits", responses=STEP_ANSWER)
+async def record_coaching_visit(
+    journey_id: JourneyId,
+    step: RecordCoachingVisit,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Record an on-site coaching visit to a selected, assessed enterprise."""
+    return await _take(journey_id, step.step(), user, services, idem)
+
+
+@router.post("/{journey_id}/progress-reports", responses=STEP_ANSWER)
+async def report_progress(
+    journey_id: JourneyId,
+    step: ReportProgress,
+    user: Steppers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Report an enterprise's progress (current indicator values) to the expert."""
+    return await _take(journey_id, step.step(), user, services, idem)
+
+
+@router.post("/{journey_id}/assessment", responses=STEP_ANSWER)
+async def assess_cycle(
+    journey_id: JourneyId, step: AssessCycle, user: Experts, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """The expert assesses the complete ToE cycle: recommended, provisional or not_recommended."""
+    return await _take(journey_id, step.step(), user, services, idem)
+
+
+@router.post("/{journey_id}/certification", responses=STEP_ANSWER)
+async def certify(
+    journey_id: JourneyId, user: Office, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """The programme office certifies a recommended candidate."""
+    return await _take(journey_id, Certify(), user, services, idem)
+
+
+@router.post("/{journey_id}/withdrawal", responses=STEP_ANSWER)
+async def withdraw(
+    journey_id: JourneyId,
+    step: Withdraw,
+    user: Withdrawers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Withdraw the journey before certification; the reason is kept on record."""
+    return await _take(journey_id, step.step(), user, services, idem)

@@ -1,0 +1,156 @@
+"""What people read: journeys, worklists, trainers, standings, workshops, enterprises."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, HTTPException
+
+from domain.trainer.state import Listing
+from domain.values import Module, Role
+from projections import queries
+from projections.queries import registers
+from service.app.accounts import User
+from service.http.deps import CurrentUser, ServicesDep, role_in
+from service.http.parameters import EnterpriseId, JourneyId, TrainerId, WorkshopId, uuid_query
+from service.http.reading import FreshReads, may_read_journey, require_trainer_reader
+
+router = APIRouter(tags=["reads"])
+
+Experts = Annotated[User, Depends(role_in(Role.EXPERT, Role.HQ, Role.AUDITOR))]
+
+
+@router.get("/journeys/{journey_id}")
+def read_journey(journey_id: JourneyId, user: CurrentUser, read: FreshReads) -> queries.JourneyView:
+    """A journey: stage, ToE cycle, next action and who must take it."""
+    journey = queries.journey(read, journey_id)
+    if journey is None:
+        raise HTTPException(404, f"No journey with id {journey_id}.")
+    if not may_read_journey(user, journey):
+        raise HTTPException(403, "You may read only your own journey or your candidates'.")
+    return journey
+
+
+@router.get("/trainers/{trainer_id}/journeys")
+def read_trainer_journeys(
+    trainer_id: TrainerId, user: CurrentUser, read: FreshReads
+) -> list[queries.JourneyView]:
+    """Every journey of a trainer, with current step and next action; an expert sees those
+    they supervise."""
+    require_trainer_reader(user, read, trainer_id)
+    journeys = queries.journeys_of_trainer(read, trainer_id)
+    return [j for j in journeys if may_read_journey(user, j)]
+
+
+@router.get("/trainers/{trainer_id}")
+def read_trainer(
+    trainer_id: TrainerId, user: CurrentUser, read: FreshReads
+) -> registers.TrainerProfile:
+    """A trainer's profile: certificate, modules, listing."""
+    require_trainer_reader(user, read, trainer_id)
+    profile = registers.trainer_profile(read, trainer_id)
+    if profile is None:
+        raise HTTPException(404, f"No trainer with id {trainer_id}.")
+    return profile
+
+
+@router.get("/trainers/{trainer_id}/standing")
+def read_standing(
+    trainer_id: TrainerId, user: CurrentUser, read: FreshReads
+) -> queries.TrainerStanding:
+    """A certified trainer's standing: last training record, reminders sent, inactivity."""
+    require_trainer_reader(user, read, trainer_id)
+    found = queries.standing(read, trainer_id)
+    if found is None:
+        raise HTTPException(404, f"Trainer {trainer_id} has no standing (not certified).")
+    return found
+
+
+@router.get("/standings", dependencies=[Depends(role_in(Role.HQ, Role.AUDITOR))])
+def read_standings(
+    read: FreshReads, listing: Listing | None = None
+) -> list[queries.TrainerStanding]:
+    """Every certified trainer's standing; optionally only listed, inactive or removed ones."""
+    return queries.standings(read, listing)
+
+
+@router.get("/worklist")
+def read_worklist(
+    user: Experts,
+    services: ServicesDep,
+    read: FreshReads,
+    expert_id: Annotated[
+        str | None,
+        uuid_query("hq and auditors: whose worklist (an expert's id); without it, the office's"),
+    ] = None,
+) -> list[queries.WorklistItem]:
+    """What must be done next, overdue first. An expert: their candidates. The programme
+    office and auditors: an expert's (`expert_id`), or without it the office's own list,
+    the recommended candidates waiting for certification under every expert."""
+    whose = user.trainer_id if user.role is Role.EXPERT else expert_id
+    stall_after = timedelta(days=services.settings.stall_reminder_after_days)
+    now = datetime.now(UTC)
+    if whose is None:
+        return queries.office_worklist(read, now, stall_after)
+    return queries.expert_worklist(read, whose, now, stall_after)
+
+
+@router.get("/workshops")
+def read_workshops(
+    user: CurrentUser, read: FreshReads, module: Module | None = None
+) -> list[registers.Workshop]:
+    """ToT workshops, the latest first."""
+    return [_workshop_as_seen_by(user, found) for found in registers.workshops(read, module)]
+
+
+@router.get("/workshops/{workshop_id}")
+def read_workshop(
+    workshop_id: WorkshopId, user: CurrentUser, read: FreshReads
+) -> registers.Workshop:
+    """One ToT workshop: module, dates, venue and its expert trainer."""
+    found = registers.workshops(read, workshop_id=workshop_id)
+    if not found:
+        raise HTTPException(404, f"No ToT workshop with id {workshop_id}.")
+    return _workshop_as_seen_by(user, found[0])
+
+
+def _workshop_as_seen_by(user: User, workshop: registers.Workshop) -> registers.Workshop:
+    """The expert's internal id is for the office, auditors and that expert: to anyone else
+    it would be a handle on a person they have no business with."""
+    if user.role in {Role.HQ, Role.AUDITOR} or user.trainer_id == workshop.expert_id:
+        return workshop
+    return replace(workshop, expert_id=None)
+
+
+@router.get("/enterprises")
+def read_enterprises(user: CurrentUser, read: FreshReads) -> list[queries.EnterpriseResults]:
+    """Enterprises with their indicators: baseline, latest and improvement per ToE cycle.
+    Every registered enterprise is listed; a trainer sees the cycles of their own journeys
+    and an expert those they supervise (the programme's totals are public statistics)."""
+    return [_as_seen_by(user, found) for found in queries.enterprises(read)]
+
+
+@router.get("/enterprises/{enterprise_id}")
+def read_enterprise(
+    enterprise_id: EnterpriseId, user: CurrentUser, read: FreshReads
+) -> queries.EnterpriseResults:
+    """One enterprise, with its indicators per ToE cycle it took part in (as above)."""
+    found = queries.enterprises(read, enterprise_id)
+    if not found:
+        raise HTTPException(404, f"No enterprise with id {enterprise_id}.")
+    return _as_seen_by(user, found[0])
+
+
+def _as_seen_by(user: User, enterprise: queries.EnterpriseResults) -> queries.EnterpriseResults:
+    if user.role in {Role.HQ, Role.AUDITOR}:
+        return enterprise
+    mine = tuple(p for p in enterprise.participations if _may_read_cycle(user, p))
+    return replace(enterprise, participations=mine)
+
+
+def _may_read_cycle(user: User, cycle: queries.Participation) -> bool:
+    if user.role is Role.TRAINER:
+        return cycle.trainer_id == user.trainer_id
+    return user.role is Role.EXPERT and cycle.expert_id == user.trainer_id

@@ -1,0 +1,117 @@
+"""The programme office's registers: trainers and experts, ToT workshops, enterprises."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from domain.enterprise import EnterpriseDetails, EnterpriseState
+from domain.values import Role
+from domain.workshop import WorkshopPlan, WorkshopState
+from service.app.accounts import User
+from service.app.idempotency import StoredResponse
+from service.http.deps import Idempotent, ServicesDep, role_in
+from service.http.responses import respond
+from service.http.schemas import (
+    RegisterEnterprise,
+    RegisterTrainer,
+    ScheduleWorkshop,
+    TrainerAnswer,
+    refusals,
+    trainer_body,
+)
+
+router = APIRouter(tags=["registers"])
+
+Office = Annotated[User, Depends(role_in(Role.HQ))]
+FieldWorkers = Annotated[User, Depends(role_in(Role.HQ, Role.EXPERT, Role.TRAINER))]
+REFUSALS = refusals(
+    e403="Wrong role",
+    e409="Already registered; `detail` says which",
+    e422="Malformed input",
+)
+
+
+def now() -> datetime:
+    return datetime.now(UTC)
+
+
+@router.post(
+    "/trainers",
+    status_code=201,
+    responses={**REFUSALS, 201: {"model": TrainerAnswer, "description": "Registered"}},
+)
+async def register_trainer(
+    body: RegisterTrainer, user: Office, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Register a trainer candidate, or (is_expert) an expert trainer."""
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(
+            services.certification.register_trainer,
+            body.name,
+            str(body.email),
+            body.country,
+            user.actor,
+            command_id,
+            now(),
+            is_expert=body.is_expert,
+        )
+        return StoredResponse(201, trainer_body(result.state))
+
+    return respond(await idem.run(call))
+
+
+@router.post(
+    "/workshops",
+    status_code=201,
+    responses={**REFUSALS, 201: {"model": WorkshopState, "description": "Scheduled"}},
+)
+async def schedule_workshop(
+    body: ScheduleWorkshop, user: Office, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Schedule a ToT workshop for a module, run by an expert trainer."""
+    plan = WorkshopPlan(
+        body.module,
+        body.code,
+        body.starts_on,
+        body.ends_on,
+        body.venue,
+        body.country,
+        body.expert_id,
+    )
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(
+            services.certification.schedule_workshop, plan, user.actor, command_id, now()
+        )
+        return StoredResponse(201, jsonable_encoder(result.state))
+
+    return respond(await idem.run(call))
+
+
+@router.post(
+    "/enterprises",
+    status_code=201,
+    responses={**REFUSALS, 201: {"model": EnterpriseState, "description": "Registered"}},
+)
+async def register_enterprise(
+    body: RegisterEnterprise, user: FieldWorkers, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Register an enterprise; one outside 50–250 employees is accepted with a warning."""
+    details = EnterpriseDetails(
+        body.name, body.country, body.sector, body.employees, body.women_employees
+    )
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(
+            services.certification.register_enterprise, details, user.actor, command_id, now()
+        )
+        return StoredResponse(201, jsonable_encoder(result.state))
+
+    return respond(await idem.run(call))
