@@ -53,7 +53,5 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
         ),
         Figure(f"step p50, {n}", s_step.p50, "ms", "bare p50", s_bare.p50),
         Figure(f"step p99, {n}", s_step.p99, "ms", "bare p99", s_bare.p99),
-        Figure(
-            f"steps refused, {n}", service.app.refusals, "", targets=(Target("<=", 0, "value"),)
-        ),
+        Figure(f"steps refused, {n}", service.refusals, "", targets=(Target("<=", 0, "value"),)),
     ]

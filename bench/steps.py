@@ -131,9 +131,7 @@ async def concurrent(
         Figure(f"HTTP step p95, {n}", s_step.p95, "ms", f"bare p95, {n}", s_bare.p95),
         Figure(f"HTTP step p99, {n}", s_step.p99, "ms", f"bare p99, {n}", s_bare.p99),
         Figure(f"steps/s, {n}", service.rate, "/s", f"bare updates/s, {n}", bare.rate),
-        Figure(
-            f"steps refused, {n}", service.app.refusals, "", targets=(Target("<=", 0, "value"),)
-        ),
+        Figure(f"steps refused, {n}", service.refusals, "", targets=(Target("<=", 0, "value"),)),
         Figure(f"live projection lag p50, {n}", s_lag.p50, "ms", "U0 p50 (1 client)", u0["p50"]),
         Figure(
             f"live projection lag p99, {n}",

@@ -1,5 +1,5 @@
 """`python -m service.cli …`: the `score` command, as the launcher starts its children."""
 
-from service.cli.commands import app
+from service.cli import app
 
 app()

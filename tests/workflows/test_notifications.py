@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from service.adapters.mail import (
-    Message,
     Outbox,
     OutboxNotifier,
     SmtpNotifier,
@@ -13,6 +12,7 @@ from service.adapters.mail import (
     build_notifier,
 )
 from service.adapters.temporal_dev import free_port
+from service.app.notifications import Message
 from service.settings import Settings
 from tests.workflows.smtp_sink import smtp_sink
 
