@@ -16,6 +16,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import DomainError
+from domain.text import first_control_character
 from service.idempotency import KeyReusedForAnotherRequest
 from service.refusals import RETRY_AFTER_SECONDS, refusal_body, refusal_headers, refusal_status
 from workflows.client import StepNotRecorded
@@ -193,10 +194,11 @@ def _text_problems(where: str, raw: bytes) -> Iterator[_UrlProblem]:
     except UnicodeDecodeError:
         yield f"{where}: is not valid UTF-8 once percent-decoded; send text as UTF-8", True
         return
-    controls = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc"})
-    if controls:
+    found = first_control_character(text)
+    if found is not None:
+        position, name = found
         yield (
-            f"{where}: contains the control character(s) {', '.join(controls)}; "
+            f"{where}: contains the control character {name} at position {position}; "
             "no identifier, date or text here holds one, remove it",
             False,
         )
