@@ -8,10 +8,13 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -45,6 +48,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(KeyReusedForAnotherRequest, _key_reused)  # type: ignore[arg-type]
     app.add_exception_handler(StepNotRecorded, _not_recorded)  # type: ignore[arg-type]
+    for outage in DATABASE_OUT_OF_REACH:
+        app.add_exception_handler(outage, _database_out_of_reach)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -86,6 +91,29 @@ async def _not_recorded(_: Request, error: StepNotRecorded) -> JSONResponse:
     )
     return JSONResponse(
         {"detail": detail, "error": "StepNotRecorded", "cause": str(error)},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+# A connection refused, dropped mid-transaction or a database locked for too long: nothing
+# was written, and the same request will work once the database answers again.
+DATABASE_OUT_OF_REACH: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    StoreOperationalError,
+    StoreInterfaceError,
+)
+
+
+async def _database_out_of_reach(_: Request, error: Exception) -> JSONResponse:
+    logger.warning("the database did not answer: %s", error)
+    detail = (
+        "The database did not answer just now; nothing was recorded. Send the same request "
+        "again in a moment (with the same Idempotency-Key if you sent one)."
+    )
+    return JSONResponse(
+        {"detail": detail, "error": "Unavailable"},
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )

@@ -228,20 +228,25 @@ async def test_an_account_that_keeps_failing_waits_longer_each_time_and_a_succes
     office: Office,
 ) -> None:
     office.accounts.create("ada", PASSWORD, Role.HQ, None)
-    desk = logins(office, per_account="2/1 second;3/3 seconds")
+    # Windows of seconds, with margins of seconds: a loaded machine must not change the story.
+    desk = logins(office, per_account="2/2 seconds;3/8 seconds")
 
+    first_failure_at = time.monotonic()
     assert await attempt(desk, "ada", "guess-1") == "refused"
     assert await attempt(desk, "ada", "guess-2") == "refused"
-    second_failure_at = time.time()
-    assert await attempt(desk, "ada", PASSWORD) == "wait 1", "even the right password waits"
+    second_failure_at = time.monotonic()
+    first_wait = await attempt(desk, "ada", PASSWORD)
+    assert first_wait.startswith("wait "), "even the right password waits"
 
-    await asyncio.sleep(second_failure_at + 1.02 - time.time())
+    await asyncio.sleep(second_failure_at + 2.05 - time.monotonic())
     assert await attempt(desk, "ada", "guess-3") == "refused"
-    # The third failure within 3 s: the longer window now decides, and the wait grows.
-    assert await attempt(desk, "ada", PASSWORD) == "wait 2"
+    # The third failure within 8 s: the longer window now decides, and the wait grows.
+    second_wait = await attempt(desk, "ada", PASSWORD)
+    assert second_wait.startswith("wait ")
+    assert int(second_wait.split()[1]) > int(first_wait.split()[1])
     assert await attempt(desk, "bob", "guess") == "refused", "other accounts are not held up"
 
-    await asyncio.sleep(2.05)
+    await asyncio.sleep(first_failure_at + 8.1 - time.monotonic())
     assert await attempt(desk, "ada", PASSWORD) == "ok"
     # The success cleared ada's count: two more failures before the next wait, not one.
     assert await attempt(desk, "ada", "guess-4") == "refused"
