@@ -4,26 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import ExitStack
-from dataclasses import dataclass
 
 import pytest
 import requests
 
-from tests.e2e.harness import Stack
 from tests.fuzz import budget
-from tests.fuzz.cast import ROLES, FuzzCast, fuzz_cast
-from tests.fuzz.fuzzer import Fuzzer
+from tests.fuzz.cast import ROLES, fuzz_cast
+from tests.fuzz.fuzzer import Fuzzer, ReadModelsWatch
 from tests.fuzz.ledger import LEDGER
 from tests.fuzz.schema import OPENAPI, REAL_RECORDS
-from tests.fuzz.serving import ServiceThread
+from tests.fuzz.serving import FuzzedService, ServiceThread
 from tests.postgres import scratch_database
-
-
-@dataclass(frozen=True)
-class FuzzedService:
-    backend: str
-    stack: Stack
-    people: FuzzCast
 
 
 @pytest.fixture(
@@ -42,7 +33,7 @@ def fuzzed_service(
         served = requests.get(f"{stack.base_url}/openapi.json", timeout=30).json()
         assert served == OPENAPI, "the service serves another OpenAPI than the one fuzzed"
         REAL_RECORDS.aim_at(people.real)
-        yield FuzzedService(backend, stack, people)
+        yield FuzzedService(backend, stack, people, ReadModelsWatch(stack))
 
 
 @pytest.fixture(scope="module", params=ROLES)
@@ -55,10 +46,14 @@ def fuzz_role(request: pytest.FixtureRequest) -> str:
 def fuzzer(fuzzed_service: FuzzedService, fuzz_role: str) -> Iterator[Fuzzer]:
     user = fuzzed_service.people.users[fuzz_role]
     token = fuzzed_service.stack.tokens[user] if user is not None else None
-    stack = fuzzed_service.stack
     with requests.Session() as session:
         yield Fuzzer(
-            fuzzed_service.backend, fuzz_role, token, stack.base_url, stack.events, session
+            fuzzed_service.backend,
+            fuzz_role,
+            token,
+            fuzzed_service.stack,
+            fuzzed_service.read_models,
+            session,
         )
 
 

@@ -35,13 +35,17 @@ class Finding:
 class Ledger:
     requests: Counter[str] = field(default_factory=Counter)  # by backend
     statuses: Counter[str] = field(default_factory=Counter)  # "backend status"
+    # "backend role METHOD /path/{template} status": which requests reached the rules
+    cells: Counter[str] = field(default_factory=Counter)
     problems: Counter[str] = field(default_factory=Counter)  # "backend problem title"
     findings: list[Finding] = field(default_factory=list)
     _kinds: set[tuple[Any, ...]] = field(default_factory=set)
 
-    def sent(self, backend: str, status: int | None) -> None:
+    def sent(self, backend: str, role: str, operation: str, status: int | None) -> None:
+        answer = status if status is not None else "no answer"
         self.requests[backend] += 1
-        self.statuses[f"{backend} {status if status is not None else 'no answer'}"] += 1
+        self.statuses[f"{backend} {answer}"] += 1
+        self.cells[f"{backend} {role} {operation} {answer}"] += 1
 
     def found(self, finding: Finding, operation: str) -> None:
         for problem in finding.problems:
@@ -70,9 +74,11 @@ class Ledger:
         report = {
             "requests": dict(self.requests),
             "statuses": dict(self.statuses),
+            "cells": dict(sorted(self.cells.items())),
             "problems": dict(self.problems),
             "findings": [asdict(f) for f in self.findings],
         }
+        path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(json.dumps(report, indent=2, ensure_ascii=False))
 
 

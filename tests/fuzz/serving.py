@@ -12,17 +12,30 @@ import asyncio
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import Future
+from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
 from typing import Any, Generic, TypeVar
 
 from service.temporal_dev import DevServer
 from tests.e2e.harness import Stack, whole_service
+from tests.fuzz.cast import FuzzCast
+from tests.fuzz.fuzzer import ReadModelsWatch
 
 Prepared = TypeVar("Prepared")
 T = TypeVar("T")
 
 START_TIMEOUT = 180.0
+
+
+@dataclass(frozen=True)
+class FuzzedService:
+    """The service under fuzzing, on one store, with its cast registered."""
+
+    backend: str
+    stack: Stack
+    people: FuzzCast
+    read_models: ReadModelsWatch  # shared by every role's fuzzer on this store
 
 
 class ServiceThread(Generic[Prepared]):

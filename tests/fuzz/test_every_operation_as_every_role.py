@@ -11,11 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+import requests
 from schemathesis import Case
+from schemathesis.core.failures import FailureGroup
 
 from tests.fuzz import budget
-from tests.fuzz.fuzzer import Fuzzer
+from tests.fuzz.fuzzer import Fuzzer, refusals_write_nothing
 from tests.fuzz.schema import fuzzing_schema
+from tests.fuzz.serving import FuzzedService
 
 schema = fuzzing_schema()
 
@@ -26,3 +29,25 @@ def test_no_request_breaks_the_service_leaves_the_schema_or_writes_when_refused(
     case: Case[Any], fuzzer: Fuzzer
 ) -> None:
     fuzzer.send(case)
+
+
+def test_the_suite_catches_a_refusal_that_wrote_an_event(fuzzed_service: FuzzedService) -> None:
+    """The event check is not vacuous: a 404 read after an event was written, measured from
+    before that write, is reported with the event it blames."""
+    stack, office = fuzzed_service.stack, fuzzed_service.people.users["hq"]
+    assert office is not None
+    before = stack.events()
+    registered = requests.post(
+        f"{stack.base_url}/enterprises",
+        json={"name": "Check Works", "country": "India", "employees": 80, "women_employees": 9},
+        headers={"Authorization": f"Bearer {stack.tokens[office]}"},
+        timeout=30,
+    )
+    assert registered.status_code == 201, registered.text
+    unknown = schema["/enterprises/{enterprise_id}"]["GET"].Case(
+        path_parameters={"enterprise_id": "no-such-enterprise"}
+    )
+    refused = unknown.call(stack.base_url, headers=registered.request.headers)
+    assert refused.status_code == 404
+    with pytest.raises(FailureGroup, match=r"Enterprise\.Registered"):
+        unknown.validate_response(refused, checks=[refusals_write_nothing(stack, before)])
