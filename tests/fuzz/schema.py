@@ -15,37 +15,12 @@ from schemathesis import BaseSchema, Config
 from service.api.main import create_app
 from tests.fuzz import budget
 from tests.fuzz.aim import RealRecords, aim_at_real_records
+from tests.fuzz.hostile import HOSTILE_INTEGERS, HOSTILE_TEXT
 
 OPENAPI: dict[str, Any] = create_app().openapi()
 REAL_RECORDS = RealRecords()  # filled in by the service under test, once its cast is there
 
-# Values that broke (or could break) a store, a parser or a reader, mixed into generated
-# strings and integers wherever the schema admits them (and, as invalid data, where not).
-HOSTILE_TEXT = [
-    "Poison\u0000Works",  # PostgreSQL text cannot hold NUL
-    "\u0000",
-    "\u202eskroW nosioP",  # a right-to-left override spoofs names on the public list
-    "zero\u200bwidth",
-    "\ufeffBOM",
-    "bell\u0007tab\tnew\nline\rreturn\u001b[31m",
-    "\u0085\u2028\u2029",
-    "' OR '1'='1' --",
-    "%_\\*",
-    "../../etc/passwd",
-    "Ærø Ōsaka 日本 \U0001f9ea",
-    "    ",
-    "x" * 2000,
-]
-HOSTILE_INTEGERS = [
-    2**64,  # past every 64-bit column
-    2**63,
-    2**63 - 1,
-    -(2**63) - 1,
-    2**31,
-    -1,
-    0,
-]
-HOSTILE_SHARE = 0.15  # of generated strings and integers
+HOSTILE_SHARE = 0.25  # of the strings and integers generated for bodies
 
 
 def fuzzing_schema() -> BaseSchema:
