@@ -5,6 +5,9 @@ relation the action asks of it to what the action is about (the candidate's own 
 candidate's supervising expert, the workshop's expert). The domain's rules, the API's doors
 and its reads all ask `may` or `require` here, so a door lets in exactly the roles that a
 grant names, and the domain then checks the relation.
+
+The system's own steps (reminders, delisting for inactivity) are taken by the workflows'
+timers, never asked for by a caller, so they are no action here: the system may take none.
 """
 
 from __future__ import annotations

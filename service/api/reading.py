@@ -20,7 +20,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
 from domain import policy
@@ -187,12 +187,14 @@ def may_read_journey(user: User, journey: JourneyView) -> bool:
 
 
 def require_trainer_reader(user: User, read: ReadModels, trainer_id: str) -> None:
-    """hq and auditors read anyone; a trainer themselves; an expert their candidates."""
-    if policy.may(user.actor, Action.READ_RECORD, About(trainer_id=trainer_id)):
-        return
-    # Whom they supervise is read only for a role that may read as a supervisor.
-    if Relation.SUPERVISING_EXPERT in policy.relations_granting(user.role, Action.READ_RECORD):
-        supervisors = frozenset(j.expert_id for j in journeys_of_trainer(read, trainer_id))
-        if policy.may(user.actor, Action.READ_RECORD, About(trainer_id, supervisors)):
-            return
-    raise HTTPException(403, policy.RULES[Action.READ_RECORD].refusal)
+    """hq and auditors read anyone; a trainer themselves; an expert their candidates
+    (domain/policy.py). NotPermitted otherwise."""
+    about = About(trainer_id=trainer_id)
+    supervising = Relation.SUPERVISING_EXPERT
+    # Who supervises the trainer is looked up only when that could let the user in.
+    if not policy.may(user.actor, Action.READ_RECORD, about) and supervising in (
+        policy.relations_granting(user.role, Action.READ_RECORD)
+    ):
+        experts = frozenset(j.expert_id for j in journeys_of_trainer(read, trainer_id))
+        about = About(trainer_id, supervisors=experts)
+    policy.require(user.actor, Action.READ_RECORD, about)

@@ -30,8 +30,8 @@ def read_journey(journey_id: JourneyId, user: CurrentUser, read: FreshReads) -> 
     journey = queries.journey(read, journey_id)
     if journey is None:
         raise HTTPException(404, f"No journey with id {journey_id}.")
-    if not may_read_journey(user, journey):
-        raise HTTPException(403, policy.RULES[Action.READ_RECORD].refusal)
+    about = About.journey(journey.trainer_id, journey.expert_id)
+    policy.require(user.actor, Action.READ_RECORD, about)
     return journey
 
 
