@@ -19,21 +19,22 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
 from eventsourcing.utils import EnvType
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
-from domain import ids
+from domain import ids, policy
 from domain.calendar import latest_local_date
 from domain.certificates import CertificateRegistry
 from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseState, clean_details
-from domain.errors import AlreadyExists, NotFound, NotPermitted, TryAgain
+from domain.errors import AlreadyExists, NotFound, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, Stage
 from domain.journey.steps import JourneyStep, RecordToTResult, SelectEnterprise
+from domain.policy import Action
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import TrainerState
 from domain.trainer.steps import StandingStep
-from domain.values import Actor, Material, Module, Role
+from domain.values import Actor, Material, Module
 from domain.workshop import ToTWorkshop, WorkshopPlan, WorkshopState, clean_plan
 from service.audit.chain import EventChain
 from service.transcodings import DateAsISO
@@ -106,8 +107,7 @@ class Certification(Application[UUID]):
         is_expert: bool = False,
     ) -> Result[TrainerState]:
         """Register a candidate (or, with `is_expert`, an expert trainer). hq only."""
-        if actor.role is not Role.HQ:
-            raise NotPermitted("Only the programme office registers candidates and experts.")
+        policy.require(actor, Action.REGISTER_TRAINER)
         # Cleaned before the id is derived, so that the same address typed twice, once with
         # a stray space or in another Unicode form, names the same trainer.
         details = trainer_rules.clean_registration(name, email, country)

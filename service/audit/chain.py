@@ -17,14 +17,13 @@ import hashlib
 import logging
 import struct
 import threading
-import time
-from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 from uuid import UUID
 
+from cachetools import LRUCache
 from eventsourcing.persistence import Notification
 from sqlalchemy import (
     BigInteger,
@@ -41,13 +40,13 @@ from sqlalchemy import (
 )
 from sqlalchemy import event as sqlalchemy_events
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
+
+from projections.store import racing_creation
 
 log = logging.getLogger(__name__)
 
 GENESIS = bytes(32)  # what the first event of every aggregate is chained to
-CREATE_ATTEMPTS = 5
 REMEMBERED_AGGREGATES = 10_000
 PENDING_LINKS = "score_audit_pending_links"  # key in the session's info: links not yet committed
 _NUMBER = struct.Struct(">Q")
@@ -117,9 +116,8 @@ class CommittedLinks:
     """
 
     def __init__(self, max_size: int) -> None:
-        self._max_size = max_size
-        self._last: OrderedDict[UUID, tuple[int, bytes]] = OrderedDict()
-        self._lock = threading.Lock()
+        self._last: LRUCache[UUID, tuple[int, bytes]] = LRUCache(max_size)
+        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
 
     def get(self, aggregate_id: UUID, version: int) -> bytes | None:
         with self._lock:
@@ -130,9 +128,6 @@ class CommittedLinks:
         with self._lock:
             for link in links:
                 self._last[link.aggregate_id] = (link.version, bytes.fromhex(link.hash))
-                self._last.move_to_end(link.aggregate_id)
-            while len(self._last) > self._max_size:
-                self._last.popitem(last=False)
 
 
 class EventChain:
@@ -166,16 +161,9 @@ class EventChain:
         chain.create_table()
         return chain
 
+    @racing_creation  # the API, the worker and the projector start together
     def create_table(self) -> None:
-        # The API, the worker and the projector start together and race to create it.
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                self.table.create(self.engine, checkfirst=True)
-                return
-            except DBAPIError:
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                time.sleep(0.05 * attempt)
+        self.table.create(self.engine, checkfirst=True)
 
     def transaction(self) -> AbstractContextManager[Session]:
         """The event store's own transaction: events and links commit together."""

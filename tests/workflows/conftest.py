@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from service.application import Certification
@@ -24,6 +23,7 @@ from service.notifications import Outbox, OutboxNotifier
 from service.settings import Settings
 from service.temporal_dev import DevServer
 from workflows.activities import CertificationActivities
+from workflows.converter import data_converter
 from workflows.worker import connect
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
@@ -57,7 +57,7 @@ def task_queue() -> str:
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     """Function scope: the test server's clock is global to it, so tests must not share one."""
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
+        data_converter=data_converter, test_server_existing_path=str(TEST_SERVER)
     )
     try:
         yield env

@@ -14,10 +14,11 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from domain.errors import InvalidInput
-from domain.values import Module, Role
+from domain.policy import Action
+from domain.values import Module
 from projections import queries
 from service.accounts import User
-from service.api.deps import ServicesDep, role_in
+from service.api.deps import ServicesDep, allowed_to
 from service.api.parameters import (
     CertificateNumber,
     JourneyId,
@@ -34,7 +35,7 @@ from service.audit.history import HistoryFilter, HistoryPage
 from service.audit.moments import parse_moment
 from service.audit.verify import Anchor, VerifyReport, verify_chains
 
-Auditor = Annotated[User, Depends(role_in(Role.AUDITOR, Role.HQ))]
+Auditor = Annotated[User, Depends(allowed_to(Action.READ_AUDIT))]
 
 
 def recorded_read(request: Request, user: Auditor, services: ServicesDep) -> User:
