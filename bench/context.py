@@ -12,7 +12,7 @@ from pathlib import Path
 
 from bench.config import Scale
 from bench.people import Candidate
-from bench.stack.service import ServiceStack, service_stack
+from bench.stack.service import ServiceStack, service_stack, stack_settings
 from service.temporal_dev import DevServer
 from tests.postgres import SERVER, scratch_database
 
@@ -44,8 +44,10 @@ class Context:
         if self._stack is None:
             server = await self.dev_server()
             self._stack_exits = AsyncExitStack()
+            root = self.workdir / "stack"
+            settings = stack_settings(root / "data", server.address)
             self._stack = await self._stack_exits.enter_async_context(
-                service_stack(self.workdir / "stack", server.address, server_pid=_pid(server))
+                service_stack(settings, root, server_pid=_pid(server))
             )
         return self._stack
 

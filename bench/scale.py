@@ -4,15 +4,15 @@ N journeys are enrolled in the event store, then their workflows are started as 
 continue-as-new would start them (`JourneyInput` carrying the state), with a 1-day stall
 period and a last step exactly one day before a moment T a little ahead: so all N sit idle
 on one durable timer each, and at T every timer fires together. The worker is the real one
-(`score worker`, its own process) caching a tenth of them, as its default cache of 1,000
-holds a tenth of 10,000, so the storm rebuilds evicted workflows at every scale; a reminder
-is delivered when its two messages (candidate and expert) are in the outbox.
+(`score worker`, its own process, started as the stack starts it) caching a tenth of them,
+as its default cache of 1,000 holds a tenth of 10,000, so the storm rebuilds evicted
+workflows at every scale; a reminder is delivered when its two messages (candidate and
+expert) are in the outbox.
 """
 
 from __future__ import annotations
 
 import asyncio
-import sys
 import time
 import uuid
 from dataclasses import replace
@@ -24,21 +24,17 @@ from temporalio.client import Client
 from bench.context import Context, rss_bytes
 from bench.people import OFFICE
 from bench.report import FamilyResult, Figure, Target
-from bench.stack.service import stack_settings
+from bench.stack.service import service_stack, stack_settings
 from domain.journey.state import JourneyState
 from domain.values import Actor, Module, Role
 from domain.workshop import WorkshopPlan
 from service.application import Certification
-from service.bootstrap import build_certification
 from service.database import create_service_engine
-from service.launcher import children
 from service.notifications import OUTBOX, Outbox
 from service.temporal_dev import DevServer
-from tests.cluster import settings_env, wait_for_line
 from workflows import journey_workflow_id
 from workflows.journey import CertificationJourney
 from workflows.messages import JourneyInput, ReminderPolicy
-from workflows.worker import connect
 
 TITLE = "Idle journey workflows: worker RSS and a reminder storm"
 POLICY = ReminderPolicy(stall_after_days=1)
@@ -74,29 +70,18 @@ def enrolled(app: Certification, count: int) -> list[JourneyState]:
 
 
 async def measure(ctx: Context, result: FamilyResult) -> None:
-    count = ctx.scale.idle_workflows
+    count, cached = ctx.scale.idle_workflows, ctx.scale.worker_cached_workflows
     root = ctx.folder("scale")
     async with DevServer() as server:
-        settings = stack_settings(root / "data", server.address, None)
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        app = build_certification(settings)
-        try:
-            journeys = enrolled(app, count)
-        finally:
-            app.close()
-        outbox = Outbox(create_service_engine(settings))
-        command = {"worker": [sys.executable, "-m", "service.cli", "worker"]}
-        cached = ctx.scale.worker_cached_workflows
-        env = settings_env(settings) | {"SCORE_WORKER_CACHED_WORKFLOWS": str(cached)}
-        try:
-            with children(command, env, root / "logs") as processes:
-                log = root / "logs" / "worker.log"
-                await wait_for_line(log, "worker: Temporal at", *processes.values())
-                await asyncio.sleep(2)  # let its pollers connect
-                worker = Storm(settings.task_queue, processes["worker"].pid, outbox, cached)
-                await worker.run(server.address, journeys, result)
-        finally:
-            outbox.close()
+        settings = stack_settings(root / "data", server.address, worker_cached_workflows=cached)
+        async with service_stack(settings, root, processes=("worker",)) as stack:
+            journeys = enrolled(stack.app, count)
+            outbox = Outbox(create_service_engine(settings))
+            try:
+                storm = Storm(settings.task_queue, stack.pid("worker"), outbox, cached)
+                await storm.run(stack.client, journeys, result)
+            finally:
+                outbox.close()
 
 
 class Storm:
@@ -109,9 +94,8 @@ class Storm:
         self.peak_rss = max(self.peak_rss, current)
         return current
 
-    async def run(self, address: str, journeys: list[JourneyState], result: FamilyResult) -> None:
+    async def run(self, client: Client, journeys: list[JourneyState], result: FamilyResult) -> None:
         count = len(journeys)
-        client = await connect(address)
         empty_rss = self.rss()
         # T: far enough ahead for every workflow to start and go idle first.
         lead = 6 + count / 25
