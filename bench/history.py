@@ -12,12 +12,12 @@ from datetime import UTC, datetime, timedelta
 
 from bench.context import Context
 from bench.report import FamilyResult, Figure, Target
+from bench.stack.service import open_store
 from bench.stats import Summary, ms_since
 from bench.synth import STEP_DATE, World, record_world
 from domain.journey.steps import RecordCoachingVisit, ReportProgress
 from domain.values import Actor, Role
 from service.application import Certification
-from service.bootstrap import build_certification
 from service.settings import Settings
 
 TITLE = "Step on a long journey vs a short one (aggregate cache)"
@@ -47,7 +47,7 @@ class Stepper:
 async def measure(ctx: Context, result: FamilyResult) -> None:
     settings = Settings(data_dir=ctx.folder("history"))
     events, calls = ctx.scale.history_events, ctx.scale.history_calls
-    app = build_certification(settings)
+    app = open_store(settings)
     try:
         long = Stepper(app, record_world(app, extra_steps=2))
         short = Stepper(app, record_world(app, extra_steps=2))

@@ -11,12 +11,12 @@ from __future__ import annotations
 import time
 
 from bench.context import Context, postgres_database
-from bench.rawsql import insert_rate, sample_rows, select_rate, store_of
+from bench.rawsql import insert_rate, select_rate, store_of
 from bench.report import FamilyResult, Figure, Target
+from bench.stack.service import open_store
 from bench.synth import fill
 from projections.rebuild import rebuild
 from projections.store import read_models_at
-from service.bootstrap import build_certification
 from service.settings import Settings
 
 TITLE = "Projection rebuild vs raw SELECT scan and raw batched INSERT"
@@ -38,14 +38,14 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
 
 
 def backend(settings: Settings, events: int, label: str, result: FamilyResult) -> None:
-    app = build_certification(settings)
+    app = open_store(settings)
     try:
         started = time.perf_counter()
         total = fill(app, events)
         filled = time.perf_counter() - started
         engine, table = store_of(app)
         rows, r0 = select_rate(engine, table)
-        w0 = insert_rate(engine, sample_rows(engine, table, min(W0_ROWS, total)), 1000)
+        w0 = insert_rate(engine, table, min(W0_ROWS, total), 1000)
         beside = read_models_at(settings.sqlalchemy_url, "rb_")
         started = time.perf_counter()
         rebuilt = rebuild(app, beside)

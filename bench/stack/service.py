@@ -17,6 +17,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
 from temporalio.client import Client
 
 from bench.stack import journal
@@ -41,6 +42,7 @@ class ServiceStack:
     client: Client  # the benchmark's own Temporal client, for the baselines
     app: Certification  # the benchmark's own handle on the event store, for set-up
     accounts: Accounts
+    engine: Engine  # the service's own tables: users, outbox, idempotency keys
     journal_dir: Path
     processes: Children
     server_pid: int | None = None  # the dev server, when we started it
@@ -81,6 +83,13 @@ def stack_settings(data_dir: Path, temporal: str, **overrides: object) -> Settin
     return Settings(**(values | overrides))  # type: ignore[arg-type]
 
 
+def open_store(settings: Settings) -> Certification:
+    """The event store at `settings`, ready for use: the one place the bench opens a store,
+    always before any process of the service starts on it."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return build_certification(settings)
+
+
 def commands(settings: Settings, journal_dir: Path) -> dict[str, list[str]]:
     journaled = [sys.executable, "-m", "bench.stack.journal", str(journal_dir)]
     baseline_queue = f"{settings.task_queue}-baseline"
@@ -100,10 +109,9 @@ async def service_stack(
     server_pid: int | None = None,
     processes: Collection[str] = EVERY_PROCESS,
 ) -> AsyncIterator[ServiceStack]:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     journal_dir, logs = root / "journal", root / "logs"
     journal_dir.mkdir(parents=True, exist_ok=True)
-    app = build_certification(settings)
+    app = open_store(settings)
     engine = create_service_engine(settings)
     accounts = build_accounts(settings, engine)  # also writes the JWT secret the API will read
     chosen = {k: v for k, v in commands(settings, journal_dir).items() if k in processes}
@@ -117,7 +125,7 @@ async def service_stack(
             if "api" in started:
                 await api_ready(url, started, READY_TIMEOUT)
             yield ServiceStack(
-                settings, url, client, app, accounts, journal_dir, started, server_pid
+                settings, url, client, app, accounts, engine, journal_dir, started, server_pid
             )
     finally:
         app.close()
