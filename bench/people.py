@@ -135,10 +135,6 @@ class StepRefused(Exception):
     def __init__(self, request: Request, reply: httpx.Response) -> None:
         super().__init__(f"{request.path}: {reply.status_code} {reply.text[:300]}")
         self.status = reply.status_code
-        try:
-            self.error = str(reply.json().get("error", ""))
-        except ValueError:
-            self.error = ""
 
 
 async def send(http: httpx.AsyncClient, request: Request) -> dict[str, Any]:
