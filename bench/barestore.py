@@ -23,10 +23,6 @@ class Probe(Aggregate):
     def __init__(self, payload: str) -> None:
         self.payload = payload
 
-    @event("Renamed")
-    def rename(self, payload: str) -> None:
-        self.payload = payload
-
 
 class BareStore(Application[UUID]):
     name = "benchbare"
