@@ -29,6 +29,7 @@ from domain.values import Actor, Material, Module, Role
 from projections.queries import public_list
 from service.application import Certification
 from service.audit.as_of import PastReadModels, trainer_as_of
+from service.audit.chain import chain_of
 from service.audit.export import ExportFormat, export
 from service.audit.history import entries, trainer_aggregates
 from service.audit.seal import seal_unchained
@@ -87,7 +88,7 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
     try:
         trainer(app, ctx.scale.audit_trainer_events, result)
         fill(app, ctx.scale.audit_store_events)
-        sealed = seal_unchained(app.chain)
+        sealed = seal_unchained(chain_of(app))
         result.details["sealed_events"] = sealed.events_sealed
         store(app, result)
     finally:
@@ -138,7 +139,7 @@ def store(app: Certification, result: FamilyResult) -> None:
 
     as_of_seconds = timed(public_list_then)
     again_seconds = timed(public_list_then)
-    verify_seconds = timed(lambda: verify_chains(app.chain))
+    verify_seconds = timed(lambda: verify_chains(chain_of(app)))
     n = f"whole store, {rows:,} events"
     raw_seconds = rows / raw_rate
     result.figures += [
