@@ -55,7 +55,11 @@ class Result(Generic[S]):
 
 
 class Certification(Application[UUID]):
-    """The system of record for trainers, workshops, enterprises and journeys."""
+    """The system of record for trainers, workshops, enterprises and journeys.
+
+    Plain eventsourcing: the audit's hash chain is written by the event store's recorder
+    (service/event_store.py), so this runs on any store the environment names.
+    """
 
     name = "certification"
 
