@@ -1,5 +1,6 @@
 """A large, realistic event store, fast: one real "world" recorded through the application,
-then cloned with fresh ids and inserted through the recorder in batches.
+then cloned with fresh ids and inserted through the recorder in batches (which links them
+in the audit's hash chain, as it does every event).
 
 A world is an expert, a candidate, a workshop, an enterprise and the candidate's journey
 through a ToE cycle with extra visits and reports (no certification: the certificate

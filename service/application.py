@@ -14,9 +14,7 @@ from typing import Any, Generic, TypeVar
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.domain import DomainEventProtocol, MutableOrImmutableAggregate
-from eventsourcing.persistence import IntegrityError, JSONTranscoder, Recording
-from eventsourcing.utils import EnvType
+from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from domain import ids, policy
@@ -36,7 +34,6 @@ from domain.trainer.state import TrainerState
 from domain.trainer.steps import StandingStep
 from domain.values import Actor, Material, Module
 from domain.workshop import ToTWorkshop, WorkshopPlan, WorkshopState, clean_plan
-from service.audit.chain import EventChain
 from service.transcodings import DateAsISO
 
 S = TypeVar("S")
@@ -59,35 +56,13 @@ class Result(Generic[S]):
 
 
 class Certification(Application[UUID]):
-    """The system of record for trainers, workshops, enterprises and journeys."""
+    """The system of record for trainers, workshops, enterprises and journeys.
+
+    Plain eventsourcing: the audit's hash chain is written by the event store's recorder
+    (service/event_store.py), so this runs on any store the environment names.
+    """
 
     name = "certification"
-
-    def __init__(self, env: EnvType | None = None) -> None:
-        super().__init__(env)
-        # Tamper evidence (docs/audit.md): a hash chain beside the events table.
-        self.chain = EventChain.attach(self.recorder)
-
-    def save(
-        self,
-        *objs: MutableOrImmutableAggregate[UUID] | DomainEventProtocol[UUID] | None,
-        **kwargs: Any,
-    ) -> list[Recording[UUID]]:
-        """Save as eventsourcing does, and chain each event to its aggregate's previous one.
-
-        The links are written in the events' own transaction (the library's inner
-        transaction joins this one), so an event never commits without its link.
-        """
-        with self.chain.transaction() as session:
-            recordings = super().save(*objs, **kwargs)
-            self.chain.link(session, [r.notification for r in recordings])
-        return recordings
-
-    def close(self) -> None:
-        """Close, and let go of the database connections (eventsourcing-sqlalchemy keeps its
-        engine's pool open otherwise, which exhausts PostgreSQL's connections in long runs)."""
-        super().close()
-        self.chain.engine.dispose()
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, BinaryIO
 import typer
 
 from domain.errors import DomainError
+from service.audit.chain import chain_of
 from service.audit.export import ExportFormat
 from service.settings import Settings
 
@@ -65,7 +66,7 @@ def verify(
     except ValueError as bad:
         raise typer.BadParameter(str(bad), param_hint="--anchor") from None
     with _certification("score audit verify", anchor=anchor) as certification:
-        report = verify_chains(certification.chain, kept)
+        report = verify_chains(chain_of(certification), kept)
     _print_report(report, show)
     if not report.intact:
         raise typer.Exit(1)
@@ -153,7 +154,7 @@ def seal(
         typer.echo("Stop the service first, then run: score audit seal --yes", err=True)
         raise typer.Exit(2)
     with _certification("score audit seal") as certification:
-        report = seal_unchained(certification.chain)
+        report = seal_unchained(chain_of(certification))
     typer.echo(
         f"sealed {report.events_sealed} events of {report.aggregates_sealed} aggregates; "
         f"{report.aggregates_left} chained in part were left for verify to report"

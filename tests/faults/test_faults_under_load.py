@@ -28,6 +28,7 @@ import pytest
 import pytest_asyncio
 
 from projections.rebuild import RebuildReport, rebuild_and_compare
+from service.audit.chain import chain_of
 from service.audit.verify import VerifyReport, verify_chains
 from tests.cluster import Cluster
 from tests.postgres import scratch_database
@@ -210,7 +211,7 @@ async def under_faults(cluster: Cluster, scenario: Scenario) -> Run:
         struck,
         stored,
         rebuilt,
-        verify_chains(app.chain),
+        verify_chains(chain_of(app)),
         [a["stage"] if isinstance(a, dict) else repr(a) for a in answers],
         certificates,
         cluster.projector.alive and bool(cluster.live_workers()),

@@ -30,6 +30,7 @@ from service.api.parameters import (
 from service.audit import history
 from service.audit.access_log import AuditRead
 from service.audit.as_of import TrainerAsOf, trainer_as_of
+from service.audit.chain import chain_of
 from service.audit.export import ExportFormat, export
 from service.audit.history import HistoryFilter, HistoryPage
 from service.audit.moments import parse_moment
@@ -239,7 +240,7 @@ def verify_event_chains(
         kept = Anchor.parse(anchor) if anchor else None
     except ValueError as bad:
         raise InvalidInput(str(bad)) from None
-    return verify_chains(services.certification.chain, kept)
+    return verify_chains(chain_of(services.certification), kept)
 
 
 @router.get("/reads")
