@@ -14,17 +14,43 @@ import subprocess
 import sys
 import time
 import traceback
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from bench import decisions, drift, enrolment, history, projection, scale, steps
 from bench.config import SCALES, Mode
 from bench.context import Context
-from bench.families import FAMILIES, NAMES, Family
 from bench.profiling import summarise
 from bench.report import FamilyResult, table, write_json
 
-RESULTS = Path(__file__).parent / "results"
+RESULTS = Path(__file__).parent / "results"  # ignored by git: figures and profiles of a run
+Measure = Callable[[Context, FamilyResult], Awaitable[None]]
+
+
+@dataclass(frozen=True)
+class Family:
+    name: str
+    title: str
+    measure: Measure
+    needs_stack: bool
+
+
+# In the order a run takes them: those on the running service share one stack, which is
+# stopped before those on the store alone; the scale family starts its own server.
+FAMILIES: tuple[Family, ...] = (
+    Family("step", steps.TITLE, steps.measure, needs_stack=True),
+    Family("load", steps.LOAD_TITLE, steps.measure_load, needs_stack=True),
+    Family("enrolment", enrolment.TITLE, enrolment.measure, needs_stack=True),
+    Family("drift", drift.TITLE, drift.measure, needs_stack=True),
+    Family("decisions", decisions.TITLE, decisions.measure, needs_stack=True),
+    Family("history", history.TITLE, history.measure, needs_stack=False),
+    Family("projection", projection.TITLE, projection.measure, needs_stack=False),
+    Family("scale", scale.TITLE, scale.measure, needs_stack=False),
+)
+NAMES = tuple(f.name for f in FAMILIES)
 
 
 def parse(argv: list[str] | None = None) -> argparse.Namespace:

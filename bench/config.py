@@ -20,9 +20,6 @@ class Scale:
     # T4: 50 candidates, one step in flight each, beside 50 bare workflows.
     load_clients: int
     load_steps: int  # per client
-    # (2) whole journeys per minute.
-    journey_clients: int
-    journey_seconds: float
     # T10 enrolment beside a bare start_workflow; T11 drift over one long run.
     enrol_calls: int
     drift_updates: int
@@ -31,17 +28,12 @@ class Scale:
     # T6: a step on a long journey beside one on a short journey (application layer).
     history_events: int
     history_calls: int
-    # (3) event append: saves per backend, and raw rows of the same size.
-    append_saves: int
     # (4) projection: events in the synthetic store.
     projection_events: int
     # (5) idle journey workflows whose reminders fire together, and the worker's cache: a
     # tenth of them at every scale, as the default cache of 1,000 is to 10,000, so that the
     # storm rebuilds evicted workflows in quick mode too.
     idle_workflows: int
-    # (6) audit: one trainer's events, and the whole store.
-    audit_trainer_events: int
-    audit_store_events: int
     postgres: bool = True
 
     @property
@@ -60,18 +52,13 @@ FULL = Scale(
     concurrent_steps=25,
     load_clients=50,
     load_steps=20,
-    journey_clients=16,
-    journey_seconds=60,
     enrol_calls=100,
     drift_updates=1000,
     decision_calls=150,
     history_events=2000,
     history_calls=200,
-    append_saves=5000,
     projection_events=1_000_000,
     idle_workflows=10_000,
-    audit_trainer_events=10_000,
-    audit_store_events=1_000_000,
 )
 
 QUICK = Scale(
@@ -82,18 +69,13 @@ QUICK = Scale(
     concurrent_steps=4,
     load_clients=50,
     load_steps=4,
-    journey_clients=8,
-    journey_seconds=10,
     enrol_calls=24,
     drift_updates=100,
     decision_calls=20,
     history_events=2000,
     history_calls=40,
-    append_saves=400,
     projection_events=15_000,
     idle_workflows=150,
-    audit_trainer_events=500,
-    audit_store_events=10_000,
 )
 
 # For the test suite: every code path once, as small as it gets. Its figures mean nothing.
@@ -105,18 +87,13 @@ SMOKE = Scale(
     concurrent_steps=2,
     load_clients=3,
     load_steps=2,
-    journey_clients=2,
-    journey_seconds=2,
     enrol_calls=3,
     drift_updates=20,
     decision_calls=3,
     history_events=50,
     history_calls=5,
-    append_saves=30,
     projection_events=500,
     idle_workflows=5,
-    audit_trainer_events=30,
-    audit_store_events=500,
     postgres=False,
 )
 

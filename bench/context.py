@@ -12,11 +12,9 @@ from pathlib import Path
 
 from bench.config import Scale
 from bench.people import Candidate
-from bench.stack.service import ServiceStack, service_stack
+from bench.stack.service import ServiceStack, service_stack, stack_settings
 from service.adapters.temporal_dev import DevServer
 from tests.postgres import SERVER, scratch_database
-
-__all__ = ["SERVER", "Context"]
 
 
 @dataclass
@@ -25,39 +23,29 @@ class Context:
     results_dir: Path
     profile: str | None = None  # a child process to sample with py-spy: worker, api, projector
     workdir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="score-bench-")))
-    _exits: AsyncExitStack = field(default_factory=AsyncExitStack)
-    _server: DevServer | None = None
+    _running: AsyncExitStack = field(default_factory=AsyncExitStack)
     _stack: ServiceStack | None = None
-    _stack_exits: AsyncExitStack | None = None
     # Candidates already in their ToE cycle on the stack: families reuse them, because
     # taking a candidate there costs six steps.
     pool: list[Candidate] = field(default_factory=list)
 
-    async def dev_server(self) -> DevServer:
-        """One dev server for every family that shares the stack."""
-        if self._server is None:
-            self._server = await self._exits.enter_async_context(DevServer())
-        return self._server
-
     async def stack(self) -> ServiceStack:
-        """The service (API, worker, projector) on SQLite, started on first use."""
+        """The service (API, worker, projector) on SQLite around a dev server in memory,
+        started on first use and shared by every family that needs it."""
         if self._stack is None:
-            server = await self.dev_server()
-            self._stack_exits = AsyncExitStack()
-            self._stack = await self._stack_exits.enter_async_context(
-                service_stack(self.workdir / "stack", server.address, server_pid=_pid(server))
+            server = await self._running.enter_async_context(DevServer())
+            root = self.workdir / "stack"
+            settings = stack_settings(root / "data", server.address)
+            pid = server.process.pid if server.process else None
+            self._stack = await self._running.enter_async_context(
+                service_stack(settings, root, server_pid=pid)
             )
         return self._stack
 
     async def release_stack(self) -> None:
         """Stop the stack and its dev server, so that they cost later families nothing."""
-        if self._stack_exits is not None:
-            await self._stack_exits.aclose()
-        self._stack = self._stack_exits = None
-        self.pool = []
-        await self._exits.aclose()
-        self._server = None
-        self._exits = AsyncExitStack()
+        await self._running.aclose()
+        self._running, self._stack, self.pool = AsyncExitStack(), None, []
 
     def folder(self, name: str) -> Path:
         path = self.workdir / name
@@ -69,10 +57,6 @@ class Context:
         await self.release_stack()
         if not keep:
             shutil.rmtree(self.workdir, ignore_errors=True)
-
-
-def _pid(server: DevServer) -> int | None:
-    return server.process.pid if server.process else None
 
 
 @contextmanager

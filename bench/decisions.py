@@ -1,38 +1,34 @@
 """The two design choices, decided with figures from the same run.
 
-* Sandbox: Temporal's workflow sandbox re-imports and checks workflow code; we keep it on
-  (workflows/sandbox.py). Compared: bare updates sandboxed and not, alone and at N in flight,
-  and a real journey step (through the gateway, no HTTP) on the service's workflows run by a
-  sandboxed and by an unsandboxed worker in the same process.
 * Activity kind: steps write through a local activity (workflows/calls.py). Compared: an
   update awaiting a no-op local activity (U0la) and a no-op regular activity (U0ra).
+* Sandbox: Temporal's workflow sandbox re-imports and checks workflow code; we keep it on
+  (workflows/sandbox.py). Compared: bare updates sandboxed and not, alone and at N in
+  flight; and rebuilding a journey from its recorded history (what a worker does for every
+  journey not in its cache), with the shipped converter, sandboxed and not.
 """
 
 from __future__ import annotations
 
-import uuid
-from datetime import date
+from pathlib import Path
 
-from bench.baseline_workflow import Baseline
+from temporalio.client import WorkflowHistory
+from temporalio.worker import Replayer, UnsandboxedWorkflowRunner, WorkflowRunner
+
+from bench.baseline import Baseline
 from bench.context import Context
 from bench.load import bare_load, bare_workflows
-from bench.people import Candidate, Cohort
 from bench.report import FamilyResult, Figure
 from bench.stack.service import ServiceStack
 from bench.stats import Summary, timed_calls
-from domain.journey.steps import (
-    DeliverClassroomWorkshop,
-    JourneyStep,
-    RecordBaselineAssessment,
-    RecordCoachingVisit,
-    RecordToTResult,
-    SelectEnterprise,
-)
-from domain.values import Actor, Module, Role
-from workflows.client import JourneyGateway
+from workflows.converter import data_converter
+from workflows.journey import CertificationJourney
+from workflows.sandbox import sandbox_runner
 
-TITLE = "Decisions: sandbox on/off, local vs regular activity"
-BASELINE = {"productivity": 100.0}
+TITLE = "Decisions: local vs regular activity, sandbox on/off"
+HISTORIES = Path(__file__).parents[1] / "tests" / "histories"
+# An idle journey's short history, and a whole journey to its certificate.
+REBUILT = ("journey_enrolment_refused", "journey_certified_after_a_stall")
 
 
 async def measure(ctx: Context, result: FamilyResult) -> None:
@@ -40,6 +36,8 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
     calls = ctx.scale.decision_calls
     await activity_kind(stack, calls, result)
     await sandbox(ctx, stack, calls, result)
+    for name in REBUILT:
+        await rebuild(name, calls, result)
 
 
 async def activity_kind(stack: ServiceStack, calls: int, result: FamilyResult) -> None:
@@ -62,15 +60,16 @@ async def activity_kind(stack: ServiceStack, calls: int, result: FamilyResult) -
 
 
 async def sandbox(ctx: Context, stack: ServiceStack, calls: int, result: FamilyResult) -> None:
-    bare = {flag: await bare_p50(stack, calls, sandboxed=flag) for flag in (True, False)}
+    bare, rates = {}, {}
+    for flag in (True, False):
+        async with bare_workflows(stack, 1, sandboxed=flag) as (one,):
+            samples = await timed_calls(calls, lambda _: one.execute_update(Baseline.bare))
+            bare[flag] = Summary.of(samples).p50
     clients = ctx.scale.load_clients
-    rates = {}
     for flag in (True, False):
         async with bare_workflows(stack, clients, sandboxed=flag) as handles:
             rates[flag] = (await bare_load(handles, max(2, ctx.scale.load_steps))).rate
-    cohort = Cohort(stack)
-    steps = {flag: await journey_step_p50(stack, cohort, calls, flag) for flag in (True, False)}
-    result.details.update(bare_p50=bare, bare_rate=rates, gateway_step=steps, clients=clients)
+    result.details.update(bare_p50=bare, bare_rate=rates, clients=clients)
     result.figures += [
         Figure("bare update p50, sandboxed", bare[True], "ms", "unsandboxed", bare[False]),
         Figure(
@@ -80,51 +79,39 @@ async def sandbox(ctx: Context, stack: ServiceStack, calls: int, result: FamilyR
             "unsandboxed",
             rates[False],
         ),
+    ]
+
+
+async def rebuild(name: str, calls: int, result: FamilyResult) -> None:
+    """Replays of one recorded history, sandboxed and not, alternating."""
+    history = WorkflowHistory.from_json(name, (HISTORIES / f"{name}.json").read_text())
+    runners: dict[bool, WorkflowRunner] = {
+        True: sandbox_runner(),
+        False: UnsandboxedWorkflowRunner(),
+    }
+    replayers = {
+        flag: Replayer(
+            workflows=[CertificationJourney], data_converter=data_converter, workflow_runner=runner
+        )
+        for flag, runner in runners.items()
+    }
+    samples: dict[bool, list[float]] = {True: [], False: []}
+    for part in (calls // 2, calls - calls // 2):
+        for flag, replayer in replayers.items():
+            samples[flag] += await replays(replayer, history, part)
+    events = len(history.events)
+    p50 = {flag: Summary.of(s).p50 for flag, s in samples.items()}
+    result.details[f"rebuild_{name}"] = {"events": events, "p50": p50}
+    result.figures.append(
         Figure(
-            "journey step p50 (gateway), sandboxed", steps[True], "ms", "unsandboxed", steps[False]
-        ),
-    ]
-
-
-async def bare_p50(stack: ServiceStack, calls: int, *, sandboxed: bool) -> float:
-    async with bare_workflows(stack, 1, sandboxed=sandboxed) as (bare,):
-        return Summary.of(
-            await timed_calls(calls, lambda _: bare.execute_update(Baseline.bare))
-        ).p50
-
-
-async def journey_step_p50(
-    stack: ServiceStack, cohort: Cohort, calls: int, sandboxed: bool
-) -> float:
-    """Steps through the gateway on a journey run by the sandboxed or the plain worker."""
-    gateway = stack.gateway(sandboxed=sandboxed)
-    (candidate,) = cohort.candidates(1)
-    await gateway.enrol(
-        candidate.trainer_id, Module.WC, candidate.workshop_id, cohort.hq, uuid.uuid4().hex
+            f"rebuilding a journey from {events} history events, sandboxed",
+            p50[True],
+            "ms",
+            "unsandboxed",
+            p50[False],
+        )
     )
-    me, expert = Actor(candidate.trainer_id, Role.TRAINER), Actor(candidate.expert_id, Role.EXPERT)
-    for step, actor in into_cycle(candidate, me, expert):
-        await take(gateway, candidate, step, actor)
-    visits = RecordCoachingVisit(candidate.enterprise_id, _today())
-    samples = await timed_calls(calls, lambda _: take(gateway, candidate, visits, me))
-    return Summary.of(samples).p50
 
 
-def into_cycle(candidate: Candidate, me: Actor, expert: Actor) -> list[tuple[JourneyStep, Actor]]:
-    firm, today = candidate.enterprise_id, _today()
-    return [
-        (RecordToTResult(attended=True, completed=True), expert),
-        (SelectEnterprise(firm), me),
-        (RecordBaselineAssessment(firm, today, BASELINE), me),
-        (DeliverClassroomWorkshop(today, 6, 14, 9), me),
-    ]
-
-
-async def take(
-    gateway: JourneyGateway, candidate: Candidate, step: JourneyStep, actor: Actor
-) -> None:
-    await gateway.take_step(candidate.trainer_id, Module.WC, step, actor, uuid.uuid4().hex)
-
-
-def _today() -> date:
-    return date.today()
+async def replays(replayer: Replayer, history: WorkflowHistory, count: int) -> list[float]:
+    return await timed_calls(count, lambda _: replayer.replay_workflow(history))

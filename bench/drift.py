@@ -11,7 +11,7 @@ from __future__ import annotations
 import statistics
 import time
 
-from bench.baseline_workflow import Baseline
+from bench.baseline import Baseline
 from bench.context import Context
 from bench.load import bare_workflows, prepared
 from bench.people import Cohort, http_client, send

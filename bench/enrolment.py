@@ -12,7 +12,7 @@ import uuid
 from temporalio.client import WithStartWorkflowOperation
 from temporalio.common import WorkflowIDConflictPolicy
 
-from bench.baseline_workflow import Baseline
+from bench.baseline import Baseline
 from bench.context import Context
 from bench.people import Cohort, enrol, http_client
 from bench.report import FamilyResult, Figure, Target
@@ -26,7 +26,7 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
     stack = await ctx.stack()
     calls = ctx.scale.enrol_calls
     candidates = iter(Cohort(stack).candidates(2 * (calls // 2 + 3) + 6))
-    queue = stack.queue(baseline=True)
+    queue = stack.baseline_queue()
     started: list[str] = []
 
     async def bare_start(_: int) -> None:

@@ -1,9 +1,7 @@
 """T6: a step on a journey with a long history beside a step on a short one.
 
 Application layer (`Certification.take_step`: load, decide, save) with the service's own
-settings (aggregate cache of 10,000), on the same SQLite store, alternating long and short.
-Also shown: the first step after a restart (empty cache: the whole history is replayed),
-and G0, a bare eventsourcing get + command + save on a 1-event aggregate.
+settings (its aggregate cache), on the same SQLite store, alternating long and short.
 """
 
 from __future__ import annotations
@@ -12,15 +10,14 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from bench.barestore import BareStore, Probe, bare_store
 from bench.context import Context
 from bench.report import FamilyResult, Figure, Target
+from bench.stack.service import open_store
 from bench.stats import Summary, ms_since
 from bench.synth import STEP_DATE, World, record_world
 from domain.journey.steps import RecordCoachingVisit, ReportProgress
 from domain.values import Actor, Role
 from service.app.certification import Certification
-from service.bootstrap.parts import build_certification
 from service.settings import Settings
 
 TITLE = "Step on a long journey vs a short one (aggregate cache)"
@@ -50,7 +47,7 @@ class Stepper:
 async def measure(ctx: Context, result: FamilyResult) -> None:
     settings = Settings(data_dir=ctx.folder("history"))
     events, calls = ctx.scale.history_events, ctx.scale.history_calls
-    app = build_certification(settings)
+    app = open_store(settings)
     try:
         long = Stepper(app, record_world(app, extra_steps=2))
         short = Stepper(app, record_world(app, extra_steps=2))
@@ -62,12 +59,8 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
             short_ms.append(short.step())
     finally:
         app.close()
-    cold_long, cold_short = cold_steps(settings, long.world, short.world)
-    g0 = bare_get_command_save(settings, calls)
-    s_long, s_short, s_g0 = Summary.of(long_ms), Summary.of(short_ms), Summary.of(g0)
-    result.details.update(
-        long=s_long.as_dict(), short=s_short.as_dict(), G0=s_g0.as_dict(), events=events
-    )
+    s_long, s_short = Summary.of(long_ms), Summary.of(short_ms)
+    result.details.update(long=s_long.as_dict(), short=s_short.as_dict(), events=events)
     result.figures += [
         Figure(
             f"step p50, journey of {events:,} events",
@@ -80,40 +73,4 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
         Figure(
             f"step p99, journey of {events:,} events", s_long.p99, "ms", "short p99", s_short.p99
         ),
-        Figure("short journey step p50", s_short.p50, "ms", "G0 get+cmd+save p50", s_g0.p50),
-        Figure(
-            "first step after restart, long (full replay)", cold_long, "ms", "short", cold_short
-        ),
     ]
-
-
-def cold_steps(settings: Settings, long: World, short: World) -> tuple[float, float]:
-    """A step on each journey from a freshly opened application (nothing cached)."""
-    timings = []
-    for world in (long, short):
-        app = build_certification(settings)
-        try:
-            stepper = Stepper(app, world)
-            stepper.at += timedelta(days=1)  # after every step already taken
-            stepper.count = 1
-            timings.append(stepper.step())
-        finally:
-            app.close()
-    return timings[0], timings[1]
-
-
-def bare_get_command_save(settings: Settings, calls: int) -> list[float]:
-    store: BareStore = bare_store(settings)
-    try:
-        probe = Probe("x")
-        store.save(probe)
-        samples = []
-        for i in range(calls):
-            start = time.perf_counter()
-            loaded: Probe = store.repository.get(probe.id)
-            loaded.rename(f"x{i}")
-            store.save(loaded)
-            samples.append(ms_since(start))
-        return samples
-    finally:
-        store.close()

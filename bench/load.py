@@ -1,7 +1,7 @@
 """Shared by the Temporal families: bare baselines, prepared candidates, concurrent loads.
 
-The baselines run on the same dev server and the same worker process as the service: the
-empty `Baseline` workflow on its own task queue (bench/baseline_workflow.py).
+The baselines run on the same dev server as the service: the empty `Baseline` workflow on
+its own task queue, served by its own worker process (bench/baseline.py).
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from dataclasses import dataclass, field
 import httpx
 from temporalio.client import WorkflowHandle
 
-from bench.baseline_workflow import Baseline
+from bench.baseline import Baseline
 from bench.context import Context, cpu_seconds
 from bench.people import Candidate, Cohort, StepRefused, enrol, send, walk
 from bench.stack.service import ServiceStack
@@ -33,7 +33,7 @@ async def bare_workflows(
     stack: ServiceStack, count: int, *, sandboxed: bool = True
 ) -> AsyncIterator[list[BareHandle]]:
     """`count` empty workflows waiting for updates; finished when the block ends."""
-    queue = stack.queue(baseline=True, sandboxed=sandboxed)
+    queue = stack.baseline_queue(sandboxed=sandboxed)
     handles = await asyncio.gather(
         *(
             stack.client.start_workflow(
@@ -71,17 +71,17 @@ async def in_cycle(ctx: Context, http: httpx.AsyncClient, count: int) -> list[Ca
 
 
 class CpuMeter:
-    """CPU seconds each process spent between `start` and `stop` (the bench process too)."""
+    """CPU seconds each process spends inside `with meter:` blocks (the bench process too)."""
 
     def __init__(self, pids: dict[str, int]) -> None:
         self.pids = {**pids, "client": os.getpid()}
         self.spent: dict[str, float] = dict.fromkeys(self.pids, 0.0)
         self._at: dict[str, float] = {}
 
-    def start(self) -> None:
+    def __enter__(self) -> None:
         self._at = {name: cpu_seconds(pid) for name, pid in self.pids.items()}
 
-    def stop(self) -> None:
+    def __exit__(self, *_: object) -> None:
         for name, pid in self.pids.items():
             self.spent[name] += cpu_seconds(pid) - self._at[name]
 

@@ -7,7 +7,6 @@ Every journey step (and the enrolment) then goes through HTTP, as a person's wou
 
 from __future__ import annotations
 
-import uuid
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -16,9 +15,8 @@ from typing import Any
 import httpx
 
 from bench.stack.service import ServiceStack
-from domain.enterprise import EnterpriseDetails
-from domain.values import Actor, Module, Role
-from domain.workshop import WorkshopPlan
+from bench.synth import enterprise, trainer, workshop
+from domain.values import Role
 from service.app.accounts import User, UserExists
 from service.app.certification import Certification
 
@@ -86,19 +84,12 @@ class Candidate:
             for i in range(count)
         ]
 
-    def to_certificate(self) -> list[Request]:
-        return [
-            self._step("assessment", {"outcome": "recommended"}, self.expert_token),
-            self._step("certification", None, self.office_token),
-        ]
-
 
 class Cohort:
     """Registers people straight into the event store and hands out their tokens."""
 
     def __init__(self, stack: ServiceStack) -> None:
         self.stack = stack
-        self.hq = Actor(OFFICE.username, Role.HQ)
         self.office_token = self._account(OFFICE)
         self._clock = datetime.now(UTC) - timedelta(days=30)
 
@@ -120,45 +111,22 @@ class Cohort:
         made: list[Candidate] = []
         while len(made) < count:
             expert_id, expert_token = self._expert()
-            workshop = self._workshop(expert_id)
+            workshop_id = workshop(self.app, expert_id, self._at())
             for _ in range(min(per_expert, count - len(made))):
-                made.append(self.candidate(expert_id, expert_token, workshop))
+                made.append(self.candidate(expert_id, expert_token, workshop_id))
         return made
 
     def candidate(self, expert_id: str, expert_token: str, workshop_id: str) -> Candidate:
-        trainer_id = self._trainer("cand")
+        trainer_id = trainer(self.app, self._at())
         token = self._account(User(f"u-{trainer_id}", Role.TRAINER, trainer_id))
-        firm = self._enterprise()
+        firm = enterprise(self.app, self._at())
         return Candidate(
             trainer_id, token, expert_id, expert_token, workshop_id, firm, self.office_token
         )
 
-    def _trainer(self, kind: str, *, expert: bool = False) -> str:
-        email = f"{kind}-{uuid.uuid4().hex[:12]}@example.org"
-        result = self.app.register_trainer(
-            f"Bench {kind}", email, "India", self.hq, uuid.uuid4().hex, self._at(), is_expert=expert
-        )
-        return result.state.trainer_id
-
     def _expert(self) -> tuple[str, str]:
-        expert_id = self._trainer("expert", expert=True)
+        expert_id = trainer(self.app, self._at(), expert=True)
         return expert_id, self._account(User(f"u-{expert_id}", Role.EXPERT, expert_id))
-
-    def _workshop(self, expert_id: str) -> str:
-        code = f"BENCH-{uuid.uuid4().hex[:10]}"
-        plan = WorkshopPlan(
-            Module.WC, code, date(2026, 2, 2), date(2026, 2, 6), "Faridabad", "India", expert_id
-        )
-        return self.app.schedule_workshop(
-            plan, self.hq, uuid.uuid4().hex, self._at()
-        ).state.workshop_id
-
-    def _enterprise(self) -> str:
-        details = EnterpriseDetails(
-            f"Bench Parts {uuid.uuid4().hex[:10]}", "India", "auto", 120, 30
-        )
-        result = self.app.register_enterprise(details, self.hq, uuid.uuid4().hex, self._at())
-        return result.state.enterprise_id
 
 
 class StepRefused(Exception):
@@ -167,10 +135,6 @@ class StepRefused(Exception):
     def __init__(self, request: Request, reply: httpx.Response) -> None:
         super().__init__(f"{request.path}: {reply.status_code} {reply.text[:300]}")
         self.status = reply.status_code
-        try:
-            self.error = str(reply.json().get("error", ""))
-        except ValueError:
-            self.error = ""
 
 
 async def send(http: httpx.AsyncClient, request: Request) -> dict[str, Any]:

@@ -2,8 +2,7 @@
 
 The store is synthetic (bench/synth.py: real worlds cloned with fresh ids). The rebuild is
 `projections.rebuild.rebuild` into read-model tables with another prefix in the same
-database (what `score rebuild-read-models --beside` does), and into a throw-away in-memory
-SQLite (what `rebuild_and_compare` and "as of" do). W0 is raw Core executemany of rows of the
+database (what `score rebuild-read-models --beside` does). W0 is raw Core executemany of rows of the
 same size, 1000 per transaction, into the same database; R0 a raw SELECT of every event.
 """
 
@@ -12,12 +11,12 @@ from __future__ import annotations
 import time
 
 from bench.context import Context, postgres_database
-from bench.rawsql import insert_rate, sample_rows, select_rate, store_of
+from bench.rawsql import insert_rate, select_rate, store_of
 from bench.report import FamilyResult, Figure, Target
+from bench.stack.service import open_store
 from bench.synth import fill
 from projections.rebuild import rebuild
-from projections.store import read_models_at, scratch_read_models
-from service.bootstrap.parts import build_certification
+from projections.store import read_models_at
 from service.settings import Settings
 
 TITLE = "Projection rebuild vs raw SELECT scan and raw batched INSERT"
@@ -39,22 +38,20 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
 
 
 def backend(settings: Settings, events: int, label: str, result: FamilyResult) -> None:
-    app = build_certification(settings)
+    app = open_store(settings)
     try:
         started = time.perf_counter()
         total = fill(app, events)
         filled = time.perf_counter() - started
         engine, table = store_of(app)
         rows, r0 = select_rate(engine, table)
-        w0 = insert_rate(engine, sample_rows(engine, table, min(W0_ROWS, total)), 1000)
+        w0 = insert_rate(engine, table, min(W0_ROWS, total), 1000)
         beside = read_models_at(settings.sqlalchemy_url, "rb_")
         started = time.perf_counter()
         rebuilt = rebuild(app, beside)
         rate = rebuilt / (time.perf_counter() - started)
         beside.tables.drop(beside.engine)
         beside.engine.dispose()
-        started = time.perf_counter()
-        in_memory = rebuild(app, scratch_read_models()) / (time.perf_counter() - started)
     finally:
         app.close()
     result.details[label] = {
@@ -64,7 +61,6 @@ def backend(settings: Settings, events: int, label: str, result: FamilyResult) -
         "R0_rows_per_s": r0,
         "W0_rows_per_s": w0,
         "rebuild_per_s": rate,
-        "rebuild_in_memory_per_s": in_memory,
     }
     n = f"{label}, {total:,} events"
     result.figures += [
@@ -77,5 +73,4 @@ def backend(settings: Settings, events: int, label: str, result: FamilyResult) -
             (Target(">=", 0.25), Target(">=", 20_000, "value")),
         ),
         Figure(f"rebuild vs raw SELECT scan ({label})", rate, "ev/s", "R0 raw SELECT", r0),
-        Figure(f"rebuild into in-memory SQLite ({label})", in_memory, "ev/s", "W0", w0),
     ]

@@ -15,16 +15,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-Compare = Literal["<=", ">="]
 _OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, ">=": operator.ge}
-SPANNING = ("[", "  note", "  FAILED")  # table lines that run across the columns
 
 
 @dataclass(frozen=True)
 class Target:
     """`on` the ratio (figure / baseline) or on the value, e.g. Target("<=", 1.5)."""
 
-    compare: Compare
+    compare: Literal["<=", ">="]
     limit: float
     on: Literal["ratio", "value"] = "ratio"
 
@@ -35,8 +33,7 @@ class Target:
         return _OPS[self.compare](measured, self.limit)
 
     def __str__(self) -> str:
-        suffix = "×" if self.on == "ratio" else ""
-        return f"{self.compare} {self.limit:g}{suffix}"
+        return f"{self.compare} {self.limit:g}{'×' if self.on == 'ratio' else ''}"
 
 
 @dataclass(frozen=True)
@@ -51,9 +48,7 @@ class Figure:
 
     @property
     def ratio(self) -> float | None:
-        if self.baseline_value is None or self.baseline_value == 0:
-            return None
-        return self.value / self.baseline_value
+        return self.value / self.baseline_value if self.baseline_value else None
 
     @property
     def verdict(self) -> str:
@@ -61,7 +56,7 @@ class Figure:
         outcomes = [t.met(self) for t in self.targets]
         if not outcomes:
             return ""
-        if any(o is None for o in outcomes):
+        if None in outcomes:
             return "n/a"
         return "met" if all(outcomes) else "MISSED"
 
@@ -77,6 +72,13 @@ class Figure:
             "verdict": self.verdict,
             "note": self.note,
         }
+
+    def row(self) -> tuple[str, ...]:
+        base = f"{self.baseline} {_number(self.baseline_value, self.unit)}" if self.baseline else ""
+        ratio = f"{self.ratio:.2f}×" if self.ratio is not None else ""
+        name = f"  {self.name} ({self.note})" if self.note else f"  {self.name}"
+        targets = ", ".join(str(t) for t in self.targets)
+        return (name, _number(self.value, self.unit), base, ratio, targets, self.verdict)
 
 
 @dataclass
@@ -102,9 +104,7 @@ class FamilyResult:
 
 def _clean(value: float | None) -> float | None:
     """JSON has no NaN: an unmeasurable value is null."""
-    if value is None or math.isnan(value) or math.isinf(value):
-        return None
-    return round(value, 4)
+    return None if value is None or not math.isfinite(value) else round(value, 4)
 
 
 def _number(value: float | None, unit: str = "") -> str:
@@ -115,34 +115,24 @@ def _number(value: float | None, unit: str = "") -> str:
 
 
 def table(results: Sequence[FamilyResult]) -> str:
-    """A plain-text table: figure, value, baseline, ratio, target, verdict."""
+    """A plain-text table: figure, value, baseline, ratio, target, verdict; a line for each
+    family's title, failure and notes."""
     header = ("figure", "value", "baseline (same run)", "ratio", "target", "verdict")
-    rows: list[tuple[str, ...]] = []
+    rows = [f.row() for r in results for f in r.figures]
+    widths = [max(len(row[i]) for row in [header, *rows]) for i in range(len(header))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
+
+    lines = [line(header), line(tuple("-" * w for w in widths))]
     for result in results:
-        rows.append(
-            (f"[{result.name}] {result.title} ({result.seconds:.0f} s)", "", "", "", "", "")
-        )
+        lines.append(f"[{result.name}] {result.title} ({result.seconds:.0f} s)")
         if result.error:
-            lines = [line.strip() for line in result.error.splitlines() if line.strip(" +-|")]
-            rows.append(("  FAILED: " + (lines[-1] if lines else "?")[:90], "", "", "", "", ""))
-        for f in result.figures:
-            base = f"{f.baseline} {_number(f.baseline_value, f.unit)}" if f.baseline else ""
-            ratio = f"{f.ratio:.2f}×" if f.ratio is not None else ""
-            target = ", ".join(str(t) for t in f.targets)
-            name = f"  {f.name} ({f.note})" if f.note else f"  {f.name}"
-            rows.append((name, _number(f.value, f.unit), base, ratio, target, f.verdict))
-        rows += [("  note: " + note, "", "", "", "", "") for note in result.notes]
-    widths = [
-        max(len(r[i]) for r in [header, *rows] if not r[0].startswith(SPANNING)) for i in range(6)
-    ]
-    lines = [_line(header, widths), _line(tuple("-" * w for w in widths), widths)]
-    for row in rows:
-        lines.append(row[0] if not any(row[1:]) else _line(row, widths))
+            last = [x.strip() for x in result.error.splitlines() if x.strip(" +-|")] or ["?"]
+            lines.append("  FAILED: " + last[-1][:90])
+        lines += [line(f.row()) for f in result.figures]
+        lines += ["  note: " + note for note in result.notes]
     return "\n".join(lines)
-
-
-def _line(cells: tuple[str, ...], widths: list[int]) -> str:
-    return "  ".join(c.ljust(w) for c, w in zip(cells, widths, strict=True)).rstrip()
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:

@@ -3,20 +3,11 @@
 from __future__ import annotations
 
 import math
+import statistics
 import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import asdict, dataclass
 from typing import Any
-
-
-def percentile(samples: Sequence[float], q: float) -> float:
-    """The q-th percentile (0–100), linearly interpolated between the closest ranks."""
-    if not samples:
-        return math.nan
-    ordered = sorted(samples)
-    rank = (len(ordered) - 1) * q / 100
-    low, high = math.floor(rank), math.ceil(rank)
-    return ordered[low] + (ordered[high] - ordered[low]) * (rank - low)
 
 
 @dataclass(frozen=True)
@@ -32,15 +23,13 @@ class Summary:
 
     @classmethod
     def of(cls, samples: Sequence[float]) -> Summary:
-        if not samples:
-            return cls(0, math.nan, math.nan, math.nan, math.nan, math.nan)
+        if len(samples) < 2:
+            one = samples[0] if samples else math.nan
+            return cls(len(samples), one, one, one, one, one)
+        # "inclusive": interpolated between the closest ranks, never beyond the extremes.
+        cuts = statistics.quantiles(samples, n=100, method="inclusive")
         return cls(
-            len(samples),
-            percentile(samples, 50),
-            percentile(samples, 95),
-            percentile(samples, 99),
-            sum(samples) / len(samples),
-            max(samples),
+            len(samples), cuts[49], cuts[94], cuts[98], statistics.fmean(samples), max(samples)
         )
 
     def as_dict(self) -> dict[str, Any]:

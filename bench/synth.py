@@ -1,5 +1,6 @@
 """A large, realistic event store, fast: one real "world" recorded through the application,
-then cloned with fresh ids and inserted through the recorder in batches.
+then cloned with fresh ids and inserted through the recorder in batches (which links them
+in the audit's hash chain, as it does every event).
 
 A world is an expert, a candidate, a workshop, an enterprise and the candidate's journey
 through a ToE cycle with extra visits and reports (no certification: the certificate
@@ -52,6 +53,27 @@ class World:
     events: list[StoredEvent]  # in log order
 
 
+def trainer(app: Certification, at: datetime, *, expert: bool = False) -> str:
+    """A candidate (or an expert) registered by the office; their trainer id."""
+    email = f"t-{_id()[:12]}@example.org"
+    registered = app.register_trainer("T", email, "India", HQ, _id(), at, is_expert=expert)
+    return registered.state.trainer_id
+
+
+def workshop(app: Certification, expert_id: str, at: datetime) -> str:
+    """A ToT workshop, over before `at`, led by the expert; its id."""
+    ran = at.date() - timedelta(days=5)
+    plan = WorkshopPlan(
+        Module.WC, f"W-{_id()[:10]}", ran, ran + timedelta(days=4), "Pune", "India", expert_id
+    )
+    return app.schedule_workshop(plan, HQ, _id(), at).state.workshop_id
+
+
+def enterprise(app: Certification, at: datetime) -> str:
+    details = EnterpriseDetails(f"Firm {_id()[:10]}", "India", "auto", 120, 30)
+    return app.register_enterprise(details, HQ, _id(), at).state.enterprise_id
+
+
 def record_world(app: Certification, extra_steps: int = 4) -> World:
     """Record one world through the application: people, workshop, firm, journey."""
     start = app.recorder.max_notification_id() or 0
@@ -62,25 +84,16 @@ def record_world(app: Certification, extra_steps: int = 4) -> World:
         at += timedelta(hours=1)
         return at
 
-    tag = _id()[:10]
-    expert = app.register_trainer(
-        "E", f"e-{tag}@example.org", "India", HQ, _id(), later(), is_expert=True
-    ).state.trainer_id
-    candidate = app.register_trainer("C", f"c-{tag}@example.org", "India", HQ, _id(), later())
-    trainer = candidate.state.trainer_id
-    ran = START.date() - timedelta(days=5)  # the workshop was over before the world began
-    plan = WorkshopPlan(
-        Module.WC, f"W-{tag}", ran, ran + timedelta(days=4), "Pune", "India", expert
-    )
-    workshop = app.schedule_workshop(plan, HQ, _id(), later()).state.workshop_id
-    details = EnterpriseDetails(f"Firm {tag}", "India", "auto", 120, 30)
-    firm = app.register_enterprise(details, HQ, _id(), later()).state.enterprise_id
-    journey = app.enrol(trainer, workshop, HQ, _id(), later()).state.journey_id
-    me, them = Actor(trainer, Role.TRAINER), Actor(expert, Role.EXPERT)
+    expert = trainer(app, later(), expert=True)
+    candidate = trainer(app, later())
+    held = workshop(app, expert, later())
+    firm = enterprise(app, later())
+    journey = app.enrol(candidate, held, HQ, _id(), later()).state.journey_id
+    me, them = Actor(candidate, Role.TRAINER), Actor(expert, Role.EXPERT)
     for step, actor in world_steps(firm, me, them, extra_steps):
         app.take_step(journey, step, actor, _id(), later())
     events = list(app.recorder.select_notifications(start=start + 1, limit=10_000))
-    return World(trainer, expert, firm, journey, _as_stored(events))
+    return World(candidate, expert, firm, journey, _as_stored(events))
 
 
 def world_steps(firm: str, me: Actor, expert: Actor, extra: int) -> list[tuple[JourneyStep, Actor]]:

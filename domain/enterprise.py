@@ -7,10 +7,12 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.errors import InvalidInput, NotPermitted
+from domain import policy
+from domain.errors import InvalidInput
+from domain.policy import Action
 from domain.recorded import RecordedAggregate, created_fields
 from domain.text import COUNTRY, ORGANISATION_NAME, SECTOR, clean_field
-from domain.values import Actor, Role
+from domain.values import Actor
 
 MAX_EMPLOYEES = 10_000_000  # more than any employer has; an integer column holds it
 
@@ -35,8 +37,7 @@ class EnterpriseState:
 
 def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
     """Refuse malformed details; return a warning (not a refusal) for a firm outside SME size."""
-    if actor.role not in {Role.HQ, Role.EXPERT, Role.TRAINER}:
-        raise NotPermitted("Enterprises are registered by hq, expert trainers or trainers.")
+    policy.require(actor, Action.REGISTER_ENTERPRISE)
     details = clean_details(details)
     if details.employees < 1 or not 0 <= details.women_employees <= details.employees:
         raise InvalidInput(

@@ -90,6 +90,16 @@ def clean_keys(field: str, values: Mapping[str, float], rule: TextRule) -> dict[
     return cleaned
 
 
+def first_control_character(text: str) -> tuple[int, str] | None:
+    """The first control character (category Cc, e.g. NUL) in `text`: its 1-based position and
+    U+ name, or None. For text that is not a person's words (usernames, passwords, URLs),
+    where only these are refused: no such value holds one, and PostgreSQL refuses NUL."""
+    for position, char in enumerate(text, start=1):
+        if unicodedata.category(char) == "Cc":
+            return position, f"U+{ord(char):04X}"
+    return None
+
+
 def clean_text(value: str, rule: TextRule) -> str:
     """NFC, without surrounding whitespace, every character judged; raises TextRefused.
 

@@ -7,10 +7,12 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
-from domain.errors import InvalidInput, NotPermitted
+from domain import policy
+from domain.errors import InvalidInput
+from domain.policy import Action
 from domain.recorded import RecordedAggregate, created_fields
 from domain.text import COUNTRY, IDENTIFIER, VENUE, WORKSHOP_CODE, clean_field
-from domain.values import Actor, Module, Role
+from domain.values import Actor, Module
 
 
 @dataclass(frozen=True)
@@ -31,8 +33,7 @@ class WorkshopState:
 
 
 def check_plan(plan: WorkshopPlan, actor: Actor, expert_is_expert: bool) -> None:
-    if actor.role is not Role.HQ:
-        raise NotPermitted("Only the programme office schedules ToT workshops.")
+    policy.require(actor, Action.SCHEDULE_WORKSHOP)
     plan = clean_plan(plan)
     if plan.ends_on < plan.starts_on:
         raise InvalidInput(

@@ -7,10 +7,10 @@ serves for good, and a rebuild writes the same words as the live projector.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from typing import Any
 from uuid import UUID
 
+from cachetools import LRUCache
 from eventsourcing.application import AggregateNotFoundError
 
 from domain.enterprise import Enterprise
@@ -23,12 +23,11 @@ KEPT = 100_000  # names kept in memory (~100 bytes each)
 class EnterpriseNames:
     def __init__(self, load: Loader[Any], kept: int = KEPT) -> None:
         self._load = load
-        self._kept = kept
-        self._names: OrderedDict[str, str] = OrderedDict()
+        self._names: LRUCache[str, str] = LRUCache(kept)
 
     def learn(self, event: object) -> None:
         if isinstance(event, Enterprise.Registered):
-            self._keep(str(event.originator_id), event.name)
+            self._names[str(event.originator_id)] = event.name
 
     def in_cycle_of(self, journey: JourneyState) -> dict[str, str]:
         cycle = journey.cycle
@@ -44,11 +43,5 @@ class EnterpriseNames:
             except AggregateNotFoundError:  # not an enterprise of this store: keep its id
                 return enterprise_id
             name = str(registered.details.name)
-            self._keep(enterprise_id, name)
+            self._names[enterprise_id] = name
         return name
-
-    def _keep(self, enterprise_id: str, name: str) -> None:
-        self._names[enterprise_id] = name
-        self._names.move_to_end(enterprise_id)
-        if len(self._names) > self._kept:
-            self._names.popitem(last=False)

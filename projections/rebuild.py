@@ -13,6 +13,7 @@ from uuid import UUID
 
 from eventsourcing.application import Application
 from sqlalchemy import Table, select
+from tenacity import retry, retry_if_exception_type, stop_after_attempt
 
 from domain.recorded import require_aware
 from projections.projection import DomainEvent
@@ -81,15 +82,23 @@ def as_of(app: Application[UUID], moment: datetime | date) -> ReadModels:
     happened). Each aggregate contributes its events up to its first one after `moment`, so
     a state is never built on a gap.
     """
-    if not isinstance(moment, datetime):
-        moment = datetime.combine(moment, time.max, UTC)
     scratch = scratch_read_models()
-    accept = _StoodAt(require_aware(moment))
+    accept = StoodAt(end_of_day(moment))
     Projector(app, scratch, batch_size=REBUILD_BATCH_SIZE, accept=accept).catch_up()
     return scratch
 
 
-class _StoodAt:
+def end_of_day(moment: datetime | date) -> datetime:
+    """A date stands for the end of that day, UTC; a datetime must carry its zone."""
+    if isinstance(moment, datetime):
+        return require_aware(moment)
+    return datetime.combine(moment, time.max, UTC)
+
+
+class StoodAt:
+    """The projector's filter for "as of": accepts an event if its aggregate has had no
+    event after the moment so far (so no state is built on a gap)."""
+
     def __init__(self, moment: datetime) -> None:
         self._moment = moment
         self._stopped: set[Any] = set()
@@ -109,12 +118,29 @@ def _consistent_live_rows(live: ReadModels) -> tuple[int, dict[str, RowsByKey]]:
     The projector commits rows and position together, so if the position is the same before
     and after reading the rows, no commit happened in between and the rows match it.
     """
-    for _ in range(LIVE_READ_ATTEMPTS):
-        before = live.position()
-        rows = {_name(live, t): _rows_by_key(live, t) for t in live.tables.read_models}
-        if live.position() == before:
-            return before, rows
-    raise RuntimeError("The live read models kept changing; stop the projector and retry.")
+    try:
+        return _rows_at_one_position(live)
+    except _CommittedMeanwhile:
+        raise RuntimeError(
+            "The live read models kept changing; stop the projector and retry."
+        ) from None
+
+
+class _CommittedMeanwhile(Exception):
+    """The projector committed a batch while the live rows were read."""
+
+
+@retry(
+    retry=retry_if_exception_type(_CommittedMeanwhile),
+    stop=stop_after_attempt(LIVE_READ_ATTEMPTS),
+    reraise=True,
+)
+def _rows_at_one_position(live: ReadModels) -> tuple[int, dict[str, RowsByKey]]:
+    before = live.position()
+    rows = {_name(live, t): _rows_by_key(live, t) for t in live.tables.read_models}
+    if live.position() != before:
+        raise _CommittedMeanwhile
+    return before, rows
 
 
 def _rows_by_key(read_models: ReadModels, table: Table) -> RowsByKey:

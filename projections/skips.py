@@ -13,7 +13,6 @@ the projector cannot have passed it, so no read model already holds what it left
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,13 +33,12 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
+from projections.store import racing_creation
 from projections.stored import clean_text
 from projections.tables import UTCDateTime
 from projections.tracking import PROJECTION_NAME
-
-CREATE_ATTEMPTS = 5
 
 
 class SkipRefused(ValueError):
@@ -131,8 +129,14 @@ class SkipList:
         skipped_by: str,
         at: datetime,
         stuck_at: int | None,
+        projected_to: int = 0,
     ) -> Skip:
-        """Record a skip of `event`; only at or after the position the projector is stuck at."""
+        """Record a skip of `event`: only the very event the projector is stuck at.
+
+        Anything else could make the live read models and a rebuild differ: a later event may
+        yet be projected (if the stuck one is repaired another way), and one at or before the
+        read models' position (`projected_to`) is already in them.
+        """
         reason, skipped_by = clean_text(reason).strip(), clean_text(skipped_by).strip()
         if not reason:
             raise SkipRefused("Say why the event is skipped (--reason): the audit keeps it.")
@@ -143,10 +147,15 @@ class SkipList:
                 "The projector is not stuck: only an event it cannot project may be skipped, "
                 "at or after the position it is stuck at (see `score projector status`)."
             )
-        if event.id < stuck_at:
+        if event.id <= projected_to:
             raise SkipRefused(
-                f"The projector is stuck at {stuck_at}; event {event.id} is already projected "
+                f"Event {event.id} is already in the read models (they are at {projected_to}) "
                 "and cannot be left out now."
+            )
+        if event.id != stuck_at:
+            raise SkipRefused(
+                f"The projector is stuck at {stuck_at}: only that event may be skipped; "
+                f"event {event.id} may yet be projected."
             )
         skip = Skip(
             event.id,
@@ -165,13 +174,6 @@ class SkipList:
             raise SkipRefused(f"Event {event.id} is already skipped.") from None
         return skip
 
+    @racing_creation  # the projector, the API and the command line may start together
     def _create(self) -> None:
-        # The projector, the API and the command line may start at the same moment.
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                self.table.create(self._engine, checkfirst=True)
-                return
-            except DBAPIError:
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                time.sleep(0.05 * attempt)
+        self.table.create(self._engine, checkfirst=True)

@@ -11,13 +11,13 @@ out the recorded skips, so it gives the very state the log walk gives.
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Generic, TypeVar, cast
 from uuid import UUID
 
+from cachetools import LRUCache
 from eventsourcing.domain import CanInitAggregate
 
 from domain.recorded import RecordedAggregate
@@ -79,12 +79,11 @@ class StateCache(Generic[S]):
     def __init__(self, load: Loader[S], skipped: Callable[[], Skipped], max_size: int) -> None:
         self._load = load
         self._skipped = skipped
-        self._max_size = max_size
-        self._states: OrderedDict[UUID, Tracked[S]] = OrderedDict()
+        self._states: LRUCache[UUID, Tracked[S]] = LRUCache(max_size)
 
     def evolve(self, event: RecordedAggregate.Event) -> Tracked[S]:
         tracked = applied(event, self._before(event), self._skipped())
-        self._remember(event.originator_id, tracked)
+        self._states[event.originator_id] = tracked
         return tracked
 
     def clear(self) -> None:
@@ -98,12 +97,6 @@ class StateCache(Generic[S]):
         if tracked is None:
             tracked = self._load(event.originator_id, event.originator_version - 1)
         return tracked
-
-    def _remember(self, aggregate_id: UUID, tracked: Tracked[S]) -> None:
-        self._states[aggregate_id] = tracked
-        self._states.move_to_end(aggregate_id)
-        if len(self._states) > self._max_size:
-            self._states.popitem(last=False)
 
 
 def loader_from(events: StoredEvents, skipped: Callable[[], Skipped]) -> Loader[Any]:

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
+from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_incrementing
 
 from projections.tables import DEFAULT_PREFIX, ReadModelTables, make_tables
 from projections.tracking import PROJECTION_NAME, ensure_tracking, read_position
@@ -19,6 +20,15 @@ from projections.tracking import PROJECTION_NAME, ensure_tracking, read_position
 WAIT_INTERVAL_SECONDS = 0.005
 CREATE_ATTEMPTS = 5
 CREATE_RETRY_SECONDS = 0.05
+
+# For processes that start together and race to create the same tables: the loser's CREATE
+# fails, and its next attempt (after 0.05 s, then 0.1 s, ...) finds them there.
+racing_creation = retry(
+    retry=retry_if_exception_type(DBAPIError),
+    stop=stop_after_attempt(CREATE_ATTEMPTS),
+    wait=wait_incrementing(CREATE_RETRY_SECONDS, CREATE_RETRY_SECONDS),
+    reraise=True,
+)
 
 
 class ReadModelsBehind(TimeoutError):
@@ -37,22 +47,16 @@ class ReadModels:
     tables: ReadModelTables
     projection: str = PROJECTION_NAME
 
+    @racing_creation
     def create(self) -> None:
         """Create the tables and the tracking row if they do not exist yet.
 
         The API and the projector start at the same moment and race to create the tables;
         the loser's CREATE fails, and its next attempt finds them there.
         """
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                with self.engine.begin() as conn:
-                    self.tables.create(conn)
-                    ensure_tracking(conn, self.tables, self.projection)
-                return
-            except DBAPIError:
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                time.sleep(CREATE_RETRY_SECONDS * attempt)
+        with self.engine.begin() as conn:
+            self.tables.create(conn)
+            ensure_tracking(conn, self.tables, self.projection)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:

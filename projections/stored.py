@@ -34,8 +34,13 @@ DomainEvent = RecordedAggregate.Event
 """Every event in the store records who did what, when, by which command."""
 
 REPLACEMENT = "\ufffd"
+# Fixed lists, not Unicode categories: a newer Python's Unicode tables must not change what a
+# rebuild writes. Changing either list changes the read models: run a rebuild after it.
 _REPLACED = "\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff"
-_REMOVED = "\u061c\u200b\u200e\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff"
+_REMOVED = (
+    "\u00ad\u061c\u115f\u1160\u200b\u200e\u200f\u2028\u2029\u202a-\u202e"
+    "\u2060-\u2064\u2066-\u2069\u3164\ufeff\uffa0\U000e0000-\U000e007f"
+)
 _UNWANTED = re.compile(f"[{_REPLACED}{_REMOVED}]")
 _TO_REPLACE = re.compile(f"[{_REPLACED}]")
 

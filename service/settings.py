@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from limits import parse_many
 from pydantic import Field, SecretStr, field_validator
@@ -17,6 +18,11 @@ class Settings(BaseSettings):
         default=None,
         description="SQLAlchemy URL of the event store and read models; "
         "default: a SQLite file in data_dir. PostgreSQL: postgresql+psycopg://user@host/db",
+    )
+    event_store: Literal["database", "memory"] = Field(
+        default="database",
+        description="memory: eventsourcing's in-process store (POPO), kept by no other "
+        "process and lost on exit; for tests of the application alone",
     )
     aggregate_cache_size: int = 10_000
 
@@ -109,11 +115,15 @@ class Settings(BaseSettings):
 
     def eventsourcing_env(self) -> dict[str, str]:
         """The eventsourcing library reads its configuration from an env mapping."""
+        # Steps re-read an aggregate on every command; the cache avoids replaying it.
+        cache = {"AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size)}
+        if self.event_store == "memory":
+            return {"PERSISTENCE_MODULE": "service.storage.event_store:ChainedPOPOFactory", **cache}
         return {
             # eventsourcing_sqlalchemy, with connections checked before use (a restart of
-            # PostgreSQL must not fail the next request).
-            "PERSISTENCE_MODULE": "service.storage.event_store:PrePingingFactory",
+            # PostgreSQL must not fail the next request) and the audit's hash chain written
+            # by its recorder (service/storage/event_store.py).
+            "PERSISTENCE_MODULE": "service.storage.event_store:ChainedSQLAlchemyFactory",
             "SQLALCHEMY_URL": self.sqlalchemy_url,
-            # Steps re-read an aggregate on every command; the cache avoids replaying it.
-            "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
+            **cache,
         }

@@ -8,11 +8,11 @@ validator always judges a step against the state it will be applied to.
 from __future__ import annotations
 
 import asyncio
-from collections import OrderedDict
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from typing import Generic, TypeVar
 
+from cachetools import FIFOCache
 from temporalio import workflow
 from temporalio.exceptions import FailureError
 
@@ -96,15 +96,14 @@ class Answers(Generic[T]):
     with the same command id) gets its first answer, without a second activity."""
 
     def __init__(self) -> None:
-        self._by_command: OrderedDict[str, T] = OrderedDict()
+        # The oldest answer goes first, however often it was asked for.
+        self._by_command: FIFOCache[str, T] = FIFOCache(REMEMBERED_ANSWERS)
 
     def get(self, command_id: str | None) -> T | None:
         return None if command_id is None else self._by_command.get(command_id)
 
     def keep(self, command_id: str, answer: T) -> None:
         self._by_command[command_id] = answer
-        if len(self._by_command) > REMEMBERED_ANSWERS:
-            self._by_command.popitem(last=False)
 
 
 def command_id(requested: str | None) -> str:

@@ -1,7 +1,8 @@
 """What crosses Temporal: workflow inputs, update requests, activity commands and outcomes.
 
-Plain frozen dataclasses over the domain's own values; `pydantic_data_converter` carries
-them (dates, enums, tuples, dicts) as they are. Steps are unions told apart by `kind`.
+Plain frozen dataclasses over the domain's own values; the data converter
+(`workflows/converter.py`, pydantic) carries them (dates, enums, tuples, dicts) as they are.
+Steps are unions told apart by `kind`.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """The workflow sandbox, kept on, with the pure modules workflows need passed through.
 
 Passed through: the domain's plain values, steps and rules (no I/O, no clock, no random),
-and this package's message types and refusal mapping. They are loaded once per process
+this package's message types and refusal mapping, and cachetools. They are loaded once per process
 instead of once per workflow run, and the data converter finds their types by module name.
 Everything else a workflow imports (its own logic) is re-imported inside the sandbox and
 checked there; the event store, SQLAlchemy and the activities never enter it.
@@ -16,6 +16,7 @@ PURE_MODULES = (
     "domain.errors",
     "domain.calendar",
     "domain.indicators",
+    "domain.policy",
     "domain.journey.state",
     "domain.journey.steps",
     "domain.journey.rules",
@@ -24,6 +25,7 @@ PURE_MODULES = (
     "domain.trainer.rules",
     "workflows.messages",
     "workflows.refusals",
+    "cachetools",  # pure and deterministic: the answers kept for steps sent again
 )
 
 

@@ -1,2 +1,1 @@
-"""The service as `score run` lays it out, for benchmarks: API, worker and projector as child
-processes around a dev server, with timestamps journaled by the worker and the projector."""
+"""The service laid out as `score run` lays it out, with the timestamps the benchmark reads."""

@@ -1,18 +1,27 @@
-"""Timestamped lines that child processes write and the benchmark reads back.
+"""Timestamps the service's own processes write for the benchmark, and how they write them.
 
-Timestamps are `time.monotonic()`: CLOCK_MONOTONIC, one clock for every process on the
-machine, so an append in the worker and a commit in the projector can be subtracted.
+    python -m bench.stack.journal JOURNAL_DIR PYTHON -m MODULE [ARGS…]
+
+runs MODULE as `python -m MODULE ARGS…` would (the real `score worker`, `score projector`)
+after two hooks: every save of an application the composition root builds is timed
+(appends.jsonl: [t, seconds, last notification id, events]) and every batch the projector
+commits is written down (commits.jsonl: [t, position]). `t` is `time.monotonic()`,
+CLOCK_MONOTONIC, one clock for every process on the machine, so an append in the worker and
+the projector's commit of it can be subtracted.
 """
 
 from __future__ import annotations
 
 import json
+import runpy
+import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
-APPENDS = "appends.jsonl"  # worker: [t, save seconds, last notification id, events]
-COMMITS = "commits.jsonl"  # projector: [t, position]
+APPENDS = "appends.jsonl"
+COMMITS = "commits.jsonl"
 
 
 class Journal:
@@ -27,10 +36,6 @@ class Journal:
         with self._lock:
             self._file.write(line)
 
-    def close(self) -> None:
-        with self._lock:
-            self._file.close()
-
 
 def read(path: Path, since: float = 0.0, until: float = float("inf")) -> list[list[float]]:
     """The lines whose timestamp lies in [since, until]."""
@@ -38,3 +43,56 @@ def read(path: Path, since: float = 0.0, until: float = float("inf")) -> list[li
         return []
     rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
     return [r for r in rows if since <= r[0] <= until]
+
+
+def install(journal_dir: Path) -> None:
+    """Instrument this process: wrap what the composition root builds, not a copy of it."""
+    from projections.projector import Projector
+    from service.bootstrap import parts
+
+    appends, commits = Journal(journal_dir / APPENDS), Journal(journal_dir / COMMITS)
+    build = parts.build_certification
+
+    def journaled_certification(settings: Any) -> Any:
+        app = build(settings)
+        save = app.save
+
+        def timed_save(*objects: Any, **kwargs: Any) -> Any:
+            started = time.perf_counter()
+            recordings = save(*objects, **kwargs)
+            if recordings:
+                seconds = time.perf_counter() - started
+                appends.write(seconds, recordings[-1].notification.id, len(recordings))
+            return recordings
+
+        setattr(app, "save", timed_save)  # noqa: B010 - instrumentation of this process only
+        return app
+
+    # Installed before the command runs, so the bootstrap modules that import it from `parts`
+    # later get the wrapped one; any already loaded is rebound too.
+    parts.build_certification = journaled_certification
+    for name, module in list(sys.modules.items()):
+        bound = getattr(module, "build_certification", None)
+        if name.startswith("service.bootstrap.") and bound is build:
+            setattr(module, "build_certification", journaled_certification)  # noqa: B010
+    next_batch = Projector.process_next_batch
+
+    def journaled_batch(self: Projector, stop: int | None = None) -> int:
+        count = next_batch(self, stop)
+        if count:
+            commits.write(self.position)
+        return count
+
+    setattr(Projector, "process_next_batch", journaled_batch)  # noqa: B010
+
+
+def main(argv: list[str]) -> None:
+    journal_dir, (_python, flag, module, *args) = Path(argv[0]), argv[1:]
+    assert flag == "-m", "expects the child's command as PYTHON -m MODULE ARGS…"
+    install(journal_dir)
+    sys.argv = [module, *args]
+    runpy.run_module(module, run_name="__main__", alter_sys=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])

@@ -1,21 +1,23 @@
 """Start the whole service as `score run` lays it out, around a given dev server.
 
-Child processes, as in production: the real `score api` (uvicorn, uvloop, httptools), the
-worker (`bench.stack.worker`: the real worker plus the baselines) and the projector
-(`bench.stack.projector`). The benchmark process is the client: HTTP calls, Temporal calls
-for the baselines, and the set-up (people are registered through the application directly;
-only what is measured goes through HTTP).
+Child processes, started by the service's own launcher (`service.cli.launcher.children`) with the
+service's own commands (`tests.cluster.score`): `score api`, `score worker` and `score
+projector`, the last two through `bench.stack.journal`, which only adds timestamps; and the
+bare baseline's worker (`bench.baseline`). The benchmark process is the client: HTTP calls,
+Temporal calls for the baselines, and the set-up (people are registered through the
+application directly; only what is measured goes through HTTP).
 """
 
 from __future__ import annotations
 
 import sys
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Collection
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from sqlalchemy import Engine
 from temporalio.client import Client
 
 from bench.stack import journal
@@ -26,38 +28,36 @@ from service.bootstrap.parts import build_accounts, build_certification
 from service.cli.launcher import Children, api_ready, children
 from service.settings import Settings
 from service.storage.database import create_service_engine
-from tests.cluster import READY_TIMEOUT, settings_env, wait_for_line
-from workflows.client import JourneyGateway, reminder_policy
+from tests.cluster import READY_TIMEOUT, score, settings_env, wait_for_line
 from workflows.worker import connect
+
+EVERY_PROCESS = ("worker", "projector", "baseline", "api")
+READY_LINES = {"worker": "worker: Temporal at", "projector": "projector:", "baseline": "ready"}
 
 
 @dataclass
 class ServiceStack:
     settings: Settings
     api_url: str
-    client: Client  # the benchmark's own Temporal client, for baselines and gateways
+    client: Client  # the benchmark's own Temporal client, for the baselines
     app: Certification  # the benchmark's own handle on the event store, for set-up
     accounts: Accounts
+    engine: Engine  # the service's own tables: users, outbox, idempotency keys
     journal_dir: Path
     processes: Children
     server_pid: int | None = None  # the dev server, when we started it
 
-    def queue(self, *, baseline: bool = False, sandboxed: bool = True) -> str:
-        """Task queues the worker process polls (see bench.stack.worker)."""
-        name = self.settings.task_queue + ("-baseline" if baseline else "")
+    def baseline_queue(self, *, sandboxed: bool = True) -> str:
+        name = f"{self.settings.task_queue}-baseline"
         return name if sandboxed else f"{name}-plain"
-
-    def gateway(self, *, sandboxed: bool = True) -> JourneyGateway:
-        policy = reminder_policy(self.settings)
-        return JourneyGateway(self.client, self.queue(sandboxed=sandboxed), policy)
 
     def appends(self, since: float, until: float) -> list[list[float]]:
         """[t, save seconds, last notification id, events] per save in the worker."""
         return journal.read(self.journal_dir / journal.APPENDS, since, until)
 
-    def commits(self, since: float = 0.0) -> list[list[float]]:
+    def commits(self) -> list[list[float]]:
         """[t, position] per batch the projector committed."""
-        return journal.read(self.journal_dir / journal.COMMITS, since)
+        return journal.read(self.journal_dir / journal.COMMITS)
 
     def pid(self, name: str) -> int:
         return self.processes[name].pid
@@ -70,46 +70,62 @@ class ServiceStack:
         return found
 
 
-def stack_settings(data_dir: Path, temporal: str, database_url: str | None) -> Settings:
-    return Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        temporal_address=temporal,
-        task_queue=f"bench-{uuid.uuid4().hex[:8]}",
-        api_port=free_port(),
-        # Only logging in hashes passwords; steps check a JWT. Cheap hashing makes set-up fast.
-        argon2_memory_kib=1024,
-        argon2_time_cost=1,
-    )
+def stack_settings(data_dir: Path, temporal: str, **overrides: object) -> Settings:
+    values: dict[str, object] = {
+        "data_dir": data_dir,
+        "temporal_address": temporal,
+        "task_queue": f"bench-{uuid.uuid4().hex[:8]}",
+        "api_port": free_port(),
+        # Only logging in hashes passwords; steps check a JWT. Cheap hashing: fast set-up.
+        "argon2_memory_kib": 1024,
+        "argon2_time_cost": 1,
+    }
+    return Settings(**(values | overrides))  # type: ignore[arg-type]
+
+
+def open_store(settings: Settings) -> Certification:
+    """The event store at `settings`, ready for use: the one place the bench opens a store,
+    always before any process of the service starts on it."""
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return build_certification(settings)
+
+
+def commands(settings: Settings, journal_dir: Path) -> dict[str, list[str]]:
+    journaled = [sys.executable, "-m", "bench.stack.journal", str(journal_dir)]
+    baseline_queue = f"{settings.task_queue}-baseline"
+    address = str(settings.temporal_address)
+    return {
+        "worker": journaled + score("worker"),
+        "projector": journaled + score("projector"),
+        "baseline": [sys.executable, "-m", "bench.baseline", address, baseline_queue],
+        "api": score("api"),
+    }
 
 
 @asynccontextmanager
 async def service_stack(
-    root: Path, temporal: str, database_url: str | None = None, server_pid: int | None = None
+    settings: Settings,
+    root: Path,
+    server_pid: int | None = None,
+    processes: Collection[str] = EVERY_PROCESS,
 ) -> AsyncIterator[ServiceStack]:
-    settings = stack_settings(root / "data", temporal, database_url)
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
     journal_dir, logs = root / "journal", root / "logs"
-    journal_dir.mkdir(exist_ok=True)
-    app = build_certification(settings)
+    journal_dir.mkdir(parents=True, exist_ok=True)
+    app = open_store(settings)
     engine = create_service_engine(settings)
     accounts = build_accounts(settings, engine)  # also writes the JWT secret the API will read
-    python = sys.executable
-    commands = {
-        "worker": [python, "-m", "bench.stack.worker", str(journal_dir)],
-        "projector": [python, "-m", "bench.stack.projector", str(journal_dir)],
-        "api": [python, "-m", "service.cli", "api"],
-    }
-    client = await connect(temporal)
+    chosen = {k: v for k, v in commands(settings, journal_dir).items() if k in processes}
+    client = await connect(str(settings.temporal_address))
     try:
-        with children(commands, settings_env(settings), logs) as processes:
-            running = processes.values()
-            await wait_for_line(logs / "worker.log", "worker: ready", *running)
-            await wait_for_line(logs / "projector.log", "projector: ready", *running)
+        with children(chosen, settings_env(settings), logs) as started:
+            for name, line in READY_LINES.items():
+                if name in started:
+                    await wait_for_line(logs / f"{name}.log", line, *started.values())
             url = f"http://{settings.api_host}:{settings.api_port}"
-            await api_ready(url, processes, READY_TIMEOUT)
+            if "api" in started:
+                await api_ready(url, started, READY_TIMEOUT)
             yield ServiceStack(
-                settings, url, client, app, accounts, journal_dir, processes, server_pid
+                settings, url, client, app, accounts, engine, journal_dir, started, server_pid
             )
     finally:
         app.close()

@@ -10,11 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
+from domain import policy
 from domain.errors import (
     AlreadyCertified,
     InvalidInput,
     JourneyClosed,
-    NotPermitted,
     NotRecommended,
     SecondProvisionalRefused,
     StepNotAllowed,
@@ -34,6 +34,7 @@ from domain.journey.steps import (
     SelectEnterprise,
     Withdraw,
 )
+from domain.policy import About, Action
 from domain.text import FREE_TEXT, IDENTIFIER, INDICATOR_NAME, REASON, clean_field, clean_keys
 from domain.values import Actor, Role
 
@@ -45,21 +46,9 @@ MAX_CLASSROOM_PARTICIPANTS = 1_000
 
 
 def check_actor(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
-    """Experts act only on their own candidates, trainers only on their own journey."""
-    is_candidate = actor.role is Role.TRAINER and actor.user_id == state.trainer_id
-    is_expert = actor.role is Role.EXPERT and actor.user_id == state.expert_id
-    is_hq = actor.role is Role.HQ
-    match step:
-        case RecordToTResult() | AssessCycle():
-            allowed, who = is_expert, "the candidate's expert trainer"
-        case Certify():
-            allowed, who = is_hq, "the programme office"
-        case Withdraw():
-            allowed, who = is_hq or is_candidate or is_expert, "the candidate, their expert or hq"
-        case _:
-            allowed, who = is_candidate or is_expert, "the candidate or their expert trainer"
-    if not allowed:
-        raise NotPermitted(f"Only {who} may record a {step.kind.replace('_', ' ')} step.")
+    """Experts act only on their own candidates, trainers only on their own journey
+    (domain/policy.py says who may take which step)."""
+    policy.require(actor, Action(step.kind), About.journey(state.trainer_id, state.expert_id))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -418,11 +407,7 @@ def check_enrolment(actor: Actor, workshop_expert_id: str, trainer_id: str) -> N
             "An expert trainer cannot be a candidate in a workshop they run: they would "
             "assess and recommend themselves. Enrol them in another expert's workshop."
         )
-    if actor.role is Role.HQ:
-        return
-    if actor.role is Role.EXPERT and actor.user_id == workshop_expert_id:
-        return
-    raise NotPermitted("Only the programme office or the workshop's expert trainer may enrol.")
+    policy.require(actor, Action.ENROL, About(workshop_expert=workshop_expert_id))
 
 
 def check_tot_result_timing(

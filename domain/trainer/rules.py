@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
+from domain import policy
 from domain.calendar import add_months, earliest_local_date, latest_local_date
 from domain.errors import (
     FoundationCertificateRequired,
     InvalidInput,
     JourneyAlreadyOpen,
     MaterialsAccessDenied,
-    NotPermitted,
     StandingRuleViolated,
 )
+from domain.policy import About, Action
 from domain.text import (
     COUNTRY,
     EMAIL,
@@ -31,7 +32,7 @@ from domain.trainer.steps import (
     StandingStep,
     SubmitTrainingRecord,
 )
-from domain.values import Actor, Module, Role
+from domain.values import Actor, Module
 
 # Far above any real training, far below what a read model's integer column holds.
 MAX_RECORD_ENTERPRISES = 1_000
@@ -146,13 +147,7 @@ def clean_standing_step(step: StandingStep) -> StandingStep:
 
 
 def _check_standing_actor(state: TrainerState, step: StandingStep, actor: Actor) -> None:
-    own = actor.role is Role.TRAINER and actor.user_id == state.trainer_id
-    if isinstance(step, SubmitTrainingRecord) and (own or actor.role is Role.HQ):
-        return
-    if not isinstance(step, SubmitTrainingRecord) and actor.role is Role.HQ:
-        return
-    who = "the trainer or hq" if isinstance(step, SubmitTrainingRecord) else "the programme office"
-    raise NotPermitted(f"Only {who} may record a {step.kind.replace('_', ' ')}.")
+    policy.require(actor, Action(step.kind), About(trainer_id=state.trainer_id))
 
 
 def _standing(state: TrainerState) -> Standing:
@@ -284,8 +279,7 @@ def _listed(state: TrainerState, what: str) -> Standing:
 
 
 def check_materials_access(state: TrainerState, module: Module, actor: Actor) -> None:
-    if not (actor.role is Role.TRAINER and actor.user_id == state.trainer_id):
-        raise NotPermitted("Training materials are opened by the trainer themselves.")
+    policy.require(actor, Action.OPEN_MATERIALS, About(trainer_id=state.trainer_id))
     if not state.listed:
         raise MaterialsAccessDenied(
             f"{state.name} is not on the list of certified trainers; only listed trainers may "

@@ -6,17 +6,22 @@ tests (in memory, or with a file to survive a restart). Nothing is downloaded at
 
 from __future__ import annotations
 
-import asyncio
 import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 from types import TracebackType
 
 from temporalio.client import Client
 from temporalio.service import RPCError
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_fixed,
+)
 
 # At the dev server's default of 20, every workflow task that follows an activity waits up
 # to 50 ms for a token (PERF-BASELINES §2f); production clusters set this per shard.
@@ -80,19 +85,20 @@ class DevServer:
             )
 
     async def wait_until_serving(self, timeout: float = 30.0) -> None:
-        deadline = time.monotonic() + timeout
-        while True:
-            self._check_alive()
-            try:
-                client = await Client.connect(self.address)
-                await client.service_client.check_health()
-                return
-            except (RuntimeError, RPCError):
-                if time.monotonic() > deadline:
-                    raise TimeoutError(
-                        f"Temporal dev server not serving at {self.address}"
-                    ) from None
-                await asyncio.sleep(0.1)
+        """Return once the server answers a health check; stop at once if it exited."""
+        waiting = AsyncRetrying(
+            retry=retry_if_exception_type((RuntimeError, RPCError)),
+            stop=stop_after_delay(timeout),
+            wait=wait_fixed(0.1),
+        )
+        try:
+            async for attempt in waiting:
+                self._check_alive()  # outside the attempt: an exited server is not retried
+                with attempt:
+                    client = await Client.connect(self.address)
+                    await client.service_client.check_health()
+        except RetryError:
+            raise TimeoutError(f"Temporal dev server not serving at {self.address}") from None
 
     def stop(self, timeout: float = 15.0) -> None:
         process, self.process = self.process, None

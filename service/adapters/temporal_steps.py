@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict
-
+from cachetools import LRUCache
 from starlette.concurrency import run_in_threadpool
 
 from domain.errors import DomainError, NotFound
@@ -20,31 +19,12 @@ from workflows.client import JourneyGateway
 KNOWN_JOURNEYS = 50_000
 
 
-class JourneyRoutes:
-    """Which workflow runs a journey: its candidate and module, which never change."""
-
-    def __init__(self, size: int = KNOWN_JOURNEYS) -> None:
-        self._size = size
-        self._routes: OrderedDict[str, tuple[str, Module]] = OrderedDict()
-
-    def get(self, journey_id: str) -> tuple[str, Module] | None:
-        route = self._routes.get(journey_id)
-        if route is not None:
-            self._routes.move_to_end(journey_id)
-        return route
-
-    def learn(self, journey: JourneyState) -> None:
-        self._routes[journey.journey_id] = (journey.trainer_id, journey.module)
-        self._routes.move_to_end(journey.journey_id)
-        if len(self._routes) > self._size:
-            self._routes.popitem(last=False)
-
-
 class WorkflowSteps:
     def __init__(self, gateway: JourneyGateway, certification: Certification) -> None:
         self._gateway = gateway
         self._certification = certification
-        self._routes = JourneyRoutes()
+        # Which workflow runs a journey: its candidate and module, which never change.
+        self._routes: LRUCache[str, tuple[str, Module]] = LRUCache(KNOWN_JOURNEYS)
 
     async def enrol(
         self, trainer_id: str, workshop_id: str, actor: Actor, command_id: str
@@ -59,7 +39,7 @@ class WorkflowSteps:
         journey = await self._gateway.enrol(
             trainer.trainer_id, workshop.plan.module, workshop.workshop_id, actor, command_id
         )
-        self._routes.learn(journey)
+        self._learn(journey)
         return journey
 
     async def take_step(
@@ -113,8 +93,11 @@ class WorkflowSteps:
         journey, answered = await run_in_threadpool(
             self._certification.journey_for, journey_id, command_id
         )
-        self._routes.learn(journey)
+        self._learn(journey)
         return journey, answered
+
+    def _learn(self, journey: JourneyState) -> None:
+        self._routes[journey.journey_id] = (journey.trainer_id, journey.module)
 
     async def take_standing_step(
         self, trainer: TrainerState, step: StandingStep, actor: Actor, command_id: str

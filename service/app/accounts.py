@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import unicodedata
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -15,6 +14,7 @@ from sqlalchemy import Boolean, Engine, Integer, String, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from domain.text import TextRefused, TextRule, clean_text, first_control_character
 from domain.values import Actor, Role
 from service.storage.database import ServiceTables
 
@@ -73,10 +73,11 @@ def control_character(text: str) -> str | None:
     Such a name could never have been created, and PostgreSQL refuses NUL in any text
     parameter; refusing it up front keeps a login form's poison byte from reaching the query.
     """
-    for position, char in enumerate(text, start=1):
-        if unicodedata.category(char) == "Cc":
-            return f"contains the control character U+{ord(char):04X} at position {position}"
-    return None
+    found = first_control_character(text)
+    if found is None:
+        return None
+    position, name = found
+    return f"contains the control character {name} at position {position}"
 
 
 class Accounts:
@@ -104,14 +105,17 @@ class Accounts:
     def create(self, username: str, password: str, role: Role, trainer_id: str | None) -> User:
         if role in ROLES_WITH_A_TRAINER and trainer_id is None:
             raise ValueError("Experts and trainers log in as a registered trainer: give its id.")
-        for field, value, limit in (
-            ("username", username, USERNAME_MAX),
-            ("password", password, PASSWORD_MAX),
-        ):
-            if reason := control_character(value):
-                raise ValueError(f"The {field} {reason}; choose one without.")
-            if not value or len(value) > limit:
-                raise ValueError(f"The {field} needs 1 to {limit} characters.")
+        try:
+            # A username becomes the actor of office and auditor events: it is judged as
+            # every other recorded text is (no bidi overrides, no invisible characters).
+            if clean_text(username, TextRule(USERNAME_MAX)) != username:
+                raise ValueError("The username has surrounding spaces or is not in NFC form.")
+        except TextRefused as refused:
+            raise ValueError(f"The username {refused}") from None
+        if reason := control_character(password):
+            raise ValueError(f"The password {reason}; choose one without.")
+        if not password or len(password) > PASSWORD_MAX:
+            raise ValueError(f"The password needs 1 to {PASSWORD_MAX} characters.")
         row = UserRow(
             username=username,
             password_hash=self._hasher.hash(password),

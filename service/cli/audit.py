@@ -19,6 +19,7 @@ import typer
 from domain.errors import DomainError
 from service.app.audit.export import ExportFormat
 from service.settings import Settings
+from service.storage.chain import chain_of
 
 if TYPE_CHECKING:  # `score --help` should not load the event store
     from service.app.audit.verify import VerifyReport
@@ -65,7 +66,7 @@ def verify(
     except ValueError as bad:
         raise typer.BadParameter(str(bad), param_hint="--anchor") from None
     with _certification("score audit verify", anchor=anchor) as certification:
-        report = verify_chains(certification.chain, kept)
+        report = verify_chains(chain_of(certification), kept)
     _print_report(report, show)
     if not report.intact:
         raise typer.Exit(1)
@@ -153,7 +154,7 @@ def seal(
         typer.echo("Stop the service first, then run: score audit seal --yes", err=True)
         raise typer.Exit(2)
     with _certification("score audit seal") as certification:
-        report = seal_unchained(certification.chain)
+        report = seal_unchained(chain_of(certification))
     typer.echo(
         f"sealed {report.events_sealed} events of {report.aggregates_sealed} aggregates; "
         f"{report.aggregates_left} chained in part were left for verify to report"

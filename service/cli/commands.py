@@ -204,7 +204,13 @@ def projector(ctx: typer.Context) -> None:
 @projector_commands.command("skip")
 def skip_event(
     position: int = typer.Argument(..., help="the notification id the projector is stuck at"),
-    reason: str = typer.Option(..., help="why the read models may leave this event out"),
+    reason: str = typer.Option(
+        ...,
+        help=(
+            "why the read models may leave this event out; kept for the audit and shown by "
+            "/health/ready to anyone, so write no personal data"
+        ),
+    ),
     by: str | None = typer.Option(None, help="who decides it; default: the logged-in OS user"),
 ) -> None:
     """Leave out the event at POSITION, which the projector is stuck on (audited).
@@ -227,13 +233,14 @@ def skip_event(
         if not found:
             typer.echo(f"No event is stored at position {position}.", err=True)
             raise typer.Exit(1)
-        stuck = read_progress(read_models).stuck
+        progress = read_progress(read_models)
         skip = SkipList.of(certification).record(
             found[0],
             reason,
             by or _operator(),
             datetime.now(UTC),
-            stuck.position if stuck else None,
+            progress.stuck.position if progress.stuck else None,
+            projected_to=progress.position,
         )
     except SkipRefused as refused:
         typer.echo(str(refused), err=True)

@@ -10,7 +10,8 @@ from typing import Annotated, Any
 from fastapi import Depends, Header, HTTPException, Request
 from fastapi.security import OAuth2PasswordBearer
 
-from domain.values import Role
+from domain import policy
+from domain.policy import Action
 from service.app.accounts import Accounts, InvalidToken, User, UserNotActive
 from service.app.audit.services import Audit
 from service.app.certification import Certification
@@ -74,8 +75,11 @@ def current_user(services: ServicesDep, token: Annotated[str | None, Depends(bea
 CurrentUser = Annotated[User, Depends(current_user)]
 
 
-def role_in(*roles: Role) -> Callable[[User], User]:
-    names = ", ".join(r.value for r in roles)
+def allowed_to(action: Action) -> Callable[[User], User]:
+    """The door of an operation: the roles that some grant of `action` names
+    (domain/policy.py); the domain, or the read, then checks the caller's relation."""
+    roles = policy.roles_for(action)
+    names = ", ".join(sorted(r.value for r in roles))
 
     def check(user: CurrentUser) -> User:
         if user.role not in roles:

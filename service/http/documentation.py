@@ -26,7 +26,8 @@ MEANINGS = {
     "422": "Malformed input: `detail` says what, `problems` lists each field",
     "429": "Too many attempts: wait `Retry-After` seconds",
     "500": "An error on our side: send the same request again (same Idempotency-Key)",
-    "503": "Not now (another change to the same record, or a service not answering): "
+    "503": "Not now (another change to the same record, or the database or workflow service "
+    "not answering): "
     "send the same request again after `Retry-After` seconds",
 }
 RETRY_AFTER = {
@@ -78,7 +79,8 @@ def _statuses(
     path: str, method: str, operation: dict[str, Any], schemas: dict[str, Any]
 ) -> list[str]:
     """The error statuses an operation can answer, from what it takes and who may call it."""
-    statuses = ["400", "422", "500"]  # any URL can be malformed; anything can fail
+    # Any URL can be malformed; anything can fail; any database can be out of reach a moment.
+    statuses = ["400", "422", "500", "503"]
     if operation.get("security"):
         statuses += ["401", "403"]
     if "{" in path or _names_records(operation, schemas):
@@ -87,8 +89,6 @@ def _statuses(
         statuses.append("413")
     if (method, path) == LOGIN:
         statuses += ["401", "429"]
-    elif method == "post":
-        statuses.append("503")  # steps go through workflows: busy, renewing, not answering
     return statuses
 
 

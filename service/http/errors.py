@@ -8,14 +8,18 @@ from collections.abc import Awaitable, Callable, Iterator
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
+from eventsourcing.persistence import InterfaceError as StoreInterfaceError
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from domain.errors import DomainError
+from domain.text import first_control_character
 from service.app.idempotency import KeyReusedForAnotherRequest
 from service.app.refusals import RETRY_AFTER_SECONDS, refusal_body, refusal_headers, refusal_status
 from workflows.client import StepNotRecorded
@@ -44,6 +48,8 @@ def install_error_handlers(app: FastAPI) -> None:
     app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
     app.add_exception_handler(KeyReusedForAnotherRequest, _key_reused)  # type: ignore[arg-type]
     app.add_exception_handler(StepNotRecorded, _not_recorded)  # type: ignore[arg-type]
+    for outage in DATABASE_OUT_OF_REACH:
+        app.add_exception_handler(outage, _database_out_of_reach)
     app.add_exception_handler(Exception, _unexpected)
 
 
@@ -85,6 +91,29 @@ async def _not_recorded(_: Request, error: StepNotRecorded) -> JSONResponse:
     )
     return JSONResponse(
         {"detail": detail, "error": "StepNotRecorded", "cause": str(error)},
+        status_code=503,
+        headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
+    )
+
+
+# A connection refused, dropped mid-transaction or a database locked for too long: nothing
+# was written, and the same request will work once the database answers again.
+DATABASE_OUT_OF_REACH: tuple[type[Exception], ...] = (
+    OperationalError,
+    InterfaceError,
+    StoreOperationalError,
+    StoreInterfaceError,
+)
+
+
+async def _database_out_of_reach(_: Request, error: Exception) -> JSONResponse:
+    logger.warning("the database did not answer: %s", error)
+    detail = (
+        "The database did not answer just now; nothing was recorded. Send the same request "
+        "again in a moment (with the same Idempotency-Key if you sent one)."
+    )
+    return JSONResponse(
+        {"detail": detail, "error": "Unavailable"},
         status_code=503,
         headers={"Retry-After": str(RETRY_AFTER_SECONDS)},
     )
@@ -193,10 +222,11 @@ def _text_problems(where: str, raw: bytes) -> Iterator[_UrlProblem]:
     except UnicodeDecodeError:
         yield f"{where}: is not valid UTF-8 once percent-decoded; send text as UTF-8", True
         return
-    controls = sorted({f"U+{ord(c):04X}" for c in text if unicodedata.category(c) == "Cc"})
-    if controls:
+    found = first_control_character(text)
+    if found is not None:
+        position, name = found
         yield (
-            f"{where}: contains the control character(s) {', '.join(controls)}; "
+            f"{where}: contains the control character {name} at position {position}; "
             "no identifier, date or text here holds one, remove it",
             False,
         )

@@ -20,10 +20,11 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Annotated
 
-from fastapi import Depends, HTTPException, Request, Response
+from fastapi import Depends, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain.values import Role
+from domain import policy
+from domain.policy import About, Action, Relation
 from projections.queries import JourneyView, journeys_of_trainer
 from projections.skips import SkipList, Skipped
 from projections.status import Progress, read_progress
@@ -180,19 +181,20 @@ CurrentReads = Annotated[ReadModels, Depends(current_read_models)]
 
 
 def may_read_journey(user: User, journey: JourneyView) -> bool:
-    if user.role in {Role.HQ, Role.AUDITOR}:
-        return True
-    if user.role is Role.EXPERT:
-        return user.trainer_id == journey.expert_id
-    return user.role is Role.TRAINER and user.trainer_id == journey.trainer_id
+    return policy.may(
+        user.actor, Action.READ_RECORD, About.journey(journey.trainer_id, journey.expert_id)
+    )
 
 
 def require_trainer_reader(user: User, read: ReadModels, trainer_id: str) -> None:
-    """hq and auditors read anyone; a trainer themselves; an expert their candidates."""
-    if user.role in {Role.HQ, Role.AUDITOR} or user.trainer_id == trainer_id:
-        return
-    if user.role is Role.EXPERT and any(
-        j.expert_id == user.trainer_id for j in journeys_of_trainer(read, trainer_id)
+    """hq and auditors read anyone; a trainer themselves; an expert their candidates
+    (domain/policy.py). NotPermitted otherwise."""
+    about = About(trainer_id=trainer_id)
+    supervising = Relation.SUPERVISING_EXPERT
+    # Who supervises the trainer is looked up only when that could let the user in.
+    if not policy.may(user.actor, Action.READ_RECORD, about) and supervising in (
+        policy.relations_granting(user.role, Action.READ_RECORD)
     ):
-        return
-    raise HTTPException(403, "You may read only your own record, or your candidates' records.")
+        experts = frozenset(j.expert_id for j in journeys_of_trainer(read, trainer_id))
+        about = About(trainer_id, supervisors=experts)
+    policy.require(user.actor, Action.READ_RECORD, about)

@@ -52,12 +52,7 @@ def script(app: Certification) -> Script:
 
 @pytest.fixture
 def app(settings: Settings) -> Iterator[Certification]:
-    """As in tests/conftest.py, and the store's connections closed afterwards.
-
-    eventsourcing-sqlalchemy's close() leaves its engine's pooled connections open until
-    garbage collection; on PostgreSQL a long run would exhaust the server's connections.
-    """
+    """As in tests/conftest.py (close() also lets go of the store's pooled connections)."""
     certification = build_certification(settings)
     yield certification
     certification.close()
-    certification.chain.engine.dispose()

@@ -26,6 +26,7 @@ from service.bootstrap.api import build_services, close_services
 from service.http.deps import Services
 from service.http.main import create_app
 from service.settings import Settings
+from service.storage.chain import chain_of
 from tests.audit.script import JOURNEY_STEPS, Script
 
 
@@ -79,7 +80,6 @@ async def api(settings: Settings) -> AsyncIterator[AuditApi]:
     async with httpx.AsyncClient(transport=transport, base_url="http://audit") as http:
         yield AuditApi(services, http, script, tokens)
     close_services(services)
-    services.certification.chain.engine.dispose()
 
 
 async def test_only_auditors_and_the_programme_office_read_the_audit(api: AuditApi) -> None:
@@ -186,7 +186,7 @@ async def test_verify_over_http_reports_the_chain_and_the_first_damage(api: Audi
     assert anchored["anchor_check"]["recomputed"] == clean["digest"]["digest"]
     assert anchored["anchor_check"]["holds"] is True and anchored["intact"] is True
 
-    with api.services.certification.chain.engine.begin() as conn:
+    with chain_of(api.services.certification).engine.begin() as conn:
         conn.execute(text("DELETE FROM certification_events WHERE id = 5"))
     damaged = await api.ok("/audit/verify", anchor=anchor)
 
@@ -195,7 +195,7 @@ async def test_verify_over_http_reports_the_chain_and_the_first_damage(api: Audi
     assert damaged["intact"] is False  # the link of event 5 is left: the anchor holds
 
     last = clean["position"]
-    with api.services.certification.chain.engine.begin() as conn:
+    with chain_of(api.services.certification).engine.begin() as conn:
         conn.execute(text(f"DELETE FROM certification_events WHERE id = {last}"))
         conn.execute(text(f"DELETE FROM certification_events_chain WHERE position = {last}"))
     covered_up = await api.ok("/audit/verify", anchor=anchor)

@@ -15,8 +15,9 @@ from typer.testing import CliRunner, Result
 from projections.projector import Projector
 from projections.store import ReadModels, read_models_at
 from service.app.audit.access_log import AuditReadLog
-from service.cli.commands import app as cli
+from service.cli import app as cli
 from service.settings import Settings
+from service.storage.chain import chain_of
 from service.storage.database import create_service_engine
 from tests.audit.script import JOURNEY_STEPS, Script
 
@@ -50,7 +51,7 @@ def test_verify_passes_then_names_the_damage_and_fails(script: Script, score: No
     assert "0 chains broken" in clean.output
     anchor = next(w for w in clean.output.split() if w.count(":") == 1 and len(w) > 64)
 
-    with script.app.chain.engine.begin() as conn:
+    with chain_of(script.app).engine.begin() as conn:
         conn.execute(text("UPDATE certification_events SET state = :s WHERE id = 3"), {"s": b"{}"})
     damaged = run(f"audit verify --anchor {anchor}")
 

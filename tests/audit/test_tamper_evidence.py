@@ -19,18 +19,18 @@ from service.app.audit.history import HistoryEntry
 from service.app.audit.seal import seal_unchained
 from service.app.audit.verify import ChainProblem, VerifyReport, verify_chains
 from service.app.certification import ConcurrentChange
-from service.storage.chain import Link
+from service.storage.chain import Link, chain_of
 from tests.audit.script import Script
 from tests.stories import Story, new_id
 
 
 def tamper(script: Script, sql: str, **parameters: Any) -> None:
-    with script.app.chain.engine.begin() as conn:
+    with chain_of(script.app).engine.begin() as conn:
         conn.execute(text(sql), parameters)
 
 
 def verify(script: Script) -> VerifyReport:
-    return verify_chains(script.app.chain)
+    return verify_chains(chain_of(script.app))
 
 
 def journey_events(script: Script) -> list[HistoryEntry]:
@@ -159,7 +159,7 @@ def test_a_cover_up_that_removes_an_event_and_its_link_is_caught_by_the_anchor(
     tamper(script, "DELETE FROM certification_events WHERE id = :id", id=last.position)
     tamper(script, "DELETE FROM certification_events_chain WHERE position = :id", id=last.position)
 
-    report = verify_chains(script.app.chain, anchor)
+    report = verify_chains(chain_of(script.app), anchor)
     assert report.problems == ()  # every remaining chain is consistent in itself …
     assert report.anchor_check is not None and not report.anchor_check.holds  # … but not the store
     assert not report.intact
@@ -169,7 +169,7 @@ def test_an_anchor_still_holds_after_new_steps(script: Script) -> None:
     anchor = verify(script).digest
     Story(script.app, start=script.after_delisting).register_candidate("Bola Ade")
 
-    report = verify_chains(script.app.chain, anchor)
+    report = verify_chains(chain_of(script.app), anchor)
     assert report.position > anchor.position
     assert report.intact and report.anchor_check is not None and report.anchor_check.holds
 
@@ -177,9 +177,9 @@ def test_an_anchor_still_holds_after_new_steps(script: Script) -> None:
 def test_an_event_is_never_stored_without_its_link(script: Script) -> None:
     """The link is written in the event's transaction: if it cannot be, neither is the event."""
     email = "squatted@example.org"
-    with script.app.chain.engine.begin() as conn:  # a link where the next event's will go
+    with chain_of(script.app).engine.begin() as conn:  # a link where the next event's will go
         link = Link(ids.trainer_id(email), 1, 0, "0" * 64)
-        conn.execute(script.app.chain.table.insert(), link.as_row())
+        conn.execute(chain_of(script.app).table.insert(), link.as_row())
     stored = script.app.recorder.max_notification_id()
 
     with pytest.raises(ConcurrentChange):
@@ -198,7 +198,7 @@ def test_sealing_chains_a_store_written_before_the_chain_existed(script: Script)
     assert {p.kind for p in before.problems} == {"unchained"}
     assert len(before.problems) == before.chains_checked
 
-    sealed = seal_unchained(script.app.chain)
+    sealed = seal_unchained(chain_of(script.app))
 
     assert (sealed.events_sealed, sealed.aggregates_left) == (before.events_checked, 0)
     assert verify(script).intact

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.families import NAMES
+from bench.__main__ import NAMES
 
 ROOT = Path(__file__).parents[2]
 

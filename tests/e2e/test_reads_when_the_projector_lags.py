@@ -229,7 +229,7 @@ async def test_a_hundred_readers_waiting_for_a_stopped_projector_hold_no_thread(
         )
         # With a thread held by each waiting read, it took 9-10 s (two rounds of waits). Now
         # only the burst of requests itself (CPU, on a shared machine) can slow it a little.
-        assert max(health_took) < WAIT_SECONDS / 2, health_took
+        assert max(health_took) < WAIT_SECONDS, health_took
         public, private = answers["/public/statistics"], answers["/enterprises"]
         assert all(status == 200 and behind == "1" for status, behind, _ in public + private)
         # Under this burst the two shared cores set the pace (120 statistics alone take ~2 s

@@ -29,6 +29,7 @@ import pytest_asyncio
 
 from projections.rebuild import RebuildReport, rebuild_and_compare
 from service.app.audit.verify import VerifyReport, verify_chains
+from service.storage.chain import chain_of
 from tests.cluster import Cluster
 from tests.postgres import scratch_database
 from tests.traffic import Ledger, LoadClient, Login, Programme, StoreCheck
@@ -210,7 +211,7 @@ async def under_faults(cluster: Cluster, scenario: Scenario) -> Run:
         struck,
         stored,
         rebuilt,
-        verify_chains(app.chain),
+        verify_chains(chain_of(app)),
         [a["stage"] if isinstance(a, dict) else repr(a) for a in answers],
         certificates,
         cluster.projector.alive and bool(cluster.live_workers()),

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime
 from uuid import UUID
 
-from eventsourcing.persistence import Notification, StoredEvent
+from eventsourcing.persistence import StoredEvent
 
 from domain import ids
 from domain.enterprise import Enterprise
@@ -84,14 +84,6 @@ def event_from_a_newer_release(
         }
     )
     stored = StoredEvent(aggregate_uuid, version + 1, topic, state)
-    with app.chain.transaction() as session:  # linked in the audit chain, as every event is
-        (position,) = app.recorder.insert_events([stored]) or []
-        notification = Notification(
-            id=position,
-            originator_id=aggregate_uuid,
-            originator_version=version + 1,
-            topic=topic,
-            state=state,
-        )
-        app.chain.link(session, [notification])
+    # The recorder links it in the audit chain, as it does every event it stores.
+    (position,) = app.recorder.insert_events([stored]) or []
     return position

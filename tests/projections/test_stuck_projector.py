@@ -16,7 +16,7 @@ from typer.testing import CliRunner
 
 from projections.projector import Projector
 from projections.rebuild import rebuild_and_compare
-from projections.skips import SkipList
+from projections.skips import SkipList, SkipRefused
 from projections.status import Progress, read_progress
 from projections.store import ReadModels
 from service.cli.commands import app as cli
@@ -89,7 +89,7 @@ def test_an_unknown_event_leaves_the_projector_stuck_there_until_a_recorded_skip
         assert status.exit_code == 1 and f"STUCK at {newer}" in status.output
 
         refused = CliRunner().invoke(cli, ["projector", "skip", str(newer - 1), "--reason", "x"])
-        assert refused.exit_code == 1 and "already projected" in refused.output
+        assert refused.exit_code == 1 and "already in the read models" in refused.output
         skipped = CliRunner().invoke(
             cli,
             [
@@ -159,3 +159,24 @@ def test_a_projector_that_failed_at_an_event_picks_up_a_skip_recorded_since(
     SkipList.of(app).record(event, "known to 2.0 only", "ops", story.later(), stuck_at=newer)
     projector.catch_up()
     assert read_models.position() == app.recorder.max_notification_id()
+
+
+def test_only_the_event_the_projector_is_stuck_at_may_be_skipped(
+    story: Story, read_models: ReadModels
+) -> None:
+    """A later event may yet be projected, an earlier one already is: skipping either would
+    leave the live read models and a rebuild disagreeing."""
+    app = story.app
+    candidate = story.register_candidate()
+    newer = event_from_a_newer_release(app, candidate.user_id, story.hq, story.later())
+    story.register_expert()
+    skips = SkipList.of(app)
+    stored = {n.id: n for n in app.recorder.select_notifications(1, newer + 1)}
+
+    with pytest.raises(SkipRefused, match="only that event may be skipped"):
+        skips.record(stored[newer + 1], "tidy", "ops", story.later(), stuck_at=newer)
+    with pytest.raises(SkipRefused, match="already in the read models"):
+        skips.record(
+            stored[newer], "tidy", "ops", story.later(), stuck_at=newer, projected_to=newer
+        )
+    assert skips.load().skips == ()

@@ -14,7 +14,9 @@ from typing import Any
 import httpx
 import pytest
 import pytest_asyncio
+from eventsourcing.persistence import OperationalError as StoreOperationalError
 from fastapi import FastAPI
+from sqlalchemy.exc import OperationalError
 
 from domain.errors import InvalidInput, StepOutOfOrder, TryAgain
 from service.app.certification import ConcurrentChange
@@ -35,6 +37,10 @@ RAISED: dict[str, Exception] = {
     "invalid": InvalidInput("The workshop ends before it starts."),
     "key-reused": KeyReusedForAnotherRequest("Idempotency-Key 'k' was already used."),
     "crash": RuntimeError("a bug"),
+    "database-gone": OperationalError(
+        "SELECT 1", {}, Exception("terminating connection due to administrator command")
+    ),
+    "store-gone": StoreOperationalError("server closed the connection unexpectedly"),
 }
 
 
@@ -65,7 +71,9 @@ async def answer(http: httpx.AsyncClient, name: str) -> tuple[int, httpx.Headers
     return reply.status_code, reply.headers, reply.json()
 
 
-@pytest.mark.parametrize("name", ["busy", "renewing", "concurrent", "not-recorded"])
+@pytest.mark.parametrize(
+    "name", ["busy", "renewing", "concurrent", "not-recorded", "database-gone", "store-gone"]
+)
 async def test_wait_and_resend_is_503_with_retry_after_never_409(
     http: httpx.AsyncClient, name: str
 ) -> None:

@@ -15,7 +15,6 @@ from pathlib import Path
 import pytest
 import pytest_asyncio
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from service.adapters.mail import Outbox, OutboxNotifier
@@ -24,6 +23,7 @@ from service.app.certification import Certification
 from service.settings import Settings
 from service.storage.database import create_service_engine
 from workflows.activities import CertificationActivities
+from workflows.converter import data_converter
 from workflows.worker import connect
 
 TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
@@ -57,7 +57,7 @@ def task_queue() -> str:
 async def time_skipping() -> AsyncIterator[WorkflowEnvironment]:
     """Function scope: the test server's clock is global to it, so tests must not share one."""
     env = await WorkflowEnvironment.start_time_skipping(
-        data_converter=pydantic_data_converter, test_server_existing_path=str(TEST_SERVER)
+        data_converter=data_converter, test_server_existing_path=str(TEST_SERVER)
     )
     try:
         yield env

@@ -21,7 +21,6 @@ from datetime import timedelta
 from pathlib import Path
 
 from temporalio.client import Client
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.testing import WorkflowEnvironment
 
 from domain.errors import FoundationCertificateRequired, StepOutOfOrder
@@ -37,6 +36,7 @@ from tests.workflows.scenarios import Journeys
 from workflows import journey_workflow_id, standing_workflow_id
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy
+from workflows.converter import data_converter
 from workflows.worker import running_worker
 
 log = logging.getLogger("record_histories")
@@ -148,7 +148,7 @@ async def main() -> None:
         ):
             log.info("recording %s", story.__name__)
             env = await WorkflowEnvironment.start_time_skipping(
-                data_converter=pydantic_data_converter,
+                data_converter=data_converter,
                 test_server_existing_path=str(TEST_SERVER),
             )
             try:

@@ -15,9 +15,9 @@ from pathlib import Path
 import pytest
 from temporalio import workflow
 from temporalio.client import WorkflowHistory
-from temporalio.contrib.pydantic import pydantic_data_converter
 from temporalio.worker import Replayer, UnsandboxedWorkflowRunner
 
+from workflows.converter import data_converter
 from workflows.journey import CertificationJourney
 from workflows.messages import StandingInput
 from workflows.sandbox import sandbox_runner
@@ -40,7 +40,7 @@ def event_types(path: Path) -> set[str]:
 async def test_a_recorded_history_replays_on_the_current_code(path: Path) -> None:
     replayer = Replayer(
         workflows=WORKFLOWS,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         workflow_runner=sandbox_runner(),
     )
     result = await replayer.replay_workflow(history(path))
@@ -75,7 +75,7 @@ class StandingThatWaitsFirst(TrainerStanding):
 async def test_a_change_that_breaks_determinism_fails_the_replay() -> None:
     replayer = Replayer(
         workflows=[CertificationJourney, StandingThatWaitsFirst],
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         workflow_runner=UnsandboxedWorkflowRunner(),
     )
     with pytest.raises(workflow.NondeterminismError):
@@ -103,7 +103,7 @@ async def test_steps_recorded_under_older_rules_replay_though_todays_rules_refus
 
     replayer = Replayer(
         workflows=WORKFLOWS,
-        data_converter=pydantic_data_converter,
+        data_converter=data_converter,
         workflow_runner=sandbox_runner(),
     )
     result = await replayer.replay_workflow(

@@ -8,20 +8,19 @@ first one after the moment, so no state is built on a gap; a date means the end 
 from __future__ import annotations
 
 import threading
-from collections import OrderedDict
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time
-from typing import Any
+from datetime import date, datetime
 from uuid import UUID
+
+from cachetools import LRUCache
 
 from domain.errors import StepNotAllowed
 from domain.journey.state import JourneyState
-from domain.recorded import require_aware
 from domain.trainer.state import TrainerState
-from projections.projection import DomainEvent
 from projections.projector import Projector
+from projections.rebuild import StoodAt, end_of_day
 from projections.store import ReadModels, scratch_read_models
 from service.app.audit.history import HistoryEntry, entries, trainer_aggregates
 from service.app.certification import Certification
@@ -56,13 +55,6 @@ class TrainerAsOf:
     decided_by: HistoryEntry | None  # the event that did
     certifications: tuple[HistoryEntry, ...]  # CertificateIssued / ModuleCertified, in order
     journeys: tuple[JourneyAsOf, ...]
-
-
-def end_of_day(moment: datetime | date) -> datetime:
-    """A date stands for the end of that day, UTC; a datetime must carry its zone."""
-    if isinstance(moment, datetime):
-        return require_aware(moment)
-    return datetime.combine(moment, time.max, UTC)
 
 
 class DamagedRecord(StepNotAllowed):
@@ -141,22 +133,6 @@ def _why(decided_by: HistoryEntry | None) -> str:
             return f"removed on {when} for cause ({p['ground']}) {who}: {p['reason']}"
 
 
-class _StoodAt:
-    """Accepts an event if its aggregate has had no event after the moment so far."""
-
-    def __init__(self, moment: datetime) -> None:
-        self._moment = moment
-        self._stopped: set[Any] = set()
-
-    def __call__(self, event: DomainEvent) -> bool:
-        if event.originator_id in self._stopped:
-            return False
-        if event.timestamp > self._moment:
-            self._stopped.add(event.originator_id)
-            return False
-        return True
-
-
 @dataclass
 class _Past:
     read_models: ReadModels
@@ -175,9 +151,9 @@ class PastReadModels:
 
     def __init__(self, app: Certification, keep: int = PAST_MOMENTS_KEPT) -> None:
         self._app = app
-        self._keep = keep
-        self._pasts: OrderedDict[datetime, _Past] = OrderedDict()
-        self._lock = threading.Lock()
+        # A reader may still hold an evicted one: its database goes when the last one lets go.
+        self._pasts: LRUCache[datetime, _Past] = LRUCache(keep)
+        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
 
     @contextmanager
     def at(self, moment: datetime | date) -> Iterator[ReadModels]:
@@ -198,15 +174,11 @@ class PastReadModels:
             past = self._pasts.get(moment)
             if past is None:
                 past = self._pasts[moment] = self._new(moment)
-            self._pasts.move_to_end(moment)
-            while len(self._pasts) > self._keep:
-                # A reader may still hold it: its database goes when the last one lets go.
-                self._pasts.popitem(last=False)
             return past
 
     def _new(self, moment: datetime) -> _Past:
         scratch = scratch_read_models()
         projector = Projector(
-            self._app, scratch, batch_size=PAST_BATCH_SIZE, accept=_StoodAt(moment)
+            self._app, scratch, batch_size=PAST_BATCH_SIZE, accept=StoodAt(moment)
         )
         return _Past(scratch, projector, threading.Lock())

@@ -30,6 +30,7 @@ from domain.trainer.aggregate import Trainer
 from domain.workshop import ToTWorkshop
 from service.app.audit.moments import parse_moment
 from service.app.certification import Certification
+from service.storage.chain import chain_of
 
 PAGE = 500  # rows read from the store per query
 MAX_PAGE_SIZE = 1000
@@ -257,7 +258,8 @@ def _notifications(
     app: Certification, aggregate_ids: Sequence[UUID] | None, topics: Iterable[str], after: int
 ) -> Iterator[Notification]:
     """Stored events in position order, read `PAGE` rows at a time (keyset on the position)."""
-    e = app.chain.events.c
+    chain = chain_of(app)  # the events table and its engine
+    e = chain.events.c
     query = select(e.id, e.originator_id, e.originator_version, e.topic, e.state)
     if aggregate_ids is not None:
         query = query.where(e.originator_id.in_(list(aggregate_ids)))
@@ -265,7 +267,7 @@ def _notifications(
         query = query.where(e.topic.in_(wanted))
     query = query.order_by(e.id).limit(PAGE)
     while True:
-        with app.chain.engine.connect() as conn:
+        with chain.engine.connect() as conn:
             rows = conn.execute(query.where(e.id > after)).all()
         for row in rows:
             yield Notification(

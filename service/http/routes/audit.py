@@ -14,7 +14,8 @@ from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.responses import StreamingResponse
 
 from domain.errors import InvalidInput
-from domain.values import Module, Role
+from domain.policy import Action
+from domain.values import Module
 from projections import queries
 from service.app.accounts import User
 from service.app.audit import history
@@ -24,7 +25,7 @@ from service.app.audit.export import ExportFormat, export
 from service.app.audit.history import HistoryFilter, HistoryPage
 from service.app.audit.moments import parse_moment
 from service.app.audit.verify import Anchor, VerifyReport, verify_chains
-from service.http.deps import ServicesDep, role_in
+from service.http.deps import ServicesDep, allowed_to
 from service.http.parameters import (
     CertificateNumber,
     JourneyId,
@@ -33,8 +34,9 @@ from service.http.parameters import (
     moment,
     position,
 )
+from service.storage.chain import chain_of
 
-Auditor = Annotated[User, Depends(role_in(Role.AUDITOR, Role.HQ))]
+Auditor = Annotated[User, Depends(allowed_to(Action.READ_AUDIT))]
 
 
 def recorded_read(request: Request, user: Auditor, services: ServicesDep) -> User:
@@ -238,7 +240,7 @@ def verify_event_chains(
         kept = Anchor.parse(anchor) if anchor else None
     except ValueError as bad:
         raise InvalidInput(str(bad)) from None
-    return verify_chains(services.certification.chain, kept)
+    return verify_chains(chain_of(services.certification), kept)
 
 
 @router.get("/reads")

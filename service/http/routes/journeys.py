@@ -8,10 +8,10 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 
 from domain.journey.steps import Certify, DeliverClassroomWorkshop, JourneyStep, RecordToTResult
-from domain.values import Role
+from domain.policy import Action
 from service.app.accounts import User
 from service.app.idempotency import StoredResponse
-from service.http.deps import Idempotent, ServicesDep, role_in
+from service.http.deps import Idempotent, ServicesDep, allowed_to
 from service.http.parameters import JourneyId
 from service.http.responses import respond
 from service.http.schemas import (
@@ -29,11 +29,17 @@ from service.http.schemas import (
 
 router = APIRouter(prefix="/journeys", tags=["journeys"])
 
-Steppers = Annotated[User, Depends(role_in(Role.EXPERT, Role.TRAINER))]
-Withdrawers = Annotated[User, Depends(role_in(Role.EXPERT, Role.TRAINER, Role.HQ))]
-Experts = Annotated[User, Depends(role_in(Role.EXPERT))]
-Office = Annotated[User, Depends(role_in(Role.HQ))]
-Enrollers = Annotated[User, Depends(role_in(Role.HQ, Role.EXPERT))]
+# Each door lets in the roles domain/policy.py grants the step; the domain checks the relation.
+Enrollers = Annotated[User, Depends(allowed_to(Action.ENROL))]
+ToTResultRecorders = Annotated[User, Depends(allowed_to(Action.RECORD_TOT_RESULT))]
+Selectors = Annotated[User, Depends(allowed_to(Action.SELECT_ENTERPRISE))]
+BaselineRecorders = Annotated[User, Depends(allowed_to(Action.RECORD_BASELINE_ASSESSMENT))]
+ClassroomRecorders = Annotated[User, Depends(allowed_to(Action.DELIVER_CLASSROOM_WORKSHOP))]
+VisitRecorders = Annotated[User, Depends(allowed_to(Action.RECORD_COACHING_VISIT))]
+Reporters = Annotated[User, Depends(allowed_to(Action.REPORT_PROGRESS))]
+Assessors = Annotated[User, Depends(allowed_to(Action.ASSESS_CYCLE))]
+Certifiers = Annotated[User, Depends(allowed_to(Action.CERTIFY))]
+Withdrawers = Annotated[User, Depends(allowed_to(Action.WITHDRAW))]
 REFUSALS = refusals(
     e403="Wrong role, or not the candidate's expert / the candidate",
     e404="No such journey",
@@ -73,7 +79,7 @@ async def _take(
 async def record_tot_result(
     journey_id: JourneyId,
     step: RecordToTResult,
-    user: Experts,
+    user: ToTResultRecorders,
     services: ServicesDep,
     idem: Idempotent,
 ) -> JSONResponse:
@@ -85,7 +91,7 @@ async def record_tot_result(
 async def select_enterprise(
     journey_id: JourneyId,
     step: SelectEnterprise,
-    user: Steppers,
+    user: Selectors,
     services: ServicesDep,
     idem: Idempotent,
 ) -> JSONResponse:
@@ -97,7 +103,7 @@ async def select_enterprise(
 async def record_baseline_assessment(
     journey_id: JourneyId,
     step: RecordBaselineAssessment,
-    user: Steppers,
+    user: BaselineRecorders,
     services: ServicesDep,
     idem: Idempotent,
 ) -> JSONResponse:
@@ -109,7 +115,7 @@ async def record_baseline_assessment(
 async def deliver_classroom_workshop(
     journey_id: JourneyId,
     step: DeliverClassroomWorkshop,
-    user: Steppers,
+    user: ClassroomRecorders,
     services: ServicesDep,
     idem: Idempotent,
 ) -> JSONResponse:
@@ -121,7 +127,7 @@ async def deliver_classroom_workshop(
 async def record_coaching_visit(
     journey_id: JourneyId,
     step: RecordCoachingVisit,
-    user: Steppers,
+    user: VisitRecorders,
     services: ServicesDep,
     idem: Idempotent,
 ) -> JSONResponse:
@@ -133,7 +139,7 @@ async def record_coaching_visit(
 async def report_progress(
     journey_id: JourneyId,
     step: ReportProgress,
-    user: Steppers,
+    user: Reporters,
     services: ServicesDep,
     idem: Idempotent,
 ) -> JSONResponse:
@@ -143,7 +149,11 @@ async def report_progress(
 
 @router.post("/{journey_id}/assessment", responses=STEP_ANSWER)
 async def assess_cycle(
-    journey_id: JourneyId, step: AssessCycle, user: Experts, services: ServicesDep, idem: Idempotent
+    journey_id: JourneyId,
+    step: AssessCycle,
+    user: Assessors,
+    services: ServicesDep,
+    idem: Idempotent,
 ) -> JSONResponse:
     """The expert assesses the complete ToE cycle: recommended, provisional or not_recommended."""
     return await _take(journey_id, step.step(), user, services, idem)
@@ -151,7 +161,7 @@ async def assess_cycle(
 
 @router.post("/{journey_id}/certification", responses=STEP_ANSWER)
 async def certify(
-    journey_id: JourneyId, user: Office, services: ServicesDep, idem: Idempotent
+    journey_id: JourneyId, user: Certifiers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """The programme office certifies a recommended candidate."""
     return await _take(journey_id, Certify(), user, services, idem)

@@ -8,18 +8,20 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
 
+from domain import policy
+from domain.policy import About, Action
 from domain.trainer.state import Listing
-from domain.values import Module, Role
+from domain.values import Module
 from projections import queries
 from projections.queries import registers
 from service.app.accounts import User
-from service.http.deps import CurrentUser, ServicesDep, role_in
+from service.http.deps import CurrentUser, ServicesDep, allowed_to
 from service.http.parameters import EnterpriseId, JourneyId, TrainerId, WorkshopId, uuid_query
 from service.http.reading import FreshReads, may_read_journey, require_trainer_reader
 
 router = APIRouter(tags=["reads"])
 
-Experts = Annotated[User, Depends(role_in(Role.EXPERT, Role.HQ, Role.AUDITOR))]
+WorklistReaders = Annotated[User, Depends(allowed_to(Action.READ_WORKLIST))]
 
 
 @router.get("/journeys/{journey_id}")
@@ -28,8 +30,8 @@ def read_journey(journey_id: JourneyId, user: CurrentUser, read: FreshReads) -> 
     journey = queries.journey(read, journey_id)
     if journey is None:
         raise HTTPException(404, f"No journey with id {journey_id}.")
-    if not may_read_journey(user, journey):
-        raise HTTPException(403, "You may read only your own journey or your candidates'.")
+    about = About.journey(journey.trainer_id, journey.expert_id)
+    policy.require(user.actor, Action.READ_RECORD, about)
     return journey
 
 
@@ -68,7 +70,7 @@ def read_standing(
     return found
 
 
-@router.get("/standings", dependencies=[Depends(role_in(Role.HQ, Role.AUDITOR))])
+@router.get("/standings", dependencies=[Depends(allowed_to(Action.READ_STANDINGS))])
 def read_standings(
     read: FreshReads, listing: Listing | None = None
 ) -> list[queries.TrainerStanding]:
@@ -78,7 +80,7 @@ def read_standings(
 
 @router.get("/worklist")
 def read_worklist(
-    user: Experts,
+    user: WorklistReaders,
     services: ServicesDep,
     read: FreshReads,
     expert_id: Annotated[
@@ -89,7 +91,8 @@ def read_worklist(
     """What must be done next, overdue first. An expert: their candidates. The programme
     office and auditors: an expert's (`expert_id`), or without it the office's own list,
     the recommended candidates waiting for certification under every expert."""
-    whose = user.trainer_id if user.role is Role.EXPERT else expert_id
+    # An expert who names another expert still reads only their own worklist.
+    whose = expert_id if policy.may(user.actor, Action.READ_ANY_WORKLIST) else user.trainer_id
     stall_after = timedelta(days=services.settings.stall_reminder_after_days)
     now = datetime.now(UTC)
     if whose is None:
@@ -119,7 +122,8 @@ def read_workshop(
 def _workshop_as_seen_by(user: User, workshop: registers.Workshop) -> registers.Workshop:
     """The expert's internal id is for the office, auditors and that expert: to anyone else
     it would be a handle on a person they have no business with."""
-    if user.role in {Role.HQ, Role.AUDITOR} or user.trainer_id == workshop.expert_id:
+    about = About(workshop_expert=workshop.expert_id)
+    if policy.may(user.actor, Action.SEE_WORKSHOP_EXPERT, about):
         return workshop
     return replace(workshop, expert_id=None)
 
@@ -144,13 +148,10 @@ def read_enterprise(
 
 
 def _as_seen_by(user: User, enterprise: queries.EnterpriseResults) -> queries.EnterpriseResults:
-    if user.role in {Role.HQ, Role.AUDITOR}:
-        return enterprise
     mine = tuple(p for p in enterprise.participations if _may_read_cycle(user, p))
     return replace(enterprise, participations=mine)
 
 
 def _may_read_cycle(user: User, cycle: queries.Participation) -> bool:
-    if user.role is Role.TRAINER:
-        return cycle.trainer_id == user.trainer_id
-    return user.role is Role.EXPERT and cycle.expert_id == user.trainer_id
+    about = About.journey(cycle.trainer_id, cycle.expert_id)
+    return policy.may(user.actor, Action.READ_RECORD, about)

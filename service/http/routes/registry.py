@@ -11,11 +11,11 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from domain.enterprise import EnterpriseDetails, EnterpriseState
-from domain.values import Role
+from domain.policy import Action
 from domain.workshop import WorkshopPlan, WorkshopState
 from service.app.accounts import User
 from service.app.idempotency import StoredResponse
-from service.http.deps import Idempotent, ServicesDep, role_in
+from service.http.deps import Idempotent, ServicesDep, allowed_to
 from service.http.responses import respond
 from service.http.schemas import (
     RegisterEnterprise,
@@ -28,8 +28,9 @@ from service.http.schemas import (
 
 router = APIRouter(tags=["registers"])
 
-Office = Annotated[User, Depends(role_in(Role.HQ))]
-FieldWorkers = Annotated[User, Depends(role_in(Role.HQ, Role.EXPERT, Role.TRAINER))]
+TrainerRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_TRAINER))]
+Schedulers = Annotated[User, Depends(allowed_to(Action.SCHEDULE_WORKSHOP))]
+EnterpriseRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_ENTERPRISE))]
 REFUSALS = refusals(
     e403="Wrong role",
     e409="Already registered; `detail` says which",
@@ -47,7 +48,7 @@ def now() -> datetime:
     responses={**REFUSALS, 201: {"model": TrainerAnswer, "description": "Registered"}},
 )
 async def register_trainer(
-    body: RegisterTrainer, user: Office, services: ServicesDep, idem: Idempotent
+    body: RegisterTrainer, user: TrainerRegistrars, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Register a trainer candidate, or (is_expert) an expert trainer."""
 
@@ -73,7 +74,7 @@ async def register_trainer(
     responses={**REFUSALS, 201: {"model": WorkshopState, "description": "Scheduled"}},
 )
 async def schedule_workshop(
-    body: ScheduleWorkshop, user: Office, services: ServicesDep, idem: Idempotent
+    body: ScheduleWorkshop, user: Schedulers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Schedule a ToT workshop for a module, run by an expert trainer."""
     plan = WorkshopPlan(
@@ -101,7 +102,7 @@ async def schedule_workshop(
     responses={**REFUSALS, 201: {"model": EnterpriseState, "description": "Registered"}},
 )
 async def register_enterprise(
-    body: RegisterEnterprise, user: FieldWorkers, services: ServicesDep, idem: Idempotent
+    body: RegisterEnterprise, user: EnterpriseRegistrars, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Register an enterprise; one outside 50–250 employees is accepted with a warning."""
     details = EnterpriseDetails(

@@ -9,11 +9,12 @@ from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from domain.policy import Action
 from domain.trainer.steps import StandingStep
-from domain.values import Material, Module, Role
+from domain.values import Material, Module
 from service.app.accounts import User
 from service.app.idempotency import StoredResponse
-from service.http.deps import Idempotent, ServicesDep, role_in
+from service.http.deps import Idempotent, ServicesDep, allowed_to
 from service.http.parameters import TrainerId
 from service.http.responses import respond
 from service.http.schemas import (
@@ -28,9 +29,10 @@ from service.http.schemas import (
 
 router = APIRouter(prefix="/trainers/{trainer_id}", tags=["standing"])
 
-Office = Annotated[User, Depends(role_in(Role.HQ))]
-Recorders = Annotated[User, Depends(role_in(Role.HQ, Role.TRAINER))]
-Trainers = Annotated[User, Depends(role_in(Role.TRAINER))]
+Recorders = Annotated[User, Depends(allowed_to(Action.SUBMIT_TRAINING_RECORD))]
+Removers = Annotated[User, Depends(allowed_to(Action.REMOVE_FOR_CAUSE))]
+Reinstaters = Annotated[User, Depends(allowed_to(Action.REINSTATE))]
+MaterialReaders = Annotated[User, Depends(allowed_to(Action.OPEN_MATERIALS))]
 REFUSALS = refusals(
     e403="Wrong role, or not the trainer themselves",
     e404="No such trainer",
@@ -67,7 +69,7 @@ async def submit_training_record(
 async def remove_for_cause(
     trainer_id: TrainerId,
     step: RemoveForCause,
-    user: Office,
+    user: Removers,
     services: ServicesDep,
     idem: Idempotent,
 ) -> JSONResponse:
@@ -77,7 +79,11 @@ async def remove_for_cause(
 
 @router.post("/reinstatement", responses=TRAINER_ANSWER)
 async def reinstate(
-    trainer_id: TrainerId, step: Reinstate, user: Office, services: ServicesDep, idem: Idempotent
+    trainer_id: TrainerId,
+    step: Reinstate,
+    user: Reinstaters,
+    services: ServicesDep,
+    idem: Idempotent,
 ) -> JSONResponse:
     """Put a delisted trainer back on the list; the activity clock restarts."""
     return await _standing_step(trainer_id, step.step(), user, services, idem)
@@ -91,7 +97,7 @@ async def open_materials(
     trainer_id: TrainerId,
     module: Module,
     material: Material,
-    user: Trainers,
+    user: MaterialReaders,
     services: ServicesDep,
     idem: Idempotent,
 ) -> JSONResponse:

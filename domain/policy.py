@@ -1,0 +1,205 @@
+"""Who may do or see what: the one place authorisation is decided.
+
+An actor may take an action when one of its grants matches: the actor's role, and the
+relation the action asks of it to what the action is about (the candidate's own record, the
+candidate's supervising expert, the workshop's expert). The domain's rules, the API's doors
+and its reads all ask `may` or `require` here, so a door lets in exactly the roles that a
+grant names, and the domain then checks the relation.
+
+The system's own steps (reminders, delisting for inactivity) are taken by the workflows'
+timers, never asked for by a caller, so they are no action here: the system may take none.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from domain.errors import NotPermitted
+from domain.values import Actor, Role
+
+
+class Action(StrEnum):
+    """What an actor asks to do or see. Steps are named by their `kind`."""
+
+    REGISTER_TRAINER = "register_trainer"
+    SCHEDULE_WORKSHOP = "schedule_workshop"
+    REGISTER_ENTERPRISE = "register_enterprise"
+    ENROL = "enrol"
+    # A journey's steps (domain/journey/steps.py)
+    RECORD_TOT_RESULT = "tot_result"
+    SELECT_ENTERPRISE = "select_enterprise"
+    RECORD_BASELINE_ASSESSMENT = "baseline_assessment"
+    DELIVER_CLASSROOM_WORKSHOP = "classroom_workshop"
+    RECORD_COACHING_VISIT = "coaching_visit"
+    REPORT_PROGRESS = "progress_report"
+    ASSESS_CYCLE = "assessment"
+    CERTIFY = "certification"
+    WITHDRAW = "withdrawal"
+    # A certified trainer's standing (domain/trainer/steps.py), and the materials
+    SUBMIT_TRAINING_RECORD = "training_record"
+    REMOVE_FOR_CAUSE = "removal"
+    REINSTATE = "reinstatement"
+    OPEN_MATERIALS = "open_materials"
+    # Reads
+    READ_RECORD = "read_record"  # a trainer, their journeys, standing and ToE cycles
+    READ_STANDINGS = "read_standings"
+    READ_WORKLIST = "read_worklist"
+    READ_ANY_WORKLIST = "read_any_worklist"  # name whose worklist, or read the office's
+    SEE_WORKSHOP_EXPERT = "see_workshop_expert"  # the expert's internal id on a workshop
+    READ_AUDIT = "read_audit"
+
+
+class Relation(StrEnum):
+    """What an actor must be to what the action is about, beyond their role."""
+
+    ANY = "any"  # the role suffices
+    OWN_RECORD = "own record"  # the actor is the trainer the record is of
+    SUPERVISING_EXPERT = "supervising expert"  # the actor supervises the candidate
+    WORKSHOP_EXPERT = "workshop's expert"  # the actor runs the workshop
+
+
+@dataclass(frozen=True)
+class About:
+    """What an action is about, as far as who may take it depends on it."""
+
+    trainer_id: str | None = None  # whose record: the candidate's, the trainer's
+    supervisors: frozenset[str] = frozenset()  # the expert(s) supervising that trainer
+    workshop_expert: str | None = None  # who runs the workshop
+
+    @classmethod
+    def journey(cls, trainer_id: str, expert_id: str | None) -> About:
+        """A candidate's journey (or one of its ToE cycles), supervised by its expert."""
+        return cls(trainer_id, frozenset() if expert_id is None else frozenset({expert_id}))
+
+
+Grant = tuple[Role, Relation]
+
+
+@dataclass(frozen=True)
+class Rule:
+    grants: frozenset[Grant]
+    refusal: str  # said to an actor no grant matches: who may, in words
+
+
+def _rule(refusal: str, *grants: Grant) -> Rule:
+    return Rule(frozenset(grants), refusal)
+
+
+OFFICE: Grant = (Role.HQ, Relation.ANY)
+AUDITOR: Grant = (Role.AUDITOR, Relation.ANY)
+CANDIDATE: Grant = (Role.TRAINER, Relation.OWN_RECORD)
+SUPERVISOR: Grant = (Role.EXPERT, Relation.SUPERVISING_EXPERT)
+
+
+def _step(who: str, kind: str, *grants: Grant) -> Rule:
+    return _rule(f"Only {who} may record a {kind.replace('_', ' ')} step.", *grants)
+
+
+def _standing(who: str, kind: str, *grants: Grant) -> Rule:
+    return _rule(f"Only {who} may record a {kind.replace('_', ' ')}.", *grants)
+
+
+_TOE = "the candidate or their expert trainer"
+_READERS = "You may read only your own record, or your candidates' records."
+
+RULES: dict[Action, Rule] = {
+    Action.REGISTER_TRAINER: _rule(
+        "Only the programme office registers candidates and experts.", OFFICE
+    ),
+    Action.SCHEDULE_WORKSHOP: _rule("Only the programme office schedules ToT workshops.", OFFICE),
+    Action.REGISTER_ENTERPRISE: _rule(
+        "Enterprises are registered by hq, expert trainers or trainers.",
+        OFFICE,
+        (Role.EXPERT, Relation.ANY),
+        (Role.TRAINER, Relation.ANY),
+    ),
+    Action.ENROL: _rule(
+        "Only the programme office or the workshop's expert trainer may enrol.",
+        OFFICE,
+        (Role.EXPERT, Relation.WORKSHOP_EXPERT),
+    ),
+    Action.RECORD_TOT_RESULT: _step("the candidate's expert trainer", "tot_result", SUPERVISOR),
+    Action.SELECT_ENTERPRISE: _step(_TOE, "select_enterprise", CANDIDATE, SUPERVISOR),
+    Action.RECORD_BASELINE_ASSESSMENT: _step(_TOE, "baseline_assessment", CANDIDATE, SUPERVISOR),
+    Action.DELIVER_CLASSROOM_WORKSHOP: _step(_TOE, "classroom_workshop", CANDIDATE, SUPERVISOR),
+    Action.RECORD_COACHING_VISIT: _step(_TOE, "coaching_visit", CANDIDATE, SUPERVISOR),
+    Action.REPORT_PROGRESS: _step(_TOE, "progress_report", CANDIDATE, SUPERVISOR),
+    Action.ASSESS_CYCLE: _step("the candidate's expert trainer", "assessment", SUPERVISOR),
+    Action.CERTIFY: _step("the programme office", "certification", OFFICE),
+    Action.WITHDRAW: _step(
+        "the candidate, their expert or hq", "withdrawal", OFFICE, CANDIDATE, SUPERVISOR
+    ),
+    Action.SUBMIT_TRAINING_RECORD: _standing(
+        "the trainer or hq", "training_record", OFFICE, CANDIDATE
+    ),
+    Action.REMOVE_FOR_CAUSE: _standing("the programme office", "removal", OFFICE),
+    Action.REINSTATE: _standing("the programme office", "reinstatement", OFFICE),
+    Action.OPEN_MATERIALS: _rule(
+        "Training materials are opened by the trainer themselves.", CANDIDATE
+    ),
+    Action.READ_RECORD: _rule(
+        _READERS,
+        OFFICE,
+        AUDITOR,
+        CANDIDATE,
+        (Role.EXPERT, Relation.OWN_RECORD),  # an expert is a trainer too
+        SUPERVISOR,
+    ),
+    Action.READ_STANDINGS: _rule(
+        "Only the programme office and auditors read every trainer's standing.", OFFICE, AUDITOR
+    ),
+    Action.READ_WORKLIST: _rule(
+        "Worklists are for expert trainers, the programme office and auditors.",
+        OFFICE,
+        AUDITOR,
+        (Role.EXPERT, Relation.ANY),  # their own: the route reads it for them
+    ),
+    Action.READ_ANY_WORKLIST: _rule(
+        "Only the programme office and auditors read another expert's worklist.", OFFICE, AUDITOR
+    ),
+    Action.SEE_WORKSHOP_EXPERT: _rule(
+        "Only the office, auditors and the workshop's expert see who runs it by id.",
+        OFFICE,
+        AUDITOR,
+        (Role.EXPERT, Relation.WORKSHOP_EXPERT),
+    ),
+    Action.READ_AUDIT: _rule(
+        "Only auditors and the programme office read the audit.", OFFICE, AUDITOR
+    ),
+}
+
+
+def relations(actor: Actor, about: About) -> frozenset[Relation]:
+    """Every relation `actor` has to what `about` describes."""
+    held = {Relation.ANY}
+    if about.trainer_id is not None and actor.user_id == about.trainer_id:
+        held.add(Relation.OWN_RECORD)
+    if actor.user_id in about.supervisors:
+        held.add(Relation.SUPERVISING_EXPERT)
+    if about.workshop_expert is not None and actor.user_id == about.workshop_expert:
+        held.add(Relation.WORKSHOP_EXPERT)
+    return frozenset(held)
+
+
+def may(actor: Actor, action: Action, about: About | None = None) -> bool:
+    """Whether `actor` may take `action` on what `about` describes."""
+    held = relations(actor, about or About())
+    return any(role is actor.role and relation in held for role, relation in RULES[action].grants)
+
+
+def require(actor: Actor, action: Action, about: About | None = None) -> None:
+    """Raise NotPermitted, saying who may, unless `actor` may take `action`."""
+    if not may(actor, action, about):
+        raise NotPermitted(RULES[action].refusal)
+
+
+def roles_for(action: Action) -> frozenset[Role]:
+    """The roles some grant of `action` names: whom an entry point lets through its door
+    before the relation (which needs the record) is checked."""
+    return frozenset(role for role, _ in RULES[action].grants)
+
+
+def relations_granting(role: Role, action: Action) -> frozenset[Relation]:
+    """The relations through which `role` may take `action` (none: never)."""
+    return frozenset(relation for granted, relation in RULES[action].grants if granted is role)
