@@ -23,6 +23,7 @@ from domain.journey.steps import RecordCoachingVisit
 from domain.values import Actor, Role
 from service.application import Certification
 from service.bootstrap import build_certification
+from service.migrations import migrate
 from service.settings import Settings
 
 TITLE = "Event append: application layer vs bare save() vs raw INSERT"
@@ -42,6 +43,7 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
 
 
 def backend(settings: Settings, saves: int, label: str, result: FamilyResult) -> None:
+    migrate(settings)
     app = build_certification(settings)
     store = bare_store(settings)
     try:

@@ -34,6 +34,7 @@ from service.audit.history import entries, trainer_aggregates
 from service.audit.seal import seal_unchained
 from service.audit.verify import verify_chains
 from service.bootstrap import build_certification
+from service.migrations import migrate
 from service.settings import Settings
 
 TITLE = "Audit: a trainer's export and as-of, the whole store's, the hash chain"
@@ -83,6 +84,7 @@ def timed(call: object) -> float:
 
 async def measure(ctx: Context, result: FamilyResult) -> None:
     settings = Settings(data_dir=ctx.folder("audit"))
+    migrate(settings)
     app = build_certification(settings)
     try:
         trainer(app, ctx.scale.audit_trainer_events, result)

@@ -35,6 +35,7 @@ class BareStore(Application[UUID]):
 def bare_store(settings: Settings) -> BareStore:
     env = dict(settings.eventsourcing_env())
     env.pop("AGGREGATE_CACHE_MAXSIZE", None)  # nothing is read back
+    env["CREATE_TABLE"] = "true"  # not the service's schema: the library makes its table
     return BareStore(env=env)
 
 

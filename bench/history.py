@@ -21,6 +21,7 @@ from domain.journey.steps import RecordCoachingVisit, ReportProgress
 from domain.values import Actor, Role
 from service.application import Certification
 from service.bootstrap import build_certification
+from service.migrations import migrate
 from service.settings import Settings
 
 TITLE = "Step on a long journey vs a short one (aggregate cache)"
@@ -49,6 +50,7 @@ class Stepper:
 
 async def measure(ctx: Context, result: FamilyResult) -> None:
     settings = Settings(data_dir=ctx.folder("history"))
+    migrate(settings)
     events, calls = ctx.scale.history_events, ctx.scale.history_calls
     app = build_certification(settings)
     try:

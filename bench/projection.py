@@ -18,6 +18,7 @@ from bench.synth import fill
 from projections.rebuild import rebuild
 from projections.store import read_models_at, scratch_read_models
 from service.bootstrap import build_certification
+from service.migrations import migrate
 from service.settings import Settings
 
 TITLE = "Projection rebuild vs raw SELECT scan and raw batched INSERT"
@@ -39,6 +40,7 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
 
 
 def backend(settings: Settings, events: int, label: str, result: FamilyResult) -> None:
+    migrate(settings)
     app = build_certification(settings)
     try:
         started = time.perf_counter()

@@ -32,6 +32,7 @@ from service.application import Certification
 from service.bootstrap import build_certification
 from service.database import create_service_engine
 from service.launcher import children
+from service.migrations import migrate
 from service.notifications import OUTBOX, Outbox
 from service.temporal_dev import DevServer
 from tests.cluster import settings_env, wait_for_line
@@ -79,6 +80,7 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
     async with DevServer() as server:
         settings = stack_settings(root / "data", server.address, None)
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+        migrate(settings)
         app = build_certification(settings)
         try:
             journeys = enrolled(app, count)

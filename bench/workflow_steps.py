@@ -35,6 +35,7 @@ from domain.journey.steps import (
 from domain.values import Actor
 from service.bootstrap import build_certification
 from service.database import create_service_engine
+from service.migrations import migrate
 from service.notifications import Outbox, OutboxNotifier
 from service.settings import Settings
 from service.temporal_dev import DevServer
@@ -99,6 +100,7 @@ async def baselines(client: Client, calls: int) -> list[str]:
 async def journey_steps(client: Client, calls: int, data: Path) -> str:
     """Whole journeys, enrolment to certification: every step timed, none repeated."""
     settings = Settings(data_dir=data)
+    migrate(settings)
     certification = build_certification(settings)
     outbox = Outbox(create_service_engine(settings))
     activities = CertificationActivities(certification, OutboxNotifier(outbox))

@@ -13,7 +13,6 @@ the projector cannot have passed it, so no read model already holds what it left
 
 from __future__ import annotations
 
-import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -34,13 +33,11 @@ from sqlalchemy import (
     select,
 )
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError, IntegrityError
+from sqlalchemy.exc import IntegrityError
 
 from projections.stored import clean_text
 from projections.tables import UTCDateTime
 from projections.tracking import PROJECTION_NAME
-
-CREATE_ATTEMPTS = 5
 
 
 class SkipRefused(ValueError):
@@ -95,8 +92,7 @@ class SkipList:
     def __init__(self, engine: Engine, events_table: str, projection: str) -> None:
         self._engine = engine
         self._projection = projection
-        self.table = _skips_table(events_table)
-        self._create()
+        self.table = _skips_table(events_table)  # made by the migrations
 
     @classmethod
     def of(cls, app: Application[UUID], projection: str = PROJECTION_NAME) -> SkipList:
@@ -164,14 +160,3 @@ class SkipList:
         except IntegrityError:
             raise SkipRefused(f"Event {event.id} is already skipped.") from None
         return skip
-
-    def _create(self) -> None:
-        # The projector, the API and the command line may start at the same moment.
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                self.table.create(self._engine, checkfirst=True)
-                return
-            except DBAPIError:
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                time.sleep(0.05 * attempt)

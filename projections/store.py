@@ -10,15 +10,12 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
 
 from projections.tables import DEFAULT_PREFIX, ReadModelTables, make_tables
 from projections.tracking import PROJECTION_NAME, ensure_tracking, read_position
 
 WAIT_INTERVAL_SECONDS = 0.005
-CREATE_ATTEMPTS = 5
-CREATE_RETRY_SECONDS = 0.05
 
 
 class ReadModelsBehind(TimeoutError):
@@ -38,21 +35,17 @@ class ReadModels:
     projection: str = PROJECTION_NAME
 
     def create(self) -> None:
-        """Create the tables and the tracking row if they do not exist yet.
+        """Create the tables and the tracking row: for scratch tables only (a rebuild, an
+        "as of" answer); the live ones are made by the migrations."""
+        with self.engine.begin() as conn:
+            self.tables.create(conn)
+            ensure_tracking(conn, self.tables, self.projection)
 
-        The API and the projector start at the same moment and race to create the tables;
-        the loser's CREATE fails, and its next attempt finds them there.
-        """
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                with self.engine.begin() as conn:
-                    self.tables.create(conn)
-                    ensure_tracking(conn, self.tables, self.projection)
-                return
-            except DBAPIError:
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                time.sleep(CREATE_RETRY_SECONDS * attempt)
+    def start_tracking(self) -> None:
+        """The tracking row at position 0, unless there is one (a row, not a table: two
+        projectors may do it at once)."""
+        with self.engine.begin() as conn:
+            ensure_tracking(conn, self.tables, self.projection)
 
     @contextmanager
     def connect(self) -> Iterator[Connection]:
@@ -77,10 +70,12 @@ class ReadModels:
 
 
 def read_models_at(url: str, prefix: str = DEFAULT_PREFIX) -> ReadModels:
-    """Read models in the database at `url` (the event store's own, usually), created if new."""
-    read_models = ReadModels(read_model_engine(url), make_tables(prefix))
-    read_models.create()
-    return read_models
+    """Read models in the database at `url` (the event store's own, usually).
+
+    The live tables are made by the migrations (`score migrate`); tables under another
+    prefix, for a rebuild beside them, by `rebuild` itself.
+    """
+    return ReadModels(read_model_engine(url), make_tables(prefix))
 
 
 def scratch_read_models(prefix: str = DEFAULT_PREFIX) -> ReadModels:

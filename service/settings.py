@@ -19,6 +19,12 @@ class Settings(BaseSettings):
         "default: a SQLite file in data_dir. PostgreSQL: postgresql+psycopg://user@host/db",
     )
     aggregate_cache_size: int = 10_000
+    schema_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="how long a process started beside `score migrate` waits for the "
+        "database to reach the revision it needs before it gives up",
+    )
 
     read_model_prefix: str = Field(
         default="rm_", description="name prefix of the read-model tables (beside the events)"
@@ -114,6 +120,8 @@ class Settings(BaseSettings):
             # PostgreSQL must not fail the next request).
             "PERSISTENCE_MODULE": "service.event_store:PrePingingFactory",
             "SQLALCHEMY_URL": self.sqlalchemy_url,
+            # The event store's tables are made by `score migrate`, not by each process.
+            "CREATE_TABLE": "false",
             # Steps re-read an aggregate on every command; the cache avoids replaying it.
             "AGGREGATE_CACHE_MAXSIZE": str(self.aggregate_cache_size),
         }

@@ -24,6 +24,7 @@ from service.application import Certification
 from service.bootstrap import build_accounts, build_certification
 from service.database import create_service_engine
 from service.launcher import Children, api_ready, children
+from service.migrations import migrate
 from service.settings import Settings
 from service.temporal_dev import free_port
 from tests.cluster import READY_TIMEOUT, settings_env, wait_for_line
@@ -89,6 +90,7 @@ async def service_stack(
 ) -> AsyncIterator[ServiceStack]:
     settings = stack_settings(root / "data", temporal, database_url)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings)
     journal_dir, logs = root / "journal", root / "logs"
     journal_dir.mkdir(exist_ok=True)
     app = build_certification(settings)

@@ -17,7 +17,6 @@ import hashlib
 import logging
 import struct
 import threading
-import time
 from collections import OrderedDict
 from collections.abc import Sequence
 from contextlib import AbstractContextManager
@@ -41,13 +40,11 @@ from sqlalchemy import (
 )
 from sqlalchemy import event as sqlalchemy_events
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 log = logging.getLogger(__name__)
 
 GENESIS = bytes(32)  # what the first event of every aggregate is chained to
-CREATE_ATTEMPTS = 5
 REMEMBERED_AGGREGATES = 10_000
 PENDING_LINKS = "score_audit_pending_links"  # key in the session's info: links not yet committed
 _NUMBER = struct.Struct(">Q")
@@ -157,25 +154,12 @@ class EventChain:
 
     @classmethod
     def attach(cls, recorder: object) -> EventChain:
-        """The chain for an eventsourcing-sqlalchemy recorder; creates its table if needed."""
+        """The chain for an eventsourcing-sqlalchemy recorder (its table: the migrations)."""
         if not hasattr(recorder, "events_record_cls") or not hasattr(recorder, "transaction"):
             raise TypeError(
                 f"The hash chain needs eventsourcing_sqlalchemy's recorder, not {recorder!r}."
             )
-        chain = cls(recorder)
-        chain.create_table()
-        return chain
-
-    def create_table(self) -> None:
-        # The API, the worker and the projector start together and race to create it.
-        for attempt in range(1, CREATE_ATTEMPTS + 1):
-            try:
-                self.table.create(self.engine, checkfirst=True)
-                return
-            except DBAPIError:
-                if attempt == CREATE_ATTEMPTS:
-                    raise
-                time.sleep(0.05 * attempt)
+        return cls(recorder)
 
     def transaction(self) -> AbstractContextManager[Session]:
         """The event store's own transaction: events and links commit together."""
