@@ -88,6 +88,7 @@ def require_schema(settings: Settings) -> None:
     release migrated the database.
     """
     head = head_revision()
+    prepare_storage(settings)  # SQLite would make a missing file world-readable
     engine = read_model_engine(settings.sqlalchemy_url)
     started = time.monotonic()
     try:
