@@ -29,6 +29,8 @@ def schema_first(ctx: typer.Context) -> None:
     # release needs (waiting for a `score migrate` that runs beside it); none makes tables.
     if ctx.resilient_parsing or ctx.invoked_subcommand in MIGRATING_COMMANDS:
         return
+    if "--help" in sys.argv[1:]:
+        return  # `score users --help` needs no database (a group's callback runs before)
     from service.migrations import SchemaAhead, SchemaBehind, require_schema
 
     try:

@@ -9,11 +9,12 @@ import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
-from sqlalchemy import Engine, MetaData, inspect, text
+from sqlalchemy import Engine, MetaData, Table, inspect, text
 from typer.testing import CliRunner
 
 import service.accounts
@@ -38,7 +39,8 @@ SERVICE_TABLE_MODULES = (service.accounts, service.audit.access_log, service.ide
 
 def declared_tables(app: Certification, prefix: str) -> MetaData:
     """Every table as the code declares it now: ours, the read models and the event store's."""
-    events = app.recorder.events_record_cls.__table__
+    recorder: Any = app.recorder  # eventsourcing-sqlalchemy's, which ships no type hints
+    events: Table = recorder.events_record_cls.__table__
     declared = MetaData()
     for table in (
         *ServiceTables.metadata.tables.values(),
@@ -120,8 +122,8 @@ def test_migrators_started_together_on_a_fresh_database_both_succeed(fresh: Sett
     engine = create_service_engine(fresh)
     try:
         with engine.connect() as conn:
-            versions = conn.execute(text("SELECT version_num FROM alembic_version")).all()
-        assert versions == [(head_revision(),)]
+            versions = conn.execute(text("SELECT version_num FROM alembic_version")).scalars()
+            assert list(versions) == [head_revision()]
     finally:
         engine.dispose()
 
