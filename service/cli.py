@@ -47,10 +47,15 @@ def migrate() -> None:
     Safe to run at every deploy and by several processes at once: one migrates, the others
     wait for it and find nothing left to do.
     """
+    from service.migrations import SchemaAhead
     from service.migrations import migrate as upgrade
 
-    settings = Settings()
-    typer.echo(f"score migrate: database at revision {upgrade(settings)} (newest)")
+    try:
+        revision = upgrade(Settings())
+    except SchemaAhead as newer:
+        typer.echo(str(newer), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"score migrate: database at revision {revision} (newest)")
 
 
 @app.command()

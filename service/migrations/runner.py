@@ -69,12 +69,14 @@ def migrate(settings: Settings, revision: str = "head") -> str:
     """Upgrade the database to `revision` (default: the newest); return the revision it is at.
 
     Safe to run at any time and by several processes at once; at the revision, it does nothing.
+    SchemaAhead, changing nothing, if a newer release migrated the database.
     """
     prepare_storage(settings)  # a new SQLite file is created owner-only, before SQLite would
-    with _one_migrator_at_a_time(settings.sqlalchemy_url):
-        command.upgrade(alembic_config(settings), revision)
     engine = read_model_engine(settings.sqlalchemy_url)
     try:
+        _refuse_a_newer_schema(engine)
+        with _one_migrator_at_a_time(settings.sqlalchemy_url):
+            command.upgrade(alembic_config(settings), revision)
         return stored_revision(engine) or "base"
     finally:
         engine.dispose()
@@ -93,8 +95,7 @@ def require_schema(settings: Settings) -> None:
     started = time.monotonic()
     try:
         while (stored := stored_revision(engine)) != head:
-            if stored is not None and stored not in known_revisions():
-                raise SchemaAhead(stored, head)
+            _refuse_a_newer_schema(engine, stored)
             waited = time.monotonic() - started
             if waited >= settings.schema_wait_seconds:
                 raise SchemaBehind(stored, head, settings.schema_wait_seconds)
@@ -130,6 +131,12 @@ def stored_revision(engine: Engine) -> str | None:
     """The revision the database is at; None if it was never migrated."""
     with engine.connect() as connection:
         return MigrationContext.configure(connection).get_current_revision()
+
+
+def _refuse_a_newer_schema(engine: Engine, stored: str | None = None) -> None:
+    stored = stored or stored_revision(engine)
+    if stored is not None and stored not in known_revisions():
+        raise SchemaAhead(stored, head_revision())
 
 
 @cache

@@ -175,17 +175,19 @@ def test_a_process_started_beside_score_migrate_waits_for_it(fresh: Settings) ->
 
 
 def test_a_database_migrated_by_a_newer_release_is_refused_at_once(
-    settings: Settings, monkeypatch: pytest.MonkeyPatch
+    fresh: Settings, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    engine = create_service_engine(settings)
+    migrate(fresh)
+    engine = create_service_engine(fresh)
     with engine.begin() as conn:
         conn.execute(text("UPDATE alembic_version SET version_num = 'from_the_future'"))
     engine.dispose()
-    point_the_command_line_at(settings, monkeypatch)
+    point_the_command_line_at(fresh, monkeypatch)
     monkeypatch.setenv("SCORE_SCHEMA_WAIT_SECONDS", "60")  # refused without waiting
-    refused = CliRunner().invoke(cli, ["check"])
-    assert refused.exit_code == 1
-    assert "revision from_the_future, which this release does not know" in refused.output
+    for command in ("check", "migrate"):
+        refused = CliRunner().invoke(cli, [command])
+        assert refused.exit_code == 1
+        assert "revision from_the_future, which this release does not know" in refused.output
 
 
 def test_no_process_creates_the_event_store_tables_itself(fresh: Settings) -> None:
