@@ -22,6 +22,7 @@ from service.notifications import build_notifier
 from service.settings import Settings
 from service.steps import WorkflowSteps
 from service.temporal_dev import free_port
+from tests.migrated import migrated
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway
 from workflows.worker import connect, running_worker
@@ -102,6 +103,7 @@ async def whole_service(
         argon2_memory_kib=1024,
         argon2_time_cost=1,
     )  # fast, for tests only
+    migrated(settings)
     client = await connect(temporal)
     gateway = JourneyGateway.from_settings(client, settings)
     services = build_services(settings, lambda app: WorkflowSteps(gateway, app))

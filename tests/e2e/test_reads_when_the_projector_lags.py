@@ -34,8 +34,8 @@ from service.settings import Settings
 from service.steps import WorkflowSteps
 from service.temporal_dev import DevServer, free_port
 from tests.e2e.harness import Stack, api_serving
-from tests.postgres import SERVER, scratch_database
-from tests.projections.conftest import _empty_every_table
+from tests.migrated import migrated
+from tests.postgres import SERVER, empty_every_table, scratch_database
 from tests.projections.poison import enterprise_stored_earlier, event_from_a_newer_release
 from tests.stories import Story
 from workflows.client import JourneyGateway
@@ -80,6 +80,7 @@ async def service_without_projector(
         argon2_time_cost=1,
         read_your_writes_timeout_seconds=WAIT_SECONDS,
     )
+    migrated(settings)
     gateway = JourneyGateway.from_settings(await connect(temporal), settings)
     services = build_services(settings, lambda app: WorkflowSteps(gateway, app))
     try:
@@ -94,7 +95,7 @@ async def quiet_stack(
     e2e_temporal: DevServer, backend_url: str | None, tmp_path: Path
 ) -> AsyncIterator[Stack]:
     if backend_url is not None:  # one PostgreSQL database per module: start from empty
-        _empty_every_table(backend_url)
+        empty_every_table(backend_url)
     async with service_without_projector(tmp_path / "data", e2e_temporal.address, backend_url) as s:
         yield s
 

@@ -16,11 +16,12 @@ from service.idempotency import (
     fingerprint_of_the_bytes,
 )
 from service.settings import Settings
+from tests.migrated import migrated
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> IdempotencyStore:
-    return IdempotencyStore(create_service_engine(Settings(data_dir=tmp_path)))
+    return IdempotencyStore(create_service_engine(migrated(Settings(data_dir=tmp_path))))
 
 
 def request(store: IdempotencyStore, key: str) -> IdempotentRequest:
