@@ -12,7 +12,6 @@ import json
 import sys
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -33,8 +32,7 @@ from service.cli import app as cli
 from service.settings import Settings
 from service.steps import WorkflowSteps
 from service.temporal_dev import DevServer, free_port
-from tests.e2e.harness import Stack, api_serving
-from tests.migrated import migrated
+from tests.e2e.harness import Stack, api_serving, e2e_settings
 from tests.postgres import SERVER, empty_every_table, scratch_database
 from tests.projections.poison import enterprise_stored_earlier, event_from_a_newer_release
 from tests.stories import Story
@@ -71,16 +69,9 @@ async def service_without_projector(
     data_dir: Path, temporal: str, database_url: str | None
 ) -> AsyncIterator[Stack]:
     """The API (no worker: these stories take no workflow step), its projector left to the test."""
-    settings = Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        temporal_address=temporal,
-        task_queue=f"e2e-{uuid.uuid4().hex[:10]}",
-        argon2_memory_kib=1024,
-        argon2_time_cost=1,
-        read_your_writes_timeout_seconds=WAIT_SECONDS,
+    settings = e2e_settings(
+        data_dir, temporal, database_url, read_your_writes_timeout_seconds=WAIT_SECONDS
     )
-    migrated(settings)
     gateway = JourneyGateway.from_settings(await connect(temporal), settings)
     services = build_services(settings, lambda app: WorkflowSteps(gateway, app))
     try:
