@@ -33,6 +33,7 @@ def bare_store(settings: Settings) -> BareStore:
     env.pop("AGGREGATE_CACHE_MAXSIZE", None)  # nothing is read back
     # The library's recorder without our hash chain: the baseline costs nothing of ours.
     env["PERSISTENCE_MODULE"] = "service.storage.event_store:PrePingingFactory"
+    env["CREATE_TABLE"] = "true"  # not the service's schema: the library makes its table
     return BareStore(env=env)
 
 

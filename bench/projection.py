@@ -47,6 +47,7 @@ def backend(settings: Settings, events: int, label: str, result: FamilyResult) -
         rows, r0 = select_rate(engine, table)
         w0 = insert_rate(engine, table, min(W0_ROWS, total), 1000)
         beside = read_models_at(settings.sqlalchemy_url, "rb_")
+        beside.create()  # scratch tables beside the real ones, which the migrations made
         started = time.perf_counter()
         rebuilt = rebuild(app, beside)
         rate = rebuilt / (time.perf_counter() - started)

@@ -88,6 +88,7 @@ class Projector:
     def position(self) -> int:
         """The committed position (read from the tracking row on first use)."""
         if self._position is None:
+            self._read_models.start_tracking()
             self._position = self._read_models.position()
         return self._position
 

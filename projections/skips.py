@@ -35,7 +35,6 @@ from sqlalchemy import (
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from projections.store import racing_creation
 from projections.stored import clean_text
 from projections.tables import UTCDateTime
 from projections.tracking import PROJECTION_NAME
@@ -93,8 +92,7 @@ class SkipList:
     def __init__(self, engine: Engine, events_table: str, projection: str) -> None:
         self._engine = engine
         self._projection = projection
-        self.table = _skips_table(events_table)
-        self._create()
+        self.table = _skips_table(events_table)  # made by the migrations
 
     @classmethod
     def of(cls, app: Application[UUID], projection: str = PROJECTION_NAME) -> SkipList:
@@ -173,7 +171,3 @@ class SkipList:
         except IntegrityError:
             raise SkipRefused(f"Event {event.id} is already skipped.") from None
         return skip
-
-    @racing_creation  # the projector, the API and the command line may start together
-    def _create(self) -> None:
-        self.table.create(self._engine, checkfirst=True)

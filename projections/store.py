@@ -10,25 +10,12 @@ from typing import Any
 
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.pool import StaticPool
-from tenacity import retry, retry_if_exception_type, stop_after_attempt, wait_incrementing
 
 from projections.tables import DEFAULT_PREFIX, ReadModelTables, make_tables
 from projections.tracking import PROJECTION_NAME, ensure_tracking, read_position
 
 WAIT_INTERVAL_SECONDS = 0.005
-CREATE_ATTEMPTS = 5
-CREATE_RETRY_SECONDS = 0.05
-
-# For processes that start together and race to create the same tables: the loser's CREATE
-# fails, and its next attempt (after 0.05 s, then 0.1 s, ...) finds them there.
-racing_creation = retry(
-    retry=retry_if_exception_type(DBAPIError),
-    stop=stop_after_attempt(CREATE_ATTEMPTS),
-    wait=wait_incrementing(CREATE_RETRY_SECONDS, CREATE_RETRY_SECONDS),
-    reraise=True,
-)
 
 
 class ReadModelsBehind(TimeoutError):
@@ -47,15 +34,17 @@ class ReadModels:
     tables: ReadModelTables
     projection: str = PROJECTION_NAME
 
-    @racing_creation
     def create(self) -> None:
-        """Create the tables and the tracking row if they do not exist yet.
-
-        The API and the projector start at the same moment and race to create the tables;
-        the loser's CREATE fails, and its next attempt finds them there.
-        """
+        """Create the tables and the tracking row: for scratch tables only (a rebuild, an
+        "as of" answer); the live ones are made by the migrations."""
         with self.engine.begin() as conn:
             self.tables.create(conn)
+            ensure_tracking(conn, self.tables, self.projection)
+
+    def start_tracking(self) -> None:
+        """The tracking row at position 0, unless there is one (a row, not a table: two
+        projectors may do it at once)."""
+        with self.engine.begin() as conn:
             ensure_tracking(conn, self.tables, self.projection)
 
     @contextmanager
@@ -81,10 +70,12 @@ class ReadModels:
 
 
 def read_models_at(url: str, prefix: str = DEFAULT_PREFIX) -> ReadModels:
-    """Read models in the database at `url` (the event store's own, usually), created if new."""
-    read_models = ReadModels(read_model_engine(url), make_tables(prefix))
-    read_models.create()
-    return read_models
+    """Read models in the database at `url` (the event store's own, usually).
+
+    The live tables are made by the migrations (`score migrate`); tables under another
+    prefix, for a rebuild beside them, by `rebuild` itself.
+    """
+    return ReadModels(read_model_engine(url), make_tables(prefix))
 
 
 def scratch_read_models(prefix: str = DEFAULT_PREFIX) -> ReadModels:

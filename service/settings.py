@@ -25,6 +25,12 @@ class Settings(BaseSettings):
         "process and lost on exit; for tests of the application alone",
     )
     aggregate_cache_size: int = 10_000
+    schema_wait_seconds: float = Field(
+        default=30.0,
+        ge=0,
+        description="how long a process started beside `score migrate` waits for the "
+        "database to reach the revision it needs before it gives up",
+    )
 
     read_model_prefix: str = Field(
         default="rm_", description="name prefix of the read-model tables (beside the events)"
@@ -125,5 +131,7 @@ class Settings(BaseSettings):
             # by its recorder (service/storage/event_store.py).
             "PERSISTENCE_MODULE": "service.storage.event_store:ChainedSQLAlchemyFactory",
             "SQLALCHEMY_URL": self.sqlalchemy_url,
+            # The event store's tables are made by `score migrate`, not by each process.
+            "CREATE_TABLE": "false",
             **cache,
         }

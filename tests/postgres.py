@@ -12,6 +12,21 @@ import psycopg
 SERVER = os.environ.get("SCORE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 
+def empty_every_table(url: str) -> None:
+    """Every row gone, the schema (and the revision it is at) kept.
+
+    Emptying the tables is several times quicker than creating a database for each test.
+    """
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, autocommit=True) as conn:
+        listed = conn.execute(
+            "SELECT tablename FROM pg_tables "
+            "WHERE schemaname = 'public' AND tablename <> 'alembic_version'"
+        )
+        if tables := ", ".join(f'"{name}"' for (name,) in listed):
+            conn.execute(f"TRUNCATE {tables} RESTART IDENTITY")
+
+
 @contextmanager
 def scratch_database(prefix: str = "score_test") -> Iterator[str]:
     """Create a fresh database, yield its SQLAlchemy URL, and drop it afterwards."""

@@ -26,6 +26,7 @@ from service.app.accounts import Accounts
 from service.app.certification import Certification
 from service.bootstrap.parts import build_accounts, build_certification
 from service.cli.launcher import Children, api_ready, children
+from service.migrations import migrate
 from service.settings import Settings
 from service.storage.database import create_service_engine
 from tests.cluster import READY_TIMEOUT, score, settings_env, wait_for_line
@@ -87,6 +88,7 @@ def open_store(settings: Settings) -> Certification:
     """The event store at `settings`, ready for use: the one place the bench opens a store,
     always before any process of the service starts on it."""
     settings.data_dir.mkdir(parents=True, exist_ok=True)
+    migrate(settings)  # no process makes tables: the schema comes first, as in the deploy
     return build_certification(settings)
 
 

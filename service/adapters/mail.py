@@ -54,7 +54,6 @@ class Outbox:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        _metadata.create_all(engine)
 
     def store(self, message: Message) -> bool:
         """Keep the message; False when a message with its id is already kept."""

@@ -27,9 +27,7 @@ def build_certification(settings: Settings) -> Certification:
 
 
 def build_read_models(settings: Settings) -> ReadModels:
-    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
-    read_models.create()
-    return read_models
+    return read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
 
 
 def jwt_secret(settings: Settings) -> str:

@@ -19,6 +19,44 @@ if TYPE_CHECKING:
 app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
 
+# Commands that make the schema themselves rather than wait for it.
+MIGRATING_COMMANDS = frozenset({"migrate", "run"})
+
+
+@app.callback()
+def schema_first(ctx: typer.Context) -> None:
+    # Every process checks, before anything else, that the database is at the revision this
+    # release needs (waiting for a `score migrate` that runs beside it); none makes tables.
+    if ctx.resilient_parsing or ctx.invoked_subcommand in MIGRATING_COMMANDS:
+        return
+    if "--help" in sys.argv[1:]:
+        return  # `score users --help` needs no database (a group's callback runs before)
+    from service.migrations import SchemaAhead, SchemaBehind, require_schema
+
+    try:
+        require_schema(Settings())
+    except (SchemaBehind, SchemaAhead) as wrong:
+        typer.echo(str(wrong), err=True)
+        raise typer.Exit(1) from None
+
+
+@app.command()
+def migrate() -> None:
+    """Bring the database (event store, read models, users …) to this release's schema.
+
+    Safe to run at every deploy and by several processes at once: one migrates, the others
+    wait for it and find nothing left to do.
+    """
+    from service.migrations import SchemaAhead
+    from service.migrations import migrate as upgrade
+
+    try:
+        revision = upgrade(Settings())
+    except SchemaAhead as newer:
+        typer.echo(str(newer), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"score migrate: database at revision {revision} (newest)")
+
 
 @app.command()
 def run(demo: bool = typer.Option(False, help="Load demo data once everything is up.")) -> None:

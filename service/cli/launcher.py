@@ -1,6 +1,7 @@
 """`score run`: the whole service on one machine, stopped together on Ctrl-C.
 
-The Temporal dev server (unless an external Temporal is configured), the worker, the projector
+The database is migrated first (`score migrate`). Then the Temporal dev server (unless an
+external Temporal is configured), the worker, the projector
 and the API each run as a child process with its log under data/logs, so that one crashing
 shows up plainly and Ctrl-C stops them all.
 """
@@ -19,6 +20,7 @@ from pathlib import Path
 import httpx
 
 from service.adapters.temporal_dev import DevServer
+from service.migrations import migrate
 from service.settings import Settings
 
 TEMPORAL_PORT, TEMPORAL_UI_PORT = 7233, 8233
@@ -98,7 +100,8 @@ def child_env(settings: Settings, temporal_address: str) -> dict[str, str]:
 async def run_everything(
     settings: Settings, announce: Callable[[str], None], *, demo: bool = False
 ) -> str:
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    # The schema first, once: the processes below only check that it is there.
+    migrate(settings)
     logs = settings.data_dir / "logs"
     logs.mkdir(exist_ok=True)
     stop = asyncio.Event()

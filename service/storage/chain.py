@@ -50,8 +50,6 @@ from sqlalchemy import event as sqlalchemy_events
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
-from projections.store import racing_creation
-
 log = logging.getLogger(__name__)
 
 GENESIS = bytes(32)  # what the first event of every aggregate is chained to
@@ -212,8 +210,9 @@ class EventChain:
             sqlalchemy_events.listen(sessions, "after_commit", self._after_commit)
             sqlalchemy_events.listen(sessions, "after_rollback", self._after_rollback)
 
-    @racing_creation  # the API, the worker and the projector start together
     def create_table(self) -> None:
+        # Only for a store that makes its own tables (CREATE_TABLE on); the service's are
+        # made by the migrations.
         self.table.create(self.engine, checkfirst=True)
 
     def link(self, session: Session, notifications: Sequence[Notification]) -> list[Link]:

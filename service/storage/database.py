@@ -1,5 +1,7 @@
 """The SQLAlchemy engine for the service's own tables (accounts, idempotency, audit log).
 
+The tables themselves are made by the migrations (service/migrations, `score migrate`).
+
 Also where the embedded default keeps its files private: the data folder holds the SQLite
 database (password hashes among it) and the JWT secret, so it is the owner's alone (0700) and
 the SQLite file is created owner-only (0600); SQLite gives its -wal and -shm files the
@@ -13,10 +15,8 @@ import secrets
 import stat
 from pathlib import Path
 
-from sqlalchemy import Engine, inspect, make_url
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import Engine, make_url
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.schema import CreateColumn
 
 from projections.store import read_model_engine
 from service.settings import Settings
@@ -32,10 +32,7 @@ class ServiceTables(DeclarativeBase):
 def create_service_engine(settings: Settings) -> Engine:
     """The same database as the event store; on SQLite with the same WAL and busy timeout."""
     prepare_storage(settings)
-    engine = read_model_engine(settings.sqlalchemy_url)
-    ServiceTables.metadata.create_all(engine)
-    add_missing_columns(engine)
-    return engine
+    return read_model_engine(settings.sqlalchemy_url)
 
 
 def prepare_storage(settings: Settings) -> None:
@@ -87,26 +84,3 @@ def write_private_file(path: Path, text: str, *, replace: bool = False) -> None:
             os.link(draft, path)
     finally:
         draft.unlink(missing_ok=True)
-
-
-def add_missing_columns(engine: Engine) -> None:
-    """Add columns that new code declares to tables an older version created.
-
-    A stopgap until the service has a migration tool: create_all creates missing tables but
-    never alters existing ones. Only columns with a server default can be added this way
-    (existing rows take the default); every column added so far has one.
-    """
-    for table in ServiceTables.metadata.sorted_tables:
-        present = {column["name"] for column in inspect(engine).get_columns(table.name)}
-        for column in table.columns:
-            if column.name in present or column.server_default is None:
-                continue
-            ddl = CreateColumn(column).compile(dialect=engine.dialect)
-            try:
-                with engine.begin() as conn:
-                    conn.exec_driver_sql(f"ALTER TABLE {table.name} ADD COLUMN {ddl}")
-            except DBAPIError:
-                # Another process added it at the same moment; anything else is re-raised.
-                columns = inspect(engine).get_columns(table.name)
-                if column.name not in {found["name"] for found in columns}:
-                    raise

@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from service.settings import Settings
+from tests.migrated import migrated
 
 # A SQLite file and the PostgreSQL server: stores that several applications can share.
 DATABASES = ["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
@@ -18,7 +19,8 @@ def settings_for(store: str, request: pytest.FixtureRequest, tmp_path: Path) -> 
     data_dir = tmp_path / "data"
     if store == "memory":
         return Settings(data_dir=data_dir, event_store="memory")
+    # The databases are made as production makes them: by the migrations.
     if store == "sqlite":
-        return Settings(data_dir=data_dir)
+        return migrated(Settings(data_dir=data_dir))
     url: str = request.getfixturevalue("postgres_url")  # tests/conftest.py: one per run
-    return Settings(data_dir=data_dir, database_url=url)
+    return migrated(Settings(data_dir=data_dir, database_url=url))

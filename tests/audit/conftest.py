@@ -9,14 +9,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from service.app.certification import Certification
 from service.bootstrap.parts import build_certification
 from service.settings import Settings
 from tests.audit.script import Script
-from tests.postgres import scratch_database
+from tests.migrated import migrated
+from tests.postgres import empty_every_table, scratch_database
 
 
 @pytest.fixture(scope="session")
@@ -30,19 +30,12 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     url: str | None = None
     if request.param == "postgres":
         url = request.getfixturevalue("audit_postgres_url")
-        _empty_every_table(url)
+        empty_every_table(url)
     # Cheap password hashing: the HTTP tests log people in.
-    return Settings(
+    settings = Settings(
         data_dir=tmp_path / "data", database_url=url, argon2_memory_kib=1024, argon2_time_cost=1
     )
-
-
-def _empty_every_table(url: str) -> None:
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        listed = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        if tables := ", ".join(f'"{name}"' for (name,) in listed):
-            conn.execute(f"TRUNCATE {tables} RESTART IDENTITY")
+    return migrated(settings)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import uvicorn
@@ -23,6 +24,7 @@ from service.bootstrap.parts import build_certification
 from service.http.deps import Services
 from service.http.main import create_app
 from service.settings import Settings
+from tests.migrated import migrated
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway
 from workflows.worker import connect, running_worker
@@ -91,10 +93,11 @@ async def api_serving(services: Services, port: int) -> AsyncIterator[str]:
         await serving
 
 
-@asynccontextmanager
-async def whole_service(
-    data_dir: Path, temporal: str, database_url: str | None
-) -> AsyncIterator[Stack]:
+def e2e_settings(
+    data_dir: Path, temporal: str, database_url: str | None, **overrides: Any
+) -> Settings:
+    """A migrated store of its own, a task queue of its own, and password hashing made cheap
+    (for tests only)."""
     settings = Settings(
         data_dir=data_dir,
         database_url=database_url,
@@ -102,7 +105,16 @@ async def whole_service(
         task_queue=f"e2e-{uuid.uuid4().hex[:10]}",
         argon2_memory_kib=1024,
         argon2_time_cost=1,
-    )  # fast, for tests only
+        **overrides,
+    )
+    return migrated(settings)
+
+
+@asynccontextmanager
+async def whole_service(
+    data_dir: Path, temporal: str, database_url: str | None
+) -> AsyncIterator[Stack]:
+    settings = e2e_settings(data_dir, temporal, database_url)
     client = await connect(temporal)
     gateway = JourneyGateway.from_settings(client, settings)
     services = build_services(settings, lambda app: WorkflowSteps(gateway, app))

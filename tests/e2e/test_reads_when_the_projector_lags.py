@@ -12,7 +12,6 @@ import json
 import sys
 import threading
 import time
-import uuid
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextlib import asynccontextmanager, contextmanager
 from pathlib import Path
@@ -34,9 +33,8 @@ from service.bootstrap.api import build_services, close_services
 from service.bootstrap.parts import build_certification
 from service.cli.commands import app as cli
 from service.settings import Settings
-from tests.e2e.harness import Stack, api_serving
-from tests.postgres import SERVER, scratch_database
-from tests.projections.conftest import _empty_every_table
+from tests.e2e.harness import Stack, api_serving, e2e_settings
+from tests.postgres import SERVER, empty_every_table, scratch_database
 from tests.projections.poison import enterprise_stored_earlier, event_from_a_newer_release
 from tests.stories import Story
 from workflows.client import JourneyGateway
@@ -72,14 +70,8 @@ async def service_without_projector(
     data_dir: Path, temporal: str, database_url: str | None
 ) -> AsyncIterator[Stack]:
     """The API (no worker: these stories take no workflow step), its projector left to the test."""
-    settings = Settings(
-        data_dir=data_dir,
-        database_url=database_url,
-        temporal_address=temporal,
-        task_queue=f"e2e-{uuid.uuid4().hex[:10]}",
-        argon2_memory_kib=1024,
-        argon2_time_cost=1,
-        read_your_writes_timeout_seconds=WAIT_SECONDS,
+    settings = e2e_settings(
+        data_dir, temporal, database_url, read_your_writes_timeout_seconds=WAIT_SECONDS
     )
     gateway = JourneyGateway.from_settings(await connect(temporal), settings)
     services = build_services(settings, lambda app: WorkflowSteps(gateway, app))
@@ -95,7 +87,7 @@ async def quiet_stack(
     e2e_temporal: DevServer, backend_url: str | None, tmp_path: Path
 ) -> AsyncIterator[Stack]:
     if backend_url is not None:  # one PostgreSQL database per module: start from empty
-        _empty_every_table(backend_url)
+        empty_every_table(backend_url)
     async with service_without_projector(tmp_path / "data", e2e_temporal.address, backend_url) as s:
         yield s
 

@@ -3,14 +3,14 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
-import psycopg
 import pytest
 
 from projections.projector import Projector
 from projections.store import ReadModels, read_models_at
 from service.app.certification import Certification
 from service.settings import Settings
-from tests.postgres import scratch_database
+from tests.migrated import migrated
+from tests.postgres import empty_every_table, scratch_database
 from tests.stories import Story
 
 
@@ -28,20 +28,10 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     test needs an event store that holds only its own story.
     """
     if request.param == "sqlite":
-        return Settings(data_dir=tmp_path / "data")
+        return migrated(Settings(data_dir=tmp_path / "data"))
     url: str = request.getfixturevalue("projections_postgres_url")
-    _empty_every_table(url)
-    return Settings(data_dir=tmp_path / "data", database_url=url)
-
-
-def _empty_every_table(url: str) -> None:
-    # Emptying the tables is several times quicker than creating a database for each test.
-    dsn = url.replace("postgresql+psycopg://", "postgresql://")
-    with psycopg.connect(dsn, autocommit=True) as conn:
-        listed = conn.execute("SELECT tablename FROM pg_tables WHERE schemaname = 'public'")
-        tables = ", ".join(f'"{name}"' for (name,) in listed)
-        if tables:
-            conn.execute(f"TRUNCATE {tables} RESTART IDENTITY")
+    empty_every_table(url)
+    return migrated(Settings(data_dir=tmp_path / "data", database_url=url))
 
 
 @pytest.fixture

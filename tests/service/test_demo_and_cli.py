@@ -13,6 +13,8 @@ from domain.trainer.state import Listing
 from service.app.certification import Certification
 from service.cli.commands import app as cli
 from service.cli.demo import STAGES, write_history
+from service.settings import Settings
+from tests.migrated import migrated
 from workflows.clock import next_clock_event
 
 NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
@@ -46,6 +48,7 @@ def in_data_dir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("SCORE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SCORE_ARGON2_MEMORY_KIB", "1024")
     monkeypatch.setenv("SCORE_ARGON2_TIME_COST", "1")
+    migrated(Settings())
     return tmp_path
 
 

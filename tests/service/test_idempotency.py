@@ -16,11 +16,12 @@ from service.app.idempotency import (
 )
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from tests.migrated import migrated
 
 
 @pytest.fixture
 def store(tmp_path: Path) -> IdempotencyStore:
-    return IdempotencyStore(create_service_engine(Settings(data_dir=tmp_path)))
+    return IdempotencyStore(create_service_engine(migrated(Settings(data_dir=tmp_path))))
 
 
 def request(store: IdempotencyStore, key: str) -> IdempotentRequest:

@@ -40,6 +40,7 @@ from service.app.login import (
 )
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from tests.migrated import migrated
 from tests.postgres import scratch_database
 
 SECRET = "a-test-secret-of-at-least-32-bytes-long"
@@ -83,7 +84,7 @@ def own_settings(settings: Settings) -> Iterator[Settings]:
         yield settings
         return
     with scratch_database("score_login") as url:
-        yield settings.model_copy(update={"database_url": url})
+        yield migrated(settings.model_copy(update={"database_url": url}))
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from service.adapters.temporal_dev import free_port
 from service.bootstrap.parts import build_accounts
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from tests.migrated import migrated
 
 ROOT = Path(__file__).parents[2]
 CONCURRENT_LOGINS = 60
@@ -46,7 +47,7 @@ def memory_mib(pid: int, field: str) -> float:
 @pytest.fixture
 def api_process(tmp_path: Path) -> Iterator[tuple[str, int]]:
     """The API alone (no Temporal needed to log in) as its own process, production argon2."""
-    settings = Settings(data_dir=tmp_path / "data", api_port=free_port())
+    settings = migrated(Settings(data_dir=tmp_path / "data", api_port=free_port()))
     assert (settings.argon2_memory_kib, settings.argon2_time_cost) == (65536, 3)
     engine = create_service_engine(settings)
     build_accounts(settings, engine).create("ada", PASSWORD, Role.AUDITOR, None)

@@ -1,6 +1,7 @@
 """The embedded default keeps its secrets to its owner: the data folder, the SQLite file, the
 JWT secret and the first admin password are never readable by anyone else, not even for a
-moment; and an older install's tables and modes are brought up to date as it starts."""
+moment; an older install's modes are brought up to date as it starts, and its tables by
+`score migrate`."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ from domain.values import Role
 from service.app.accounts import InvalidToken, User
 from service.bootstrap.parts import build_accounts, build_certification, jwt_secret
 from service.cli.welcome import first_admin
+from service.migrations import head_revision, migrate
 from service.settings import Settings
 from service.storage.database import create_service_engine
 from tests.postgres import scratch_database
@@ -48,6 +50,7 @@ def test_a_fresh_install_creates_every_secret_owner_only_and_never_chmods(
         raise AssertionError("created readable, then chmod-ed: a moment when others could read")
 
     monkeypatch.setattr(os, "chmod", no_chmod)
+    migrate(cheap)  # an install begins with `score migrate`
     certification = build_certification(cheap)
     password = first_admin(cheap)
     secret = jwt_secret(cheap)
@@ -58,7 +61,8 @@ def test_a_fresh_install_creates_every_secret_owner_only_and_never_chmods(
         open_files = {f.name: mode(f) for f in data.glob("score.sqlite*")}
     engine.dispose()
     certification.close()
-    assert set(open_files) == {"score.sqlite", "score.sqlite-wal", "score.sqlite-shm"}
+    kept = {"score.sqlite", "score.sqlite-wal", "score.sqlite-shm", "score.sqlite-migration-lock"}
+    assert set(open_files) == kept
     assert set(open_files.values()) == {0o600}, open_files
 
     assert mode(data) == 0o700
@@ -82,13 +86,18 @@ def test_an_older_install_is_made_private(cheap: Settings, permissive_umask: Non
     assert mode(database) == 0o600
 
 
-def test_an_older_users_table_gains_the_new_columns_and_its_users_stay_active(
-    settings: Settings,
+def test_score_migrate_gives_an_older_users_table_the_new_columns_and_its_users_stay_active(
+    settings: Settings, tmp_path: Path
 ) -> None:
     with ExitStack() as cleanup:
         url = settings.database_url and cleanup.enter_context(scratch_database("score_old"))
         current = settings.model_copy(
-            update={"database_url": url, "argon2_memory_kib": 1024, "argon2_time_cost": 1}
+            update={
+                "data_dir": tmp_path / "older",
+                "database_url": url,
+                "argon2_memory_kib": 1024,
+                "argon2_time_cost": 1,
+            }
         )
         current.data_dir.mkdir(parents=True)
         accounts = build_accounts(current, create_engine(current.sqlalchemy_url))
@@ -106,6 +115,7 @@ def test_an_older_users_table_gains_the_new_columns_and_its_users_stay_active(
             )
         old.dispose()
 
+        migrate(current)
         engine = create_service_engine(current)
         accounts = build_accounts(current, engine)
         ada = accounts.user_from_token(accounts.issue_token(User("ada", Role.HQ, None)))
@@ -113,5 +123,5 @@ def test_an_older_users_table_gains_the_new_columns_and_its_users_stay_active(
         accounts.deactivate("ada")
         with pytest.raises(InvalidToken):
             accounts.user_from_token(accounts.issue_token(ada))
-        create_service_engine(current).dispose()  # a second start finds nothing to add
         engine.dispose()
+        assert migrate(current) == head_revision(), "a second migrate finds nothing to add"

@@ -12,6 +12,7 @@ from service.bootstrap.parts import build_accounts
 from service.cli.commands import app as cli
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from tests.migrated import migrated
 
 
 @pytest.fixture
@@ -19,7 +20,7 @@ def settings_from_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Settin
     monkeypatch.setenv("SCORE_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("SCORE_ARGON2_MEMORY_KIB", "1024")
     monkeypatch.setenv("SCORE_ARGON2_TIME_COST", "1")
-    return Settings()
+    return migrated(Settings())
 
 
 def score(*args: str) -> tuple[int, str]:

@@ -22,6 +22,7 @@ from service.adapters.temporal_dev import DevServer
 from service.app.certification import Certification
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from tests.migrated import migrated
 from workflows.activities import CertificationActivities
 from workflows.converter import data_converter
 from workflows.worker import connect
@@ -33,7 +34,7 @@ TEST_SERVER = Path(sys.executable).parent / "temporal-test-server"
 def settings(tmp_path: Path) -> Settings:
     """SQLite only: what the workflows add is tested on one backend (the application's
     tests cover PostgreSQL)."""
-    return Settings(data_dir=tmp_path / "data", stall_reminder_after_days=60)
+    return migrated(Settings(data_dir=tmp_path / "data", stall_reminder_after_days=60))
 
 
 @pytest.fixture

@@ -31,6 +31,7 @@ from service.adapters.mail import Outbox, OutboxNotifier
 from service.bootstrap.parts import build_certification
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from tests.migrated import migrated
 from tests.stories import new_id
 from tests.workflows.scenarios import Journeys
 from workflows import journey_workflow_id, standing_workflow_id
@@ -115,7 +116,7 @@ async def standing_through_the_years(journeys: Journeys, env: WorkflowEnvironmen
 
 
 async def record(story: Story, client: Client, env: WorkflowEnvironment, data: Path) -> None:
-    settings = Settings(data_dir=data / uuid.uuid4().hex)
+    settings = migrated(Settings(data_dir=data / uuid.uuid4().hex))
     certification = build_certification(settings)
     outbox = Outbox(create_service_engine(settings))
     activities = CertificationActivities(certification, OutboxNotifier(outbox))

@@ -1,0 +1,114 @@
+"""A store written by release v0.1.0 is upgraded in place by `score migrate`, and verifies intact.
+
+tests/fixtures/v0.1.0 holds the demo data as `score run --demo` of tag v0.1.0 stored it
+(how: tests/fixtures/v0.1.0/README.md): a SQLite file and a PostgreSQL dump, each with the
+events, their hash chain, the read models, the users and the outbox of that release.
+"""
+
+from __future__ import annotations
+
+import gzip
+import shutil
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner, Result
+
+from domain.values import Role
+from service.bootstrap.parts import build_accounts, build_certification
+from service.cli.commands import app as cli
+from service.migrations import head_revision
+from service.settings import Settings
+from service.storage.database import create_service_engine
+from tests.postgres import scratch_database
+from tests.service.test_migrations import declared_tables, schema_differences
+
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "v0.1.0"
+EVENTS = 522  # what the demo of v0.1.0 stored, its workflows' reminders included
+DEMO_PASSWORD = "demo"
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def restored(
+    request: pytest.FixtureRequest, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """The v0.1.0 store restored into a scratch place, the command line pointed at it."""
+    data = tmp_path / "data"
+    data.mkdir(mode=0o700)
+    monkeypatch.setenv("SCORE_DATA_DIR", str(data))
+    monkeypatch.setenv("SCORE_ARGON2_MEMORY_KIB", "1024")  # the stored hashes keep their own
+    monkeypatch.setenv("SCORE_ARGON2_TIME_COST", "1")
+    if request.param == "sqlite":
+        with (
+            gzip.open(FIXTURES / "score.sqlite.gz") as dump,
+            (data / "score.sqlite").open("wb") as db,
+        ):
+            shutil.copyfileobj(dump, db)
+        monkeypatch.delenv("SCORE_DATABASE_URL", raising=False)
+        yield Settings()
+        return
+    with scratch_database("score_v010") as url:
+        restore_postgres_dump(url, FIXTURES / "postgres.sql.gz")
+        monkeypatch.setenv("SCORE_DATABASE_URL", url)
+        yield Settings()
+
+
+def restore_postgres_dump(url: str, dump: Path) -> None:
+    """psql, as an operator restores a plain pg_dump; stops at the first error."""
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    subprocess.run(
+        ["psql", "--quiet", "--no-psqlrc", "-v", "ON_ERROR_STOP=1", "-d", dsn],
+        input=gzip.decompress(dump.read_bytes()),
+        check=True,
+        capture_output=True,
+    )
+
+
+def score(*args: str) -> Result:
+    return CliRunner().invoke(cli, list(args))
+
+
+def test_score_migrate_upgrades_a_v0_1_0_store_and_the_audit_verifies_it_intact(
+    restored: Settings,
+) -> None:
+    migrated = score("migrate")
+    assert migrated.exit_code == 0, migrated.output
+    assert f"database at revision {head_revision()}" in migrated.output
+
+    verified = score("audit", "verify")
+    assert verified.exit_code == 0, verified.output
+    assert f"checked {EVENTS} events" in verified.output
+    assert "0 chains broken" in verified.output
+
+    app = build_certification(restored)
+    engine = create_service_engine(restored)
+    try:
+        assert schema_differences(engine, declared_tables(app, restored.read_model_prefix)) == []
+    finally:
+        engine.dispose()
+        app.close()
+
+
+def test_the_upgraded_store_serves_its_read_models_and_its_users(restored: Settings) -> None:
+    assert score("migrate").exit_code == 0
+
+    status = score("projector", "status")
+    assert status.exit_code == 0, status.output
+    assert f"event store at {EVENTS}; read models at {EVENTS}" in status.output
+    rebuilt = score("rebuild-read-models")
+    assert rebuilt.exit_code == 0, rebuilt.output  # the stored rows equal today's projection
+    assert f"rebuilt up to position {EVENTS}" in rebuilt.output and " 0 differ" in rebuilt.output
+
+    engine = create_service_engine(restored)
+    try:
+        accounts = build_accounts(restored, engine)
+        office = accounts.authenticate("office", DEMO_PASSWORD)
+        assert office is not None, "a user of v0.1.0 logs in, active"
+        assert office.role is Role.HQ
+        assert accounts.user_from_token(accounts.issue_token(office)) == office
+        accounts.deactivate("office")  # the columns the upgrade added are in use
+        assert accounts.authenticate("office", DEMO_PASSWORD) is None
+    finally:
+        engine.dispose()
