@@ -23,7 +23,6 @@ from typing import Any
 from bench import decisions, drift, enrolment, history, projection, scale, steps
 from bench.config import SCALES, Mode
 from bench.context import Context
-from bench.profiling import summarise
 from bench.report import FamilyResult, table, write_json
 
 RESULTS = Path(__file__).parent / "results"  # ignored by git: figures and profiles of a run
@@ -101,10 +100,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "families": {r.name: r.as_dict() for r in results},
     }
     print(table(results))  # noqa: T201 - the table is the output
-    if args.profile:
-        summary = summarise(ctx.results_dir / "profiles", args.profile)
-        document["profile"] = summary
-        print("\n" + summary)  # noqa: T201
     write_json(args.output, document)
     print(f"\n{scale.mode} mode, {document['seconds']} s; written to {args.output}")  # noqa: T201
     return document

@@ -1,9 +1,5 @@
-"""A bare eventsourcing application beside ours: the E0 baseline of an append.
-
-Its own tables (`benchbare_events`) in the same database as the service's events, with the
-same recorder (eventsourcing-sqlalchemy), so a save costs what the library costs and nothing
-of ours. Its one event carries a payload about the size of a journey step's.
-"""
+"""E0: a bare eventsourcing application (own tables, same database and recorder) saving one
+event the size of a step's."""
 
 from __future__ import annotations
 

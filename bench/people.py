@@ -1,9 +1,4 @@
-"""The people of a benchmark and the HTTP requests of their journeys.
-
-Registration is not what we measure, so candidates, experts, workshops and enterprises are
-written through the application directly, and bearer tokens are issued without logging in.
-Every journey step (and the enrolment) then goes through HTTP, as a person's would.
-"""
+"""The people of a benchmark, registered through the application, and their HTTP requests."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Raw database baselines: INSERT and SELECT of rows shaped like the event store's own.
-
-Rows are copied from the events table itself (same sizes), into a scratch copy of that
-table (same columns, same unique key) in the same database.
-"""
+"""Raw database baselines: INSERT and SELECT of rows copied from the events table."""
 
 from __future__ import annotations
 

@@ -1,9 +1,5 @@
-"""What a family reports: figures, each beside its baseline from the same run, and targets.
-
-A figure is one measured value. Most carry the baseline it is compared with (measured in the
-same run, on the same dev server and database) and so a ratio; a target is a limit on the
-ratio or on the value itself. Verdicts are printed and written to JSON, never asserted.
-"""
+"""Figures, each beside its baseline from the same run, and targets; verdicts are reported,
+never asserted."""
 
 from __future__ import annotations
 
