@@ -7,7 +7,6 @@ import time
 
 import httpx
 
-from bench.barestore import bare_save, bare_store
 from bench.baseline import Baseline
 from bench.context import Context
 from bench.load import (
@@ -22,6 +21,7 @@ from bench.load import (
 )
 from bench.people import http_client, send
 from bench.profiling import sampled
+from bench.rawsql import bare_save, bare_store
 from bench.report import FamilyResult, Figure, Target
 from bench.stack.service import ServiceStack
 from bench.stats import Summary, timed_calls
