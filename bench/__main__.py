@@ -1,8 +1,5 @@
-"""`python -m bench [--quick | --smoke] [--only NAME ...] [--profile PROCESS]`
-
-Runs the measurement families, prints one table (every figure beside its baseline from the
-same run, the ratio, the target and the verdict) and writes bench/results/latest.json.
-"""
+"""Runs the measurement families, prints one table (every figure beside its baseline from the
+same run) and writes bench/results/latest.json; see docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -120,13 +117,12 @@ async def measured(ctx: Context, family: Family) -> FamilyResult:
 
 def machine() -> dict[str, Any]:
     """What the figures were taken on; the load average shows whether others were busy."""
-    commit = _git("rev-parse", "--short", "HEAD")
     changed = _git("status", "--porcelain", "--untracked-files=no")
     return {
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
         "python": platform.python_version(),
-        "commit": commit,
+        "commit": _git("rev-parse", "--short", "HEAD"),
         # Others' uncommitted changes in the work tree run too (the children import it).
         "tracked_files_changed": len(changed.splitlines()),
         "shared_machine": True,
