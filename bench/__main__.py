@@ -1,8 +1,5 @@
-"""`python -m bench [--quick | --smoke] [--only NAME ...] [--profile PROCESS]`
-
-Runs the measurement families, prints one table (every figure beside its baseline from the
-same run, the ratio, the target and the verdict) and writes bench/results/latest.json.
-"""
+"""Runs the measurement families, prints one table (every figure beside its baseline from the
+same run) and writes bench/results/latest.json; see docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -23,7 +20,6 @@ from typing import Any
 from bench import decisions, drift, enrolment, history, projection, scale, steps
 from bench.config import SCALES, Mode
 from bench.context import Context
-from bench.profiling import summarise
 from bench.report import FamilyResult, table, write_json
 
 RESULTS = Path(__file__).parent / "results"  # ignored by git: figures and profiles of a run
@@ -101,10 +97,6 @@ async def run(args: argparse.Namespace) -> dict[str, Any]:
         "families": {r.name: r.as_dict() for r in results},
     }
     print(table(results))  # noqa: T201 - the table is the output
-    if args.profile:
-        summary = summarise(ctx.results_dir / "profiles", args.profile)
-        document["profile"] = summary
-        print("\n" + summary)  # noqa: T201
     write_json(args.output, document)
     print(f"\n{scale.mode} mode, {document['seconds']} s; written to {args.output}")  # noqa: T201
     return document
@@ -125,13 +117,12 @@ async def measured(ctx: Context, family: Family) -> FamilyResult:
 
 def machine() -> dict[str, Any]:
     """What the figures were taken on; the load average shows whether others were busy."""
-    commit = _git("rev-parse", "--short", "HEAD")
     changed = _git("status", "--porcelain", "--untracked-files=no")
     return {
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
         "python": platform.python_version(),
-        "commit": commit,
+        "commit": _git("rev-parse", "--short", "HEAD"),
         # Others' uncommitted changes in the work tree run too (the children import it).
         "tracked_files_changed": len(changed.splitlines()),
         "shared_machine": True,

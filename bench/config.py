@@ -10,34 +10,28 @@ Mode = Literal["full", "quick", "smoke"]
 
 @dataclass(frozen=True)
 class Scale:
+    """Per family, as docs/benchmarks.md tabulates them; `*_steps` and `*_calls` per client."""
+
     mode: Mode
-    # (1) step latency: rounds of alternating blocks (bare update, update + local activity,
-    # HTTP step), then the same at `concurrent_clients` clients.
     step_rounds: int
     step_calls: int
     concurrent_clients: int
-    concurrent_steps: int  # per client
-    # T4: 50 candidates, one step in flight each, beside 50 bare workflows.
+    concurrent_steps: int
     load_clients: int
-    load_steps: int  # per client
-    # T10 enrolment beside a bare start_workflow; T11 drift over one long run.
+    load_steps: int
     enrol_calls: int
     drift_updates: int
-    # decisions: sandbox on/off, local/regular activity.
     decision_calls: int
-    # T6: a step on a long journey beside one on a short journey (application layer).
     history_events: int
     history_calls: int
-    # (4) projection: events in the synthetic store.
     projection_events: int
-    # (5) idle journey workflows whose reminders fire together, and the worker's cache: a
-    # tenth of them at every scale, as the default cache of 1,000 is to 10,000, so that the
-    # storm rebuilds evicted workflows in quick mode too.
     idle_workflows: int
     postgres: bool = True
 
     @property
     def worker_cached_workflows(self) -> int:
+        # A tenth, as the default cache of 1,000 is to 10,000: the storm rebuilds evicted
+        # workflows at every scale.
         return max(1, self.idle_workflows // 10)
 
     def as_dict(self) -> dict[str, Any]:

@@ -1,12 +1,5 @@
-"""The two design choices, decided with figures from the same run.
-
-* Activity kind: steps write through a local activity (workflows/calls.py). Compared: an
-  update awaiting a no-op local activity (U0la) and a no-op regular activity (U0ra).
-* Sandbox: Temporal's workflow sandbox re-imports and checks workflow code; we keep it on
-  (workflows/sandbox.py). Compared: bare updates sandboxed and not, alone and at N in
-  flight; and rebuilding a journey from its recorded history (what a worker does for every
-  journey not in its cache), with the shipped converter, sandboxed and not.
-"""
+"""The design choices measured in the same run: local vs regular activity, sandbox on/off
+(docs/benchmarks.md, "Decisions")."""
 
 from __future__ import annotations
 

@@ -1,10 +1,5 @@
-"""T11: does a step get slower along one long journey? Beside the same on a bare workflow.
-
-One candidate takes `drift_updates` steps (visits and reports) over HTTP, interleaved one
-for one with bare updates on one empty workflow, so that both see the same machine. The
-journey continues-as-new after 500 updates (workflows/gate.py); the bare workflow never
-does. Drift is the median of the last 100 calls over the median of the first 100.
-"""
+"""T11: a step's latency at the end of one long journey over its start, beside a bare workflow
+(median of the last 100 calls over the first 100)."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""T10: enrolment over HTTP beside a bare start_workflow (S0), in alternating blocks.
-
-An enrolment is an update-with-start: the journey workflow is created, its first workflow
-task runs (in the sandbox), and the enrolment update's local activity writes the trainer
-and the new journey. S0 returns once the server has persisted the start.
-"""
+"""T10: enrolment (an update-with-start) over HTTP beside a bare start_workflow (S0)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""T6: a step on a journey with a long history beside a step on a short one.
-
-Application layer (`Certification.take_step`: load, decide, save) with the service's own
-settings (its aggregate cache), on the same SQLite store, alternating long and short.
-"""
+"""T6: a step (application layer, the service's aggregate cache) on a long journey beside one
+on a short journey, alternating."""
 
 from __future__ import annotations
 

@@ -1,8 +1,4 @@
-"""Shared by the Temporal families: bare baselines, prepared candidates, concurrent loads.
-
-The baselines run on the same dev server as the service: the empty `Baseline` workflow on
-its own task queue, served by its own worker process (bench/baseline.py).
-"""
+"""Shared by the Temporal families: bare baselines, prepared candidates, concurrent loads."""
 
 from __future__ import annotations
 

@@ -1,9 +1,4 @@
-"""The people of a benchmark and the HTTP requests of their journeys.
-
-Registration is not what we measure, so candidates, experts, workshops and enterprises are
-written through the application directly, and bearer tokens are issued without logging in.
-Every journey step (and the enrolment) then goes through HTTP, as a person's would.
-"""
+"""The people of a benchmark, registered through the application, and their HTTP requests."""
 
 from __future__ import annotations
 
@@ -89,13 +84,10 @@ class Cohort:
     """Registers people straight into the event store and hands out their tokens."""
 
     def __init__(self, stack: ServiceStack) -> None:
+        self.app: Certification = stack.app
         self.stack = stack
         self.office_token = self._account(OFFICE)
         self._clock = datetime.now(UTC) - timedelta(days=30)
-
-    @property
-    def app(self) -> Certification:
-        return self.stack.app
 
     def _account(self, user: User) -> str:
         """A user record (a token is checked against it on every request) and their token."""
@@ -110,7 +102,8 @@ class Cohort:
     def candidates(self, count: int, per_expert: int = 10) -> list[Candidate]:
         made: list[Candidate] = []
         while len(made) < count:
-            expert_id, expert_token = self._expert()
+            expert_id = trainer(self.app, self._at(), expert=True)
+            expert_token = self._account(User(f"u-{expert_id}", Role.EXPERT, expert_id))
             workshop_id = workshop(self.app, expert_id, self._at())
             for _ in range(min(per_expert, count - len(made))):
                 made.append(self.candidate(expert_id, expert_token, workshop_id))
@@ -123,10 +116,6 @@ class Cohort:
         return Candidate(
             trainer_id, token, expert_id, expert_token, workshop_id, firm, self.office_token
         )
-
-    def _expert(self) -> tuple[str, str]:
-        expert_id = trainer(self.app, self._at(), expert=True)
-        return expert_id, self._account(User(f"u-{expert_id}", Role.EXPERT, expert_id))
 
 
 class StepRefused(Exception):

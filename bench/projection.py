@@ -1,10 +1,4 @@
-"""(4) Projection rebuild over a large store, beside a raw SELECT scan and raw batched INSERTs.
-
-The store is synthetic (bench/synth.py: real worlds cloned with fresh ids). The rebuild is
-`projections.rebuild.rebuild` into read-model tables with another prefix in the same
-database (what `score rebuild-read-models --beside` does). W0 is raw Core executemany of rows of the
-same size, 1000 per transaction, into the same database; R0 a raw SELECT of every event.
-"""
+"""T7: projection rebuild over a large synthetic store, beside raw SELECT (R0) and INSERT (W0)."""
 
 from __future__ import annotations
 

@@ -1,8 +1,5 @@
-"""Raw database baselines: INSERT and SELECT of rows shaped like the event store's own.
-
-Rows are copied from the events table itself (same sizes), into a scratch copy of that
-table (same columns, same unique key) in the same database.
-"""
+"""Raw database baselines: E0, a bare eventsourcing save (own tables, same database and
+recorder, an event the size of a step's); R0 and W0, SELECT and INSERT of event rows."""
 
 from __future__ import annotations
 
@@ -12,8 +9,38 @@ from typing import Any
 from uuid import UUID
 
 from eventsourcing.application import Application
+from eventsourcing.domain import Aggregate, event
 from sqlalchemy import Column, MetaData, Table, UniqueConstraint, select
 from sqlalchemy.engine import Engine
+
+from service.settings import Settings
+
+# A step event's JSON state is ~400–700 bytes (actor, command id, step, timestamps).
+PAYLOAD = "x" * 400
+
+
+class Probe(Aggregate):
+    @event("Created")
+    def __init__(self, payload: str) -> None:
+        self.payload = payload
+
+
+class BareStore(Application[UUID]):
+    name = "benchbare"
+
+
+def bare_store(settings: Settings) -> BareStore:
+    env = dict(settings.eventsourcing_env())
+    env.pop("AGGREGATE_CACHE_MAXSIZE", None)  # nothing is read back
+    # The library's recorder without our hash chain: the baseline costs nothing of ours.
+    env["PERSISTENCE_MODULE"] = "service.storage.event_store:PrePingingFactory"
+    env["CREATE_TABLE"] = "true"  # not the service's schema: the library makes its table
+    return BareStore(env=env)
+
+
+def bare_save(store: BareStore) -> None:
+    """Save one new 1-event aggregate."""
+    store.save(Probe(PAYLOAD))
 
 
 def store_of(app: Application[UUID]) -> tuple[Engine, Table]:

@@ -1,21 +1,14 @@
-"""What a family reports: figures, each beside its baseline from the same run, and targets.
-
-A figure is one measured value. Most carry the baseline it is compared with (measured in the
-same run, on the same dev server and database) and so a ratio; a target is a limit on the
-ratio or on the value itself. Verdicts are printed and written to JSON, never asserted.
-"""
+"""Figures, each beside its baseline from the same run, and targets; verdicts are reported,
+never asserted."""
 
 from __future__ import annotations
 
 import json
 import math
-import operator
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-
-_OPS: dict[str, Callable[[float, float], bool]] = {"<=": operator.le, ">=": operator.ge}
 
 
 @dataclass(frozen=True)
@@ -30,7 +23,7 @@ class Target:
         measured = figure.ratio if self.on == "ratio" else figure.value
         if measured is None or math.isnan(measured):
             return None
-        return _OPS[self.compare](measured, self.limit)
+        return measured <= self.limit if self.compare == "<=" else measured >= self.limit
 
     def __str__(self) -> str:
         return f"{self.compare} {self.limit:g}{'×' if self.on == 'ratio' else ''}"
@@ -44,7 +37,6 @@ class Figure:
     baseline: str | None = None
     baseline_value: float | None = None
     targets: tuple[Target, ...] = ()
-    note: str = ""
 
     @property
     def ratio(self) -> float | None:
@@ -70,15 +62,20 @@ class Figure:
             "ratio": _clean(self.ratio),
             "targets": [str(t) for t in self.targets],
             "verdict": self.verdict,
-            "note": self.note,
         }
 
     def row(self) -> tuple[str, ...]:
         base = f"{self.baseline} {_number(self.baseline_value, self.unit)}" if self.baseline else ""
         ratio = f"{self.ratio:.2f}×" if self.ratio is not None else ""
-        name = f"  {self.name} ({self.note})" if self.note else f"  {self.name}"
         targets = ", ".join(str(t) for t in self.targets)
-        return (name, _number(self.value, self.unit), base, ratio, targets, self.verdict)
+        return (
+            f"  {self.name}",
+            _number(self.value, self.unit),
+            base,
+            ratio,
+            targets,
+            self.verdict,
+        )
 
 
 @dataclass

@@ -52,15 +52,3 @@ async def timed_calls(
         await call(i)
         samples.append(ms_since(start))
     return samples
-
-
-def timed_sync(count: int, call: Callable[[int], object], warm_up: int = 3) -> list[float]:
-    """The same for synchronous calls."""
-    for i in range(warm_up):
-        call(-i - 1)
-    samples = []
-    for i in range(count):
-        start = time.perf_counter()
-        call(i)
-        samples.append(ms_since(start))
-    return samples

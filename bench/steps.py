@@ -1,13 +1,5 @@
-"""Steps over HTTP beside bare updates: at 1 client (T1–T3, T5), at 32 clients (steps/s, CPU
-per step, T9 live projection lag) and at 50 candidates (T4).
-
-Blocks alternate within one run: bare update (U0), update awaiting a no-op local activity
-(U0la), bare eventsourcing save (E0, same database), HTTP step. The concurrent phases
-alternate, in halves, bare updates over as many empty workflows with HTTP steps by as many
-candidates (one step in flight each). The worker journals every save and the projector
-every commit (bench/stack/journal.py), so the append inside a step and the live projection
-lag come from the same run; the CPU of every process is read around each block.
-"""
+"""Steps over HTTP beside bare updates at 1 client (T1–T3, T5), 32 clients (steps/s, CPU per
+step, T9 lag) and 50 candidates (T4); method in docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -15,7 +7,6 @@ import time
 
 import httpx
 
-from bench.barestore import bare_save, bare_store
 from bench.baseline import Baseline
 from bench.context import Context
 from bench.load import (
@@ -30,9 +21,10 @@ from bench.load import (
 )
 from bench.people import http_client, send
 from bench.profiling import sampled
+from bench.rawsql import bare_save, bare_store
 from bench.report import FamilyResult, Figure, Target
 from bench.stack.service import ServiceStack
-from bench.stats import Summary, timed_calls, timed_sync
+from bench.stats import Summary, timed_calls
 
 TITLE = "Step latency: HTTP step vs bare update, 1 and 32 clients"
 LOAD_TITLE = "Concurrent candidates: step rate vs bare update rate (C0)"
@@ -101,6 +93,10 @@ async def sequential(
     e0: list[float] = []
     step: list[float] = []
     windows: list[tuple[float, float]] = []
+
+    async def save(_: int) -> None:
+        bare_save(store)
+
     try:
         async with bare_workflows(stack, 1) as (bare,):
             for _ in range(scale.step_rounds):
@@ -110,7 +106,7 @@ async def sequential(
                 u0la += await timed_calls(
                     scale.step_calls, lambda _: bare.execute_update(Baseline.with_local_activity)
                 )
-                e0 += timed_sync(scale.step_calls, lambda _: bare_save(store))
+                e0 += await timed_calls(scale.step_calls, save)
                 started = time.monotonic()
                 async with sampled(ctx, stack):
                     step += await timed_calls(scale.step_calls, lambda _: send(http, next(script)))

@@ -1,13 +1,5 @@
-"""A large, realistic event store, fast: one real "world" recorded through the application,
-then cloned with fresh ids and inserted through the recorder in batches (which links them
-in the audit's hash chain, as it does every event).
-
-A world is an expert, a candidate, a workshop, an enterprise and the candidate's journey
-through a ToE cycle with extra visits and reports (no certification: the certificate
-registry is one aggregate for everybody and cannot be cloned). Clones are interleaved in
-groups, the way concurrent journeys interleave in a live log, so the projector sees many
-aggregates per batch rather than one journey at a time.
-"""
+"""A large event store, fast: one real world recorded through the application, then cloned
+with fresh ids and inserted through the recorder, interleaved (docs/benchmarks.md)."""
 
 from __future__ import annotations
 

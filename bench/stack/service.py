@@ -1,12 +1,4 @@
-"""Start the whole service as `score run` lays it out, around a given dev server.
-
-Child processes, started by the service's own launcher (`service.cli.launcher.children`) with the
-service's own commands (`tests.cluster.score`): `score api`, `score worker` and `score
-projector`, the last two through `bench.stack.journal`, which only adds timestamps; and the
-bare baseline's worker (`bench.baseline`). The benchmark process is the client: HTTP calls,
-Temporal calls for the baselines, and the set-up (people are registered through the
-application directly; only what is measured goes through HTTP).
-"""
+"""Start the whole service as `score run` lays it out, around a given dev server."""
 
 from __future__ import annotations
 
