@@ -31,9 +31,8 @@ from types import TracebackType
 from typing import Any
 
 import httpx
-import psycopg
 from pydantic import SecretStr
-from sqlalchemy import Engine, make_url
+from sqlalchemy import Engine
 from temporalio.api.enums.v1 import TaskQueueType
 from temporalio.api.taskqueue.v1 import TaskQueue
 from temporalio.api.workflowservice.v1 import DescribeTaskQueueRequest
@@ -48,7 +47,7 @@ from service.app.certification import Certification
 from service.bootstrap.parts import build_accounts, build_certification, build_read_models
 from service.settings import Settings
 from service.storage.database import create_service_engine
-from tests.postgres import SERVER
+from tests.postgres import terminate_connections
 
 REPO = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 90.0  # generous: two cores shared with other test runs
@@ -401,14 +400,7 @@ class Cluster:
         only), as a failover or an operator would; returns how many were cut."""
         if self.database_url is None:
             raise ValueError("Only a PostgreSQL database has connections to terminate.")
-        name = make_url(self.database_url).database
-        with psycopg.connect(SERVER, autocommit=True) as conn:
-            rows = conn.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                (name,),
-            ).fetchall()
-        return sum(1 for (terminated,) in rows if terminated)
+        return terminate_connections(self.database_url)
 
     # -- what the tests look at and set up -----------------------------------------------------
 

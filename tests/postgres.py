@@ -8,6 +8,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 import psycopg
+from sqlalchemy.engine import make_url
 
 SERVER = os.environ.get("SCORE_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres")
 
@@ -39,3 +40,16 @@ def scratch_database(prefix: str = "score_test") -> Iterator[str]:
     finally:
         with psycopg.connect(SERVER, autocommit=True) as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def terminate_connections(database_url: str) -> int:
+    """pg_terminate_backend on every connection to the database at `database_url`, as a
+    restart, a failover or an operator would; returns how many were cut."""
+    name = make_url(database_url).database
+    with psycopg.connect(SERVER, autocommit=True) as admin:
+        rows = admin.execute(
+            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+            "WHERE datname = %s AND pid <> pg_backend_pid()",
+            (name,),
+        ).fetchall()
+    return sum(1 for (terminated,) in rows if terminated)

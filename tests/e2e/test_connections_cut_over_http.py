@@ -3,25 +3,11 @@ request is answered as if nothing happened: pools check a connection before lend
 
 from __future__ import annotations
 
-import psycopg
 import pytest
-from sqlalchemy.engine import make_url
 
 from tests.e2e.harness import Stack
 from tests.e2e.people import cast, enrolled, get, post
-from tests.postgres import SERVER
-
-
-def cut_every_connection(database_url: str) -> int:
-    """Terminate every backend serving the test's database, as a restart would."""
-    name = make_url(database_url).database
-    with psycopg.connect(SERVER, autocommit=True) as admin:
-        rows = admin.execute(
-            "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-            "WHERE datname = %s AND pid <> pg_backend_pid()",
-            (name,),
-        ).fetchall()
-    return len(rows)
+from tests.postgres import terminate_connections
 
 
 @pytest.fixture
@@ -39,13 +25,13 @@ async def test_reads_and_steps_after_every_connection_was_cut_are_answered(
     await get(stack, c.auditor, "/audit/reads")
     await get(stack, c.expert, f"/journeys/{journey}")
 
-    assert cut_every_connection(database_url) > 0
+    assert terminate_connections(database_url) > 0
 
     await get(stack, c.auditor, "/audit/reads")
     await get(stack, c.auditor, f"/audit/journeys/{journey}/history")
-    assert cut_every_connection(database_url) > 0
+    assert terminate_connections(database_url) > 0
     await get(stack, c.expert, f"/journeys/{journey}")
-    assert cut_every_connection(database_url) > 0
+    assert terminate_connections(database_url) > 0
     answer = await post(
         stack, c.expert, f"/journeys/{journey}/tot-result", {"attended": True, "completed": True}
     )
