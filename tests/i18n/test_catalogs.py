@@ -14,7 +14,9 @@ def _messages(language: str) -> dict[tuple[str, str], str]:
             for message in pofile.read_po(source, locale=language):
                 if message.id:
                     key = message.id if isinstance(message.id, str) else message.id[0]
-                    text = message.string if isinstance(message.string, str) else message.string[0]
+                    text = message.string if isinstance(message.string, str) else ""
+                    if isinstance(message.string, (list, tuple)):
+                        text = message.string[0]
                     found[(path.name, key)] = text
     return found
 
