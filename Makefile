@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint typecheck unit fuzz bench bench-quick bytecode clean
+.PHONY: run demo test lint typecheck unit fuzz bench bench-quick bytecode browser clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -32,7 +32,15 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy
 
-test: lint typecheck bytecode
+# The browser stories drive Debian's chromium (Playwright cannot download a browser here);
+# CI runs as root, so a fresh machine gets the package here when it is missing.
+browser:
+	@command -v chromium >/dev/null || \
+		{ test "$$(id -u)" = 0 && { apt-get install -y chromium >/dev/null || \
+			{ apt-get update >/dev/null && apt-get install -y chromium >/dev/null; }; }; } || \
+		{ echo "chromium is missing: run 'apt-get install -y chromium' as root" >&2; exit 1; }
+
+test: lint typecheck bytecode browser
 	$(BIN)/python -m pytest
 
 unit: $(STAMP)
