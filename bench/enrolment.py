@@ -14,6 +14,7 @@ from bench.report import FamilyResult, Target
 from bench.stats import Summary, timed_calls
 
 TITLE = "Enrolment: HTTP update-with-start vs bare start_workflow (S0)"
+USE_EXISTING = WorkflowIDConflictPolicy.USE_EXISTING
 # S0 waits for no workflow task; the second baseline has the enrolment's own shape.
 
 
@@ -26,23 +27,19 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
     started: list[str] = []
 
     async def bare_start(_: int) -> None:
-        workflow_id = f"s0-{uuid.uuid4().hex[:12]}"
-        await client.start_workflow(Baseline.run, id=workflow_id, task_queue=queue)
+        workflow_id = f"s0-{uuid.uuid4()}"
         started.append(workflow_id)
+        await client.start_workflow(Baseline.run, id=workflow_id, task_queue=queue)
 
     async def bare_start_with_update(_: int) -> None:
         """The enrolment's shape on the empty workflow: update-with-start, local activity."""
-        workflow_id = f"uws0-{uuid.uuid4().hex[:12]}"
-        start = WithStartWorkflowOperation(
-            Baseline.run,
-            id=workflow_id,
-            task_queue=queue,
-            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
-        )
-        await client.execute_update_with_start_workflow(
-            Baseline.with_local_activity, start_workflow_operation=start
-        )
+        workflow_id = f"uws0-{uuid.uuid4()}"
         started.append(workflow_id)
+        start = WithStartWorkflowOperation(
+            Baseline.run, id=workflow_id, task_queue=queue, id_conflict_policy=USE_EXISTING
+        )
+        update = Baseline.with_local_activity
+        await client.execute_update_with_start_workflow(update, start_workflow_operation=start)
 
     s0: list[float] = []
     uws0_ms: list[float] = []

@@ -32,10 +32,10 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
     stack, clients = await ctx.stack(), ctx.scale.concurrent_clients
     async with http_client(stack) as http:
         u0 = await sequential(ctx, stack, http, result)
-        run = await concurrent(ctx, stack, http, clients, ctx.scale.concurrent_steps)
+        run = await concurrent(ctx, http, clients, ctx.scale.concurrent_steps)
     lag = Summary.of(projection_lags(stack, run.steps.windows))
     n = f"{clients} clients"
-    result.pair(f"HTTP step, {n}", Summary.of(run.steps.latencies), f"bare, {n}", run.bare.summary)
+    result.pair(f"HTTP step, {n}", run.steps.summary, f"bare, {n}", run.bare.summary)
     result.pair(f"live projection lag, {n}", lag, "U0 (1 client)", u0, p99=(Target("<=", 1.0),))
     result.add(
         Figure(f"steps/s, {n}", run.steps.rate, "/s", f"bare updates/s, {n}", run.bare.rate),
@@ -101,10 +101,10 @@ async def measure_load(ctx: Context, result: FamilyResult) -> None:
     activity at as many callers; a refused step is counted, not retried."""
     stack, clients = await ctx.stack(), ctx.scale.load_clients
     async with http_client(stack, connections=clients + 8) as http:
-        run = await concurrent(ctx, stack, http, clients, ctx.scale.load_steps, local=True)
+        run = await concurrent(ctx, http, clients, ctx.scale.load_steps, local=True)
     n = f"{clients} candidates"
     rate, t4 = run.steps.rate, Target(">=", 0.5)
-    result.pair(f"step, {n}", Summary.of(run.steps.latencies), "bare", run.bare.summary)
+    result.pair(f"step, {n}", run.steps.summary, "bare", run.bare.summary)
     result.add(
         Figure(f"steps/s, {n}", rate, "/s", "C0 bare updates/s", run.bare.rate, (t4,)),
         Figure(f"steps/s, {n}", rate, "/s", "bare updates + local activity/s", run.bare_la.rate),
@@ -180,17 +180,11 @@ class Concurrent:
 
 
 async def concurrent(
-    ctx: Context,
-    stack: Stack,
-    http: httpx.AsyncClient,
-    clients: int,
-    calls: int,
-    *,
-    local: bool = False,
+    ctx: Context, http: httpx.AsyncClient, clients: int, calls: int, *, local: bool = False
 ) -> Concurrent:
     """Bare updates over as many empty workflows, then HTTP steps, in alternating halves (and
     bare updates with a local activity, if `local`), CPU read around each block."""
-    candidates = await in_cycle(ctx, http, clients)
+    stack, candidates = await ctx.stack(), await in_cycle(ctx, http, clients)
     pids = stack.pids()
     bare_worker = pids.pop("baseline")  # the bare blocks' worker; the service's idles then
     run = Concurrent(cpu={"bare": CpuMeter(pids | {"worker": bare_worker}), "step": CpuMeter(pids)})
