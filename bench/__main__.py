@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from bench import decisions, drift, enrolment, history, projection, scale, steps
-from bench.config import SCALES, Mode
+from bench.config import SCALES
 from bench.context import Context
 from bench.report import FamilyResult, table, write_json
 
@@ -67,14 +67,9 @@ def parse(argv: list[str] | None = None) -> argparse.Namespace:
     return parser.parse_args(argv)
 
 
-def mode_of(args: argparse.Namespace) -> Mode:
-    if args.smoke or os.environ.get("SCORE_BENCH_SMOKE"):
-        return "smoke"
-    return "quick" if args.quick else "full"
-
-
 async def run(args: argparse.Namespace) -> dict[str, Any]:
-    scale = SCALES[mode_of(args)]
+    smoke = args.smoke or os.environ.get("SCORE_BENCH_SMOKE")
+    scale = SCALES["smoke" if smoke else "quick" if args.quick else "full"]
     chosen = [f for f in FAMILIES if not args.only or f.name in args.only]
     ctx = Context(scale, args.output.parent, profile=args.profile)
     results: list[FamilyResult] = []
@@ -117,21 +112,19 @@ async def measured(ctx: Context, family: Family) -> FamilyResult:
 
 def machine() -> dict[str, Any]:
     """What the figures were taken on; the load average shows whether others were busy."""
-    changed = _git("status", "--porcelain", "--untracked-files=no")
+    changed = _git("status", "--porcelain", "--untracked-files=no").splitlines()
     return {
         "cpus": os.cpu_count(),
         "load_average": os.getloadavg(),
         "python": platform.python_version(),
         "commit": _git("rev-parse", "--short", "HEAD"),
         # Others' uncommitted changes in the work tree run too (the children import it).
-        "tracked_files_changed": len(changed.splitlines()),
-        "shared_machine": True,
+        "tracked_files_changed": len(changed),
     }
 
 
 def _git(*args: str) -> str:
-    done = subprocess.run(["git", *args], capture_output=True, text=True, check=False)
-    return done.stdout.strip()
+    return subprocess.run(["git", *args], capture_output=True, text=True).stdout.strip()
 
 
 def main() -> None:

@@ -10,22 +10,23 @@ Mode = Literal["full", "quick", "smoke"]
 
 @dataclass(frozen=True)
 class Scale:
-    """Per family, as docs/benchmarks.md tabulates them; `*_steps` and `*_calls` per client."""
+    """Per family, as docs/benchmarks.md tabulates them; `*_steps` and `*_calls` per client.
+    The defaults are the issues' scale (full mode)."""
 
-    mode: Mode
-    step_rounds: int
-    step_calls: int
-    concurrent_clients: int
-    concurrent_steps: int
-    load_clients: int
-    load_steps: int
-    enrol_calls: int
-    drift_updates: int
-    decision_calls: int
-    history_events: int
-    history_calls: int
-    projection_events: int
-    idle_workflows: int
+    mode: Mode = "full"
+    step_rounds: int = 4
+    step_calls: int = 100
+    concurrent_clients: int = 32
+    concurrent_steps: int = 25
+    load_clients: int = 50
+    load_steps: int = 20
+    enrol_calls: int = 100
+    drift_updates: int = 1000
+    decision_calls: int = 150
+    history_events: int = 2000
+    history_calls: int = 200
+    projection_events: int = 1_000_000
+    idle_workflows: int = 10_000
     postgres: bool = True
 
     @property
@@ -38,57 +39,15 @@ class Scale:
         return asdict(self)
 
 
-FULL = Scale(
-    mode="full",
-    step_rounds=4,
-    step_calls=100,
-    concurrent_clients=32,
-    concurrent_steps=25,
-    load_clients=50,
-    load_steps=20,
-    enrol_calls=100,
-    drift_updates=1000,
-    decision_calls=150,
-    history_events=2000,
-    history_calls=200,
-    projection_events=1_000_000,
-    idle_workflows=10_000,
-)
-
 QUICK = Scale(
-    mode="quick",
-    step_rounds=2,
-    step_calls=25,
-    concurrent_clients=32,
-    concurrent_steps=4,
-    load_clients=50,
-    load_steps=4,
-    enrol_calls=24,
-    drift_updates=100,
-    decision_calls=20,
-    history_events=2000,
-    history_calls=40,
-    projection_events=15_000,
+    "quick", step_rounds=2, step_calls=25, concurrent_steps=4, load_steps=4, enrol_calls=24,
+    drift_updates=100, decision_calls=20, history_calls=40, projection_events=15_000,
     idle_workflows=150,
-)
-
+)  # fmt: skip
 # For the test suite: every code path once, as small as it gets. Its figures mean nothing.
 SMOKE = Scale(
-    mode="smoke",
-    step_rounds=1,
-    step_calls=3,
-    concurrent_clients=3,
-    concurrent_steps=2,
-    load_clients=3,
-    load_steps=2,
-    enrol_calls=3,
-    drift_updates=20,
-    decision_calls=3,
-    history_events=50,
-    history_calls=5,
-    projection_events=500,
-    idle_workflows=5,
-    postgres=False,
-)
-
-SCALES: dict[Mode, Scale] = {"full": FULL, "quick": QUICK, "smoke": SMOKE}
+    "smoke", step_rounds=1, step_calls=3, concurrent_clients=3, concurrent_steps=2,
+    load_clients=3, load_steps=2, enrol_calls=3, drift_updates=20, decision_calls=3,
+    history_events=50, history_calls=5, projection_events=500, idle_workflows=5, postgres=False,
+)  # fmt: skip
+SCALES: dict[Mode, Scale] = {"full": Scale(), "quick": QUICK, "smoke": SMOKE}

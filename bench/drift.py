@@ -8,8 +8,7 @@ import time
 
 from bench.baseline import Baseline
 from bench.context import Context
-from bench.load import bare_workflows, prepared
-from bench.people import Cohort, http_client, send
+from bench.people import http_client, prepared, send
 from bench.report import FamilyResult, Figure, Target
 from bench.stats import ms_since
 
@@ -27,24 +26,16 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
     updates = ctx.scale.drift_updates
     steps: list[float] = []
     bares: list[float] = []
-    async with http_client(stack) as http, bare_workflows(stack, 1) as (bare,):
-        (candidate,) = await prepared(Cohort(stack), http, 1)
-        for request in candidate.repeatable(updates):
-            start = time.perf_counter()
+    async with http_client(stack) as http, stack.bare_workflows(1) as (bare,):
+        (candidate,) = await prepared(stack, http, 1)
+        for _ in range(updates):
+            request, start = candidate.next_step(), time.perf_counter()
             await send(http, request)
             steps.append(ms_since(start))
             start = time.perf_counter()
             await bare.execute_update(Baseline.bare)
             bares.append(ms_since(start))
-    step_drift, bare_drift = drift(steps), drift(bares)
-    result.details.update(updates=updates, steps_ms=steps, bare_ms=bares)
-    result.figures += [
-        Figure(
-            f"step drift over {updates} steps (last/first median)",
-            step_drift,
-            "×",
-            "bare update drift",
-            bare_drift,
-            (Target("<=", 1.5, "value"),),
-        ),
-    ]
+    result.details.update(steps_ms=steps, bare_ms=bares)
+    name = f"step drift over {updates} steps (last/first median)"
+    target = (Target("<=", 1.5, "value"),)
+    result.add(Figure(name, drift(steps), "×", "bare update drift", drift(bares), target))

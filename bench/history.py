@@ -7,12 +7,10 @@ import time
 import uuid
 from datetime import UTC, datetime, timedelta
 
-from bench.context import Context
-from bench.report import FamilyResult, Figure, Target
-from bench.stack.service import open_store
+from bench.context import Context, open_store
+from bench.report import FamilyResult, Target
 from bench.stats import Summary, ms_since
-from bench.synth import STEP_DATE, World, record_world
-from domain.journey.steps import RecordCoachingVisit, ReportProgress
+from bench.synth import World, record_world, visits_and_reports
 from domain.values import Actor, Role
 from service.app.certification import Certification
 from service.settings import Settings
@@ -21,23 +19,20 @@ TITLE = "Step on a long journey vs a short one (aggregate cache)"
 
 
 class Stepper:
+    """Visits and reports on one world's journey, through the application."""
+
     def __init__(self, app: Certification, world: World) -> None:
-        self.app, self.world, self.count = app, world, 0
-        self.at = datetime.now(UTC)
+        self.app, self.journey, self.at = app, world.journey_id, datetime.now(UTC)
+        self.actor, self.steps = (
+            Actor(world.trainer_id, Role.TRAINER),
+            visits_and_reports(world.enterprise_id, world.day),
+        )
 
     def step(self) -> float:
-        """One visit or report; milliseconds."""
-        firm = self.world.enterprise_id
-        step = (
-            RecordCoachingVisit(firm, STEP_DATE)
-            if self.count % 2 == 0
-            else ReportProgress(firm, {"productivity": 120.0})
-        )
-        self.count += 1
-        self.at += timedelta(seconds=1)
-        actor = Actor(self.world.trainer_id, Role.TRAINER)
+        """One more; milliseconds."""
+        step, self.at = next(self.steps), self.at + timedelta(seconds=1)
         start = time.perf_counter()
-        self.app.take_step(self.world.journey_id, step, actor, uuid.uuid4().hex, self.at)
+        self.app.take_step(self.journey, step, self.actor, uuid.uuid4().hex, self.at)
         return ms_since(start)
 
 
@@ -46,9 +41,9 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
     events, calls = ctx.scale.history_events, ctx.scale.history_calls
     app = open_store(settings)
     try:
-        long = Stepper(app, record_world(app, extra_steps=2))
-        short = Stepper(app, record_world(app, extra_steps=2))
-        while app.repository.get(uuid.UUID(long.world.journey_id)).version < events:
+        long = Stepper(app, record_world(app))
+        short = Stepper(app, record_world(app))
+        while app.repository.get(uuid.UUID(long.journey)).version < events:
             long.step()
         long_ms, short_ms = [], []
         for _ in range(calls):
@@ -56,18 +51,6 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
             short_ms.append(short.step())
     finally:
         app.close()
-    s_long, s_short = Summary.of(long_ms), Summary.of(short_ms)
-    result.details.update(long=s_long.as_dict(), short=s_short.as_dict(), events=events)
-    result.figures += [
-        Figure(
-            f"step p50, journey of {events:,} events",
-            s_long.p50,
-            "ms",
-            "short journey p50",
-            s_short.p50,
-            (Target("<=", 2.0),),
-        ),
-        Figure(
-            f"step p99, journey of {events:,} events", s_long.p99, "ms", "short p99", s_short.p99
-        ),
-    ]
+    t6 = (Target("<=", 2.0),)
+    long_journey = f"step, journey of {events:,} events"
+    result.pair(long_journey, Summary.of(long_ms), "short journey", Summary.of(short_ms), p50=t6)

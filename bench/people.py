@@ -1,7 +1,9 @@
-"""The people of a benchmark, registered through the application, and their HTTP requests."""
+"""The people of a benchmark, registered through the application, their HTTP requests, and
+candidates taken into their ToE cycle."""
 
 from __future__ import annotations
 
+import asyncio
 from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -9,16 +11,13 @@ from typing import Any
 
 import httpx
 
-from bench.stack.service import ServiceStack
-from bench.synth import enterprise, trainer, workshop
-from domain.values import Role
+from bench.context import Context, Stack
+from domain.values import Module, Role
 from service.app.accounts import User, UserExists
-from service.app.certification import Certification
+from tests.stories import BASELINE, PROGRESS, Story
 
 OFFICE = User("bench-office", Role.HQ, None)
 PASSWORD = "bench-password"  # never used to log in: the bench is handed its tokens
-BASELINE = {"productivity": 100.0, "defects": 8.0, "absenteeism": 6.0}
-PROGRESS = {"productivity": 130.0, "defects": 4.0, "absenteeism": 5.0}
 
 
 @dataclass(frozen=True)
@@ -32,7 +31,6 @@ class Request:
 class Candidate:
     trainer_id: str
     token: str
-    expert_id: str
     expert_token: str
     workshop_id: str
     enterprise_id: str
@@ -44,78 +42,61 @@ class Candidate:
         body = {"trainer_id": self.trainer_id, "workshop_id": self.workshop_id}
         return Request("/journeys", body, self.office_token)
 
-    def _step(self, suffix: str, body: dict[str, Any] | None, token: str) -> Request:
+    def _step(self, suffix: str, body: dict[str, Any], token: str | None = None) -> Request:
         assert self.journey_id, "enrol first"
-        return Request(f"/journeys/{self.journey_id}/{suffix}", body, token)
+        return Request(f"/journeys/{self.journey_id}/{suffix}", body, token or self.token)
 
     def into_cycle(self) -> list[Request]:
         """From enrolment to the first progress report: after it, visits and reports repeat."""
-        today, firm = date.today().isoformat(), self.enterprise_id
+        today, firm = date.today().isoformat(), {"enterprise_id": self.enterprise_id}
+        assessment = firm | {"visited_on": today, "indicators": BASELINE}
+        workshop = {"held_on": today, "managers": 6, "workers": 14, "women": 9}
         return [
             self._step("tot-result", {"attended": True, "completed": True}, self.expert_token),
-            self._step("enterprises", {"enterprise_id": firm}, self.token),
-            self._step(
-                "baseline-assessments",
-                {"enterprise_id": firm, "visited_on": today, "indicators": BASELINE},
-                self.token,
-            ),
-            self._step(
-                "classroom-workshop",
-                {"held_on": today, "managers": 6, "workers": 14, "women": 9},
-                self.token,
-            ),
-            *self.repeatable(2),
+            self._step("enterprises", firm),
+            self._step("baseline-assessments", assessment),
+            self._step("classroom-workshop", workshop),
+            self.next_step(),
+            self.next_step(),
         ]
 
-    def repeatable(self, count: int) -> list[Request]:
-        """Coaching visits and progress reports, alternating: a cycle allows any number."""
-        today, firm = date.today().isoformat(), self.enterprise_id
-        visit = {"enterprise_id": firm, "visited_on": today}
-        report = {"enterprise_id": firm, "indicators": PROGRESS}
-        return [
-            self._step("coaching-visits", visit, self.token)
-            if i % 2 == 0
-            else self._step("progress-reports", report, self.token)
-            for i in range(count)
-        ]
+    def next_step(self) -> Request:
+        """A coaching visit or a progress report, alternating: a cycle allows any number."""
+        self.steps_taken += 1
+        firm = {"enterprise_id": self.enterprise_id}
+        if self.steps_taken % 2:
+            return self._step("coaching-visits", firm | {"visited_on": date.today().isoformat()})
+        return self._step("progress-reports", firm | {"indicators": PROGRESS})
 
 
 class Cohort:
     """Registers people straight into the event store and hands out their tokens."""
 
-    def __init__(self, stack: ServiceStack) -> None:
-        self.app: Certification = stack.app
-        self.stack = stack
+    def __init__(self, stack: Stack) -> None:
+        self.story = Story(stack.app, datetime.now(UTC) - timedelta(days=30), timedelta(seconds=1))
+        self.accounts = stack.cluster.accounts
         self.office_token = self._account(OFFICE)
-        self._clock = datetime.now(UTC) - timedelta(days=30)
 
     def _account(self, user: User) -> str:
         """A user record (a token is checked against it on every request) and their token."""
         with suppress(UserExists):
-            self.stack.accounts.create(user.username, PASSWORD, user.role, user.trainer_id)
-        return self.stack.accounts.issue_token(user)
-
-    def _at(self) -> datetime:
-        self._clock += timedelta(seconds=1)
-        return self._clock
+            self.accounts.create(user.username, PASSWORD, user.role, user.trainer_id)
+        return self.accounts.issue_token(user)
 
     def candidates(self, count: int, per_expert: int = 10) -> list[Candidate]:
         made: list[Candidate] = []
         while len(made) < count:
-            expert_id = trainer(self.app, self._at(), expert=True)
-            expert_token = self._account(User(f"u-{expert_id}", Role.EXPERT, expert_id))
-            workshop_id = workshop(self.app, expert_id, self._at())
+            expert = self.story.register_expert()
+            expert_token = self._account(User(f"u-{expert.user_id}", Role.EXPERT, expert.user_id))
+            workshop_id = self.story.schedule_workshop(Module.WC, expert)
             for _ in range(min(per_expert, count - len(made))):
-                made.append(self.candidate(expert_id, expert_token, workshop_id))
+                trainer_id = self.story.register_candidate().user_id
+                token = self._account(User(f"u-{trainer_id}", Role.TRAINER, trainer_id))
+                firm = self.story.register_enterprise()
+                made.append(
+                    Candidate(trainer_id, token, expert_token, workshop_id, firm, self.office_token)
+                )
         return made
-
-    def candidate(self, expert_id: str, expert_token: str, workshop_id: str) -> Candidate:
-        trainer_id = trainer(self.app, self._at())
-        token = self._account(User(f"u-{trainer_id}", Role.TRAINER, trainer_id))
-        firm = enterprise(self.app, self._at())
-        return Candidate(
-            trainer_id, token, expert_id, expert_token, workshop_id, firm, self.office_token
-        )
 
 
 class StepRefused(Exception):
@@ -128,11 +109,8 @@ class StepRefused(Exception):
 
 async def send(http: httpx.AsyncClient, request: Request) -> dict[str, Any]:
     """POST one request; a refusal (503 busy included) raises StepRefused."""
-    reply = await http.post(
-        request.path,
-        json=request.body,
-        headers={"Authorization": f"Bearer {request.token}"},
-    )
+    headers = {"Authorization": f"Bearer {request.token}"}
+    reply = await http.post(request.path, json=request.body, headers=headers)
     if reply.status_code not in (200, 201):
         raise StepRefused(request, reply)
     body: dict[str, Any] = reply.json()
@@ -144,12 +122,27 @@ async def enrol(http: httpx.AsyncClient, candidate: Candidate) -> None:
     candidate.journey_id = body["journey_id"]
 
 
-async def walk(http: httpx.AsyncClient, requests: list[Request]) -> None:
-    for request in requests:
-        await send(http, request)
+async def prepared(stack: Stack, http: httpx.AsyncClient, count: int) -> list[Candidate]:
+    """Candidates enrolled and taken into their ToE cycle through HTTP, in parallel."""
+    candidates = Cohort(stack).candidates(count)
+
+    async def ready(candidate: Candidate) -> None:
+        await enrol(http, candidate)
+        for request in candidate.into_cycle():
+            await send(http, request)
+
+    await asyncio.gather(*(ready(c) for c in candidates))
+    return candidates
 
 
-def http_client(stack: ServiceStack, connections: int = 64) -> httpx.AsyncClient:
+async def in_cycle(ctx: Context, http: httpx.AsyncClient, count: int) -> list[Candidate]:
+    """`count` candidates in their ToE cycle, reusing those that earlier families prepared."""
+    if (missing := count - len(ctx.pool)) > 0:
+        ctx.pool += await prepared(await ctx.stack(), http, missing)
+    return ctx.pool[:count]
+
+
+def http_client(stack: Stack, connections: int = 64) -> httpx.AsyncClient:
     # uvicorn closes a connection idle for 5 s; dropping it first on our side means a request
     # never goes out on a connection the server is closing (httpx.ReadError).
     limits = httpx.Limits(

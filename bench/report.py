@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Literal
+
+from bench.stats import Summary
 
 
 @dataclass(frozen=True)
@@ -53,16 +55,9 @@ class Figure:
         return "met" if all(outcomes) else "MISSED"
 
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "value": _clean(self.value),
-            "unit": self.unit,
-            "baseline": self.baseline,
-            "baseline_value": _clean(self.baseline_value),
-            "ratio": _clean(self.ratio),
-            "targets": [str(t) for t in self.targets],
-            "verdict": self.verdict,
-        }
+        targets = [str(t) for t in self.targets]
+        fields = asdict(self) | {"ratio": self.ratio, "targets": targets, "verdict": self.verdict}
+        return {k: _clean(v) if isinstance(v, float | int) else v for k, v in fields.items()}
 
     def row(self) -> tuple[str, ...]:
         base = f"{self.baseline} {_number(self.baseline_value, self.unit)}" if self.baseline else ""
@@ -88,15 +83,33 @@ class FamilyResult:
     notes: list[str] = field(default_factory=list)
     error: str | None = None
 
+    def add(self, *figures: Figure) -> None:
+        self.figures += figures
+
+    def keep(self, **summaries: Summary) -> None:
+        """The summaries behind the figures, for the JSON (p50/p95/p99/mean/max, n)."""
+        self.details.update({name: s.as_dict() for name, s in summaries.items()})
+
+    def pair(
+        self,
+        name: str,
+        measured: Summary,
+        baseline: str,
+        base: Summary,
+        unit: str = "ms",
+        p50: tuple[Target, ...] = (),
+        p99: tuple[Target, ...] = (),
+    ) -> None:
+        """p50 and p99 of `measured`, each beside the same of `base`; both summaries kept."""
+        self.keep(**{name: measured, baseline: base})
+        self.add(
+            Figure(f"{name} p50", measured.p50, unit, f"{baseline} p50", base.p50, p50),
+            Figure(f"{name} p99", measured.p99, unit, f"{baseline} p99", base.p99, p99),
+        )
+
     def as_dict(self) -> dict[str, Any]:
-        return {
-            "title": self.title,
-            "seconds": round(self.seconds, 1),
-            "figures": [f.as_dict() for f in self.figures],
-            "details": self.details,
-            "notes": self.notes,
-            "error": self.error,
-        }
+        figures = [f.as_dict() for f in self.figures]
+        return asdict(self) | {"seconds": round(self.seconds, 1), "figures": figures}
 
 
 def _clean(value: float | None) -> float | None:

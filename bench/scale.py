@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import math
 import time
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import func, select
@@ -14,12 +14,12 @@ from temporalio.client import Client
 
 from bench.context import Context, rss_bytes
 from bench.report import FamilyResult, Figure, Target
-from bench.stack.service import service_stack, stack_settings
-from bench.synth import HQ, _id, trainer, workshop
 from domain.journey.state import JourneyState
+from domain.values import Module
 from service.adapters.mail import OUTBOX, Outbox
-from service.adapters.temporal_dev import DevServer
 from service.app.certification import Certification
+from tests.cluster import Cluster
+from tests.stories import Story, new_id
 from workflows import journey_workflow_id
 from workflows.journey import CertificationJourney
 from workflows.messages import JourneyInput, ReminderPolicy
@@ -34,28 +34,37 @@ STORM_TIMEOUT = 900.0  # how long to wait for the last reminder before reporting
 
 def enrolled(app: Certification, count: int) -> list[JourneyState]:
     """`count` candidates enrolled two days ago, with one expert and one workshop."""
-    at = datetime.now(UTC) - timedelta(days=2)
-    held = workshop(app, trainer(app, at, expert=True), at)
-    return [app.enrol(trainer(app, at), held, HQ, _id(), at).state for _ in range(count)]
+    story = Story(app, datetime.now(UTC) - timedelta(days=2), tick=timedelta(seconds=1))
+    held = story.schedule_workshop(Module.WC, story.register_expert())
+    return [
+        app.enrol(story.register_candidate().user_id, held, story.hq, new_id(), story.later()).state
+        for _ in range(count)
+    ]
 
 
 async def measure(ctx: Context, result: FamilyResult) -> None:
     count, cached = ctx.scale.idle_workflows, ctx.scale.worker_cached_workflows
-    root = ctx.folder("scale")
-    async with DevServer() as server:
-        settings = stack_settings(root / "data", server.address, worker_cached_workflows=cached)
-        async with service_stack(settings, root, processes=("worker",)) as stack:
-            journeys = enrolled(stack.app, count)
-            storm = Storm(settings.task_queue, stack.pid("worker"), Outbox(stack.engine), cached)
-            await storm.run(stack.client, journeys, result)
+    overrides = {"worker_cached_workflows": cached}
+    # Its own service, no API: the worker's timers are all that run.
+    cluster = Cluster(
+        ctx.folder("scale"), apis=0, temporal_in_memory=True, settings_overrides=overrides
+    )
+    async with cluster:
+        assert cluster.client is not None
+        worker = cluster.worker_processes[0].pid
+        storm = Storm(cluster.settings.task_queue, worker, Outbox(cluster.engine), cached)
+        await storm.run(cluster.client, enrolled(cluster.app, count), result)
 
 
+@dataclass
 class Storm:
-    def __init__(self, queue: str, pid: int, outbox: Outbox, cached: int) -> None:
-        self.queue, self.pid, self.outbox, self.cached = queue, pid, outbox, cached
-        self.peak_rss = 0
+    queue: str
+    pid: int  # the worker's
+    outbox: Outbox
+    cached: int
+    peak_rss: float = 0.0
 
-    def rss(self) -> int:
+    def rss(self) -> float:
         current = rss_bytes(self.pid)
         self.peak_rss = max(self.peak_rss, current)
         return current
@@ -81,58 +90,32 @@ class Storm:
         in_time, total, last = self.delivered(fire_at)
         storm = (last - fire_at).total_seconds() if last else math.nan
         seconds = storm if total >= count else math.nan
-        result.details.update(
-            workflows=count,
-            cached_workflows=self.cached,
-            start_seconds=start_seconds,
-            lead_seconds=lead,
-            idle_before_timers=idle_early,
-            empty_rss_mib=empty_rss / MiB,
-            idle_rss_mib=idle_rss / MiB,
-            peak_rss_mib=self.peak_rss / MiB,
-            delivered_seconds=seconds,
-            reminders_delivered=total,
-            reminders_within_2_min=in_time,
-        )
+        result.details.update(start_seconds=start_seconds, lead_seconds=lead, delivered=total)
         n = f"{count:,} idle journeys (cache of {self.cached:,})"
-        result.figures += [
+        idle, peak, none = (x / MiB for x in (idle_rss, self.peak_rss, empty_rss))
+        every, rate = (
+            f"all {count:,} reminders delivered, after T",
+            total / storm if storm else math.nan,
+        )
+        result.add(
             Figure(
-                f"worker RSS, {n}",
-                idle_rss / MiB,
-                "MiB",
-                "worker RSS with none",
-                empty_rss / MiB,
-                (Target("<=", 1024, "value"),),
+                f"worker RSS, {n}", idle, "MiB", "with none", none, (Target("<=", 1024, "value"),)
             ),
-            Figure(f"worker peak RSS during the storm, {n}", self.peak_rss / MiB, "MiB"),
-            Figure(
-                f"all {count:,} reminders delivered, after T",
-                seconds,
-                "s",
-                targets=(Target("<=", 120, "value"),),
-            ),
-            Figure(
-                "reminders delivered within 2 min of T",
-                in_time,
-                "",
-                "reminders due",
-                count,
-                (Target(">=", 1.0),),
-            ),
-            Figure("reminders delivered per second", total / storm if storm else math.nan, "/s"),
-        ]
+            Figure(f"worker peak RSS during the storm, {n}", peak, "MiB"),
+            Figure(every, seconds, "s", targets=(Target("<=", 120, "value"),)),
+            Figure("reminders within 2 min of T", in_time, "", "due", count, (Target(">=", 1.0),)),
+            Figure("reminders delivered per second", rate, "/s"),
+        )
         if total < count:
             result.notes.append(f"not every reminder delivered within {STORM_TIMEOUT:.0f} s")
         if not idle_early:
             result.notes.append("the timers fired before every workflow had started")
 
-    async def start_all(
-        self, client: Client, journeys: list[JourneyState], fire_at: datetime
-    ) -> None:
+    async def start_all(self, client: Client, journeys: list[JourneyState], at: datetime) -> None:
         gate = asyncio.Semaphore(STARTING)
 
         async def start(journey: JourneyState) -> None:
-            due = replace(journey, last_step_at=fire_at - POLICY.stall_after)
+            due = replace(journey, last_step_at=at - POLICY.stall_after)
             async with gate:
                 await client.start_workflow(
                     CertificationJourney.run,

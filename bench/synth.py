@@ -4,103 +4,54 @@ with fresh ids and inserted through the recorder, interleaved (docs/benchmarks.m
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import date
+from itertools import count
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
 
-from domain.enterprise import EnterpriseDetails
-from domain.journey.steps import (
-    DeliverClassroomWorkshop,
-    JourneyStep,
-    RecordBaselineAssessment,
-    RecordCoachingVisit,
-    RecordToTResult,
-    ReportProgress,
-    SelectEnterprise,
-)
-from domain.values import Actor, Module, Role
-from domain.workshop import WorkshopPlan
+from domain.journey.steps import JourneyStep, RecordCoachingVisit, RecordToTResult, ReportProgress
+from domain.values import Module
 from service.app.certification import Certification
+from tests.stories import PROGRESS, Story
 
-HQ = Actor("bench-office", Role.HQ)
-START = datetime(2026, 1, 5, 9, tzinfo=UTC)  # a world's first event
-STEP_DATE = START.date()  # visits and workshops: on the day, never after the step
 INTERLEAVE = 50  # worlds whose events alternate in the log
 BATCH = 1000  # events per insert
-
-
-def _id() -> str:
-    return uuid.uuid4().hex
 
 
 @dataclass(frozen=True)
 class World:
     trainer_id: str
-    expert_id: str
     enterprise_id: str
     journey_id: str
+    day: date  # of the world's last step: later visits are dated then
     events: list[StoredEvent]  # in log order
 
 
-def trainer(app: Certification, at: datetime, *, expert: bool = False) -> str:
-    """A candidate (or an expert) registered by the office; their trainer id."""
-    email = f"t-{_id()[:12]}@example.org"
-    registered = app.register_trainer("T", email, "India", HQ, _id(), at, is_expert=expert)
-    return registered.state.trainer_id
-
-
-def workshop(app: Certification, expert_id: str, at: datetime) -> str:
-    """A ToT workshop, over before `at`, led by the expert; its id."""
-    ran = at.date() - timedelta(days=5)
-    plan = WorkshopPlan(
-        Module.WC, f"W-{_id()[:10]}", ran, ran + timedelta(days=4), "Pune", "India", expert_id
-    )
-    return app.schedule_workshop(plan, HQ, _id(), at).state.workshop_id
-
-
-def enterprise(app: Certification, at: datetime) -> str:
-    details = EnterpriseDetails(f"Firm {_id()[:10]}", "India", "auto", 120, 30)
-    return app.register_enterprise(details, HQ, _id(), at).state.enterprise_id
-
-
-def record_world(app: Certification, extra_steps: int = 4) -> World:
-    """Record one world through the application: people, workshop, firm, journey."""
+def record_world(app: Certification) -> World:
+    """Record one world through the application, as tests tell it (tests/stories.py): an
+    expert, a candidate, a workshop, an enterprise, a journey through a whole ToE cycle."""
     start = app.recorder.max_notification_id() or 0
-    at = START
-
-    def later() -> datetime:
-        nonlocal at
-        at += timedelta(hours=1)
-        return at
-
-    expert = trainer(app, later(), expert=True)
-    candidate = trainer(app, later())
-    held = workshop(app, expert, later())
-    firm = enterprise(app, later())
-    journey = app.enrol(candidate, held, HQ, _id(), later()).state.journey_id
-    me, them = Actor(candidate, Role.TRAINER), Actor(expert, Role.EXPERT)
-    for step, actor in world_steps(firm, me, them, extra_steps):
-        app.take_step(journey, step, actor, _id(), later())
-    events = list(app.recorder.select_notifications(start=start + 1, limit=10_000))
-    return World(candidate, expert, firm, journey, _as_stored(events))
-
-
-def world_steps(firm: str, me: Actor, expert: Actor, extra: int) -> list[tuple[JourneyStep, Actor]]:
-    today = STEP_DATE
-    indicators = {"productivity": 100.0, "defects": 8.0}
-    steps: list[tuple[JourneyStep, Actor]] = [
-        (RecordToTResult(attended=True, completed=True), expert),
-        (SelectEnterprise(firm), me),
-        (RecordBaselineAssessment(firm, today, indicators), me),
-        (DeliverClassroomWorkshop(today, 6, 14, 9), me),
+    story = Story(app)
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, expert)
+    journey = story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    journey = story.run_cycle(journey, candidate)
+    assert journey.cycle is not None
+    firm = journey.cycle.enterprises[0].enterprise_id
+    events = [
+        StoredEvent(UUID(str(n.originator_id)), n.originator_version, n.topic, n.state)
+        for n in app.recorder.select_notifications(start=start + 1, limit=10_000)
     ]
-    for i in range(extra):
-        step = RecordCoachingVisit(firm, today) if i % 2 == 0 else ReportProgress(firm, indicators)
-        steps.append((step, me))
-    return steps
+    return World(candidate.user_id, firm, journey.journey_id, story.now.date(), events)
+
+
+def visits_and_reports(firm: str, day: date) -> Iterator[JourneyStep]:
+    """Coaching visits and progress reports, alternating: a ToE cycle allows any number."""
+    for i in count():
+        yield RecordCoachingVisit(firm, day) if i % 2 == 0 else ReportProgress(firm, PROGRESS)
 
 
 def clone(world: list[StoredEvent]) -> list[StoredEvent]:
@@ -128,9 +79,9 @@ def interleaved(world: list[StoredEvent], worlds: int) -> Iterator[StoredEvent]:
                 yield events[position]
 
 
-def fill(app: Certification, events: int, extra_steps: int = 4) -> int:
+def fill(app: Certification, events: int) -> int:
     """Grow `app`'s store by about `events` events (whole worlds); return the total."""
-    world = record_world(app, extra_steps).events
+    world = record_world(app).events
     worlds = max(0, events - len(world)) // len(world)
     batch: list[StoredEvent] = []
     for stored in interleaved(world, worlds):
@@ -141,14 +92,3 @@ def fill(app: Certification, events: int, extra_steps: int = 4) -> int:
     if batch:
         app.recorder.insert_events(batch)
     return app.recorder.max_notification_id() or 0
-
-
-def _as_stored(notifications: Sequence[StoredEvent]) -> list[StoredEvent]:
-    return [
-        StoredEvent(_uuid(n.originator_id), n.originator_version, n.topic, n.state)
-        for n in notifications
-    ]
-
-
-def _uuid(value: UUID | str) -> UUID:
-    return value if isinstance(value, UUID) else UUID(str(value))

@@ -10,8 +10,9 @@ suite and the scale-out rehearsal drive it through the same methods: `kill_worke
 `start_worker()`, `kill_projector()`, `start_projector()`, `kill_api(i)`, `start_api()`,
 `restart_temporal()` and, on PostgreSQL, `terminate_db_connections()`.
 
-The benchmarks' stack (bench/stack) starts its processes with `settings_env` and
-`wait_for_line` from here too.
+The benchmarks (bench/context.py) run on a Cluster too: `wrap` wraps the command of every
+worker, projector and API process (there, to time the saves and batches they make), and
+`temporal_in_memory` gives the dev server no state file.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ import subprocess
 import sys
 import time
 import uuid
+from collections.abc import Callable
 from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -185,6 +187,9 @@ class Cluster:
     migrators: int = 1  # `score migrate` processes, started at the same moment
     migrate_first: bool = True  # False: start the services beside the migrators, not after
     settings_overrides: dict[str, Any] = field(default_factory=dict)
+    # (kind, command) -> the command to run: "worker", "projector" or "api"; as given if None.
+    wrap: Callable[[str, list[str]], list[str]] | None = None
+    temporal_in_memory: bool = False  # True: no state file, so a restart forgets everything
     settings: Settings = field(init=False)
     temporal: DevServer = field(init=False)
     migrate_processes: list[Child] = field(default_factory=list, init=False)
@@ -194,12 +199,11 @@ class Cluster:
     client: Client | None = field(default=None, init=False)  # ours, to watch the task queue
     _app: Certification | None = field(default=None, init=False)
     _accounts: Accounts | None = field(default=None, init=False)
-    _accounts_engine: Engine | None = field(default=None, init=False)
+    _engine: Engine | None = field(default=None, init=False)
 
     def __post_init__(self) -> None:
-        self.temporal = DevServer(
-            self.root / "temporal.sqlite", log_file=self.logs / "temporal.log"
-        )
+        state = None if self.temporal_in_memory else self.root / "temporal.sqlite"
+        self.temporal = DevServer(state, log_file=self.logs / "temporal.log")
         values: dict[str, Any] = {
             "data_dir": self.root / "data",
             "database_url": self.database_url,
@@ -212,7 +216,7 @@ class Cluster:
         }
         self.settings = Settings(**(values | self.settings_overrides))
         self.projector = Child(
-            "projector", score("projector"), self._env(), self.logs / "projector.log"
+            "projector", self._command("projector"), self._env(), self.logs / "projector.log"
         )
 
     # -- the whole -----------------------------------------------------------------------------
@@ -274,9 +278,9 @@ class Cluster:
         if self._app is not None:
             self._app.close()
             self._app = None
-        if self._accounts_engine is not None:
-            self._accounts_engine.dispose()
-            self._accounts = self._accounts_engine = None
+        if self._engine is not None:
+            self._engine.dispose()
+            self._accounts = self._engine = None
 
     @property
     def logs(self) -> Path:
@@ -287,7 +291,8 @@ class Cluster:
 
     def _new_worker(self) -> Child:
         i = len(self.worker_processes)
-        child = Child(f"worker-{i}", score("worker"), self._env(), self.logs / f"worker-{i}.log")
+        log = self.logs / f"worker-{i}.log"
+        child = Child(f"worker-{i}", self._command("worker"), self._env(), log)
         self.worker_processes.append(child)
         return child
 
@@ -344,7 +349,7 @@ class Cluster:
     def _new_api(self) -> Child:
         i = len(self.api_processes)
         env = self._env() | {"SCORE_API_PORT": str(free_port())}
-        child = Child(f"api-{i}", score("api"), env, self.logs / f"api-{i}.log")
+        child = Child(f"api-{i}", self._command("api"), env, self.logs / f"api-{i}.log")
         self.api_processes.append(child)
         return child
 
@@ -418,10 +423,25 @@ class Cluster:
     def add_user(self, username: str, password: str, role: Role, trainer_id: str | None) -> User:
         """An account, written straight into the service's database as `score users create`
         does (experts and trainers name their registered trainer id)."""
+        return self.accounts.create(username, password, role, trainer_id)
+
+    @property
+    def accounts(self) -> Accounts:
+        """The harness's own handle on the service's accounts (users, tokens)."""
         if self._accounts is None:
-            self._accounts_engine = create_service_engine(self.settings)
-            self._accounts = build_accounts(self.settings, self._accounts_engine)
-        return self._accounts.create(username, password, role, trainer_id)
+            self._accounts = build_accounts(self.settings, self.engine)
+        return self._accounts
+
+    @property
+    def engine(self) -> Engine:
+        """The harness's engine on the service's own tables (users, outbox, idempotency keys)."""
+        if self._engine is None:
+            self._engine = create_service_engine(self.settings)
+        return self._engine
+
+    def _command(self, kind: str) -> list[str]:
+        command = score(kind)
+        return command if self.wrap is None else self.wrap(kind, command)
 
     def _env(self) -> dict[str, str]:
         return settings_env(self.settings) | {"PYTHONPATH": str(REPO)}

@@ -16,6 +16,7 @@ from service.app.ports import Steps
 from service.bootstrap.parts import build_accounts, build_certification, build_read_models
 from service.http.deps import Services
 from service.http.main import create_app
+from service.migrations import require_schema
 from service.settings import Settings
 from service.storage.database import create_service_engine
 from workflows.client import JourneyGateway
@@ -49,6 +50,9 @@ def create_api(settings: Settings) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        # Before anything is opened: an unmigrated database is refused with what to do
+        # (`score migrate`), not met later as a missing table in the middle of a request.
+        require_schema(settings)
         address = settings.temporal_address or "127.0.0.1:7233"
         client = await connect(address, settings.temporal_namespace)
         gateway = JourneyGateway.from_settings(client, settings)

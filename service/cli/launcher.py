@@ -18,6 +18,13 @@ from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 
 import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryError,
+    retry_if_exception_type,
+    stop_after_delay,
+    wait_fixed,
+)
 
 from service.adapters.temporal_dev import DevServer
 from service.migrations import migrate
@@ -76,18 +83,27 @@ async def watch(processes: Children, stop: asyncio.Event) -> str:
     return "stopped on request"
 
 
+class _NotReady(Exception):
+    """The API did not answer /health/ready with 200 yet."""
+
+
 async def api_ready(url: str, processes: Children, timeout: float = 60.0) -> None:
+    """Return once the API is ready, or at once when a child has died (`watch` says which)."""
+    polling = AsyncRetrying(
+        retry=retry_if_exception_type((_NotReady, httpx.TransportError)),
+        stop=stop_after_delay(timeout),
+        wait=wait_fixed(0.25),
+    )
     async with httpx.AsyncClient() as client:
-        for _ in range(int(timeout / 0.25)):
-            if any(p.poll() is not None for p in processes.values()):
-                return
-            try:
-                if (await client.get(f"{url}/health/ready")).status_code == 200:
-                    return
-            except httpx.TransportError:
-                pass
-            await asyncio.sleep(0.25)
-    raise TimeoutError(f"The API did not answer at {url} within {timeout:g} s.")
+        try:
+            async for attempt in polling:
+                if any(p.poll() is not None for p in processes.values()):
+                    return  # outside the attempt: a dead child is not waited for
+                with attempt:
+                    if (await client.get(f"{url}/health/ready")).status_code != 200:
+                        raise _NotReady
+        except RetryError:
+            raise TimeoutError(f"The API did not answer at {url} within {timeout:g} s.") from None
 
 
 def child_env(settings: Settings, temporal_address: str) -> dict[str, str]:

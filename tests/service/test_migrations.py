@@ -24,9 +24,10 @@ from projections.skips import SkipList
 from projections.tables import make_tables
 from service.adapters.mail import OUTBOX
 from service.app.certification import Certification
+from service.bootstrap.api import create_api
 from service.bootstrap.parts import build_certification
 from service.cli.commands import app as cli
-from service.migrations import head_revision, migrate, stored_revision
+from service.migrations import SchemaBehind, head_revision, migrate, stored_revision
 from service.settings import Settings
 from service.storage.chain import chain_table
 from service.storage.database import ServiceTables, create_service_engine
@@ -167,6 +168,15 @@ def test_a_process_on_a_database_not_migrated_says_to_run_score_migrate(
     checked = CliRunner().invoke(cli, ["check"])
     assert checked.exit_code == 0, checked.output
     assert "event store ok: 0 events" in checked.output
+
+
+async def test_an_api_started_on_a_database_not_migrated_refuses_to_start_and_says_why(
+    fresh: Settings,
+) -> None:
+    api = create_api(fresh.model_copy(update={"schema_wait_seconds": 0.3}))
+    with pytest.raises(SchemaBehind, match=r"not migrated yet.*Run `score migrate`"):
+        async with api.router.lifespan_context(api):
+            pytest.fail("the API started on a database without its tables")
 
 
 def test_a_process_started_beside_score_migrate_waits_for_it(fresh: Settings) -> None:

@@ -1,9 +1,9 @@
 """Timestamps the service's own processes write for the benchmark, and how they write them.
 
-    python -m bench.stack.journal JOURNAL_DIR PYTHON -m MODULE [ARGS…]
+    python -m bench.journal JOURNAL_DIR PYTHON -m MODULE [ARGS…]
 
 runs MODULE as `python -m MODULE ARGS…` would (the real `score worker`, `score projector`)
-after two hooks: every save of an application the composition root builds is timed
+after two hooks: every save of the application (`Certification`) is timed
 (appends.jsonl: [t, seconds, last notification id, events]) and every batch the projector
 commits is written down (commits.jsonl: [t, position]). `t` is `time.monotonic()`,
 CLOCK_MONOTONIC, one clock for every process on the machine, so an append in the worker and
@@ -39,43 +39,25 @@ class Journal:
 
 def read(path: Path, since: float = 0.0, until: float = float("inf")) -> list[list[float]]:
     """The lines whose timestamp lies in [since, until]."""
-    if not path.exists():
-        return []
-    rows = [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
+    rows = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
     return [r for r in rows if since <= r[0] <= until]
 
 
 def install(journal_dir: Path) -> None:
-    """Instrument this process: wrap what the composition root builds, not a copy of it."""
+    """Instrument this process: time the classes the composition root builds, not copies."""
     from projections.projector import Projector
-    from service.bootstrap import parts
+    from service.app.certification import Certification
 
     appends, commits = Journal(journal_dir / APPENDS), Journal(journal_dir / COMMITS)
-    build = parts.build_certification
+    save, next_batch = Certification.save, Projector.process_next_batch
 
-    def journaled_certification(settings: Any) -> Any:
-        app = build(settings)
-        save = app.save
-
-        def timed_save(*objects: Any, **kwargs: Any) -> Any:
-            started = time.perf_counter()
-            recordings = save(*objects, **kwargs)
-            if recordings:
-                seconds = time.perf_counter() - started
-                appends.write(seconds, recordings[-1].notification.id, len(recordings))
-            return recordings
-
-        setattr(app, "save", timed_save)  # noqa: B010 - instrumentation of this process only
-        return app
-
-    # Installed before the command runs, so the bootstrap modules that import it from `parts`
-    # later get the wrapped one; any already loaded is rebound too.
-    parts.build_certification = journaled_certification
-    for name, module in list(sys.modules.items()):
-        bound = getattr(module, "build_certification", None)
-        if name.startswith("service.bootstrap.") and bound is build:
-            setattr(module, "build_certification", journaled_certification)  # noqa: B010
-    next_batch = Projector.process_next_batch
+    def timed_save(self: Certification, *objects: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        recordings = save(self, *objects, **kwargs)
+        if recordings:
+            seconds = time.perf_counter() - started
+            appends.write(seconds, recordings[-1].notification.id, len(recordings))
+        return recordings
 
     def journaled_batch(self: Projector, stop: int | None = None) -> int:
         count = next_batch(self, stop)
@@ -83,6 +65,7 @@ def install(journal_dir: Path) -> None:
             commits.write(self.position)
         return count
 
+    setattr(Certification, "save", timed_save)  # noqa: B010 - this process only
     setattr(Projector, "process_next_batch", journaled_batch)  # noqa: B010
 
 
