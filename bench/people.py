@@ -14,7 +14,7 @@ import httpx
 from bench.context import Context, Stack
 from domain.values import Module, Role
 from service.app.accounts import User, UserExists
-from tests.stories import BASELINE, PROGRESS, Story
+from tests.stories import COACHING, PROGRESS_REPORT, Story, http_path
 
 OFFICE = User("bench-office", Role.HQ, None)
 PASSWORD = "bench-password"  # never used to log in: the bench is handed its tokens
@@ -42,31 +42,26 @@ class Candidate:
         body = {"trainer_id": self.trainer_id, "workshop_id": self.workshop_id}
         return Request("/journeys", body, self.office_token)
 
-    def _step(self, suffix: str, body: dict[str, Any], token: str | None = None) -> Request:
+    def _step(self, suffix: str, body: dict[str, Any] | None, token: str) -> Request:
         assert self.journey_id, "enrol first"
-        return Request(f"/journeys/{self.journey_id}/{suffix}", body, token or self.token)
+        return Request(f"/journeys/{self.journey_id}/{suffix}", body, token)
 
     def into_cycle(self) -> list[Request]:
         """From enrolment to the first progress report: after it, visits and reports repeat."""
-        today, firm = date.today().isoformat(), {"enterprise_id": self.enterprise_id}
-        assessment = firm | {"visited_on": today, "indicators": BASELINE}
-        workshop = {"held_on": today, "managers": 6, "workers": 14, "women": 9}
-        return [
-            self._step("tot-result", {"attended": True, "completed": True}, self.expert_token),
-            self._step("enterprises", firm),
-            self._step("baseline-assessments", assessment),
-            self._step("classroom-workshop", workshop),
-            self.next_step(),
-            self.next_step(),
-        ]
+        path = http_path(self.enterprise_id, date.today())[: PROGRESS_REPORT + 1]
+        self.steps_taken = 2  # the first visit and report are part of the way in
+        return [self._step(step, body, self._token(by)) for by, step, body in path]
 
     def next_step(self) -> Request:
         """A coaching visit or a progress report, alternating: a cycle allows any number."""
         self.steps_taken += 1
-        firm = {"enterprise_id": self.enterprise_id}
-        if self.steps_taken % 2:
-            return self._step("coaching-visits", firm | {"visited_on": date.today().isoformat()})
-        return self._step("progress-reports", firm | {"indicators": PROGRESS})
+        by, step, body = http_path(self.enterprise_id, date.today())[
+            COACHING if self.steps_taken % 2 else PROGRESS_REPORT
+        ]
+        return self._step(step, body, self._token(by))
+
+    def _token(self, by: str) -> str:
+        return self.expert_token if by == "expert" else self.token
 
 
 class Cohort:

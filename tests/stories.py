@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 from domain.enterprise import EnterpriseDetails
 from domain.journey.state import JourneyState
@@ -30,6 +31,32 @@ PROGRESS = {"productivity": 130.0, "defects": 4.0, "absenteeism": 5.0}
 
 def new_id() -> str:
     return uuid.uuid4().hex
+
+
+# The same path over HTTP: (who takes it, the step's URL suffix, its JSON body), from the ToT
+# result to the certificate; the candidate's visits and reports may repeat (COACHING, PROGRESS).
+HttpStep = tuple[str, str, dict[str, Any] | None]
+
+
+def http_path(enterprise_id: str, on: date) -> list[HttpStep]:
+    firm, day = {"enterprise_id": enterprise_id}, on.isoformat()
+    return [
+        ("expert", "tot-result", {"attended": True, "completed": True}),
+        ("candidate", "enterprises", firm),
+        ("candidate", "baseline-assessments", firm | {"visited_on": day, "indicators": BASELINE}),
+        (
+            "candidate",
+            "classroom-workshop",
+            {"held_on": day, "managers": 6, "workers": 14, "women": 7},
+        ),
+        ("candidate", "coaching-visits", firm | {"visited_on": day}),
+        ("candidate", "progress-reports", firm | {"indicators": PROGRESS}),
+        ("expert", "assessment", {"outcome": "recommended"}),
+        ("office", "certification", None),
+    ]
+
+
+COACHING, PROGRESS_REPORT = 4, 5  # their places in http_path
 
 
 class Story:

@@ -37,6 +37,7 @@ from domain.values import Role
 from projections.source import notification_reader
 from service.app.certification import Certification
 from tests.cluster import Cluster
+from tests.stories import http_path
 
 # "Wait and resend" refusals while they are still 409 (they become 503 with Retry-After).
 RESEND_CONFLICTS = frozenset({"TryAgain", "ConcurrentChange"})
@@ -294,33 +295,8 @@ class Programme:
         return answer
 
     def _steps(self, candidate: Login, firm: str) -> list[tuple[Login, str, Any]]:
-        today = date.today().isoformat()
-        return [
-            (self.expert, "tot-result", {"attended": True, "completed": True}),
-            (candidate, "enterprises", {"enterprise_id": firm}),
-            (
-                candidate,
-                "baseline-assessments",
-                {
-                    "enterprise_id": firm,
-                    "visited_on": today,
-                    "indicators": {"productivity": 100, "defects": 8},
-                },
-            ),
-            (
-                candidate,
-                "classroom-workshop",
-                {"held_on": today, "managers": 6, "workers": 14, "women": 7},
-            ),
-            (candidate, "coaching-visits", {"enterprise_id": firm, "visited_on": today}),
-            (
-                candidate,
-                "progress-reports",
-                {"enterprise_id": firm, "indicators": {"productivity": 130, "defects": 4}},
-            ),
-            (self.expert, "assessment", {"outcome": "recommended"}),
-            (self.office, "certification", None),
-        ]
+        who = {"expert": self.expert, "candidate": candidate, "office": self.office}
+        return [(who[by], step, body) for by, step, body in http_path(firm, date.today())]
 
     async def _write(self, who: Login, path: str, body: Any) -> dict[str, Any]:
         answer = await self.http.post(who, path, body)

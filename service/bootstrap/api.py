@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
@@ -52,7 +53,9 @@ def create_api(settings: Settings) -> FastAPI:
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         # Before anything is opened: an unmigrated database is refused with what to do
         # (`score migrate`), not met later as a missing table in the middle of a request.
-        require_schema(settings)
+        # `score api` has waited for the schema already; this guards every other caller of
+        # create_api. In a thread: the wait sleeps, and the event loop must still see Ctrl-C.
+        await asyncio.to_thread(require_schema, settings)
         address = settings.temporal_address or "127.0.0.1:7233"
         client = await connect(address, settings.temporal_namespace)
         gateway = JourneyGateway.from_settings(client, settings)

@@ -103,6 +103,8 @@ async def api_ready(url: str, processes: Children, timeout: float = 60.0) -> Non
                     if (await client.get(f"{url}/health/ready")).status_code != 200:
                         raise _NotReady
         except RetryError:
+            if any(p.poll() is not None for p in processes.values()):
+                return  # it died during the last attempt: `watch` says which, not a timeout
             raise TimeoutError(f"The API did not answer at {url} within {timeout:g} s.") from None
 
 
