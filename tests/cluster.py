@@ -50,6 +50,7 @@ from service.bootstrap.parts import build_accounts, build_certification, build_r
 from service.settings import Settings
 from service.storage.database import create_service_engine
 from tests.postgres import terminate_connections
+from workflows.worker import connect
 
 REPO = Path(__file__).resolve().parents[1]
 READY_TIMEOUT = 90.0  # generous: two cores shared with other test runs
@@ -242,7 +243,7 @@ class Cluster:
         self.settings.data_dir.mkdir(parents=True, exist_ok=True)
         self.temporal.start()
         await self.temporal.wait_until_serving(READY_TIMEOUT)
-        self.client = await Client.connect(self.temporal.address)
+        self.client = await connect(self.temporal.address)  # the converter that ships
         for i in range(self.migrators):
             log = self.logs / f"migrate-{i}.log"
             self.migrate_processes.append(Child(f"migrate-{i}", score("migrate"), self._env(), log))
