@@ -264,9 +264,7 @@ class Certification(Application[UUID]):
                     str(trainer.id), SYSTEM_ACTOR, credential_command, at
                 )
             new_id = f"urn:uuid:{uuid.uuid4()}" if change.issues else None
-            trainer.change_credential(
-                change, SYSTEM_ACTOR, credential_command, at, new_id, index
-            )
+            trainer.change_credential(change, SYSTEM_ACTOR, credential_command, at, new_id, index)
         return allocated
 
     def settle_credential(
