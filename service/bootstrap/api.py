@@ -13,7 +13,12 @@ from service.app.certification import Certification
 from service.app.idempotency import IdempotencyStore
 from service.app.login import Logins
 from service.app.ports import Steps
-from service.bootstrap.parts import build_accounts, build_certification, build_read_models
+from service.bootstrap.parts import (
+    build_accounts,
+    build_certification,
+    build_credentials,
+    build_read_models,
+)
 from service.http.deps import Services
 from service.http.main import create_app
 from service.settings import Settings
@@ -36,6 +41,7 @@ def build_services(settings: Settings, steps_for: Callable[[Certification], Step
         steps=steps_for(certification),
         read_models=build_read_models(settings),
         audit=Audit.build(certification, engine),
+        credentials=build_credentials(settings, certification),
     )
 
 

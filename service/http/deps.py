@@ -15,6 +15,7 @@ from domain.policy import Action
 from service.app.accounts import Accounts, InvalidToken, User, UserNotActive
 from service.app.audit.services import Audit
 from service.app.certification import Certification
+from service.app.credentials.service import Credentials
 from service.app.idempotency import (
     IdempotencyStore,
     IdempotentRequest,
@@ -38,6 +39,7 @@ class Services:
     steps: Steps
     read_models: Any  # projections.queries.ReadModels (typed there)
     audit: Audit
+    credentials: Credentials
 
 
 def services(request: Request) -> Services:

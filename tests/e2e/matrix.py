@@ -148,6 +148,7 @@ async def build_scene(stack: Stack) -> Scene:
         "number": candidate["certificate_number"],
         "module": "WC",
         "material": "manual",
+        "purpose": "revocation",
         # required query parameters
         "at": today,
         "on": today,

@@ -137,6 +137,15 @@ DOORS: dict[str, Door] = {
     "GET /audit/certificates/{number}": Door(AUDIT),
     "GET /audit/verify": Door(AUDIT),
     "GET /audit/reads": Door(AUDIT),
+    # Signed credentials (docs/credentials.md): the issuer's keys, profile, status lists and
+    # verification are public; a credential and its PDF are the holder's (and the office's).
+    "GET /.well-known/jwks.json": Door(EVERYONE),
+    "GET /credentials/issuer": Door(EVERYONE),
+    "GET /credentials/status/{purpose}": Door(EVERYONE),
+    "POST /verify": Door(EVERYONE, {"credential": "not-a-signed-credential"}),
+    "GET /public/certificates/{number}/standing": Door(EVERYONE, query={"on": TODAY}),
+    "GET /trainers/{trainer_id}/credential": Door(AUDIT | {"trainer"}),
+    "GET /trainers/{trainer_id}/certificate.pdf": Door(AUDIT | {"trainer"}, query={"lang": "fr"}),
 }
 
 # Whose personal data (e-mail, internal ids, username) each principal may see: "trainer" is
