@@ -49,6 +49,7 @@ class Action(StrEnum):
     SEE_WORKSHOP_EXPERT = "see_workshop_expert"  # the expert's internal id on a workshop
     READ_AUDIT = "read_audit"
     DOWNLOAD_CREDENTIAL = "download_credential"  # a trainer's signed credential and PDF
+    MANAGE_WEBHOOKS = "manage_webhooks"  # subscriptions for integrations, and their deliveries
 
 
 class Relation(StrEnum):
@@ -175,6 +176,7 @@ RULES: dict[Action, Rule] = {
         CANDIDATE,
         (Role.EXPERT, Relation.OWN_RECORD),  # an expert is a certified trainer too
     ),
+    Action.MANAGE_WEBHOOKS: _rule("Only the programme office manages webhooks.", OFFICE),
 }
 
 

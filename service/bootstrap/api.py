@@ -13,6 +13,7 @@ from service.app.certification import Certification
 from service.app.idempotency import IdempotencyStore
 from service.app.login import Logins
 from service.app.ports import Steps
+from service.app.webhooks.store import Webhooks
 from service.bootstrap.parts import (
     build_accounts,
     build_certification,
@@ -42,6 +43,7 @@ def build_services(settings: Settings, steps_for: Callable[[Certification], Step
         read_models=build_read_models(settings),
         audit=Audit.build(certification, engine),
         credentials=build_credentials(settings, certification),
+        webhooks=Webhooks(engine),
     )
 
 

@@ -24,6 +24,7 @@ from service.app.idempotency import (
 )
 from service.app.login import Logins
 from service.app.ports import Steps
+from service.app.webhooks.store import Webhooks
 from service.settings import Settings
 
 
@@ -40,6 +41,7 @@ class Services:
     read_models: Any  # projections.queries.ReadModels (typed there)
     audit: Audit
     credentials: Credentials
+    webhooks: Webhooks
 
 
 def services(request: Request) -> Services:

@@ -18,6 +18,7 @@ from service.http.routes import (
     reads,
     registry,
     standing,
+    webhooks,
 )
 
 MAX_BODY_BYTES = 64 * 1024
@@ -64,6 +65,7 @@ def create_app(
         reads.router,
         audit.router,
         credentials.router,
+        webhooks.router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)

@@ -74,6 +74,7 @@ ALLOWED: dict[Action, set[str]] = {
     Action.SEE_WORKSHOP_EXPERT: AUDIT | {"workshop_expert"},
     Action.READ_AUDIT: AUDIT,
     Action.DOWNLOAD_CREDENTIAL: AUDIT | {"candidate", "expert_as_trainer"},
+    Action.MANAGE_WEBHOOKS: OFFICE,
 }
 
 

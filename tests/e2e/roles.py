@@ -146,6 +146,13 @@ DOORS: dict[str, Door] = {
     "GET /public/certificates/{number}/standing": Door(EVERYONE, query={"on": TODAY}),
     "GET /trainers/{trainer_id}/credential": Door(AUDIT | {"trainer"}),
     "GET /trainers/{trainer_id}/certificate.pdf": Door(AUDIT | {"trainer"}, query={"lang": "fr"}),
+    # Webhooks for integrations: the office's alone.
+    "POST /webhooks": Door(
+        OFFICE, {"url": "http://127.0.0.1:9/matrix-{tag}", "events": ["certificate.issued"]}
+    ),
+    "GET /webhooks": Door(OFFICE),
+    "POST /webhooks/{subscription_id}/deactivation": Door(OFFICE),
+    "GET /webhooks/{subscription_id}/deliveries": Door(OFFICE),
 }
 
 # Whose personal data (e-mail, internal ids, username) each principal may see: "trainer" is
