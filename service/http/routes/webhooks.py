@@ -71,7 +71,10 @@ def read_subscriptions(services: ServicesDep) -> list[Subscription]:
     return services.webhooks.subscriptions()
 
 
-@router.post("/{subscription_id}/deactivation", responses=REFUSALS)
+@router.post(
+    "/{subscription_id}/deactivation",
+    responses={**REFUSALS, 200: {"model": Subscription, "description": "Deactivated"}},
+)
 async def deactivate(
     subscription_id: SubscriptionId, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
