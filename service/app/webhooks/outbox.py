@@ -54,15 +54,16 @@ def collect(app: Certification, webhooks: Webhooks) -> int:
         wanted = [(s.subscription_id, set(s.events.split(","))) for s in subscriptions]
         made = 0
         for notification in found:
-            event = app.mapper.to_domain_event(notification)
-            described = _describe(app, event)
+            row.position = notification.id
+            if not wanted:
+                continue  # nobody to tell: a subscription hears of events after it was made
+            described = _describe(app, app.mapper.to_domain_event(notification))
             if described is not None:
                 kind, payload = described
                 for subscription_id, events in wanted:
                     if kind in events:
                         session.add(_delivery(notification.id, subscription_id, kind, payload))
                         made += 1
-            row.position = notification.id
     return made
 
 
