@@ -101,9 +101,14 @@ class Delivery:
     attempts: tuple[Attempt, ...]
 
 
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back the stored UTC time without its zone: give it back."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
 def _subscription(row: SubscriptionRow) -> Subscription:
     events = tuple(e for e in row.events.split(",") if e)
-    return Subscription(row.subscription_id, row.url, events, row.created_at, row.active)
+    return Subscription(row.subscription_id, row.url, events, _utc(row.created_at), row.active)
 
 
 class Webhooks:
@@ -171,7 +176,9 @@ class Webhooks:
             row.webhook_id,
             row.subscription_id,
             row.event_type,
-            row.created_at,
-            row.delivered_at,
-            tuple(Attempt(a.attempt, a.attempted_at, a.status_code, a.error) for a in attempts),
+            _utc(row.created_at),
+            None if row.delivered_at is None else _utc(row.delivered_at),
+            tuple(
+                Attempt(a.attempt, _utc(a.attempted_at), a.status_code, a.error) for a in attempts
+            ),
         )
