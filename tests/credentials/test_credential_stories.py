@@ -230,3 +230,16 @@ def test_a_training_record_for_a_delivered_day_is_judged_as_before(story: Story)
     record = SubmitTrainingRecord(date(2020, 1, 1), "WC", enterprises=1, participants=3)
     with pytest.raises(Exception, match="more than 12"):
         story.app.take_standing_step(trainer.user_id, record, trainer, new_id(), story.later())
+
+
+def test_a_token_that_names_another_algorithm_is_refused(
+    story: Story, credentials: Credentials, keys: IssuerKeys
+) -> None:
+    """No 'alg: none', no HMAC keyed with the public key: EdDSA with the issuer's key only."""
+    document = credentials.current(certified(story).user_id).document
+    kid = {"kid": keys.current.kid}
+    unsigned = jwt.encode(document, None, algorithm="none", headers=kid)  # type: ignore[arg-type]
+
+    answer = credentials.verify(unsigned)
+
+    assert not answer.signature_valid and answer.status == "unknown"
