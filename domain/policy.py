@@ -48,6 +48,8 @@ class Action(StrEnum):
     READ_ANY_WORKLIST = "read_any_worklist"  # name whose worklist, or read the office's
     SEE_WORKSHOP_EXPERT = "see_workshop_expert"  # the expert's internal id on a workshop
     READ_AUDIT = "read_audit"
+    DOWNLOAD_CREDENTIAL = "download_credential"  # a trainer's signed credential and PDF
+    MANAGE_WEBHOOKS = "manage_webhooks"  # subscriptions for integrations, and their deliveries
 
 
 class Relation(StrEnum):
@@ -167,6 +169,14 @@ RULES: dict[Action, Rule] = {
     Action.READ_AUDIT: _rule(
         "Only auditors and the programme office read the audit.", OFFICE, AUDITOR
     ),
+    Action.DOWNLOAD_CREDENTIAL: _rule(
+        "A credential is downloaded by its holder, the programme office or an auditor.",
+        OFFICE,
+        AUDITOR,
+        CANDIDATE,
+        (Role.EXPERT, Relation.OWN_RECORD),  # an expert is a certified trainer too
+    ),
+    Action.MANAGE_WEBHOOKS: _rule("Only the programme office manages webhooks.", OFFICE),
 }
 
 

@@ -77,6 +77,18 @@ class Settings(BaseSettings):
     smtp_password: SecretStr | None = None
     smtp_timeout_seconds: float = 30.0
 
+    public_base_url: str = Field(
+        default="http://127.0.0.1:8000",
+        description="the URL the public reaches this service at: credentials name their "
+        "issuer, status lists and verification page under it (stable: it is in every "
+        "credential issued)",
+    )
+    credential_key_dir: Path | None = Field(
+        default=None,
+        description="folder of the issuer's Ed25519 signing keys (one PEM per key id, 0600); "
+        "default: data_dir/issuer-keys, with a first key generated on first start",
+    )
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     jwt_secret: SecretStr | None = Field(
@@ -114,6 +126,10 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"write limits like '5/minute;20/hour' ({error})") from None
         return value
+
+    @property
+    def issuer_key_dir(self) -> Path:
+        return self.credential_key_dir or self.data_dir / "issuer-keys"
 
     @property
     def sqlalchemy_url(self) -> str:

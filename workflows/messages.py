@@ -33,6 +33,7 @@ class ActivityName:
     REMIND_INACTIVE_TRAINER = "remind_inactive_trainer"
     DELIST_INACTIVE_TRAINER = "delist_inactive_trainer"
     SEND_MAIL = "send_mail"
+    DELIVER_WEBHOOK = "deliver_webhook"
 
 
 # -- configuration carried by the workflows --------------------------------------------------

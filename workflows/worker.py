@@ -6,10 +6,11 @@ composition root, `service.bootstrap.worker`.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from datetime import timedelta
+from typing import Any
 
 from temporalio.client import Client
 from temporalio.worker import Worker
@@ -19,8 +20,9 @@ from workflows.converter import data_converter
 from workflows.journey import CertificationJourney
 from workflows.sandbox import sandbox_runner
 from workflows.standing import TrainerStanding
+from workflows.webhooks import WebhookDelivery
 
-WORKFLOWS = [CertificationJourney, TrainerStanding]
+WORKFLOWS = [CertificationJourney, TrainerStanding, WebhookDelivery]
 
 # Lets a step being saved finish when the worker is asked to stop.
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
@@ -38,6 +40,7 @@ async def running_worker(
     activities: CertificationActivities,
     threads: int = 8,
     cached_workflows: int = 1000,
+    more_activities: Sequence[Callable[..., Any]] = (),
 ) -> AsyncIterator[Worker]:
     """A worker polling `task_queue` until the block ends; sync activities use `threads`."""
     with ThreadPoolExecutor(max_workers=threads, thread_name_prefix="activity") as executor:
@@ -45,7 +48,7 @@ async def running_worker(
             client,
             task_queue=task_queue,
             workflows=WORKFLOWS,
-            activities=activities.all(),
+            activities=[*activities.all(), *more_activities],
             activity_executor=executor,
             max_concurrent_activities=threads,
             max_concurrent_local_activities=threads,

@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain.recorded import RecordedAggregate, created_fields
-from domain.trainer import rules
-from domain.trainer.state import TrainerState
+from domain.trainer import credentials, rules
+from domain.trainer.credentials import CredentialChange
+from domain.trainer.state import CredentialStatus, TrainerState
 from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
 from domain.values import SYSTEM_ACTOR, Actor, Module
 
@@ -126,6 +127,31 @@ class Trainer(RecordedAggregate):
     class MaterialsOpened(RecordedAggregate.Event):
         module: str
         material: str
+
+    # -- the signed credential (Open Badges 3.0) that follows the standing -----------------
+
+    class CredentialIssued(RecordedAggregate.Event):
+        """A credential for every module held; on a new status entry, or a reissue on the same."""
+
+        credential_id: str
+        status_index: int
+        modules: list[str]
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = credentials.evolve_issued(
+                aggregate.state, self.credential_id, self.status_index, self.timestamp
+            )
+
+    class CredentialStatusChanged(RecordedAggregate.Event):
+        """Suspended (inactive), suspension lifted (active again) or revoked (removed, final)."""
+
+        credential_id: str
+        status_index: int
+        status: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            status = CredentialStatus(self.status)
+            aggregate.state = credentials.evolve_status(aggregate.state, status, self.timestamp)
 
     @classmethod
     def register(
@@ -261,6 +287,49 @@ class Trainer(RecordedAggregate):
             command_id,
             at,
             clock_started_at=self.state.standing.clock_started_at,
+        )
+
+    def credential_change_due(self) -> CredentialChange | None:
+        return credentials.change_due(self.state)
+
+    def change_credential(
+        self,
+        change: CredentialChange,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+        new_credential_id: str | None = None,
+        new_status_index: int | None = None,
+    ) -> None:
+        """Record `change` (from `credential_change_due`): an issue needs a new credential id,
+        and a new status entry's index when `change.needs_new_entry`."""
+        current = self.state.credential
+        if change.issues:
+            if new_credential_id is None:
+                raise ValueError("issuing a credential needs its id")
+            index = new_status_index if change.needs_new_entry else None
+            if index is None:
+                assert current is not None, "a reissue keeps the current entry"
+                index = current.status_index
+            self.record(
+                self.CredentialIssued,
+                actor,
+                command_id,
+                at,
+                credential_id=new_credential_id,
+                status_index=index,
+                modules=[m.value for m in self.state.certified_modules],
+            )
+            return
+        assert current is not None, "a status change needs a credential"
+        self.record(
+            self.CredentialStatusChanged,
+            actor,
+            command_id,
+            at,
+            credential_id=current.credential_id,
+            status_index=current.status_index,
+            status=credentials.status_after(change).value,
         )
 
     def open_materials(

@@ -209,6 +209,12 @@ def evolve_standing(state: TrainerState, step: StandingStep, at: datetime) -> Tr
                 last_delivered_on=step.delivered_on,
                 reminders_sent=(),
             )
+            if standing.listing is Listing.INACTIVE:
+                # Inactivity was the only reason for the delisting, and the record ends it:
+                # the trainer is listed again (and their credential's suspension lifted).
+                standing = replace(
+                    standing, listing=Listing.LISTED, listed_since=at, delisting_reason=None
+                )
         case RemoveForCause():
             reason = f"{step.ground}: {step.reason.strip()}"
             standing = replace(standing, listing=Listing.REMOVED, delisting_reason=reason)

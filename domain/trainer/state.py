@@ -30,6 +30,30 @@ class Standing:
     delisting_reason: str | None = None
 
 
+class CredentialStatus(StrEnum):
+    """Where a credential's status list entry stands (domain/trainer/credentials.py)."""
+
+    ACTIVE = "active"
+    SUSPENDED = "suspended"  # delisted for inactivity: lifted by a training record or reinstatement
+    REVOKED = "revoked"  # removed for cause: final, a reinstatement issues a new credential
+
+
+@dataclass(frozen=True)
+class Credential:
+    """The trainer's current signed credential (Open Badges 3.0), as its events recorded it.
+
+    A credential reissued when a module is added keeps its status list entry; a new entry is
+    allocated only for a new certificate epoch (the first, or one after a revocation).
+    """
+
+    credential_id: str  # urn:uuid:…, random
+    status_index: int  # its place in the status lists
+    modules: tuple[Module, ...]
+    issued_at: datetime
+    status: CredentialStatus = CredentialStatus.ACTIVE
+    status_changed_at: datetime | None = None
+
+
 @dataclass(frozen=True)
 class TrainerState:
     trainer_id: str
@@ -43,6 +67,7 @@ class TrainerState:
     certificate_number: str | None = None
     certified_at: datetime | None = None
     standing: Standing | None = None
+    credential: Credential | None = None  # None: none issued yet (or certified before 0.2)
 
     @property
     def is_certified(self) -> bool:

@@ -7,6 +7,8 @@ concurrency: the loser reloads and decides again (a retry may then be refused by
 
 from __future__ import annotations
 
+import secrets
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -19,7 +21,13 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 
 from domain import ids, policy
 from domain.calendar import latest_local_date
-from domain.certificates import CertificateRegistry
+from domain.certificates import (
+    CERTIFICATE_ALPHABET,
+    CERTIFICATE_GROUP_LENGTH,
+    CERTIFICATE_GROUPS,
+    CertificateRegistry,
+    certificate_number_from,
+)
 from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseState, clean_details
 from domain.errors import AlreadyExists, NotFound, TryAgain
 from domain.journey import rules as journey_rules
@@ -32,7 +40,7 @@ from domain.trainer import rules as trainer_rules
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import TrainerState
 from domain.trainer.steps import StandingStep
-from domain.values import Actor, Material, Module
+from domain.values import SYSTEM_ACTOR, Actor, Material, Module
 from domain.workshop import ToTWorkshop, WorkshopPlan, WorkshopState, clean_plan
 from service.storage.transcodings import DateAsISO
 
@@ -40,6 +48,10 @@ S = TypeVar("S")
 A = TypeVar("A", bound=RecordedAggregate)
 
 CONFLICT_RETRIES = 5
+# The credential events a command causes carry this suffix on its command id, so that the
+# command's own event stays the one its id names (mail and retries look it up by id).
+CREDENTIAL_COMMAND_SUFFIX = "/credential"
+MAX_CREDENTIAL_CHANGES = 3  # e.g. a new entry, then a reissue: never more per command
 
 
 class ConcurrentChange(TryAgain):
@@ -212,17 +224,64 @@ class Certification(Application[UUID]):
             return []
         trainer = self._find(Trainer, state.trainer_id, "trainer")
         touched: list[RecordedAggregate] = [trainer]
+        registry = None
         if state.stage is Stage.CERTIFIED:
             number = None
             if trainer_rules.needs_certificate(trainer.state, state.module):
                 registry = self._certificate_registry(at)
-                number = registry.issue(state.trainer_id, actor, command_id, at)
+                number = registry.issue(
+                    state.trainer_id, _new_certificate_number(registry), actor, command_id, at
+                )
                 touched.append(registry)
             trainer.certify(state.module, state.journey_id, number, actor, command_id, at)
         trainer.end_journey(
             state.module, state.journey_id, state.stage.value, actor, command_id, at
         )
+        allocated = self._settle_credential(trainer, command_id, at, registry)
+        if allocated is not None and allocated is not registry:
+            touched.append(allocated)
         return touched
+
+    def _settle_credential(
+        self,
+        trainer: Trainer,
+        command_id: str,
+        at: datetime,
+        registry: CertificateRegistry | None = None,
+    ) -> CertificateRegistry | None:
+        """Bring the trainer's signed credential in line with their standing, recorded as
+        consequences of `command_id`; returns the registry if it allocated a status entry."""
+        credential_command = command_id + CREDENTIAL_COMMAND_SUFFIX
+        allocated = None
+        for _ in range(MAX_CREDENTIAL_CHANGES):
+            change = trainer.credential_change_due()
+            if change is None:
+                break
+            index = None
+            if change.needs_new_entry:
+                allocated = registry = registry or self._certificate_registry(at)
+                index = registry.allocate_status_entry(
+                    str(trainer.id), SYSTEM_ACTOR, credential_command, at
+                )
+            new_id = f"urn:uuid:{uuid.uuid4()}" if change.issues else None
+            trainer.change_credential(change, SYSTEM_ACTOR, credential_command, at, new_id, index)
+        return allocated
+
+    def settle_credential(
+        self, trainer_id: str, command_id: str, at: datetime
+    ) -> Result[TrainerState]:
+        """Issue the credential of a trainer certified before credentials existed, or bring
+        it in line with the standing; appends nothing when it is in line already."""
+
+        def attempt() -> Result[TrainerState]:
+            trainer = self._find(Trainer, trainer_id, "trainer")
+            if trainer.credential_change_due() is None:
+                return Result(trainer.state, self.recorder.max_notification_id() or 0, True)
+            registry = self._settle_credential(trainer, command_id, at)
+            recordings = self.save(trainer, *([registry] if registry else []))
+            return Result(trainer.state, recordings[-1].notification.id)
+
+        return self._retrying(attempt)
 
     def _certificate_registry(self, at: datetime) -> CertificateRegistry:
         try:
@@ -254,20 +313,22 @@ class Certification(Application[UUID]):
         self, trainer_id: str, step: StandingStep, actor: Actor, command_id: str, at: datetime
     ) -> Result[TrainerState]:
         return self._on_trainer(
-            trainer_id, command_id, lambda t: t.take(step, actor, command_id, at)
+            trainer_id, command_id, at, lambda t: t.take(step, actor, command_id, at)
         )
 
     def remind_inactive_trainer(
         self, trainer_id: str, months: int, command_id: str, at: datetime
     ) -> Result[TrainerState]:
         return self._on_trainer(
-            trainer_id, command_id, lambda t: t.remind_inactive(months, command_id, at)
+            trainer_id, command_id, at, lambda t: t.remind_inactive(months, command_id, at)
         )
 
     def delist_inactive_trainer(
         self, trainer_id: str, command_id: str, at: datetime
     ) -> Result[TrainerState]:
-        return self._on_trainer(trainer_id, command_id, lambda t: t.delist_inactive(command_id, at))
+        return self._on_trainer(
+            trainer_id, command_id, at, lambda t: t.delist_inactive(command_id, at)
+        )
 
     def open_materials(
         self,
@@ -281,18 +342,24 @@ class Certification(Application[UUID]):
         return self._on_trainer(
             trainer_id,
             command_id,
+            at,
             lambda t: t.open_materials(module, material.value, actor, command_id, at),
         )
 
     def _on_trainer(
-        self, trainer_id: str, command_id: str, command: Callable[[Trainer], None]
+        self,
+        trainer_id: str,
+        command_id: str,
+        at: datetime,
+        command: Callable[[Trainer], None],
     ) -> Result[TrainerState]:
         def decide() -> list[RecordedAggregate]:
             trainer = self._find(Trainer, trainer_id, "trainer")
             if command_id in trainer.applied:
                 return []
             command(trainer)
-            return [trainer]
+            registry = self._settle_credential(trainer, command_id, at)
+            return [trainer, *([registry] if registry else [])]
 
         return self._run(_aggregate_id(trainer_id, "trainer"), command_id, decide, self.trainer)
 
@@ -394,6 +461,16 @@ class Certification(Application[UUID]):
             raise ConcurrentChange(
                 "Someone else changed this record at the same moment; please try again."
             ) from None
+
+
+def _new_certificate_number(registry: CertificateRegistry) -> str:
+    """Random, so that no one can walk the register; drawn again in the unlikely clash."""
+    size = CERTIFICATE_GROUPS * CERTIFICATE_GROUP_LENGTH
+    while True:
+        digits = "".join(secrets.choice(CERTIFICATE_ALPHABET) for _ in range(size))
+        number = certificate_number_from(digits)
+        if number not in registry.holders:
+            return number
 
 
 def _aggregate_id(value: str | UUID, what: str) -> UUID:

@@ -14,7 +14,13 @@ from service.app.certification import Certification
 from service.app.idempotency import IdempotencyStore
 from service.app.login import Logins
 from service.app.ports import Steps
-from service.bootstrap.parts import build_accounts, build_certification, build_read_models
+from service.app.webhooks.store import Webhooks
+from service.bootstrap.parts import (
+    build_accounts,
+    build_certification,
+    build_credentials,
+    build_read_models,
+)
 from service.http.deps import Services
 from service.http.main import create_app
 from service.migrations import require_schema
@@ -38,6 +44,8 @@ def build_services(settings: Settings, steps_for: Callable[[Certification], Step
         steps=steps_for(certification),
         read_models=build_read_models(settings),
         audit=Audit.build(certification, engine),
+        credentials=build_credentials(settings, certification),
+        webhooks=Webhooks(engine),
     )
 
 

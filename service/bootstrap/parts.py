@@ -13,6 +13,9 @@ from sqlalchemy import Engine
 from projections.store import ReadModels, read_models_at
 from service.app.accounts import Accounts
 from service.app.certification import Certification
+from service.app.credentials.documents import Issuer
+from service.app.credentials.keys import IssuerKeys
+from service.app.credentials.service import Credentials
 from service.settings import Settings
 from service.storage.database import (
     prepare_storage,
@@ -49,3 +52,9 @@ def build_accounts(settings: Settings, engine: Engine) -> Accounts:
     )
     lifetime = timedelta(minutes=settings.token_minutes)
     return Accounts(engine, jwt_secret(settings), lifetime, hasher)
+
+
+def build_credentials(settings: Settings, certification: Certification) -> Credentials:
+    """The issuer: its keys (the first generated on first start) and its public URLs."""
+    issuer = Issuer(settings.public_base_url.rstrip("/"))
+    return Credentials(certification, IssuerKeys.at(settings.issuer_key_dir), issuer)

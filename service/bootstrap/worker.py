@@ -10,10 +10,14 @@ import asyncio
 import signal
 
 from service.adapters.mail import build_notifier
+from service.adapters.webhook_dispatch import dispatching
+from service.app.webhooks.store import Webhooks
 from service.bootstrap.parts import build_certification
 from service.settings import Settings
+from service.storage.database import create_service_engine
 from workflows.activities import CertificationActivities
 from workflows.client import reminder_policy
+from workflows.webhook_activities import WebhookActivities
 from workflows.worker import connect, running_worker
 
 
@@ -33,6 +37,8 @@ async def run_worker(
     activities = CertificationActivities(
         certification, notifier, reminder_policy(settings), settings.office_email
     )
+    engine = create_service_engine(settings)
+    webhooks = Webhooks(engine)
     try:
         async with running_worker(
             client,
@@ -40,11 +46,14 @@ async def run_worker(
             activities,
             settings.worker_threads,
             settings.worker_cached_workflows,
+            WebhookActivities(webhooks).all(),
         ):
-            await stop.wait()
+            # The deliveries new events call for, started as workflows beside the worker.
+            await dispatching(client, certification, webhooks, settings.task_queue, stop)
     finally:
         notifier.close()
         certification.close()
+        engine.dispose()
 
 
 def _stop_on_signals() -> asyncio.Event:

@@ -11,6 +11,7 @@ import typer
 
 from domain.values import Role
 from service.cli.audit import audit
+from service.cli.credentials import credentials
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -18,6 +19,7 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
+app.add_typer(credentials, name="credentials")
 
 # Commands that make the schema themselves rather than wait for it.
 MIGRATING_COMMANDS = frozenset({"migrate", "run"})

@@ -15,6 +15,7 @@ from domain.policy import Action
 from service.app.accounts import Accounts, InvalidToken, User, UserNotActive
 from service.app.audit.services import Audit
 from service.app.certification import Certification
+from service.app.credentials.service import Credentials
 from service.app.idempotency import (
     IdempotencyStore,
     IdempotentRequest,
@@ -23,6 +24,7 @@ from service.app.idempotency import (
 )
 from service.app.login import Logins
 from service.app.ports import Steps
+from service.app.webhooks.store import Webhooks
 from service.settings import Settings
 
 
@@ -38,6 +40,8 @@ class Services:
     steps: Steps
     read_models: Any  # projections.queries.ReadModels (typed there)
     audit: Audit
+    credentials: Credentials
+    webhooks: Webhooks
 
 
 def services(request: Request) -> Services:

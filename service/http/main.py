@@ -8,7 +8,18 @@ from starlette.types import Lifespan
 from service.http.deps import Services
 from service.http.documentation import document_every_answer
 from service.http.errors import BodySizeLimit, UrlTextGuard, install_error_handlers
-from service.http.routes import audit, auth, health, journeys, public, reads, registry, standing
+from service.http.routes import (
+    audit,
+    auth,
+    credentials,
+    health,
+    journeys,
+    public,
+    reads,
+    registry,
+    standing,
+    webhooks,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -53,6 +64,8 @@ def create_app(
         standing.router,
         reads.router,
         audit.router,
+        credentials.router,
+        webhooks.router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)

@@ -46,15 +46,18 @@ WorkshopId = Annotated[str, _id("ToT workshop")]
 EnterpriseId = Annotated[str, _id("enterprise")]
 
 
+_GROUP = "[0-9A-HJKMNP-TV-Z]{4}"  # four characters of Crockford's base32
+
 # Documented, not enforced: any other text names no certificate and is answered 404, and
 # the lookup forgives case and surrounding spaces.
 CertificateNumber = Annotated[
     str,
     Path(
-        description="a certificate number, SCORE-<year>-<sequence>",
+        description="a certificate number: SCORE-XXXX-XXXX-XXXX (random, Crockford base32), "
+        "or SCORE-<year>-<sequence> as release 0.1 issued them",
         json_schema_extra={
-            "pattern": "^SCORE-[0-9]{4}-[0-9]{5,}$",
-            "examples": ["SCORE-2026-00001"],
+            "pattern": f"^SCORE-([0-9]{{4}}-[0-9]{{5,}}|({_GROUP}-){{2}}{_GROUP})$",
+            "examples": ["SCORE-7KQM-4X2D-9HTV", "SCORE-2026-00001"],
         },
     ),
 ]

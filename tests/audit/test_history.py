@@ -46,15 +46,19 @@ def test_a_trainers_history_holds_their_journeys_and_their_standing(script: Scri
     types = [e.type for e in entries]
     assert types[0] == "Trainer.Registered"
     assert types.index("Trainer.JourneyOpened") < types.index("Journey.Enrolled")
-    assert types[-4:] == [
+    assert types[-6:] == [
         "Trainer.JourneyEnded",
+        "Trainer.CredentialIssued",  # the signed credential follows the certificate
         "Trainer.ActivityReminderSent",
         "Trainer.ActivityReminderSent",
         "Trainer.DelistedForInactivity",
+        "Trainer.CredentialStatusChanged",  # and its status follows the delisting
     ]
     assert [e for e in entries if e.aggregate_id == script.journey_id] == journey_history(script)
-    delisted = entries[-1]
+    delisted, suspended = entries[-2:]
     assert (delisted.actor_id, delisted.actor_role) == ("system", "system")
+    assert suspended.payload["status"] == "suspended"
+    assert suspended.command_id == delisted.command_id + "/credential"
 
 
 def test_history_filters_by_time_range_and_event_type(script: Script) -> None:
@@ -113,7 +117,8 @@ def test_the_whole_store_exports_in_order(script: Script) -> None:
     }
     after_delisting = HistoryFilter(since=datetime(2027, 1, 1, tzinfo=UTC))
     assert [e.type for e in history.entries(script.app, None, after_delisting)] == [
-        "Trainer.DelistedForInactivity"
+        "Trainer.DelistedForInactivity",
+        "Trainer.CredentialStatusChanged",
     ]
 
 

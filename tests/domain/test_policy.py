@@ -73,6 +73,8 @@ ALLOWED: dict[Action, set[str]] = {
     Action.READ_ANY_WORKLIST: AUDIT,
     Action.SEE_WORKSHOP_EXPERT: AUDIT | {"workshop_expert"},
     Action.READ_AUDIT: AUDIT,
+    Action.DOWNLOAD_CREDENTIAL: AUDIT | {"candidate", "expert_as_trainer"},
+    Action.MANAGE_WEBHOOKS: OFFICE,
 }
 
 

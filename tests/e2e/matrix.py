@@ -32,7 +32,15 @@ from tests.e2e.roles import PRINCIPALS, Door
 
 HTTP_METHODS = {"get", "put", "post", "patch", "delete"}
 # The scene's values that name something stored (see Scene.unknown).
-IDS = ("journey_id", "trainer_id", "workshop_id", "enterprise_id", "candidate_id", "expert_id")
+IDS = (
+    "journey_id",
+    "trainer_id",
+    "workshop_id",
+    "enterprise_id",
+    "candidate_id",
+    "expert_id",
+    "subscription_id",
+)
 WHERE = "tests/e2e/roles.py"
 
 
@@ -113,6 +121,8 @@ async def build_scene(stack: Stack) -> Scene:
     journey: str = (await post(stack, c.office, "/journeys", enrolment))["journey_id"]
     firm = await enterprise(stack, c.candidate)
     candidate = await get(stack, c.office, f"/trainers/{c.candidate_id}")
+    hook = {"url": "http://127.0.0.1:9/matrix", "events": ["trainer.delisted"]}
+    subscription = (await post(stack, c.office, "/webhooks", hook))["subscription_id"]
 
     async def email(trainer_id: str) -> str:
         found: str = (await get(stack, c.office, f"/trainers/{trainer_id}"))["email"]
@@ -148,6 +158,8 @@ async def build_scene(stack: Stack) -> Scene:
         "number": candidate["certificate_number"],
         "module": "WC",
         "material": "manual",
+        "purpose": "revocation",
+        "subscription_id": subscription,
         # required query parameters
         "at": today,
         "on": today,

@@ -137,6 +137,22 @@ DOORS: dict[str, Door] = {
     "GET /audit/certificates/{number}": Door(AUDIT),
     "GET /audit/verify": Door(AUDIT),
     "GET /audit/reads": Door(AUDIT),
+    # Signed credentials (docs/credentials.md): the issuer's keys, profile, status lists and
+    # verification are public; a credential and its PDF are the holder's (and the office's).
+    "GET /.well-known/jwks.json": Door(EVERYONE),
+    "GET /credentials/issuer": Door(EVERYONE),
+    "GET /credentials/status/{purpose}": Door(EVERYONE),
+    "POST /verify": Door(EVERYONE, {"credential": "not-a-signed-credential"}),
+    "GET /public/certificates/{number}/standing": Door(EVERYONE, query={"on": TODAY}),
+    "GET /trainers/{trainer_id}/credential": Door(AUDIT | {"trainer"}),
+    "GET /trainers/{trainer_id}/certificate.pdf": Door(AUDIT | {"trainer"}, query={"lang": "fr"}),
+    # Webhooks for integrations: the office's alone.
+    "POST /webhooks": Door(
+        OFFICE, {"url": "http://127.0.0.1:9/matrix-{tag}", "events": ["certificate.issued"]}
+    ),
+    "GET /webhooks": Door(OFFICE),
+    "POST /webhooks/{subscription_id}/deactivation": Door(OFFICE),
+    "GET /webhooks/{subscription_id}/deliveries": Door(OFFICE),
 }
 
 # Whose personal data (e-mail, internal ids, username) each principal may see: "trainer" is

@@ -20,6 +20,7 @@ from typer.testing import CliRunner
 import service.app.accounts
 import service.app.audit.access_log
 import service.app.idempotency
+import service.app.webhooks.store
 from projections.skips import SkipList
 from projections.tables import make_tables
 from service.adapters.mail import OUTBOX
@@ -39,6 +40,7 @@ SERVICE_TABLE_MODULES = (
     service.app.accounts,
     service.app.audit.access_log,
     service.app.idempotency,
+    service.app.webhooks.store,
 )
 
 

@@ -1,0 +1,1 @@
+"""Signed Open Badges 3.0 credentials: keys, documents, status lists, verification, PDF."""

@@ -1,0 +1,115 @@
+"""The credentials a trainer downloads, the lists anyone reads, and verification: one service.
+
+Web pages and JSON endpoints call these functions; none of them writes anything, except
+`issue_missing`, which records (once, by command id) the credential of a trainer certified
+before credentials existed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import jwt
+
+from domain.errors import NotFound
+from domain.trainer.state import Credential, CredentialStatus, TrainerState
+from service.app.certification import Certification
+from service.app.credentials.documents import (
+    STATUS_PURPOSES,
+    Issuer,
+    StatusPurpose,
+    open_badge_credential,
+    status_list_credential,
+)
+from service.app.credentials.keys import IssuerKeys
+from service.app.credentials.status import StatusBoard
+from service.app.credentials.verify import (
+    ENVELOPE_PREFIX,
+    JWT_TYPE,
+    StatusUnavailable,
+    Verification,
+    Verifier,
+)
+
+
+@dataclass(frozen=True)
+class IssuedCredential:
+    """A trainer's current credential: the signed JWT and the document it signs."""
+
+    jwt: str
+    document: dict[str, Any]
+    credential: Credential
+    certificate_number: str
+
+    @property
+    def enveloped(self) -> dict[str, Any]:
+        """The JWT as a W3C `EnvelopedVerifiableCredential`: JSON a wallet can store."""
+        return {
+            "@context": ["https://www.w3.org/ns/credentials/v2"],
+            "id": ENVELOPE_PREFIX + self.jwt,
+            "type": "EnvelopedVerifiableCredential",
+        }
+
+
+class BoardLists:
+    """The status lists of this issuer, read from the event store's own fold."""
+
+    def __init__(self, board: StatusBoard, issuer: Issuer) -> None:
+        self.board, self.issuer = board, issuer
+
+    def is_set(self, list_url: str, index: int) -> bool:
+        for purpose in STATUS_PURPOSES:
+            if list_url == self.issuer.status_list_url(purpose):
+                return index in self.board.set_bits(purpose)
+        raise StatusUnavailable(f"{list_url} is not a status list of this issuer")
+
+
+class Credentials:
+    def __init__(
+        self,
+        app: Certification,
+        keys: IssuerKeys,
+        issuer: Issuer,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.app, self.keys, self.issuer, self.clock = app, keys, issuer, clock
+        self.board = StatusBoard(app)
+        self.verifier = Verifier(keys, issuer, BoardLists(self.board, issuer), clock)
+
+    def current(self, trainer_id: str) -> IssuedCredential:
+        """The trainer's current credential, signed with the current key; NotFound if none."""
+        trainer = self.app.trainer(trainer_id)
+        return self.of(trainer)
+
+    def of(self, trainer: TrainerState) -> IssuedCredential:
+        credential = trainer.credential
+        if credential is None or trainer.certificate_number is None:
+            raise NotFound(f"{trainer.name} holds no signed credential (not certified yet).")
+        document = open_badge_credential(self.issuer, trainer, credential)
+        return IssuedCredential(
+            self.sign(document), document, credential, trainer.certificate_number
+        )
+
+    def status(self, credential: Credential) -> CredentialStatus:
+        return self.board.status(credential.status_index)
+
+    def status_list(self, purpose: StatusPurpose) -> str:
+        """The purpose's BitstringStatusListCredential, signed, as of now."""
+        bits = self.board.set_bits(purpose)
+        return self.sign(status_list_credential(self.issuer, purpose, bits, self.clock()))
+
+    def verify(self, presented: Any) -> Verification:
+        return self.verifier.verify(presented)
+
+    def sign(self, document: dict[str, Any]) -> str:
+        """VC-JOSE: the document is the JWT's claim set, typed vc+jwt, signed with EdDSA."""
+        key = self.keys.current
+        headers = {"kid": key.kid, "typ": JWT_TYPE, "cty": "vc"}
+        return jwt.encode(document, key.private, algorithm="EdDSA", headers=headers)
+
+    def issue_missing(self, trainer_id: str, command_id: str) -> TrainerState:
+        """Issue the credential of a trainer certified before 0.2 (nothing if in line)."""
+        return self.app.settle_credential(trainer_id, command_id, self.clock()).state

@@ -1,0 +1,1 @@
+"""Webhooks for integrations: subscriptions, the deliveries the events call for, attempts."""

@@ -1,0 +1,184 @@
+"""The webhook tables: subscriptions (managed by the office), deliveries (one per event and
+subscription, under one webhook id however often it is sent) and every attempt."""
+
+from __future__ import annotations
+
+import base64
+import secrets
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from sqlalchemy import BigInteger, Boolean, DateTime, Engine, Integer, String, Text, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from domain.errors import NotFound
+from service.storage.database import ServiceTables
+
+EVENT_TYPES: tuple[str, ...] = (
+    "certificate.issued",
+    "module.added",
+    "trainer.delisted",
+    "trainer.reinstated",
+    "credential.revoked",
+)
+POSITION_BIGINT = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class SubscriptionRow(ServiceTables):
+    __tablename__ = "svc_webhook_subscriptions"
+
+    subscription_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    url: Mapped[str] = mapped_column(Text)
+    secret: Mapped[str] = mapped_column(Text)  # whsec_<base64>, per Standard Webhooks
+    events: Mapped[str] = mapped_column(Text)  # comma-separated event types
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    created_by: Mapped[str] = mapped_column(String(120))
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+
+
+class DeliveryRow(ServiceTables):
+    __tablename__ = "svc_webhook_deliveries"
+
+    webhook_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    subscription_id: Mapped[str] = mapped_column(String(36), index=True)
+    event_type: Mapped[str] = mapped_column(String(40))
+    position: Mapped[int] = mapped_column(POSITION_BIGINT)
+    payload: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    started: Mapped[bool] = mapped_column(Boolean, default=False)  # its workflow is running
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class AttemptRow(ServiceTables):
+    __tablename__ = "svc_webhook_attempts"
+
+    webhook_id: Mapped[str] = mapped_column(String(120), primary_key=True)
+    attempt: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attempted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    status_code: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class DispatchPositionRow(ServiceTables):
+    """How far the dispatcher has read the event store (one row)."""
+
+    __tablename__ = "svc_webhook_dispatch"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    position: Mapped[int] = mapped_column(POSITION_BIGINT)
+
+
+@dataclass(frozen=True)
+class Subscription:
+    subscription_id: str
+    url: str
+    events: tuple[str, ...]
+    created_at: datetime
+    active: bool
+
+
+@dataclass(frozen=True)
+class NewSubscription(Subscription):
+    secret: str  # shown once, at creation: the subscriber verifies signatures with it
+
+
+@dataclass(frozen=True)
+class Attempt:
+    attempt: int
+    attempted_at: datetime
+    status_code: int | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class Delivery:
+    webhook_id: str
+    subscription_id: str
+    event_type: str
+    created_at: datetime
+    delivered_at: datetime | None
+    attempts: tuple[Attempt, ...]
+
+
+def _utc(moment: datetime) -> datetime:
+    """SQLite gives back the stored UTC time without its zone: give it back."""
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def _subscription(row: SubscriptionRow) -> Subscription:
+    events = tuple(e for e in row.events.split(",") if e)
+    return Subscription(row.subscription_id, row.url, events, _utc(row.created_at), row.active)
+
+
+class Webhooks:
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def subscribe(self, url: str, events: tuple[str, ...], by: str) -> NewSubscription:
+        secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
+        row = SubscriptionRow(
+            subscription_id=str(uuid.uuid4()),
+            url=url,
+            secret=secret,
+            events=",".join(events),
+            created_at=datetime.now(UTC),
+            created_by=by,
+            active=True,
+        )
+        with Session(self.engine) as session, session.begin():
+            session.add(row)
+            found = _subscription(row)
+        return NewSubscription(**found.__dict__, secret=secret)
+
+    def subscriptions(self) -> list[Subscription]:
+        with Session(self.engine) as session:
+            rows = session.scalars(select(SubscriptionRow).order_by(SubscriptionRow.created_at))
+            return [_subscription(row) for row in rows]
+
+    def deactivate(self, subscription_id: str) -> Subscription:
+        """No new deliveries; those already owed are still delivered."""
+        with Session(self.engine) as session, session.begin():
+            row = session.get(SubscriptionRow, subscription_id)
+            if row is None:
+                raise NotFound(f"No webhook subscription {subscription_id}.")
+            row.active = False
+            return _subscription(row)
+
+    def secret_of(self, subscription_id: str) -> tuple[str, str]:
+        """The subscription's URL and secret, for a delivery."""
+        with Session(self.engine) as session:
+            row = session.get(SubscriptionRow, subscription_id)
+            if row is None:
+                raise NotFound(f"No webhook subscription {subscription_id}.")
+            return row.url, row.secret
+
+    def deliveries(self, subscription_id: str, limit: int = 100) -> list[Delivery]:
+        """The latest deliveries of a subscription, each with every attempt."""
+        with Session(self.engine) as session:
+            if session.get(SubscriptionRow, subscription_id) is None:
+                raise NotFound(f"No webhook subscription {subscription_id}.")
+            rows = session.scalars(
+                select(DeliveryRow)
+                .where(DeliveryRow.subscription_id == subscription_id)
+                .order_by(DeliveryRow.position.desc())
+                .limit(limit)
+            ).all()
+            return [self._delivery(session, row) for row in rows]
+
+    def _delivery(self, session: Session, row: DeliveryRow) -> Delivery:
+        attempts = session.scalars(
+            select(AttemptRow)
+            .where(AttemptRow.webhook_id == row.webhook_id)
+            .order_by(AttemptRow.attempt)
+        )
+        return Delivery(
+            row.webhook_id,
+            row.subscription_id,
+            row.event_type,
+            _utc(row.created_at),
+            None if row.delivered_at is None else _utc(row.delivered_at),
+            tuple(
+                Attempt(a.attempt, _utc(a.attempted_at), a.status_code, a.error) for a in attempts
+            ),
+        )

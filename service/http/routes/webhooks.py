@@ -1,0 +1,94 @@
+"""Webhook subscriptions for integrations, managed by the programme office, and what was
+delivered to each, every attempt included (docs/credentials.md, "Webhooks")."""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from typing import Annotated, Literal
+
+from fastapi import APIRouter, Depends, Path
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import AnyHttpUrl, BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from domain.policy import Action
+from service.app.accounts import User
+from service.app.idempotency import StoredResponse
+from service.app.webhooks.store import Delivery, NewSubscription, Subscription
+from service.http.deps import Idempotent, ServicesDep, allowed_to
+from service.http.parameters import UUID, documented_as
+from service.http.responses import respond
+from service.http.schemas import refusals
+
+office_only = allowed_to(Action.MANAGE_WEBHOOKS)
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], dependencies=[Depends(office_only)])
+
+Office = Annotated[User, Depends(office_only)]
+SubscriptionId = Annotated[
+    str,
+    Path(description="the subscription's id (a UUID)", json_schema_extra=documented_as(UUID)),
+]
+EventType = Literal[
+    "certificate.issued",
+    "module.added",
+    "trainer.delisted",
+    "trainer.reinstated",
+    "credential.revoked",
+]
+REFUSALS = refusals(e403="Only the programme office", e422="Malformed input")
+
+
+class Subscribe(BaseModel):
+    url: AnyHttpUrl = Field(description="where events are POSTed (http or https)")
+    events: list[EventType] = Field(min_length=1, max_length=5)
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={**REFUSALS, 201: {"model": NewSubscription, "description": "Subscribed"}},
+)
+async def subscribe(
+    body: Subscribe, user: Office, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Subscribe a URL to events. The answer holds the signing secret (Standard Webhooks,
+    `whsec_…`), shown this once: verify each delivery's `webhook-signature` with it."""
+    events = tuple(dict.fromkeys(body.events))  # each once, in the order given
+
+    async def call(_: str) -> StoredResponse:
+        made = await run_in_threadpool(
+            services.webhooks.subscribe, str(body.url), events, user.username
+        )
+        return StoredResponse(201, jsonable_encoder(asdict(made)))
+
+    return respond(await idem.run(call))
+
+
+@router.get("")
+def read_subscriptions(services: ServicesDep) -> list[Subscription]:
+    """Every subscription, active or not (secrets are not shown again)."""
+    return services.webhooks.subscriptions()
+
+
+@router.post(
+    "/{subscription_id}/deactivation",
+    responses={**REFUSALS, 200: {"model": Subscription, "description": "Deactivated"}},
+)
+async def deactivate(
+    subscription_id: SubscriptionId, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Stop new deliveries to a subscription; those already owed are still delivered."""
+
+    async def call(_: str) -> StoredResponse:
+        found = await run_in_threadpool(services.webhooks.deactivate, subscription_id)
+        return StoredResponse(200, jsonable_encoder(asdict(found)))
+
+    return respond(await idem.run(call))
+
+
+@router.get("/{subscription_id}/deliveries")
+def read_deliveries(subscription_id: SubscriptionId, services: ServicesDep) -> list[Delivery]:
+    """The latest deliveries (newest first), each under its webhook id with every attempt:
+    when, the subscriber's status code, or the error."""
+    return services.webhooks.deliveries(subscription_id)

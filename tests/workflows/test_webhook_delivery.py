@@ -1,0 +1,121 @@
+"""Webhooks reach a subscriber that is down for a while: every event, signed, each under one
+webhook id however often it was sent, every attempt recorded for the office to see."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from standardwebhooks import Webhook
+from temporalio.client import Client
+
+from domain.trainer.steps import Reinstate, RemoveForCause
+from domain.values import Module
+from service.adapters.webhook_dispatch import dispatch_once
+from service.app.certification import Certification
+from service.app.webhooks.store import EVENT_TYPES, Webhooks
+from service.settings import Settings
+from service.storage.database import create_service_engine
+from tests.stories import Story, new_id
+from workflows.activities import CertificationActivities
+from workflows.webhook_activities import WebhookActivities
+from workflows.worker import running_worker
+
+DOWN_FOR_SECONDS = 2.5
+
+
+class Receiver:
+    """A subscriber that answers its very first request 503, as a busy one would."""
+
+    def __init__(self) -> None:
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        self.lock = threading.Lock()
+
+    def handler(self) -> type[BaseHTTPRequestHandler]:
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["content-length"]))
+                with receiver.lock:
+                    receiver.received.append((dict(self.headers.items()), body))
+                    first = len(receiver.received) == 1
+                self.send_response(503 if first else 204)
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                return
+
+        return Handler
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
+
+
+@contextmanager
+def serving(receiver: Receiver, port: int) -> Iterator[None]:
+    server = ThreadingHTTPServer(("127.0.0.1", port), receiver.handler())
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def a_trainers_life(app: Certification) -> None:
+    """Certified, a module added, removed for cause (revoked), reinstated: five events."""
+    story = Story(app)
+    trainer = story.register_candidate("Asha Rao")
+    story.certified_in(Module.WC, trainer, story.register_expert())
+    story.certified_in(Module.QUALITY, trainer, story.register_expert())
+    removal = RemoveForCause("copyright", "copies")
+    app.take_standing_step(trainer.user_id, removal, story.hq, new_id(), story.later())
+    app.take_standing_step(trainer.user_id, Reinstate("settled"), story.hq, new_id(), story.later())
+
+
+async def test_a_subscriber_down_for_a_while_receives_every_event_once_by_id(
+    settings: Settings,
+    app: Certification,
+    activities: CertificationActivities,
+    dev_client: Client,
+    task_queue: str,
+) -> None:
+    engine = create_service_engine(settings)
+    webhooks = Webhooks(engine)
+    port, receiver = free_port(), Receiver()
+    subscription = webhooks.subscribe(f"http://127.0.0.1:{port}/hooks", EVENT_TYPES, "office")
+    a_trainers_life(app)
+
+    more = WebhookActivities(webhooks).all()
+    async with running_worker(dev_client, task_queue, activities, more_activities=more):
+        assert await dispatch_once(dev_client, app, webhooks, task_queue) == 5
+        await asyncio.sleep(DOWN_FOR_SECONDS)  # nobody listens on the port yet
+        with serving(receiver, port):
+            for delivery in webhooks.deliveries(subscription.subscription_id):
+                handle = dev_client.get_workflow_handle(f"webhook-{delivery.webhook_id}")
+                assert await asyncio.wait_for(handle.result(), timeout=60) == 204
+        assert await dispatch_once(dev_client, app, webhooks, task_queue) == 0, "none twice"
+
+    signer = Webhook(subscription.secret)
+    bodies = [signer.verify(body, headers) for headers, body in receiver.received]
+    ids = [headers["webhook-id"] for headers, _ in receiver.received]
+    assert sorted(b["type"] for b in bodies) == sorted([*EVENT_TYPES, bodies[0]["type"]])
+    assert len(set(ids)) == 5 and ids.count(ids[0]) == 2, "the refused one came again, same id"
+    assert all("@" not in json.dumps(b) for b in bodies), "no e-mail address leaves"
+
+    deliveries = webhooks.deliveries(subscription.subscription_id)
+    assert all(d.delivered_at is not None for d in deliveries)
+    assert all(len(d.attempts) >= 2 for d in deliveries), "each failed while the port was shut"
+    assert all(d.attempts[0].error and d.attempts[-1].status_code == 204 for d in deliveries)
+    engine.dispose()

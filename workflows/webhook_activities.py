@@ -1,0 +1,29 @@
+"""The webhook delivery activity: one signed attempt, recorded, raising when it failed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from temporalio import activity
+from temporalio.exceptions import ApplicationError
+
+from domain.errors import NotFound
+from service.app.webhooks.sending import send
+from service.app.webhooks.store import Webhooks
+from workflows.messages import ActivityName
+
+
+class WebhookActivities:
+    def __init__(self, webhooks: Webhooks) -> None:
+        self.webhooks = webhooks
+
+    def all(self) -> Sequence[Callable[..., Any]]:
+        return [self.deliver_webhook]
+
+    @activity.defn(name=ActivityName.DELIVER_WEBHOOK)
+    def deliver_webhook(self, webhook_id: str) -> int:
+        try:
+            return send(self.webhooks, webhook_id, activity.info().attempt)
+        except NotFound as missing:
+            raise ApplicationError(str(missing), type="NotFound", non_retryable=True) from None
