@@ -245,6 +245,8 @@ class Refusal(BaseModel):
 
     detail: str
     error: str
+    code: str | None = None  # a domain refusal's stable code, for the reader's own language
+    params: dict[str, str | int | float] | None = None
 
 
 def refusals(**described: str) -> dict[int | str, dict[str, Any]]:
