@@ -106,3 +106,9 @@ def test_the_directory_of_an_empty_programme_says_none_are_listed(site: TestClie
     reply = site.get("/directory?country=Nowhere&module=WC&page=9")
     assert reply.status_code == 200
     assert "0 trainers listed." in reply.text
+
+
+def test_a_page_for_logged_in_users_sends_a_visitor_to_log_in_and_back(site: TestClient) -> None:
+    reply = site.get("/me", follow_redirects=False)
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/login?next=%2Fme"
