@@ -83,8 +83,9 @@ async def take_step(journey_id: str, kind: str, page: SignedIn) -> Response:
         outcome = StoredResponse(503, refusal_body(busy))
     if outcome.status_code < 400:
         return page.redirect(f"/journey/{journey_id}", done=kind)
-    sent = SentForm(kind, values.get("enterprise_id"), values, page.refusal(outcome))
     fresh = await _readable_journey(page, journey_id)
+    names = await run_in_threadpool(enterprise_names, page.services.certification, fresh)
+    sent = SentForm(kind, values.get("enterprise_id"), values, page.refusal(outcome, names))
     return await _render(page, fresh, sent=sent, status=outcome.status_code)
 
 

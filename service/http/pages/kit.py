@@ -174,8 +174,11 @@ class Page:
                 ),
             ) from None
 
-    def refusal(self, outcome: StoredResponse) -> ReadableRefusal:
-        return readable(outcome.body, self.language)
+    def refusal(
+        self, outcome: StoredResponse, names: Mapping[str, str] | None = None
+    ) -> ReadableRefusal:
+        """A refused outcome in the reader's language; `names` names the ids it holds."""
+        return readable(outcome.body, self.language, names)
 
 
 def _meaning(form: FormData) -> bytes:

@@ -28,14 +28,21 @@ class ReadableRefusal:
     problems: tuple[str, ...] = ()
 
 
-def readable(body: Mapping[str, Any], language: str) -> ReadableRefusal:
-    """The JSON body of a refusal (as the API and the idempotency store keep it), for a reader."""
+def readable(
+    body: Mapping[str, Any], language: str, names: Mapping[str, str] | None = None
+) -> ReadableRefusal:
+    """The JSON body of a refusal (as the API and the idempotency store keep it), for a
+    reader; `names` gives the names of ids the parameters may hold (enterprises)."""
     detail = str(body.get("detail", ""))
     problems = tuple(str(p) for p in body.get("problems", ()) if str(p) != detail)
     code, params = body.get("code"), body.get("params")
     if not isinstance(code, str):
         return ReadableRefusal(detail, problems)
-    return ReadableRefusal(say(code, params if isinstance(params, dict) else {}, language, detail))
+    named = {
+        key: (names or {}).get(value, value) if isinstance(value, str) else value
+        for key, value in (params if isinstance(params, dict) else {}).items()
+    }
+    return ReadableRefusal(say(code, named, language, detail))
 
 
 def say(code: str, params: Mapping[str, Any], language: str, fallback: str) -> str:
