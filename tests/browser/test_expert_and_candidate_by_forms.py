@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
-from playwright.async_api import Page, expect
+from playwright.async_api import expect
 
 from tests.browser.harness import Browsing
 from tests.e2e.people import Cast, cast, enrolled, enterprise, post
@@ -20,18 +20,6 @@ async def open_journey_from_worklist(browsing: Browsing, candidate_name: str) ->
     await expect(browsing.page.get_by_role("heading", level=1)).to_have_text("My worklist")
     await browsing.page.get_by_role("link", name=candidate_name).click()
     await expect(browsing.page.get_by_role("heading", level=1)).to_contain_text(candidate_name)
-
-
-def step_form(page: Page, title: str) -> Page:
-    form = page.get_by_role("form", name=re.compile(f"^{re.escape(title)}"))
-    return form  # type: ignore[return-value]
-
-
-async def send(page: Page, title: str, fields: dict[str, str]) -> None:
-    form = page.get_by_role("form", name=re.compile(f"^{re.escape(title)}"))
-    for label, value in fields.items():
-        await form.get_by_label(label, exact=True).fill(value)
-    await form.get_by_role("button", name=title).click()
 
 
 async def candidate_name(browsing: Browsing, people: Cast) -> str:
@@ -177,7 +165,7 @@ async def test_a_form_sent_twice_writes_once(browsing: Browsing) -> None:
     await page.goto(f"/journey/{journey}")
     form = page.get_by_role("form", name=re.compile("^Record the ToT workshop result"))
     await form.get_by_label("Attended and completed").check()
-    fields = {
+    fields: dict[str, str | float | bool] = {
         name: await form.locator(f"input[name={name}]").first.get_attribute("value") or ""
         for name in ("csrf", "form_key")
     }
