@@ -113,3 +113,17 @@ def test_a_page_for_logged_in_users_sends_a_visitor_to_log_in_and_back(site: Tes
     reply = site.get("/me", follow_redirects=False)
     assert reply.status_code == 303
     assert reply.headers["location"] == "/login?next=%2Fme"
+
+
+def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_login(
+    site: TestClient,
+) -> None:
+    page = site.get("/verify")
+    reply = site.post(
+        "/me/standing/training-records",
+        data={"csrf": csrf_of(page.text)},
+        headers={"Referer": "http://127.0.0.1/me/standing"},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/login?next=%2Fme%2Fstanding"

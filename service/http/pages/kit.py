@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -130,8 +130,15 @@ class Page:
 
     def signed_in_user(self) -> User:
         if self.user is None:
-            raise LoginRequired(self.here)
+            # A form sent after the session ended comes back to the page it was on.
+            back = self.here if self.request.method == "GET" else self._form_page()
+            raise LoginRequired(back)
         return self.user
+
+    def _form_page(self) -> str:
+        referer = urlsplit(self.request.headers.get("referer", ""))
+        same_site = referer.netloc == self.request.url.netloc
+        return safe_next(referer.path if same_site else None)
 
     # -- forms
 
