@@ -20,6 +20,7 @@ from tests.e2e.people import Cast, cast, enrolled, post, through_toe_cycle
 @dataclass(frozen=True)
 class Certified:
     people: Cast
+    journey: str
     name: str
     email: str
     number: str
@@ -35,7 +36,7 @@ async def certified(site: Stack) -> AsyncIterator[Certified]:
     await post(site, people.office, f"/journeys/{journey}/certification")
     trainer = site.services.certification.trainer(people.candidate_id)
     assert trainer.certificate_number is not None
-    yield Certified(people, trainer.name, trainer.email, trainer.certificate_number)
+    yield Certified(people, journey, trainer.name, trainer.email, trainer.certificate_number)
 
 
 async def test_a_visitor_verifies_a_certificate_and_reads_the_page_in_french(
@@ -115,3 +116,14 @@ async def test_a_certified_trainer_submits_a_training_record_by_form(
     assert standing is not None and standing.last_delivered_on == date.today()
     await browsing.check_accessible()
     await browsing.keep_screenshot("my-standing")
+
+
+async def test_the_office_reads_the_certificate_number_on_the_certified_journey(
+    browsing: Browsing, certified: Certified
+) -> None:
+    page = browsing.page
+    await browsing.log_in(certified.people.office)
+    await page.goto(f"/journey/{certified.journey}")
+    await expect(page.get_by_role("link", name=certified.number)).to_be_visible()
+    await expect(page.get_by_text("Nothing: this journey has ended.")).to_be_visible()
+    await browsing.check_accessible()
