@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 from datetime import date, timedelta
 
+import pytest
 from playwright.async_api import expect
 
 from tests.browser.harness import Browsing
@@ -27,6 +28,7 @@ async def candidate_name(browsing: Browsing, people: Cast) -> str:
     return profile.name
 
 
+@pytest.mark.timeout(240)  # a whole ToE cycle, eleven pages, each checked by axe-core
 async def test_an_expert_takes_a_candidate_through_a_toe_cycle_by_forms_and_sees_a_refusal(
     browsing: Browsing,
 ) -> None:
