@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from service.bootstrap.api import create_api
 from service.http.pages.session import COOKIE
+from service.settings import Settings
 from tests.pages.conftest import PASSWORD
 
 
@@ -127,3 +130,12 @@ def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_login(
     )
     assert reply.status_code == 303
     assert reply.headers["location"] == "/login?next=%2Fme%2Fstanding"
+
+
+def test_the_composition_root_serves_the_pages_beside_the_api(tmp_path: Path) -> None:
+    app = create_api(Settings(data_dir=tmp_path / "data"))
+    assert app.url_path_for("home") == "/"
+    assert app.url_path_for("verify") == "/verify"
+    assert app.url_path_for("journey_page", journey_id="j1") == "/journey/j1"
+    assert app.url_path_for("static", path="site.css") == "/static/site.css"
+    assert not any(path.startswith("/journey/") for path in app.openapi()["paths"])
