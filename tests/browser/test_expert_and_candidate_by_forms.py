@@ -8,6 +8,7 @@ import re
 from datetime import date, timedelta
 
 import pytest
+from babel.dates import format_date
 from playwright.async_api import expect
 
 from tests.browser.harness import Browsing
@@ -123,7 +124,7 @@ async def test_a_candidate_records_a_coaching_visit_by_form(browsing: Browsing) 
     people = await cast(site)
     journey = await enrolled(site, people)
     base = f"/journeys/{journey}"
-    yesterday = (TODAY - timedelta(days=1)).isoformat()
+    yesterday = TODAY - timedelta(days=1)
     await post(site, people.expert, f"{base}/tot-result", {"attended": True, "completed": True})
     firm = await enterprise(site, people.candidate)
     await post(site, people.candidate, f"{base}/enterprises", {"enterprise_id": firm})
@@ -131,13 +132,17 @@ async def test_a_candidate_records_a_coaching_visit_by_form(browsing: Browsing) 
         site,
         people.candidate,
         f"{base}/baseline-assessments",
-        {"enterprise_id": firm, "visited_on": yesterday, "indicators": {"productivity": 90}},
+        {
+            "enterprise_id": firm,
+            "visited_on": yesterday.isoformat(),
+            "indicators": {"productivity": 90},
+        },
     )
     await post(
         site,
         people.candidate,
         f"{base}/classroom-workshop",
-        {"held_on": yesterday, "managers": 4, "workers": 10, "women": 5},
+        {"held_on": yesterday.isoformat(), "managers": 4, "workers": 10, "women": 5},
     )
 
     await browsing.log_in(people.candidate)
@@ -148,6 +153,24 @@ async def test_a_candidate_records_a_coaching_visit_by_form(browsing: Browsing) 
     await browsing.check_accessible()
     await browsing.keep_screenshot("my-journeys")
     await page.get_by_role("link", name=re.compile("^WC")).click()
+
+    # In Spanish, a visit dated before the classroom workshop is refused in Spanish, with the
+    # dates as a Spanish reader writes them: the refusal's code and dates crossed Temporal.
+    await page.get_by_label("Language").select_option("es")
+    await page.get_by_role("button", name="Change").click()
+    early = page.get_by_role("form", name=re.compile("^Registrar una visita de acompañamiento"))
+    three_days_ago = TODAY - timedelta(days=3)
+    await early.get_by_label("Visitada el").fill(three_days_ago.isoformat())
+    await early.get_by_role("button", name="Registrar una visita de acompañamiento").click()
+    refused = page.get_by_role("form", name=re.compile("^Registrar una visita de acompañamiento"))
+    visited, held = (format_date(d, "long", locale="es") for d in (three_days_ago, yesterday))
+    await expect(refused.get_by_role("alert")).to_contain_text(
+        f"Una visita de acompañamiento con fecha {visited} sería anterior al taller en aula "
+        f"del {held}"
+    )
+    await browsing.check_accessible()
+    await page.get_by_label("Idioma").select_option("en")
+    await page.get_by_role("button", name="Cambiar").click()
 
     visit = page.get_by_role("form", name=re.compile("^Record a coaching visit"))
     await visit.get_by_label("Visited on").fill(TODAY.isoformat())

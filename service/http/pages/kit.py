@@ -113,7 +113,10 @@ class Page:
 
     @property
     def here(self) -> str:
-        """This page's path and query, to come back to (after a login, a language switch)."""
+        """This page's path and query, to come back to (after a login, a language switch);
+        for a page answering a form, the page the form was on."""
+        if self.request.method != "GET":
+            return self._form_page()
         query = self.request.url.query
         return self.request.url.path + (f"?{query}" if query else "")
 
@@ -130,9 +133,8 @@ class Page:
 
     def signed_in_user(self) -> User:
         if self.user is None:
-            # A form sent after the session ended comes back to the page it was on.
-            back = self.here if self.request.method == "GET" else self._form_page()
-            raise LoginRequired(back)
+            # A form sent after the session ended comes back to the page it was on (`here`).
+            raise LoginRequired(self.here)
         return self.user
 
     def _form_page(self) -> str:
