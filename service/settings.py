@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         default=None, description="at least 32 random bytes; default: generated once in data_dir"
     )
     token_minutes: int = 8 * 60
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="send the web pages' session cookie over HTTPS only; default: yes, "
+        "unless api_host is a loopback address (local development over plain http)",
+    )
     # argon2id cost; the defaults are pwdlib's recommendation (tests lower them for speed).
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3
