@@ -24,6 +24,9 @@ def certificate_number(year: int, sequence: int) -> str:
 CERTIFICATE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 CERTIFICATE_GROUPS = 3
 CERTIFICATE_GROUP_LENGTH = 4  # 3 × 4 characters: 60 random bits
+_GROUP = "[0-9A-HJKMNP-TV-Z]{4}"  # four characters of the alphabet
+# Either form a certificate may carry: a random number, or one release 0.1 issued.
+CERTIFICATE_NUMBER_PATTERN = f"^SCORE-([0-9]{{4}}-[0-9]{{5,}}|({_GROUP}-){{2}}{_GROUP})$"
 
 
 def certificate_number_from(random_digits: str) -> str:

@@ -12,6 +12,8 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query
 
+from domain.certificates import CERTIFICATE_NUMBER_PATTERN
+
 # The largest integer a PostgreSQL BIGINT (and a SQLite INTEGER) holds: every position, id
 # and count given in a URL must fit, or the database refuses the query with a 500.
 MAX_POSITION = 2**63 - 1
@@ -46,8 +48,6 @@ WorkshopId = Annotated[str, _id("ToT workshop")]
 EnterpriseId = Annotated[str, _id("enterprise")]
 
 
-_GROUP = "[0-9A-HJKMNP-TV-Z]{4}"  # four characters of Crockford's base32
-
 # Documented, not enforced: any other text names no certificate and is answered 404, and
 # the lookup forgives case and surrounding spaces.
 CertificateNumber = Annotated[
@@ -56,7 +56,7 @@ CertificateNumber = Annotated[
         description="a certificate number: SCORE-XXXX-XXXX-XXXX (random, Crockford base32), "
         "or SCORE-<year>-<sequence> as release 0.1 issued them",
         json_schema_extra={
-            "pattern": f"^SCORE-([0-9]{{4}}-[0-9]{{5,}}|({_GROUP}-){{2}}{_GROUP})$",
+            "pattern": CERTIFICATE_NUMBER_PATTERN,
             "examples": ["SCORE-7KQM-4X2D-9HTV", "SCORE-2026-00001"],
         },
     ),

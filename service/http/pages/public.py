@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
+from domain.certificates import CERTIFICATE_NUMBER_PATTERN
 from domain.values import Module
 from projections import queries
 from service.http.pages.kit import AnyPage
@@ -22,7 +23,7 @@ router = APIRouter(include_in_schema=False)
 
 PAGE_SIZE = 20
 MAX_QUERY_LENGTH = 120
-CERTIFICATE_NUMBER = re.compile(r"^SCORE-[0-9]{4}-[0-9]{5,}$")
+CERTIFICATE_NUMBER = re.compile(CERTIFICATE_NUMBER_PATTERN)
 
 
 @router.get("/")
@@ -70,7 +71,7 @@ def verify(page: AnyPage, read: CurrentReads, number: str = "") -> Response:
     problem = ""
     if typed and not CERTIFICATE_NUMBER.match(typed):
         problem = page.gettext(
-            "A certificate number looks like SCORE-2026-00001; check what you typed."
+            "A certificate number looks like SCORE-7KQM-4X2D-9HTV; check what you typed."
         )
     elif typed:
         found = queries.verify_certificate(read, typed)
