@@ -23,6 +23,7 @@ class Action(StrEnum):
     """What an actor asks to do or see. Steps are named by their `kind`."""
 
     REGISTER_TRAINER = "register_trainer"
+    EDIT_TRAINER = "edit_trainer"  # correct a trainer's name or change their e-mail
     SCHEDULE_WORKSHOP = "schedule_workshop"
     REGISTER_ENTERPRISE = "register_enterprise"
     ENROL = "enrol"
@@ -106,6 +107,9 @@ _READERS = "You may read only your own record, or your candidates' records."
 RULES: dict[Action, Rule] = {
     Action.REGISTER_TRAINER: _rule(
         "Only the programme office registers candidates and experts.", OFFICE
+    ),
+    Action.EDIT_TRAINER: _rule(
+        "Only the programme office edits a trainer's name or e-mail.", OFFICE
     ),
     Action.SCHEDULE_WORKSHOP: _rule("Only the programme office schedules ToT workshops.", OFFICE),
     Action.REGISTER_ENTERPRISE: _rule(

@@ -33,6 +33,24 @@ class Trainer(RecordedAggregate):
                 is_expert=self.is_expert,
             )
 
+    class Renamed(RecordedAggregate.Event):
+        """The office corrected the trainer's name (a spelling, a change of name)."""
+
+        name: str
+        previous_name: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = replace(aggregate.state, name=self.name)
+
+    class EmailChanged(RecordedAggregate.Event):
+        """The trainer's e-mail changed; the id, and so the history, stay theirs."""
+
+        email: str
+        previous_email: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = replace(aggregate.state, email=self.email)
+
     class JourneyOpened(RecordedAggregate.Event):
         module: str
         journey_id: str
@@ -149,6 +167,20 @@ class Trainer(RecordedAggregate):
             is_expert=is_expert,
             **created_fields(actor, command_id, at),
         )
+
+    def edit_details(
+        self, edit: rules.DetailsEdit, actor: Actor, command_id: str, at: datetime
+    ) -> rules.DetailsEdit:
+        """Record what changes of the edit (checked and cleaned first) and return it."""
+        changed = rules.check_details_edit(self.state, edit, actor)
+        before = self.state
+        if changed.name is not None:
+            renamed = {"name": changed.name, "previous_name": before.name}
+            self.record(self.Renamed, actor, command_id, at, **renamed)
+        if changed.email is not None:
+            moved = {"email": changed.email, "previous_email": before.email}
+            self.record(self.EmailChanged, actor, command_id, at, **moved)
+        return changed
 
     def open_journey(
         self, module: Module, journey_id: UUID, actor: Actor, command_id: str, at: datetime

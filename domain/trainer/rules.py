@@ -53,18 +53,49 @@ class Registration:
 
 def clean_registration(name: str, email: str, country: str) -> Registration:
     """The details cleaned (domain/text.py), the e-mail in lower case; InvalidInput naming
-    the field otherwise. The trainer's id comes from the cleaned e-mail."""
-    registration = Registration(
+    the field otherwise. The e-mail register is keyed by the cleaned e-mail."""
+    return Registration(
         clean_field("name", name, PERSON_NAME),
-        clean_field("email", email, EMAIL).lower(),
+        clean_email(email),
         clean_field("country", country, COUNTRY),
     )
-    mailbox, _, host = registration.email.partition("@")
+
+
+def clean_email(email: str) -> str:
+    """The address as the register keys it: cleaned, in lower case; InvalidInput otherwise."""
+    cleaned = clean_field("email", email, EMAIL).lower()
+    mailbox, _, host = cleaned.partition("@")
     if not mailbox or not host:
+        raise InvalidInput(f"email: {cleaned} is no e-mail address; e.g. asha@example.org.")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class DetailsEdit:
+    """What the office changes of a trainer's details: None leaves that detail as it is."""
+
+    name: str | None = None
+    email: str | None = None
+
+
+def check_details_edit(state: TrainerState, edit: DetailsEdit, actor: Actor) -> DetailsEdit:
+    """The edit cleaned, keeping only what changes; refused if it changes nothing.
+
+    The country is not edited here: it names where the trainer works, which scopes offices.
+    """
+    policy.require(actor, Action.EDIT_TRAINER, About(trainer_id=state.trainer_id))
+    name = None if edit.name is None else clean_field("name", edit.name, PERSON_NAME)
+    email = None if edit.email is None else clean_email(edit.email)
+    changed = DetailsEdit(
+        name=None if name == state.name else name,
+        email=None if email == state.email else email,
+    )
+    if changed == DetailsEdit():
         raise InvalidInput(
-            f"email: {registration.email} is no e-mail address; e.g. asha@example.org."
+            f"Nothing to change: {state.name} <{state.email}> already has these details; "
+            "send the name or e-mail as it should be."
         )
-    return registration
+    return changed
 
 
 # ---------------------------------------------------------------------------------------------

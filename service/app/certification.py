@@ -11,7 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
@@ -30,6 +30,8 @@ from domain.policy import Action
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
 from domain.trainer.aggregate import Trainer
+from domain.trainer.email_address import EmailAddress
+from domain.trainer.rules import DetailsEdit
 from domain.trainer.state import TrainerState
 from domain.trainer.steps import StandingStep
 from domain.values import Actor, Material, Module
@@ -81,32 +83,117 @@ class Certification(Application[UUID]):
         *,
         is_expert: bool = False,
     ) -> Result[TrainerState]:
-        """Register a candidate (or, with `is_expert`, an expert trainer). hq only."""
+        """Register a candidate (or, with `is_expert`, an expert trainer). hq only.
+
+        The trainer gets a random id; the e-mail's index is claimed in the same atomic write,
+        so two registrations of one address (in any process) cannot both succeed.
+        """
         policy.require(actor, Action.REGISTER_TRAINER)
-        # Cleaned before the id is derived, so that the same address typed twice, once with
-        # a stray space or in another Unicode form, names the same trainer.
+        # Cleaned before the register is asked, so that the same address typed twice, once
+        # with a stray space or in another Unicode form, is one address.
         details = trainer_rules.clean_registration(name, email, country)
-        trainer_id = ids.trainer_id(details.email)
+        registered: dict[str, UUID] = {}
 
         def decide() -> list[RecordedAggregate]:
-            if self._created_by(trainer_id, command_id):
+            address = self._email_address(details.email)
+            claimed = None if address is None else address.claimed_by(command_id)
+            if claimed is not None:  # a retry of this very registration
+                registered["id"] = UUID(claimed)
                 return []
-            if trainer_id in self.repository:
+            if self._holder_of(details.email, address) is not None:
                 raise AlreadyExists(f"A trainer with e-mail {details.email} is already registered.")
-            return [
-                Trainer.register(
-                    trainer_id,
-                    details.name,
-                    details.email,
-                    details.country,
-                    is_expert,
-                    actor,
-                    command_id,
-                    at,
-                )
-            ]
+            trainer_id = uuid4()
+            registered["id"] = trainer_id
+            trainer = Trainer.register(
+                trainer_id,
+                details.name,
+                details.email,
+                details.country,
+                is_expert,
+                actor,
+                command_id,
+                at,
+            )
+            return [trainer, self._claim(address, details.email, trainer_id, actor, command_id, at)]
 
-        return self._run(trainer_id, command_id, decide, self.trainer)
+        return self._retrying(
+            lambda: self._save_or_replay(decide, lambda: registered["id"], command_id, self.trainer)
+        )
+
+    def edit_trainer(
+        self, trainer_id: str, edit: DetailsEdit, actor: Actor, command_id: str, at: datetime
+    ) -> Result[TrainerState]:
+        """Correct a trainer's name or change their e-mail; the id and history stay theirs.
+
+        A new e-mail is claimed in the register and the old one released in the same write,
+        so the new one cannot be taken meanwhile and the old one is free for anyone after.
+        """
+
+        def decide() -> list[RecordedAggregate]:
+            trainer = self._find(Trainer, trainer_id, "trainer")
+            if command_id in trainer.applied:
+                return []
+            previous_email = trainer.state.email
+            changed = trainer.edit_details(edit, actor, command_id, at)
+            if changed.email is None:
+                return [trainer]
+            address = self._email_address(changed.email)
+            if self._holder_of(changed.email, address) is not None:
+                raise AlreadyExists(
+                    f"The e-mail {changed.email} belongs to another trainer; if both records "
+                    "are one person, merge them instead."
+                )
+            touched: list[RecordedAggregate] = [
+                trainer,
+                self._claim(address, changed.email, trainer.id, actor, command_id, at),
+            ]
+            released = self._email_address(previous_email)
+            if released is not None:  # a trainer registered before the register has none
+                released.release(actor, command_id, at)
+                touched.append(released)
+            return touched
+
+        return self._run(_aggregate_id(trainer_id, "trainer"), command_id, decide, self.trainer)
+
+    def trainer_id_for_email(self, email: str) -> UUID | None:
+        """The trainer who holds the e-mail now, if anyone does."""
+        cleaned = trainer_rules.clean_email(email)
+        return self._holder_of(cleaned, self._email_address(cleaned))
+
+    def _email_address(self, email: str) -> EmailAddress | None:
+        try:
+            address: EmailAddress = self.repository.get(ids.email_address_id(email))
+        except AggregateNotFoundError:
+            return None
+        return address
+
+    def _holder_of(self, email: str, address: EmailAddress | None) -> UUID | None:
+        """Who holds the cleaned e-mail: its index says so; failing one, a trainer registered
+        before the register existed holds it if the e-mail is still theirs."""
+        if address is not None:
+            return None if address.holder is None else UUID(address.holder)
+        legacy = ids.legacy_trainer_id(email)
+        try:
+            trainer: object = self.repository.get(legacy)
+        except AggregateNotFoundError:
+            return None
+        if isinstance(trainer, Trainer) and trainer.state.email == email:
+            return legacy
+        return None
+
+    @staticmethod
+    def _claim(
+        address: EmailAddress | None,
+        email: str,
+        trainer_id: UUID,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> EmailAddress:
+        if address is None:
+            return EmailAddress.claim(email, trainer_id, actor, command_id, at)
+        address.claim_again(trainer_id, actor, command_id, at)
+        return address
 
     def schedule_workshop(
         self, plan: WorkshopPlan, actor: Actor, command_id: str, at: datetime

@@ -99,6 +99,13 @@ class RegisterTrainer(BaseModel):
     is_expert: bool = Field(False, description="Register an expert trainer, not a candidate.")
 
 
+class EditTrainer(BaseModel):
+    """What changes: a name's spelling, a new e-mail. What is left out stays as it is."""
+
+    name: PersonName | None = Field(None, examples=["Asha Verma-Rao"])
+    email: Email | None = None
+
+
 class ScheduleWorkshop(BaseModel):
     module: Module
     code: WorkshopCode = Field(examples=["IND-WC-2026-02"])
