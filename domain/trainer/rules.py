@@ -102,7 +102,22 @@ def check_details_edit(state: TrainerState, edit: DetailsEdit, actor: Actor) -> 
 # Journeys and certification
 
 
+def check_not_removed(state: TrainerState, what: str) -> None:
+    """A trainer removed for cause is neither enrolled nor certified until reinstated."""
+    if state.standing is not None and state.standing.listing is Listing.REMOVED:
+        raise StandingRuleViolated(
+            f"{state.name} was removed from the list for cause "
+            f"({state.standing.delisting_reason}); the programme office must reinstate them "
+            f"before they are {what} in any module."
+        )
+
+
+def check_can_be_certified(state: TrainerState) -> None:
+    check_not_removed(state, "certified")
+
+
 def check_can_open_journey(state: TrainerState, module: Module) -> None:
+    check_not_removed(state, "enrolled")
     if not module.is_foundation and not state.holds_foundation:
         raise FoundationCertificateRequired(
             f"{module.value} is not a foundation module: the candidate must first be certified "
@@ -170,11 +185,21 @@ def clean_standing_step(step: StandingStep) -> StandingStep:
     the field otherwise. A removal and a reinstatement need a reason: it is kept on record."""
     match step:
         case SubmitTrainingRecord():
-            module = clean_field("module", step.module, IDENTIFIER)
+            module = clean_module(step.module)
             description = clean_field("description", step.description, FREE_TEXT)
             return replace(step, module=module, description=description)
         case RemoveForCause() | Reinstate():
             return replace(step, reason=clean_field("reason", step.reason, REASON))
+
+
+def clean_module(code: str) -> str:
+    """A module code as the programme names it; a typo is refused (422), not judged as a
+    module the trainer does not hold (409)."""
+    cleaned = clean_field("module", code, IDENTIFIER)
+    codes = [m.value for m in Module]
+    if cleaned not in codes:
+        raise InvalidInput(f"module: {cleaned} is no SCORE module; use one of {', '.join(codes)}.")
+    return cleaned
 
 
 def _check_standing_actor(state: TrainerState, step: StandingStep, actor: Actor) -> None:

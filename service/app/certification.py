@@ -25,7 +25,7 @@ from domain.errors import AlreadyExists, NotFound, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, Stage
-from domain.journey.steps import JourneyStep, RecordToTResult, SelectEnterprise
+from domain.journey.steps import Certify, JourneyStep, RecordToTResult, SelectEnterprise
 from domain.policy import Action
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
@@ -275,6 +275,10 @@ class Certification(Application[UUID]):
                 return []
             if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
                 self._find(Enterprise, step.enterprise_id, "registered enterprise")
+            if isinstance(step, Certify):  # not while the trainer is removed for cause
+                journey_rules.check(journey.state, step, actor)  # who may, and whether now
+                trainer = self._find(Trainer, journey.state.trainer_id, "trainer")
+                trainer_rules.check_can_be_certified(trainer.state)
             if isinstance(step, RecordToTResult):  # only a workshop that has taken place
                 journey_rules.check(journey.state, step, actor)  # who may, and whether now
                 self._check_workshop_happened(journey.state.workshop_id, step, at)

@@ -184,14 +184,18 @@ class Withdraw(BaseModel):
 
 class SubmitTrainingRecord(BaseModel):
     delivered_on: date
-    module: Identifier = Field(examples=["WC"])
+    module: Module = Field(examples=["WC"])
     enterprises: int
     participants: int
     description: FreeText = ""
 
     def step(self) -> standing.SubmitTrainingRecord:
         return standing.SubmitTrainingRecord(
-            self.delivered_on, self.module, self.enterprises, self.participants, self.description
+            self.delivered_on,
+            self.module.value,
+            self.enterprises,
+            self.participants,
+            self.description,
         )
 
 

@@ -1,0 +1,86 @@
+"""Stories of rules that had holes: each failed on the release before, then the domain closed it."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from domain.errors import InvalidInput, StandingRuleViolated
+from domain.journey.state import Stage
+from domain.journey.steps import Certify, RecordToTResult
+from domain.trainer.steps import Reinstate, RemoveForCause, SubmitTrainingRecord
+from domain.values import Actor, Module
+from service.app.certification import Certification
+from tests.stories import Story, new_id
+
+
+@pytest.fixture
+def story(app: Certification) -> Story:
+    return Story(app)
+
+
+def removed_for_conduct(story: Story, trainer: Actor) -> None:
+    removal = RemoveForCause("conduct", "harassed a participant")
+    story.app.take_standing_step(trainer.user_id, removal, story.hq, new_id(), story.later())
+
+
+def reinstated(story: Story, trainer: Actor) -> None:
+    back = Reinstate("inquiry closed, apology accepted")
+    story.app.take_standing_step(trainer.user_id, back, story.hq, new_id(), story.later())
+
+
+def test_a_trainer_removed_for_cause_is_enrolled_in_no_module_until_reinstated(
+    story: Story,
+) -> None:
+    expert, trainer = story.register_expert(), story.register_candidate()
+    story.certified_in(Module.WC, trainer, expert)
+    removed_for_conduct(story, trainer)
+    workshop = story.schedule_workshop(Module.QUALITY, expert)
+    written = story.app.recorder.max_notification_id()
+
+    with pytest.raises(StandingRuleViolated, match="removed from the list for cause"):
+        story.app.enrol(trainer.user_id, workshop, story.hq, new_id(), story.later())
+    assert story.app.recorder.max_notification_id() == written
+
+    reinstated(story, trainer)
+    journey = story.app.enrol(trainer.user_id, workshop, story.hq, new_id(), story.now).state
+    assert journey.module is Module.QUALITY
+
+
+def test_a_trainer_removed_for_cause_is_certified_in_no_module_until_reinstated(
+    story: Story,
+) -> None:
+    expert, trainer = story.register_expert(), story.register_candidate()
+    story.certified_in(Module.WC, trainer, expert)
+    journey = story.enrol(trainer, Module.QUALITY, expert)
+    journey = story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    journey = story.assess(story.run_cycle(journey, trainer), expert, "recommended")
+    removed_for_conduct(story, trainer)
+    written = story.app.recorder.max_notification_id()
+
+    with pytest.raises(StandingRuleViolated, match="before they are certified"):
+        story.step(journey, Certify(), story.hq)
+    assert story.app.recorder.max_notification_id() == written
+
+    reinstated(story, trainer)
+    assert story.step(journey, Certify(), story.hq).stage is Stage.CERTIFIED
+    assert Module.QUALITY in story.app.trainer(trainer.user_id).certified_modules
+
+
+def test_a_training_record_for_a_module_code_that_does_not_exist_is_invalid_input(
+    story: Story,
+) -> None:
+    trainer = story.register_candidate()
+    story.certified_in(Module.WC, trainer, story.register_expert())
+    delivered = story.later(30).date()
+    typo = SubmitTrainingRecord(delivered, "wc", enterprises=2, participants=20)
+
+    with pytest.raises(InvalidInput, match="module: wc is no SCORE module; use one of WC"):
+        story.app.take_standing_step(trainer.user_id, typo, trainer, new_id(), story.now)
+
+    fixed = SubmitTrainingRecord(delivered, "WC", enterprises=2, participants=20)
+    state = story.app.take_standing_step(trainer.user_id, fixed, trainer, new_id(), story.now)
+    assert state.state.standing is not None
+    assert state.state.standing.last_delivered_on == delivered
+    assert isinstance(delivered, date)
