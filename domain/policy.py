@@ -24,6 +24,7 @@ class Action(StrEnum):
 
     REGISTER_TRAINER = "register_trainer"
     EDIT_TRAINER = "edit_trainer"  # correct a trainer's name or change their e-mail
+    MERGE_TRAINERS = "merge_trainers"  # two records of one person become one
     SCHEDULE_WORKSHOP = "schedule_workshop"
     REGISTER_ENTERPRISE = "register_enterprise"
     ENROL = "enrol"
@@ -111,6 +112,7 @@ RULES: dict[Action, Rule] = {
     Action.EDIT_TRAINER: _rule(
         "Only the programme office edits a trainer's name or e-mail.", OFFICE
     ),
+    Action.MERGE_TRAINERS: _rule("Only the programme office merges two trainer records.", OFFICE),
     Action.SCHEDULE_WORKSHOP: _rule("Only the programme office schedules ToT workshops.", OFFICE),
     Action.REGISTER_ENTERPRISE: _rule(
         "Enterprises are registered by hq, expert trainers or trainers.",

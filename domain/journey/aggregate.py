@@ -66,7 +66,21 @@ class Journey(RecordedAggregate):
 
     class EnterpriseSelected(StepTaken):
         step_class = SelectEnterprise
+        class_version = 2
         enterprise_id: str
+        size_warning: str | None  # outside 50–250 employees when selected (v2 on)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Selections before v2 recorded no warning (the warning came at registration)."""
+            state["size_warning"] = None
+
+        def apply_to(self, aggregate: Any) -> None:
+            super().apply_to(aggregate)
+            if self.size_warning is not None:
+                aggregate.state = rules.evolve_size_warned(
+                    aggregate.state, self.enterprise_id, self.size_warning
+                )
 
     class BaselineAssessmentRecorded(StepTaken):
         step_class = RecordBaselineAssessment
@@ -134,11 +148,23 @@ class Journey(RecordedAggregate):
             **created_fields(actor, command_id, at),
         )
 
-    def take(self, step: JourneyStep, actor: Actor, command_id: str, at: datetime) -> None:
+    def take(
+        self,
+        step: JourneyStep,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+        *,
+        size_warning: str | None = None,
+    ) -> None:
+        """Record the step; a selection records the enterprise's `size_warning` (from
+        `domain.enterprise.size_warning`) too, so the warning is met where the firm is chosen."""
         rules.check(self.state, step, actor)
         rules.check_dates(step, latest_local_date(at))
         step = rules.clean_step(step)  # the text as checked, not as typed (domain/text.py)
         fields = {k: v for k, v in dataclasses.asdict(step).items() if k != "kind"}
+        if isinstance(step, SelectEnterprise):
+            fields["size_warning"] = size_warning
         self.record(EVENT_FOR_STEP[type(step)], actor, command_id, at, **fields)
 
     def remind_stalled(

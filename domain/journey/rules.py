@@ -341,6 +341,11 @@ def _progress(state: JourneyState, enterprise_id: str) -> EnterpriseProgress:
     return progress
 
 
+def evolve_size_warned(state: JourneyState, enterprise_id: str, warning: str) -> JourneyState:
+    """The selected enterprise carries the warning that it is outside SME size."""
+    return _update(state, enterprise_id, size_warning=warning)
+
+
 def _with_progress(state: JourneyState, progress: EnterpriseProgress) -> JourneyState:
     return replace(state, cycle=_cycle(state).with_enterprise(progress))
 

@@ -51,6 +51,28 @@ class Trainer(RecordedAggregate):
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = replace(aggregate.state, email=self.email)
 
+    class MergedInto(RecordedAggregate.Event):
+        """This record and another are one person: the other one stands for both from now."""
+
+        surviving_id: str
+        reason: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = replace(aggregate.state, merged_into=self.surviving_id)
+
+    class Absorbed(RecordedAggregate.Event):
+        """Another record of this person was merged into this one, with its open journeys."""
+
+        merged_id: str
+        open_journeys: dict[str, str]
+        is_expert: bool
+        reason: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve_absorbed(
+                aggregate.state, self.merged_id, self.open_journeys, self.is_expert
+            )
+
     class JourneyOpened(RecordedAggregate.Event):
         module: str
         journey_id: str
@@ -181,6 +203,31 @@ class Trainer(RecordedAggregate):
             moved = {"email": changed.email, "previous_email": before.email}
             self.record(self.EmailChanged, actor, command_id, at, **moved)
         return changed
+
+    def absorb(
+        self, merged: Trainer, reason: str, actor: Actor, command_id: str, at: datetime
+    ) -> None:
+        """Merge `merged` into this record: an event on each, so both histories tell it."""
+        reason = rules.check_merge(self.state, merged.state, reason, actor)
+        other = merged.state
+        self.record(
+            self.Absorbed,
+            actor,
+            command_id,
+            at,
+            merged_id=other.trainer_id,
+            open_journeys=dict(other.open_journeys),
+            is_expert=other.is_expert,
+            reason=reason,
+        )
+        merged.record(
+            self.MergedInto,
+            actor,
+            command_id,
+            at,
+            surviving_id=self.state.trainer_id,
+            reason=reason,
+        )
 
     def open_journey(
         self, module: Module, journey_id: UUID, actor: Actor, command_id: str, at: datetime

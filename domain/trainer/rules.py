@@ -12,6 +12,7 @@ from domain.errors import (
     InvalidInput,
     JourneyAlreadyOpen,
     MaterialsAccessDenied,
+    MergeRefused,
     StandingRuleViolated,
 )
 from domain.policy import About, Action
@@ -96,6 +97,53 @@ def check_details_edit(state: TrainerState, edit: DetailsEdit, actor: Actor) -> 
             "send the name or e-mail as it should be."
         )
     return changed
+
+
+# ---------------------------------------------------------------------------------------------
+# Two records of one person
+
+
+def check_merge(survivor: TrainerState, merged: TrainerState, reason: str, actor: Actor) -> str:
+    """Whether `merged` may become part of `survivor`; the reason, cleaned, if so.
+
+    The surviving record keeps its id, certificate and standing; the merged one brings its
+    open journeys. So the merged record may hold no certificate of its own, and the two may
+    not both have a journey open in one module (one open journey per candidate and module).
+    """
+    policy.require(actor, Action.MERGE_TRAINERS)
+    reason = clean_field("reason", reason, REASON)
+    if survivor.trainer_id == merged.trainer_id:
+        raise MergeRefused("A record cannot be merged into itself; name two records.")
+    for state in (survivor, merged):
+        if state.merged_into is not None:
+            raise MergeRefused(
+                f"{state.name}'s record {state.trainer_id} was already merged into "
+                f"{state.merged_into}; merge with that record instead."
+            )
+    if merged.is_certified:
+        raise MergeRefused(
+            f"{merged.name}'s record {merged.trainer_id} holds certificate "
+            f"{merged.certificate_number}: merge the other record into it instead"
+            + (", or settle which certificate stands first." if survivor.is_certified else ".")
+        )
+    both = sorted(set(survivor.open_journeys) & set(merged.open_journeys))
+    if both:
+        raise MergeRefused(
+            f"Both records have an open {', '.join(both)} journey; withdraw one of them first "
+            "(one open journey per candidate and module)."
+        )
+    return reason
+
+
+def evolve_absorbed(
+    state: TrainerState, merged_id: str, open_journeys: dict[str, str], is_expert: bool
+) -> TrainerState:
+    return replace(
+        state,
+        open_journeys={**state.open_journeys, **open_journeys},
+        is_expert=state.is_expert or is_expert,
+        merged_records=(*state.merged_records, merged_id),
+    )
 
 
 # ---------------------------------------------------------------------------------------------

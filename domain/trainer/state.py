@@ -43,6 +43,8 @@ class TrainerState:
     certificate_number: str | None = None
     certified_at: datetime | None = None
     standing: Standing | None = None
+    merged_into: str | None = None  # this record was merged into that one: read it instead
+    merged_records: tuple[str, ...] = ()  # records of the same person merged into this one
 
     @property
     def is_certified(self) -> bool:

@@ -20,7 +20,13 @@ from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait
 from domain import ids, policy
 from domain.calendar import latest_local_date
 from domain.certificates import CertificateRegistry
-from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseState, clean_details
+from domain.enterprise import (
+    Enterprise,
+    EnterpriseDetails,
+    EnterpriseState,
+    clean_details,
+    size_warning,
+)
 from domain.errors import AlreadyExists, NotFound, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
@@ -156,9 +162,11 @@ class Certification(Application[UUID]):
         return self._run(_aggregate_id(trainer_id, "trainer"), command_id, decide, self.trainer)
 
     def trainer_id_for_email(self, email: str) -> UUID | None:
-        """The trainer who holds the e-mail now, if anyone does."""
+        """The trainer who holds the e-mail now, if anyone does (a merged record's e-mail
+        leads to the record it was merged into)."""
         cleaned = trainer_rules.clean_email(email)
-        return self._holder_of(cleaned, self._email_address(cleaned))
+        holder = self._holder_of(cleaned, self._email_address(cleaned))
+        return None if holder is None else self._person(holder).id
 
     def _email_address(self, email: str) -> EmailAddress | None:
         try:
@@ -239,7 +247,7 @@ class Certification(Application[UUID]):
         opened: dict[str, UUID] = {}
 
         def decide() -> list[RecordedAggregate]:
-            trainer = self._find(Trainer, trainer_id, "trainer")
+            trainer = self._person(trainer_id)
             workshop = self._find(ToTWorkshop, workshop_id, "ToT workshop")
             if command_id in trainer.applied:
                 opened["id"] = self._journey_opened_by(trainer, command_id)
@@ -273,16 +281,17 @@ class Certification(Application[UUID]):
             journey = self._find(Journey, journey_id, "journey")
             if command_id in journey.applied:
                 return []
+            warning = None
             if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
-                self._find(Enterprise, step.enterprise_id, "registered enterprise")
+                firm = self._find(Enterprise, step.enterprise_id, "registered enterprise")
+                warning = size_warning(firm.state.details.employees)  # warned where chosen
             if isinstance(step, Certify):  # not while the trainer is removed for cause
                 journey_rules.check(journey.state, step, actor)  # who may, and whether now
-                trainer = self._find(Trainer, journey.state.trainer_id, "trainer")
-                trainer_rules.check_can_be_certified(trainer.state)
+                trainer_rules.check_can_be_certified(self._person(journey.state.trainer_id).state)
             if isinstance(step, RecordToTResult):  # only a workshop that has taken place
                 journey_rules.check(journey.state, step, actor)  # who may, and whether now
                 self._check_workshop_happened(journey.state.workshop_id, step, at)
-            journey.take(step, actor, command_id, at)
+            journey.take(step, actor, command_id, at, size_warning=warning)
             return [journey, *self._consequences(journey, actor, command_id, at)]
 
         return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
@@ -301,7 +310,7 @@ class Certification(Application[UUID]):
         state = journey.state
         if state.is_open:
             return []
-        trainer = self._find(Trainer, state.trainer_id, "trainer")
+        trainer = self._person(state.trainer_id)  # a merged record's journey ends on the person
         touched: list[RecordedAggregate] = [trainer]
         if state.stage is Stage.CERTIFIED:
             number = None
@@ -378,14 +387,58 @@ class Certification(Application[UUID]):
     def _on_trainer(
         self, trainer_id: str, command_id: str, command: Callable[[Trainer], None]
     ) -> Result[TrainerState]:
+        person: dict[str, UUID] = {}
+
         def decide() -> list[RecordedAggregate]:
-            trainer = self._find(Trainer, trainer_id, "trainer")
+            trainer = self._person(trainer_id)
+            person["id"] = trainer.id
             if command_id in trainer.applied:
                 return []
             command(trainer)
             return [trainer]
 
-        return self._run(_aggregate_id(trainer_id, "trainer"), command_id, decide, self.trainer)
+        return self._retrying(
+            lambda: self._save_or_replay(decide, lambda: person["id"], command_id, self.trainer)
+        )
+
+    # -- two records of one person ---------------------------------------------------------
+
+    def merge_trainers(
+        self,
+        surviving_id: str,
+        merged_id: str,
+        reason: str,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> Result[TrainerState]:
+        """Merge two records of one person: the surviving one stands for both from now on.
+
+        Both records get an event (their histories stay whole); the merged one's journeys and
+        e-mail lead to the surviving record, and so do reads of its id.
+        """
+
+        def decide() -> list[RecordedAggregate]:
+            survivor = self._find(Trainer, surviving_id, "trainer")
+            if command_id in survivor.applied:
+                return []
+            merged = self._find(Trainer, merged_id, "trainer")
+            survivor.absorb(merged, reason, actor, command_id, at)
+            return [survivor, merged]
+
+        return self._run(_aggregate_id(surviving_id, "trainer"), command_id, decide, self.trainer)
+
+    def _person(self, trainer_id: str | UUID) -> Trainer:
+        """The trainer record that stands for the person now: a merged record leads to the
+        record it was merged into."""
+        trainer = self._find(Trainer, trainer_id, "trainer")
+        seen = {trainer.id}
+        while trainer.state.merged_into is not None:
+            trainer = self._find(Trainer, trainer.state.merged_into, "trainer")
+            if trainer.id in seen:  # the rules refuse a merge into a merged record; be safe
+                raise NotFound(f"The records merged with {trainer_id} lead in a circle.")
+            seen.add(trainer.id)
+        return trainer
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -393,6 +446,10 @@ class Certification(Application[UUID]):
         return self._find(Journey, journey_id, "journey", version).state
 
     def trainer(self, trainer_id: str | UUID, version: int | None = None) -> TrainerState:
+        """The person's record now (a merged record reads as the one it was merged into), or
+        the very record at a version."""
+        if version is None:
+            return self._person(trainer_id).state
         return self._find(Trainer, trainer_id, "trainer", version).state
 
     def workshop(self, workshop_id: str | UUID, version: int | None = None) -> WorkshopState:

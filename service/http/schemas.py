@@ -106,6 +106,13 @@ class EditTrainer(BaseModel):
     email: Email | None = None
 
 
+class MergeTrainers(BaseModel):
+    """The other record of the same person, to be merged into the one the path names."""
+
+    merged_id: Identifier = Field(description="The record merged away; it reads as this one.")
+    reason: Reason = Field(examples=["Registered twice, once with a work e-mail"])
+
+
 class ScheduleWorkshop(BaseModel):
     module: Module
     code: WorkshopCode = Field(examples=["IND-WC-2026-02"])

@@ -7,7 +7,8 @@ from uuid import UUID
 import pytest
 
 from domain import ids
-from domain.errors import AlreadyExists, InvalidInput, NotPermitted
+from domain.errors import AlreadyExists, InvalidInput, MergeRefused, NotPermitted
+from domain.journey.steps import Certify, RecordToTResult
 from domain.recorded import created_fields
 from domain.trainer.aggregate import Trainer
 from domain.trainer.rules import DetailsEdit
@@ -185,4 +186,82 @@ def test_only_the_office_edits_details_and_an_edit_must_change_something(story: 
             story.hq,
             new_id(),
             story.later(),
+        )
+
+
+def test_two_records_of_one_person_merge_and_read_as_one(story: Story) -> None:
+    expert = story.register_expert()
+    kept = register(story, mail(story, "asha"), name="Asha Verma")
+    twin = register(story, mail(story, "a.verma"), name="Asha Verma")
+    story.certified_in(Module.WC, Actor(str(kept), Role.TRAINER), expert)
+    journey = story.enrol(Actor(str(twin), Role.TRAINER), Module.BASICS, expert)
+
+    merged = story.app.merge_trainers(
+        str(kept), str(twin), "one person, registered twice", story.hq, new_id(), story.later()
+    ).state
+
+    assert merged.merged_records == (str(twin),)
+    assert merged.open_journeys == {"BASICS": journey.journey_id}
+    assert story.app.trainer(twin).trainer_id == str(kept), "the merged id reads as the person"
+    assert story.app.trainer_id_for_email(mail(story, "a.verma")) == kept
+    assert events_of(story.app, kept)[-1] == "Absorbed"
+    assert events_of(story.app, twin)[-1] == "MergedInto"
+    assert story.app.trainer(twin, version=1).name == "Asha Verma", "its history is kept"
+
+
+def test_a_journey_of_a_merged_record_certifies_the_person(story: Story) -> None:
+    expert = story.register_expert()
+    kept = register(story, mail(story, "asha"))
+    twin = Actor(str(register(story, mail(story, "a.verma"))), Role.TRAINER)
+    story.certified_in(Module.WC, Actor(str(kept), Role.TRAINER), expert)
+    journey = story.enrol(twin, Module.BASICS, expert)
+    story.app.merge_trainers(str(kept), twin.user_id, "duplicate", story.hq, new_id(), story.now)
+
+    journey = story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    journey = story.assess(story.run_cycle(journey, twin), expert, "recommended")
+    story.step(journey, Certify(), story.hq)
+
+    person = story.app.trainer(kept)
+    assert person.certified_modules == (Module.WC, Module.BASICS)
+    assert person.open_journeys == {}
+
+
+def test_a_merge_that_would_break_a_rule_is_refused_with_the_reason(story: Story) -> None:
+    expert = story.register_expert()
+    asha = Actor(str(register(story, mail(story, "asha"))), Role.TRAINER)
+    twin = Actor(str(register(story, mail(story, "a.verma"))), Role.TRAINER)
+    story.enrol(asha, Module.WC, expert)
+    story.enrol(twin, Module.WC, expert)
+    written = story.app.recorder.max_notification_id()
+
+    def merge(kept: Actor, away: Actor, actor: Actor = story.hq) -> None:
+        story.app.merge_trainers(
+            kept.user_id, away.user_id, "duplicate", actor, new_id(), story.later()
+        )
+
+    with pytest.raises(MergeRefused, match="Both records have an open WC journey"):
+        merge(asha, twin)
+    with pytest.raises(MergeRefused, match="cannot be merged into itself"):
+        merge(asha, asha)
+    with pytest.raises(NotPermitted, match="programme office"):
+        merge(asha, twin, actor=asha)
+    assert story.app.recorder.max_notification_id() == written
+
+
+def test_a_certified_record_is_not_merged_away(story: Story) -> None:
+    expert = story.register_expert()
+    certified = Actor(str(register(story, mail(story, "asha"))), Role.TRAINER)
+    other = Actor(str(register(story, mail(story, "a.verma"))), Role.TRAINER)
+    story.certified_in(Module.WC, certified, expert)
+
+    with pytest.raises(MergeRefused, match="merge the other record into it instead"):
+        story.app.merge_trainers(
+            other.user_id, certified.user_id, "duplicate", story.hq, new_id(), story.later()
+        )
+    story.app.merge_trainers(
+        certified.user_id, other.user_id, "duplicate", story.hq, new_id(), story.later()
+    )
+    with pytest.raises(MergeRefused, match="already merged into"):
+        story.app.merge_trainers(
+            other.user_id, certified.user_id, "again", story.hq, new_id(), story.later()
         )

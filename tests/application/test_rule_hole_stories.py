@@ -8,7 +8,7 @@ import pytest
 
 from domain.errors import InvalidInput, StandingRuleViolated
 from domain.journey.state import Stage
-from domain.journey.steps import Certify, RecordToTResult
+from domain.journey.steps import Certify, RecordToTResult, SelectEnterprise
 from domain.trainer.steps import Reinstate, RemoveForCause, SubmitTrainingRecord
 from domain.values import Actor, Module
 from service.app.certification import Certification
@@ -84,3 +84,24 @@ def test_a_training_record_for_a_module_code_that_does_not_exist_is_invalid_inpu
     assert state.state.standing is not None
     assert state.state.standing.last_delivered_on == delivered
     assert isinstance(delivered, date)
+
+
+def test_a_firm_outside_sme_size_is_warned_of_when_selected_into_a_toe_cycle(
+    story: Story,
+) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, expert)
+    journey = story.step(journey, RecordToTResult(attended=True, completed=True), expert)
+    large, small = story.register_enterprise(employees=300), story.register_enterprise(120)
+
+    journey = story.step(journey, SelectEnterprise(large), candidate)
+    journey = story.step(journey, SelectEnterprise(small), candidate)
+
+    assert journey.cycle is not None
+    warnings = {e.enterprise_id: e.size_warning for e in journey.cycle.enterprises}
+    assert warnings == {
+        large: "300 employees is outside the SCORE target of 50–250 (small and medium "
+        "enterprises).",
+        small: None,
+    }
+    assert story.app.journey(journey.journey_id) == journey, "the warning is on record"

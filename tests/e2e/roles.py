@@ -112,6 +112,10 @@ DOORS: dict[str, Door] = {
         {"delivered_on": TODAY, "module": "WC", "enterprises": 3, "participants": 40},
     ),
     "PATCH /trainers/{trainer_id}": Door(OFFICE, {"name": "Carla Corrected-{tag}"}),
+    # The office's merge is refused by the rules (a record into itself): the scene stays whole.
+    "POST /trainers/{trainer_id}/merge": Door(
+        OFFICE, {"merged_id": "{candidate_id}", "reason": "The role matrix merges"}
+    ),
     "POST /trainers/{trainer_id}/removal": Door(
         OFFICE, {"ground": "conduct", "reason": "The role matrix removes"}
     ),

@@ -21,6 +21,7 @@ from service.http.parameters import TrainerId
 from service.http.responses import respond
 from service.http.schemas import (
     EditTrainer,
+    MergeTrainers,
     RegisterEnterprise,
     RegisterTrainer,
     ScheduleWorkshop,
@@ -33,6 +34,7 @@ router = APIRouter(tags=["registers"])
 
 TrainerRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_TRAINER))]
 TrainerEditors = Annotated[User, Depends(allowed_to(Action.EDIT_TRAINER))]
+Mergers = Annotated[User, Depends(allowed_to(Action.MERGE_TRAINERS))]
 Schedulers = Annotated[User, Depends(allowed_to(Action.SCHEDULE_WORKSHOP))]
 EnterpriseRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_ENTERPRISE))]
 REFUSALS = refusals(
@@ -97,6 +99,43 @@ async def edit_trainer(
     async def call(command_id: str) -> StoredResponse:
         result = await run_in_threadpool(
             services.certification.edit_trainer, trainer_id, edit, user.actor, command_id, now()
+        )
+        return StoredResponse(200, trainer_body(result.state))
+
+    return respond(await idem.run(call))
+
+
+@router.post(
+    "/trainers/{trainer_id}/merge",
+    responses={
+        **refusals(
+            e403="Wrong role",
+            e404="No such trainer (either record)",
+            e409="The merge would break a rule; `detail` says what to settle first",
+            e422="Malformed input",
+        ),
+        200: {"model": TrainerAnswer, "description": "The person, with the merged record"},
+    },
+)
+async def merge_trainers(
+    trainer_id: TrainerId,
+    body: MergeTrainers,
+    user: Mergers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Merge another record of the same person into this one; both histories are kept, and
+    the merged record's id, e-mail and journeys lead to this one."""
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(
+            services.certification.merge_trainers,
+            trainer_id,
+            body.merged_id,
+            body.reason,
+            user.actor,
+            command_id,
+            now(),
         )
         return StoredResponse(200, trainer_body(result.state))
 
