@@ -38,6 +38,7 @@ class Action(StrEnum):
     ASSESS_CYCLE = "assessment"
     CERTIFY = "certification"
     WITHDRAW = "withdrawal"
+    REASSIGN_EXPERT = "expert_reassignment"
     # A certified trainer's standing (domain/trainer/steps.py), and the materials
     SUBMIT_TRAINING_RECORD = "training_record"
     REMOVE_FOR_CAUSE = "removal"
@@ -135,6 +136,9 @@ RULES: dict[Action, Rule] = {
     Action.CERTIFY: _step("the programme office", "certification", OFFICE),
     Action.WITHDRAW: _step(
         "the candidate, their expert or hq", "withdrawal", OFFICE, CANDIDATE, SUPERVISOR
+    ),
+    Action.REASSIGN_EXPERT: _rule(
+        "Only the programme office moves a candidate to another expert trainer.", OFFICE
     ),
     Action.SUBMIT_TRAINING_RECORD: _standing(
         "the trainer or hq", "training_record", OFFICE, CANDIDATE

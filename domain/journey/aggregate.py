@@ -15,6 +15,7 @@ from domain.journey.steps import (
     Certify,
     DeliverClassroomWorkshop,
     JourneyStep,
+    ReassignExpert,
     RecordBaselineAssessment,
     RecordCoachingVisit,
     RecordToTResult,
@@ -126,6 +127,14 @@ class Journey(RecordedAggregate):
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = rules.evolve_stall_reminded(aggregate.state)
 
+    class ExpertReassigned(StepTaken):
+        """The candidate moved to another expert trainer: from now on only they act."""
+
+        step_class = ReassignExpert
+        expert_id: str
+        reason: str
+        previous_expert_id: str
+
     @classmethod
     def enrol(
         cls,
@@ -165,6 +174,8 @@ class Journey(RecordedAggregate):
         fields = {k: v for k, v in dataclasses.asdict(step).items() if k != "kind"}
         if isinstance(step, SelectEnterprise):
             fields["size_warning"] = size_warning
+        if isinstance(step, ReassignExpert):
+            fields["previous_expert_id"] = self.state.expert_id
         self.record(EVENT_FOR_STEP[type(step)], actor, command_id, at, **fields)
 
     def remind_stalled(
@@ -194,5 +205,6 @@ EVENT_FOR_STEP: dict[type[Any], type[Journey.StepTaken]] = {
         Journey.CycleAssessed,
         Journey.Certified,
         Journey.Withdrawn,
+        Journey.ExpertReassigned,
     )
 }

@@ -27,6 +27,7 @@ from domain.journey.steps import (
     Certify,
     DeliverClassroomWorkshop,
     JourneyStep,
+    ReassignExpert,
     RecordBaselineAssessment,
     RecordCoachingVisit,
     RecordToTResult,
@@ -78,6 +79,8 @@ def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
             _check_assessment(state, step)
         case Certify():
             _check_certification(state)
+        case ReassignExpert():
+            _check_reassignment(state, step)
 
 
 def clean_step(step: JourneyStep) -> JourneyStep:
@@ -97,6 +100,11 @@ def clean_step(step: JourneyStep) -> JourneyStep:
             return replace(step, comments=clean_field("comments", step.comments, FREE_TEXT))
         case Withdraw():
             return replace(step, reason=clean_field("reason", step.reason, REASON))
+        case ReassignExpert():
+            expert_id = clean_field("expert_id", step.expert_id, IDENTIFIER)
+            return replace(
+                step, expert_id=expert_id, reason=clean_field("reason", step.reason, REASON)
+            )
         case _:
             return step
 
@@ -319,6 +327,18 @@ def evolve(state: JourneyState, step: JourneyStep, at: datetime) -> JourneyState
             return replace(state, stage=Stage.CERTIFIED)
         case Withdraw():
             return replace(state, stage=Stage.WITHDRAWN, withdrawal_reason=step.reason.strip())
+        case ReassignExpert():
+            return replace(state, expert_id=step.expert_id)
+
+
+def _check_reassignment(state: JourneyState, step: ReassignExpert) -> None:
+    """Whether the named expert may take over (the application checks they are an expert)."""
+    if step.expert_id == state.expert_id:
+        raise StepNotAllowed(f"{step.expert_id} already supervises this journey.")
+    if step.expert_id == state.trainer_id:
+        raise StepNotAllowed(
+            "A candidate cannot supervise their own journey; name another expert trainer."
+        )
 
 
 def _assessed(state: JourneyState, step: AssessCycle) -> JourneyState:

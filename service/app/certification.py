@@ -8,7 +8,7 @@ concurrency: the loser reloads and decides again (a retry may then be refused by
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
@@ -27,11 +27,17 @@ from domain.enterprise import (
     clean_details,
     size_warning,
 )
-from domain.errors import AlreadyExists, NotFound, TryAgain
+from domain.errors import AlreadyExists, InvalidInput, NotFound, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, Stage
-from domain.journey.steps import Certify, JourneyStep, RecordToTResult, SelectEnterprise
+from domain.journey.steps import (
+    Certify,
+    JourneyStep,
+    ReassignExpert,
+    RecordToTResult,
+    SelectEnterprise,
+)
 from domain.policy import Action
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
@@ -285,16 +291,30 @@ class Certification(Application[UUID]):
             if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
                 firm = self._find(Enterprise, step.enterprise_id, "registered enterprise")
                 warning = size_warning(firm.state.details.employees)  # warned where chosen
+            taken = step
+            if isinstance(step, ReassignExpert):  # to a registered expert, by their record
+                taken = self._expert_named(journey.state, step, actor)
             if isinstance(step, Certify):  # not while the trainer is removed for cause
                 journey_rules.check(journey.state, step, actor)  # who may, and whether now
                 trainer_rules.check_can_be_certified(self._person(journey.state.trainer_id).state)
             if isinstance(step, RecordToTResult):  # only a workshop that has taken place
                 journey_rules.check(journey.state, step, actor)  # who may, and whether now
                 self._check_workshop_happened(journey.state.workshop_id, step, at)
-            journey.take(step, actor, command_id, at, size_warning=warning)
+            journey.take(taken, actor, command_id, at, size_warning=warning)
             return [journey, *self._consequences(journey, actor, command_id, at)]
 
         return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
+
+    def _expert_named(
+        self, journey: JourneyState, step: ReassignExpert, actor: Actor
+    ) -> ReassignExpert:
+        journey_rules.check(journey, step, actor)  # who may, and whether now
+        expert = self._person(step.expert_id).state
+        if not expert.is_expert:
+            raise InvalidInput(
+                f"{expert.name} ({expert.trainer_id}) is not an expert trainer; name one."
+            )
+        return replace(step, expert_id=expert.trainer_id)
 
     def _check_workshop_happened(
         self, workshop_id: str, step: RecordToTResult, at: datetime

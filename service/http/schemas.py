@@ -189,6 +189,14 @@ class Withdraw(BaseModel):
         return journey.Withdraw(self.reason)
 
 
+class ReassignExpert(BaseModel):
+    expert_id: Identifier = Field(description="The expert trainer who takes the candidate over.")
+    reason: Reason = Field(examples=["Their expert trainer retired."])
+
+    def step(self) -> journey.ReassignExpert:
+        return journey.ReassignExpert(self.expert_id, self.reason)
+
+
 class SubmitTrainingRecord(BaseModel):
     delivered_on: date
     module: Module = Field(examples=["WC"])

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from datetime import date
+from uuid import UUID
 
 import pytest
 
-from domain.errors import InvalidInput, StandingRuleViolated
+from domain.errors import InvalidInput, NotPermitted, StandingRuleViolated, StepNotAllowed
+from domain.journey.aggregate import Journey
 from domain.journey.state import Stage
-from domain.journey.steps import Certify, RecordToTResult, SelectEnterprise
+from domain.journey.steps import Certify, ReassignExpert, RecordToTResult, SelectEnterprise
 from domain.trainer.steps import Reinstate, RemoveForCause, SubmitTrainingRecord
 from domain.values import Actor, Module
 from service.app.certification import Certification
@@ -105,3 +107,41 @@ def test_a_firm_outside_sme_size_is_warned_of_when_selected_into_a_toe_cycle(
         small: None,
     }
     assert story.app.journey(journey.journey_id) == journey, "the warning is on record"
+
+
+def test_the_office_moves_a_candidate_to_another_expert_who_then_acts_alone(
+    story: Story,
+) -> None:
+    leaving, taking_over = story.register_expert("Lee Leaving"), story.register_expert("Tia Over")
+    candidate = story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, leaving)
+    move = ReassignExpert(taking_over.user_id, "Lee retired")
+
+    with pytest.raises(NotPermitted, match="programme office"):
+        story.step(journey, move, leaving)
+    journey = story.step(journey, move, story.hq)
+
+    assert journey.expert_id == taking_over.user_id
+    (moved,) = [
+        e
+        for e in story.app.events.get(UUID(journey.journey_id))
+        if isinstance(e, Journey.ExpertReassigned)
+    ]
+    assert (moved.previous_expert_id, moved.reason) == (leaving.user_id, "Lee retired")
+    result = RecordToTResult(attended=True, completed=True)
+    with pytest.raises(NotPermitted):
+        story.step(journey, result, leaving)
+    assert story.step(journey, result, taking_over).stage is Stage.TOE_CYCLE
+
+
+def test_a_candidate_moves_only_to_someone_who_is_an_expert_trainer(story: Story) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, expert)
+    not_an_expert = story.register_candidate("Nora Notexpert")
+    written = story.app.recorder.max_notification_id()
+
+    with pytest.raises(InvalidInput, match="is not an expert trainer"):
+        story.step(journey, ReassignExpert(not_an_expert.user_id, "mistake"), story.hq)
+    with pytest.raises(StepNotAllowed, match="already supervises"):
+        story.step(journey, ReassignExpert(expert.user_id, "again"), story.hq)
+    assert story.app.recorder.max_notification_id() == written

@@ -107,6 +107,11 @@ DOORS: dict[str, Door] = {
     "POST /journeys/{journey_id}/withdrawal": Door(
         {"hq", "expert", "trainer"}, {"reason": "Moved away"}
     ),
+    # The office names the expert the candidate already has: refused by the rules (409), so
+    # the scene keeps its expert for every other cell.
+    "POST /journeys/{journey_id}/expert": Door(
+        OFFICE, {"expert_id": "{expert_id}", "reason": "The role matrix reassigns"}
+    ),
     "POST /trainers/{trainer_id}/training-records": Door(
         {"hq", "trainer"},
         {"delivered_on": TODAY, "module": "WC", "enterprises": 3, "participants": 40},
