@@ -53,8 +53,9 @@ def trainer(app: Certification, at: datetime, *, expert: bool = False) -> str:
 
 
 def workshop(app: Certification, expert_id: str, at: datetime) -> str:
-    """A ToT workshop, over before `at`, led by the expert; its id."""
-    ran = at.date() - timedelta(days=5)
+    """A ToT workshop ending on the day of `at` (candidates enrolled, then results recorded
+    that day), led by the expert; its id."""
+    ran = at.date() - timedelta(days=4)
     plan = WorkshopPlan(
         Module.WC, f"W-{_id()[:10]}", ran, ran + timedelta(days=4), "Pune", "India", expert_id
     )

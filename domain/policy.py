@@ -28,6 +28,7 @@ class Action(StrEnum):
     SCHEDULE_WORKSHOP = "schedule_workshop"
     REGISTER_ENTERPRISE = "register_enterprise"
     ENROL = "enrol"
+    BACKDATE_ENROLMENT = "backdate_enrolment"  # enrol in a workshop that ended: past records
     # A journey's steps (domain/journey/steps.py)
     RECORD_TOT_RESULT = "tot_result"
     SELECT_ENTERPRISE = "select_enterprise"
@@ -125,6 +126,11 @@ RULES: dict[Action, Rule] = {
         "Only the programme office or the workshop's expert trainer may enrol.",
         OFFICE,
         (Role.EXPERT, Relation.WORKSHOP_EXPERT),
+    ),
+    Action.BACKDATE_ENROLMENT: _rule(
+        "Only the programme office enrols in a workshop that has ended (bringing in past "
+        "records, with the reason).",
+        OFFICE,
     ),
     Action.RECORD_TOT_RESULT: _step("the candidate's expert trainer", "tot_result", SUPERVISOR),
     Action.SELECT_ENTERPRISE: _step(_TOE, "select_enterprise", CANDIDATE, SUPERVISOR),

@@ -66,6 +66,7 @@ class JourneyInput:
 class EnrolRequest:
     workshop_id: str
     actor: Actor
+    backdated_reason: str | None = None  # the office brings in a past record
 
 
 @dataclass(frozen=True)
@@ -118,6 +119,7 @@ class EnrolCommand:
     actor: Actor
     command_id: str
     at: datetime
+    backdated_reason: str | None = None  # the office brings in a past record
 
 
 @dataclass(frozen=True)

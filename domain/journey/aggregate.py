@@ -48,6 +48,12 @@ class Journey(RecordedAggregate):
                 last_step_at=self.timestamp,
             )
 
+    class EnrolmentBackdated(RecordedAggregate.Event):
+        """The office enrolled the candidate after the workshop ended: a past record brought in."""
+
+        workshop_ended_on: date
+        reason: str
+
     class StepTaken(RecordedAggregate.Event):
         """Base of the events that record a journey step; evolves state by the pure rules."""
 
@@ -155,6 +161,18 @@ class Journey(RecordedAggregate):
             workshop_id=workshop_id,
             expert_id=expert_id,
             **created_fields(actor, command_id, at),
+        )
+
+    def backdate(
+        self, workshop_ended_on: date, reason: str, actor: Actor, command_id: str, at: datetime
+    ) -> None:
+        self.record(
+            self.EnrolmentBackdated,
+            actor,
+            command_id,
+            at,
+            workshop_ended_on=workshop_ended_on,
+            reason=reason,
         )
 
     def take(

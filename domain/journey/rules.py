@@ -422,6 +422,25 @@ def next_action(state: JourneyState, names: Mapping[str, str] | None = None) -> 
 # Enrolment
 
 
+def check_enrolment_window(
+    workshop_ends_on: date, today: date, backdated_reason: str | None, actor: Actor
+) -> str | None:
+    """Enrolment is before the workshop ends; the office may enrol later, with the reason,
+    when it brings in past records. The reason, cleaned, if the enrolment is backdated.
+
+    `today` is the earliest date anywhere on Earth: a workshop's last day ends last there.
+    """
+    if today <= workshop_ends_on:
+        return None
+    if backdated_reason is None:
+        raise StepNotAllowed(
+            f"The ToT workshop ended on {workshop_ends_on}; candidates are enrolled before it "
+            "ends. To bring in a past record, the programme office enrols with the reason."
+        )
+    policy.require(actor, Action.BACKDATE_ENROLMENT)
+    return clean_field("backdated_reason", backdated_reason, REASON)
+
+
 def check_enrolment(actor: Actor, workshop_expert_id: str, trainer_id: str) -> None:
     """The programme office enrols candidates; so may the expert who runs the workshop.
 

@@ -18,7 +18,7 @@ from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from domain import ids, policy
-from domain.calendar import latest_local_date
+from domain.calendar import earliest_local_date, latest_local_date
 from domain.certificates import CertificateRegistry
 from domain.enterprise import (
     Enterprise,
@@ -247,9 +247,17 @@ class Certification(Application[UUID]):
     # -- journeys --------------------------------------------------------------------------
 
     def enrol(
-        self, trainer_id: str, workshop_id: str, actor: Actor, command_id: str, at: datetime
+        self,
+        trainer_id: str,
+        workshop_id: str,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+        *,
+        backdated_reason: str | None = None,
     ) -> Result[JourneyState]:
-        """Open a journey for the candidate in the workshop's module."""
+        """Open a journey for the candidate in the workshop's module, before the workshop
+        ends (or, by the office with `backdated_reason`, after: a past record brought in)."""
         opened: dict[str, UUID] = {}
 
         def decide() -> list[RecordedAggregate]:
@@ -260,6 +268,10 @@ class Certification(Application[UUID]):
                 return []
             plan = workshop.state.plan
             journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id))
+            today = earliest_local_date(at)
+            backdated = journey_rules.check_enrolment_window(
+                plan.ends_on, today, backdated_reason, actor
+            )
             attempt = trainer.state.journeys_started.get(plan.module.value, 0) + 1
             journey_id = ids.journey_id(trainer.id, plan.module, attempt)
             trainer.open_journey(plan.module, journey_id, actor, command_id, at)
@@ -273,6 +285,8 @@ class Certification(Application[UUID]):
                 command_id,
                 at,
             )
+            if backdated is not None:
+                journey.backdate(plan.ends_on, backdated, actor, command_id, at)
             opened["id"] = journey_id
             return [trainer, journey]
 

@@ -111,6 +111,7 @@ STAGES = {
 }
 # When each kind of journey began (days before now), so that exactly one open journey is
 # overdue (no step for 60 days) and the certified trainers' clocks are at different points.
+BACKDATED = "demo data: past records brought in"
 DAYS_AGO: dict[str, tuple[int, int]] = {  # stage: (days, more days per candidate number)
     "enrolled": (20, 1),
     "toe": (45, 1),
@@ -171,6 +172,17 @@ class Demo:
             is_expert=expert,
         ).state
         return Actor(state.trainer_id, Role.EXPERT if expert else Role.TRAINER)
+
+    def enrol(self, candidate: Actor, workshop: str) -> JourneyState:
+        """The office brings in a past enrolment: the workshop may have ended since."""
+        return self.app.enrol(
+            candidate.user_id,
+            workshop,
+            HQ,
+            self.cid(),
+            self.clock.next(),
+            backdated_reason=BACKDATED,
+        ).state
 
     def schedule(self, module: Module, n: int) -> str:
         expert = self.experts[n % len(self.experts)]
@@ -242,7 +254,7 @@ def _journey(demo: Demo, n: int, stage: str) -> None:
     demo.clock.start(days_ago=base + per_candidate * n)
     workshop = demo.workshops[Module.WC][n % len(demo.workshops[Module.WC])]
     expert = Actor(demo.app.workshop(workshop).plan.expert_id, Role.EXPERT)
-    journey = demo.app.enrol(candidate.user_id, workshop, HQ, demo.cid(), demo.clock.next()).state
+    journey = demo.enrol(candidate, workshop)
     if stage == "enrolled":
         demo.open_journeys.append(journey)
         return
@@ -281,7 +293,7 @@ def _journey(demo: Demo, n: int, stage: str) -> None:
     if stage == "second_module":
         quality = demo.workshops[Module.QUALITY][0]
         demo.clock.start(days_ago=120)
-        second = demo.app.enrol(candidate.user_id, quality, HQ, demo.cid(), demo.clock.next()).state
+        second = demo.enrol(candidate, quality)
         q_expert = Actor(second.expert_id, Role.EXPERT)
         second = demo.step(second, RecordToTResult(attended=True, completed=True), q_expert)
         second = _cycle(demo, second, candidate, n + 50)

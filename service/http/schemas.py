@@ -134,6 +134,11 @@ class RegisterEnterprise(BaseModel):
 class Enrol(BaseModel):
     trainer_id: Identifier
     workshop_id: Identifier
+    backdated_reason: Reason | None = Field(
+        None,
+        description="Only the programme office, only to enrol in a workshop that has ended: "
+        "why (a past record brought in).",
+    )
 
 
 # -- the bodies of steps that carry text (the others are the domain's commands as they are)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from uuid import UUID
 
 import pytest
@@ -38,7 +38,8 @@ def test_a_trainer_removed_for_cause_is_enrolled_in_no_module_until_reinstated(
     expert, trainer = story.register_expert(), story.register_candidate()
     story.certified_in(Module.WC, trainer, expert)
     removed_for_conduct(story, trainer)
-    workshop = story.schedule_workshop(Module.QUALITY, expert)
+    next_month = story.now.date() + timedelta(days=30)
+    workshop = story.schedule_workshop(Module.QUALITY, expert, ends_on=next_month)
     written = story.app.recorder.max_notification_id()
 
     with pytest.raises(StandingRuleViolated, match="removed from the list for cause"):
@@ -145,3 +146,40 @@ def test_a_candidate_moves_only_to_someone_who_is_an_expert_trainer(story: Story
     with pytest.raises(StepNotAllowed, match="already supervises"):
         story.step(journey, ReassignExpert(expert.user_id, "again"), story.hq)
     assert story.app.recorder.max_notification_id() == written
+
+
+def test_enrolment_closes_when_the_workshop_has_ended_everywhere(story: Story) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()
+    workshop = story.schedule_workshop(Module.WC, expert, ends_on=date(2026, 1, 10))
+
+    story.now = datetime(2026, 1, 11, 11, 0, tzinfo=UTC)  # still the 10th west of UTC-11
+    late_but_in_time = story.app.enrol(candidate.user_id, workshop, story.hq, new_id(), story.now)
+    assert late_but_in_time.state.module is Module.WC
+
+    other = story.register_candidate("Otto Late")
+    written = story.app.recorder.max_notification_id()
+    story.now = datetime(2026, 1, 12, 9, 0, tzinfo=UTC)
+    with pytest.raises(StepNotAllowed, match="ended on 2026-01-10; candidates are enrolled"):
+        story.app.enrol(other.user_id, workshop, story.hq, new_id(), story.now)
+    assert story.app.recorder.max_notification_id() == written
+
+
+def test_the_office_brings_in_a_past_enrolment_with_the_reason(story: Story) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()
+    workshop = story.schedule_workshop(Module.WC, expert, ends_on=date(2024, 9, 6))
+    past = "paper records of the 2024 Faridabad workshop"
+
+    with pytest.raises(NotPermitted, match="Only the programme office enrols in a workshop"):
+        story.app.enrol(
+            candidate.user_id, workshop, expert, new_id(), story.later(), backdated_reason=past
+        )
+    journey = story.app.enrol(
+        candidate.user_id, workshop, story.hq, new_id(), story.later(), backdated_reason=past
+    ).state
+
+    (backdated,) = [
+        e
+        for e in story.app.events.get(UUID(journey.journey_id))
+        if isinstance(e, Journey.EnrolmentBackdated)
+    ]
+    assert (backdated.workshop_ended_on, backdated.reason) == (date(2024, 9, 6), past)

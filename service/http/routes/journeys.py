@@ -60,7 +60,7 @@ async def enrol(
 
     async def call(command_id: str) -> StoredResponse:
         state = await services.steps.enrol(
-            body.trainer_id, body.workshop_id, user.actor, command_id
+            body.trainer_id, body.workshop_id, user.actor, command_id, body.backdated_reason
         )
         return StoredResponse(201, journey_body(state))
 
