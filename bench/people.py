@@ -104,7 +104,8 @@ class Cohort:
         while len(made) < count:
             expert_id = trainer(self.app, self._at(), expert=True)
             expert_token = self._account(User(f"u-{expert_id}", Role.EXPERT, expert_id))
-            workshop_id = workshop(self.app, expert_id, self._at())
+            # Ending today: candidates are enrolled over HTTP now, before it ends.
+            workshop_id = workshop(self.app, expert_id, datetime.now(UTC))
             for _ in range(min(per_expert, count - len(made))):
                 made.append(self.candidate(expert_id, expert_token, workshop_id))
         return made
