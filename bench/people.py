@@ -83,7 +83,7 @@ class Cohort:
         while len(made) < count:
             expert = self.story.register_expert()
             expert_token = self._account(User(f"u-{expert.user_id}", Role.EXPERT, expert.user_id))
-            workshop_id = self.story.schedule_workshop(Module.WC, expert)
+            workshop_id = self.story.schedule_workshop(Module.WC, expert, ends_on=date.today())
             for _ in range(min(per_expert, count - len(made))):
                 trainer_id = self.story.register_candidate().user_id
                 token = self._account(User(f"u-{trainer_id}", Role.TRAINER, trainer_id))

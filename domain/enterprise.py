@@ -48,10 +48,16 @@ def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
             f"{details.employees:,} employees looks like a typing error; "
             f"no employer has more than {MAX_EMPLOYEES:,}."
         )
-    if SME_MIN_EMPLOYEES <= details.employees <= SME_MAX_EMPLOYEES:
+    return size_warning(details.employees)
+
+
+def size_warning(employees: int) -> str | None:
+    """The warning (not a refusal) for a firm outside SME size, wherever it is chosen: at
+    registration, and when a candidate selects it into a ToE cycle."""
+    if SME_MIN_EMPLOYEES <= employees <= SME_MAX_EMPLOYEES:
         return None
     return (
-        f"{details.employees} employees is outside the SCORE target of "
+        f"{employees} employees is outside the SCORE target of "
         f"{SME_MIN_EMPLOYEES}–{SME_MAX_EMPLOYEES} (small and medium enterprises)."
     )
 

@@ -99,6 +99,10 @@ class AlreadyExists(StepNotAllowed):
     """Something with the same natural key is already registered."""
 
 
+class MergeRefused(StepNotAllowed):
+    """Two records cannot be merged as they stand; the reason says what to settle first."""
+
+
 class InvalidInput(DomainError):
     """The command's own data is malformed or inconsistent."""
 
@@ -133,6 +137,7 @@ ERROR_TYPES: dict[str, type[DomainError]] = {
         StandingRuleViolated,
         MaterialsAccessDenied,
         AlreadyExists,
+        MergeRefused,
         InvalidInput,
         NotPermitted,
         NotFound,

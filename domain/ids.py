@@ -1,4 +1,9 @@
-"""Deterministic ids: the same natural key always names the same aggregate, so retries collide."""
+"""Deterministic ids: the same natural key always names the same aggregate, so retries collide.
+
+A trainer is the exception: a person's details change, so a new trainer's id is random (given
+by the application) and only the e-mail's index is named by the e-mail (`email_address_id`).
+Trainers registered before kept the id their e-mail gave them (`legacy_trainer_id`).
+"""
 
 from __future__ import annotations
 
@@ -13,8 +18,14 @@ def _id(path: str) -> UUID:
     return uuid5(NAMESPACE_URL, f"{_ROOT}/{path}")
 
 
-def trainer_id(email: str) -> UUID:
+def legacy_trainer_id(email: str) -> UUID:
+    """The id a trainer registered before stable identities got from their first e-mail."""
     return _id(f"trainers/{email.strip().lower()}")
+
+
+def email_address_id(email: str) -> UUID:
+    """The e-mail's index: one per address, so two trainers can never claim it at once."""
+    return _id(f"email-addresses/{email.strip().lower()}")
 
 
 def journey_id(trainer: UUID | str, module: Module, attempt: int) -> UUID:

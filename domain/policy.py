@@ -23,9 +23,12 @@ class Action(StrEnum):
     """What an actor asks to do or see. Steps are named by their `kind`."""
 
     REGISTER_TRAINER = "register_trainer"
+    EDIT_TRAINER = "edit_trainer"  # correct a trainer's name or change their e-mail
+    MERGE_TRAINERS = "merge_trainers"  # two records of one person become one
     SCHEDULE_WORKSHOP = "schedule_workshop"
     REGISTER_ENTERPRISE = "register_enterprise"
     ENROL = "enrol"
+    BACKDATE_ENROLMENT = "backdate_enrolment"  # enrol in a workshop that ended: past records
     # A journey's steps (domain/journey/steps.py)
     RECORD_TOT_RESULT = "tot_result"
     SELECT_ENTERPRISE = "select_enterprise"
@@ -36,6 +39,7 @@ class Action(StrEnum):
     ASSESS_CYCLE = "assessment"
     CERTIFY = "certification"
     WITHDRAW = "withdrawal"
+    REASSIGN_EXPERT = "expert_reassignment"
     # A certified trainer's standing (domain/trainer/steps.py), and the materials
     SUBMIT_TRAINING_RECORD = "training_record"
     REMOVE_FOR_CAUSE = "removal"
@@ -109,6 +113,10 @@ RULES: dict[Action, Rule] = {
     Action.REGISTER_TRAINER: _rule(
         "Only the programme office registers candidates and experts.", OFFICE
     ),
+    Action.EDIT_TRAINER: _rule(
+        "Only the programme office edits a trainer's name or e-mail.", OFFICE
+    ),
+    Action.MERGE_TRAINERS: _rule("Only the programme office merges two trainer records.", OFFICE),
     Action.SCHEDULE_WORKSHOP: _rule("Only the programme office schedules ToT workshops.", OFFICE),
     Action.REGISTER_ENTERPRISE: _rule(
         "Enterprises are registered by hq, expert trainers or trainers.",
@@ -121,6 +129,11 @@ RULES: dict[Action, Rule] = {
         OFFICE,
         (Role.EXPERT, Relation.WORKSHOP_EXPERT),
     ),
+    Action.BACKDATE_ENROLMENT: _rule(
+        "Only the programme office enrols in a workshop that has ended (bringing in past "
+        "records, with the reason).",
+        OFFICE,
+    ),
     Action.RECORD_TOT_RESULT: _step("the candidate's expert trainer", "tot_result", SUPERVISOR),
     Action.SELECT_ENTERPRISE: _step(_TOE, "select_enterprise", CANDIDATE, SUPERVISOR),
     Action.RECORD_BASELINE_ASSESSMENT: _step(_TOE, "baseline_assessment", CANDIDATE, SUPERVISOR),
@@ -131,6 +144,9 @@ RULES: dict[Action, Rule] = {
     Action.CERTIFY: _step("the programme office", "certification", OFFICE),
     Action.WITHDRAW: _step(
         "the candidate, their expert or hq", "withdrawal", OFFICE, CANDIDATE, SUPERVISOR
+    ),
+    Action.REASSIGN_EXPERT: _rule(
+        "Only the programme office moves a candidate to another expert trainer.", OFFICE
     ),
     Action.SUBMIT_TRAINING_RECORD: _standing(
         "the trainer or hq", "training_record", OFFICE, CANDIDATE

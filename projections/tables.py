@@ -144,6 +144,7 @@ def _trainers() -> list[Column[Any]]:
         _at("inactive_from", nullable=True),
         Column("delisting_reason", Text),
         Column("version", Integer, nullable=False),
+        Column("merged_into", ID),  # this record was merged into that one: read it instead
     ]
 
 

@@ -32,6 +32,7 @@ def trainer_row(tracked: Tracked[TrainerState]) -> Row:
         "inactive_from": rules.inactive_from(standing) if state.listed and standing else None,
         "delisting_reason": standing.delisting_reason if standing else None,
         "version": tracked.version,
+        "merged_into": state.merged_into,
     }
 
 

@@ -93,18 +93,22 @@ class Story:
         ).state
         return Actor(state.trainer_id, Role.TRAINER)
 
-    def schedule_workshop(self, module: Module, expert: Actor) -> str:
+    def schedule_workshop(self, module: Module, expert: Actor, ends_on: date | None = None) -> str:
+        """A workshop that ran in the days up to its last day, today unless `ends_on` says:
+        candidates are enrolled until the day is over everywhere, and results recorded from
+        that day on."""
+        at = self.later()
+        last_day = ends_on or at.date()
         plan = WorkshopPlan(
             module,
             f"IND-{module.value}-{new_id()[:6]}",
-            # It ran in the days up to now: results can be recorded from now on.
-            (self.now - timedelta(days=4)).date(),
-            self.now.date(),
+            last_day - timedelta(days=4),
+            last_day,
             "Faridabad",
             "India",
             expert.user_id,
         )
-        return self.app.schedule_workshop(plan, self.hq, new_id(), self.later()).state.workshop_id
+        return self.app.schedule_workshop(plan, self.hq, new_id(), at).state.workshop_id
 
     def register_enterprise(self, employees: int = 120) -> str:
         details = EnterpriseDetails(
@@ -115,7 +119,8 @@ class Story:
 
     def enrol(self, candidate: Actor, module: Module, expert: Actor) -> JourneyState:
         workshop = self.schedule_workshop(module, expert)
-        return self.app.enrol(candidate.user_id, workshop, self.hq, new_id(), self.later()).state
+        # On the workshop's last day, whatever the hour: enrolment closes when it ends.
+        return self.app.enrol(candidate.user_id, workshop, self.hq, new_id(), self.later(0.1)).state
 
     def step(self, journey: JourneyState, step: JourneyStep, actor: Actor) -> JourneyState:
         return self.app.take_step(journey.journey_id, step, actor, new_id(), self.later()).state

@@ -19,7 +19,7 @@ import time
 import uuid
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
 from typing import Any
 
@@ -260,8 +260,9 @@ class Programme:
         workshop = {
             "module": "WC",
             "code": f"LOAD-{uuid.uuid4().hex[:8]}",
-            "starts_on": "2026-02-02",
-            "ends_on": "2026-02-06",
+            # It ends today: candidates are enrolled before it ends, then certified.
+            "starts_on": (datetime.now(UTC).date() - timedelta(days=4)).isoformat(),
+            "ends_on": datetime.now(UTC).date().isoformat(),
             "venue": "Faridabad",
             "country": "India",
             "expert_id": expert_id,

@@ -81,7 +81,7 @@ class CertificationActivities:
                 )
             result = self.app.enrol(
                 command.trainer_id, command.workshop_id, command.actor, command.command_id,
-                command.at,
+                command.at, backdated_reason=command.backdated_reason,
             )  # fmt: skip
         return JourneyOutcome(self._latest_journey(result))
 

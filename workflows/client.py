@@ -76,7 +76,13 @@ class JourneyGateway:
     # -- journeys ----------------------------------------------------------------------------
 
     async def enrol(
-        self, trainer_id: str, module: Module, workshop_id: str, actor: Actor, request_id: str
+        self,
+        trainer_id: str,
+        module: Module,
+        workshop_id: str,
+        actor: Actor,
+        request_id: str,
+        backdated_reason: str | None = None,
     ) -> JourneyState:
         """Create the journey's workflow and record the enrolment, in one call."""
         start = WithStartWorkflowOperation(
@@ -89,7 +95,7 @@ class JourneyGateway:
         async with _refusals_raised():
             return await self.client.execute_update_with_start_workflow(
                 CertificationJourney.enrol,
-                EnrolRequest(workshop_id, actor),
+                EnrolRequest(workshop_id, actor, backdated_reason),
                 start_workflow_operation=start,
                 id=request_id,
                 rpc_timeout=STEP_TIMEOUT,

@@ -11,6 +11,8 @@ from workflows import standing_workflow_id
 from workflows.messages import JourneyInput, StandingInput, TrainerOutcome
 from workflows.standing import TrainerStanding
 
+STANDING_OF_THE_PERSON = "standing-of-the-person-after-a-merge"
+
 
 def issued_certificate(module: Module, trainer: TrainerState) -> bool:
     """The first certified module is the one that issued the certificate of competence."""
@@ -19,12 +21,17 @@ def issued_certificate(module: Module, trainer: TrainerState) -> bool:
 
 async def start_or_refresh_standing(journey: JourneyInput, trainer: TrainerOutcome) -> None:
     """Start the standing (an abandoned child: it outlives the journey), or tell it the news."""
-    standing_id = standing_workflow_id(journey.trainer_id)
+    person = journey.trainer_id
+    # A journey of a record merged into another certifies the person: their standing is the
+    # surviving record's. Only such journeys take the new path (no history before had one).
+    if trainer.state.trainer_id != person and workflow.patched(STANDING_OF_THE_PERSON):
+        person = trainer.state.trainer_id
+    standing_id = standing_workflow_id(person)
     if issued_certificate(journey.module, trainer.state):
         try:
             await workflow.start_child_workflow(
                 TrainerStanding.run,
-                StandingInput(journey.trainer_id, journey.policy, trainer),
+                StandingInput(person, journey.policy, trainer),
                 id=standing_id,
                 parent_close_policy=workflow.ParentClosePolicy.ABANDON,
             )

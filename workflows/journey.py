@@ -83,6 +83,8 @@ class CertificationJourney:
                 request.actor,
                 update_id(),
                 workflow.now(),
+                # Data only: the same activity is called, so recorded histories replay.
+                request.backdated_reason,
             )
             try:
                 self.journey = (await calls.enrol(command)).journey

@@ -67,6 +67,7 @@ class JourneyInput:
 class EnrolRequest:
     workshop_id: str
     actor: Actor
+    backdated_reason: str | None = None  # the office brings in a past record
 
 
 @dataclass(frozen=True)
@@ -119,6 +120,7 @@ class EnrolCommand:
     actor: Actor
     command_id: str
     at: datetime
+    backdated_reason: str | None = None  # the office brings in a past record
 
 
 @dataclass(frozen=True)

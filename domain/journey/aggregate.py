@@ -15,6 +15,7 @@ from domain.journey.steps import (
     Certify,
     DeliverClassroomWorkshop,
     JourneyStep,
+    ReassignExpert,
     RecordBaselineAssessment,
     RecordCoachingVisit,
     RecordToTResult,
@@ -47,6 +48,12 @@ class Journey(RecordedAggregate):
                 last_step_at=self.timestamp,
             )
 
+    class EnrolmentBackdated(RecordedAggregate.Event):
+        """The office enrolled the candidate after the workshop ended: a past record brought in."""
+
+        workshop_ended_on: date
+        reason: str
+
     class StepTaken(RecordedAggregate.Event):
         """Base of the events that record a journey step; evolves state by the pure rules."""
 
@@ -66,7 +73,21 @@ class Journey(RecordedAggregate):
 
     class EnterpriseSelected(StepTaken):
         step_class = SelectEnterprise
+        class_version = 2
         enterprise_id: str
+        size_warning: str | None  # outside 50–250 employees when selected (v2 on)
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Selections before v2 recorded no warning (the warning came at registration)."""
+            state["size_warning"] = None
+
+        def apply_to(self, aggregate: Any) -> None:
+            super().apply_to(aggregate)
+            if self.size_warning is not None:
+                aggregate.state = rules.evolve_size_warned(
+                    aggregate.state, self.enterprise_id, self.size_warning
+                )
 
     class BaselineAssessmentRecorded(StepTaken):
         step_class = RecordBaselineAssessment
@@ -112,6 +133,14 @@ class Journey(RecordedAggregate):
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = rules.evolve_stall_reminded(aggregate.state)
 
+    class ExpertReassigned(StepTaken):
+        """The candidate moved to another expert trainer: from now on only they act."""
+
+        step_class = ReassignExpert
+        expert_id: str
+        reason: str
+        previous_expert_id: str
+
     @classmethod
     def enrol(
         cls,
@@ -134,11 +163,37 @@ class Journey(RecordedAggregate):
             **created_fields(actor, command_id, at),
         )
 
-    def take(self, step: JourneyStep, actor: Actor, command_id: str, at: datetime) -> None:
+    def backdate(
+        self, workshop_ended_on: date, reason: str, actor: Actor, command_id: str, at: datetime
+    ) -> None:
+        self.record(
+            self.EnrolmentBackdated,
+            actor,
+            command_id,
+            at,
+            workshop_ended_on=workshop_ended_on,
+            reason=reason,
+        )
+
+    def take(
+        self,
+        step: JourneyStep,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+        *,
+        size_warning: str | None = None,
+    ) -> None:
+        """Record the step; a selection records the enterprise's `size_warning` (from
+        `domain.enterprise.size_warning`) too, so the warning is met where the firm is chosen."""
         rules.check(self.state, step, actor)
         rules.check_dates(step, latest_local_date(at))
         step = rules.clean_step(step)  # the text as checked, not as typed (domain/text.py)
         fields = {k: v for k, v in dataclasses.asdict(step).items() if k != "kind"}
+        if isinstance(step, SelectEnterprise):
+            fields["size_warning"] = size_warning
+        if isinstance(step, ReassignExpert):
+            fields["previous_expert_id"] = self.state.expert_id
         self.record(EVENT_FOR_STEP[type(step)], actor, command_id, at, **fields)
 
     def remind_stalled(
@@ -168,5 +223,6 @@ EVENT_FOR_STEP: dict[type[Any], type[Journey.StepTaken]] = {
         Journey.CycleAssessed,
         Journey.Certified,
         Journey.Withdrawn,
+        Journey.ExpertReassigned,
     )
 }

@@ -27,6 +27,7 @@ from domain.journey.steps import (
     Certify,
     DeliverClassroomWorkshop,
     JourneyStep,
+    ReassignExpert,
     RecordBaselineAssessment,
     RecordCoachingVisit,
     RecordToTResult,
@@ -78,6 +79,8 @@ def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
             _check_assessment(state, step)
         case Certify():
             _check_certification(state)
+        case ReassignExpert():
+            _check_reassignment(state, step)
 
 
 def clean_step(step: JourneyStep) -> JourneyStep:
@@ -97,6 +100,11 @@ def clean_step(step: JourneyStep) -> JourneyStep:
             return replace(step, comments=clean_field("comments", step.comments, FREE_TEXT))
         case Withdraw():
             return replace(step, reason=clean_field("reason", step.reason, REASON))
+        case ReassignExpert():
+            expert_id = clean_field("expert_id", step.expert_id, IDENTIFIER)
+            return replace(
+                step, expert_id=expert_id, reason=clean_field("reason", step.reason, REASON)
+            )
         case _:
             return step
 
@@ -359,6 +367,18 @@ def evolve(state: JourneyState, step: JourneyStep, at: datetime) -> JourneyState
             return replace(state, stage=Stage.CERTIFIED)
         case Withdraw():
             return replace(state, stage=Stage.WITHDRAWN, withdrawal_reason=step.reason.strip())
+        case ReassignExpert():
+            return replace(state, expert_id=step.expert_id)
+
+
+def _check_reassignment(state: JourneyState, step: ReassignExpert) -> None:
+    """Whether the named expert may take over (the application checks they are an expert)."""
+    if step.expert_id == state.expert_id:
+        raise StepNotAllowed(f"{step.expert_id} already supervises this journey.")
+    if step.expert_id == state.trainer_id:
+        raise StepNotAllowed(
+            "A candidate cannot supervise their own journey; name another expert trainer."
+        )
 
 
 def _assessed(state: JourneyState, step: AssessCycle) -> JourneyState:
@@ -379,6 +399,11 @@ def _progress(state: JourneyState, enterprise_id: str) -> EnterpriseProgress:
     progress = _cycle(state).enterprise(enterprise_id)
     assert progress is not None, "evolve() called for an enterprise that is not selected"
     return progress
+
+
+def evolve_size_warned(state: JourneyState, enterprise_id: str, warning: str) -> JourneyState:
+    """The selected enterprise carries the warning that it is outside SME size."""
+    return _update(state, enterprise_id, size_warning=warning)
 
 
 def _with_progress(state: JourneyState, progress: EnterpriseProgress) -> JourneyState:
@@ -435,6 +460,25 @@ def next_action(state: JourneyState, names: Mapping[str, str] | None = None) -> 
 
 # ---------------------------------------------------------------------------------------------
 # Enrolment
+
+
+def check_enrolment_window(
+    workshop_ends_on: date, today: date, backdated_reason: str | None, actor: Actor
+) -> str | None:
+    """Enrolment is before the workshop ends; the office may enrol later, with the reason,
+    when it brings in past records. The reason, cleaned, if the enrolment is backdated.
+
+    `today` is the earliest date anywhere on Earth: a workshop's last day ends last there.
+    """
+    if today <= workshop_ends_on:
+        return None
+    if backdated_reason is None:
+        raise StepNotAllowed(
+            f"The ToT workshop ended on {workshop_ends_on}; candidates are enrolled before it "
+            "ends. To bring in a past record, the programme office enrols with the reason."
+        )
+    policy.require(actor, Action.BACKDATE_ENROLMENT)
+    return clean_field("backdated_reason", backdated_reason, REASON)
 
 
 def check_enrolment(actor: Actor, workshop_expert_id: str, trainer_id: str) -> None:

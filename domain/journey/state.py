@@ -34,6 +34,7 @@ class EnterpriseProgress:
     reports: int = 0
     latest: dict[str, float] | None = None
     baseline_on: date | None = None  # when the baseline visit took place
+    size_warning: str | None = None  # outside 50–250 employees when it was selected
 
     @property
     def assessed(self) -> bool:

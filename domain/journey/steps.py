@@ -72,6 +72,15 @@ class Withdraw:
     kind: Literal["withdrawal"] = "withdrawal"
 
 
+@dataclass(frozen=True)
+class ReassignExpert:
+    """The office hands the candidate to another expert trainer (theirs left, or cannot go on)."""
+
+    expert_id: str
+    reason: str
+    kind: Literal["expert_reassignment"] = "expert_reassignment"
+
+
 JourneyStep = (
     RecordToTResult
     | SelectEnterprise
@@ -82,4 +91,5 @@ JourneyStep = (
     | AssessCycle
     | Certify
     | Withdraw
+    | ReassignExpert
 )

@@ -34,6 +34,46 @@ class Trainer(RecordedAggregate):
                 is_expert=self.is_expert,
             )
 
+    class Renamed(RecordedAggregate.Event):
+        """The office corrected the trainer's name (a spelling, a change of name)."""
+
+        name: str
+        previous_name: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = replace(aggregate.state, name=self.name)
+
+    class EmailChanged(RecordedAggregate.Event):
+        """The trainer's e-mail changed; the id, and so the history, stay theirs."""
+
+        email: str
+        previous_email: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = replace(aggregate.state, email=self.email)
+
+    class MergedInto(RecordedAggregate.Event):
+        """This record and another are one person: the other one stands for both from now."""
+
+        surviving_id: str
+        reason: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = replace(aggregate.state, merged_into=self.surviving_id)
+
+    class Absorbed(RecordedAggregate.Event):
+        """Another record of this person was merged into this one, with its open journeys."""
+
+        merged_id: str
+        open_journeys: dict[str, str]
+        is_expert: bool
+        reason: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve_absorbed(
+                aggregate.state, self.merged_id, self.open_journeys, self.is_expert
+            )
+
     class JourneyOpened(RecordedAggregate.Event):
         module: str
         journey_id: str
@@ -174,6 +214,45 @@ class Trainer(RecordedAggregate):
             country=registration.country,
             is_expert=is_expert,
             **created_fields(actor, command_id, at),
+        )
+
+    def edit_details(
+        self, edit: rules.DetailsEdit, actor: Actor, command_id: str, at: datetime
+    ) -> rules.DetailsEdit:
+        """Record what changes of the edit (checked and cleaned first) and return it."""
+        changed = rules.check_details_edit(self.state, edit, actor)
+        before = self.state
+        if changed.name is not None:
+            renamed = {"name": changed.name, "previous_name": before.name}
+            self.record(self.Renamed, actor, command_id, at, **renamed)
+        if changed.email is not None:
+            moved = {"email": changed.email, "previous_email": before.email}
+            self.record(self.EmailChanged, actor, command_id, at, **moved)
+        return changed
+
+    def absorb(
+        self, merged: Trainer, reason: str, actor: Actor, command_id: str, at: datetime
+    ) -> None:
+        """Merge `merged` into this record: an event on each, so both histories tell it."""
+        reason = rules.check_merge(self.state, merged.state, reason, actor)
+        other = merged.state
+        self.record(
+            self.Absorbed,
+            actor,
+            command_id,
+            at,
+            merged_id=other.trainer_id,
+            open_journeys=dict(other.open_journeys),
+            is_expert=other.is_expert,
+            reason=reason,
+        )
+        merged.record(
+            self.MergedInto,
+            actor,
+            command_id,
+            at,
+            surviving_id=self.state.trainer_id,
+            reason=reason,
         )
 
     def open_journey(

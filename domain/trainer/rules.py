@@ -12,6 +12,7 @@ from domain.errors import (
     InvalidInput,
     JourneyAlreadyOpen,
     MaterialsAccessDenied,
+    MergeRefused,
     StandingRuleViolated,
 )
 from domain.policy import About, Action
@@ -53,25 +54,118 @@ class Registration:
 
 def clean_registration(name: str, email: str, country: str) -> Registration:
     """The details cleaned (domain/text.py), the e-mail in lower case; InvalidInput naming
-    the field otherwise. The trainer's id comes from the cleaned e-mail."""
-    registration = Registration(
+    the field otherwise. The e-mail register is keyed by the cleaned e-mail."""
+    return Registration(
         clean_field("name", name, PERSON_NAME),
-        clean_field("email", email, EMAIL).lower(),
+        clean_email(email),
         clean_field("country", country, COUNTRY),
     )
-    mailbox, _, host = registration.email.partition("@")
+
+
+def clean_email(email: str) -> str:
+    """The address as the register keys it: cleaned, in lower case; InvalidInput otherwise."""
+    cleaned = clean_field("email", email, EMAIL).lower()
+    mailbox, _, host = cleaned.partition("@")
     if not mailbox or not host:
+        raise InvalidInput(f"email: {cleaned} is no e-mail address; e.g. asha@example.org.")
+    return cleaned
+
+
+@dataclass(frozen=True)
+class DetailsEdit:
+    """What the office changes of a trainer's details: None leaves that detail as it is."""
+
+    name: str | None = None
+    email: str | None = None
+
+
+def check_details_edit(state: TrainerState, edit: DetailsEdit, actor: Actor) -> DetailsEdit:
+    """The edit cleaned, keeping only what changes; refused if it changes nothing.
+
+    The country is not edited here: it names where the trainer works, which scopes offices.
+    """
+    policy.require(actor, Action.EDIT_TRAINER, About(trainer_id=state.trainer_id))
+    name = None if edit.name is None else clean_field("name", edit.name, PERSON_NAME)
+    email = None if edit.email is None else clean_email(edit.email)
+    changed = DetailsEdit(
+        name=None if name == state.name else name,
+        email=None if email == state.email else email,
+    )
+    if changed == DetailsEdit():
         raise InvalidInput(
-            f"email: {registration.email} is no e-mail address; e.g. asha@example.org."
+            f"Nothing to change: {state.name} <{state.email}> already has these details; "
+            "send the name or e-mail as it should be."
         )
-    return registration
+    return changed
+
+
+# ---------------------------------------------------------------------------------------------
+# Two records of one person
+
+
+def check_merge(survivor: TrainerState, merged: TrainerState, reason: str, actor: Actor) -> str:
+    """Whether `merged` may become part of `survivor`; the reason, cleaned, if so.
+
+    The surviving record keeps its id, certificate and standing; the merged one brings its
+    open journeys. So the merged record may hold no certificate of its own, and the two may
+    not both have a journey open in one module (one open journey per candidate and module).
+    """
+    policy.require(actor, Action.MERGE_TRAINERS)
+    reason = clean_field("reason", reason, REASON)
+    if survivor.trainer_id == merged.trainer_id:
+        raise MergeRefused("A record cannot be merged into itself; name two records.")
+    for state in (survivor, merged):
+        if state.merged_into is not None:
+            raise MergeRefused(
+                f"{state.name}'s record {state.trainer_id} was already merged into "
+                f"{state.merged_into}; merge with that record instead."
+            )
+    if merged.is_certified:
+        raise MergeRefused(
+            f"{merged.name}'s record {merged.trainer_id} holds certificate "
+            f"{merged.certificate_number}: merge the other record into it instead"
+            + (", or settle which certificate stands first." if survivor.is_certified else ".")
+        )
+    both = sorted(set(survivor.open_journeys) & set(merged.open_journeys))
+    if both:
+        raise MergeRefused(
+            f"Both records have an open {', '.join(both)} journey; withdraw one of them first "
+            "(one open journey per candidate and module)."
+        )
+    return reason
+
+
+def evolve_absorbed(
+    state: TrainerState, merged_id: str, open_journeys: dict[str, str], is_expert: bool
+) -> TrainerState:
+    return replace(
+        state,
+        open_journeys={**state.open_journeys, **open_journeys},
+        is_expert=state.is_expert or is_expert,
+        merged_records=(*state.merged_records, merged_id),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
 # Journeys and certification
 
 
+def check_not_removed(state: TrainerState, what: str) -> None:
+    """A trainer removed for cause is neither enrolled nor certified until reinstated."""
+    if state.standing is not None and state.standing.listing is Listing.REMOVED:
+        raise StandingRuleViolated(
+            f"{state.name} was removed from the list for cause "
+            f"({state.standing.delisting_reason}); the programme office must reinstate them "
+            f"before they are {what} in any module."
+        )
+
+
+def check_can_be_certified(state: TrainerState) -> None:
+    check_not_removed(state, "certified")
+
+
 def check_can_open_journey(state: TrainerState, module: Module) -> None:
+    check_not_removed(state, "enrolled")
     if not module.is_foundation and not state.holds_foundation:
         raise FoundationCertificateRequired(
             f"{module.value} is not a foundation module: the candidate must first be certified "
@@ -139,11 +233,21 @@ def clean_standing_step(step: StandingStep) -> StandingStep:
     the field otherwise. A removal and a reinstatement need a reason: it is kept on record."""
     match step:
         case SubmitTrainingRecord():
-            module = clean_field("module", step.module, IDENTIFIER)
+            module = clean_module(step.module)
             description = clean_field("description", step.description, FREE_TEXT)
             return replace(step, module=module, description=description)
         case RemoveForCause() | Reinstate():
             return replace(step, reason=clean_field("reason", step.reason, REASON))
+
+
+def clean_module(code: str) -> str:
+    """A module code as the programme names it; a typo is refused (422), not judged as a
+    module the trainer does not hold (409)."""
+    cleaned = clean_field("module", code, IDENTIFIER)
+    codes = [m.value for m in Module]
+    if cleaned not in codes:
+        raise InvalidInput(f"module: {cleaned} is no SCORE module; use one of {', '.join(codes)}.")
+    return cleaned
 
 
 def _check_standing_actor(state: TrainerState, step: StandingStep, actor: Actor) -> None:

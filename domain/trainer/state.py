@@ -68,6 +68,8 @@ class TrainerState:
     certified_at: datetime | None = None
     standing: Standing | None = None
     credential: Credential | None = None  # None: none issued yet (or certified before 0.2)
+    merged_into: str | None = None  # this record was merged into that one: read it instead
+    merged_records: tuple[str, ...] = ()  # records of the same person merged into this one
 
     @property
     def is_certified(self) -> bool:

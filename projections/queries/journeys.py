@@ -10,6 +10,7 @@ from sqlalchemy import ColumnElement, Select, and_, select
 
 from domain.journey.state import Stage
 from domain.values import Module, Role
+from projections.queries.people import records_of
 from projections.store import ReadModels
 
 
@@ -44,9 +45,11 @@ class WorklistItem:
 
 
 def journeys_of_trainer(read: ReadModels, trainer_id: str) -> list[JourneyView]:
-    """Every journey of the trainer, oldest first, with its current stage and next action."""
+    """Every journey of the person, oldest first, with its current stage and next action;
+    a person's records merged into one are one person."""
     j = read.tables.journeys
-    query = _journeys(read).where(j.c.trainer_id == trainer_id)
+    _, records = records_of(read, trainer_id)
+    query = _journeys(read).where(j.c.trainer_id.in_(records))
     with read.connect() as conn:
         rows = conn.execute(query.order_by(j.c.enrolled_at, j.c.journey_id)).all()
     return [_journey(row) for row in rows]

@@ -10,6 +10,7 @@ from sqlalchemy import select
 from domain.trainer.state import Listing
 from domain.values import Module
 from projections.queries.listing import modules
+from projections.queries.people import person_id
 from projections.store import ReadModels
 
 
@@ -41,8 +42,9 @@ class Workshop:
 
 def trainer_profile(read: ReadModels, trainer_id: str) -> TrainerProfile | None:
     t = read.tables.trainers
+    person = person_id(read, trainer_id)  # a merged record reads as the person's record
     with read.connect() as conn:
-        row = conn.execute(select(t).where(t.c.trainer_id == trainer_id)).first()
+        row = conn.execute(select(t).where(t.c.trainer_id == person)).first()
     if row is None:
         return None
     return TrainerProfile(

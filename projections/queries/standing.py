@@ -14,6 +14,7 @@ from sqlalchemy.engine import Connection
 from domain.trainer.state import Listing
 from domain.values import Module
 from projections.queries.listing import modules
+from projections.queries.people import person_id
 from projections.store import ReadModels
 
 
@@ -51,7 +52,7 @@ class TrainerStanding:
 
 
 def standing(read: ReadModels, trainer_id: str) -> TrainerStanding | None:
-    found = _standings(read, trainer_id)
+    found = _standings(read, person_id(read, trainer_id))  # a merged record: the person's
     return found[0] if found else None
 
 

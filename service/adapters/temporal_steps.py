@@ -27,7 +27,12 @@ class WorkflowSteps:
         self._routes: LRUCache[str, tuple[str, Module]] = LRUCache(KNOWN_JOURNEYS)
 
     async def enrol(
-        self, trainer_id: str, workshop_id: str, actor: Actor, command_id: str
+        self,
+        trainer_id: str,
+        workshop_id: str,
+        actor: Actor,
+        command_id: str,
+        backdated_reason: str | None = None,
     ) -> JourneyState:
         # Unknown ids are 404 here, before any workflow exists; the stored ids are canonical,
         # so the workflow id derived from them is the one every later step will look for.
@@ -37,7 +42,12 @@ class WorkflowSteps:
         # here never learns whether the candidate already has an open journey.
         rules.check_enrolment(actor, workshop.plan.expert_id, trainer.trainer_id)
         journey = await self._gateway.enrol(
-            trainer.trainer_id, workshop.plan.module, workshop.workshop_id, actor, command_id
+            trainer.trainer_id,
+            workshop.plan.module,
+            workshop.workshop_id,
+            actor,
+            command_id,
+            backdated_reason,
         )
         self._learn(journey)
         return journey

@@ -10,17 +10,17 @@ from __future__ import annotations
 import secrets
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
-from uuid import UUID
+from uuid import UUID, uuid4
 
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from domain import ids, policy
-from domain.calendar import latest_local_date
+from domain.calendar import earliest_local_date, latest_local_date
 from domain.certificates import (
     CERTIFICATE_ALPHABET,
     CERTIFICATE_GROUP_LENGTH,
@@ -28,16 +28,30 @@ from domain.certificates import (
     CertificateRegistry,
     certificate_number_from,
 )
-from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseState, clean_details
-from domain.errors import AlreadyExists, NotFound, TryAgain
+from domain.enterprise import (
+    Enterprise,
+    EnterpriseDetails,
+    EnterpriseState,
+    clean_details,
+    size_warning,
+)
+from domain.errors import AlreadyExists, InvalidInput, NotFound, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, Stage
-from domain.journey.steps import JourneyStep, RecordToTResult, SelectEnterprise
+from domain.journey.steps import (
+    Certify,
+    JourneyStep,
+    ReassignExpert,
+    RecordToTResult,
+    SelectEnterprise,
+)
 from domain.policy import Action
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
 from domain.trainer.aggregate import Trainer
+from domain.trainer.email_address import EmailAddress
+from domain.trainer.rules import DetailsEdit
 from domain.trainer.state import TrainerState
 from domain.trainer.steps import StandingStep
 from domain.values import SYSTEM_ACTOR, Actor, Material, Module
@@ -93,32 +107,119 @@ class Certification(Application[UUID]):
         *,
         is_expert: bool = False,
     ) -> Result[TrainerState]:
-        """Register a candidate (or, with `is_expert`, an expert trainer). hq only."""
+        """Register a candidate (or, with `is_expert`, an expert trainer). hq only.
+
+        The trainer gets a random id; the e-mail's index is claimed in the same atomic write,
+        so two registrations of one address (in any process) cannot both succeed.
+        """
         policy.require(actor, Action.REGISTER_TRAINER)
-        # Cleaned before the id is derived, so that the same address typed twice, once with
-        # a stray space or in another Unicode form, names the same trainer.
+        # Cleaned before the register is asked, so that the same address typed twice, once
+        # with a stray space or in another Unicode form, is one address.
         details = trainer_rules.clean_registration(name, email, country)
-        trainer_id = ids.trainer_id(details.email)
+        registered: dict[str, UUID] = {}
 
         def decide() -> list[RecordedAggregate]:
-            if self._created_by(trainer_id, command_id):
+            address = self._email_address(details.email)
+            claimed = None if address is None else address.claimed_by(command_id)
+            if claimed is not None:  # a retry of this very registration
+                registered["id"] = UUID(claimed)
                 return []
-            if trainer_id in self.repository:
+            if self._holder_of(details.email, address) is not None:
                 raise AlreadyExists(f"A trainer with e-mail {details.email} is already registered.")
-            return [
-                Trainer.register(
-                    trainer_id,
-                    details.name,
-                    details.email,
-                    details.country,
-                    is_expert,
-                    actor,
-                    command_id,
-                    at,
-                )
-            ]
+            trainer_id = uuid4()
+            registered["id"] = trainer_id
+            trainer = Trainer.register(
+                trainer_id,
+                details.name,
+                details.email,
+                details.country,
+                is_expert,
+                actor,
+                command_id,
+                at,
+            )
+            return [trainer, self._claim(address, details.email, trainer_id, actor, command_id, at)]
 
-        return self._run(trainer_id, command_id, decide, self.trainer)
+        return self._retrying(
+            lambda: self._save_or_replay(decide, lambda: registered["id"], command_id, self.trainer)
+        )
+
+    def edit_trainer(
+        self, trainer_id: str, edit: DetailsEdit, actor: Actor, command_id: str, at: datetime
+    ) -> Result[TrainerState]:
+        """Correct a trainer's name or change their e-mail; the id and history stay theirs.
+
+        A new e-mail is claimed in the register and the old one released in the same write,
+        so the new one cannot be taken meanwhile and the old one is free for anyone after.
+        """
+
+        def decide() -> list[RecordedAggregate]:
+            trainer = self._find(Trainer, trainer_id, "trainer")
+            if command_id in trainer.applied:
+                return []
+            previous_email = trainer.state.email
+            changed = trainer.edit_details(edit, actor, command_id, at)
+            if changed.email is None:
+                return [trainer]
+            address = self._email_address(changed.email)
+            if self._holder_of(changed.email, address) is not None:
+                raise AlreadyExists(
+                    f"The e-mail {changed.email} belongs to another trainer; if both records "
+                    "are one person, merge them instead."
+                )
+            touched: list[RecordedAggregate] = [
+                trainer,
+                self._claim(address, changed.email, trainer.id, actor, command_id, at),
+            ]
+            released = self._email_address(previous_email)
+            if released is not None:  # a trainer registered before the register has none
+                released.release(actor, command_id, at)
+                touched.append(released)
+            return touched
+
+        return self._run(_aggregate_id(trainer_id, "trainer"), command_id, decide, self.trainer)
+
+    def trainer_id_for_email(self, email: str) -> UUID | None:
+        """The trainer who holds the e-mail now, if anyone does (a merged record's e-mail
+        leads to the record it was merged into)."""
+        cleaned = trainer_rules.clean_email(email)
+        holder = self._holder_of(cleaned, self._email_address(cleaned))
+        return None if holder is None else self._person(holder).id
+
+    def _email_address(self, email: str) -> EmailAddress | None:
+        try:
+            address: EmailAddress = self.repository.get(ids.email_address_id(email))
+        except AggregateNotFoundError:
+            return None
+        return address
+
+    def _holder_of(self, email: str, address: EmailAddress | None) -> UUID | None:
+        """Who holds the cleaned e-mail: its index says so; failing one, a trainer registered
+        before the register existed holds it if the e-mail is still theirs."""
+        if address is not None:
+            return None if address.holder is None else UUID(address.holder)
+        legacy = ids.legacy_trainer_id(email)
+        try:
+            trainer: object = self.repository.get(legacy)
+        except AggregateNotFoundError:
+            return None
+        if isinstance(trainer, Trainer) and trainer.state.email == email:
+            return legacy
+        return None
+
+    @staticmethod
+    def _claim(
+        address: EmailAddress | None,
+        email: str,
+        trainer_id: UUID,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> EmailAddress:
+        if address is None:
+            return EmailAddress.claim(email, trainer_id, actor, command_id, at)
+        address.claim_again(trainer_id, actor, command_id, at)
+        return address
 
     def schedule_workshop(
         self, plan: WorkshopPlan, actor: Actor, command_id: str, at: datetime
@@ -158,19 +259,31 @@ class Certification(Application[UUID]):
     # -- journeys --------------------------------------------------------------------------
 
     def enrol(
-        self, trainer_id: str, workshop_id: str, actor: Actor, command_id: str, at: datetime
+        self,
+        trainer_id: str,
+        workshop_id: str,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+        *,
+        backdated_reason: str | None = None,
     ) -> Result[JourneyState]:
-        """Open a journey for the candidate in the workshop's module."""
+        """Open a journey for the candidate in the workshop's module, before the workshop
+        ends (or, by the office with `backdated_reason`, after: a past record brought in)."""
         opened: dict[str, UUID] = {}
 
         def decide() -> list[RecordedAggregate]:
-            trainer = self._find(Trainer, trainer_id, "trainer")
+            trainer = self._person(trainer_id)
             workshop = self._find(ToTWorkshop, workshop_id, "ToT workshop")
             if command_id in trainer.applied:
                 opened["id"] = self._journey_opened_by(trainer, command_id)
                 return []
             plan = workshop.state.plan
             journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id))
+            today = earliest_local_date(at)
+            backdated = journey_rules.check_enrolment_window(
+                plan.ends_on, today, backdated_reason, actor
+            )
             attempt = trainer.state.journeys_started.get(plan.module.value, 0) + 1
             journey_id = ids.journey_id(trainer.id, plan.module, attempt)
             trainer.open_journey(plan.module, journey_id, actor, command_id, at)
@@ -184,6 +297,8 @@ class Certification(Application[UUID]):
                 command_id,
                 at,
             )
+            if backdated is not None:
+                journey.backdate(plan.ends_on, backdated, actor, command_id, at)
             opened["id"] = journey_id
             return [trainer, journey]
 
@@ -198,15 +313,34 @@ class Certification(Application[UUID]):
             journey = self._find(Journey, journey_id, "journey")
             if command_id in journey.applied:
                 return []
+            warning = None
             if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
-                self._find(Enterprise, step.enterprise_id, "registered enterprise")
+                firm = self._find(Enterprise, step.enterprise_id, "registered enterprise")
+                warning = size_warning(firm.state.details.employees)  # warned where chosen
+            taken = step
+            if isinstance(step, ReassignExpert):  # to a registered expert, by their record
+                taken = self._expert_named(journey.state, step, actor)
+            if isinstance(step, Certify):  # not while the trainer is removed for cause
+                journey_rules.check(journey.state, step, actor)  # who may, and whether now
+                trainer_rules.check_can_be_certified(self._person(journey.state.trainer_id).state)
             if isinstance(step, RecordToTResult):  # only a workshop that has taken place
                 journey_rules.check(journey.state, step, actor)  # who may, and whether now
                 self._check_workshop_happened(journey.state.workshop_id, step, at)
-            journey.take(step, actor, command_id, at)
+            journey.take(taken, actor, command_id, at, size_warning=warning)
             return [journey, *self._consequences(journey, actor, command_id, at)]
 
         return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
+
+    def _expert_named(
+        self, journey: JourneyState, step: ReassignExpert, actor: Actor
+    ) -> ReassignExpert:
+        journey_rules.check(journey, step, actor)  # who may, and whether now
+        expert = self._person(step.expert_id).state
+        if not expert.is_expert:
+            raise InvalidInput(
+                f"{expert.name} ({expert.trainer_id}) is not an expert trainer; name one."
+            )
+        return replace(step, expert_id=expert.trainer_id)
 
     def _check_workshop_happened(
         self, workshop_id: str, step: RecordToTResult, at: datetime
@@ -222,7 +356,7 @@ class Certification(Application[UUID]):
         state = journey.state
         if state.is_open:
             return []
-        trainer = self._find(Trainer, state.trainer_id, "trainer")
+        trainer = self._person(state.trainer_id)  # a merged record's journey ends on the person
         touched: list[RecordedAggregate] = [trainer]
         registry = None
         if state.stage is Stage.CERTIFIED:
@@ -353,15 +487,59 @@ class Certification(Application[UUID]):
         at: datetime,
         command: Callable[[Trainer], None],
     ) -> Result[TrainerState]:
+        person: dict[str, UUID] = {}
+
         def decide() -> list[RecordedAggregate]:
-            trainer = self._find(Trainer, trainer_id, "trainer")
+            trainer = self._person(trainer_id)
+            person["id"] = trainer.id
             if command_id in trainer.applied:
                 return []
             command(trainer)
             registry = self._settle_credential(trainer, command_id, at)
             return [trainer, *([registry] if registry else [])]
 
-        return self._run(_aggregate_id(trainer_id, "trainer"), command_id, decide, self.trainer)
+        return self._retrying(
+            lambda: self._save_or_replay(decide, lambda: person["id"], command_id, self.trainer)
+        )
+
+    # -- two records of one person ---------------------------------------------------------
+
+    def merge_trainers(
+        self,
+        surviving_id: str,
+        merged_id: str,
+        reason: str,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> Result[TrainerState]:
+        """Merge two records of one person: the surviving one stands for both from now on.
+
+        Both records get an event (their histories stay whole); the merged one's journeys and
+        e-mail lead to the surviving record, and so do reads of its id.
+        """
+
+        def decide() -> list[RecordedAggregate]:
+            survivor = self._find(Trainer, surviving_id, "trainer")
+            if command_id in survivor.applied:
+                return []
+            merged = self._find(Trainer, merged_id, "trainer")
+            survivor.absorb(merged, reason, actor, command_id, at)
+            return [survivor, merged]
+
+        return self._run(_aggregate_id(surviving_id, "trainer"), command_id, decide, self.trainer)
+
+    def _person(self, trainer_id: str | UUID) -> Trainer:
+        """The trainer record that stands for the person now: a merged record leads to the
+        record it was merged into."""
+        trainer = self._find(Trainer, trainer_id, "trainer")
+        seen = {trainer.id}
+        while trainer.state.merged_into is not None:
+            trainer = self._find(Trainer, trainer.state.merged_into, "trainer")
+            if trainer.id in seen:  # the rules refuse a merge into a merged record; be safe
+                raise NotFound(f"The records merged with {trainer_id} lead in a circle.")
+            seen.add(trainer.id)
+        return trainer
 
     # -- queries ---------------------------------------------------------------------------
 
@@ -369,6 +547,10 @@ class Certification(Application[UUID]):
         return self._find(Journey, journey_id, "journey", version).state
 
     def trainer(self, trainer_id: str | UUID, version: int | None = None) -> TrainerState:
+        """The person's record now (a merged record reads as the one it was merged into), or
+        the very record at a version."""
+        if version is None:
+            return self._person(trainer_id).state
         return self._find(Trainer, trainer_id, "trainer", version).state
 
     def workshop(self, workshop_id: str | UUID, version: int | None = None) -> WorkshopState:

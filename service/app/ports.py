@@ -13,7 +13,12 @@ from domain.values import Actor
 
 class Steps(Protocol):
     async def enrol(
-        self, trainer_id: str, workshop_id: str, actor: Actor, command_id: str
+        self,
+        trainer_id: str,
+        workshop_id: str,
+        actor: Actor,
+        command_id: str,
+        backdated_reason: str | None = None,
     ) -> JourneyState: ...
 
     async def take_step(

@@ -123,20 +123,21 @@ def _accounts(settings: Settings) -> Accounts:
 
 def _registered_trainer(settings: Settings, email: str) -> str:
     """The id of the trainer registered with `email`, or exit 1 saying so."""
-    from domain import ids
-    from domain.errors import NotFound
+    from domain.errors import InvalidInput
     from service.bootstrap.parts import build_certification
 
-    trainer_id = str(ids.trainer_id(email))
     certification = build_certification(settings)
     try:
-        certification.trainer(trainer_id)
-    except NotFound:
-        typer.echo(f"No trainer is registered with e-mail {email}; register them first.", err=True)
+        trainer_id = certification.trainer_id_for_email(email)
+    except InvalidInput as refused:
+        typer.echo(refused.reason, err=True)
         raise typer.Exit(1) from None
     finally:
         certification.close()
-    return trainer_id
+    if trainer_id is None:
+        typer.echo(f"No trainer is registered with e-mail {email}; register them first.", err=True)
+        raise typer.Exit(1)
+    return str(trainer_id)
 
 
 def _changing_user(change: Callable[[Accounts], str]) -> None:

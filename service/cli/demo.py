@@ -3,7 +3,8 @@
 History is written through the application with the dates it happened on (as an import of
 past records would be), then every open journey and every standing is handed to its Temporal
 workflow, which carries on from there: the overdue journey gets its stall reminder, the
-certified trainers' yearly clocks run. Loading twice changes nothing (deterministic ids).
+certified trainers' yearly clocks run. Loading twice changes nothing (the first expert's e-mail is
+already in the register).
 """
 
 from __future__ import annotations
@@ -14,7 +15,6 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from domain import ids
 from domain.enterprise import EnterpriseDetails
 from domain.journey.state import JourneyState
 from domain.journey.steps import (
@@ -111,6 +111,7 @@ STAGES = {
 }
 # When each kind of journey began (days before now), so that exactly one open journey is
 # overdue (no step for 60 days) and the certified trainers' clocks are at different points.
+BACKDATED = "demo data: past records brought in"
 DAYS_AGO: dict[str, tuple[int, int]] = {  # stage: (days, more days per candidate number)
     "enrolled": (20, 1),
     "toe": (45, 1),
@@ -171,6 +172,17 @@ class Demo:
             is_expert=expert,
         ).state
         return Actor(state.trainer_id, Role.EXPERT if expert else Role.TRAINER)
+
+    def enrol(self, candidate: Actor, workshop: str) -> JourneyState:
+        """The office brings in a past enrolment: the workshop may have ended since."""
+        return self.app.enrol(
+            candidate.user_id,
+            workshop,
+            HQ,
+            self.cid(),
+            self.clock.next(),
+            backdated_reason=BACKDATED,
+        ).state
 
     def schedule(self, module: Module, n: int) -> str:
         expert = self.experts[n % len(self.experts)]
@@ -242,7 +254,7 @@ def _journey(demo: Demo, n: int, stage: str) -> None:
     demo.clock.start(days_ago=base + per_candidate * n)
     workshop = demo.workshops[Module.WC][n % len(demo.workshops[Module.WC])]
     expert = Actor(demo.app.workshop(workshop).plan.expert_id, Role.EXPERT)
-    journey = demo.app.enrol(candidate.user_id, workshop, HQ, demo.cid(), demo.clock.next()).state
+    journey = demo.enrol(candidate, workshop)
     if stage == "enrolled":
         demo.open_journeys.append(journey)
         return
@@ -281,7 +293,7 @@ def _journey(demo: Demo, n: int, stage: str) -> None:
     if stage == "second_module":
         quality = demo.workshops[Module.QUALITY][0]
         demo.clock.start(days_ago=120)
-        second = demo.app.enrol(candidate.user_id, quality, HQ, demo.cid(), demo.clock.next()).state
+        second = demo.enrol(candidate, quality)
         q_expert = Actor(second.expert_id, Role.EXPERT)
         second = demo.step(second, RecordToTResult(attended=True, completed=True), q_expert)
         second = _cycle(demo, second, candidate, n + 50)
@@ -299,7 +311,7 @@ def _training_record(demo: Demo, trainer: Actor, n: int, days_ago: int) -> None:
 
 def write_history(app: Certification, now: datetime | None = None) -> Demo | None:
     """Write the demo's past; None if it was written before."""
-    if ids.trainer_id(_email(100, expert=True)) in app.repository:
+    if app.trainer_id_for_email(_email(100, expert=True)) is not None:
         return None
     demo = Demo(app, Clock(now or datetime.now(UTC)))
     demo.experts = [demo.person(100 + k, expert=True) for k in range(3)]
@@ -329,9 +341,10 @@ def demo_logins() -> list[tuple[str, Role, str | None]]:
     ]
 
 
-def create_demo_users(accounts: Accounts) -> None:
+def create_demo_users(accounts: Accounts, app: Certification) -> None:
     for username, role, email in demo_logins():
-        trainer_id = None if email is None else str(ids.trainer_id(email))
+        holder = None if email is None else app.trainer_id_for_email(email)
+        trainer_id = None if holder is None else str(holder)
         with suppress(UserExists):
             accounts.create(username, DEMO_PASSWORD, role, trainer_id)
 
@@ -350,7 +363,7 @@ async def load_demo(settings: Settings, temporal_address: str) -> str:
         demo = write_history(certification)
         if demo is None:
             return "demo data: already loaded"
-        create_demo_users(build_accounts(settings, create_service_engine(settings)))
+        create_demo_users(build_accounts(settings, create_service_engine(settings)), certification)
         client = await connect(temporal_address, settings.temporal_namespace)
         await hand_over_to_workflows(demo, JourneyGateway.from_settings(client, settings))
     finally:

@@ -101,6 +101,20 @@ class RegisterTrainer(BaseModel):
     is_expert: bool = Field(False, description="Register an expert trainer, not a candidate.")
 
 
+class EditTrainer(BaseModel):
+    """What changes: a name's spelling, a new e-mail. What is left out stays as it is."""
+
+    name: PersonName | None = Field(None, examples=["Asha Verma-Rao"])
+    email: Email | None = None
+
+
+class MergeTrainers(BaseModel):
+    """The other record of the same person, to be merged into the one the path names."""
+
+    merged_id: Identifier = Field(description="The record merged away; it reads as this one.")
+    reason: Reason = Field(examples=["Registered twice, once with a work e-mail"])
+
+
 class ScheduleWorkshop(BaseModel):
     module: Module
     code: WorkshopCode = Field(examples=["IND-WC-2026-02"])
@@ -122,6 +136,11 @@ class RegisterEnterprise(BaseModel):
 class Enrol(BaseModel):
     trainer_id: Identifier
     workshop_id: Identifier
+    backdated_reason: Reason | None = Field(
+        None,
+        description="Only the programme office, only to enrol in a workshop that has ended: "
+        "why (a past record brought in).",
+    )
 
 
 # -- the bodies of steps that carry text (the others are the domain's commands as they are)
@@ -177,16 +196,28 @@ class Withdraw(BaseModel):
         return journey.Withdraw(self.reason)
 
 
+class ReassignExpert(BaseModel):
+    expert_id: Identifier = Field(description="The expert trainer who takes the candidate over.")
+    reason: Reason = Field(examples=["Their expert trainer retired."])
+
+    def step(self) -> journey.ReassignExpert:
+        return journey.ReassignExpert(self.expert_id, self.reason)
+
+
 class SubmitTrainingRecord(BaseModel):
     delivered_on: date
-    module: Identifier = Field(examples=["WC"])
+    module: Module = Field(examples=["WC"])
     enterprises: int
     participants: int
     description: FreeText = ""
 
     def step(self) -> standing.SubmitTrainingRecord:
         return standing.SubmitTrainingRecord(
-            self.delivered_on, self.module, self.enterprises, self.participants, self.description
+            self.delivered_on,
+            self.module.value,
+            self.enterprises,
+            self.participants,
+            self.description,
         )
 
 

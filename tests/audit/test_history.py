@@ -112,9 +112,14 @@ def test_the_whole_store_exports_in_order(script: Script) -> None:
 
     assert [e.position for e in every] == sorted({e.position for e in every})
     assert len(every) == script.app.recorder.max_notification_id()
-    assert {"Trainer", "Journey", "ToTWorkshop", "Enterprise", "CertificateRegistry"} == {
-        e.aggregate_type for e in every
-    }
+    assert {
+        "Trainer",
+        "EmailAddress",
+        "Journey",
+        "ToTWorkshop",
+        "Enterprise",
+        "CertificateRegistry",
+    } == {e.aggregate_type for e in every}
     after_delisting = HistoryFilter(since=datetime(2027, 1, 1, tzinfo=UTC))
     assert [e.type for e in history.entries(script.app, None, after_delisting)] == [
         "Trainer.DelistedForInactivity",

@@ -51,6 +51,10 @@ STEPPERS = {"candidate", "expert"}
 
 ALLOWED: dict[Action, set[str]] = {
     Action.REGISTER_TRAINER: OFFICE,
+    Action.EDIT_TRAINER: OFFICE,
+    Action.MERGE_TRAINERS: OFFICE,
+    Action.REASSIGN_EXPERT: OFFICE,
+    Action.BACKDATE_ENROLMENT: OFFICE,
     Action.SCHEDULE_WORKSHOP: OFFICE,
     Action.REGISTER_ENTERPRISE: OFFICE | EXPERTS | {"candidate", "other_trainer"},
     Action.ENROL: {"office", "workshop_expert"},

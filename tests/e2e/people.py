@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from domain.values import Role
@@ -89,8 +89,9 @@ async def workshop(stack: Stack, c: Cast, module: str = "WC") -> str:
     body = {
         "module": module,
         "code": f"E2E-{uuid.uuid4().hex[:8]}",
-        "starts_on": "2026-02-02",
-        "ends_on": "2026-02-06",
+        # It ends today (the server's day): candidates are enrolled, then its result recorded.
+        "starts_on": (datetime.now(UTC).date() - timedelta(days=4)).isoformat(),
+        "ends_on": datetime.now(UTC).date().isoformat(),
         "venue": "Faridabad",
         "country": "India",
         "expert_id": c.expert_id,

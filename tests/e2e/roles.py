@@ -107,9 +107,19 @@ DOORS: dict[str, Door] = {
     "POST /journeys/{journey_id}/withdrawal": Door(
         {"hq", "expert", "trainer"}, {"reason": "Moved away"}
     ),
+    # The office names the expert the candidate already has: refused by the rules (409), so
+    # the scene keeps its expert for every other cell.
+    "POST /journeys/{journey_id}/expert": Door(
+        OFFICE, {"expert_id": "{expert_id}", "reason": "The role matrix reassigns"}
+    ),
     "POST /trainers/{trainer_id}/training-records": Door(
         {"hq", "trainer"},
         {"delivered_on": TODAY, "module": "WC", "enterprises": 3, "participants": 40},
+    ),
+    "PATCH /trainers/{trainer_id}": Door(OFFICE, {"name": "Carla Corrected-{tag}"}),
+    # The office's merge is refused by the rules (a record into itself): the scene stays whole.
+    "POST /trainers/{trainer_id}/merge": Door(
+        OFFICE, {"merged_id": "{candidate_id}", "reason": "The role matrix merges"}
     ),
     "POST /trainers/{trainer_id}/removal": Door(
         OFFICE, {"ground": "conduct", "reason": "The role matrix removes"}
@@ -170,9 +180,9 @@ MAY_SEE: dict[str, Set[str]] = {
 # Cells that find a real defect: xfail(strict) until it is fixed, then the line goes.
 KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 
-# Refused callers who can tell a real id from an unknown one (403 against 404): ids derive
-# from e-mails (domain/ids.py), so this tells whoever guesses an address that the person is a
-# trainer, or enrolled in a module.
+# Refused callers who can tell a real id from an unknown one (403 against 404): the ids of
+# trainers registered before stable identities derive from e-mails (domain/ids.py), so this
+# tells whoever guesses such an address that the person is a trainer, or enrolled in a module.
 LOOKS_UP_BEFORE_THE_DOOR = (
     "looks the journey or trainer up (404 if unknown) before checking the caller's relation "
     "to it (403): service/adapters/temporal_steps.py::_journey_for, Certification.trainer "

@@ -44,7 +44,7 @@ def trainer_stored_earlier(
     app: Certification, name: str, country: str, actor: Actor, at: datetime
 ) -> str:
     email = f"poison-{new_id()[:10]}@example.org"
-    trainer_id = ids.trainer_id(email)
+    trainer_id = ids.legacy_trainer_id(email)
     trainer = Trainer._create(
         Trainer.Registered,
         id=trainer_id,

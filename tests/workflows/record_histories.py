@@ -75,7 +75,7 @@ async def journey_certified_after_a_stall(journeys: Journeys, env: WorkflowEnvir
 async def journey_refused_and_withdrawn(journeys: Journeys, env: WorkflowEnvironment) -> Recorded:
     """An enrolment the domain refuses (no foundation), then a journey that is withdrawn."""
     candidate, expert = journeys.people()
-    workshop = journeys.story.schedule_workshop(Module.QUALITY, expert)
+    workshop = journeys.workshop(Module.QUALITY, expert)
     try:
         await journeys.gateway.enrol(candidate.user_id, Module.QUALITY, workshop, journeys.hq, "x")
     except FoundationCertificateRequired as refused:

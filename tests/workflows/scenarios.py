@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import TypeVar
 from uuid import UUID
 
@@ -48,8 +48,14 @@ class Journeys:
     async def enrol(
         self, candidate: Actor, expert: Actor, module: Module = Module.WC
     ) -> JourneyState:
-        workshop = self.story.schedule_workshop(module, expert)
+        workshop = self.workshop(module, expert)
         return await self.gateway.enrol(candidate.user_id, module, workshop, self.hq, new_id())
+
+    def workshop(self, module: Module, expert: Actor) -> str:
+        """The workflow enrols on its own clock (today's date here): a workshop ending today
+        takes the enrolment, and the ToT result afterwards."""
+        today = datetime.now(UTC).date()
+        return self.story.schedule_workshop(module, expert, ends_on=today)
 
     async def step(
         self,

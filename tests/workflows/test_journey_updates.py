@@ -143,7 +143,7 @@ async def test_an_enrolment_the_domain_refuses_leaves_no_running_workflow_and_no
     journeys: Journeys, dev_client: Client
 ) -> None:
     candidate, expert = journeys.people()
-    workshop = journeys.story.schedule_workshop(Module.QUALITY, expert)
+    workshop = journeys.workshop(Module.QUALITY, expert)
     events = events_written(journeys.app)
 
     with pytest.raises(FoundationCertificateRequired, match="first be certified in Workplace"):
@@ -161,7 +161,7 @@ async def test_an_enrolment_the_domain_refuses_leaves_no_running_workflow_and_no
 async def test_a_second_enrolment_in_an_open_journey_is_refused(journeys: Journeys) -> None:
     candidate, expert = journeys.people()
     first = await journeys.enrol(candidate, expert)
-    workshop = journeys.story.schedule_workshop(Module.WC, expert)
+    workshop = journeys.workshop(Module.WC, expert)
     events = events_written(journeys.app)
 
     with pytest.raises(JourneyAlreadyOpen, match=f"open WC journey \\({first.journey_id}\\)"):

@@ -168,14 +168,33 @@ def page_of(
 
 
 def trainer_aggregates(app: Certification, trainer_id: str) -> list[UUID]:
-    """The trainer and every journey they ever opened (closed ones too)."""
-    trainer = _existing(app, trainer_id, Trainer, "trainer")
-    journeys = [
-        UUID(event.journey_id)
-        for event in app.events.get(trainer)
-        if isinstance(event, Trainer.JourneyOpened)
-    ]
-    return [trainer, *journeys]
+    """The person's records and every journey each ever opened (closed ones too).
+
+    Records of one person merged into one are one person's history: the record named, the
+    record it was merged into, and every record merged into that one.
+    """
+    named = _existing(app, trainer_id, Trainer, "trainer")
+    found: list[UUID] = []
+    for record in _records_of_person(app, named):
+        events = list(app.events.get(record))
+        found.append(record)
+        found.extend(UUID(e.journey_id) for e in events if isinstance(e, Trainer.JourneyOpened))
+    return found
+
+
+def _records_of_person(app: Certification, named: UUID) -> list[UUID]:
+    person = UUID(app.trainer(named).trainer_id)  # the application follows the merges
+    records, frontier = [person], [person]
+    while frontier:
+        absorbed = [
+            UUID(event.merged_id)
+            for record in frontier
+            for event in app.events.get(record)
+            if isinstance(event, Trainer.Absorbed)
+        ]
+        frontier = [r for r in absorbed if r not in records]
+        records.extend(frontier)
+    return records
 
 
 def journey_aggregates(app: Certification, journey_id: str) -> list[UUID]:

@@ -19,6 +19,7 @@ from service.http.schemas import (
     AssessCycle,
     Enrol,
     JourneyAnswer,
+    ReassignExpert,
     RecordBaselineAssessment,
     RecordCoachingVisit,
     ReportProgress,
@@ -31,6 +32,7 @@ router = APIRouter(prefix="/journeys", tags=["journeys"])
 
 # Each door lets in the roles domain/policy.py grants the step; the domain checks the relation.
 Enrollers = Annotated[User, Depends(allowed_to(Action.ENROL))]
+Reassigners = Annotated[User, Depends(allowed_to(Action.REASSIGN_EXPERT))]
 ToTResultRecorders = Annotated[User, Depends(allowed_to(Action.RECORD_TOT_RESULT))]
 Selectors = Annotated[User, Depends(allowed_to(Action.SELECT_ENTERPRISE))]
 BaselineRecorders = Annotated[User, Depends(allowed_to(Action.RECORD_BASELINE_ASSESSMENT))]
@@ -58,7 +60,7 @@ async def enrol(
 
     async def call(command_id: str) -> StoredResponse:
         state = await services.steps.enrol(
-            body.trainer_id, body.workshop_id, user.actor, command_id
+            body.trainer_id, body.workshop_id, user.actor, command_id, body.backdated_reason
         )
         return StoredResponse(201, await journey_answer(services, state))
 
@@ -176,4 +178,17 @@ async def withdraw(
     idem: Idempotent,
 ) -> JSONResponse:
     """Withdraw the journey before certification; the reason is kept on record."""
+    return await _take(journey_id, step.step(), user, services, idem)
+
+
+@router.post("/{journey_id}/expert", responses=STEP_ANSWER)
+async def reassign_expert(
+    journey_id: JourneyId,
+    step: ReassignExpert,
+    user: Reassigners,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Move the candidate to another expert trainer, with the reason; from then on only the
+    new expert acts on the journey."""
     return await _take(journey_id, step.step(), user, services, idem)

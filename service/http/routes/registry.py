@@ -12,12 +12,16 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.enterprise import EnterpriseDetails, EnterpriseState
 from domain.policy import Action
+from domain.trainer.rules import DetailsEdit
 from domain.workshop import WorkshopPlan, WorkshopState
 from service.app.accounts import User
 from service.app.idempotency import StoredResponse
 from service.http.deps import Idempotent, ServicesDep, allowed_to
+from service.http.parameters import TrainerId
 from service.http.responses import respond
 from service.http.schemas import (
+    EditTrainer,
+    MergeTrainers,
     RegisterEnterprise,
     RegisterTrainer,
     ScheduleWorkshop,
@@ -29,6 +33,8 @@ from service.http.schemas import (
 router = APIRouter(tags=["registers"])
 
 TrainerRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_TRAINER))]
+TrainerEditors = Annotated[User, Depends(allowed_to(Action.EDIT_TRAINER))]
+Mergers = Annotated[User, Depends(allowed_to(Action.MERGE_TRAINERS))]
 Schedulers = Annotated[User, Depends(allowed_to(Action.SCHEDULE_WORKSHOP))]
 EnterpriseRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_ENTERPRISE))]
 REFUSALS = refusals(
@@ -64,6 +70,74 @@ async def register_trainer(
             is_expert=body.is_expert,
         )
         return StoredResponse(201, trainer_body(result.state))
+
+    return respond(await idem.run(call))
+
+
+@router.patch(
+    "/trainers/{trainer_id}",
+    responses={
+        **refusals(
+            e403="Wrong role",
+            e404="No such trainer",
+            e409="The new e-mail belongs to another trainer",
+            e422="Malformed input, or nothing to change",
+        ),
+        200: {"model": TrainerAnswer, "description": "The trainer with their new details"},
+    },
+)
+async def edit_trainer(
+    trainer_id: TrainerId,
+    body: EditTrainer,
+    user: TrainerEditors,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Correct a trainer's name or change their e-mail; their id and history stay theirs."""
+    edit = DetailsEdit(body.name, None if body.email is None else str(body.email))
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(
+            services.certification.edit_trainer, trainer_id, edit, user.actor, command_id, now()
+        )
+        return StoredResponse(200, trainer_body(result.state))
+
+    return respond(await idem.run(call))
+
+
+@router.post(
+    "/trainers/{trainer_id}/merge",
+    responses={
+        **refusals(
+            e403="Wrong role",
+            e404="No such trainer (either record)",
+            e409="The merge would break a rule; `detail` says what to settle first",
+            e422="Malformed input",
+        ),
+        200: {"model": TrainerAnswer, "description": "The person, with the merged record"},
+    },
+)
+async def merge_trainers(
+    trainer_id: TrainerId,
+    body: MergeTrainers,
+    user: Mergers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Merge another record of the same person into this one; both histories are kept, and
+    the merged record's id, e-mail and journeys lead to this one."""
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(
+            services.certification.merge_trainers,
+            trainer_id,
+            body.merged_id,
+            body.reason,
+            user.actor,
+            command_id,
+            now(),
+        )
+        return StoredResponse(200, trainer_body(result.state))
 
     return respond(await idem.run(call))
 

@@ -1,0 +1,82 @@
+"""The office corrects people's records over HTTP: an e-mail change, a merge, a new expert."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest_asyncio
+
+from tests.e2e.harness import Stack
+from tests.e2e.people import Cast, cast, enrolled, outsiders, post, register
+
+
+@pytest_asyncio.fixture
+async def people(stack: Stack) -> AsyncIterator[Cast]:
+    yield await cast(stack)
+
+
+async def test_an_e_mail_change_keeps_the_id_and_a_retry_is_not_doubled(
+    stack: Stack, people: Cast
+) -> None:
+    email = f"asha-{uuid.uuid4().hex[:8]}@example.org"
+    path, key = f"/trainers/{people.candidate_id}", {"Idempotency-Key": uuid.uuid4().hex}
+    before = stack.events()
+
+    async with stack.client(people.office, **key) as http:
+        first = await http.patch(path, json={"email": email})
+        again = await http.patch(path, json={"email": email})
+
+    assert first.status_code == again.status_code == 200, first.text
+    assert first.json() == again.json()
+    assert first.json()["trainer_id"] == people.candidate_id
+    assert first.json()["email"] == email
+    assert stack.events() == before + 3  # EmailChanged; the new address claimed, the old freed
+    async with stack.client(people.office) as http:
+        taken = await http.post(
+            "/trainers", json={"name": "Someone Else", "email": email, "country": "India"}
+        )
+    assert taken.status_code == 409 and email in taken.json()["detail"]
+
+
+async def test_the_office_merges_a_duplicate_and_reads_of_it_lead_to_the_person(
+    stack: Stack, people: Cast
+) -> None:
+    twin = await register(stack, people.office, "Carla Candidate (twice)")
+
+    merged = await post(
+        stack,
+        people.office,
+        f"/trainers/{people.candidate_id}/merge",
+        {"merged_id": twin, "reason": "registered twice"},
+    )
+
+    assert merged["merged_records"] == [twin]
+    async with stack.client(people.office) as http:
+        again = await http.post(
+            f"/trainers/{twin}/merge",
+            json={"merged_id": people.candidate_id, "reason": "the other way round"},
+        )
+    assert again.status_code == 409 and "already merged into" in again.json()["detail"]
+
+
+async def test_a_candidate_moved_to_another_expert_is_then_theirs_alone(
+    stack: Stack, people: Cast
+) -> None:
+    journey = await enrolled(stack, people)
+    new = await outsiders(stack, people.office)
+
+    moved = await post(
+        stack,
+        people.office,
+        f"/journeys/{journey}/expert",
+        {"expert_id": new.expert_id, "reason": "their expert retired"},
+    )
+
+    assert moved["expert_id"] == new.expert_id
+    result = {"attended": True, "completed": True}
+    async with stack.client(people.expert) as http:
+        old = await http.post(f"/journeys/{journey}/tot-result", json=result)
+    assert old.status_code == 403
+    taken = await post(stack, new.expert, f"/journeys/{journey}/tot-result", result)
+    assert taken["stage"] == "toe_cycle"
