@@ -48,7 +48,7 @@ class World:
 def trainer(app: Certification, at: datetime, *, expert: bool = False) -> str:
     """A candidate (or an expert) registered by the office; their trainer id."""
     email = f"t-{_id()[:12]}@example.org"
-    registered = app.register_trainer("T", email, "India", HQ, _id(), at, is_expert=expert)
+    registered = app.register_trainer("T", email, "IN", HQ, _id(), at, is_expert=expert)
     return registered.state.trainer_id
 
 
@@ -56,13 +56,13 @@ def workshop(app: Certification, expert_id: str, at: datetime) -> str:
     """A ToT workshop, over before `at`, led by the expert; its id."""
     ran = at.date() - timedelta(days=5)
     plan = WorkshopPlan(
-        Module.WC, f"W-{_id()[:10]}", ran, ran + timedelta(days=4), "Pune", "India", expert_id
+        Module.WC, f"W-{_id()[:10]}", ran, ran + timedelta(days=4), "Pune", "IN", expert_id
     )
     return app.schedule_workshop(plan, HQ, _id(), at).state.workshop_id
 
 
 def enterprise(app: Certification, at: datetime) -> str:
-    details = EnterpriseDetails(f"Firm {_id()[:10]}", "India", "auto", 120, 30)
+    details = EnterpriseDetails(f"Firm {_id()[:10]}", "IN", "auto", 120, 30)
     return app.register_enterprise(details, HQ, _id(), at).state.enterprise_id
 
 

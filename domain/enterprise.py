@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain import policy
+from domain.countries import country_code, upcast_country
 from domain.errors import InvalidInput
 from domain.policy import Action
 from domain.recorded import RecordedAggregate, created_fields
-from domain.text import COUNTRY, ORGANISATION_NAME, SECTOR, clean_field
+from domain.text import ORGANISATION_NAME, SECTOR, clean_field
 from domain.values import Actor
 
 MAX_EMPLOYEES = 10_000_000  # more than any employer has; an integer column holds it
@@ -62,7 +63,7 @@ def clean_details(details: EnterpriseDetails) -> EnterpriseDetails:
     return replace(
         details,
         name=clean_field("name", details.name, ORGANISATION_NAME),
-        country=clean_field("country", details.country, COUNTRY),
+        country=country_code("country", details.country),
         sector=clean_field("sector", details.sector, SECTOR),
     )
 
@@ -72,12 +73,18 @@ class Enterprise(RecordedAggregate):
         state: EnterpriseState
 
     class Registered(RecordedAggregate.Created):
+        class_version = 2  # v1 (release v0.1.0) recorded the country as free text
         name: str
-        country: str
+        country: str  # ISO 3166-1 alpha-2 (domain/countries.py)
         sector: str
         employees: int
         women_employees: int
         size_warning: str | None
+        country_as_recorded: str | None  # v1's free text, kept by the upcast; None since
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_country(state)
 
         def apply_to(self, aggregate: Any) -> None:
             details = EnterpriseDetails(
@@ -105,5 +112,6 @@ class Enterprise(RecordedAggregate):
             employees=details.employees,
             women_employees=details.women_employees,
             size_warning=warning,
+            country_as_recorded=None,
             **created_fields(actor, command_id, at),
         )

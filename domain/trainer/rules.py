@@ -7,6 +7,7 @@ from datetime import datetime
 
 from domain import policy
 from domain.calendar import add_months, earliest_local_date, latest_local_date
+from domain.countries import country_code
 from domain.errors import (
     FoundationCertificateRequired,
     InvalidInput,
@@ -16,7 +17,6 @@ from domain.errors import (
 )
 from domain.policy import About, Action
 from domain.text import (
-    COUNTRY,
     EMAIL,
     FREE_TEXT,
     IDENTIFIER,
@@ -57,7 +57,7 @@ def clean_registration(name: str, email: str, country: str) -> Registration:
     registration = Registration(
         clean_field("name", name, PERSON_NAME),
         clean_field("email", email, EMAIL).lower(),
-        clean_field("country", country, COUNTRY),
+        country_code("country", country),
     )
     mailbox, _, host = registration.email.partition("@")
     if not mailbox or not host:

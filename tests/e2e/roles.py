@@ -57,7 +57,7 @@ DOORS: dict[str, Door] = {
     "GET /public/certificates/{number}": Door(EVERYONE),
     "GET /public/statistics": Door(EVERYONE),
     "POST /trainers": Door(
-        OFFICE, {"name": "Nadia New", "email": "new-{tag}@example.org", "country": "India"}
+        OFFICE, {"name": "Nadia New", "email": "new-{tag}@example.org", "country": "IN"}
     ),
     "POST /workshops": Door(
         OFFICE,
@@ -67,14 +67,14 @@ DOORS: dict[str, Door] = {
             "starts_on": "2026-03-02",
             "ends_on": "2026-03-06",
             "venue": "Pune",
-            "country": "India",
+            "country": "IN",
             "expert_id": "{expert_id}",
         },
     ),
     "GET /workshops": Door(LOGGED_IN),
     "POST /enterprises": Door(
         FIELD_WORKERS,
-        {"name": "Matrix Works {tag}", "country": "India", "employees": 90, "women_employees": 30},
+        {"name": "Matrix Works {tag}", "country": "IN", "employees": 90, "women_employees": 30},
     ),
     "GET /enterprises": Door(LOGGED_IN),
     "POST /journeys": Door(
