@@ -104,7 +104,13 @@ def _names() -> dict[str, str]:
 
 
 def _folded(text: str) -> str:
-    """Compared without case, accents or punctuation: "Viêt Nam" and "viet-nam" meet."""
+    """Compared without case, accents or punctuation: "Viêt Nam" and "viet-nam" meet.
+    Invisible (format) characters are dropped, as the projections' cleaning drops them, so
+    stored text and its cleaned copy in a read model fold alike."""
     decomposed = unicodedata.normalize("NFKD", text.casefold())
-    kept = (" " if not c.isalnum() else c for c in decomposed if not unicodedata.combining(c))
+    kept = (
+        c if c.isalnum() else " "
+        for c in decomposed
+        if not unicodedata.combining(c) and unicodedata.category(c) != "Cf"
+    )
     return " ".join("".join(kept).split())

@@ -10,7 +10,7 @@ from uuid import UUID
 from domain import policy
 from domain.countries import country_code, upcast_country
 from domain.errors import InvalidInput
-from domain.policy import Action
+from domain.policy import About, Action
 from domain.recorded import RecordedAggregate, created_fields
 from domain.text import ORGANISATION_NAME, SECTOR, clean_field
 from domain.values import Actor
@@ -40,6 +40,8 @@ def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
     """Refuse malformed details; return a warning (not a refusal) for a firm outside SME size."""
     policy.require(actor, Action.REGISTER_ENTERPRISE)
     details = clean_details(details)
+    where = About(countries=frozenset({details.country}))
+    policy.require(actor, Action.REGISTER_ENTERPRISE, where)
     if details.employees < 1 or not 0 <= details.women_employees <= details.employees:
         raise InvalidInput(
             "Employees must be at least 1, and women employees between 0 and that number."

@@ -10,7 +10,7 @@ from uuid import UUID
 from domain import policy
 from domain.countries import country_code, upcast_country
 from domain.errors import InvalidInput
-from domain.policy import Action
+from domain.policy import About, Action
 from domain.recorded import RecordedAggregate, created_fields
 from domain.text import IDENTIFIER, VENUE, WORKSHOP_CODE, clean_field
 from domain.values import Actor, Module
@@ -36,6 +36,7 @@ class WorkshopState:
 def check_plan(plan: WorkshopPlan, actor: Actor, expert_is_expert: bool) -> None:
     policy.require(actor, Action.SCHEDULE_WORKSHOP)
     plan = clean_plan(plan)
+    policy.require(actor, Action.SCHEDULE_WORKSHOP, About(countries=frozenset({plan.country})))
     if plan.ends_on < plan.starts_on:
         raise InvalidInput(
             f"The workshop ends ({plan.ends_on}) before it starts ({plan.starts_on})."

@@ -147,7 +147,8 @@ def clean_standing_step(step: StandingStep) -> StandingStep:
 
 
 def _check_standing_actor(state: TrainerState, step: StandingStep, actor: Actor) -> None:
-    policy.require(actor, Action(step.kind), About(trainer_id=state.trainer_id))
+    about = About(trainer_id=state.trainer_id, countries=frozenset({state.country}))
+    policy.require(actor, Action(step.kind), about)
 
 
 def _standing(state: TrainerState) -> Standing:

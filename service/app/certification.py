@@ -8,7 +8,7 @@ concurrency: the loser reloads and decides again (a retry may then be refused by
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID
@@ -26,7 +26,7 @@ from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, Stage
 from domain.journey.steps import JourneyStep, RecordToTResult, SelectEnterprise
-from domain.policy import Action
+from domain.policy import About, Action
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
 from domain.trainer.aggregate import Trainer
@@ -81,11 +81,14 @@ class Certification(Application[UUID]):
         *,
         is_expert: bool = False,
     ) -> Result[TrainerState]:
-        """Register a candidate (or, with `is_expert`, an expert trainer). hq only."""
+        """Register a candidate (or, with `is_expert`, an expert trainer). hq only; a country
+        office in its countries."""
         policy.require(actor, Action.REGISTER_TRAINER)
         # Cleaned before the id is derived, so that the same address typed twice, once with
         # a stray space or in another Unicode form, names the same trainer.
         details = trainer_rules.clean_registration(name, email, country)
+        where = About(countries=frozenset({details.country}))
+        policy.require(actor, Action.REGISTER_TRAINER, where)
         trainer_id = ids.trainer_id(details.email)
 
         def decide() -> list[RecordedAggregate]:
@@ -158,7 +161,8 @@ class Certification(Application[UUID]):
                 opened["id"] = self._journey_opened_by(trainer, command_id)
                 return []
             plan = workshop.state.plan
-            journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id))
+            countries = frozenset({trainer.state.country, plan.country})
+            journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id), countries)
             attempt = trainer.state.journeys_started.get(plan.module.value, 0) + 1
             journey_id = ids.journey_id(trainer.id, plan.module, attempt)
             trainer.open_journey(plan.module, journey_id, actor, command_id, at)
@@ -186,6 +190,7 @@ class Certification(Application[UUID]):
             journey = self._find(Journey, journey_id, "journey")
             if command_id in journey.applied:
                 return []
+            self._require_reach(journey.state, step, actor)
             if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
                 self._find(Enterprise, step.enterprise_id, "registered enterprise")
             if isinstance(step, RecordToTResult):  # only a workshop that has taken place
@@ -195,6 +200,44 @@ class Certification(Application[UUID]):
             return [journey, *self._consequences(journey, actor, command_id, at)]
 
         return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
+
+    def _require_reach(self, journey: JourneyState, step: JourneyStep, actor: Actor) -> None:
+        """A country office acts on a journey only in its countries: the trainer's (the
+        journey's own state does not hold it, so it is read only for a country office)."""
+        if policy.countries_seen(actor) is None:
+            return
+        country = self.trainer(journey.trainer_id).country
+        about = About.journey(journey.trainer_id, journey.expert_id)
+        policy.require(actor, Action(step.kind), replace(about, countries=frozenset({country})))
+
+    def require_within_reach(
+        self,
+        actor: Actor,
+        *,
+        trainer_id: str | None = None,
+        journey_id: str | None = None,
+        workshop_id: str | None = None,
+        enterprise_id: str | None = None,
+    ) -> None:
+        """NotFound, as for an unknown id, for a record outside a country office's countries
+        (domain/policy.py: `may_see`); a trainer's, a workshop's or an enterprise's country,
+        a journey's trainer's. Everyone else reaches every record their grants allow."""
+        if policy.countries_seen(actor) is None:
+            return
+        found: list[tuple[str, str, str]] = []  # (what, id, country)
+        if journey_id is not None:
+            journey = self.journey(journey_id)
+            found.append(("journey", journey_id, self.trainer(journey.trainer_id).country))
+        if trainer_id is not None:
+            found.append(("trainer", trainer_id, self.trainer(trainer_id).country))
+        if workshop_id is not None:
+            found.append(("ToT workshop", workshop_id, self.workshop(workshop_id).plan.country))
+        if enterprise_id is not None:
+            enterprise = self.enterprise(enterprise_id)
+            found.append(("enterprise", enterprise_id, enterprise.details.country))
+        for what, aggregate_id, country in found:
+            if not policy.may_see(actor, {country}):
+                raise NotFound(f"No {what} with id {aggregate_id}.")
 
     def _check_workshop_happened(
         self, workshop_id: str, step: RecordToTResult, at: datetime

@@ -360,9 +360,7 @@ def test_a_journey_records_the_text_as_cleaned_not_as_typed() -> None:
 
 def certified_trainer() -> tuple[Trainer, Actor]:
     """A trainer listed since their certificate in January, and the trainer as an actor."""
-    trainer = Trainer.register(
-        uuid.uuid4(), "Asha", "asha@example.org", "IN", False, HQ, "c0", NOW
-    )
+    trainer = Trainer.register(uuid.uuid4(), "Asha", "asha@example.org", "IN", False, HQ, "c0", NOW)
     certified_on = datetime(2026, 1, 5, tzinfo=UTC)
     trainer.certify(Module.WC, "journey", "SCORE-2026-00001", HQ, "c1", certified_on)
     trainer.collect_events()

@@ -14,7 +14,7 @@ from fastapi.encoders import jsonable_encoder
 
 from domain.values import Module
 from projections import queries
-from service.http.parameters import CertificateNumber
+from service.http.parameters import CertificateNumber, CountryFilter
 from service.http.reading import CurrentReads
 
 router = APIRouter(prefix="/public", tags=["public"])
@@ -22,7 +22,7 @@ router = APIRouter(prefix="/public", tags=["public"])
 
 @router.get("/trainers")
 def read_public_list(
-    read: CurrentReads, country: str | None = None, module: Module | None = None
+    read: CurrentReads, country: CountryFilter = None, module: Module | None = None
 ) -> list[queries.PublicTrainer]:
     """The certified SCORE trainers listed today: name, country, modules, certificate, since."""
     return queries.public_list(read, country, module)
