@@ -116,6 +116,10 @@ class Certification(Application[UUID]):
     ) -> Result[WorkshopState]:
         plan = clean_plan(plan)  # before the id: the code as recorded names the workshop
         workshop_id = ids.workshop_id(plan.module, plan.code)
+        # Before the expert is looked up: a country office scheduling elsewhere learns
+        # nothing of which experts exist.
+        where = About(countries=frozenset({plan.country}))
+        policy.require(actor, Action.SCHEDULE_WORKSHOP, where)
 
         def decide() -> list[RecordedAggregate]:
             if self._created_by(workshop_id, command_id):
@@ -133,6 +137,9 @@ class Certification(Application[UUID]):
     ) -> Result[EnterpriseState]:
         details = clean_details(details)  # before the id: the name as recorded names it
         enterprise_id = ids.enterprise_id(details.country, details.name)
+        # Before the register is looked up: a country office learns nothing of elsewhere.
+        where = About(countries=frozenset({details.country}))
+        policy.require(actor, Action.REGISTER_ENTERPRISE, where)
 
         def decide() -> list[RecordedAggregate]:
             if self._created_by(enterprise_id, command_id):
