@@ -36,7 +36,7 @@ def test_a_code_in_any_case_is_recorded_in_capitals(typed: str) -> None:
     [("India", "IN"), ("Inde", "IN"), ("IND", "IN"), ("Viet Nam", "VN"), ("Sri Lanka", "LK")],
 )
 def test_a_countrys_name_is_refused_naming_the_code_to_use(typed: str, code: str) -> None:
-    with pytest.raises(InvalidInput, match=f"^country: .*use {code}") as refused:
+    with pytest.raises(InvalidInput, match=rf"^country: .*use {code}") as refused:
         country_code("country", typed)
     assert "ISO 3166-1 alpha-2" in refused.value.reason
 
@@ -48,7 +48,7 @@ def test_a_misspelt_name_is_answered_with_the_closest_country() -> None:
 
 @pytest.mark.parametrize("typed", ["Atlantis", UNKNOWN_COUNTRY, "XX", ""])
 def test_text_that_names_no_country_is_refused_with_an_example(typed: str) -> None:
-    with pytest.raises(InvalidInput, match="^country: "):
+    with pytest.raises(InvalidInput, match=r"^country: "):
         country_code("country", typed)
 
 
