@@ -59,7 +59,7 @@ def test_the_audit_is_for_headquarters_and_auditors_not_a_country_office() -> No
 def test_a_country_office_passes_the_office_doors_and_reads_filtered_lists() -> None:
     for action in (Action.CERTIFY, Action.READ_STANDINGS, Action.READ_ANY_WORKLIST):
         assert policy.may_pass_door(INDIA_OFFICE, action)
-    assert policy.countries_seen(INDIA_OFFICE) == {"IN"}
+    assert policy.countries_seen(INDIA_OFFICE) == frozenset({"IN"})
     assert policy.countries_seen(HEADQUARTERS) is None
 
 
