@@ -88,7 +88,11 @@ async def test_countries_are_iso_codes_at_the_door_and_the_public_filter_forgive
     async with stack.client() as anonymous:
         lower = await anonymous.get("/public/trainers", params={"country": "in"})
         upper = await anonymous.get("/public/trainers", params={"country": "IN"})
+        in_french = await anonymous.get("/public/trainers?country=IN&lang=fr")
+        in_spanish = await anonymous.get("/public/trainers", headers={"Accept-Language": "es"})
         named = await anonymous.get("/public/trainers", params={"country": "Inde"})
     assert lower.status_code == upper.status_code == 200 and lower.json() == upper.json()
     assert any(t["name"].startswith("Carla Candidate") for t in lower.json())
+    assert {t["country_name"] for t in in_french.json()} == {"Inde"}
+    assert "India" in {t["country_name"] for t in in_spanish.json()}
     assert named.status_code == 422 and "use IN" in named.json()["detail"]
