@@ -66,12 +66,20 @@ def code_for_recorded_text(text: str) -> str | None:
     return _names().get(_folded(text))
 
 
+def recorded_country(text: str) -> str:
+    """The code of a country as any release recorded it: a code stays as it is; free text
+    becomes the code it names, or `UNKNOWN_COUNTRY`."""
+    if text in country_codes():
+        return text
+    return code_for_recorded_text(text) or UNKNOWN_COUNTRY
+
+
 def upcast_country(state: dict[str, object]) -> None:
     """Turn an event's free-text `country` (as an earlier release stored it) into its code,
     keeping the text as typed in `country_as_recorded`. The stored bytes are not touched: this
     runs on the decoded event, each time it is read."""
     recorded = str(state["country"])
-    state["country"] = code_for_recorded_text(recorded) or UNKNOWN_COUNTRY
+    state["country"] = recorded_country(recorded)
     state["country_as_recorded"] = recorded
 
 

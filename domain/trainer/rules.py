@@ -7,7 +7,7 @@ from datetime import datetime
 
 from domain import policy
 from domain.calendar import add_months, earliest_local_date, latest_local_date
-from domain.countries import country_code
+from domain.countries import country_code, recorded_country
 from domain.errors import (
     FoundationCertificateRequired,
     InvalidInput,
@@ -147,7 +147,10 @@ def clean_standing_step(step: StandingStep) -> StandingStep:
 
 
 def _check_standing_actor(state: TrainerState, step: StandingStep, actor: Actor) -> None:
-    about = About(trainer_id=state.trainer_id, countries=frozenset({state.country}))
+    # A standing workflow started before countries were codes holds the free text it was
+    # given: read as the code it names, as its events are.
+    country = recorded_country(state.country)
+    about = About(trainer_id=state.trainer_id, countries=frozenset({country}))
     policy.require(actor, Action(step.kind), about)
 
 

@@ -3,12 +3,19 @@ belongs to them, and leaves the audit to headquarters (the office scoped to none
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 
 from domain import policy
-from domain.errors import NotPermitted
+from domain.errors import NotPermitted, StandingRuleViolated
 from domain.policy import About, Action
+from domain.trainer.rules import check_standing_step
+from domain.trainer.state import TrainerState
+from domain.trainer.steps import Reinstate
 from domain.values import Actor, Role
+
+NOW = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 
 HEADQUARTERS = Actor("hq", Role.HQ)
 INDIA_OFFICE = Actor("office-in", Role.HQ, ("IN",))
@@ -68,3 +75,15 @@ def test_a_scope_limits_only_office_users_whose_grants_it_narrows() -> None:
     candidate = Actor("cand", Role.TRAINER)
     assert policy.may(candidate, Action.READ_RECORD, IN_INDIA)
     assert policy.countries_seen(candidate) is None
+
+
+def test_a_standing_workflow_holding_free_text_from_before_still_lets_the_countrys_office_act() -> (
+    None
+):
+    """A standing workflow started before countries were codes carries "India" in its state."""
+    held = TrainerState("cand", "Asha", "asha@example.org", "India")
+    reinstate = Reinstate(reason="The review found no fault")
+    with pytest.raises(StandingRuleViolated):  # past the actor check: a rule of standing
+        check_standing_step(held, reinstate, INDIA_OFFICE, NOW)
+    with pytest.raises(NotPermitted):
+        check_standing_step(held, reinstate, SRI_LANKA_OFFICE, NOW)
