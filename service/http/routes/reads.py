@@ -160,7 +160,7 @@ def read_enterprises(user: CurrentUser, read: FreshReads) -> list[queries.Enterp
     country office lists its countries' enterprises."""
     seen = policy.countries_seen(user.actor)
     return [
-        _as_seen_by(user, found)
+        _as_seen_by(user, read, found)
         for found in queries.enterprises(read)
         if seen is None or found.country in seen
     ]
@@ -174,14 +174,27 @@ def read_enterprise(
     found = queries.enterprises(read, enterprise_id)
     if not found:
         raise HTTPException(404, f"No enterprise with id {enterprise_id}.")
-    return _as_seen_by(user, found[0])
+    return _as_seen_by(user, read, found[0])
 
 
-def _as_seen_by(user: User, enterprise: queries.EnterpriseResults) -> queries.EnterpriseResults:
-    mine = tuple(p for p in enterprise.participations if _may_read_cycle(user, p))
+def _as_seen_by(
+    user: User, read: FreshReads, enterprise: queries.EnterpriseResults
+) -> queries.EnterpriseResults:
+    """The cycles the user may read: a country office's, of its countries' trainers (a
+    firm in India may be trained by a candidate of another country)."""
+    countries = None
+    if policy.countries_seen(user.actor) is not None:
+        trainers = {p.trainer_id for p in enterprise.participations}
+        countries = registers.trainer_countries(read, trainers)
+    mine = tuple(p for p in enterprise.participations if _may_read_cycle(user, p, countries))
     return replace(enterprise, participations=mine)
 
 
-def _may_read_cycle(user: User, cycle: queries.Participation) -> bool:
+def _may_read_cycle(
+    user: User, cycle: queries.Participation, countries: dict[str, str] | None
+) -> bool:
+    """`countries` (for a country office): each trainer's; one not found is no country."""
     about = About.journey(cycle.trainer_id, cycle.expert_id)
+    if countries is not None:
+        about = replace(about, countries=frozenset({countries.get(cycle.trainer_id, "")}))
     return policy.may(user.actor, Action.READ_RECORD, about)
