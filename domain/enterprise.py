@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain import policy
+from domain.countries import country_code, upcast_country
 from domain.errors import InvalidInput
-from domain.policy import Action
+from domain.policy import About, Action
 from domain.recorded import RecordedAggregate, created_fields
-from domain.text import COUNTRY, ORGANISATION_NAME, SECTOR, clean_field
+from domain.text import ORGANISATION_NAME, SECTOR, clean_field
 from domain.values import Actor
 
 MAX_EMPLOYEES = 10_000_000  # more than any employer has; an integer column holds it
@@ -39,6 +40,8 @@ def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
     """Refuse malformed details; return a warning (not a refusal) for a firm outside SME size."""
     policy.require(actor, Action.REGISTER_ENTERPRISE)
     details = clean_details(details)
+    where = About(countries=frozenset({details.country}))
+    policy.require(actor, Action.REGISTER_ENTERPRISE, where)
     if details.employees < 1 or not 0 <= details.women_employees <= details.employees:
         raise InvalidInput(
             "Employees must be at least 1, and women employees between 0 and that number."
@@ -68,7 +71,7 @@ def clean_details(details: EnterpriseDetails) -> EnterpriseDetails:
     return replace(
         details,
         name=clean_field("name", details.name, ORGANISATION_NAME),
-        country=clean_field("country", details.country, COUNTRY),
+        country=country_code("country", details.country),
         sector=clean_field("sector", details.sector, SECTOR),
     )
 
@@ -78,12 +81,18 @@ class Enterprise(RecordedAggregate):
         state: EnterpriseState
 
     class Registered(RecordedAggregate.Created):
+        class_version = 2  # v1 (release v0.1.0) recorded the country as free text
         name: str
-        country: str
+        country: str  # ISO 3166-1 alpha-2 (domain/countries.py)
         sector: str
         employees: int
         women_employees: int
         size_warning: str | None
+        country_as_recorded: str | None  # v1's free text, kept by the upcast; None since
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_country(state)
 
         def apply_to(self, aggregate: Any) -> None:
             details = EnterpriseDetails(
@@ -111,5 +120,6 @@ class Enterprise(RecordedAggregate):
             employees=details.employees,
             women_employees=details.women_employees,
             size_warning=warning,
+            country_as_recorded=None,
             **created_fields(actor, command_id, at),
         )

@@ -6,6 +6,14 @@ candidate's supervising expert, the workshop's expert). The domain's rules, the 
 and its reads all ask `may` or `require` here, so a door lets in exactly the roles that a
 grant names, and the domain then checks the relation.
 
+A programme-office user may be scoped to countries (a country office; `Actor.countries`):
+it then acts on and sees only what belongs to those countries (a trainer's, an enterprise's
+or a workshop's country; a journey's is its trainer's), and the audit is left to
+headquarters (the office with no scope) and auditors. What an action is about names its
+countries in `About.countries` wherever they are known; entry points that find the record
+first (the API's doors and reads) ask `may_see` and answer a record outside the scope as
+not found, as they answer an unknown id.
+
 The system's own steps (reminders, delisting for inactivity) are taken by the workflows'
 timers, never asked for by a caller, so they are no action here: the system may take none.
 """
@@ -63,6 +71,7 @@ class Relation(StrEnum):
     OWN_RECORD = "own record"  # the actor is the trainer the record is of
     SUPERVISING_EXPERT = "supervising expert"  # the actor supervises the candidate
     WORKSHOP_EXPERT = "workshop's expert"  # the actor runs the workshop
+    HEADQUARTERS = "headquarters"  # an office user scoped to no country: every country
 
 
 @dataclass(frozen=True)
@@ -72,6 +81,9 @@ class About:
     trainer_id: str | None = None  # whose record: the candidate's, the trainer's
     supervisors: frozenset[str] = frozenset()  # the expert(s) supervising that trainer
     workshop_expert: str | None = None  # who runs the workshop
+    # The countries (ISO 3166-1 alpha-2) it belongs to, where known: a country office may act
+    # only when all of them are its own.
+    countries: frozenset[str] = frozenset()
 
     @classmethod
     def journey(cls, trainer_id: str, expert_id: str | None) -> About:
@@ -92,7 +104,8 @@ def _rule(refusal: str, *grants: Grant) -> Rule:
     return Rule(frozenset(grants), refusal)
 
 
-OFFICE: Grant = (Role.HQ, Relation.ANY)
+OFFICE: Grant = (Role.HQ, Relation.ANY)  # headquarters, or a country office in its countries
+HEADQUARTERS: Grant = (Role.HQ, Relation.HEADQUARTERS)  # not a country office
 AUDITOR: Grant = (Role.AUDITOR, Relation.ANY)
 CANDIDATE: Grant = (Role.TRAINER, Relation.OWN_RECORD)
 SUPERVISOR: Grant = (Role.EXPERT, Relation.SUPERVISING_EXPERT)
@@ -183,7 +196,9 @@ RULES: dict[Action, Rule] = {
         (Role.EXPERT, Relation.WORKSHOP_EXPERT),
     ),
     Action.READ_AUDIT: _rule(
-        "Only auditors and the programme office read the audit.", OFFICE, AUDITOR
+        "Only auditors and headquarters (an office user scoped to no country) read the audit.",
+        HEADQUARTERS,
+        AUDITOR,
     ),
     Action.DOWNLOAD_CREDENTIAL: _rule(
         "A credential is downloaded by its holder, the programme office or an auditor.",
@@ -205,19 +220,63 @@ def relations(actor: Actor, about: About) -> frozenset[Relation]:
         held.add(Relation.SUPERVISING_EXPERT)
     if about.workshop_expert is not None and actor.user_id == about.workshop_expert:
         held.add(Relation.WORKSHOP_EXPERT)
+    if actor.role is Role.HQ and not actor.countries:
+        held.add(Relation.HEADQUARTERS)
     return frozenset(held)
 
 
 def may(actor: Actor, action: Action, about: About | None = None) -> bool:
     """Whether `actor` may take `action` on what `about` describes."""
-    held = relations(actor, about or About())
-    return any(role is actor.role and relation in held for role, relation in RULES[action].grants)
+    about = about or About()
+    held = relations(actor, about)
+    granted = any(
+        role is actor.role and relation in held for role, relation in RULES[action].grants
+    )
+    return granted and may_see(actor, about.countries)
 
 
 def require(actor: Actor, action: Action, about: About | None = None) -> None:
     """Raise NotPermitted, saying who may, unless `actor` may take `action`."""
     if not may(actor, action, about):
-        raise NotPermitted(RULES[action].refusal)
+        raise NotPermitted(_refusal(actor, action, about or About()))
+
+
+def _refusal(actor: Actor, action: Action, about: About) -> str:
+    if not may_see(actor, about.countries):
+        outside = ", ".join(sorted(about.countries - set(actor.countries)))
+        return (
+            f"Your office works in {', '.join(actor.countries)}; {outside} is another "
+            "country office's (or headquarters')."
+        )
+    return RULES[action].refusal
+
+
+def may_see(actor: Actor, countries: frozenset[str] | set[str]) -> bool:
+    """Whether what belongs to `countries` is within the actor's reach: a country office
+    reaches only its own countries; everyone else is limited by their grants alone."""
+    return not actor.countries or set(countries) <= set(actor.countries)
+
+
+def countries_seen(actor: Actor) -> frozenset[str] | None:
+    """The countries whose records the actor's lists show; None: every country."""
+    return frozenset(actor.countries) if actor.countries else None
+
+
+def may_pass_door(actor: Actor, action: Action) -> bool:
+    """Whether the actor passes the door of `action` before its record is read: some grant
+    names their role, through a relation that needs the record or that they hold anyway
+    (a country office holds no `HEADQUARTERS`)."""
+    held = relations(actor, About())
+    return any(
+        role is actor.role and (relation in RECORD_RELATIONS or relation in held)
+        for role, relation in RULES[action].grants
+    )
+
+
+# The relations only the record can tell (whose it is, who supervises, who runs it).
+RECORD_RELATIONS = frozenset(
+    {Relation.OWN_RECORD, Relation.SUPERVISING_EXPERT, Relation.WORKSHOP_EXPERT}
+)
 
 
 def roles_for(action: Action) -> frozenset[Role]:

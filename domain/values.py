@@ -16,10 +16,15 @@ class Role(StrEnum):
 
 @dataclass(frozen=True)
 class Actor:
-    """Who asks for a command. For experts and trainers `user_id` is their trainer id."""
+    """Who asks for a command. For experts and trainers `user_id` is their trainer id.
+
+    `countries` scopes a programme-office user to a country office: the ISO 3166-1 alpha-2
+    codes it works in. Empty (the default, so that actors recorded before still decode) is
+    headquarters, which works everywhere; domain/policy.py decides what the scope allows."""
 
     user_id: str
     role: Role
+    countries: tuple[str, ...] = ()
 
 
 SYSTEM_ACTOR = Actor(user_id="system", role=Role.SYSTEM)

@@ -8,10 +8,11 @@ from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
 from domain import policy
+from domain.countries import country_code, upcast_country
 from domain.errors import InvalidInput
-from domain.policy import Action
+from domain.policy import About, Action
 from domain.recorded import RecordedAggregate, created_fields
-from domain.text import COUNTRY, IDENTIFIER, VENUE, WORKSHOP_CODE, clean_field
+from domain.text import IDENTIFIER, VENUE, WORKSHOP_CODE, clean_field
 from domain.values import Actor, Module
 
 
@@ -35,6 +36,7 @@ class WorkshopState:
 def check_plan(plan: WorkshopPlan, actor: Actor, expert_is_expert: bool) -> None:
     policy.require(actor, Action.SCHEDULE_WORKSHOP)
     plan = clean_plan(plan)
+    policy.require(actor, Action.SCHEDULE_WORKSHOP, About(countries=frozenset({plan.country})))
     if plan.ends_on < plan.starts_on:
         raise InvalidInput(
             f"The workshop ends ({plan.ends_on}) before it starts ({plan.starts_on})."
@@ -50,7 +52,7 @@ def clean_plan(plan: WorkshopPlan) -> WorkshopPlan:
         plan,
         code=clean_field("code", plan.code, WORKSHOP_CODE),
         venue=clean_field("venue", plan.venue, VENUE),
-        country=clean_field("country", plan.country, COUNTRY),
+        country=country_code("country", plan.country),
         expert_id=clean_field("expert_id", plan.expert_id, IDENTIFIER),
     )
 
@@ -60,13 +62,19 @@ class ToTWorkshop(RecordedAggregate):
         state: WorkshopState
 
     class Scheduled(RecordedAggregate.Created):
+        class_version = 2  # v1 (release v0.1.0) recorded the country as free text
         module: str
         code: str
         starts_on: date
         ends_on: date
         venue: str
-        country: str
+        country: str  # ISO 3166-1 alpha-2 (domain/countries.py)
         expert_id: str
+        country_as_recorded: str | None  # v1's free text, kept by the upcast; None since
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_country(state)
 
         def apply_to(self, aggregate: Any) -> None:
             plan = WorkshopPlan(
@@ -102,5 +110,6 @@ class ToTWorkshop(RecordedAggregate):
             venue=plan.venue,
             country=plan.country,
             expert_id=plan.expert_id,
+            country_as_recorded=None,
             **created_fields(actor, command_id, at),
         )

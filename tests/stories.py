@@ -79,7 +79,7 @@ class Story:
         state = self.app.register_trainer(
             name,
             f"expert-{new_id()[:10]}@example.org",
-            "India",
+            "IN",
             self.hq,
             new_id(),
             self.later(),
@@ -89,7 +89,7 @@ class Story:
 
     def register_candidate(self, name: str = "Carla Candidate") -> Actor:
         state = self.app.register_trainer(
-            name, f"cand-{new_id()[:10]}@example.org", "India", self.hq, new_id(), self.later()
+            name, f"cand-{new_id()[:10]}@example.org", "IN", self.hq, new_id(), self.later()
         ).state
         return Actor(state.trainer_id, Role.TRAINER)
 
@@ -105,14 +105,14 @@ class Story:
             last_day - timedelta(days=4),
             last_day,
             "Faridabad",
-            "India",
+            "IN",
             expert.user_id,
         )
         return self.app.schedule_workshop(plan, self.hq, new_id(), at).state.workshop_id
 
     def register_enterprise(self, employees: int = 120) -> str:
         details = EnterpriseDetails(
-            f"Auto Parts {new_id()[:8]}", "India", "auto components", employees, employees // 4
+            f"Auto Parts {new_id()[:8]}", "IN", "auto components", employees, employees // 4
         )
         result = self.app.register_enterprise(details, self.hq, new_id(), self.later())
         return result.state.enterprise_id

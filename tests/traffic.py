@@ -264,7 +264,7 @@ class Programme:
             "starts_on": (datetime.now(UTC).date() - timedelta(days=4)).isoformat(),
             "ends_on": datetime.now(UTC).date().isoformat(),
             "venue": "Faridabad",
-            "country": "India",
+            "country": "IN",
             "expert_id": expert_id,
         }
         self.workshop_id = (await self._write(self.office, "/workshops", workshop))["workshop_id"]
@@ -280,7 +280,7 @@ class Programme:
 
     async def _register(self, name: str, *, expert: bool = False) -> str:
         email = f"{uuid.uuid4().hex[:10]}@example.org"
-        body = {"name": name, "email": email, "country": "India", "is_expert": expert}
+        body = {"name": name, "email": email, "country": "IN", "is_expert": expert}
         trainer_id: str = (await self._write(self.office, "/trainers", body))["trainer_id"]
         return trainer_id
 
@@ -310,7 +310,7 @@ class Programme:
 def _enterprise() -> dict[str, Any]:
     return {
         "name": f"Auto Parts {uuid.uuid4().hex[:8]}",
-        "country": "India",
+        "country": "IN",
         "sector": "auto components",
         "employees": 120,
         "women_employees": 30,

@@ -15,6 +15,7 @@ PURE_MODULES = (
     "domain.values",
     "domain.errors",
     "domain.calendar",
+    "domain.countries",  # ISO 3166's codes and names as pycountry bundles them: fixed data
     "domain.indicators",
     "domain.policy",
     "domain.journey.state",

@@ -481,8 +481,15 @@ def check_enrolment_window(
     return clean_field("backdated_reason", backdated_reason, REASON)
 
 
-def check_enrolment(actor: Actor, workshop_expert_id: str, trainer_id: str) -> None:
+def check_enrolment(
+    actor: Actor,
+    workshop_expert_id: str,
+    trainer_id: str,
+    countries: frozenset[str] = frozenset(),
+) -> None:
     """The programme office enrols candidates; so may the expert who runs the workshop.
+    A country office enrols only where the candidate's and the workshop's `countries` are
+    its own.
 
     Nobody is enrolled in a workshop they run: their expert would assess themselves.
     """
@@ -491,7 +498,9 @@ def check_enrolment(actor: Actor, workshop_expert_id: str, trainer_id: str) -> N
             "An expert trainer cannot be a candidate in a workshop they run: they would "
             "assess and recommend themselves. Enrol them in another expert's workshop."
         )
-    policy.require(actor, Action.ENROL, About(workshop_expert=workshop_expert_id))
+    policy.require(
+        actor, Action.ENROL, About(workshop_expert=workshop_expert_id, countries=countries)
+    )
 
 
 def check_tot_result_timing(

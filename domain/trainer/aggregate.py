@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 from uuid import UUID
 
+from domain.countries import upcast_country
 from domain.recorded import RecordedAggregate, created_fields
 from domain.trainer import credentials, rules
 from domain.trainer.credentials import CredentialChange
@@ -20,10 +21,16 @@ class Trainer(RecordedAggregate):
         state: TrainerState
 
     class Registered(RecordedAggregate.Created):
+        class_version = 2  # v1 (release v0.1.0) recorded the country as free text
         name: str
         email: str
-        country: str
+        country: str  # ISO 3166-1 alpha-2 (domain/countries.py)
         is_expert: bool
+        country_as_recorded: str | None  # v1's free text, kept by the upcast; None since
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_country(state)
 
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = TrainerState(
@@ -213,6 +220,7 @@ class Trainer(RecordedAggregate):
             email=registration.email,
             country=registration.country,
             is_expert=is_expert,
+            country_as_recorded=None,
             **created_fields(actor, command_id, at),
         )
 

@@ -7,6 +7,7 @@ from datetime import datetime
 
 from domain import policy
 from domain.calendar import add_months, earliest_local_date, latest_local_date
+from domain.countries import country_code, recorded_country
 from domain.errors import (
     FoundationCertificateRequired,
     InvalidInput,
@@ -17,7 +18,6 @@ from domain.errors import (
 )
 from domain.policy import About, Action
 from domain.text import (
-    COUNTRY,
     EMAIL,
     FREE_TEXT,
     IDENTIFIER,
@@ -58,7 +58,7 @@ def clean_registration(name: str, email: str, country: str) -> Registration:
     return Registration(
         clean_field("name", name, PERSON_NAME),
         clean_email(email),
-        clean_field("country", country, COUNTRY),
+        country_code("country", country),
     )
 
 
@@ -251,7 +251,11 @@ def clean_module(code: str) -> str:
 
 
 def _check_standing_actor(state: TrainerState, step: StandingStep, actor: Actor) -> None:
-    policy.require(actor, Action(step.kind), About(trainer_id=state.trainer_id))
+    # A standing workflow started before countries were codes holds the free text it was
+    # given: read as the code it names, as its events are.
+    country = recorded_country(state.country)
+    about = About(trainer_id=state.trainer_id, countries=frozenset({country}))
+    policy.require(actor, Action(step.kind), about)
 
 
 def _standing(state: TrainerState) -> Standing:

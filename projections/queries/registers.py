@@ -86,3 +86,13 @@ def workshops(
         )
         for r in rows
     ]
+
+
+def trainer_countries(read: ReadModels, trainer_ids: set[str]) -> dict[str, str]:
+    """Each trainer's country (ISO 3166-1 alpha-2), for lists a country office reads."""
+    if not trainer_ids:
+        return {}
+    t = read.tables.trainers
+    query = select(t.c.trainer_id, t.c.country).where(t.c.trainer_id.in_(sorted(trainer_ids)))
+    with read.connect() as conn:
+        return {row.trainer_id: row.country for row in conn.execute(query)}

@@ -40,7 +40,8 @@ class WorkflowSteps:
         workshop = await run_in_threadpool(self._certification.workshop, workshop_id)
         # Who may enrol is judged before the workflow is asked, so a caller who may not enrol
         # here never learns whether the candidate already has an open journey.
-        rules.check_enrolment(actor, workshop.plan.expert_id, trainer.trainer_id)
+        countries = frozenset({trainer.country, workshop.plan.country})
+        rules.check_enrolment(actor, workshop.plan.expert_id, trainer.trainer_id, countries)
         journey = await self._gateway.enrol(
             trainer.trainer_id,
             workshop.plan.module,

@@ -10,10 +10,12 @@ from functools import cached_property
 
 import jwt
 from pwdlib import PasswordHash
-from sqlalchemy import Boolean, Engine, Integer, String, true
+from sqlalchemy import Boolean, Engine, Integer, String, Text, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from domain.countries import country_codes_given
+from domain.errors import InvalidInput
 from domain.text import TextRefused, TextRule, clean_text, first_control_character
 from domain.values import Actor, Role
 from service.storage.database import ServiceTables
@@ -38,6 +40,9 @@ class UserRow(ServiceTables):
     # Tokens issued before this moment (epoch seconds) are refused: set on deactivation, so
     # that activating the user again does not bring back tokens that were out there.
     tokens_valid_from: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # A country office: the ISO 3166-1 alpha-2 codes an office user works in, comma-separated
+    # ("IN,LK"); NULL for headquarters (and every other role), which sees every country.
+    countries: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 @dataclass(frozen=True)
@@ -45,10 +50,11 @@ class User:
     username: str
     role: Role
     trainer_id: str | None
+    countries: tuple[str, ...] = ()  # a country office's; empty: headquarters, or not an office
 
     @property
     def actor(self) -> Actor:
-        return Actor(self.trainer_id or self.username, self.role)
+        return Actor(self.trainer_id or self.username, self.role, self.countries)
 
 
 class UserExists(Exception):
@@ -102,9 +108,17 @@ class Accounts:
         costs no more than a known one."""
         _ = self.nobodys_hash
 
-    def create(self, username: str, password: str, role: Role, trainer_id: str | None) -> User:
+    def create(
+        self,
+        username: str,
+        password: str,
+        role: Role,
+        trainer_id: str | None,
+        countries: str | None = None,
+    ) -> User:
         if role in ROLES_WITH_A_TRAINER and trainer_id is None:
             raise ValueError("Experts and trainers log in as a registered trainer: give its id.")
+        scope = office_countries(role, countries)
         try:
             # A username becomes the actor of office and auditor events: it is judged as
             # every other recorded text is (no bidi overrides, no invisible characters).
@@ -123,13 +137,14 @@ class Accounts:
             trainer_id=trainer_id,
             active=True,
             tokens_valid_from=0,
+            countries=",".join(scope) or None,
         )
         try:
             with Session(self._engine) as session, session.begin():
                 session.add(row)
         except IntegrityError:
             raise UserExists(f"User {username} already exists.") from None
-        return User(username, role, trainer_id)
+        return User(username, role, trainer_id, scope)
 
     def authenticate(self, username: str, password: str) -> User | None:
         """The user, if the password is theirs and they are active; else None.
@@ -197,8 +212,16 @@ class Accounts:
 
         self._change(username, activated)
 
-    def set_role(self, username: str, role: Role, trainer_id: str | None = None) -> User:
-        """Give the user another role (from their next request on); a trainer id if needed."""
+    def set_role(
+        self,
+        username: str,
+        role: Role,
+        trainer_id: str | None = None,
+        countries: str | None = None,
+    ) -> User:
+        """Give the user another role (from their next request on); a trainer id if needed;
+        an office user the countries of its country office (none: headquarters)."""
+        scope = office_countries(role, countries)
 
         def changed(row: UserRow) -> None:
             if trainer_id is not None:
@@ -208,6 +231,7 @@ class Accounts:
                     f"An {role.value} logs in as a registered trainer: give the trainer's e-mail."
                 )
             row.role = role.value
+            row.countries = ",".join(scope) or None
 
         return self._change(username, changed)
 
@@ -220,5 +244,19 @@ class Accounts:
             return _user(row)
 
 
+def office_countries(role: Role, countries: str | None) -> tuple[str, ...]:
+    """The country office's codes from "IN,lk" (sorted, distinct); () for headquarters.
+    Only an office user is scoped: the other roles are limited by their grants."""
+    if countries is None:
+        return ()
+    if role is not Role.HQ:
+        raise ValueError(f"Only office users (hq) work for a country office, not {role.value}s.")
+    try:
+        return country_codes_given("countries", countries)
+    except InvalidInput as refused:
+        raise ValueError(refused.reason) from None
+
+
 def _user(row: UserRow) -> User:
-    return User(row.username, Role(row.role), row.trainer_id)
+    scope = tuple(row.countries.split(",")) if row.countries else ()
+    return User(row.username, Role(row.role), row.trainer_id, scope)

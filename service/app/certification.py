@@ -46,7 +46,7 @@ from domain.journey.steps import (
     RecordToTResult,
     SelectEnterprise,
 )
-from domain.policy import Action
+from domain.policy import About, Action
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
 from domain.trainer.aggregate import Trainer
@@ -107,7 +107,8 @@ class Certification(Application[UUID]):
         *,
         is_expert: bool = False,
     ) -> Result[TrainerState]:
-        """Register a candidate (or, with `is_expert`, an expert trainer). hq only.
+        """Register a candidate (or, with `is_expert`, an expert trainer). hq only; a country
+        office in its countries.
 
         The trainer gets a random id; the e-mail's index is claimed in the same atomic write,
         so two registrations of one address (in any process) cannot both succeed.
@@ -116,6 +117,8 @@ class Certification(Application[UUID]):
         # Cleaned before the register is asked, so that the same address typed twice, once
         # with a stray space or in another Unicode form, is one address.
         details = trainer_rules.clean_registration(name, email, country)
+        where = About(countries=frozenset({details.country}))
+        policy.require(actor, Action.REGISTER_TRAINER, where)
         registered: dict[str, UUID] = {}
 
         def decide() -> list[RecordedAggregate]:
@@ -226,6 +229,10 @@ class Certification(Application[UUID]):
     ) -> Result[WorkshopState]:
         plan = clean_plan(plan)  # before the id: the code as recorded names the workshop
         workshop_id = ids.workshop_id(plan.module, plan.code)
+        # Before the expert is looked up: a country office scheduling elsewhere learns
+        # nothing of which experts exist.
+        where = About(countries=frozenset({plan.country}))
+        policy.require(actor, Action.SCHEDULE_WORKSHOP, where)
 
         def decide() -> list[RecordedAggregate]:
             if self._created_by(workshop_id, command_id):
@@ -243,6 +250,9 @@ class Certification(Application[UUID]):
     ) -> Result[EnterpriseState]:
         details = clean_details(details)  # before the id: the name as recorded names it
         enterprise_id = ids.enterprise_id(details.country, details.name)
+        # Before the register is looked up: a country office learns nothing of elsewhere.
+        where = About(countries=frozenset({details.country}))
+        policy.require(actor, Action.REGISTER_ENTERPRISE, where)
 
         def decide() -> list[RecordedAggregate]:
             if self._created_by(enterprise_id, command_id):
@@ -279,7 +289,8 @@ class Certification(Application[UUID]):
                 opened["id"] = self._journey_opened_by(trainer, command_id)
                 return []
             plan = workshop.state.plan
-            journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id))
+            countries = frozenset({trainer.state.country, plan.country})
+            journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id), countries)
             today = earliest_local_date(at)
             backdated = journey_rules.check_enrolment_window(
                 plan.ends_on, today, backdated_reason, actor
@@ -313,6 +324,7 @@ class Certification(Application[UUID]):
             journey = self._find(Journey, journey_id, "journey")
             if command_id in journey.applied:
                 return []
+            self._require_reach(journey.state, step, actor)
             warning = None
             if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
                 firm = self._find(Enterprise, step.enterprise_id, "registered enterprise")
@@ -341,6 +353,44 @@ class Certification(Application[UUID]):
                 f"{expert.name} ({expert.trainer_id}) is not an expert trainer; name one."
             )
         return replace(step, expert_id=expert.trainer_id)
+
+    def _require_reach(self, journey: JourneyState, step: JourneyStep, actor: Actor) -> None:
+        """A country office acts on a journey only in its countries: the trainer's (the
+        journey's own state does not hold it, so it is read only for a country office)."""
+        if policy.countries_seen(actor) is None:
+            return
+        country = self.trainer(journey.trainer_id).country
+        about = About.journey(journey.trainer_id, journey.expert_id)
+        policy.require(actor, Action(step.kind), replace(about, countries=frozenset({country})))
+
+    def require_within_reach(
+        self,
+        actor: Actor,
+        *,
+        trainer_id: str | None = None,
+        journey_id: str | None = None,
+        workshop_id: str | None = None,
+        enterprise_id: str | None = None,
+    ) -> None:
+        """NotFound, as for an unknown id, for a record outside a country office's countries
+        (domain/policy.py: `may_see`); a trainer's, a workshop's or an enterprise's country,
+        a journey's trainer's. Everyone else reaches every record their grants allow."""
+        if policy.countries_seen(actor) is None:
+            return
+        found: list[tuple[str, str, str]] = []  # (what, id, country)
+        if journey_id is not None:
+            journey = self.journey(journey_id)
+            found.append(("journey", journey_id, self.trainer(journey.trainer_id).country))
+        if trainer_id is not None:
+            found.append(("trainer", trainer_id, self.trainer(trainer_id).country))
+        if workshop_id is not None:
+            found.append(("ToT workshop", workshop_id, self.workshop(workshop_id).plan.country))
+        if enterprise_id is not None:
+            enterprise = self.enterprise(enterprise_id)
+            found.append(("enterprise", enterprise_id, enterprise.details.country))
+        for what, aggregate_id, country in found:
+            if not policy.may_see(actor, {country}):
+                raise NotFound(f"No {what} with id {aggregate_id}.")
 
     def _check_workshop_happened(
         self, workshop_id: str, step: RecordToTResult, at: datetime

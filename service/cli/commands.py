@@ -15,7 +15,7 @@ from service.cli.credentials import credentials
 from service.settings import Settings
 
 if TYPE_CHECKING:
-    from service.app.accounts import Accounts
+    from service.app.accounts import Accounts, User
 
 app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
@@ -96,6 +96,11 @@ def create_user(
         None, help="experts and trainers: the e-mail they were registered with"
     ),
     password: str = typer.Option(..., prompt=True, hide_input=True, confirmation_prompt=True),
+    countries: str | None = typer.Option(
+        None,
+        help="hq only: a country office's ISO 3166-1 alpha-2 codes, e.g. IN,LK; "
+        "without it, headquarters (every country)",
+    ),
 ) -> None:
     """Create a user who logs in with a password; experts and trainers act as themselves."""
     from service.app.accounts import UserExists
@@ -107,11 +112,15 @@ def create_user(
             raise typer.BadParameter("experts and trainers need --email", param_hint="--email")
         trainer_id = _registered_trainer(settings, email)
     try:
-        _accounts(settings).create(username, password, role, trainer_id)
+        user = _accounts(settings).create(username, password, role, trainer_id, countries)
     except (UserExists, ValueError) as refused:
         typer.echo(str(refused), err=True)
         raise typer.Exit(1) from None
-    typer.echo(f"created {role.value} user {username}")
+    typer.echo(f"created {role.value} user {username}{_office_of(user)}")
+
+
+def _office_of(user: User) -> str:
+    return f" for the country office of {', '.join(user.countries)}" if user.countries else ""
 
 
 def _accounts(settings: Settings) -> Accounts:
@@ -180,14 +189,20 @@ def set_user_role(
     email: str | None = typer.Option(
         None, help="becoming an expert or trainer: the e-mail they were registered with"
     ),
+    countries: str | None = typer.Option(
+        None,
+        help="hq only: a country office's ISO 3166-1 alpha-2 codes, e.g. IN,LK; "
+        "without it, headquarters (every country)",
+    ),
 ) -> None:
-    """Give a user another role; it applies from their next request, token or not."""
+    """Give a user another role; it applies from their next request, token or not. An
+    office user given no --countries becomes headquarters."""
     settings = Settings()
     trainer_id = _registered_trainer(settings, email) if email is not None else None
 
     def changed(accounts: Accounts) -> str:
-        user = accounts.set_role(username, role, trainer_id)
-        return f"user {username} is now {user.role.value}"
+        user = accounts.set_role(username, role, trainer_id, countries)
+        return f"user {username} is now {user.role.value}{_office_of(user)}"
 
     _changing_user(changed)
 

@@ -42,7 +42,7 @@ from workflows.client import JourneyGateway
 from workflows.worker import connect
 
 HQ = Actor("demo-office", Role.HQ)
-COUNTRIES = ["India", "Pakistan", "Colombia", "Viet Nam", "Ghana", "Indonesia"]
+COUNTRIES = ["IN", "PK", "CO", "VN", "GH", "ID"]
 FIRST = [
     "Asha",
     "Bilal",

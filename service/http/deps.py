@@ -78,16 +78,55 @@ def current_user(services: ServicesDep, token: Annotated[str | None, Depends(bea
 
 CurrentUser = Annotated[User, Depends(current_user)]
 
+# The path parameters that name a record with a country (a journey's is its trainer's).
+NAMED_RECORDS = ("trainer_id", "journey_id", "workshop_id", "enterprise_id")
 
-def allowed_to(action: Action) -> Callable[[User], User]:
+
+def require_within_reach(request: Request, user: User, services: Services) -> None:
+    """A country office reaches only its countries' records (domain/policy.py): one the path
+    names outside them is answered 404, as an unknown id is, so the office cannot tell it
+    from one that does not exist. A malformed id is left to the parameter's own 422."""
+    if policy.countries_seen(user.actor) is None:
+        return
+    named = {
+        name: value
+        for name, value in request.path_params.items()
+        if name in NAMED_RECORDS and _is_uuid(value)
+    }
+    services.certification.require_within_reach(user.actor, **named)
+
+
+def _is_uuid(value: object) -> bool:
+    try:
+        uuid.UUID(str(value))
+    except ValueError:
+        return False
+    return True
+
+
+def reachable_user(request: Request, user: CurrentUser, services: ServicesDep) -> User:
+    """The caller, once the records the path names are within their reach."""
+    require_within_reach(request, user, services)
+    return user
+
+
+# A logged-in caller reading a record the path names: a country office only its own.
+ReachingUser = Annotated[User, Depends(reachable_user)]
+
+
+def allowed_to(action: Action) -> Callable[[Request, User, Services], User]:
     """The door of an operation: the roles that some grant of `action` names
-    (domain/policy.py); the domain, or the read, then checks the caller's relation."""
+    (domain/policy.py), and what the caller holds without the record (a country office is
+    no headquarters); the domain, or the read, then checks the caller's relation."""
     roles = policy.roles_for(action)
     names = ", ".join(sorted(r.value for r in roles))
 
-    def check(user: CurrentUser) -> User:
+    def check(request: Request, user: CurrentUser, services: ServicesDep) -> User:
         if user.role not in roles:
             raise HTTPException(403, f"This needs one of the roles: {names}; you are {user.role}.")
+        if not policy.may_pass_door(user.actor, action):
+            raise HTTPException(403, policy.RULES[action].refusal)
+        require_within_reach(request, user, services)
         return user
 
     return check

@@ -11,8 +11,12 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import Path, Query
+from pydantic import AfterValidator
+from pydantic_core import PydanticCustomError
 
 from domain.certificates import CERTIFICATE_NUMBER_PATTERN
+from domain.countries import country_code
+from domain.errors import InvalidInput
 
 # The largest integer a PostgreSQL BIGINT (and a SQLite INTEGER) holds: every position, id
 # and count given in a URL must fit, or the database refuses the query with a 500.
@@ -73,3 +77,24 @@ def moment(description: str) -> Any:
 
 def position(description: str) -> Any:
     return Query(ge=0, le=MAX_POSITION, description=description)
+
+
+def _country_code(value: str | None) -> str | None:
+    """The code in capitals ("in" → "IN"); a 422 naming the code to use for a name."""
+    if value is None:
+        return None
+    try:
+        return country_code("country", value)
+    except InvalidInput as refused:
+        problem = refused.reason.removeprefix("country: ")
+        raise PydanticCustomError("invalid_country", "{problem}", {"problem": problem}) from None
+
+
+CountryFilter = Annotated[
+    str | None,
+    Query(
+        description="only trainers of this country: its ISO 3166-1 alpha-2 code, any case",
+        json_schema_extra=documented_as({"type": "string", "examples": ["IN"]}),
+    ),
+    AfterValidator(_country_code),
+]

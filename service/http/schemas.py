@@ -16,6 +16,7 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import AfterValidator, BaseModel, EmailStr, Field, StringConstraints
 from pydantic_core import PydanticCustomError
 
+from domain.countries import country_code
 from domain.errors import InvalidInput
 from domain.indicators import Indicator
 from domain.journey import steps as journey
@@ -61,6 +62,14 @@ def judged(rule: TextRule) -> AfterValidator:
     return AfterValidator(judge)
 
 
+def _judge_country(value: str) -> str:
+    """An ISO 3166-1 alpha-2 code in capitals, or a 422 that names the code to use."""
+    try:
+        return country_code("country", value)
+    except InvalidInput as refused:  # the domain named the field; the 422's location does
+        raise _refusal(refused.reason.removeprefix("country: ")) from None
+
+
 def _judge_indicator_names(values: dict[str, float]) -> dict[str, float]:
     try:
         return clean_keys("indicators", values, INDICATOR_NAME)
@@ -75,7 +84,12 @@ def _limits(rule: TextRule) -> StringConstraints:
 
 PersonName = Annotated[str, _limits(PERSON_NAME), judged(PERSON_NAME)]
 OrganisationName = Annotated[str, _limits(ORGANISATION_NAME), judged(ORGANISATION_NAME)]
-Country = Annotated[str, _limits(COUNTRY), judged(COUNTRY)]
+Country = Annotated[
+    str,
+    _limits(COUNTRY),
+    Field(description="ISO 3166-1 alpha-2 code, any case: IN, LK, VN", examples=["IN"]),
+    AfterValidator(_judge_country),
+]
 WorkshopCode = Annotated[str, _limits(WORKSHOP_CODE), judged(WORKSHOP_CODE)]
 Venue = Annotated[str, _limits(VENUE), judged(VENUE)]
 Sector = Annotated[str, _limits(SECTOR), judged(SECTOR)]
@@ -97,7 +111,7 @@ Indicators = Annotated[
 class RegisterTrainer(BaseModel):
     name: PersonName = Field(examples=["Asha Verma"])
     email: Email
-    country: Country = Field(examples=["India"])
+    country: Country
     is_expert: bool = Field(False, description="Register an expert trainer, not a candidate.")
 
 

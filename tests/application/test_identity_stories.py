@@ -28,7 +28,7 @@ def mail(story: Story, who: str) -> str:
 
 
 def register(story: Story, email: str, name: str = "Asha Verma") -> UUID:
-    state = story.app.register_trainer(name, email, "India", story.hq, new_id(), story.later())
+    state = story.app.register_trainer(name, email, "IN", story.hq, new_id(), story.later())
     return UUID(state.state.trainer_id)
 
 
@@ -40,7 +40,7 @@ def stored_before_the_register(story: Story, email: str) -> UUID:
         id=trainer_id,
         name="Lena Legacy",
         email=email,
-        country="India",
+        country="IN",
         is_expert=False,
         **created_fields(story.hq, new_id(), story.later()),
     )
@@ -156,7 +156,7 @@ def test_a_retried_edit_writes_nothing_more(story: Story) -> None:
 def test_a_retried_registration_is_answered_even_after_the_e_mail_changed(story: Story) -> None:
     command_id, at = new_id(), story.later()
     first = story.app.register_trainer(
-        "Asha", mail(story, "asha"), "India", story.hq, command_id, at
+        "Asha", mail(story, "asha"), "IN", story.hq, command_id, at
     )
     asha = first.state.trainer_id
     story.app.edit_trainer(
@@ -164,7 +164,7 @@ def test_a_retried_registration_is_answered_even_after_the_e_mail_changed(story:
     )
 
     again = story.app.register_trainer(
-        "Asha", mail(story, "asha"), "India", story.hq, command_id, at
+        "Asha", mail(story, "asha"), "IN", story.hq, command_id, at
     )
 
     assert again.duplicate and again.state.trainer_id == asha

@@ -297,7 +297,7 @@ def test_a_tot_result_waits_for_the_workshop_to_take_place(story: Story) -> None
     today = story.now.date()
     plan = WorkshopPlan(
         Module.WC, f"IND-WC-{new_id()[:6]}", today + timedelta(days=10),
-        today + timedelta(days=14), "Faridabad", "India", expert.user_id,
+        today + timedelta(days=14), "Faridabad", "IN", expert.user_id,
     )  # fmt: skip
     workshop = story.app.schedule_workshop(plan, story.hq, new_id(), story.later()).state
     journey = story.app.enrol(

@@ -22,10 +22,10 @@ def story(app: Certification) -> Story:
 
 def test_a_retried_registration_returns_the_first_result(story: Story) -> None:
     app, at = story.app, story.later()
-    first = app.register_trainer("Ann", "ann-retry@example.org", "Ghana", story.hq, "reg-1", at)
-    again = app.register_trainer("Ann", "ann-retry@example.org", "Ghana", story.hq, "reg-1", at)
+    first = app.register_trainer("Ann", "ann-retry@example.org", "GH", story.hq, "reg-1", at)
+    again = app.register_trainer("Ann", "ann-retry@example.org", "GH", story.hq, "reg-1", at)
     assert again.duplicate and again.state == first.state
-    details = EnterpriseDetails("Retry Mills", "Ghana", "textiles", 90, 40)
+    details = EnterpriseDetails("Retry Mills", "GH", "textiles", 90, 40)
     made = app.register_enterprise(details, story.hq, "ent-1", at)
     assert app.register_enterprise(details, story.hq, "ent-1", at).state == made.state
 

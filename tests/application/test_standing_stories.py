@@ -150,7 +150,7 @@ def test_candidates_have_no_standing_and_no_materials(story: Story) -> None:
 def test_an_enterprise_outside_sme_size_is_accepted_with_a_warning(
     story: Story, employees: int, warned: bool
 ) -> None:
-    details = EnterpriseDetails(f"Tannery {new_id()[:6]}", "Pakistan", "leather", employees, 10)
+    details = EnterpriseDetails(f"Tannery {new_id()[:6]}", "PK", "leather", employees, 10)
     state = story.app.register_enterprise(details, story.hq, new_id(), story.later()).state
     assert (state.size_warning is not None) is warned
     if warned:
@@ -166,7 +166,7 @@ def test_implausible_numbers_are_refused_with_a_reason(story: Story) -> None:
     huge = SubmitTrainingRecord(now.date(), "WC", enterprises=2, participants=10**19)
     with pytest.raises(InvalidInput, match="look like a typing error"):
         story.app.take_standing_step(trainer.user_id, huge, trainer, new_id(), now)
-    details = EnterpriseDetails("Everything Inc", "India", "all", 3_000_000_000, 10)
+    details = EnterpriseDetails("Everything Inc", "IN", "all", 3_000_000_000, 10)
     with pytest.raises(InvalidInput, match="looks like a typing error"):
         story.app.register_enterprise(details, story.hq, new_id(), story.later())
 

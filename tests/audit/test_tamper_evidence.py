@@ -183,7 +183,7 @@ def test_an_event_is_never_stored_without_its_link(script: Script) -> None:
 
     with pytest.raises(ConcurrentChange):
         script.app.register_trainer(
-            "Sam Squat", email, "India", script.hq, new_id(), script.after_delisting
+            "Sam Squat", email, "IN", script.hq, new_id(), script.after_delisting
         )
 
     assert script.app.recorder.max_notification_id() == stored

@@ -52,7 +52,7 @@ async def test_an_expert_takes_a_candidate_through_a_toe_cycle_by_forms_and_sees
     await page.get_by_role("link", name="Register an enterprise").last.click()
     await browsing.check_accessible()
     await page.get_by_label("Name", exact=True).fill("Faridabad Gears")
-    await page.get_by_label("Country").fill("India")
+    await page.get_by_label("Country").fill("IN")
     await page.get_by_label("Sector").fill("auto components")
     await page.get_by_label("Employees").fill("120")
     await page.get_by_label("Of whom women").fill("30")

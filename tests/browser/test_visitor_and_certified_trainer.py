@@ -73,7 +73,7 @@ async def test_a_visitor_verifies_a_certificate_and_reads_the_page_in_french(
 
     # The choice is kept: the directory reads in French too, filtered by country and module.
     await page.get_by_role("link", name="Formateurs certifiés").first.click()
-    await page.get_by_label("Pays").select_option("India")
+    await page.get_by_label("Pays").select_option("IN")
     await page.get_by_label("Module", exact=True).select_option("WC")
     await page.get_by_role("button", name="Afficher").click()
     await expect(page.get_by_role("cell", name=certified.name)).to_be_visible()

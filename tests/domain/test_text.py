@@ -254,18 +254,18 @@ def test_accepted_text_holds_no_refused_character_and_cleaning_it_again_changes_
 
 def test_a_trainer_is_registered_with_clean_text_or_refused_naming_the_field() -> None:
     trainer = Trainer.register(
-        uuid.uuid4(), " Zoë ", " Zoe@Example.ORG ", "India ", False, HQ, "c1", NOW
+        uuid.uuid4(), " Zoë ", " Zoe@Example.ORG ", " in ", False, HQ, "c1", NOW
     )
     assert (trainer.state.name, trainer.state.email, trainer.state.country) == (
         "Zoë",
         "zoe@example.org",
-        "India",
+        "IN",
     )
     for name, email, country, field in [
-        ("Asha\x00Verma", "asha@example.org", "India", "name"),
-        ("Asha Verma", "asha\u200b@example.org", "India", "email"),
+        ("Asha\x00Verma", "asha@example.org", "IN", "name"),
+        ("Asha Verma", "asha\u200b@example.org", "IN", "email"),
         ("Asha Verma", "asha@example.org", "In\u202edia", "country"),
-        ("Asha Verma", "asha.example.org", "India", "email"),
+        ("Asha Verma", "asha.example.org", "IN", "email"),
         ("Asha Verma", "asha@example.org", "  ", "country"),
     ]:
         with pytest.raises(InvalidInput, match=f"^{field}: "):
@@ -273,7 +273,7 @@ def test_a_trainer_is_registered_with_clean_text_or_refused_naming_the_field() -
 
 
 def test_an_enterprise_is_registered_with_clean_text_or_refused_naming_the_field() -> None:
-    details = EnterpriseDetails(" Auto\u0301 Parts ", "India", " auto ", 120, 30)
+    details = EnterpriseDetails(" Auto\u0301 Parts ", "IN", " auto ", 120, 30)
     enterprise = Enterprise.register(uuid.uuid4(), details, CANDIDATE, "c1", NOW)
     assert enterprise.state.details.name == "Autó Parts"
     assert enterprise.state.details.sector == "auto"
@@ -289,7 +289,7 @@ def test_an_enterprise_is_registered_with_clean_text_or_refused_naming_the_field
 
 def test_a_workshop_is_scheduled_with_clean_text_or_refused_naming_the_field() -> None:
     plan = WorkshopPlan(
-        Module.WC, " IND-WC-01 ", date(2026, 3, 9), date(2026, 3, 13), "Pune ", "India", "expert"
+        Module.WC, " IND-WC-01 ", date(2026, 3, 9), date(2026, 3, 13), "Pune ", "IN", "expert"
     )
     workshop = ToTWorkshop.schedule(uuid.uuid4(), plan, True, HQ, "c1", NOW)
     assert (workshop.state.plan.code, workshop.state.plan.venue) == ("IND-WC-01", "Pune")
@@ -360,9 +360,7 @@ def test_a_journey_records_the_text_as_cleaned_not_as_typed() -> None:
 
 def certified_trainer() -> tuple[Trainer, Actor]:
     """A trainer listed since their certificate in January, and the trainer as an actor."""
-    trainer = Trainer.register(
-        uuid.uuid4(), "Asha", "asha@example.org", "India", False, HQ, "c0", NOW
-    )
+    trainer = Trainer.register(uuid.uuid4(), "Asha", "asha@example.org", "IN", False, HQ, "c0", NOW)
     certified_on = datetime(2026, 1, 5, tzinfo=UTC)
     trainer.certify(Module.WC, "journey", "SCORE-2026-00001", HQ, "c1", certified_on)
     trainer.collect_events()

@@ -48,8 +48,14 @@ class Stack:
             headers["Authorization"] = f"Bearer {self.tokens[user]}"
         return httpx.AsyncClient(base_url=self.base_url, headers=headers, timeout=30)
 
-    async def add_user(self, username: str, role: Role, trainer_id: str | None = None) -> None:
-        self.services.accounts.create(username, PASSWORD, role, trainer_id)
+    async def add_user(
+        self,
+        username: str,
+        role: Role,
+        trainer_id: str | None = None,
+        countries: str | None = None,
+    ) -> None:
+        self.services.accounts.create(username, PASSWORD, role, trainer_id, countries)
         async with self.client() as anonymous:
             reply = await anonymous.post(
                 "/auth/token", data={"username": username, "password": PASSWORD}

@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from domain.values import Role
 from tests.e2e.harness import PASSWORD, Stack
 from tests.e2e.people import (
     cast,
@@ -123,6 +124,9 @@ async def build_scene(stack: Stack) -> Scene:
     candidate = await get(stack, c.office, f"/trainers/{c.candidate_id}")
     hook = {"url": "http://127.0.0.1:9/matrix", "events": ["trainer.delisted"]}
     subscription = (await post(stack, c.office, "/webhooks", hook))["subscription_id"]
+    # A country office of Sri Lanka: the scene's people, workshops and firms are in India.
+    country_office = f"country-office-{uuid.uuid4().hex[:6]}"
+    await stack.add_user(country_office, Role.HQ, countries="LK")
 
     async def email(trainer_id: str) -> str:
         found: str = (await get(stack, c.office, f"/trainers/{trainer_id}"))["email"]
@@ -136,6 +140,7 @@ async def build_scene(stack: Stack) -> Scene:
         "trainer": c.candidate,
         "other_trainer": others.trainer,
         "auditor": c.auditor,
+        "country_office": country_office,
     }
     assert set(users) == set(PRINCIPALS), "every principal needs a login in the scene"
     trainers = {

@@ -27,7 +27,7 @@ async def register(stack: Stack, office: str, name: str, *, expert: bool = False
     async with stack.client(office) as http:
         reply = await http.post(
             "/trainers",
-            json={"name": name, "email": email, "country": "India", "is_expert": expert},
+            json={"name": name, "email": email, "country": "IN", "is_expert": expert},
         )
     assert reply.status_code == 201, reply.text
     trainer_id: str = reply.json()["trainer_id"]
@@ -93,7 +93,7 @@ async def workshop(stack: Stack, c: Cast, module: str = "WC") -> str:
         "starts_on": (datetime.now(UTC).date() - timedelta(days=4)).isoformat(),
         "ends_on": datetime.now(UTC).date().isoformat(),
         "venue": "Faridabad",
-        "country": "India",
+        "country": "IN",
         "expert_id": c.expert_id,
     }
     created = await post(stack, c.office, "/workshops", body)
@@ -104,7 +104,7 @@ async def workshop(stack: Stack, c: Cast, module: str = "WC") -> str:
 async def enterprise(stack: Stack, user: str, employees: int = 120) -> str:
     body = {
         "name": f"Auto Parts {uuid.uuid4().hex[:8]}",
-        "country": "India",
+        "country": "IN",
         "sector": "auto components",
         "employees": employees,
         "women_employees": 30,

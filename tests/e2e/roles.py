@@ -25,12 +25,17 @@ PRINCIPALS: tuple[str, ...] = (
     "trainer",  # the candidate themself
     "other_trainer",  # another trainer
     "auditor",
+    "country_office",  # an office user scoped to another country than the scene's (LK)
 )
 
 EVERYONE = frozenset(PRINCIPALS)
 LOGGED_IN = EVERYONE - {"anonymous"}
+# Logged in, reading a record the scene names: not a country office of another country.
+LOGGED_IN_HERE = LOGGED_IN - {"country_office"}
 OFFICE = frozenset({"hq"})
 AUDIT = frozenset({"hq", "auditor"})
+# Whoever reads the office's lists: a country office too, its own countries' rows.
+LIST_READERS = AUDIT | {"country_office"}
 # Who may read the candidate's record: the office, auditors, the candidate and their expert.
 CANDIDATES_READERS = AUDIT | {"trainer", "expert"}
 STEPPERS = frozenset({"expert", "trainer"})  # the candidate and their expert
@@ -43,6 +48,15 @@ class Door:
     body: Mapping[str, Any] | None = None  # JSON or form, as the operation's schema says
     query: Mapping[str, str] | None = None  # optional query parameters worth sending too
     refusal: int = 403  # 404 where the service deliberately hides that the thing exists
+    hidden_from: Set[str] = frozenset()  # refused with 404: to them the record is not there
+
+    def refusal_for(self, principal: str) -> int:
+        return 404 if principal in self.hidden_from else self.refusal
+
+
+# A country office of another country passes the office's doors, but what the scene names is
+# outside its countries: answered as an unknown id is (404), so it cannot tell it exists.
+ELSEWHERE = frozenset({"country_office"})
 
 
 TODAY = "{today}"
@@ -57,7 +71,7 @@ DOORS: dict[str, Door] = {
     "GET /public/certificates/{number}": Door(EVERYONE),
     "GET /public/statistics": Door(EVERYONE),
     "POST /trainers": Door(
-        OFFICE, {"name": "Nadia New", "email": "new-{tag}@example.org", "country": "India"}
+        OFFICE, {"name": "Nadia New", "email": "new-{tag}@example.org", "country": "IN"}
     ),
     "POST /workshops": Door(
         OFFICE,
@@ -67,18 +81,20 @@ DOORS: dict[str, Door] = {
             "starts_on": "2026-03-02",
             "ends_on": "2026-03-06",
             "venue": "Pune",
-            "country": "India",
+            "country": "IN",
             "expert_id": "{expert_id}",
         },
     ),
     "GET /workshops": Door(LOGGED_IN),
     "POST /enterprises": Door(
         FIELD_WORKERS,
-        {"name": "Matrix Works {tag}", "country": "India", "employees": 90, "women_employees": 30},
+        {"name": "Matrix Works {tag}", "country": "IN", "employees": 90, "women_employees": 30},
     ),
     "GET /enterprises": Door(LOGGED_IN),
     "POST /journeys": Door(
-        {"hq", "expert"}, {"trainer_id": "{candidate_id}", "workshop_id": "{workshop_id}"}
+        {"hq", "expert"},
+        {"trainer_id": "{candidate_id}", "workshop_id": "{workshop_id}"},
+        hidden_from=ELSEWHERE,
     ),
     "POST /journeys/{journey_id}/tot-result": Door(
         {"expert"}, {"attended": True, "completed": True}
@@ -103,9 +119,9 @@ DOORS: dict[str, Door] = {
         {"enterprise_id": "{enterprise_id}", "indicators": {"productivity": 130, "defects": 4}},
     ),
     "POST /journeys/{journey_id}/assessment": Door({"expert"}, {"outcome": "recommended"}),
-    "POST /journeys/{journey_id}/certification": Door(OFFICE),
+    "POST /journeys/{journey_id}/certification": Door(OFFICE, hidden_from=ELSEWHERE),
     "POST /journeys/{journey_id}/withdrawal": Door(
-        {"hq", "expert", "trainer"}, {"reason": "Moved away"}
+        {"hq", "expert", "trainer"}, {"reason": "Moved away"}, hidden_from=ELSEWHERE
     ),
     # The office names the expert the candidate already has: refused by the rules (409), so
     # the scene keeps its expert for every other cell.
@@ -115,6 +131,7 @@ DOORS: dict[str, Door] = {
     "POST /trainers/{trainer_id}/training-records": Door(
         {"hq", "trainer"},
         {"delivered_on": TODAY, "module": "WC", "enterprises": 3, "participants": 40},
+        hidden_from=ELSEWHERE,
     ),
     "PATCH /trainers/{trainer_id}": Door(OFFICE, {"name": "Carla Corrected-{tag}"}),
     # The office's merge is refused by the rules (a record into itself): the scene stays whole.
@@ -122,21 +139,23 @@ DOORS: dict[str, Door] = {
         OFFICE, {"merged_id": "{candidate_id}", "reason": "The role matrix merges"}
     ),
     "POST /trainers/{trainer_id}/removal": Door(
-        OFFICE, {"ground": "conduct", "reason": "The role matrix removes"}
+        OFFICE, {"ground": "conduct", "reason": "The role matrix removes"}, hidden_from=ELSEWHERE
     ),
     "POST /trainers/{trainer_id}/reinstatement": Door(
-        OFFICE, {"reason": "The role matrix reinstates"}
+        OFFICE, {"reason": "The role matrix reinstates"}, hidden_from=ELSEWHERE
     ),
     "POST /trainers/{trainer_id}/materials/{module}/{material}": Door({"trainer"}),
-    "GET /journeys/{journey_id}": Door(CANDIDATES_READERS),
-    "GET /trainers/{trainer_id}/journeys": Door(CANDIDATES_READERS),
-    "GET /trainers/{trainer_id}": Door(CANDIDATES_READERS),
-    "GET /trainers/{trainer_id}/standing": Door(CANDIDATES_READERS),
-    "GET /standings": Door(AUDIT),
+    "GET /journeys/{journey_id}": Door(CANDIDATES_READERS, hidden_from=ELSEWHERE),
+    "GET /trainers/{trainer_id}/journeys": Door(CANDIDATES_READERS, hidden_from=ELSEWHERE),
+    "GET /trainers/{trainer_id}": Door(CANDIDATES_READERS, hidden_from=ELSEWHERE),
+    "GET /trainers/{trainer_id}/standing": Door(CANDIDATES_READERS, hidden_from=ELSEWHERE),
+    "GET /standings": Door(LIST_READERS),
     # Whose worklist: an expert who names another expert still gets only their own.
-    "GET /worklist": Door(AUDIT | {"expert", "wrong_expert"}, query={"expert_id": "{expert_id}"}),
-    "GET /workshops/{workshop_id}": Door(LOGGED_IN),
-    "GET /enterprises/{enterprise_id}": Door(LOGGED_IN),
+    "GET /worklist": Door(
+        LIST_READERS | {"expert", "wrong_expert"}, query={"expert_id": "{expert_id}"}
+    ),
+    "GET /workshops/{workshop_id}": Door(LOGGED_IN_HERE, hidden_from=ELSEWHERE),
+    "GET /enterprises/{enterprise_id}": Door(LOGGED_IN_HERE, hidden_from=ELSEWHERE),
     "GET /audit/trainers/{trainer_id}/history": Door(AUDIT),
     "GET /audit/journeys/{journey_id}/history": Door(AUDIT),
     "GET /audit/trainers/{trainer_id}/history/export": Door(AUDIT),
@@ -175,6 +194,7 @@ MAY_SEE: dict[str, Set[str]] = {
     "trainer": {"trainer", "expert"},  # themselves and their expert
     "wrong_expert": {"wrong_expert"},
     "other_trainer": {"other_trainer"},
+    "country_office": {"country_office"},  # nobody of the scene: they are in another country
 }
 
 # Cells that find a real defect: xfail(strict) until it is fixed, then the line goes.

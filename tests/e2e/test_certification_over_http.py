@@ -39,10 +39,12 @@ async def test_a_candidate_goes_from_registration_to_the_public_list(stack: Stac
     assert listed and set(listed[0]) == {
         "name",
         "country",
+        "country_name",
         "modules",
         "certificate_number",
         "listed_since",
     }
+    assert (listed[0]["country"], listed[0]["country_name"]) == ("IN", "India")
     checked = await get(stack, None, f"/public/certificates/{number.lower()}")
     assert checked["listed"] is True and checked["name"] == profile["name"]
     standing = await get(stack, c.candidate, f"/trainers/{c.candidate_id}/standing")

@@ -105,6 +105,10 @@ async def test_the_reported_reproductions_are_refused(stack: Stack, office: str)
 async def test_ordinary_text_with_accents_and_spaces_still_reads(stack: Stack) -> None:
     async with stack.client() as anonymous:
         reply = await anonymous.get("/public/trainers", params={"country": "Côte d'Ivoire"})
+    # Read and judged as text: a country's name, answered with its code (422, not 400).
+    assert reply.status_code == 422 and "use CI" in reply.json()["detail"], reply.text
+    async with stack.client() as anonymous:
+        reply = await anonymous.get("/public/trainers", params={"country": "ci"})
     assert reply.status_code == 200, reply.text
     async with stack.client() as anonymous:
         reply = await anonymous.get("/public/certificates/SCORE%20%E2%80%93%201")

@@ -142,7 +142,7 @@ async def test_a_stuck_projector_degrades_reads_only_until_a_recorded_skip(
             assert (await anonymous.get("/health")).json()["projector"]["stuck_at"] == newer
 
         async with stack.client("office") as office:
-            firm: dict[str, str | int] = {"name": "Written While Stuck", "country": "India"}
+            firm: dict[str, str | int] = {"name": "Written While Stuck", "country": "IN"}
             firm |= {"sector": "textiles", "employees": 80, "women_employees": 40}
             written = await office.post("/enterprises", json=firm)
             assert written.status_code == 201, written.text  # writes work

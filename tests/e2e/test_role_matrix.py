@@ -144,7 +144,7 @@ async def test_the_door(
     if principal in door.allowed:
         assert not stopped_at_the_door(reply), f"refused at a door it may pass: {said}"
     else:
-        expected = 401 if principal == "anonymous" else door.refusal
+        expected = 401 if principal == "anonymous" else door.refusal_for(principal)
         assert reply.status_code == expected, f"should be {expected}: {said}"
         if expected == 403:
             assert error_of(reply) == "NotPermitted", f"refused by a rule, not the door: {said}"

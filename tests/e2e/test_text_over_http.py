@@ -37,7 +37,7 @@ async def refused_text(stack: Stack, user: str, path: str, body: Any, field: str
 def enterprise_body(name: str, **changes: Any) -> dict[str, Any]:
     body = {
         "name": name,
-        "country": "India",
+        "country": "IN",
         "sector": "auto components",
         "employees": 120,
         "women_employees": 30,
@@ -46,7 +46,7 @@ def enterprise_body(name: str, **changes: Any) -> dict[str, Any]:
 
 
 def trainer_body(name: str, **changes: Any) -> dict[str, Any]:
-    body = {"name": name, "email": f"{uuid.uuid4().hex[:10]}@example.org", "country": "India"}
+    body = {"name": name, "email": f"{uuid.uuid4().hex[:10]}@example.org", "country": "IN"}
     return {**body, **changes}
 
 
@@ -91,7 +91,7 @@ async def test_a_workshops_venue_and_an_enterprises_sector_are_judged_alike(
         "starts_on": "2026-02-02",
         "ends_on": "2026-02-06",
         "venue": "Farid\u00adabad",  # a soft hyphen: invisible until the line breaks there
-        "country": "India",
+        "country": "IN",
         "expert_id": people.expert_id,
     }
     await refused_text(stack, people.office, "/workshops", workshop, "venue")

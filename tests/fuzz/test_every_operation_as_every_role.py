@@ -40,7 +40,7 @@ def test_the_suite_catches_a_refusal_that_wrote_an_event(fuzzed_service: FuzzedS
     as_office = {"Authorization": f"Bearer {stack.tokens[office]}"}
     registered = requests.post(
         f"{stack.base_url}/enterprises",
-        json={"name": "Check Works", "country": "India", "employees": 80, "women_employees": 9},
+        json={"name": "Check Works", "country": "IN", "employees": 80, "women_employees": 9},
         headers=as_office,
         timeout=30,
     )

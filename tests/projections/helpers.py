@@ -52,7 +52,7 @@ def one_of_everything(story: Story, projector: Projector | None = None) -> None:
     expert = story.register_expert()
     certified, dropped, provisional = (
         register_candidate_in(story, name, country)
-        for name, country in [("Ana Lima", "Brazil"), ("Dev Shah", "India"), ("Li Wei", "China")]
+        for name, country in [("Ana Lima", "BR"), ("Dev Shah", "IN"), ("Li Wei", "CN")]
     )
     story.certified_in(Module.WC, certified, expert)
     follow()

@@ -11,10 +11,11 @@ from datetime import datetime
 from uuid import UUID
 
 from eventsourcing.persistence import StoredEvent
+from eventsourcing.utils import get_topic
 
 from domain import ids
 from domain.enterprise import Enterprise
-from domain.recorded import created_fields
+from domain.recorded import RecordedAggregate, created_fields
 from domain.trainer.aggregate import Trainer
 from domain.values import Actor
 from service.app.certification import Certification
@@ -24,38 +25,44 @@ from tests.stories import new_id
 def enterprise_stored_earlier(
     app: Certification, name: str, country: str, actor: Actor, at: datetime
 ) -> str:
+    """An enterprise registered by release v0.1.0: its country free text (class version 1)."""
     enterprise_id = ids.enterprise_id(country, name)
-    enterprise = Enterprise._create(
-        Enterprise.Registered,
-        id=enterprise_id,
-        name=name,
-        country=country,
-        sector="metal works",
-        employees=120,
-        women_employees=30,
-        size_warning=None,
-        **created_fields(actor, new_id(), at),
-    )
-    app.save(enterprise)
+    fields = {"name": name, "country": country, "sector": "metal works", "employees": 120}
+    fields |= {"women_employees": 30, "size_warning": None}
+    stored_as_v1(app, enterprise_id, Enterprise, Enterprise.Registered, actor, at, fields)
     return str(enterprise_id)
 
 
 def trainer_stored_earlier(
     app: Certification, name: str, country: str, actor: Actor, at: datetime
 ) -> str:
+    """A trainer registered by release v0.1.0: their country free text (class version 1)."""
     email = f"poison-{new_id()[:10]}@example.org"
     trainer_id = ids.legacy_trainer_id(email)
-    trainer = Trainer._create(
-        Trainer.Registered,
-        id=trainer_id,
-        name=name,
-        email=email,
-        country=country,
-        is_expert=False,
-        **created_fields(actor, new_id(), at),
-    )
-    app.save(trainer)
+    fields = {"name": name, "email": email, "country": country, "is_expert": False}
+    stored_as_v1(app, trainer_id, Trainer, Trainer.Registered, actor, at, fields)
     return str(trainer_id)
+
+
+def stored_as_v1(
+    app: Certification,
+    aggregate_id: UUID,
+    aggregate: type[RecordedAggregate],
+    created: type[RecordedAggregate.Created],
+    actor: Actor,
+    at: datetime,
+    fields: dict[str, object],
+) -> None:
+    """Store an aggregate's first event in the shape v0.1.0 gave it (no class version), with
+    the bytes its transcoder wrote; the recorder links it in the audit chain."""
+    state = app.mapper.transcoder.encode(
+        {
+            **created_fields(actor, new_id(), at),
+            "originator_topic": get_topic(aggregate),
+            **fields,
+        }
+    )
+    app.recorder.insert_events([StoredEvent(aggregate_id, 1, get_topic(created), state)])
 
 
 NEWER_TOPIC = "domain.trainer.aggregate:Trainer.SuspendedPendingReview"

@@ -24,7 +24,7 @@ def test_a_profile_shows_registration_certificate_and_listing(
     assert (profile.name, profile.email, profile.country) == (
         "Asha Rao",
         registered.email,
-        "India",
+        "IN",
     )
     assert not profile.is_expert and profile.modules == (Module.WC,)
     assert profile.certificate_number == certified.certificate_number

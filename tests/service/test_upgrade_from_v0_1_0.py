@@ -14,6 +14,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
 from domain.values import Role
@@ -112,3 +113,38 @@ def test_the_upgraded_store_serves_its_read_models_and_its_users(restored: Setti
         assert accounts.authenticate("office", DEMO_PASSWORD) is None
     finally:
         engine.dispose()
+
+
+COUNTRY_EVENTS = ("Trainer.Registered", "Enterprise.Registered", "ToTWorkshop.Scheduled")
+DEMO_COUNTRIES = {"India": "IN", "Pakistan": "PK", "Colombia": "CO", "Viet Nam": "VN"}
+DEMO_COUNTRIES |= {"Ghana": "GH", "Indonesia": "ID"}
+
+
+def test_the_countries_v0_1_0_typed_read_as_iso_codes_while_their_bytes_stay(
+    restored: Settings,
+) -> None:
+    assert score("migrate").exit_code == 0
+
+    app = build_certification(restored)
+    try:
+        stored = [
+            n
+            for n in app.recorder.select_notifications(1, EVENTS)
+            if n.topic.endswith(COUNTRY_EVENTS)
+        ]
+        assert stored and all(b"class_version" not in n.state for n in stored)  # version 1
+        read = [vars(app.mapper.to_domain_event(n)) for n in stored]
+    finally:
+        app.close()
+    assert {(e["country_as_recorded"], e["country"]) for e in read} == set(DEMO_COUNTRIES.items())
+
+    engine = create_service_engine(restored)
+    try:
+        with engine.connect() as conn:
+            listed = conn.execute(text("SELECT DISTINCT country FROM rm_public_trainers")).scalars()
+            assert set(listed) <= set(DEMO_COUNTRIES.values())  # the migration's codes
+    finally:
+        engine.dispose()
+
+    verified = score("audit", "verify")
+    assert verified.exit_code == 0 and "0 chains broken" in verified.output, verified.output

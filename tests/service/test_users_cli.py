@@ -58,3 +58,33 @@ def test_the_office_changes_a_role_deactivates_and_reactivates_a_user(
     code, output = score("users", "create", "a\x01da", "--role", "hq", "--password", "pw")
     assert code == 1 and "control character (U+0001)" in output
     engine.dispose()
+
+
+def test_the_office_makes_a_country_office_and_turns_it_into_headquarters(
+    settings_from_env: Settings,
+) -> None:
+    code, output = score(
+        "users", "create", "priya", "--role", "hq", "--countries", "in,LK", "--password", "pw"
+    )
+    assert (code, output) == (0, "created hq user priya for the country office of IN, LK\n")
+    engine = create_service_engine(settings_from_env)
+    accounts = build_accounts(settings_from_env, engine)
+    priya = accounts.authenticate("priya", "pw") or pytest.fail("no login")
+    assert priya.actor.countries == ("IN", "LK")
+
+    code, output = score("users", "set-role", "priya", "hq", "--countries", "Sri Lanka")
+    assert code == 1 and "use LK" in output
+    assert accounts.user_from_token(accounts.issue_token(priya)).countries == ("IN", "LK")
+
+    assert score("users", "set-role", "priya", "hq", "--countries", "NP") == (
+        0,
+        "user priya is now hq for the country office of NP\n",
+    )
+    assert score("users", "set-role", "priya", "hq") == (0, "user priya is now hq\n")
+    assert accounts.user_from_token(accounts.issue_token(priya)).countries == ()
+
+    code, output = score(
+        "users", "create", "aud", "--role", "auditor", "--countries", "IN", "--password", "pw"
+    )
+    assert code == 1 and "Only office users (hq) work for a country office" in output
+    engine.dispose()

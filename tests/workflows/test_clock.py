@@ -14,7 +14,7 @@ MONTHS = (9, 11)
 
 def trainer(reminded: tuple[int, ...] = (), listing: Listing = Listing.LISTED) -> TrainerState:
     standing = Standing(CLOCK, listing=listing, listed_since=CLOCK, reminders_sent=reminded)
-    return TrainerState("t-1", "Ann", "ann@example.org", "India", standing=standing)
+    return TrainerState("t-1", "Ann", "ann@example.org", "IN", standing=standing)
 
 
 def at(year: int, month: int, day: int) -> datetime:

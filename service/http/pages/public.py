@@ -18,6 +18,7 @@ from domain.values import Module
 from projections import queries
 from service.http.pages.kit import AnyPage
 from service.http.reading import CurrentReads
+from service.i18n.countries import country_name
 
 router = APIRouter(include_in_schema=False)
 
@@ -55,6 +56,7 @@ def directory(
         trainers=shown,
         total=len(listed),
         countries=countries,
+        country_names={code: country_name(code, page.language) for code in countries},
         modules=list(Module),
         country=chosen_country,
         module=chosen_module.value if chosen_module else "",

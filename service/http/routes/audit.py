@@ -28,6 +28,7 @@ from service.app.audit.verify import Anchor, VerifyReport, verify_chains
 from service.http.deps import ServicesDep, allowed_to
 from service.http.parameters import (
     CertificateNumber,
+    CountryFilter,
     JourneyId,
     TrainerId,
     documented_as,
@@ -203,7 +204,7 @@ def read_trainer_as_of(trainer_id: TrainerId, services: ServicesDep, at: At) -> 
 def read_public_list_on(
     services: ServicesDep,
     on: At,
-    country: str | None = None,
+    country: CountryFilter = None,
     module: Module | None = None,
 ) -> list[queries.PublicTrainer]:
     """The public list of certified trainers as it stood on a date."""

@@ -54,6 +54,10 @@ class Me(BaseModel):
     username: str
     role: str
     trainer_id: str | None
+    countries: list[str] = Field(
+        default_factory=list,
+        description="A country office's countries (ISO 3166-1 alpha-2); empty: every country",
+    )
 
 
 def _waiting(description: str) -> dict[str, Any]:
@@ -104,5 +108,11 @@ async def log_in(
 
 @router.get("/me")
 async def who_am_i(user: CurrentUser) -> Me:
-    """The logged-in user, their role, and (experts, trainers) their trainer id."""
-    return Me(username=user.username, role=user.role.value, trainer_id=user.trainer_id)
+    """The logged-in user, their role, (experts, trainers) their trainer id, and (a country
+    office) its countries."""
+    return Me(
+        username=user.username,
+        role=user.role.value,
+        trainer_id=user.trainer_id,
+        countries=list(user.countries),
+    )

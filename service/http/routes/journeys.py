@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
 
 from domain.journey.steps import Certify, DeliverClassroomWorkshop, JourneyStep, RecordToTResult
 from domain.policy import Action
@@ -59,6 +60,13 @@ async def enrol(
     """Enrol a candidate in a ToT workshop: starts the journey workflow with its first step."""
 
     async def call(command_id: str) -> StoredResponse:
+        # A country office's candidate and workshop outside its countries: 404, as unknown.
+        await run_in_threadpool(
+            services.certification.require_within_reach,
+            user.actor,
+            trainer_id=body.trainer_id,
+            workshop_id=body.workshop_id,
+        )
         state = await services.steps.enrol(
             body.trainer_id, body.workshop_id, user.actor, command_id, body.backdated_reason
         )

@@ -7,34 +7,83 @@ get the read models as they are, and `X-Read-Models-Behind` when those lack even
 from __future__ import annotations
 
 from dataclasses import asdict
-from typing import Any
+from datetime import datetime
+from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from fastapi.encoders import jsonable_encoder
+from pydantic import BaseModel, Field
 
 from domain.values import Module
 from projections import queries
-from service.http.parameters import CertificateNumber
+from service.http.parameters import CertificateNumber, CountryFilter
 from service.http.reading import CurrentReads
+from service.i18n import choose_language
+from service.i18n.countries import country_name
 
 router = APIRouter(prefix="/public", tags=["public"])
+
+COUNTRY = "ISO 3166-1 alpha-2 code"
+COUNTRY_NAME = "the country's name in the reader's language"
+
+
+def reader_language(
+    request: Request,
+    lang: Annotated[
+        Literal["en", "fr", "es"] | None,
+        Query(description="the language of country names; else the browser's, else English"),
+    ] = None,
+) -> str:
+    return choose_language(lang, request.headers.get("accept-language"))
+
+
+Language = Annotated[str, Depends(reader_language)]
+
+
+class ListedTrainer(BaseModel):
+    """What anyone may read about a listed trainer: no e-mail address, no internal id."""
+
+    name: str
+    country: str = Field(description=COUNTRY)
+    country_name: str = Field(description=COUNTRY_NAME)
+    modules: tuple[Module, ...]
+    certificate_number: str
+    listed_since: datetime
+
+
+class CertificateHolder(BaseModel):
+    certificate_number: str
+    name: str
+    country: str = Field(description=COUNTRY)
+    country_name: str = Field(description=COUNTRY_NAME)
+    modules: tuple[Module, ...]
+    issued_at: datetime
+    listed: bool = Field(description="False once the holder is inactive or removed")
 
 
 @router.get("/trainers")
 def read_public_list(
-    read: CurrentReads, country: str | None = None, module: Module | None = None
-) -> list[queries.PublicTrainer]:
+    read: CurrentReads,
+    language: Language,
+    country: CountryFilter = None,
+    module: Module | None = None,
+) -> list[ListedTrainer]:
     """The certified SCORE trainers listed today: name, country, modules, certificate, since."""
-    return queries.public_list(read, country, module)
+    return [
+        ListedTrainer(**asdict(t), country_name=country_name(t.country, language))
+        for t in queries.public_list(read, country, module)
+    ]
 
 
 @router.get("/certificates/{number}")
-def verify_certificate(number: CertificateNumber, read: CurrentReads) -> queries.CertificateCheck:
+def verify_certificate(
+    number: CertificateNumber, read: CurrentReads, language: Language
+) -> CertificateHolder:
     """Check a certificate number: whose it is, for which modules, and whether still listed."""
     found = queries.verify_certificate(read, number)
     if found is None:
         raise HTTPException(404, f"No certificate {number.strip().upper()} was ever issued.")
-    return found
+    return CertificateHolder(**asdict(found), country_name=country_name(found.country, language))
 
 
 @router.get("/statistics")

@@ -15,17 +15,20 @@ from domain.values import Module
 from projections import queries
 from projections.queries import registers
 from service.app.accounts import User
-from service.http.deps import CurrentUser, ServicesDep, allowed_to
+from service.http.deps import CurrentUser, ReachingUser, ServicesDep, allowed_to
 from service.http.parameters import EnterpriseId, JourneyId, TrainerId, WorkshopId, uuid_query
 from service.http.reading import FreshReads, may_read_journey, require_trainer_reader
 
 router = APIRouter(tags=["reads"])
 
 WorklistReaders = Annotated[User, Depends(allowed_to(Action.READ_WORKLIST))]
+StandingsReaders = Annotated[User, Depends(allowed_to(Action.READ_STANDINGS))]
 
 
 @router.get("/journeys/{journey_id}")
-def read_journey(journey_id: JourneyId, user: CurrentUser, read: FreshReads) -> queries.JourneyView:
+def read_journey(
+    journey_id: JourneyId, user: ReachingUser, read: FreshReads
+) -> queries.JourneyView:
     """A journey: stage, ToE cycle, next action and who must take it."""
     journey = queries.journey(read, journey_id)
     if journey is None:
@@ -37,7 +40,7 @@ def read_journey(journey_id: JourneyId, user: CurrentUser, read: FreshReads) -> 
 
 @router.get("/trainers/{trainer_id}/journeys")
 def read_trainer_journeys(
-    trainer_id: TrainerId, user: CurrentUser, read: FreshReads
+    trainer_id: TrainerId, user: ReachingUser, read: FreshReads
 ) -> list[queries.JourneyView]:
     """Every journey of a trainer, with current step and next action; an expert sees those
     they supervise."""
@@ -48,7 +51,7 @@ def read_trainer_journeys(
 
 @router.get("/trainers/{trainer_id}")
 def read_trainer(
-    trainer_id: TrainerId, user: CurrentUser, read: FreshReads
+    trainer_id: TrainerId, user: ReachingUser, read: FreshReads
 ) -> registers.TrainerProfile:
     """A trainer's profile: certificate, modules, listing."""
     require_trainer_reader(user, read, trainer_id)
@@ -60,7 +63,7 @@ def read_trainer(
 
 @router.get("/trainers/{trainer_id}/standing")
 def read_standing(
-    trainer_id: TrainerId, user: CurrentUser, read: FreshReads
+    trainer_id: TrainerId, user: ReachingUser, read: FreshReads
 ) -> queries.TrainerStanding:
     """A certified trainer's standing: last training record, reminders sent, inactivity."""
     require_trainer_reader(user, read, trainer_id)
@@ -70,12 +73,15 @@ def read_standing(
     return found
 
 
-@router.get("/standings", dependencies=[Depends(allowed_to(Action.READ_STANDINGS))])
+@router.get("/standings")
 def read_standings(
-    read: FreshReads, listing: Listing | None = None
+    user: StandingsReaders, read: FreshReads, listing: Listing | None = None
 ) -> list[queries.TrainerStanding]:
-    """Every certified trainer's standing; optionally only listed, inactive or removed ones."""
-    return queries.standings(read, listing)
+    """Every certified trainer's standing; optionally only listed, inactive or removed ones.
+    A country office reads those of its countries."""
+    seen = policy.countries_seen(user.actor)
+    found = queries.standings(read, listing)
+    return found if seen is None else [s for s in found if s.country in seen]
 
 
 @router.get("/worklist")
@@ -96,21 +102,39 @@ def read_worklist(
     stall_after = timedelta(days=services.settings.stall_reminder_after_days)
     now = datetime.now(UTC)
     if whose is None:
-        return queries.office_worklist(read, now, stall_after)
-    return queries.expert_worklist(read, whose, now, stall_after)
+        found = queries.office_worklist(read, now, stall_after)
+    else:
+        found = queries.expert_worklist(read, whose, now, stall_after)
+    return _in_reach(user, read, found)
+
+
+def _in_reach(
+    user: User, read: FreshReads, items: list[queries.WorklistItem]
+) -> list[queries.WorklistItem]:
+    """A country office's worklist holds the journeys of its countries' trainers."""
+    seen = policy.countries_seen(user.actor)
+    if seen is None:
+        return items
+    countries = registers.trainer_countries(read, {i.journey.trainer_id for i in items})
+    return [i for i in items if countries.get(i.journey.trainer_id) in seen]
 
 
 @router.get("/workshops")
 def read_workshops(
     user: CurrentUser, read: FreshReads, module: Module | None = None
 ) -> list[registers.Workshop]:
-    """ToT workshops, the latest first."""
-    return [_workshop_as_seen_by(user, found) for found in registers.workshops(read, module)]
+    """ToT workshops, the latest first; a country office's, of its countries."""
+    seen = policy.countries_seen(user.actor)
+    return [
+        _workshop_as_seen_by(user, found)
+        for found in registers.workshops(read, module)
+        if seen is None or found.country in seen
+    ]
 
 
 @router.get("/workshops/{workshop_id}")
 def read_workshop(
-    workshop_id: WorkshopId, user: CurrentUser, read: FreshReads
+    workshop_id: WorkshopId, user: ReachingUser, read: FreshReads
 ) -> registers.Workshop:
     """One ToT workshop: module, dates, venue and its expert trainer."""
     found = registers.workshops(read, workshop_id=workshop_id)
@@ -132,26 +156,45 @@ def _workshop_as_seen_by(user: User, workshop: registers.Workshop) -> registers.
 def read_enterprises(user: CurrentUser, read: FreshReads) -> list[queries.EnterpriseResults]:
     """Enterprises with their indicators: baseline, latest and improvement per ToE cycle.
     Every registered enterprise is listed; a trainer sees the cycles of their own journeys
-    and an expert those they supervise (the programme's totals are public statistics)."""
-    return [_as_seen_by(user, found) for found in queries.enterprises(read)]
+    and an expert those they supervise (the programme's totals are public statistics). A
+    country office lists its countries' enterprises."""
+    seen = policy.countries_seen(user.actor)
+    return [
+        _as_seen_by(user, read, found)
+        for found in queries.enterprises(read)
+        if seen is None or found.country in seen
+    ]
 
 
 @router.get("/enterprises/{enterprise_id}")
 def read_enterprise(
-    enterprise_id: EnterpriseId, user: CurrentUser, read: FreshReads
+    enterprise_id: EnterpriseId, user: ReachingUser, read: FreshReads
 ) -> queries.EnterpriseResults:
     """One enterprise, with its indicators per ToE cycle it took part in (as above)."""
     found = queries.enterprises(read, enterprise_id)
     if not found:
         raise HTTPException(404, f"No enterprise with id {enterprise_id}.")
-    return _as_seen_by(user, found[0])
+    return _as_seen_by(user, read, found[0])
 
 
-def _as_seen_by(user: User, enterprise: queries.EnterpriseResults) -> queries.EnterpriseResults:
-    mine = tuple(p for p in enterprise.participations if _may_read_cycle(user, p))
+def _as_seen_by(
+    user: User, read: FreshReads, enterprise: queries.EnterpriseResults
+) -> queries.EnterpriseResults:
+    """The cycles the user may read: a country office's, of its countries' trainers (a
+    firm in India may be trained by a candidate of another country)."""
+    countries = None
+    if policy.countries_seen(user.actor) is not None:
+        trainers = {p.trainer_id for p in enterprise.participations}
+        countries = registers.trainer_countries(read, trainers)
+    mine = tuple(p for p in enterprise.participations if _may_read_cycle(user, p, countries))
     return replace(enterprise, participations=mine)
 
 
-def _may_read_cycle(user: User, cycle: queries.Participation) -> bool:
+def _may_read_cycle(
+    user: User, cycle: queries.Participation, countries: dict[str, str] | None
+) -> bool:
+    """`countries` (for a country office): each trainer's; one not found is no country."""
     about = About.journey(cycle.trainer_id, cycle.expert_id)
+    if countries is not None:
+        about = replace(about, countries=frozenset({countries.get(cycle.trainer_id, "")}))
     return policy.may(user.actor, Action.READ_RECORD, about)
