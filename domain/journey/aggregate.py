@@ -76,10 +76,17 @@ class Journey(RecordedAggregate):
 
     class ClassroomWorkshopDelivered(StepTaken):
         step_class = DeliverClassroomWorkshop
+        class_version = 2  # v2 adds the participants' satisfaction (optional)
         held_on: date
         managers: int
         workers: int
         women: int
+        satisfaction: float | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Workshops recorded before satisfaction was asked for have none recorded."""
+            state["satisfaction"] = None
 
     class CoachingVisitRecorded(StepTaken):
         step_class = RecordCoachingVisit

@@ -6,11 +6,10 @@ get the read models as they are, and `X-Read-Models-Behind` when those lack even
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from typing import Any
+from datetime import date
+from typing import Annotated
 
-from fastapi import APIRouter, HTTPException
-from fastapi.encoders import jsonable_encoder
+from fastapi import APIRouter, HTTPException, Query
 
 from domain.values import Module
 from projections import queries
@@ -18,6 +17,8 @@ from service.http.parameters import CertificateNumber
 from service.http.reading import CurrentReads
 
 router = APIRouter(prefix="/public", tags=["public"])
+# Years the programme could have records of: it began in 2009; a year outside is a typo.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 
 @router.get("/trainers")
@@ -38,13 +39,16 @@ def verify_certificate(number: CertificateNumber, read: CurrentReads) -> queries
 
 
 @router.get("/statistics")
-def read_statistics(read: CurrentReads) -> Any:
-    """Programme results: SMEs trained, participants (managers, workers, women), improvements."""
-    stats = queries.programme_statistics(read)
-    body = jsonable_encoder(asdict(stats))
-    body.update(
-        share_managers=stats.share_managers,
-        share_workers=stats.share_workers,
-        share_women=stats.share_women,
-    )
-    return body
+def read_statistics(
+    read: CurrentReads,
+    country: str | None = None,
+    module: Module | None = None,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)] = None,
+    as_at: Annotated[date | None, Query(description="the last day counted (default today)")] = None,
+) -> queries.ProgrammeStatistics:
+    """Programme results as the programme reports them: SMEs trained, workforce benefited,
+    participants (managers, workers, women), satisfaction, certified and active trainers,
+    their own training records, improvement per indicator; by country, module, year, as at
+    a date. Percentages and averages are rounded to one decimal."""
+    scope = queries.StatisticsScope(country, module, year, as_at)
+    return queries.programme_statistics(read, scope)
