@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from domain.errors import AlreadyExists
 from domain.ids import CERTIFICATE_REGISTRY_ID
 from domain.recorded import RecordedAggregate, created_fields
 from domain.values import SYSTEM_ACTOR, Actor
@@ -33,6 +34,16 @@ class CertificateRegistry(RecordedAggregate):
             aggregate.issued += 1
             aggregate.holders[self.number] = self.trainer_id
 
+    class PastNumberRegistered(RecordedAggregate.Event):
+        """A certificate number issued before the service, brought in by an import."""
+
+        number: str
+        trainer_id: str
+        issued_at: datetime  # when it was issued, long before `timestamp`, when it was recorded
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.holders[self.number] = self.trainer_id
+
     @classmethod
     def open(cls, at: datetime) -> CertificateRegistry:
         return cls._create(
@@ -42,6 +53,33 @@ class CertificateRegistry(RecordedAggregate):
         )
 
     def issue(self, trainer_id: str, actor: Actor, command_id: str, at: datetime) -> str:
-        number = certificate_number(at.year, self.issued + 1)
+        sequence = self.issued + 1
+        while certificate_number(at.year, sequence) in self.holders:  # an imported number
+            sequence += 1
+        number = certificate_number(at.year, sequence)
         self.record(self.NumberIssued, actor, command_id, at, number=number, trainer_id=trainer_id)
         return number
+
+    def register_past(
+        self,
+        number: str,
+        trainer_id: str,
+        issued_at: datetime,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> None:
+        """Keep a past certificate's number, so that it is never issued again."""
+        holder = self.holders.get(number)
+        if holder is not None and holder != trainer_id:
+            raise AlreadyExists(f"Certificate {number} is held by another trainer.")
+        if holder is None:
+            self.record(
+                self.PastNumberRegistered,
+                actor,
+                command_id,
+                at,
+                number=number,
+                trainer_id=trainer_id,
+                issued_at=issued_at,
+            )

@@ -9,6 +9,13 @@ from uuid import UUID
 
 from domain.recorded import RecordedAggregate, created_fields
 from domain.trainer import rules
+from domain.trainer.past import (
+    PastCertificate,
+    check_import,
+    check_past_certificate,
+    clean_certificate_number,
+    happened_at,
+)
 from domain.trainer.state import TrainerState
 from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
 from domain.values import SYSTEM_ACTOR, Actor, Module
@@ -32,6 +39,12 @@ class Trainer(RecordedAggregate):
                 country=self.country,
                 is_expert=self.is_expert,
             )
+
+    class RegisteredFromPastRecords(Registered):
+        """A trainer of the programme's past, registered by an import: `timestamp` is when
+        they joined the programme, `recorded_at` when the import wrote it."""
+
+        recorded_at: datetime
 
     class JourneyOpened(RecordedAggregate.Event):
         module: str
@@ -77,6 +90,15 @@ class Trainer(RecordedAggregate):
                 aggregate.state, Module(self.module), None, self.timestamp
             )
 
+    class CertificateImported(CertificateIssued):
+        """A certificate of competence issued before the service, with its original number
+        and date (`timestamp`); no journey of this service led to it."""
+
+        recorded_at: datetime
+
+    class ModuleCertificationImported(ModuleCertified):
+        recorded_at: datetime
+
     class TrainingRecordSubmitted(RecordedAggregate.Event):
         delivered_on: date
         module: str
@@ -93,6 +115,9 @@ class Trainer(RecordedAggregate):
                 self.description,
             )
             aggregate.state = rules.evolve_standing(aggregate.state, step, self.timestamp)
+
+    class TrainingRecordImported(TrainingRecordSubmitted):
+        recorded_at: datetime
 
     class ActivityReminderSent(RecordedAggregate.Event):
         months: int
@@ -138,15 +163,20 @@ class Trainer(RecordedAggregate):
         actor: Actor,
         command_id: str,
         at: datetime,
+        recorded_at: datetime | None = None,
     ) -> Trainer:
+        """`recorded_at`: an import of the programme's past records; `at` is then the day
+        the trainer joined the programme."""
         registration = rules.clean_registration(name, email, country)
+        past = {} if recorded_at is None else {"recorded_at": recorded_at}
         return cls._create(
-            cls.Registered,
+            cls.Registered if recorded_at is None else cls.RegisteredFromPastRecords,
             id=trainer_id,
             name=registration.name,
             email=registration.email,
             country=registration.country,
             is_expert=is_expert,
+            **past,
             **created_fields(actor, command_id, at),
         )
 
@@ -261,6 +291,45 @@ class Trainer(RecordedAggregate):
             command_id,
             at,
             clock_started_at=self.state.standing.clock_started_at,
+        )
+
+    def import_certificate(
+        self, past: PastCertificate, actor: Actor, command_id: str, recorded_at: datetime
+    ) -> str | None:
+        """Record a certificate of the past; the number if it made the trainer certified."""
+        at = happened_at(past.certified_on)
+        check_import(actor, self.modified_on, at, recorded_at)
+        check_past_certificate(self.state, past)
+        fields = {"module": past.module.value, "journey_id": "", "recorded_at": recorded_at}
+        if self.state.is_certified:
+            self.record(self.ModuleCertificationImported, actor, command_id, at, **fields)
+            return None
+        number = clean_certificate_number(past.certificate_number)
+        self.record(
+            self.CertificateImported, actor, command_id, at, certificate_number=number, **fields
+        )
+        return number
+
+    def import_training_record(
+        self, step: SubmitTrainingRecord, actor: Actor, command_id: str, recorded_at: datetime
+    ) -> None:
+        """Record a training of the past: it restarts the clock from its own date."""
+        at = happened_at(step.delivered_on)
+        check_import(actor, self.modified_on, at, recorded_at)
+        rules.check_standing_step(self.state, step, actor, at)
+        cleaned = rules.clean_standing_step(step)
+        assert isinstance(cleaned, SubmitTrainingRecord)
+        self.record(
+            self.TrainingRecordImported,
+            actor,
+            command_id,
+            at,
+            delivered_on=cleaned.delivered_on,
+            module=cleaned.module,
+            enterprises=cleaned.enterprises,
+            participants=cleaned.participants,
+            description=cleaned.description,
+            recorded_at=recorded_at,
         )
 
     def open_materials(
