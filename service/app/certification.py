@@ -21,7 +21,7 @@ from domain import ids, policy
 from domain.calendar import latest_local_date
 from domain.certificates import CertificateRegistry
 from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseState, clean_details
-from domain.errors import AlreadyExists, NotFound, TryAgain
+from domain.errors import AlreadyExists, InvalidInput, NotFound, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState, Stage
@@ -80,8 +80,12 @@ class Certification(Application[UUID]):
         at: datetime,
         *,
         is_expert: bool = False,
+        recorded_at: datetime | None = None,
     ) -> Result[TrainerState]:
-        """Register a candidate (or, with `is_expert`, an expert trainer). hq only."""
+        """Register a candidate (or, with `is_expert`, an expert trainer). hq only.
+
+        `recorded_at`: a trainer of the programme's past, imported; `at` is then the day they
+        joined the programme."""
         policy.require(actor, Action.REGISTER_TRAINER)
         # Cleaned before the id is derived, so that the same address typed twice, once with
         # a stray space or in another Unicode form, names the same trainer.
@@ -103,10 +107,20 @@ class Certification(Application[UUID]):
                     actor,
                     command_id,
                     at,
+                    recorded_at,
                 )
             ]
 
         return self._run(trainer_id, command_id, decide, self.trainer)
+
+    def trainer_by_email(self, email: str) -> TrainerState | None:
+        """The trainer registered with this e-mail address, if any."""
+        try:
+            address = trainer_rules.clean_registration("-", email, "-").email
+        except InvalidInput:
+            return None
+        trainer_id = ids.trainer_id(address)
+        return self.trainer(trainer_id) if trainer_id in self.repository else None
 
     def schedule_workshop(
         self, plan: WorkshopPlan, actor: Actor, command_id: str, at: datetime
