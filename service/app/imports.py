@@ -49,7 +49,7 @@ class ImportReport:
     written: int  # rows that wrote their fact now (a dry run: would write)
     already: int  # rows imported before: nothing written
     problems: tuple[RowProblem, ...]
-    certified: tuple[str, ...] = ()  # trainers whose standing the import changed
+    certified: tuple[str, ...] = ()  # trainers whose standing the rows concern
 
 
 @dataclass
@@ -203,6 +203,7 @@ def _on_trainer(run: _Run, row: Row, decide: Callable[[Trainer], list[RecordedAg
     trainer = _trainer_of(run, row)
     if trainer.version_after(row.command_id) is not None:
         run.already += 1
+        run.certified.add(str(trainer.id))  # a re-run starts the standings a first run could not
         return
     changed = decide(trainer)
     if not run.dry_run:

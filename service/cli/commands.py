@@ -11,6 +11,7 @@ import typer
 
 from domain.values import Role
 from service.cli.audit import audit
+from service.cli.importing import exporting, importing
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
 
 app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
+app.add_typer(importing, name="import")
+app.add_typer(exporting, name="export")
 
 # Commands that make the schema themselves rather than wait for it.
 MIGRATING_COMMANDS = frozenset({"migrate", "run"})
