@@ -13,7 +13,7 @@ training date, at midday UTC) and when the import recorded it (`recorded_at`).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from uuid import UUID
 
@@ -79,11 +79,30 @@ def import_csv(
     dry_run: bool = False,
     progress: Callable[[int], None] = lambda _: None,
 ) -> ImportReport:
-    """Import one file; `progress` is told each row's number of rows done (1, 2, …)."""
+    """Import one file, all or nothing: every row is checked first (a dry run), and a file
+    with a problem writes nothing. `progress` is told the rows done so far (1, 2, …)."""
     policy.require(actor, Action.IMPORT_PAST_RECORDS)
-    rows, problems = read_rows(kind, text)
-    run = _Run(app, actor, dry_run, recorded_at, problems=problems)
+    rows, unreadable = read_rows(kind, text)
+    checking = _Run(app, actor, True, recorded_at)
+    checked = _take_rows(checking, kind, rows, unreadable, progress if dry_run else _quiet)
+    if dry_run or checked.problems:
+        return replace(checked, dry_run=dry_run, written=checked.written if dry_run else 0)
+    return _take_rows(_Run(app, actor, False, recorded_at), kind, rows, [], progress)
+
+
+def _quiet(_: int) -> None:
+    """The check before a real import: the bar shows the writing."""
+
+
+def _take_rows(
+    run: _Run,
+    kind: Kind,
+    rows: list[Row],
+    unreadable: list[RowProblem],
+    progress: Callable[[int], None],
+) -> ImportReport:
     take = {Kind.TRAINERS: _trainer, Kind.CERTIFICATIONS: _certificate, Kind.RECORDS: _record}
+    run.problems.extend(unreadable)
     # A trainer's facts go in date order whatever the file's order.
     for done, row in enumerate(sorted(rows, key=_in_date_order), start=1):
         try:
@@ -93,8 +112,8 @@ def import_csv(
         progress(done)
     return ImportReport(
         kind,
-        dry_run,
-        len(rows) + len({p.row for p in problems if p.row > 1}),
+        run.dry_run,
+        len(rows) + len({p.row for p in unreadable if p.row > 1}),
         run.written,
         run.already,
         tuple(sorted(run.problems, key=lambda p: (p.row, p.column or ""))),

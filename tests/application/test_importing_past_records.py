@@ -158,6 +158,13 @@ carolina@example.org,WC,2031-01-01,COL-2
     assert events(app) == before, "a dry run writes nothing"
 
 
+def test_a_file_with_one_bad_row_writes_nothing_at_all(app: Certification) -> None:
+    report = load(app, Kind.TRAINERS, TRAINERS + "Dung Nguyen,dung@example.org,Viet Nam,,no\n")
+    assert not report.dry_run and report.written == 0
+    assert [(p.row, p.column) for p in report.problems] == [(5, "registered_on")]
+    assert events(app) == 0
+
+
 def test_a_file_with_a_wrong_header_is_refused_before_any_row(app: Certification) -> None:
     report = load(app, Kind.TRAINERS, "name,mail,country\nAsha,a@example.org,India\n")
     assert [(p.row, p.column) for p in report.problems] == [

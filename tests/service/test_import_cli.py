@@ -43,9 +43,12 @@ def test_the_office_imports_checks_first_and_a_second_run_writes_nothing(
     assert "2 rows; would write 1, 0 imported before, 1 problems" in checked.output
     assert "event store ok: 0 events" in runner.invoke(cli, ["check"]).output
 
-    runner.invoke(cli, ["import", "trainers", str(trainers)])
+    refused = runner.invoke(cli, ["import", "trainers", str(trainers)])
+    assert "wrote 0, 0 imported before, 1 problems" in refused.output, "all or nothing"
+    trainers.write_text(TRAINERS.replace("not a date", "2019-04-02"), encoding="utf-8")
+    assert runner.invoke(cli, ["import", "trainers", str(trainers)]).exit_code == 0
     again = runner.invoke(cli, ["import", "trainers", str(trainers)])
-    assert "wrote 0, 1 imported before" in again.output
+    assert "wrote 0, 2 imported before" in again.output
 
     imported = runner.invoke(cli, ["import", "certifications", str(certifications)])
     assert imported.exit_code == 0, imported.output
