@@ -8,7 +8,17 @@ from starlette.types import Lifespan
 from service.http.deps import Services
 from service.http.documentation import document_every_answer
 from service.http.errors import BodySizeLimit, UrlTextGuard, install_error_handlers
-from service.http.routes import audit, auth, health, journeys, public, reads, registry, standing
+from service.http.routes import (
+    audit,
+    auth,
+    health,
+    imports,
+    journeys,
+    public,
+    reads,
+    registry,
+    standing,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -53,6 +63,7 @@ def create_app(
         standing.router,
         reads.router,
         audit.router,
+        imports.router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)

@@ -148,6 +148,7 @@ async def build_scene(stack: Stack) -> Scene:
         "number": candidate["certificate_number"],
         "module": "WC",
         "material": "manual",
+        "kind": "trainers",
         # required query parameters
         "at": today,
         "on": today,

@@ -55,7 +55,15 @@ DOORS: dict[str, Door] = {
     "GET /auth/me": Door(LOGGED_IN),
     "GET /public/trainers": Door(EVERYONE),
     "GET /public/certificates/{number}": Door(EVERYONE),
-    "GET /public/statistics": Door(EVERYONE),
+    "GET /public/statistics": Door(
+        EVERYONE, query={"country": "India", "module": "WC", "year": "2026", "as_at": TODAY}
+    ),
+    "POST /imports/{kind}": Door(
+        OFFICE,
+        {"csv": "name,email,country,registered_on\nPat Past,past-{tag}@example.org,IN,2020-01-01"},
+        query={"dry_run": "true"},
+    ),
+    "GET /exports/{kind}": Door(OFFICE),
     "POST /trainers": Door(
         OFFICE, {"name": "Nadia New", "email": "new-{tag}@example.org", "country": "India"}
     ),
