@@ -26,6 +26,7 @@ class Scale:
     history_calls: int
     projection_events: int
     idle_workflows: int
+    import_rows: int = 10_000  # past trainers imported from one CSV file
     postgres: bool = True
 
     @property
@@ -70,6 +71,7 @@ QUICK = Scale(
     history_calls=40,
     projection_events=15_000,
     idle_workflows=150,
+    import_rows=1_000,
 )
 
 # For the test suite: every code path once, as small as it gets. Its figures mean nothing.
@@ -88,6 +90,7 @@ SMOKE = Scale(
     history_calls=5,
     projection_events=500,
     idle_workflows=5,
+    import_rows=20,
     postgres=False,
 )
 

@@ -87,6 +87,8 @@ def import_csv(
     checked = _take_rows(checking, kind, rows, unreadable, progress if dry_run else _quiet)
     if dry_run or checked.problems:
         return replace(checked, dry_run=dry_run, written=checked.written if dry_run else 0)
+    if checked.written == 0:  # every row imported before: nothing to write
+        return replace(checked, dry_run=False)
     return _take_rows(_Run(app, actor, False, recorded_at), kind, rows, [], progress)
 
 
