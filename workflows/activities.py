@@ -9,7 +9,7 @@ non-retryable `ApplicationError`s named after the domain error (see refusals.py)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from uuid import UUID
 
@@ -19,11 +19,13 @@ from temporalio.exceptions import ApplicationError
 from domain.errors import InvalidInput
 from domain.journey.rules import next_action
 from domain.journey.state import JourneyState, Stage
+from domain.policies import PolicyTerms
 from domain.recorded import RecordedAggregate
 from domain.trainer.state import TrainerState
 from domain.values import Role
 from service.app.certification import Certification, Result
 from service.app.notifications import Notifier
+from service.app.policies import CONFIGURED, policy_at
 from workflows.mail import mail_for
 from workflows.messages import (
     ActivityName,
@@ -62,6 +64,7 @@ class CertificationActivities:
             self.read_journey,
             self.read_trainer,
             self.read_policy,
+            self.policy_in_force,
             self.take_standing_step,
             self.remind_inactive_trainer,
             self.delist_inactive_trainer,
@@ -109,6 +112,7 @@ class CertificationActivities:
                 command.command_id,
                 command.at,
                 timedelta(days=command.stall_after_days),
+                command.policy_version,
             )
         return JourneyOutcome(self._latest_journey(result))
 
@@ -134,8 +138,21 @@ class CertificationActivities:
 
     @activity.defn(name=ActivityName.READ_POLICY)
     def read_policy(self, current: ReminderPolicy) -> ReminderPolicy:
-        """The reminder policy configured now, for a run about to continue as new."""
-        return self.policy or current
+        """The policy in force now, for a run about to continue as new: the latest recorded
+        version that applies (domain/policies.py), else the configured one."""
+        configured = self.policy or current
+        terms = PolicyTerms(configured.reminder_months, configured.stall_after_days)
+        version, terms = policy_at(self.app, datetime.now(UTC), terms)
+        return ReminderPolicy(terms.stall_after_days, terms.reminder_months, version)
+
+    @activity.defn(name=ActivityName.POLICY_IN_FORCE)
+    def policy_in_force(self, current: ReminderPolicy) -> ReminderPolicy:
+        """The recorded version in force now, else the run's own policy."""
+        terms = PolicyTerms(current.reminder_months, current.stall_after_days)
+        version, terms = policy_at(self.app, datetime.now(UTC), terms)
+        if version == CONFIGURED:
+            return current
+        return ReminderPolicy(terms.stall_after_days, terms.reminder_months, version)
 
     @activity.defn(name=ActivityName.READ_TRAINER)
     def read_trainer(self, trainer_id: str) -> TrainerOutcome:
@@ -155,7 +172,11 @@ class CertificationActivities:
     def remind_inactive_trainer(self, command: ActivityReminderCommand) -> TrainerOutcome:
         with refusing():
             result = self.app.remind_inactive_trainer(
-                command.trainer_id, command.months, command.command_id, command.at
+                command.trainer_id,
+                command.months,
+                command.command_id,
+                command.at,
+                command.policy_version,
             )
         return self._latest_trainer(result)
 
@@ -163,7 +184,7 @@ class CertificationActivities:
     def delist_inactive_trainer(self, command: DelistingCommand) -> TrainerOutcome:
         with refusing():
             result = self.app.delist_inactive_trainer(
-                command.trainer_id, command.command_id, command.at
+                command.trainer_id, command.command_id, command.at, command.policy_version
             )
         return self._latest_trainer(result)
 

@@ -112,9 +112,15 @@ class Journey(RecordedAggregate):
         reason: str
 
     class StallReminderSent(RecordedAggregate.Event):
+        class_version = 2  # v2 names the policy version applied
         waiting_since: datetime
         next_action: str
         recipients: list[str]
+        policy_version: int | None  # None: sent before policies were versioned
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["policy_version"] = None
 
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = rules.evolve_stall_reminded(aggregate.state)
@@ -149,7 +155,12 @@ class Journey(RecordedAggregate):
         self.record(EVENT_FOR_STEP[type(step)], actor, command_id, at, **fields)
 
     def remind_stalled(
-        self, recipients: list[str], command_id: str, at: datetime, stall_after: timedelta
+        self,
+        recipients: list[str],
+        command_id: str,
+        at: datetime,
+        stall_after: timedelta,
+        policy_version: int | None = None,
     ) -> None:
         rules.check_stall_reminder(self.state, at, stall_after)
         self.record(
@@ -160,6 +171,7 @@ class Journey(RecordedAggregate):
             waiting_since=self.state.last_step_at,
             next_action=rules.next_action(self.state).what,
             recipients=recipients,
+            policy_version=policy_version,
         )
 
 

@@ -120,15 +120,27 @@ class Trainer(RecordedAggregate):
         recorded_at: datetime
 
     class ActivityReminderSent(RecordedAggregate.Event):
+        class_version = 2  # v2 names the policy version applied
         months: int
         clock_started_at: datetime
         recipient: str
+        policy_version: int | None  # None: sent before policies were versioned
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["policy_version"] = None
 
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = rules.evolve_reminded(aggregate.state, self.months)
 
     class DelistedForInactivity(RecordedAggregate.Event):
+        class_version = 2  # v2 names the policy version applied
         clock_started_at: datetime
+        policy_version: int | None  # None: delisted before policies were versioned
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["policy_version"] = None
 
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = rules.evolve_inactive(aggregate.state)
@@ -269,7 +281,9 @@ class Trainer(RecordedAggregate):
             case Reinstate():
                 self.record(self.Reinstated, actor, command_id, at, reason=step.reason)
 
-    def remind_inactive(self, months: int, command_id: str, at: datetime) -> None:
+    def remind_inactive(
+        self, months: int, command_id: str, at: datetime, policy_version: int | None = None
+    ) -> None:
         rules.check_activity_reminder(self.state, months, at)
         assert self.state.standing is not None
         self.record(
@@ -280,9 +294,12 @@ class Trainer(RecordedAggregate):
             months=months,
             clock_started_at=self.state.standing.clock_started_at,
             recipient=self.state.email,
+            policy_version=policy_version,
         )
 
-    def delist_inactive(self, command_id: str, at: datetime) -> None:
+    def delist_inactive(
+        self, command_id: str, at: datetime, policy_version: int | None = None
+    ) -> None:
         rules.check_mark_inactive(self.state, at)
         assert self.state.standing is not None
         self.record(
@@ -291,6 +308,7 @@ class Trainer(RecordedAggregate):
             command_id,
             at,
             clock_started_at=self.state.standing.clock_started_at,
+            policy_version=policy_version,
         )
 
     def import_certificate(

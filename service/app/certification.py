@@ -252,12 +252,13 @@ class Certification(Application[UUID]):
         command_id: str,
         at: datetime,
         stall_after: timedelta,
+        policy_version: int | None = None,
     ) -> Result[JourneyState]:
         def decide() -> list[RecordedAggregate]:
             journey = self._find(Journey, journey_id, "journey")
             if command_id in journey.applied:
                 return []
-            journey.remind_stalled(recipients, command_id, at, stall_after)
+            journey.remind_stalled(recipients, command_id, at, stall_after, policy_version)
             return [journey]
 
         return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
@@ -272,16 +273,25 @@ class Certification(Application[UUID]):
         )
 
     def remind_inactive_trainer(
-        self, trainer_id: str, months: int, command_id: str, at: datetime
+        self,
+        trainer_id: str,
+        months: int,
+        command_id: str,
+        at: datetime,
+        policy_version: int | None = None,
     ) -> Result[TrainerState]:
         return self._on_trainer(
-            trainer_id, command_id, lambda t: t.remind_inactive(months, command_id, at)
+            trainer_id,
+            command_id,
+            lambda t: t.remind_inactive(months, command_id, at, policy_version),
         )
 
     def delist_inactive_trainer(
-        self, trainer_id: str, command_id: str, at: datetime
+        self, trainer_id: str, command_id: str, at: datetime, policy_version: int | None = None
     ) -> Result[TrainerState]:
-        return self._on_trainer(trainer_id, command_id, lambda t: t.delist_inactive(command_id, at))
+        return self._on_trainer(
+            trainer_id, command_id, lambda t: t.delist_inactive(command_id, at, policy_version)
+        )
 
     def open_materials(
         self,

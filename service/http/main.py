@@ -14,6 +14,7 @@ from service.http.routes import (
     health,
     imports,
     journeys,
+    policies,
     public,
     reads,
     registry,
@@ -64,6 +65,7 @@ def create_app(
         reads.router,
         audit.router,
         imports.router,
+        policies.router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)

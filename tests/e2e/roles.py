@@ -64,6 +64,17 @@ DOORS: dict[str, Door] = {
         query={"dry_run": "true"},
     ),
     "GET /exports/{kind}": Door(OFFICE),
+    "GET /policies": Door(AUDIT),
+    "GET /policies/in-force": Door(AUDIT, query={"at": TODAY}),
+    "POST /policies": Door(
+        OFFICE,
+        {
+            "reminder_months": [9, 11],
+            "stall_after_days": 60,
+            "applies_from": "2099-01-01T00:00:00Z",
+            "reason": "the role matrix: a version far ahead, applied to nothing now",
+        },
+    ),
     "POST /trainers": Door(
         OFFICE, {"name": "Nadia New", "email": "new-{tag}@example.org", "country": "India"}
     ),
