@@ -9,7 +9,7 @@ non-retryable `ApplicationError`s named after the domain error (see refusals.py)
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from typing import Any
 from uuid import UUID
 
@@ -35,6 +35,7 @@ from workflows.messages import (
     JourneyOutcome,
     JourneyStepCommand,
     MailCommand,
+    PolicyQuery,
     ReminderPolicy,
     StallReminderCommand,
     StandingStepCommand,
@@ -138,18 +139,16 @@ class CertificationActivities:
 
     @activity.defn(name=ActivityName.READ_POLICY)
     def read_policy(self, current: ReminderPolicy) -> ReminderPolicy:
-        """The policy in force now, for a run about to continue as new: the latest recorded
-        version that applies (domain/policies.py), else the configured one."""
-        configured = self.policy or current
-        terms = PolicyTerms(configured.reminder_months, configured.stall_after_days)
-        version, terms = policy_at(self.app, datetime.now(UTC), terms)
-        return ReminderPolicy(terms.stall_after_days, terms.reminder_months, version)
+        """The reminder policy configured now, for a run about to continue as new (a
+        recorded version in force is applied by the run itself: `policy_in_force`)."""
+        return self.policy or current
 
     @activity.defn(name=ActivityName.POLICY_IN_FORCE)
-    def policy_in_force(self, current: ReminderPolicy) -> ReminderPolicy:
-        """The recorded version in force now, else the run's own policy."""
+    def policy_in_force(self, query: PolicyQuery) -> ReminderPolicy:
+        """The recorded version in force at the workflow's moment, else the run's own."""
+        current = query.current
         terms = PolicyTerms(current.reminder_months, current.stall_after_days)
-        version, terms = policy_at(self.app, datetime.now(UTC), terms)
+        version, terms = policy_at(self.app, query.at, terms)
         if version == CONFIGURED:
             return current
         return ReminderPolicy(terms.stall_after_days, terms.reminder_months, version)

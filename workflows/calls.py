@@ -26,6 +26,7 @@ from workflows.messages import (
     JourneyOutcome,
     JourneyStepCommand,
     MailCommand,
+    PolicyQuery,
     ReminderPolicy,
     StallReminderCommand,
     StandingStepCommand,
@@ -131,7 +132,8 @@ async def read_policy(current: ReminderPolicy) -> ReminderPolicy:
 async def policy_now(current: ReminderPolicy) -> ReminderPolicy:
     """The recorded policy version in force now (it applies from its own moment), else the
     run's own (a change of configuration still waits for the yearly renewal)."""
-    return await _local(ActivityName.POLICY_IN_FORCE, current, ReminderPolicy)
+    query = PolicyQuery(current, workflow.now())
+    return await _local(ActivityName.POLICY_IN_FORCE, query, ReminderPolicy)
 
 
 async def read_trainer_now(trainer_id: str) -> TrainerOutcome:

@@ -52,6 +52,14 @@ class ReminderPolicy:
         return timedelta(days=self.stall_after_days)
 
 
+@dataclass(frozen=True)
+class PolicyQuery:
+    """Which recorded policy version is in force at the workflow's `at`."""
+
+    current: ReminderPolicy
+    at: datetime
+
+
 # -- the journey workflow ---------------------------------------------------------------------
 
 

@@ -35,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
 
 RENEW_EVERY = timedelta(days=365)
 RETRY_REFUSED_CLOCK_EVENT_AFTER = timedelta(days=1)
+# A policy version recorded while a standing sleeps reaches it within this long.
+POLICY_CHECK_EVERY = timedelta(days=7)
 
 
 @workflow.defn
@@ -54,14 +56,16 @@ class TrainerStanding:
             self.trainer = await calls.read_trainer(standing.trainer_id)
         renew_at = workflow.now() + RENEW_EVERY
         while not (self.gate.continue_as_new_due() or workflow.now() >= renew_at):
+            wake_by = renew_at
             if workflow.patched(calls.POLICY_IN_FORCE):  # each wake-up judges by today's policy
                 self.input = replace(self.input, policy=await calls.policy_now(self.input.policy))
+                wake_by = min(renew_at, workflow.now() + POLICY_CHECK_EVERY)
             reminder_months = self.input.policy.reminder_months
             due = next_clock_event(self._state, reminder_months, workflow.now())
             if due is not None and due.at <= workflow.now():
                 await self._record(due)
             else:
-                await self._wait_until(min(due.at, renew_at) if due else renew_at)
+                await self._wait_until(min(due.at, wake_by) if due else wake_by)
         await self.gate.close_for_renewal()
         if self.gate.state_unsure:  # the next run trusts what it is given: give it the store's
             await self._read_again()
