@@ -19,9 +19,8 @@ from domain.ids import POLICY_ID
 from domain.policy import Action
 from domain.recorded import RecordedAggregate, created_fields, require_aware
 from domain.text import REASON, clean_field
+from domain.trainer.state import INACTIVE_AFTER_MONTHS  # the domain's rule, not versioned
 from domain.values import SYSTEM_ACTOR, Actor
-
-INACTIVE_AFTER_MONTHS = 12  # the domain's rule: a year without a training record
 
 
 @dataclass(frozen=True)
