@@ -69,15 +69,22 @@ class Row:
 def read_rows(kind: Kind, text: str) -> tuple[list[Row], list[RowProblem]]:
     """Every well-formed row, and a problem for each cell that is not."""
     reader = csv.DictReader(io.StringIO(text.lstrip("\ufeff")))  # a spreadsheet's BOM
-    header_problems = _check_header(kind, reader.fieldnames)
+    try:
+        header_problems = _check_header(kind, reader.fieldnames)
+    except csv.Error as unreadable:
+        return [], [RowProblem(1, None, f"the header cannot be read ({unreadable})")]
     if header_problems:
         return [], header_problems
     rows, problems = [], []
-    for number, raw in _numbered(reader):
-        try:
-            rows.append(_typed(kind, number, raw))
-        except RowRefused as refused:
-            problems.append(RowProblem(number, refused.column, refused.reason))
+    try:
+        for number, raw in _numbered(reader):
+            try:
+                rows.append(_typed(kind, number, raw))
+            except RowRefused as refused:
+                problems.append(RowProblem(number, refused.column, refused.reason))
+    except csv.Error as unreadable:  # a NUL byte, a stray quote: the rest cannot be read
+        reason = f"the file cannot be read from here on ({unreadable}); save it again as CSV"
+        problems.append(RowProblem(reader.line_num, None, reason))
     return rows, problems
 
 

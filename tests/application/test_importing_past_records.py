@@ -200,3 +200,13 @@ def test_an_export_imports_into_another_store_as_the_same_records(
         assert {kind: export_csv(other, kind) for kind in Kind} == exported
     finally:
         other.close()
+
+
+def test_a_nul_byte_is_a_problem_of_its_row_and_column_and_nothing_is_written(
+    app: Certification,
+) -> None:
+    report = load(app, Kind.TRAINERS, TRAINERS + "Eve\x00,eve@example.org,Ghana,2020-01-01,no\n")
+    assert [(p.row, p.column) for p in report.problems] == [(5, "name")]
+    header = load(app, Kind.TRAINERS, "name,\x00email\n")
+    assert {p.row for p in header.problems} == {1}
+    assert events(app) == 0
