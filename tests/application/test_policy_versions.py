@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from uuid import UUID
 
 import pytest
@@ -17,9 +18,20 @@ from domain.trainer.aggregate import Trainer
 from domain.values import Actor, Module, Role
 from service.app.certification import Certification
 from service.app.policies import policy_at, policy_versions, record_policy_version
+from service.settings import Settings
+from tests.application.stores import settings_for
 from tests.stories import Story, new_id
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture(params=["memory", "sqlite"])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
+    """Stores of each test's own: the programme has one policy, which a PostgreSQL database
+    shared by the whole run would carry from test to test."""
+    return settings_for(request.param, request, tmp_path)
+
+
 OFFICE = Actor("office-ana", Role.HQ)
 CONFIGURED = PolicyTerms((9, 11), 60)
 EARLIER = PolicyTerms((6, 10), 45)
