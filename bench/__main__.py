@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import decisions, drift, enrolment, history, projection, scale, steps
+from bench import decisions, drift, enrolment, history, importing, projection, scale, steps
 from bench.config import SCALES
 from bench.context import Context
 from bench.report import FamilyResult, table, write_json
@@ -44,6 +44,7 @@ FAMILIES: tuple[Family, ...] = (
     Family("decisions", decisions.TITLE, decisions.measure, needs_stack=True),
     Family("history", history.TITLE, history.measure, needs_stack=False),
     Family("projection", projection.TITLE, projection.measure, needs_stack=False),
+    Family("import", importing.TITLE, importing.measure, needs_stack=False),
     Family("scale", scale.TITLE, scale.measure, needs_stack=False),
 )
 NAMES = tuple(f.name for f in FAMILIES)

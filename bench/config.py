@@ -27,6 +27,7 @@ class Scale:
     history_calls: int = 200
     projection_events: int = 1_000_000
     idle_workflows: int = 10_000
+    import_rows: int = 10_000  # past trainers imported from one CSV file
     postgres: bool = True
 
     @property
@@ -48,6 +49,7 @@ QUICK = Scale(
 SMOKE = Scale(
     "smoke", step_rounds=1, step_calls=3, concurrent_clients=3, concurrent_steps=2,
     load_clients=3, load_steps=2, enrol_calls=3, drift_updates=20, decision_calls=3,
-    history_events=50, history_calls=5, projection_events=500, idle_workflows=5, postgres=False,
+    history_events=50, history_calls=5, projection_events=500, idle_workflows=5, import_rows=20,
+    postgres=False,
 )  # fmt: skip
 SCALES: dict[Mode, Scale] = {"full": Scale(), "quick": QUICK, "smoke": SMOKE}

@@ -68,6 +68,16 @@ class CertificateRegistry(RecordedAggregate):
         def apply_to(self, aggregate: Any) -> None:
             aggregate.status_entries = self.index + 1
 
+    class PastNumberRegistered(RecordedAggregate.Event):
+        """A certificate number issued before the service, brought in by an import."""
+
+        number: str
+        trainer_id: str
+        issued_at: datetime  # when it was issued, long before `timestamp`, when it was recorded
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.holders[self.number] = self.trainer_id
+
     @classmethod
     def open(cls, at: datetime) -> CertificateRegistry:
         return cls._create(
@@ -93,3 +103,27 @@ class CertificateRegistry(RecordedAggregate):
             self.StatusEntryAllocated, actor, command_id, at, index=index, trainer_id=trainer_id
         )
         return index
+
+    def register_past(
+        self,
+        number: str,
+        trainer_id: str,
+        issued_at: datetime,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> None:
+        """Keep a past certificate's number, so that it is never issued again."""
+        holder = self.holders.get(number)
+        if holder is not None and holder != trainer_id:
+            raise AlreadyExists(f"Certificate {number} is held by another trainer.")
+        if holder is None:
+            self.record(
+                self.PastNumberRegistered,
+                actor,
+                command_id,
+                at,
+                number=number,
+                trainer_id=trainer_id,
+                issued_at=issued_at,
+            )

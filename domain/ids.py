@@ -41,3 +41,4 @@ def enterprise_id(country: str, name: str) -> UUID:
 
 
 CERTIFICATE_REGISTRY_ID = _id("certificate-registry")
+POLICY_ID = _id("programme-policy")

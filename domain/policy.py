@@ -53,6 +53,8 @@ class Action(StrEnum):
     REMOVE_FOR_CAUSE = "removal"
     REINSTATE = "reinstatement"
     OPEN_MATERIALS = "open_materials"
+    IMPORT_PAST_RECORDS = "import_past_records"  # trainers, certificates, training records
+    CHANGE_POLICY = "change_policy"  # the reminder months, the stall period
     # Reads
     READ_RECORD = "read_record"  # a trainer, their journeys, standing and ToE cycles
     READ_STANDINGS = "read_standings"
@@ -166,6 +168,13 @@ RULES: dict[Action, Rule] = {
     ),
     Action.REMOVE_FOR_CAUSE: _standing("the programme office", "removal", OFFICE),
     Action.REINSTATE: _standing("the programme office", "reinstatement", OFFICE),
+    Action.IMPORT_PAST_RECORDS: _rule(
+        "Only the programme office imports past trainers, certificates and training records.",
+        OFFICE,
+    ),
+    Action.CHANGE_POLICY: _rule(
+        "Only the programme office changes the reminder months and the stall period.", OFFICE
+    ),
     Action.OPEN_MATERIALS: _rule(
         "Training materials are opened by the trainer themselves.", CANDIDATE
     ),

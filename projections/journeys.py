@@ -67,6 +67,7 @@ def record_journey_facts(
                     "managers": event.managers,
                     "workers": event.workers,
                     "women": event.women,
+                    "satisfaction": event.satisfaction,
                     "enterprises": len(cycle.enterprises),
                 },
             )

@@ -52,3 +52,12 @@ def record_registration(
                     "issued_at": event.timestamp,
                 },
             )
+        case CertificateRegistry.PastNumberRegistered():
+            changes.put(
+                t.certificates,
+                {
+                    "certificate_number": event.number,
+                    "trainer_id": event.trainer_id,
+                    "issued_at": event.issued_at,
+                },
+            )

@@ -20,6 +20,7 @@ from sqlalchemy import (
     Date,
     DateTime,
     Dialect,
+    Float,
     Integer,
     MetaData,
     String,
@@ -284,6 +285,7 @@ def _classroom_workshops() -> list[Column[Any]]:
         Column("workers", Integer, nullable=False),
         Column("women", Integer, nullable=False),
         Column("enterprises", Integer, nullable=False),
+        Column("satisfaction", Float),  # percent; None where the participants were not asked
     ]
 
 

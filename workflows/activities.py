@@ -19,11 +19,13 @@ from temporalio.exceptions import ApplicationError
 from domain.errors import InvalidInput
 from domain.journey.rules import next_action
 from domain.journey.state import JourneyState, Stage
+from domain.policies import PolicyTerms
 from domain.recorded import RecordedAggregate
 from domain.trainer.state import TrainerState
 from domain.values import Role
 from service.app.certification import Certification, Result
 from service.app.notifications import Notifier
+from service.app.policies import CONFIGURED, policy_at
 from workflows.mail import mail_for
 from workflows.messages import (
     ActivityName,
@@ -33,6 +35,7 @@ from workflows.messages import (
     JourneyOutcome,
     JourneyStepCommand,
     MailCommand,
+    PolicyQuery,
     ReminderPolicy,
     StallReminderCommand,
     StandingStepCommand,
@@ -62,6 +65,7 @@ class CertificationActivities:
             self.read_journey,
             self.read_trainer,
             self.read_policy,
+            self.policy_in_force,
             self.take_standing_step,
             self.remind_inactive_trainer,
             self.delist_inactive_trainer,
@@ -109,6 +113,7 @@ class CertificationActivities:
                 command.command_id,
                 command.at,
                 timedelta(days=command.stall_after_days),
+                command.policy_version,
             )
         return JourneyOutcome(self._latest_journey(result))
 
@@ -134,8 +139,19 @@ class CertificationActivities:
 
     @activity.defn(name=ActivityName.READ_POLICY)
     def read_policy(self, current: ReminderPolicy) -> ReminderPolicy:
-        """The reminder policy configured now, for a run about to continue as new."""
+        """The reminder policy configured now, for a run about to continue as new (a
+        recorded version in force is applied by the run itself: `policy_in_force`)."""
         return self.policy or current
+
+    @activity.defn(name=ActivityName.POLICY_IN_FORCE)
+    def policy_in_force(self, query: PolicyQuery) -> ReminderPolicy:
+        """The recorded version in force at the workflow's moment, else the run's own."""
+        current = query.current
+        terms = PolicyTerms(current.reminder_months, current.stall_after_days)
+        version, terms = policy_at(self.app, query.at, terms)
+        if version == CONFIGURED:
+            return current
+        return ReminderPolicy(terms.stall_after_days, terms.reminder_months, version)
 
     @activity.defn(name=ActivityName.READ_TRAINER)
     def read_trainer(self, trainer_id: str) -> TrainerOutcome:
@@ -155,7 +171,11 @@ class CertificationActivities:
     def remind_inactive_trainer(self, command: ActivityReminderCommand) -> TrainerOutcome:
         with refusing():
             result = self.app.remind_inactive_trainer(
-                command.trainer_id, command.months, command.command_id, command.at
+                command.trainer_id,
+                command.months,
+                command.command_id,
+                command.at,
+                command.policy_version,
             )
         return self._latest_trainer(result)
 
@@ -163,7 +183,7 @@ class CertificationActivities:
     def delist_inactive_trainer(self, command: DelistingCommand) -> TrainerOutcome:
         with refusing():
             result = self.app.delist_inactive_trainer(
-                command.trainer_id, command.command_id, command.at
+                command.trainer_id, command.command_id, command.at, command.policy_version
             )
         return self._latest_trainer(result)
 

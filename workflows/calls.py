@@ -26,6 +26,7 @@ from workflows.messages import (
     JourneyOutcome,
     JourneyStepCommand,
     MailCommand,
+    PolicyQuery,
     ReminderPolicy,
     StallReminderCommand,
     StandingStepCommand,
@@ -128,6 +129,13 @@ async def read_policy(current: ReminderPolicy) -> ReminderPolicy:
     return await _local(ActivityName.READ_POLICY, current, ReminderPolicy)
 
 
+async def policy_now(current: ReminderPolicy) -> ReminderPolicy:
+    """The recorded policy version in force now (it applies from its own moment), else the
+    run's own (a change of configuration still waits for the yearly renewal)."""
+    query = PolicyQuery(current, workflow.now())
+    return await _local(ActivityName.POLICY_IN_FORCE, query, ReminderPolicy)
+
+
 async def read_trainer_now(trainer_id: str) -> TrainerOutcome:
     """For an update handler, whose caller is waiting: bounded like a step, not retried for
     as long as an outage lasts."""
@@ -136,6 +144,8 @@ async def read_trainer_now(trainer_id: str) -> TrainerOutcome:
 
 # Guards reading the configured reminder policy when a run continues as new.
 POLICY_AT_RENEWAL = "policy-at-renewal"
+# Guards reading the policy version in force at each wake-up of a standing, for runs in flight.
+POLICY_IN_FORCE = "policy-in-force"
 # Guards handing unsent mail to the next run (workflow.patched), for runs already in flight.
 HAND_OVER_UNSENT_MAIL = "hand-over-unsent-mail"
 # How long a run that is about to continue as new waits for its mail before handing it over.

@@ -40,6 +40,7 @@ from workflows.messages import (
     StandingInput,
     StandingStepRequest,
     StepRequest,
+    TrainerOutcome,
 )
 from workflows.refusals import domain_error_in
 from workflows.standing import TrainerStanding
@@ -198,6 +199,19 @@ class JourneyGateway:
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
+
+    async def hand_over_standing(self, trainer: TrainerOutcome) -> None:
+        """A trainer whose past was imported: start their standing from that state, or tell
+        the running one (it keeps whichever state is newer); idempotent."""
+        trainer_id = trainer.state.trainer_id
+        handle = await self.client.start_workflow(
+            TrainerStanding.run,
+            StandingInput(trainer_id, self.policy, trainer),
+            id=standing_workflow_id(trainer_id),
+            task_queue=self.task_queue,
+            id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
+        )
+        await handle.signal(TrainerStanding.refresh, trainer)
 
 
 def attempt_id(request_id: str) -> str:

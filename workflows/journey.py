@@ -216,8 +216,13 @@ class CertificationJourney:
             if due is None or due > workflow.now():
                 return  # a step arrived meanwhile: no longer stalled
             command_id = f"stall-reminder/{journey.journey_id}/{journey.last_step_at.isoformat()}"
+            policy = self.input.policy
             command = StallReminderCommand(
-                journey.journey_id, command_id, workflow.now(), self.input.policy.stall_after_days
+                journey.journey_id,
+                command_id,
+                workflow.now(),
+                policy.stall_after_days,
+                policy.version,
             )
             try:
                 self.journey = (await calls.remind_stalled_journey(command)).journey

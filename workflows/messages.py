@@ -29,6 +29,7 @@ class ActivityName:
     READ_JOURNEY = "read_journey"
     READ_TRAINER = "read_trainer"
     READ_POLICY = "read_policy"
+    POLICY_IN_FORCE = "policy_in_force"
     TAKE_STANDING_STEP = "take_standing_step"
     REMIND_INACTIVE_TRAINER = "remind_inactive_trainer"
     DELIST_INACTIVE_TRAINER = "delist_inactive_trainer"
@@ -45,10 +46,19 @@ class ReminderPolicy:
 
     stall_after_days: int = 60
     reminder_months: tuple[int, ...] = (9, 11)
+    version: int = 0  # the recorded policy version (domain/policies.py); 0: the configured
 
     @property
     def stall_after(self) -> timedelta:
         return timedelta(days=self.stall_after_days)
+
+
+@dataclass(frozen=True)
+class PolicyQuery:
+    """Which recorded policy version is in force at the workflow's `at`."""
+
+    current: ReminderPolicy
+    at: datetime
 
 
 # -- the journey workflow ---------------------------------------------------------------------
@@ -138,6 +148,7 @@ class StallReminderCommand:
     command_id: str
     at: datetime
     stall_after_days: int
+    policy_version: int | None = None  # the version whose stall period applied
 
 
 @dataclass(frozen=True)
@@ -161,6 +172,7 @@ class ActivityReminderCommand:
     months: int
     command_id: str
     at: datetime
+    policy_version: int | None = None  # the version whose reminder months applied
 
 
 @dataclass(frozen=True)
@@ -168,6 +180,7 @@ class DelistingCommand:
     trainer_id: str
     command_id: str
     at: datetime
+    policy_version: int | None = None
 
 
 @dataclass(frozen=True)

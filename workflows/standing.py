@@ -35,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
 
 RENEW_EVERY = timedelta(days=365)
 RETRY_REFUSED_CLOCK_EVENT_AFTER = timedelta(days=1)
+# A policy version recorded while a standing sleeps reaches it within this long.
+POLICY_CHECK_EVERY = timedelta(days=7)
 
 
 @workflow.defn
@@ -54,15 +56,20 @@ class TrainerStanding:
             self.trainer = await calls.read_trainer(standing.trainer_id)
         renew_at = workflow.now() + RENEW_EVERY
         while not (self.gate.continue_as_new_due() or workflow.now() >= renew_at):
-            due = next_clock_event(self._state, standing.policy.reminder_months, workflow.now())
+            wake_by = renew_at
+            if workflow.patched(calls.POLICY_IN_FORCE):  # each wake-up judges by today's policy
+                self.input = replace(self.input, policy=await calls.policy_now(self.input.policy))
+                wake_by = min(renew_at, workflow.now() + POLICY_CHECK_EVERY)
+            reminder_months = self.input.policy.reminder_months
+            due = next_clock_event(self._state, reminder_months, workflow.now())
             if due is not None and due.at <= workflow.now():
                 await self._record(due)
             else:
-                await self._wait_until(min(due.at, renew_at) if due else renew_at)
+                await self._wait_until(min(due.at, wake_by) if due else wake_by)
         await self.gate.close_for_renewal()
         if self.gate.state_unsure:  # the next run trusts what it is given: give it the store's
             await self._read_again()
-        policy = await calls.read_policy(standing.policy)  # settings may have changed
+        policy = await calls.read_policy(self.input.policy)  # a new version may apply
         unsent = await self.mail.hand_over()
         renewed = replace(standing, policy=policy, trainer=self.trainer, unsent_mail=unsent)
         workflow.continue_as_new(renewed)
@@ -163,10 +170,13 @@ class TrainerStanding:
         trainer_id, now = self.input.trainer_id, workflow.now()
         try:
             if due.months is None:
-                command = DelistingCommand(trainer_id, command_id, now)
+                version = self.input.policy.version
+                command = DelistingCommand(trainer_id, command_id, now, version)
                 self.trainer = await calls.delist_inactive_trainer(command)
             else:
-                reminder = ActivityReminderCommand(trainer_id, due.months, command_id, now)
+                reminder = ActivityReminderCommand(
+                    trainer_id, due.months, command_id, now, self.input.policy.version
+                )
                 self.trainer = await calls.remind_inactive_trainer(reminder)
         except FailureError as error:
             workflow.logger.warning("Clock event %s refused: %s", command_id, error)

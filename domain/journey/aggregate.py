@@ -97,10 +97,17 @@ class Journey(RecordedAggregate):
 
     class ClassroomWorkshopDelivered(StepTaken):
         step_class = DeliverClassroomWorkshop
+        class_version = 2  # v2 adds the participants' satisfaction (optional)
         held_on: date
         managers: int
         workers: int
         women: int
+        satisfaction: float | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            """Workshops recorded before satisfaction was asked for have none recorded."""
+            state["satisfaction"] = None
 
     class CoachingVisitRecorded(StepTaken):
         step_class = RecordCoachingVisit
@@ -126,9 +133,15 @@ class Journey(RecordedAggregate):
         reason: str
 
     class StallReminderSent(RecordedAggregate.Event):
+        class_version = 2  # v2 names the policy version applied
         waiting_since: datetime
         next_action: str
         recipients: list[str]
+        policy_version: int | None  # None: sent before policies were versioned
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["policy_version"] = None
 
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = rules.evolve_stall_reminded(aggregate.state)
@@ -197,7 +210,12 @@ class Journey(RecordedAggregate):
         self.record(EVENT_FOR_STEP[type(step)], actor, command_id, at, **fields)
 
     def remind_stalled(
-        self, recipients: list[str], command_id: str, at: datetime, stall_after: timedelta
+        self,
+        recipients: list[str],
+        command_id: str,
+        at: datetime,
+        stall_after: timedelta,
+        policy_version: int | None = None,
     ) -> None:
         rules.check_stall_reminder(self.state, at, stall_after)
         self.record(
@@ -208,6 +226,7 @@ class Journey(RecordedAggregate):
             waiting_since=self.state.last_step_at,
             next_action=rules.next_action(self.state).what,
             recipients=recipients,
+            policy_version=policy_version,
         )
 
 

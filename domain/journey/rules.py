@@ -244,6 +244,11 @@ def _check_participants(step: DeliverClassroomWorkshop) -> None:
             f"{step.managers + step.workers} participants in one classroom workshop looks like "
             f"a typing error; a workshop has at most {MAX_CLASSROOM_PARTICIPANTS:,}."
         )
+    if step.satisfaction is not None and not 0 <= step.satisfaction <= 100:
+        raise InvalidInput(
+            f"Satisfaction is a percentage from 0 to 100, got {step.satisfaction}; leave it "
+            "out if the participants were not asked."
+        )
 
 
 def _check_visit_date(cycle: ToECycle, step: RecordCoachingVisit) -> None:

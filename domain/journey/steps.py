@@ -36,6 +36,9 @@ class DeliverClassroomWorkshop:
     managers: int
     workers: int
     women: int
+    # The participants' average satisfaction with the workshop, in percent, where the
+    # trainer collected it (an evaluation form); None when it was not recorded.
+    satisfaction: float | None = None
     kind: Literal["classroom_workshop"] = "classroom_workshop"
 
 

@@ -11,6 +11,13 @@ from domain.countries import upcast_country
 from domain.recorded import RecordedAggregate, created_fields
 from domain.trainer import credentials, rules
 from domain.trainer.credentials import CredentialChange
+from domain.trainer.past import (
+    PastCertificate,
+    check_import,
+    check_past_certificate,
+    clean_certificate_number,
+    happened_at,
+)
 from domain.trainer.state import CredentialStatus, TrainerState
 from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
 from domain.values import SYSTEM_ACTOR, Actor, Module
@@ -81,6 +88,12 @@ class Trainer(RecordedAggregate):
                 aggregate.state, self.merged_id, self.open_journeys, self.is_expert
             )
 
+    class RegisteredFromPastRecords(Registered):
+        """A trainer of the programme's past, registered by an import: `timestamp` is when
+        they joined the programme, `recorded_at` when the import wrote it."""
+
+        recorded_at: datetime
+
     class JourneyOpened(RecordedAggregate.Event):
         module: str
         journey_id: str
@@ -125,6 +138,15 @@ class Trainer(RecordedAggregate):
                 aggregate.state, Module(self.module), None, self.timestamp
             )
 
+    class CertificateImported(CertificateIssued):
+        """A certificate of competence issued before the service, with its original number
+        and date (`timestamp`); no journey of this service led to it."""
+
+        recorded_at: datetime
+
+    class ModuleCertificationImported(ModuleCertified):
+        recorded_at: datetime
+
     class TrainingRecordSubmitted(RecordedAggregate.Event):
         delivered_on: date
         module: str
@@ -142,16 +164,31 @@ class Trainer(RecordedAggregate):
             )
             aggregate.state = rules.evolve_standing(aggregate.state, step, self.timestamp)
 
+    class TrainingRecordImported(TrainingRecordSubmitted):
+        recorded_at: datetime
+
     class ActivityReminderSent(RecordedAggregate.Event):
+        class_version = 2  # v2 names the policy version applied
         months: int
         clock_started_at: datetime
         recipient: str
+        policy_version: int | None  # None: sent before policies were versioned
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["policy_version"] = None
 
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = rules.evolve_reminded(aggregate.state, self.months)
 
     class DelistedForInactivity(RecordedAggregate.Event):
+        class_version = 2  # v2 names the policy version applied
         clock_started_at: datetime
+        policy_version: int | None  # None: delisted before policies were versioned
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["policy_version"] = None
 
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = rules.evolve_inactive(aggregate.state)
@@ -211,16 +248,21 @@ class Trainer(RecordedAggregate):
         actor: Actor,
         command_id: str,
         at: datetime,
+        recorded_at: datetime | None = None,
     ) -> Trainer:
+        """`recorded_at`: an import of the programme's past records; `at` is then the day
+        the trainer joined the programme."""
         registration = rules.clean_registration(name, email, country)
+        past = {} if recorded_at is None else {"recorded_at": recorded_at}
         return cls._create(
-            cls.Registered,
+            cls.Registered if recorded_at is None else cls.RegisteredFromPastRecords,
             id=trainer_id,
             name=registration.name,
             email=registration.email,
             country=registration.country,
             is_expert=is_expert,
             country_as_recorded=None,
+            **past,
             **created_fields(actor, command_id, at),
         )
 
@@ -352,7 +394,9 @@ class Trainer(RecordedAggregate):
             case Reinstate():
                 self.record(self.Reinstated, actor, command_id, at, reason=step.reason)
 
-    def remind_inactive(self, months: int, command_id: str, at: datetime) -> None:
+    def remind_inactive(
+        self, months: int, command_id: str, at: datetime, policy_version: int | None = None
+    ) -> None:
         rules.check_activity_reminder(self.state, months, at)
         assert self.state.standing is not None
         self.record(
@@ -363,9 +407,12 @@ class Trainer(RecordedAggregate):
             months=months,
             clock_started_at=self.state.standing.clock_started_at,
             recipient=self.state.email,
+            policy_version=policy_version,
         )
 
-    def delist_inactive(self, command_id: str, at: datetime) -> None:
+    def delist_inactive(
+        self, command_id: str, at: datetime, policy_version: int | None = None
+    ) -> None:
         rules.check_mark_inactive(self.state, at)
         assert self.state.standing is not None
         self.record(
@@ -374,6 +421,46 @@ class Trainer(RecordedAggregate):
             command_id,
             at,
             clock_started_at=self.state.standing.clock_started_at,
+            policy_version=policy_version,
+        )
+
+    def import_certificate(
+        self, past: PastCertificate, actor: Actor, command_id: str, recorded_at: datetime
+    ) -> str | None:
+        """Record a certificate of the past; the number if it made the trainer certified."""
+        at = happened_at(past.certified_on)
+        check_import(actor, self.modified_on, at, recorded_at)
+        check_past_certificate(self.state, past)
+        fields = {"module": past.module.value, "journey_id": "", "recorded_at": recorded_at}
+        if self.state.is_certified:
+            self.record(self.ModuleCertificationImported, actor, command_id, at, **fields)
+            return None
+        number = clean_certificate_number(past.certificate_number)
+        self.record(
+            self.CertificateImported, actor, command_id, at, certificate_number=number, **fields
+        )
+        return number
+
+    def import_training_record(
+        self, step: SubmitTrainingRecord, actor: Actor, command_id: str, recorded_at: datetime
+    ) -> None:
+        """Record a training of the past: it restarts the clock from its own date."""
+        at = happened_at(step.delivered_on)
+        check_import(actor, self.modified_on, at, recorded_at)
+        rules.check_standing_step(self.state, step, actor, at)
+        cleaned = rules.clean_standing_step(step)
+        assert isinstance(cleaned, SubmitTrainingRecord)
+        self.record(
+            self.TrainingRecordImported,
+            actor,
+            command_id,
+            at,
+            delivered_on=cleaned.delivered_on,
+            module=cleaned.module,
+            enterprises=cleaned.enterprises,
+            participants=cleaned.participants,
+            description=cleaned.description,
+            recorded_at=recorded_at,
         )
 
     def credential_change_due(self) -> CredentialChange | None:

@@ -20,12 +20,9 @@ from projections.queries.listing import (
 )
 from projections.queries.results import (
     EnterpriseResults,
-    ImprovementRange,
     IndicatorResult,
     Participation,
-    ProgrammeStatistics,
     enterprises,
-    programme_statistics,
 )
 from projections.queries.standing import (
     ReminderSent,
@@ -33,6 +30,12 @@ from projections.queries.standing import (
     TrainingRecord,
     standing,
     standings,
+)
+from projections.queries.statistics import (
+    ImprovementRange,
+    ProgrammeStatistics,
+    StatisticsScope,
+    programme_statistics,
 )
 from projections.store import ReadModels, ReadModelsBehind
 
@@ -48,6 +51,7 @@ __all__ = [
     "ReadModels",
     "ReadModelsBehind",
     "ReminderSent",
+    "StatisticsScope",
     "TrainerStanding",
     "TrainingRecord",
     "WorklistItem",

@@ -1,15 +1,15 @@
-"""Enterprises and their indicators, and the programme's statistics as the source texts quote
-them: SMEs trained, participants (managers, workers, women), improvement ranges."""
+"""Enterprises and their indicators: per ToE cycle, baseline, latest and improvement.
+The programme's totals are in projections/queries/statistics.py."""
 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import Row, and_, distinct, func, select
+from sqlalchemy import Row, and_, select
 
 from domain.indicators import Indicator, improvement
 from domain.values import Module
@@ -56,40 +56,6 @@ class EnterpriseResults:
     participations: tuple[Participation, ...]
 
 
-@dataclass(frozen=True)
-class ImprovementRange:
-    indicator: Indicator
-    measurements: int  # (enterprise, ToE cycle) pairs with a baseline and a progress report
-    lowest: float
-    highest: float
-    improved: int  # measurements that got better
-
-
-@dataclass(frozen=True)
-class ProgrammeStatistics:
-    smes_trained: int  # distinct enterprises in a cycle whose classroom workshop was delivered
-    classroom_workshops: int
-    participants: int  # managers + workers, summed over classroom workshops
-    managers: int
-    workers: int
-    women: int  # counted among the participants
-    certified_trainers: int
-    listed_trainers: int
-    improvement: tuple[ImprovementRange, ...]  # one per indicator measured at least once
-
-    @property
-    def share_managers(self) -> float | None:
-        return self.managers / self.participants if self.participants else None
-
-    @property
-    def share_workers(self) -> float | None:
-        return self.workers / self.participants if self.participants else None
-
-    @property
-    def share_women(self) -> float | None:
-        return self.women / self.participants if self.participants else None
-
-
 def enterprises(read: ReadModels, enterprise_id: str | None = None) -> list[EnterpriseResults]:
     """Enterprises by country and name, each with its ToE cycles and indicators."""
     e = read.tables.enterprises
@@ -116,53 +82,6 @@ def indicator_results(baseline: Measurements, latest: Measurements) -> tuple[Ind
         gain = None if before is None or after is None else improvement(indicator, before, after)
         results.append(IndicatorResult(indicator, before, after, gain))
     return tuple(results)
-
-
-def programme_statistics(read: ReadModels) -> ProgrammeStatistics:
-    t = read.tables
-    cw, te = t.classroom_workshops, t.toe_enterprises
-    totals = select(
-        func.count(),
-        func.coalesce(func.sum(cw.c.managers), 0),
-        func.coalesce(func.sum(cw.c.workers), 0),
-        func.coalesce(func.sum(cw.c.women), 0),
-    )
-    trained = select(func.count(distinct(te.c.enterprise_id))).select_from(
-        te.join(cw, _same_cycle(t))
-    )
-    certified = select(func.count()).where(t.trainers.c.certificate_number.is_not(None))
-    with read.connect() as conn:
-        workshops, managers, workers, women = conn.execute(totals).one()
-        smes = conn.scalar(trained) or 0
-        certified_trainers = conn.scalar(certified) or 0
-        listed = conn.scalar(select(func.count()).select_from(t.public_trainers)) or 0
-        reported = conn.execute(select(te.c.baseline, te.c.latest).where(te.c.reports > 0)).all()
-    return ProgrammeStatistics(
-        smes_trained=smes,
-        classroom_workshops=workshops,
-        participants=managers + workers,
-        managers=managers,
-        workers=workers,
-        women=women,
-        certified_trainers=certified_trainers,
-        listed_trainers=listed,
-        improvement=_ranges(indicator_results(r.baseline, r.latest) for r in reported),
-    )
-
-
-def _ranges(measured: Iterable[tuple[IndicatorResult, ...]]) -> tuple[ImprovementRange, ...]:
-    gains: defaultdict[Indicator, list[float]] = defaultdict(list)
-    for results in measured:
-        for result in results:
-            if result.improvement is not None:
-                gains[result.indicator].append(result.improvement)
-    return tuple(
-        ImprovementRange(
-            i, len(gains[i]), min(gains[i]), max(gains[i]), sum(g > 0 for g in gains[i])
-        )
-        for i in Indicator
-        if gains[i]
-    )
 
 
 def _same_cycle(t: ReadModelTables) -> Any:

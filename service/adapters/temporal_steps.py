@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from cachetools import LRUCache
 from starlette.concurrency import run_in_threadpool
 
@@ -14,6 +16,7 @@ from domain.trainer.steps import StandingStep
 from domain.values import Actor, Module
 from service.app.certification import Certification
 from workflows.client import JourneyGateway
+from workflows.messages import TrainerOutcome
 
 # Journeys whose candidate and module this process knows (~200 bytes each).
 KNOWN_JOURNEYS = 50_000
@@ -114,3 +117,12 @@ class WorkflowSteps:
         self, trainer: TrainerState, step: StandingStep, actor: Actor, command_id: str
     ) -> TrainerState:
         return await self._gateway.standing_step(trainer.trainer_id, step, actor, command_id)
+
+    async def hand_over_standings(self, trainer_ids: Sequence[str]) -> None:
+        for trainer_id in trainer_ids:
+            outcome = await run_in_threadpool(self._read_trainer, trainer_id)
+            await self._gateway.hand_over_standing(outcome)
+
+    def _read_trainer(self, trainer_id: str) -> TrainerOutcome:
+        position = self._certification.recorder.max_notification_id() or 0
+        return TrainerOutcome(self._certification.trainer(trainer_id), position)

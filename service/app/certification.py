@@ -106,12 +106,15 @@ class Certification(Application[UUID]):
         at: datetime,
         *,
         is_expert: bool = False,
+        recorded_at: datetime | None = None,
     ) -> Result[TrainerState]:
         """Register a candidate (or, with `is_expert`, an expert trainer). hq only; a country
         office in its countries.
 
         The trainer gets a random id; the e-mail's index is claimed in the same atomic write,
         so two registrations of one address (in any process) cannot both succeed.
+        `recorded_at`: a trainer of the programme's past, imported; `at` is then the day they
+        joined the programme.
         """
         policy.require(actor, Action.REGISTER_TRAINER)
         # Cleaned before the register is asked, so that the same address typed twice, once
@@ -140,6 +143,7 @@ class Certification(Application[UUID]):
                 actor,
                 command_id,
                 at,
+                recorded_at,
             )
             return [trainer, self._claim(address, details.email, trainer_id, actor, command_id, at)]
 
@@ -223,6 +227,14 @@ class Certification(Application[UUID]):
             return EmailAddress.claim(email, trainer_id, actor, command_id, at)
         address.claim_again(trainer_id, actor, command_id, at)
         return address
+
+    def trainer_by_email(self, email: str) -> TrainerState | None:
+        """The trainer registered with this e-mail address, if any."""
+        try:
+            trainer_id = self.trainer_id_for_email(email)
+        except InvalidInput:
+            return None
+        return None if trainer_id is None else self.trainer(str(trainer_id))
 
     def schedule_workshop(
         self, plan: WorkshopPlan, actor: Actor, command_id: str, at: datetime
@@ -481,12 +493,13 @@ class Certification(Application[UUID]):
         command_id: str,
         at: datetime,
         stall_after: timedelta,
+        policy_version: int | None = None,
     ) -> Result[JourneyState]:
         def decide() -> list[RecordedAggregate]:
             journey = self._find(Journey, journey_id, "journey")
             if command_id in journey.applied:
                 return []
-            journey.remind_stalled(recipients, command_id, at, stall_after)
+            journey.remind_stalled(recipients, command_id, at, stall_after, policy_version)
             return [journey]
 
         return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
@@ -501,17 +514,28 @@ class Certification(Application[UUID]):
         )
 
     def remind_inactive_trainer(
-        self, trainer_id: str, months: int, command_id: str, at: datetime
+        self,
+        trainer_id: str,
+        months: int,
+        command_id: str,
+        at: datetime,
+        policy_version: int | None = None,
     ) -> Result[TrainerState]:
         return self._on_trainer(
-            trainer_id, command_id, at, lambda t: t.remind_inactive(months, command_id, at)
+            trainer_id,
+            command_id,
+            at,
+            lambda t: t.remind_inactive(months, command_id, at, policy_version),
         )
 
     def delist_inactive_trainer(
-        self, trainer_id: str, command_id: str, at: datetime
+        self, trainer_id: str, command_id: str, at: datetime, policy_version: int | None = None
     ) -> Result[TrainerState]:
         return self._on_trainer(
-            trainer_id, command_id, at, lambda t: t.delist_inactive(command_id, at)
+            trainer_id,
+            command_id,
+            at,
+            lambda t: t.delist_inactive(command_id, at, policy_version),
         )
 
     def open_materials(

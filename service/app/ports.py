@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Protocol
 
 from domain.journey.state import JourneyState
@@ -28,3 +29,6 @@ class Steps(Protocol):
     async def take_standing_step(
         self, trainer: TrainerState, step: StandingStep, actor: Actor, command_id: str
     ) -> TrainerState: ...
+
+    async def hand_over_standings(self, trainer_ids: Sequence[str]) -> None:
+        """Trainers whose past was imported: their standings start (or learn) from it."""

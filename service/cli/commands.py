@@ -12,6 +12,7 @@ import typer
 from domain.values import Role
 from service.cli.audit import audit
 from service.cli.credentials import credentials
+from service.cli.importing import exporting, importing
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -20,6 +21,8 @@ if TYPE_CHECKING:
 app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
 app.add_typer(credentials, name="credentials")
+app.add_typer(importing, name="import")
+app.add_typer(exporting, name="export")
 
 # Commands that make the schema themselves rather than wait for it.
 MIGRATING_COMMANDS = frozenset({"migrate", "run"})

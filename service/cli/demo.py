@@ -235,7 +235,9 @@ def _cycle(
     for k, e in enumerate(enterprises):
         baseline = {"productivity": 100.0 + 10 * k, "defects": 9.0 - k, "absenteeism": 7.0}
         steps += [SelectEnterprise(e), RecordBaselineAssessment(e, day, baseline)]
-    steps.append(DeliverClassroomWorkshop(day, 6 + n % 5, 12 + n % 7, 5 + n % 6))
+    # Three workshops in four asked their participants how satisfied they were.
+    satisfaction = None if n % 4 == 0 else 70.0 + (n * 7) % 25 + 0.5 * (n % 2)
+    steps.append(DeliverClassroomWorkshop(day, 6 + n % 5, 12 + n % 7, 5 + n % 6, satisfaction))
     for k, e in enumerate(enterprises):
         latest = {
             "productivity": 115.0 + 5 * (n % 8) + 10 * k,

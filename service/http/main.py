@@ -13,7 +13,9 @@ from service.http.routes import (
     auth,
     credentials,
     health,
+    imports,
     journeys,
+    policies,
     public,
     reads,
     registry,
@@ -66,6 +68,8 @@ def create_app(
         audit.router,
         credentials.router,
         webhooks.router,
+        imports.router,
+        policies.router,
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)

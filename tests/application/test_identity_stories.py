@@ -155,17 +155,13 @@ def test_a_retried_edit_writes_nothing_more(story: Story) -> None:
 
 def test_a_retried_registration_is_answered_even_after_the_e_mail_changed(story: Story) -> None:
     command_id, at = new_id(), story.later()
-    first = story.app.register_trainer(
-        "Asha", mail(story, "asha"), "IN", story.hq, command_id, at
-    )
+    first = story.app.register_trainer("Asha", mail(story, "asha"), "IN", story.hq, command_id, at)
     asha = first.state.trainer_id
     story.app.edit_trainer(
         asha, DetailsEdit(email=mail(story, "av")), story.hq, new_id(), story.later()
     )
 
-    again = story.app.register_trainer(
-        "Asha", mail(story, "asha"), "IN", story.hq, command_id, at
-    )
+    again = story.app.register_trainer("Asha", mail(story, "asha"), "IN", story.hq, command_id, at)
 
     assert again.duplicate and again.state.trainer_id == asha
     assert story.app.trainer_id_for_email(mail(story, "asha")) is None

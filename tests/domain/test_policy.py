@@ -71,6 +71,8 @@ ALLOWED: dict[Action, set[str]] = {
     Action.REMOVE_FOR_CAUSE: OFFICE,
     Action.REINSTATE: OFFICE,
     Action.OPEN_MATERIALS: {"candidate"},
+    Action.IMPORT_PAST_RECORDS: OFFICE,
+    Action.CHANGE_POLICY: OFFICE,
     Action.READ_RECORD: AUDIT | STEPPERS | {"expert_as_trainer"},
     Action.READ_STANDINGS: AUDIT,
     Action.READ_WORKLIST: AUDIT | EXPERTS,

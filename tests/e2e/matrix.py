@@ -165,6 +165,7 @@ async def build_scene(stack: Stack) -> Scene:
         "material": "manual",
         "purpose": "revocation",
         "subscription_id": subscription,
+        "kind": "trainers",
         # required query parameters
         "at": today,
         "on": today,

@@ -69,7 +69,26 @@ DOORS: dict[str, Door] = {
     "GET /auth/me": Door(LOGGED_IN),
     "GET /public/trainers": Door(EVERYONE),
     "GET /public/certificates/{number}": Door(EVERYONE),
-    "GET /public/statistics": Door(EVERYONE),
+    "GET /public/statistics": Door(
+        EVERYONE, query={"country": "India", "module": "WC", "year": "2026", "as_at": TODAY}
+    ),
+    "POST /imports/{kind}": Door(
+        OFFICE,
+        {"csv": "name,email,country,registered_on\nPat Past,past-{tag}@example.org,IN,2020-01-01"},
+        query={"dry_run": "true"},
+    ),
+    "GET /exports/{kind}": Door(OFFICE),
+    "GET /policies": Door(AUDIT),
+    "GET /policies/in-force": Door(AUDIT, query={"at": TODAY}),
+    "POST /policies": Door(
+        OFFICE,
+        {
+            "reminder_months": [9, 11],
+            "stall_after_days": 60,
+            "applies_from": "2099-01-01T00:00:00Z",
+            "reason": "the role matrix: a version far ahead, applied to nothing now",
+        },
+    ),
     "POST /trainers": Door(
         OFFICE, {"name": "Nadia New", "email": "new-{tag}@example.org", "country": "IN"}
     ),

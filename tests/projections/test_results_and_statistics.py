@@ -17,6 +17,7 @@ from domain.journey.steps import (
 from domain.values import Actor, Module
 from projections.projector import Projector
 from projections.queries import enterprises, programme_statistics
+from projections.queries.figures import for_people, percent
 from projections.store import ReadModels
 from tests.stories import BASELINE, Story
 
@@ -89,17 +90,21 @@ def test_programme_statistics_count_smes_participants_and_improvement_ranges(
     assert stats.smes_trained == 3 and stats.classroom_workshops == 3
     assert (stats.managers, stats.workers, stats.women) == (8 + 8 + 3, 16 + 16 + 9, 7 + 7 + 4)
     assert stats.participants == 60
-    assert stats.share_managers == pytest.approx(19 / 60)
-    assert stats.share_workers == pytest.approx(41 / 60)
-    assert stats.share_women == pytest.approx(18 / 60)
-    assert stats.certified_trainers == 0 and stats.listed_trainers == 0
+    # Percentages as a person reads them: 19 / 60 is 31.7 %, not 31.666666666666664.
+    assert (stats.share_managers, stats.share_workers, stats.share_women) == (31.7, 68.3, 30.0)
+    assert stats.certified_trainers == 0 and stats.active_trainers == 0
     ranges = {r.indicator: r for r in stats.improvement}
     assert set(ranges) == {Indicator.PRODUCTIVITY, Indicator.DEFECTS, Indicator.ABSENTEEISM}
     productivity = ranges[Indicator.PRODUCTIVITY]
     assert productivity.measurements == 3 and productivity.improved == 3
-    assert (productivity.lowest, productivity.highest) == pytest.approx((15.0, 30.0))
+    assert (productivity.lowest, productivity.median, productivity.highest) == (15.0, 30.0, 30.0)
     defects = ranges[Indicator.DEFECTS]
-    assert (defects.lowest, defects.highest, defects.improved) == pytest.approx((0.0, 50.0, 2))
+    assert (defects.lowest, defects.median, defects.highest, defects.improved) == (
+        0.0,
+        50.0,
+        50.0,
+        2,
+    )
 
 
 def _teach(
@@ -122,3 +127,10 @@ def test_statistics_of_an_empty_programme_have_no_shares(read_models: ReadModels
     stats = programme_statistics(read_models)
     assert stats.participants == 0 and stats.share_women is None and stats.improvement == ()
     assert stats.smes_trained == 0 and stats.classroom_workshops == 0
+
+
+def test_figures_for_people_have_one_decimal_and_no_negative_zero() -> None:
+    assert percent(1, 12) == 8.3 and percent(2, 3) == 66.7
+    assert for_people(-0.04) == 0.0 and str(for_people(-0.04)) == "0.0"
+    assert for_people(100 * (8.333333333333332 / 100)) == 8.3
+    assert percent(3, 0) is None and for_people(None) is None

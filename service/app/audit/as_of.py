@@ -29,12 +29,20 @@ from service.app.certification import Certification
 LISTING_EVENTS = frozenset(
     {
         "Trainer.CertificateIssued",
+        "Trainer.CertificateImported",
         "Trainer.DelistedForInactivity",
         "Trainer.RemovedForCause",
         "Trainer.Reinstated",
     }
 )
-CERTIFYING_EVENTS = frozenset({"Trainer.CertificateIssued", "Trainer.ModuleCertified"})
+CERTIFYING_EVENTS = frozenset(
+    {
+        "Trainer.CertificateIssued",
+        "Trainer.ModuleCertified",
+        "Trainer.CertificateImported",
+        "Trainer.ModuleCertificationImported",
+    }
+)
 PAST_MOMENTS_KEPT = 4
 PAST_BATCH_SIZE = 5000
 
@@ -121,6 +129,11 @@ def _why(decided_by: HistoryEntry | None) -> str:
             return (
                 f"listed since {when}: certificate of competence {p['certificate_number']} "
                 f"issued for {p['module']} {who}"
+            )
+        case "Trainer.CertificateImported":
+            return (
+                f"listed since {when}: certificate of competence {p['certificate_number']} "
+                f"for {p['module']}, from past records imported {who} on {p['recorded_at']}"
             )
         case "Trainer.Reinstated":
             return f"listed since {when}: reinstated {who}: {p['reason']}"

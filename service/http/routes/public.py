@@ -7,11 +7,10 @@ get the read models as they are, and `X-Read-Models-Behind` when those lack even
 from __future__ import annotations
 
 from dataclasses import asdict
-from datetime import datetime
-from typing import Annotated, Any, Literal
+from datetime import date, datetime
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
-from fastapi.encoders import jsonable_encoder
 from pydantic import BaseModel, Field
 
 from domain.values import Module
@@ -22,6 +21,8 @@ from service.i18n import choose_language
 from service.i18n.countries import country_name
 
 router = APIRouter(prefix="/public", tags=["public"])
+# Years the programme could have records of: it began in 2009; a year outside is a typo.
+FIRST_YEAR, LAST_YEAR = 2000, 2100
 
 COUNTRY = "ISO 3166-1 alpha-2 code"
 COUNTRY_NAME = "the country's name in the reader's language"
@@ -87,13 +88,16 @@ def verify_certificate(
 
 
 @router.get("/statistics")
-def read_statistics(read: CurrentReads) -> Any:
-    """Programme results: SMEs trained, participants (managers, workers, women), improvements."""
-    stats = queries.programme_statistics(read)
-    body = jsonable_encoder(asdict(stats))
-    body.update(
-        share_managers=stats.share_managers,
-        share_workers=stats.share_workers,
-        share_women=stats.share_women,
-    )
-    return body
+def read_statistics(
+    read: CurrentReads,
+    country: str | None = None,
+    module: Module | None = None,
+    year: Annotated[int | None, Query(ge=FIRST_YEAR, le=LAST_YEAR)] = None,
+    as_at: Annotated[date | None, Query(description="the last day counted (default today)")] = None,
+) -> queries.ProgrammeStatistics:
+    """Programme results as the programme reports them: SMEs trained, workforce benefited,
+    participants (managers, workers, women), satisfaction, certified and active trainers,
+    their own training records, improvement per indicator; by country, module, year, as at
+    a date. Percentages and averages are rounded to one decimal."""
+    scope = queries.StatisticsScope(country, module, year, as_at)
+    return queries.programme_statistics(read, scope)

@@ -1,0 +1,116 @@
+"""The programme's thresholds as recorded facts: each change is a numbered policy version,
+saying who changed what, when, and from when it applies.
+
+A version applies from its own moment on, never before the moment it is recorded: a change
+never rewrites a decision already taken. Every reminder and delisting names the version it
+applied (`policy_version`). Version 0 is the configuration the service ran with before any
+version was recorded (Settings), so decisions of that time name it too.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+from domain import policy
+from domain.errors import InvalidInput, StepOutOfOrder
+from domain.ids import POLICY_ID
+from domain.policy import Action
+from domain.recorded import RecordedAggregate, created_fields, require_aware
+from domain.text import REASON, clean_field
+from domain.trainer.state import INACTIVE_AFTER_MONTHS  # the domain's rule, not versioned
+from domain.values import SYSTEM_ACTOR, Actor
+
+
+@dataclass(frozen=True)
+class PolicyTerms:
+    reminder_months: tuple[int, ...] = (9, 11)  # reminders of a trainer's running-out clock
+    stall_after_days: int = 60  # a journey without a step for this long is reminded
+
+    def checked(self) -> PolicyTerms:
+        months = tuple(sorted(set(self.reminder_months)))
+        if not all(0 < m < INACTIVE_AFTER_MONTHS for m in months):
+            raise InvalidInput(
+                f"reminder_months: each between 1 and {INACTIVE_AFTER_MONTHS - 1} (the "
+                f"delisting comes at {INACTIVE_AFTER_MONTHS}); got {list(self.reminder_months)}."
+            )
+        if not 1 <= self.stall_after_days <= 3650:
+            raise InvalidInput(
+                f"stall_after_days: from 1 to 3650 days; got {self.stall_after_days}."
+            )
+        return PolicyTerms(months, self.stall_after_days)
+
+
+@dataclass(frozen=True)
+class PolicyVersion:
+    number: int
+    terms: PolicyTerms
+    applies_from: datetime
+    recorded_at: datetime
+    recorded_by: str  # the actor's id
+    reason: str
+
+
+def in_force(versions: tuple[PolicyVersion, ...], moment: datetime) -> PolicyVersion | None:
+    """The version that applied at `moment`: the latest to have started by then."""
+    started = [v for v in versions if v.applies_from <= moment]
+    return max(started, key=lambda v: (v.applies_from, v.number), default=None)
+
+
+class ProgrammePolicy(RecordedAggregate):
+    """Every version of the programme's thresholds, in the order they were recorded."""
+
+    if TYPE_CHECKING:
+        versions: tuple[PolicyVersion, ...]
+
+    class Opened(RecordedAggregate.Created):
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.versions = ()
+
+    class VersionRecorded(RecordedAggregate.Event):
+        number: int
+        reminder_months: list[int]
+        stall_after_days: int
+        applies_from: datetime
+        reason: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            terms = PolicyTerms(tuple(self.reminder_months), self.stall_after_days)
+            version = PolicyVersion(
+                self.number, terms, self.applies_from, self.timestamp, self.actor_id, self.reason
+            )
+            aggregate.versions = (*aggregate.versions, version)
+
+    @classmethod
+    def open(cls, at: datetime) -> ProgrammePolicy:
+        return cls._create(cls.Opened, id=POLICY_ID, **created_fields(SYSTEM_ACTOR, "open", at))
+
+    def record_version(
+        self,
+        terms: PolicyTerms,
+        applies_from: datetime,
+        reason: str,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> PolicyVersion:
+        policy.require(actor, Action.CHANGE_POLICY)
+        terms = terms.checked()
+        if require_aware(applies_from) < at:
+            raise StepOutOfOrder(
+                f"applies_from: {applies_from:%Y-%m-%d %H:%M} UTC has passed; a policy applies "
+                "from now or later, so that no decision already taken changes."
+            )
+        self.record(
+            self.VersionRecorded,
+            actor,
+            command_id,
+            at,
+            number=len(self.versions) + 1,
+            reminder_months=list(terms.reminder_months),
+            stall_after_days=terms.stall_after_days,
+            applies_from=applies_from,
+            reason=clean_field("reason", reason, REASON),
+        )
+        return self.versions[-1]

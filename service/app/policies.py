@@ -1,0 +1,61 @@
+"""The programme's policy versions, kept in the certification event store beside everything
+else: record a version (the programme office), list them, and tell which applied when."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from eventsourcing.application import AggregateNotFoundError
+from eventsourcing.persistence import IntegrityError
+
+from domain.errors import TryAgain
+from domain.ids import POLICY_ID
+from domain.policies import PolicyTerms, PolicyVersion, ProgrammePolicy, in_force
+from domain.values import Actor
+from service.app.certification import Certification
+
+CONFIGURED = 0  # the number of the terms the service was configured with (Settings)
+
+
+def policy_versions(app: Certification) -> tuple[PolicyVersion, ...]:
+    try:
+        found: ProgrammePolicy = app.repository.get(POLICY_ID)
+    except AggregateNotFoundError:
+        return ()
+    return found.versions
+
+
+def policy_at(
+    app: Certification, moment: datetime, configured: PolicyTerms
+) -> tuple[int, PolicyTerms]:
+    """The version in force at `moment` and its terms; the configured ones (version 0)
+    before any version applies."""
+    version = in_force(policy_versions(app), moment)
+    return (CONFIGURED, configured) if version is None else (version.number, version.terms)
+
+
+def record_policy_version(
+    app: Certification,
+    terms: PolicyTerms,
+    applies_from: datetime,
+    reason: str,
+    actor: Actor,
+    command_id: str,
+    at: datetime,
+) -> PolicyVersion:
+    """Record a new version; the same command again answers with the version it recorded."""
+    try:
+        aggregate: ProgrammePolicy = app.repository.get(POLICY_ID)
+    except AggregateNotFoundError:
+        aggregate = ProgrammePolicy.open(at)
+    done = aggregate.version_after(command_id)
+    if done is not None:  # event 1 opened the aggregate; event n + 1 recorded version n
+        return aggregate.versions[done - 2]
+    version = aggregate.record_version(terms, applies_from, reason, actor, command_id, at)
+    try:
+        app.save(aggregate)
+    except IntegrityError:
+        raise TryAgain(
+            "Someone else changed the policy at the same moment; send it again."
+        ) from None
+    return version

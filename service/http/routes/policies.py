@@ -1,0 +1,102 @@
+"""The programme's policy versions (domain/policies.py): the reminder months and the stall
+period, as the programme office changed them, and the version in force at any moment."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated
+
+from fastapi import APIRouter, Depends
+from fastapi.encoders import jsonable_encoder
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
+from starlette.concurrency import run_in_threadpool
+
+from domain.policies import PolicyTerms, PolicyVersion
+from domain.policy import Action
+from service.app.accounts import User
+from service.app.audit.moments import parse_moment
+from service.app.idempotency import StoredResponse
+from service.app.policies import policy_at, policy_versions, record_policy_version
+from service.http.deps import Idempotent, ServicesDep, allowed_to
+from service.http.parameters import moment
+from service.http.responses import respond
+from service.http.schemas import refusals
+
+router = APIRouter(prefix="/policies", tags=["policies"])
+
+READERS = [Depends(allowed_to(Action.READ_AUDIT))]
+Changers = Annotated[User, Depends(allowed_to(Action.CHANGE_POLICY))]
+At = Annotated[str | None, moment("a date (its end, UTC) or a time with its zone; default now")]
+
+
+class PolicyChange(BaseModel):
+    reminder_months: list[int] = Field(min_length=0, max_length=11, examples=[[9, 11]])
+    stall_after_days: int = Field(ge=1, le=3650)
+    applies_from: datetime = Field(description="from when it applies: now or later, with a zone")
+    reason: str = Field(max_length=10_000)
+
+
+class PolicyInForce(BaseModel):
+    version: int  # 0: the configuration, before any recorded version applied
+    reminder_months: list[int]
+    stall_after_days: int
+
+
+@router.get(
+    "", dependencies=READERS, responses=refusals(e403="Only the programme office and auditors")
+)
+def read_policy_versions(services: ServicesDep) -> list[PolicyVersion]:
+    """Every recorded version: who changed what, when, and from when it applies."""
+    return list(policy_versions(services.certification))
+
+
+@router.get(
+    "/in-force",
+    dependencies=READERS,
+    responses=refusals(e403="Only the programme office and auditors", e422="Malformed moment"),
+)
+def read_policy_in_force(services: ServicesDep, at: At = None) -> PolicyInForce:
+    """The version that applied at a moment (default now), and its terms."""
+    moment_ = datetime.now(UTC) if at is None else parse_moment(at, end_of_day=True)
+    configured = PolicyTerms(
+        tuple(services.settings.reminder_months), services.settings.stall_reminder_after_days
+    )
+    number, terms = policy_at(services.certification, moment_, configured)
+    return PolicyInForce(
+        version=number,
+        reminder_months=list(terms.reminder_months),
+        stall_after_days=terms.stall_after_days,
+    )
+
+
+@router.post(
+    "",
+    status_code=201,
+    responses={
+        **refusals(
+            e403="Only the programme office", e409="applies_from has passed", e422="Malformed"
+        ),
+        201: {"model": PolicyVersion, "description": "Recorded"},
+    },
+)
+async def change_policy(
+    body: PolicyChange, user: Changers, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """Record a new policy version; it applies from `applies_from`, never to the past."""
+    terms = PolicyTerms(tuple(body.reminder_months), body.stall_after_days)
+
+    async def call(command_id: str) -> StoredResponse:
+        version = await run_in_threadpool(
+            record_policy_version,
+            services.certification,
+            terms,
+            body.applies_from,
+            body.reason,
+            user.actor,
+            command_id,
+            datetime.now(UTC),
+        )
+        return StoredResponse(201, jsonable_encoder(version))
+
+    return respond(await idem.run(call))

@@ -1,0 +1,55 @@
+"""The programme office records a policy version over HTTP; auditors read the history and
+the version in force at any moment; nobody else changes it."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+import httpx
+
+from tests.service.test_import_api import StandingsHandedOver, api, login
+
+__all__ = ["api"]  # the fixture, shared with the import's API tests
+
+
+async def test_a_policy_version_shows_in_the_history_and_applies_only_from_its_date(
+    api: tuple[httpx.AsyncClient, StandingsHandedOver],
+) -> None:
+    http, _ = api
+    office, auditor = await login(http, "office"), await login(http, "auditor")
+    starts = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
+    change = {
+        "reminder_months": [6, 10],
+        "stall_after_days": 45,
+        "applies_from": starts.isoformat(),
+        "reason": "more notice for trainers",
+    }
+    made = await http.post("/policies", json=change, headers=office | {"Idempotency-Key": "p1"})
+    assert made.status_code == 201, made.text
+    assert made.json()["number"] == 1 and made.json()["recorded_by"]
+
+    history = (await http.get("/policies", headers=auditor)).json()
+    assert [(v["number"], v["reason"]) for v in history] == [(1, "more notice for trainers")]
+    today = (await http.get("/policies/in-force", headers=auditor)).json()
+    assert today["version"] == 0 and today["reminder_months"] == [9, 11]
+    later = (starts + timedelta(days=1)).date().isoformat()
+    then = (await http.get(f"/policies/in-force?at={later}", headers=auditor)).json()
+    assert then == {"version": 1, "reminder_months": [6, 10], "stall_after_days": 45}
+
+
+async def test_a_version_for_the_past_or_from_anyone_else_is_refused(
+    api: tuple[httpx.AsyncClient, StandingsHandedOver],
+) -> None:
+    http, _ = api
+    office, auditor = await login(http, "office"), await login(http, "auditor")
+    change = {
+        "reminder_months": [9],
+        "stall_after_days": 60,
+        "applies_from": "2020-01-01T00:00:00Z",
+        "reason": "back-dated",
+    }
+    past = await http.post("/policies", json=change, headers=office | {"Idempotency-Key": "p2"})
+    assert past.status_code == 409 and "has passed" in past.json()["detail"]
+    refused = await http.post("/policies", json=change, headers=auditor | {"Idempotency-Key": "p3"})
+    assert refused.status_code == 403
+    assert (await http.get("/policies", headers=office)).json() == []
