@@ -24,6 +24,7 @@ from domain.trainer.state import TrainerState
 from domain.values import Role
 from service.app.certification import Certification, Result
 from service.app.notifications import Notifier
+from service.telemetry.metrics import MESSAGES_SENT, REMINDERS_SENT
 from workflows.mail import mail_for
 from workflows.messages import (
     ActivityName,
@@ -110,6 +111,8 @@ class CertificationActivities:
                 command.at,
                 timedelta(days=command.stall_after_days),
             )
+        if not result.duplicate:
+            REMINDERS_SENT.labels("stall").inc()
         return JourneyOutcome(self._latest_journey(result))
 
     @activity.defn(name=ActivityName.READ_JOURNEY)
@@ -157,6 +160,8 @@ class CertificationActivities:
             result = self.app.remind_inactive_trainer(
                 command.trainer_id, command.months, command.command_id, command.at
             )
+        if not result.duplicate:
+            REMINDERS_SENT.labels("activity").inc()
         return self._latest_trainer(result)
 
     @activity.defn(name=ActivityName.DELIST_INACTIVE_TRAINER)
@@ -188,4 +193,6 @@ class CertificationActivities:
         (event,) = self.app.events.get(aggregate_id, gt=version - 1, lte=version)
         assert isinstance(event, RecordedAggregate.Event)
         messages = mail_for(event, aggregate)
-        return sum(self.notifier.send(message) for message in messages)
+        sent = sum(self.notifier.send(message) for message in messages)
+        MESSAGES_SENT.inc(sent)
+        return sent

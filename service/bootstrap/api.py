@@ -6,6 +6,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from service.adapters.temporal_steps import WorkflowSteps
 from service.app.audit.services import Audit
@@ -14,10 +15,12 @@ from service.app.idempotency import IdempotencyStore
 from service.app.login import Logins
 from service.app.ports import Steps
 from service.bootstrap.parts import build_accounts, build_certification, build_read_models
+from service.bootstrap.telemetry import temporal_interceptors
 from service.http.deps import Services
 from service.http.main import create_app
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from service.telemetry.tracing import trace_engine, tracing_configured
 from workflows.client import JourneyGateway
 from workflows.worker import connect
 
@@ -25,6 +28,7 @@ from workflows.worker import connect
 def build_services(settings: Settings, steps_for: Callable[[Certification], Steps]) -> Services:
     """`steps_for` builds the way steps are taken (the workflows) around the application."""
     engine = create_service_engine(settings)
+    trace_engine(engine)
     certification = build_certification(settings)
     accounts = build_accounts(settings, engine)
     return Services(
@@ -50,7 +54,7 @@ def create_api(settings: Settings) -> FastAPI:
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         address = settings.temporal_address or "127.0.0.1:7233"
-        client = await connect(address, settings.temporal_namespace)
+        client = await connect(address, settings.temporal_namespace, temporal_interceptors())
         gateway = JourneyGateway.from_settings(client, settings)
         services = build_services(settings, lambda app_: WorkflowSteps(gateway, app_))
         app.state.services = services
@@ -59,4 +63,15 @@ def create_api(settings: Settings) -> FastAPI:
         finally:
             close_services(services)
 
-    return create_app(lifespan=lifespan)
+    return traced(create_app(lifespan=lifespan))
+
+
+# Probes and scrapes would be most of the traces, and tell nothing.
+UNTRACED_PATHS = "/metrics,/health"
+
+
+def traced(app: FastAPI) -> FastAPI:
+    """A span per request (the root of a step's trace), when traces are configured."""
+    if tracing_configured():
+        FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
+    return app

@@ -9,9 +9,12 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from service.adapters.mail import build_notifier
+from service.adapters.mail import Outbox, build_notifier
 from service.bootstrap.parts import build_certification
+from service.bootstrap.telemetry import process_metrics, temporal_interceptors, temporal_runtime
 from service.settings import Settings
+from service.storage.database import create_service_engine
+from service.telemetry.metrics import Reading, register_readings
 from workflows.activities import CertificationActivities
 from workflows.client import reminder_policy
 from workflows.worker import connect, running_worker
@@ -26,12 +29,25 @@ async def run_worker(
         raise ValueError(
             "No Temporal address: set SCORE_TEMPORAL_ADDRESS (host:port) or pass --address."
         )
-    client = await connect(target, settings.temporal_namespace)
+    client = await connect(
+        target, settings.temporal_namespace, temporal_interceptors(), temporal_runtime(settings)
+    )
     stop = stop or _stop_on_signals()
     certification = build_certification(settings)
     notifier = build_notifier(settings)
     activities = CertificationActivities(
         certification, notifier, reminder_policy(settings), settings.office_email
+    )
+    metrics = process_metrics(settings)
+    outbox = Outbox(create_service_engine(settings))
+    unregister = register_readings(
+        [
+            Reading(
+                "score_outbox_undelivered",
+                "Messages in the outbox not handed to SMTP",
+                outbox.undelivered,
+            )
+        ]
     )
     try:
         async with running_worker(
@@ -43,6 +59,10 @@ async def run_worker(
         ):
             await stop.wait()
     finally:
+        unregister()
+        outbox.close()
+        if metrics is not None:
+            metrics.close()
         notifier.close()
         certification.close()
 

@@ -75,10 +75,18 @@ def api() -> None:
     import uvicorn
 
     from service.bootstrap.api import create_api
+    from service.bootstrap.telemetry import observe
 
     settings = Settings()
+    observe("api", settings)
+    # uvicorn's own lines go through the logging set up above (log_config=None); its access
+    # log is replaced by ours (service/http/observe.py), which carries the request id.
     uvicorn.run(
-        create_api(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
+        create_api(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
     )
 
 
@@ -217,26 +225,18 @@ def projector(ctx: typer.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    import logging
     import signal
     import threading
 
-    from service.bootstrap.projector import projector as built_projector
+    from service.bootstrap.projector import run_projector
+    from service.bootstrap.telemetry import observe
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = Settings()
+    observe("projector", settings)
     stopping = threading.Event()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda *_: stopping.set())
-    with built_projector(settings) as follower:
-        typer.echo(
-            f"projector: {settings.read_model_prefix}* tables at position {follower.position}; "
-            "following the event store until stopped"
-        )
-        try:
-            follower.run_until(stopping, settings.projector_poll_seconds)
-        finally:
-            typer.echo(f"projector: stopped at position {follower.position}")
+    run_projector(settings, stopping, lambda said: typer.echo(said))
 
 
 @projector_commands.command("skip")
@@ -387,9 +387,11 @@ def worker(
     """Run the Temporal worker (journeys, standings and their activities) until stopped."""
     import asyncio
 
+    from service.bootstrap.telemetry import observe
     from service.bootstrap.worker import run_worker
 
     settings = Settings()
+    observe("worker", settings)
     target = address or settings.temporal_address
     if target is None:
         typer.echo("No Temporal address: set SCORE_TEMPORAL_ADDRESS or pass --address.", err=True)
