@@ -379,7 +379,7 @@ class Certification(Application[UUID]):
             for recording in recordings:
                 log.info(
                     "event stored",
-                    event=type(recording.domain_event).__qualname__,
+                    event_type=type(recording.domain_event).__qualname__,
                     aggregate_id=str(recording.domain_event.originator_id),
                     version=recording.domain_event.originator_version,
                     position=recording.notification.id,
