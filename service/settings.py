@@ -106,6 +106,12 @@ class Settings(BaseSettings):
         description="logins that may wait for a password check; beyond them: 503, Retry-After",
     )
 
+    admin_password: SecretStr | None = Field(
+        default=None,
+        description="`score first-admin`: the password of the first programme-office user "
+        "`admin`, made once on an install without users (from the deploy's secret store)",
+    )
+
     # -- what an operator sees: logs, metrics, traces (docs/operations.md) --------------------
     log_format: Literal["console", "json"] = Field(
         default="console",

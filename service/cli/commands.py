@@ -90,6 +90,28 @@ def api() -> None:
     )
 
 
+@app.command("first-admin")
+def first_admin_command() -> None:
+    """Create the programme-office user `admin` with SCORE_ADMIN_PASSWORD, on an install
+    without users; otherwise do nothing. Safe at every deploy (a one-shot job)."""
+    from service.cli.welcome import ADMIN, first_admin
+
+    settings = Settings()
+    if settings.admin_password is None:
+        typer.echo("Set SCORE_ADMIN_PASSWORD (from your secret store) first.", err=True)
+        raise typer.Exit(2)
+    try:
+        made = first_admin(settings)
+    except ValueError as refused:  # e.g. a password the accounts refuse
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"first-admin: created hq user {ADMIN}"
+        if made
+        else "first-admin: users exist already; nothing to do"
+    )
+
+
 users = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(users, name="users")
 

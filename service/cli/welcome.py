@@ -19,15 +19,21 @@ ADMIN = "admin"
 
 
 def first_admin(settings: Settings) -> str | None:
-    """On an install without users, create `admin` (hq) and return its password, once."""
+    """On an install without users, create `admin` (hq) and return its password, once.
+
+    The password is `admin_password` when configured (a deploy's secret; then it is not
+    written to disk), otherwise a random one kept in data_dir/admin-password.
+    """
     engine = create_service_engine(settings)
     try:
         with Session(engine) as session:
             if session.scalar(select(func.count()).select_from(UserRow)):
                 return None
-        password = secrets.token_urlsafe(12)
+        configured = settings.admin_password
+        password = configured.get_secret_value() if configured else secrets.token_urlsafe(12)
         build_accounts(settings, engine).create(ADMIN, password, Role.HQ, None)
-        write_private_file(settings.data_dir / "admin-password", password + "\n", replace=True)
+        if configured is None:
+            write_private_file(settings.data_dir / "admin-password", password + "\n", replace=True)
         return password
     finally:
         engine.dispose()
