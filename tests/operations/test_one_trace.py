@@ -9,7 +9,6 @@ every SQLAlchemy engine; spans go to an in-memory exporter.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from pathlib import Path
 
 import pytest
 import pytest_asyncio
