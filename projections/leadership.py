@@ -58,13 +58,19 @@ class AdvisoryLock:
     def try_acquire(self) -> bool:
         if self._held is not None:
             return self.still_held()
-        connection = self._engine.connect()
+        try:
+            connection = self._engine.connect()
+        except DBAPIError as error:  # the database is away: stand by, and try again later
+            log.warning("projector: cannot reach the database to take the lead: %s", error)
+            return False
         try:
             taken = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key})
             connection.commit()  # the lock is the session's; no transaction is left open
-        except DBAPIError:
+        except DBAPIError as error:  # e.g. a pooled connection the server has cut
+            log.warning("projector: cannot take the lead now: %s", error)
+            connection.invalidate()
             connection.close()
-            raise
+            return False
         if taken:
             self._held = connection
         else:
