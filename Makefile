@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: run demo test lint typecheck unit fuzz bench bench-quick bytecode browser clean
+.PHONY: run demo test lint typecheck unit fuzz bench bench-quick scale-test bytecode browser clean
 
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -61,6 +61,13 @@ bench: bytecode
 
 bench-quick: bytecode
 	$(BIN)/python -m bench --quick
+
+# The scale-out rehearsal (tests/operations/test_scale_out.py): PostgreSQL, the Temporal dev
+# server, two workers, two API processes and two projectors; one of each killed under load.
+# `make test` runs it with 6 candidates; here SCALE_CANDIDATES of them.
+SCALE_CANDIDATES ?= 24
+scale-test: bytecode
+	SCORE_SCALE_CANDIDATES=$(SCALE_CANDIDATES) $(BIN)/python -m pytest -rP -q tests/operations/test_scale_out.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -240,6 +240,11 @@ class Projector:
     def _current_skips(self) -> Skipped:
         return self._skipped
 
+    def resume_from_committed(self) -> None:
+        """Forget what is in memory and carry on from the tracking row (a projector taking
+        the lead again, after another one has moved the read models on)."""
+        self._restart_from_committed()
+
     def _restart_from_committed(self) -> None:
         self._projection.forget()
         self._position = None

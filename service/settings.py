@@ -123,6 +123,44 @@ class Settings(BaseSettings):
         description="logins that may wait for a password check; beyond them: 503, Retry-After",
     )
 
+    admin_password: SecretStr | None = Field(
+        default=None,
+        description="`score first-admin`: the password of the first programme-office user "
+        "`admin`, made once on an install without users (from the deploy's secret store)",
+    )
+
+    # -- what an operator sees: logs, metrics, traces (docs/operations.md) --------------------
+    log_format: Literal["console", "json"] = Field(
+        default="console",
+        description="console: readable lines for a person; json: one JSON object per line, "
+        "for a log collector (set it in production)",
+    )
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = "INFO"
+    metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="the worker's or projector's /metrics port (the API serves /metrics on "
+        "its own port); unset: no metrics endpoint",
+    )
+    temporal_metrics_port: int | None = Field(
+        default=None,
+        ge=0,
+        le=65535,
+        description="the worker's port for the Temporal SDK's own metrics (Prometheus)",
+    )
+    otlp_endpoint: str | None = Field(
+        default=None,
+        description="OTLP/HTTP collector base URL (e.g. http://otel-collector:4318) to export "
+        "traces to; unset: no traces leave the process",
+    )
+    projector_leader_check_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="how often a standby projector tries to take over, and the active one "
+        "checks that it still holds the lead",
+    )
+
     @field_validator("login_account_limits", "login_client_limits")
     @classmethod
     def _rate_limits(cls, value: str) -> str:

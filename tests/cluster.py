@@ -163,6 +163,11 @@ class Child:
             self.process.wait()
 
 
+def _still_leads(projector: Child, said_active_at: int) -> bool:
+    """No "standby" said since it last said "active"."""
+    return projector.log.read_text(errors="replace").rfind("projector: standby") < said_active_at
+
+
 async def _finished(child: Child) -> None:
     """Until a one-off process (`score migrate`) has exited; fails unless it succeeded."""
     deadline = time.monotonic() + READY_TIMEOUT
@@ -185,6 +190,7 @@ class Cluster:
     database_url: str | None = None  # None: a SQLite file under root
     workers: int = 1
     apis: int = 1
+    projectors: int = 1  # beyond the first, standbys (one leads: projections/leadership.py)
     migrators: int = 1  # `score migrate` processes, started at the same moment
     migrate_first: bool = True  # False: start the services beside the migrators, not after
     settings_overrides: dict[str, Any] = field(default_factory=dict)
@@ -197,6 +203,7 @@ class Cluster:
     worker_processes: list[Child] = field(default_factory=list, init=False)
     api_processes: list[Child] = field(default_factory=list, init=False)
     projector: Child = field(init=False)
+    standby_projectors: list[Child] = field(default_factory=list, init=False)
     client: Client | None = field(default=None, init=False)  # ours, to watch the task queue
     _app: Certification | None = field(default=None, init=False)
     _accounts: Accounts | None = field(default=None, init=False)
@@ -219,6 +226,12 @@ class Cluster:
         self.projector = Child(
             "projector", self._command("projector"), self._env(), self.logs / "projector.log"
         )
+        self.standby_projectors = [
+            Child(
+                f"projector-{i}", score("projector"), self._env(), self.logs / f"projector-{i}.log"
+            )
+            for i in range(1, self.projectors)
+        ]
 
     # -- the whole -----------------------------------------------------------------------------
 
@@ -252,6 +265,10 @@ class Cluster:
         if self.migrate_first:
             await asyncio.gather(*(_finished(m) for m in self.migrate_processes))
         self.projector.start()
+        # The first leads: the standbys start once it said so (then they stand by).
+        await wait_for_line(self.projector.log, "projector:", self._popen(self.projector))
+        for standby in self.standby_projectors:
+            standby.start()
         for _ in range(self.workers):
             self._new_worker().start()
         for _ in range(self.apis):
@@ -259,7 +276,10 @@ class Cluster:
         await asyncio.gather(
             *(self._worker_polling(w) for w in self.worker_processes),
             *(self._api_answering(a) for a in self.api_processes),
-            wait_for_line(self.projector.log, "projector:", self._popen(self.projector)),
+            *(
+                wait_for_line(p.log, "projector:", self._popen(p))
+                for p in [self.projector, *self.standby_projectors]
+            ),
             *(_finished(m) for m in self.migrate_processes),
         )
 
@@ -270,6 +290,7 @@ class Cluster:
             *self.api_processes,
             *self.worker_processes,
             self.projector,
+            *self.standby_projectors,
         ]
         for child in children:
             child.interrupt()
@@ -340,6 +361,25 @@ class Cluster:
 
     def kill_projector(self) -> int:
         return self.projector.kill()
+
+    def all_projectors(self) -> list[Child]:
+        return [self.projector, *self.standby_projectors]
+
+    def active_projector(self) -> Child | None:
+        """The live projector that last said it leads (each says so in its log)."""
+        live = [p for p in self.all_projectors() if p.alive]
+        said = [(p.log.read_text(errors="replace").rfind("projector: active"), p) for p in live]
+        leading = [(at, p) for at, p in said if at >= 0 and _still_leads(p, at)]
+        return leading[0][1] if leading else None
+
+    async def wait_for_a_new_leader(self, killed: Child, timeout: float) -> float:
+        """Seconds until a live projector other than `killed` says it is active."""
+        started = time.monotonic()
+        while (leader := self.active_projector()) is None or leader is killed:
+            if time.monotonic() - started > timeout:
+                raise RuntimeError(f"no projector took over within {timeout:g} s")
+            await asyncio.sleep(POLL_SECONDS)
+        return time.monotonic() - started
 
     async def start_projector(self) -> None:
         self.projector.start()

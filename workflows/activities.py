@@ -26,6 +26,7 @@ from domain.values import Role
 from service.app.certification import Certification, Result
 from service.app.notifications import Notifier
 from service.app.policies import CONFIGURED, policy_at
+from service.telemetry.metrics import MESSAGES_SENT, REMINDERS_SENT
 from workflows.mail import mail_for
 from workflows.messages import (
     ActivityName,
@@ -115,6 +116,8 @@ class CertificationActivities:
                 timedelta(days=command.stall_after_days),
                 command.policy_version,
             )
+        if not result.duplicate:
+            REMINDERS_SENT.labels("stall").inc()
         return JourneyOutcome(self._latest_journey(result))
 
     @activity.defn(name=ActivityName.READ_JOURNEY)
@@ -177,6 +180,8 @@ class CertificationActivities:
                 command.at,
                 command.policy_version,
             )
+        if not result.duplicate:
+            REMINDERS_SENT.labels("activity").inc()
         return self._latest_trainer(result)
 
     @activity.defn(name=ActivityName.DELIST_INACTIVE_TRAINER)
@@ -208,4 +213,6 @@ class CertificationActivities:
         (event,) = self.app.events.get(aggregate_id, gt=version - 1, lte=version)
         assert isinstance(event, RecordedAggregate.Event)
         messages = mail_for(event, aggregate)
-        return sum(self.notifier.send(message) for message in messages)
+        sent = sum(self.notifier.send(message) for message in messages)
+        MESSAGES_SENT.inc(sent)
+        return sent

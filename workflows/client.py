@@ -9,10 +9,11 @@ the same request id again is safe, because the request id is the command id.
 from __future__ import annotations
 
 import uuid
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager, contextmanager
 from datetime import timedelta
 
+import structlog
 from temporalio.client import (
     Client,
     RPCTimeoutOrCancelledError,
@@ -48,6 +49,17 @@ from workflows.standing import TrainerStanding
 # A person waits on the answer: past this, say "send it again" (the same request id is safe)
 # rather than hold the request open while Temporal or the worker is down.
 STEP_TIMEOUT = timedelta(seconds=30)
+
+log = structlog.get_logger(__name__)
+
+
+@contextmanager
+def step_logged(workflow_id: str, command_id: str, update: str) -> Iterator[None]:
+    """Bind the step's workflow id and command id to every log line written while it is
+    sent (the activity that records it binds the same two, so one search finds both)."""
+    with structlog.contextvars.bound_contextvars(workflow_id=workflow_id, command_id=command_id):
+        log.info("step sent to its workflow", update=update)
+        yield
 
 
 class StepNotRecorded(Exception):
@@ -93,14 +105,15 @@ class JourneyGateway:
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        async with _refusals_raised():
-            return await self.client.execute_update_with_start_workflow(
-                CertificationJourney.enrol,
-                EnrolRequest(workshop_id, actor, backdated_reason),
-                start_workflow_operation=start,
-                id=request_id,
-                rpc_timeout=STEP_TIMEOUT,
-            )
+        with step_logged(journey_workflow_id(trainer_id, module), request_id, "enrol"):
+            async with _refusals_raised():
+                return await self.client.execute_update_with_start_workflow(
+                    CertificationJourney.enrol,
+                    EnrolRequest(workshop_id, actor, backdated_reason),
+                    start_workflow_operation=start,
+                    id=request_id,
+                    rpc_timeout=STEP_TIMEOUT,
+                )
 
     async def take_step(
         self,
@@ -113,13 +126,14 @@ class JourneyGateway:
     ) -> JourneyState:
         handle = self._journey_handle(trainer_id, module)
         try:
-            async with _refusals_raised():
-                return await handle.execute_update(
-                    CertificationJourney.take_step,
-                    StepRequest(step, actor, journey_id, command_id=request_id),
-                    id=attempt_id(request_id),
-                    rpc_timeout=STEP_TIMEOUT,
-                )
+            with step_logged(handle.id, request_id, "take_step"):
+                async with _refusals_raised():
+                    return await handle.execute_update(
+                        CertificationJourney.take_step,
+                        StepRequest(step, actor, journey_id, command_id=request_id),
+                        id=attempt_id(request_id),
+                        rpc_timeout=STEP_TIMEOUT,
+                    )
         except _NoRunningWorkflow:
             closed = await self._closed_journey(handle)
             rules.check(closed, step, actor)  # the domain's own reason, e.g. AlreadyCertified
@@ -163,13 +177,14 @@ class JourneyGateway:
             TrainerStanding.run, standing_workflow_id(trainer_id)
         )
         try:
-            async with _refusals_raised():
-                return await handle.execute_update(
-                    TrainerStanding.take_step,
-                    StandingStepRequest(step, actor, command_id=request_id),
-                    id=attempt_id(request_id),
-                    rpc_timeout=STEP_TIMEOUT,
-                )
+            with step_logged(handle.id, request_id, "standing_step"):
+                async with _refusals_raised():
+                    return await handle.execute_update(
+                        TrainerStanding.take_step,
+                        StandingStepRequest(step, actor, command_id=request_id),
+                        id=attempt_id(request_id),
+                        rpc_timeout=STEP_TIMEOUT,
+                    )
         except _NoRunningWorkflow:
             raise NotFound(
                 f"Trainer {trainer_id} has no standing: it starts with the certificate of "

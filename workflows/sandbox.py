@@ -27,6 +27,8 @@ PURE_MODULES = (
     "workflows.messages",
     "workflows.refusals",
     "cachetools",  # pure and deterministic: the answers kept for steps sent again
+    # The tracing interceptor's spans: its context must be the process's, not a copy per run.
+    "opentelemetry",
 )
 
 

@@ -12,12 +12,14 @@ from contextlib import asynccontextmanager
 from datetime import timedelta
 from typing import Any
 
-from temporalio.client import Client
+from temporalio.client import Client, Interceptor
+from temporalio.runtime import Runtime
 from temporalio.worker import Worker
 
 from workflows.activities import CertificationActivities
 from workflows.converter import data_converter
 from workflows.journey import CertificationJourney
+from workflows.observe import ActivityLogContext
 from workflows.sandbox import sandbox_runner
 from workflows.standing import TrainerStanding
 from workflows.webhooks import WebhookDelivery
@@ -28,9 +30,24 @@ WORKFLOWS = [CertificationJourney, TrainerStanding, WebhookDelivery]
 GRACEFUL_SHUTDOWN = timedelta(seconds=10)
 
 
-async def connect(address: str, namespace: str = "default") -> Client:
-    """A client that carries the domain's dataclasses as they are (dates, enums, tuples)."""
-    return await Client.connect(address, namespace=namespace, data_converter=data_converter)
+async def connect(
+    address: str,
+    namespace: str = "default",
+    interceptors: Sequence[Interceptor] = (),
+    runtime: Runtime | None = None,
+) -> Client:
+    """A client that carries the domain's dataclasses as they are (dates, enums, tuples).
+
+    `interceptors` (tracing) apply to the worker built on the client too; `runtime` is where
+    the SDK's own metrics go (the composition root decides both).
+    """
+    return await Client.connect(
+        address,
+        namespace=namespace,
+        data_converter=data_converter,
+        interceptors=interceptors,
+        runtime=runtime,
+    )
 
 
 @asynccontextmanager
@@ -55,6 +72,7 @@ async def running_worker(
             graceful_shutdown_timeout=GRACEFUL_SHUTDOWN,
             workflow_runner=sandbox_runner(),
             max_cached_workflows=cached_workflows,
+            interceptors=[ActivityLogContext()],
         )
         async with worker:
             yield worker

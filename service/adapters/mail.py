@@ -26,6 +26,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     select,
     update,
 )
@@ -34,6 +35,7 @@ from sqlalchemy.exc import IntegrityError
 from service.app.notifications import Message, Notifier
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from service.telemetry.metrics import MAIL_DELIVERY_FAILURES
 
 _metadata = MetaData()
 
@@ -83,6 +85,13 @@ class Outbox:
             rows = connection.execute(query.order_by(OUTBOX.c.stored_at)).all()
         return [Message(*row) for row in rows]
 
+    def undelivered(self) -> int:
+        """Messages kept and not handed to an SMTP server: the outbox's depth (with no SMTP
+        server configured, every message stays here for people and tools to read)."""
+        query = select(func.count()).select_from(OUTBOX).where(OUTBOX.c.delivered_at.is_(None))
+        with self.engine.connect() as connection:
+            return int(connection.execute(query).scalar() or 0)
+
     def close(self) -> None:
         self.engine.dispose()
 
@@ -122,7 +131,11 @@ class SmtpNotifier:
         self.outbox.store(message)
         if self.outbox.delivered(message.message_id):
             return False
-        self._hand_over(message)
+        try:
+            self._hand_over(message)
+        except (OSError, smtplib.SMTPException):
+            MAIL_DELIVERY_FAILURES.inc()
+            raise
         self.outbox.mark_delivered(message.message_id)
         return True
 

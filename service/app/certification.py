@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
+import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
@@ -57,6 +58,9 @@ from domain.trainer.steps import StandingStep
 from domain.values import SYSTEM_ACTOR, Actor, Material, Module
 from domain.workshop import ToTWorkshop, WorkshopPlan, WorkshopState, clean_plan
 from service.storage.transcodings import DateAsISO
+
+# One line per stored event; the workflow id and command id bound by the activity join it.
+log = structlog.get_logger(__name__)
 
 S = TypeVar("S")
 A = TypeVar("A", bound=RecordedAggregate)
@@ -695,6 +699,14 @@ class Certification(Application[UUID]):
         aggregate_id = primary()
         if aggregates:
             recordings = self.save(*aggregates)
+            for recording in recordings:
+                log.info(
+                    "event stored",
+                    event_type=type(recording.domain_event).__qualname__,
+                    aggregate_id=str(recording.domain_event.originator_id),
+                    version=recording.domain_event.originator_version,
+                    position=recording.notification.id,
+                )
             (target,) = (a for a in aggregates if a.id == aggregate_id)
             # The saved aggregate already holds the new state: no need to replay its history.
             state = target.state  # type: ignore[attr-defined]

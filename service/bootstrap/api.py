@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
 from service.adapters.temporal_steps import WorkflowSteps
 from service.app.audit.services import Audit
@@ -22,12 +23,14 @@ from service.bootstrap.parts import (
     build_read_models,
     jwt_secret,
 )
+from service.bootstrap.telemetry import temporal_interceptors
 from service.http.deps import Services
 from service.http.main import create_app
 from service.http.pages.site import install_pages
 from service.migrations import require_schema
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from service.telemetry.tracing import trace_engine, tracing_configured
 from workflows.client import JourneyGateway
 from workflows.worker import connect
 
@@ -35,6 +38,7 @@ from workflows.worker import connect
 def build_services(settings: Settings, steps_for: Callable[[Certification], Steps]) -> Services:
     """`steps_for` builds the way steps are taken (the workflows) around the application."""
     engine = create_service_engine(settings)
+    trace_engine(engine)
     certification = build_certification(settings)
     accounts = build_accounts(settings, engine)
     return Services(
@@ -67,7 +71,7 @@ def create_api(settings: Settings) -> FastAPI:
         # create_api. In a thread: the wait sleeps, and the event loop must still see Ctrl-C.
         await asyncio.to_thread(require_schema, settings)
         address = settings.temporal_address or "127.0.0.1:7233"
-        client = await connect(address, settings.temporal_namespace)
+        client = await connect(address, settings.temporal_namespace, temporal_interceptors())
         gateway = JourneyGateway.from_settings(client, settings)
         services = build_services(settings, lambda app_: WorkflowSteps(gateway, app_))
         app.state.services = services
@@ -78,4 +82,15 @@ def create_api(settings: Settings) -> FastAPI:
 
     app = create_app(lifespan=lifespan)
     install_pages(app, settings, jwt_secret(settings))  # the web pages, beside the JSON API
+    return traced(app)
+
+
+# Probes and scrapes would be most of the traces, and tell nothing.
+UNTRACED_PATHS = "/metrics,/health"
+
+
+def traced(app: FastAPI) -> FastAPI:
+    """A span per request (the root of a step's trace), when traces are configured."""
+    if tracing_configured():
+        FastAPIInstrumentor.instrument_app(app, excluded_urls=UNTRACED_PATHS)
     return app

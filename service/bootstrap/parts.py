@@ -22,15 +22,22 @@ from service.storage.database import (
     private_directory,
     write_private_file,
 )
+from service.telemetry.tracing import trace_engine
 
 
 def build_certification(settings: Settings) -> Certification:
     prepare_storage(settings)
-    return Certification(env=settings.eventsourcing_env())
+    certification = Certification(env=settings.eventsourcing_env())
+    datastore = getattr(certification.factory, "datastore", None)  # none in memory
+    if datastore is not None:
+        trace_engine(datastore.engine)  # the events' INSERTs in the step's trace
+    return certification
 
 
 def build_read_models(settings: Settings) -> ReadModels:
-    return read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    trace_engine(read_models.engine)
+    return read_models
 
 
 def jwt_secret(settings: Settings) -> str:

@@ -1,23 +1,120 @@
-"""Builds the projector: the application's event store followed into the read models."""
+"""Builds the projector: the application's event store followed into the read models.
+
+Several projectors may run (a standby beside the active one); one leads at a time
+(`projections.leadership`): an advisory lock on PostgreSQL, a file lock beside the data on
+SQLite. Each serves its /metrics: the read models' position, the event store's head, the lag
+between them, and whether this one is active.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
+from projections.leadership import AdvisoryLock, FileLock, Leadership, lead_then_follow, lock_key
 from projections.projector import Projector
-from projections.store import read_models_at
-from service.bootstrap.parts import build_certification
+from projections.store import ReadModels
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification, build_read_models
+from service.bootstrap.telemetry import process_metrics
 from service.settings import Settings
+from service.telemetry.metrics import Reading, register_readings
 
 
 @contextmanager
 def projector(settings: Settings) -> Iterator[Projector]:
     """A projector over the configured stores, which are closed when the block ends."""
     certification = build_certification(settings)
-    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+    read_models = build_read_models(settings)
     try:
         yield Projector(certification, read_models, batch_size=settings.projector_batch_size)
     finally:
         read_models.engine.dispose()
         certification.close()
+
+
+def leadership_for(settings: Settings, read_models: ReadModels) -> Leadership:
+    if read_models.engine.dialect.name == "postgresql":
+        return AdvisoryLock(read_models.engine, lock_key(read_models.projection))
+    return FileLock(settings.data_dir / f"projector-{read_models.projection}.lock")
+
+
+def run_projector(
+    settings: Settings, stopping: threading.Event, say: Callable[[str], None]
+) -> None:
+    """Follow the event store while this projector leads, stand by while another does,
+    until `stopping` is set; `say` tells the operator which it is doing."""
+    certification = build_certification(settings)
+    read_models = build_read_models(settings)
+    follower = Projector(certification, read_models, batch_size=settings.projector_batch_size)
+    active = threading.Event()
+
+    def announce(leading: bool) -> None:
+        if leading:
+            active.set()
+            follower.resume_from_committed()
+            say(
+                f"projector: active; {settings.read_model_prefix}* tables at position "
+                f"{follower.position}; following the event store until stopped"
+            )
+        else:
+            active.clear()
+            say("projector: standby; another projector is active, taking over when it stops")
+
+    def follow(lead_over: threading.Event) -> None:
+        try:
+            follower.run_until(lead_over, settings.projector_poll_seconds)
+        finally:
+            active.clear()
+
+    metrics = process_metrics(settings)
+    unregister = register_readings(_readings(certification, read_models, follower, active))
+    try:
+        lead_then_follow(
+            leadership_for(settings, read_models),
+            stopping,
+            follow,
+            settings.projector_leader_check_seconds,
+            announce,
+        )
+    finally:
+        say(f"projector: stopped; read models at position {read_models.position()}")
+        unregister()
+        if metrics is not None:
+            metrics.close()
+        read_models.engine.dispose()
+        certification.close()
+
+
+def _readings(
+    certification: Certification,
+    read_models: ReadModels,
+    follower: Projector,
+    active: threading.Event,
+) -> list[Reading]:
+    def head() -> float:
+        return float(certification.recorder.max_notification_id() or 0)
+
+    def position() -> float:
+        return float(read_models.position())
+
+    return [
+        Reading(
+            "score_projector_active",
+            "1 if this projector leads, 0 on standby",
+            lambda: float(active.is_set()),
+        ),
+        Reading("score_projector_position", "Last notification id in the read models", position),
+        Reading("score_event_store_head", "Last notification id in the event store", head),
+        Reading(
+            "score_projector_lag_events",
+            "Events stored and not yet in the read models",
+            lambda: head() - position(),
+        ),
+        Reading(
+            "score_projector_stuck",
+            "1 if the active projector is stuck at an event",
+            lambda: float(follower.stuck is not None) if active.is_set() else None,
+        ),
+    ]

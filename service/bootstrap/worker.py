@@ -9,12 +9,14 @@ from __future__ import annotations
 import asyncio
 import signal
 
-from service.adapters.mail import build_notifier
+from service.adapters.mail import Outbox, build_notifier
 from service.adapters.webhook_dispatch import dispatching
 from service.app.webhooks.store import Webhooks
 from service.bootstrap.parts import build_certification
+from service.bootstrap.telemetry import process_metrics, temporal_interceptors, temporal_runtime
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from service.telemetry.metrics import Reading, register_readings
 from workflows.activities import CertificationActivities
 from workflows.client import reminder_policy
 from workflows.webhook_activities import WebhookActivities
@@ -30,7 +32,9 @@ async def run_worker(
         raise ValueError(
             "No Temporal address: set SCORE_TEMPORAL_ADDRESS (host:port) or pass --address."
         )
-    client = await connect(target, settings.temporal_namespace)
+    client = await connect(
+        target, settings.temporal_namespace, temporal_interceptors(), temporal_runtime(settings)
+    )
     stop = stop or _stop_on_signals()
     certification = build_certification(settings)
     notifier = build_notifier(settings)
@@ -39,6 +43,17 @@ async def run_worker(
     )
     engine = create_service_engine(settings)
     webhooks = Webhooks(engine)
+    metrics = process_metrics(settings)
+    outbox = Outbox(engine)
+    unregister = register_readings(
+        [
+            Reading(
+                "score_outbox_undelivered",
+                "Messages in the outbox not handed to SMTP",
+                outbox.undelivered,
+            )
+        ]
+    )
     try:
         async with running_worker(
             client,
@@ -51,6 +66,10 @@ async def run_worker(
             # The deliveries new events call for, started as workflows beside the worker.
             await dispatching(client, certification, webhooks, settings.task_queue, stop)
     finally:
+        unregister()
+        outbox.close()
+        if metrics is not None:
+            metrics.close()
         notifier.close()
         certification.close()
         engine.dispose()

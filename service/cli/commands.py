@@ -80,10 +80,40 @@ def api() -> None:
     import uvicorn
 
     from service.bootstrap.api import create_api
+    from service.bootstrap.telemetry import observe
 
     settings = Settings()
+    observe("api", settings)
+    # uvicorn's own lines go through the logging set up above (log_config=None); its access
+    # log is replaced by ours (service/http/observe.py), which carries the request id.
     uvicorn.run(
-        create_api(settings), host=settings.api_host, port=settings.api_port, log_level="warning"
+        create_api(settings),
+        host=settings.api_host,
+        port=settings.api_port,
+        log_config=None,
+        access_log=False,
+    )
+
+
+@app.command("first-admin")
+def first_admin_command() -> None:
+    """Create the programme-office user `admin` with SCORE_ADMIN_PASSWORD, on an install
+    without users; otherwise do nothing. Safe at every deploy (a one-shot job)."""
+    from service.cli.welcome import ADMIN, first_admin
+
+    settings = Settings()
+    if settings.admin_password is None:
+        typer.echo("Set SCORE_ADMIN_PASSWORD (from your secret store) first.", err=True)
+        raise typer.Exit(2)
+    try:
+        made = first_admin(settings)
+    except ValueError as refused:  # e.g. a password the accounts refuse
+        typer.echo(str(refused), err=True)
+        raise typer.Exit(1) from None
+    typer.echo(
+        f"first-admin: created hq user {ADMIN}"
+        if made
+        else "first-admin: users exist already; nothing to do"
     )
 
 
@@ -238,26 +268,18 @@ def projector(ctx: typer.Context) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    import logging
     import signal
     import threading
 
-    from service.bootstrap.projector import projector as built_projector
+    from service.bootstrap.projector import run_projector
+    from service.bootstrap.telemetry import observe
 
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     settings = Settings()
+    observe("projector", settings)
     stopping = threading.Event()
     for stop_signal in (signal.SIGINT, signal.SIGTERM):
         signal.signal(stop_signal, lambda *_: stopping.set())
-    with built_projector(settings) as follower:
-        typer.echo(
-            f"projector: {settings.read_model_prefix}* tables at position {follower.position}; "
-            "following the event store until stopped"
-        )
-        try:
-            follower.run_until(stopping, settings.projector_poll_seconds)
-        finally:
-            typer.echo(f"projector: stopped at position {follower.position}")
+    run_projector(settings, stopping, lambda said: typer.echo(said))
 
 
 @projector_commands.command("skip")
@@ -408,9 +430,11 @@ def worker(
     """Run the Temporal worker (journeys, standings and their activities) until stopped."""
     import asyncio
 
+    from service.bootstrap.telemetry import observe
     from service.bootstrap.worker import run_worker
 
     settings = Settings()
+    observe("worker", settings)
     target = address or settings.temporal_address
     if target is None:
         typer.echo("No Temporal address: set SCORE_TEMPORAL_ADDRESS or pass --address.", err=True)

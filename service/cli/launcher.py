@@ -13,7 +13,7 @@ import os
 import signal
 import subprocess
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import AsyncExitStack, contextmanager
 from pathlib import Path
 
@@ -31,6 +31,28 @@ from service.migrations import migrate
 from service.settings import Settings
 
 TEMPORAL_PORT, TEMPORAL_UI_PORT = 7233, 8233
+# Each child's /metrics on this machine (the API serves its own on its port); a port taken
+# by something else costs only that endpoint, which the child's log then says.
+METRICS_PORTS = {"worker": 9101, "projector": 9103}
+TEMPORAL_SDK_METRICS_PORT = 9102
+
+
+def metrics_env(settings: Settings) -> dict[str, dict[str, str]]:
+    """Each child's metrics ports, unless configured (then the worker's and projector's
+    share the setting, which only works on separate machines: say so in the docs)."""
+    if settings.metrics_port is not None:
+        return {}
+    return {
+        "worker": {
+            "SCORE_METRICS_PORT": str(METRICS_PORTS["worker"]),
+            "SCORE_TEMPORAL_METRICS_PORT": str(
+                settings.temporal_metrics_port or TEMPORAL_SDK_METRICS_PORT
+            ),
+        },
+        "projector": {"SCORE_METRICS_PORT": str(METRICS_PORTS["projector"])},
+    }
+
+
 Children = dict[str, subprocess.Popen[bytes]]
 
 
@@ -39,16 +61,23 @@ def _score(*args: str) -> list[str]:
 
 
 @contextmanager
-def children(commands: dict[str, list[str]], env: dict[str, str], logs: Path) -> Iterator[Children]:
-    """Start each command as a child; on leaving, stop every one of them."""
+def children(
+    commands: dict[str, list[str]],
+    env: dict[str, str],
+    logs: Path,
+    own_env: Mapping[str, Mapping[str, str]] | None = None,
+) -> Iterator[Children]:
+    """Start each command as a child (with `env`, and its `own_env` if given); on leaving,
+    stop every one of them."""
     logs.mkdir(parents=True, exist_ok=True)
     started: Children = {}
+    own_env = own_env or {}
     try:
         for name, command in commands.items():
             with (logs / f"{name}.log").open("ab") as log:
                 started[name] = subprocess.Popen(
                     command,
-                    env=env,
+                    env={**env, **own_env.get(name, {})},
                     stdout=log,
                     stderr=subprocess.STDOUT,
                     stdin=subprocess.DEVNULL,
@@ -141,14 +170,17 @@ async def run_everything(
             "projector": _score("projector"),
             "api": _score("api"),
         }
-        running = stack.enter_context(children(commands, child_env(settings, address), logs))
+        running = stack.enter_context(
+            children(commands, child_env(settings, address), logs, metrics_env(settings))
+        )
         url = f"http://{settings.api_host}:{settings.api_port}"
         await api_ready(url, running)
         from service.cli.demo import load_demo
-        from service.cli.welcome import first_admin, welcome
+        from service.cli.welcome import first_admin, observability, welcome
 
         admin = first_admin(settings)
         announce(welcome(settings, url, address, admin))
+        announce(observability(settings, url, logs, metrics_env(settings)))
         if demo:
             announce(await load_demo(settings, address))
         return await watch(running, stop)

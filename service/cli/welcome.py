@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import secrets
+from collections.abc import Mapping
+from pathlib import Path
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -17,15 +19,21 @@ ADMIN = "admin"
 
 
 def first_admin(settings: Settings) -> str | None:
-    """On an install without users, create `admin` (hq) and return its password, once."""
+    """On an install without users, create `admin` (hq) and return its password, once.
+
+    The password is `admin_password` when configured (a deploy's secret; then it is not
+    written to disk), otherwise a random one kept in data_dir/admin-password.
+    """
     engine = create_service_engine(settings)
     try:
         with Session(engine) as session:
             if session.scalar(select(func.count()).select_from(UserRow)):
                 return None
-        password = secrets.token_urlsafe(12)
+        configured = settings.admin_password
+        password = configured.get_secret_value() if configured else secrets.token_urlsafe(12)
         build_accounts(settings, engine).create(ADMIN, password, Role.HQ, None)
-        write_private_file(settings.data_dir / "admin-password", password + "\n", replace=True)
+        if configured is None:
+            write_private_file(settings.data_dir / "admin-password", password + "\n", replace=True)
         return password
     finally:
         engine.dispose()
@@ -50,5 +58,35 @@ def welcome(settings: Settings, url: str, temporal: str, admin_password: str | N
             login,
             f"  token:  curl -s -X POST {url}/auth/token -d 'username={ADMIN}&password=…'",
             "  more users:  .venv/bin/score users create NAME --role expert --email …",
+        ]
+    )
+
+
+def observability(
+    settings: Settings, url: str, logs: Path, ports: Mapping[str, Mapping[str, str]]
+) -> str:
+    """Where an operator finds each process's logs, metrics and traces."""
+
+    def endpoint(port: str | int | None) -> str:
+        return f"http://{settings.api_host}:{port}/metrics" if port else "off"
+
+    def own(child: Mapping[str, str]) -> str | int | None:
+        return child.get("SCORE_METRICS_PORT") or settings.metrics_port
+
+    worker, projector = ports.get("worker", {}), ports.get("projector", {})
+    sdk = worker.get("SCORE_TEMPORAL_METRICS_PORT") or settings.temporal_metrics_port
+    traces = (
+        f"OTLP/HTTP to {settings.otlp_endpoint}"
+        if settings.otlp_endpoint
+        else "off (set SCORE_OTLP_ENDPOINT)"
+    )
+    return "\n".join(
+        [
+            f"  logs          {logs}/{{api,worker,projector,temporal}}.log "
+            f"({settings.log_format}; SCORE_LOG_FORMAT=json for a collector)",
+            f"  metrics       api {url}/metrics",
+            f"                worker {endpoint(own(worker))} · Temporal SDK {endpoint(sdk)}",
+            f"                projector {endpoint(own(projector))}",
+            f"  traces        {traces}",
         ]
     )

@@ -8,6 +8,7 @@ from starlette.types import Lifespan
 from service.http.deps import Services
 from service.http.documentation import document_every_answer
 from service.http.errors import BodySizeLimit, UrlTextGuard, install_error_handlers
+from service.http.observe import observe_requests
 from service.http.routes import (
     audit,
     auth,
@@ -73,6 +74,7 @@ def create_app(
     ):
         app.include_router(router)
     app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
-    app.add_middleware(UrlTextGuard)  # outermost: nothing below sees a bad URL
+    app.add_middleware(UrlTextGuard)  # nothing below sees a bad URL
+    observe_requests(app)  # outermost: request id, access log and metrics for every request
     document_every_answer(app)
     return app

@@ -13,6 +13,7 @@ from typing import Any
 
 import httpx
 import uvicorn
+from fastapi import FastAPI
 
 from domain.values import Role
 from projections.projector import Projector
@@ -84,9 +85,16 @@ async def projector_running(settings: Settings) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
-async def api_serving(services: Services, port: int) -> AsyncIterator[str]:
+async def api_serving(
+    services: Services, port: int, app: FastAPI | None = None
+) -> AsyncIterator[str]:
+    """The API over `services` (or the given `app`, built around them) on `port`."""
     config = uvicorn.Config(
-        create_app(services), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+        app or create_app(services),
+        host="127.0.0.1",
+        port=port,
+        log_level="warning",
+        lifespan="off",
     )
     server = uvicorn.Server(config)
     serving = asyncio.create_task(server.serve())

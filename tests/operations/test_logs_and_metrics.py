@@ -1,0 +1,103 @@
+"""What an operator sees of a request: its id, its access-log line, its route's metrics."""
+
+from __future__ import annotations
+
+import io
+import json
+import logging
+from collections.abc import Iterator
+
+import httpx
+import pytest
+import structlog
+
+from service.http.main import create_app
+from service.telemetry.logs import configure_logging
+from service.telemetry.metrics import Reading, register_readings
+
+
+@pytest.fixture
+def json_log() -> Iterator[io.StringIO]:
+    stream = io.StringIO()
+    configure_logging("api", "json", "INFO", stream)
+    yield stream
+    configure_logging("tests", "console", "WARNING")
+
+
+def lines(stream: io.StringIO) -> list[dict[str, object]]:
+    return [json.loads(line) for line in stream.getvalue().splitlines() if line.strip()]
+
+
+async def ask(path: str, **headers: str) -> httpx.Response:
+    transport = httpx.ASGITransport(app=create_app())
+    async with httpx.AsyncClient(transport=transport, base_url="http://api") as http:
+        return await http.get(path, headers=headers)
+
+
+async def test_a_request_gets_an_id_in_its_answer_and_in_its_access_log_line(
+    json_log: io.StringIO,
+) -> None:
+    reply = await ask("/no-such-page")
+    request_id = reply.headers["X-Request-ID"]
+    (access,) = [line for line in lines(json_log) if line.get("logger") == "score.access"]
+    assert len(request_id) == 32
+    assert access["request_id"] == request_id
+    assert access["status"] == 404 and access["process"] == "api"
+    assert access["route"] == "unmatched" and access["timestamp"]
+
+
+async def test_a_proxys_request_id_is_kept_and_a_dangerous_one_replaced(
+    json_log: io.StringIO,
+) -> None:
+    kept = await ask("/metrics", **{"X-Request-ID": "lb-7f3a.42"})
+    replaced = await ask("/metrics", **{"X-Request-ID": "x" * 200})
+    assert kept.headers["X-Request-ID"] == "lb-7f3a.42"
+    assert replaced.headers["X-Request-ID"] != "x" * 200
+
+
+async def test_metrics_count_each_route_by_its_template_and_status() -> None:
+    await ask("/no-such-page")
+    scraped = (await ask("/metrics")).text
+    assert 'score_http_requests_total{method="GET",route="unmatched",status="404"}' in scraped
+    assert "score_http_request_duration_seconds_bucket" in scraped
+    assert "score_event_store_append_seconds" in scraped  # declared before the first append
+
+
+async def test_a_reading_is_taken_when_scraped_and_left_out_when_it_has_nothing() -> None:
+    depth = {"value": 3.0}
+    unregister = register_readings(
+        [
+            Reading("score_test_depth", "a test's gauge", lambda: depth["value"]),
+            Reading("score_test_nothing", "nothing to say", lambda: None),
+        ]
+    )
+    try:
+        depth["value"] = 5.0
+        scraped = (await ask("/metrics")).text
+    finally:
+        unregister()
+    assert "score_test_depth 5.0" in scraped
+    assert "score_test_nothing " not in scraped
+
+
+def test_a_line_written_with_a_bound_workflow_and_command_carries_both(
+    json_log: io.StringIO,
+) -> None:
+    with structlog.contextvars.bound_contextvars(workflow_id="journey-x", command_id="c-1"):
+        structlog.get_logger("service.app.certification").info("event stored", version=3)
+        logging.getLogger("temporalio").warning("a library's line")  # same shape
+    ours, library = lines(json_log)
+    assert ours["workflow_id"] == library["workflow_id"] == "journey-x"
+    assert ours["command_id"] == library["command_id"] == "c-1"
+    assert ours["event"] == "event stored" and library["event"] == "a library's line"
+
+
+def test_readable_lines_locally() -> None:
+    stream = io.StringIO()
+    configure_logging("worker", "console", "INFO", stream)
+    try:
+        structlog.get_logger("x").info("worker polling", task_queue="q")
+    finally:
+        configure_logging("tests", "console", "WARNING")
+    line = stream.getvalue()
+    assert "worker polling" in line and "task_queue=q" in line and not line.startswith("{")

@@ -1,0 +1,147 @@
+"""Two projectors: one active, one on standby that takes over when the active one is killed.
+
+Real `score projector` processes on a migrated store: the PostgreSQL server's advisory lock,
+or a file lock beside the SQLite data. The active one is killed with SIGKILL (as the OOM
+killer or a lost machine would); the standby must be projecting within seconds.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import ExitStack
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from domain.values import Actor, Role
+from service.bootstrap.parts import build_certification, build_read_models
+from service.settings import Settings
+from tests.cluster import REPO, score, settings_env
+from tests.migrated import migrated
+from tests.postgres import scratch_database
+
+pytestmark = pytest.mark.timeout(120)
+
+CHECK_SECONDS = 0.2
+TAKEOVER_WITHIN = 5.0  # seconds, on a loaded 2-core machine: the check itself is 0.2 s
+OFFICE = Actor("office", Role.HQ)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Settings]:
+    with ExitStack() as cleanup:
+        url = (
+            cleanup.enter_context(scratch_database("score_lead"))
+            if request.param == "postgres"
+            else None
+        )
+        yield migrated(
+            Settings(
+                data_dir=tmp_path / "data",
+                database_url=url,
+                projector_leader_check_seconds=CHECK_SECONDS,
+                projector_poll_seconds=0.05,
+            )
+        )
+
+
+class Projectors:
+    def __init__(self, settings: Settings, logs: Path) -> None:
+        self.env = settings_env(settings) | {"PYTHONPATH": str(REPO)}
+        self.logs = logs
+        self.processes: list[subprocess.Popen[bytes]] = []
+
+    def start(self) -> int:
+        i = len(self.processes)
+        with (self.logs / f"projector-{i}.log").open("wb") as log:
+            self.processes.append(
+                subprocess.Popen(
+                    score("projector"), cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT
+                )
+            )
+        return i
+
+    def said(self, i: int, words: str) -> bool:
+        return words in (self.logs / f"projector-{i}.log").read_text(errors="replace")
+
+    def wait_until(self, i: int, words: str, timeout: float) -> float:
+        started = time.monotonic()
+        while not self.said(i, words):
+            if time.monotonic() - started > timeout or self.processes[i].poll() is not None:
+                log = (self.logs / f"projector-{i}.log").read_text(errors="replace")[-2000:]
+                raise AssertionError(f"projector-{i} never said {words!r}:\n{log}")
+            time.sleep(0.05)
+        return time.monotonic() - started
+
+    def stop(self) -> None:
+        for process in self.processes:
+            if process.poll() is None:
+                process.send_signal(signal.SIGINT)
+        for process in self.processes:
+            try:
+                process.wait(20)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+
+
+def register_someone(settings: Settings) -> int:
+    app = build_certification(settings)
+    try:
+        written = app.register_trainer(
+            "Lena Lead",
+            f"{uuid.uuid4().hex[:8]}@example.org",
+            "Kenya",
+            OFFICE,
+            uuid.uuid4().hex,
+            datetime.now(UTC),
+        )
+    finally:
+        app.close()
+    return written.position
+
+
+def test_the_standby_takes_over_within_seconds_when_the_active_projector_is_killed(
+    settings: Settings, tmp_path: Path
+) -> None:
+    projectors = Projectors(settings, tmp_path)
+    read_models = build_read_models(settings)
+    try:
+        first = projectors.start()
+        projectors.wait_until(first, "projector: active", 60)
+        second = projectors.start()
+        projectors.wait_until(second, "projector: standby", 60)
+        read_models.wait_for_position(register_someone(settings), timeout=10)
+
+        projectors.processes[first].send_signal(signal.SIGKILL)
+        projectors.processes[first].wait()
+        took_over_in = projectors.wait_until(second, "projector: active", 30)
+
+        read_models.wait_for_position(register_someone(settings), timeout=10)
+    finally:
+        projectors.stop()
+        read_models.engine.dispose()
+    assert took_over_in < TAKEOVER_WITHIN
+    assert not projectors.said(second, "Traceback")
+
+
+def test_only_one_of_two_projectors_started_together_is_active(
+    settings: Settings, tmp_path: Path
+) -> None:
+    projectors = Projectors(settings, tmp_path)
+    try:
+        both = [projectors.start(), projectors.start()]
+        deadline = time.monotonic() + 60
+        while not all(projectors.said(i, "projector: ") for i in both):
+            assert time.monotonic() < deadline, "a projector never said what it is doing"
+            time.sleep(0.05)
+        time.sleep(3 * CHECK_SECONDS)
+        active = [i for i in both if projectors.said(i, "projector: active")]
+    finally:
+        projectors.stop()
+    assert len(active) == 1
