@@ -48,6 +48,12 @@ class Action(StrEnum):
     READ_ANY_WORKLIST = "read_any_worklist"  # name whose worklist, or read the office's
     SEE_WORKSHOP_EXPERT = "see_workshop_expert"  # the expert's internal id on a workshop
     READ_AUDIT = "read_audit"
+    # The programme office's desk: logins, searching people, messages sent, materials
+    MANAGE_LOGINS = "manage_logins"
+    SEARCH_PEOPLE = "search_people"
+    LIST_JOURNEYS = "list_journeys"  # an expert lists only the journeys they supervise
+    READ_MESSAGES = "read_messages"
+    MANAGE_MATERIALS = "manage_materials"  # upload them, and see who downloaded what
 
 
 class Relation(StrEnum):
@@ -166,6 +172,24 @@ RULES: dict[Action, Rule] = {
     ),
     Action.READ_AUDIT: _rule(
         "Only auditors and the programme office read the audit.", OFFICE, AUDITOR
+    ),
+    Action.MANAGE_LOGINS: _rule(
+        "Only the programme office gives, resets and deactivates people's logins.", OFFICE
+    ),
+    Action.SEARCH_PEOPLE: _rule(
+        "Only the programme office and auditors search every trainer.", OFFICE, AUDITOR
+    ),
+    Action.LIST_JOURNEYS: _rule(
+        "Journeys are listed for the programme office, auditors and expert trainers (theirs).",
+        OFFICE,
+        AUDITOR,
+        (Role.EXPERT, Relation.ANY),  # their own: the route lists them for them
+    ),
+    Action.READ_MESSAGES: _rule(
+        "Only the programme office reads the messages that went out.", OFFICE
+    ),
+    Action.MANAGE_MATERIALS: _rule(
+        "Only the programme office uploads training materials and sees their downloads.", OFFICE
     ),
 }
 

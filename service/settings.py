@@ -83,6 +83,8 @@ class Settings(BaseSettings):
         default=None, description="at least 32 random bytes; default: generated once in data_dir"
     )
     token_minutes: int = 8 * 60
+    # How long an invitation link to choose one's password holds (the office can send another).
+    invitation_hours: int = Field(default=72, ge=1, le=24 * 30)
     # argon2id cost; the defaults are pwdlib's recommendation (tests lower them for speed).
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3

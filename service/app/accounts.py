@@ -10,7 +10,7 @@ from functools import cached_property
 
 import jwt
 from pwdlib import PasswordHash
-from sqlalchemy import Boolean, Engine, Integer, String, true
+from sqlalchemy import Boolean, Engine, Integer, String, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -22,6 +22,9 @@ TOKEN_ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub"]
 USERNAME_MAX = 120
 PASSWORD_MAX = 1024
+# A password a person chooses (an invitation accepted, their own changed): long enough that
+# the throttled login is no way to guess it. Accounts made on the server keep the old rule.
+NEW_PASSWORD_MIN = 10
 ROLES_WITH_A_TRAINER = frozenset({Role.EXPERT, Role.TRAINER})
 
 
@@ -38,6 +41,16 @@ class UserRow(ServiceTables):
     # Tokens issued before this moment (epoch seconds) are refused: set on deactivation, so
     # that activating the user again does not bring back tokens that were out there.
     tokens_valid_from: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+
+
+@dataclass(frozen=True)
+class Login:
+    """A login as the office manages it: whose it is and whether it may be used."""
+
+    username: str
+    role: Role
+    trainer_id: str | None
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -78,6 +91,15 @@ def control_character(text: str) -> str | None:
         return None
     position, name = found
     return f"contains the control character {name} at position {position}"
+
+
+def new_password_problem(password: str) -> str | None:
+    """Why `password` cannot be chosen as a new one, or None."""
+    if reason := control_character(password):
+        return f"The password {reason}; choose one without."
+    if not NEW_PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return f"Choose a password of {NEW_PASSWORD_MIN} to {PASSWORD_MAX} characters."
+    return None
 
 
 class Accounts:
@@ -211,6 +233,36 @@ class Accounts:
 
         return self._change(username, changed)
 
+    def set_password(
+        self, username: str, password: str, sign_out_at: datetime | None = None
+    ) -> User:
+        """Give the user a new password (already judged by the caller); with `sign_out_at`,
+        every token issued up to that moment is refused from then on."""
+        password_hash = self._hasher.hash(password)
+
+        def changed(row: UserRow) -> None:
+            row.password_hash = password_hash
+            if sign_out_at is not None:
+                row.tokens_valid_from = int(sign_out_at.timestamp()) + 1
+
+        return self._change(username, changed)
+
+    def login(self, username: str) -> Login | None:
+        """The login named `username`, active or not; None if there is none."""
+        if control_character(username) is not None or len(username) > USERNAME_MAX:
+            return None  # no login can have such a name, and PostgreSQL refuses NUL
+        with Session(self._engine) as session:
+            row = session.get(UserRow, username)
+        return None if row is None else _login(row)
+
+    def logins_of(self, trainer_id: str) -> list[Login]:
+        """Every login through which the trainer acts (one, as a rule)."""
+        with Session(self._engine) as session:
+            rows = session.scalars(
+                select(UserRow).where(UserRow.trainer_id == trainer_id).order_by(UserRow.username)
+            ).all()
+        return [_login(row) for row in rows]
+
     def _change(self, username: str, change: Callable[[UserRow], None]) -> User:
         with Session(self._engine) as session, session.begin():
             row = session.get(UserRow, username, with_for_update=True)
@@ -222,3 +274,7 @@ class Accounts:
 
 def _user(row: UserRow) -> User:
     return User(row.username, Role(row.role), row.trainer_id)
+
+
+def _login(row: UserRow) -> Login:
+    return Login(row.username, Role(row.role), row.trainer_id, row.active)

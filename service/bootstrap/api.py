@@ -7,13 +7,20 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
 
+from service.adapters.mail import Outbox
 from service.adapters.temporal_steps import WorkflowSteps
 from service.app.audit.services import Audit
 from service.app.certification import Certification
 from service.app.idempotency import IdempotencyStore
 from service.app.login import Logins
+from service.app.materials import Materials
 from service.app.ports import Steps
-from service.bootstrap.parts import build_accounts, build_certification, build_read_models
+from service.bootstrap.parts import (
+    build_accounts,
+    build_certification,
+    build_people_logins,
+    build_read_models,
+)
 from service.http.deps import Services
 from service.http.main import create_app
 from service.settings import Settings
@@ -36,6 +43,9 @@ def build_services(settings: Settings, steps_for: Callable[[Certification], Step
         steps=steps_for(certification),
         read_models=build_read_models(settings),
         audit=Audit.build(certification, engine),
+        people_logins=build_people_logins(settings, engine, accounts, certification),
+        outbox=Outbox(engine),
+        materials=Materials(engine),
     )
 
 

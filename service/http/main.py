@@ -5,10 +5,23 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
+from service.app.materials import MAX_MATERIAL_BYTES
 from service.http.deps import Services
 from service.http.documentation import document_every_answer
 from service.http.errors import BodySizeLimit, UrlTextGuard, install_error_handlers
-from service.http.routes import audit, auth, health, journeys, public, reads, registry, standing
+from service.http.routes import (
+    audit,
+    auth,
+    health,
+    journeys,
+    logins,
+    materials,
+    office,
+    public,
+    reads,
+    registry,
+    standing,
+)
 
 MAX_BODY_BYTES = 64 * 1024
 
@@ -53,9 +66,15 @@ def create_app(
         standing.router,
         reads.router,
         audit.router,
+        logins.router,
+        office.router,
+        materials.router,
     ):
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    # Training materials are uploaded whole: their own, larger limit.
+    app.add_middleware(
+        BodySizeLimit, limit=MAX_BODY_BYTES, larger={"/materials/": MAX_MATERIAL_BYTES}
+    )
     app.add_middleware(UrlTextGuard)  # outermost: nothing below sees a bad URL
     document_every_answer(app)
     return app

@@ -73,6 +73,11 @@ ALLOWED: dict[Action, set[str]] = {
     Action.READ_ANY_WORKLIST: AUDIT,
     Action.SEE_WORKSHOP_EXPERT: AUDIT | {"workshop_expert"},
     Action.READ_AUDIT: AUDIT,
+    Action.MANAGE_LOGINS: OFFICE,
+    Action.SEARCH_PEOPLE: AUDIT,
+    Action.LIST_JOURNEYS: AUDIT | EXPERTS,
+    Action.READ_MESSAGES: OFFICE,
+    Action.MANAGE_MATERIALS: OFFICE,
 }
 
 
