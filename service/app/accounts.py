@@ -243,7 +243,10 @@ class Accounts:
         def changed(row: UserRow) -> None:
             row.password_hash = password_hash
             if sign_out_at is not None:
-                row.tokens_valid_from = int(sign_out_at.timestamp()) + 1
+                # Rounded down, unlike a deactivation: the person logs in again at once with
+                # the new password, and that token (from this very second) must hold. A token
+                # issued within the same second before the reset holds too.
+                row.tokens_valid_from = int(sign_out_at.timestamp())
 
         return self._change(username, changed)
 

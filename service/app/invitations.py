@@ -98,8 +98,9 @@ class Invitations:
         The same command issues the same invitation (a retry after a crash finds its row).
         """
         nonce = self._secrets.nonce(username, command_id)
+        expires_at = now + self.lifetime
         row = InvitationRow(
-            digest=_digest(nonce), username=username, issued_at=now, expires_at=now + self.lifetime
+            digest=_digest(nonce), username=username, issued_at=now, expires_at=expires_at
         )
         try:
             with Session(self._engine) as session, session.begin():
@@ -112,7 +113,7 @@ class Invitations:
             return Invitation(
                 username, self.token_for(username, command_id), _aware(kept.expires_at)
             )
-        return Invitation(username, self.token_for(username, command_id), row.expires_at)
+        return Invitation(username, self.token_for(username, command_id), expires_at)
 
     def token_for(self, username: str, command_id: str) -> str:
         """The token `issue` gave for this command, made again (nothing stored holds it)."""

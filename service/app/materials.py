@@ -151,7 +151,7 @@ class Materials:
             uploaded_by=uploaded_by,
             uploaded_at=now,
         )
-        with Session(self._engine) as session, session.begin():
+        with Session(self._engine, expire_on_commit=False) as session, session.begin():
             session.merge(row)
         return _info(row)
 
