@@ -43,8 +43,11 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
     if request.param == "postgres":
         url = request.getfixturevalue("office_postgres_url")
         empty_every_table(url)
-    cheap = {"argon2_memory_kib": 1024, "argon2_time_cost": 1}
-    return migrated(Settings(data_dir=tmp_path / "data", database_url=url, **cheap))
+    # Cheap password hashing: the tests log people in.
+    settings = Settings(
+        data_dir=tmp_path / "data", database_url=url, argon2_memory_kib=1024, argon2_time_cost=1
+    )
+    return migrated(settings)
 
 
 class NoSteps:
