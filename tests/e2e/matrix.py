@@ -17,6 +17,7 @@ from urllib.parse import urlencode
 
 import httpx
 
+from domain.values import Role
 from tests.e2e.harness import PASSWORD, Stack
 from tests.e2e.people import (
     cast,
@@ -25,6 +26,7 @@ from tests.e2e.people import (
     get,
     outsiders,
     post,
+    register,
     through_toe_cycle,
     workshop,
 )
@@ -113,6 +115,9 @@ async def build_scene(stack: Stack) -> Scene:
     journey: str = (await post(stack, c.office, "/journeys", enrolment))["journey_id"]
     firm = await enterprise(stack, c.candidate)
     candidate = await get(stack, c.office, f"/trainers/{c.candidate_id}")
+    # A login of its own for the office's login operations to reset and deactivate.
+    spare = f"spare-{uuid.uuid4().hex[:8]}"
+    await stack.add_user(spare, Role.TRAINER, await register(stack, c.office, "Sam Spare"))
 
     async def email(trainer_id: str) -> str:
         found: str = (await get(stack, c.office, f"/trainers/{trainer_id}"))["email"]
@@ -148,9 +153,11 @@ async def build_scene(stack: Stack) -> Scene:
         "number": candidate["certificate_number"],
         "module": "WC",
         "material": "manual",
+        "username": spare,
         # required query parameters
         "at": today,
         "on": today,
+        "filename": "matrix manual.pdf",
         # body templates
         "today": today,
         "tag": uuid.uuid4().hex[:8],
@@ -168,9 +175,11 @@ class Call:
     url: str
     json: Any = None
     form: dict[str, str] | None = None
+    content: bytes | None = None  # a file's bytes, as they are (an upload)
 
     def text(self) -> str:
-        return f"{self.method} {self.url} {json.dumps(self.json or self.form or '')}"
+        sent = self.json or self.form or (self.content or b"").decode("latin-1")
+        return f"{self.method} {self.url} {json.dumps(sent)}"
 
 
 def call_for(operation: Operation, door: Door, values: Mapping[str, str]) -> Call:
@@ -194,6 +203,8 @@ def call_for(operation: Operation, door: Door, values: Mapping[str, str]) -> Cal
     body = _filled(door.body, values)
     if operation.body_type == "application/x-www-form-urlencoded":
         return Call(operation.method, url, form={k: str(v) for k, v in body.items()})
+    if operation.body_type == "application/octet-stream":
+        return Call(operation.method, url, content=str(body["content"]).encode())
     return Call(operation.method, url, json=body)
 
 
@@ -226,6 +237,8 @@ def _filled(template: Any, values: Mapping[str, str]) -> Any:
 
 
 async def send(client: httpx.AsyncClient, call: Call) -> httpx.Response:
+    if call.content is not None:
+        return await client.request(call.method, call.url, content=call.content)
     return await client.request(call.method, call.url, json=call.json, data=call.form)
 
 
