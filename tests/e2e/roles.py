@@ -208,9 +208,6 @@ KNOWN_ORACLES: dict[tuple[str, str], str] = {
     ("POST /trainers/{trainer_id}/materials/{module}/{material}", "other_trainer"): (
         LOOKS_UP_BEFORE_THE_DOOR
     ),
-    ("GET /trainers/{trainer_id}/materials/{module}/{material}", "other_trainer"): (
-        LOOKS_UP_BEFORE_THE_DOOR
-    ),
     **{
         ("GET /journeys/{journey_id}", principal): LOOKS_UP_BEFORE_THE_DOOR
         for principal in OUTSIDERS

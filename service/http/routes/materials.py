@@ -11,7 +11,8 @@ from urllib.parse import quote
 from fastapi import APIRouter, Depends, HTTPException, Query, Request, Response
 from starlette.concurrency import run_in_threadpool
 
-from domain.policy import Action
+from domain import policy
+from domain.policy import About, Action
 from domain.values import Material, Module
 from projections.queries import office
 from service.app.accounts import User
@@ -121,6 +122,9 @@ async def download_material(
 ) -> Response:
     """Download a training material: only a listed trainer, only for a module they hold.
     Each download is recorded (who, what, when) and the office sees it."""
+    # Only the trainer themself: decided before anything is looked up, so a refused caller
+    # learns nothing of who is a trainer or which files exist.
+    policy.require(user.actor, Action.OPEN_MATERIALS, About(trainer_id=trainer_id))
     found = await run_in_threadpool(services.materials.file, module, material)
     if found is None:
         raise HTTPException(
