@@ -1,10 +1,20 @@
-"""Refusals. Each carries a reason a person can act on, and a kind that callers map to a status."""
+"""Refusals. Each carries a reason a person can act on, and a kind that callers map to a status.
+
+A refusal also has a stable `code` (by default its class's name in snake case, e.g.
+`step_out_of_order`; a rule that has several reasons for one class names each) and the
+`params` its reason was written from, so that people read it in their own language from the
+`refusals` catalog (the pages), while `reason` stays the English sentence.
+"""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
+from datetime import date
 from typing import ClassVar, Literal
 
 RefusalKind = Literal["conflict", "invalid", "forbidden", "not_found"]
+Param = str | int | float
 
 
 class DomainError(Exception):
@@ -15,9 +25,26 @@ class DomainError(Exception):
     # answer to an Idempotency-Key, or the retry it asks for would get it forever.
     transient: ClassVar[bool] = False
 
-    def __init__(self, reason: str) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        code: str | None = None,
+        params: Mapping[str, Param | date] | None = None,
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.code = code or default_code(type(self))
+        # Dates travel as ISO text (JSON, Temporal); the reader's locale formats them again.
+        self.params: dict[str, Param] = {
+            name: value.isoformat() if isinstance(value, date) else value
+            for name, value in (params or {}).items()
+        }
+
+
+def default_code(error_class: type[DomainError]) -> str:
+    """`StepOutOfOrder` → `step_out_of_order`."""
+    return re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", error_class.__name__).lower()
 
 
 class StepNotAllowed(DomainError):

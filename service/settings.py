@@ -85,6 +85,11 @@ class Settings(BaseSettings):
     token_minutes: int = 8 * 60
     # How long an invitation link to choose one's password holds (the office can send another).
     invitation_hours: int = Field(default=72, ge=1, le=24 * 30)
+    secure_cookies: bool | None = Field(
+        default=None,
+        description="send the web pages' session cookie over HTTPS only; default: yes, "
+        "unless api_host is a loopback address (local development over plain http)",
+    )
     # argon2id cost; the defaults are pwdlib's recommendation (tests lower them for speed).
     argon2_memory_kib: int = 65536
     argon2_time_cost: int = 3

@@ -108,20 +108,28 @@ def _enterprise_id(value: str) -> str:
 def _check_open(state: JourneyState) -> None:
     if state.stage is Stage.CERTIFIED:
         raise AlreadyCertified(
-            "This journey ended with certification; it can no longer be changed or withdrawn."
+            "This journey ended with certification; it can no longer be changed or withdrawn.",
+            code="journey_certified",
         )
     if not state.is_open:
         raise JourneyClosed(
             f"This journey has ended ({state.stage.value}); "
-            "enrol in a new ToT workshop to start again."
+            "enrol in a new ToT workshop to start again.",
+            code="journey_ended",
         )
 
 
 def _check_tot_result(state: JourneyState, step: RecordToTResult) -> None:
     if state.stage is not Stage.ENROLLED:
-        raise StepNotAllowed("The ToT workshop result has already been recorded for this journey.")
+        raise StepNotAllowed(
+            "The ToT workshop result has already been recorded for this journey.",
+            code="tot_result_recorded",
+        )
     if step.completed and not step.attended:
-        raise InvalidInput("A candidate who did not attend the ToT workshop cannot complete it.")
+        raise InvalidInput(
+            "A candidate who did not attend the ToT workshop cannot complete it.",
+            code="tot_completed_without_attending",
+        )
 
 
 def _toe_cycle(state: JourneyState, step: JourneyStep) -> ToECycle:
@@ -142,7 +150,9 @@ def _selected(cycle: ToECycle, enterprise_id: str, what: str) -> EnterpriseProgr
     if progress is None:
         raise StepOutOfOrder(
             f"Enterprise {enterprise_id} is not selected in ToE cycle {cycle.number}; "
-            f"select it before its {what}."
+            f"select it before its {what}.",
+            code="enterprise_not_selected",
+            params={"enterprise": enterprise_id, "cycle": cycle.number},
         )
     return progress
 
@@ -150,12 +160,16 @@ def _selected(cycle: ToECycle, enterprise_id: str, what: str) -> EnterpriseProgr
 def _check_selection(cycle: ToECycle, step: SelectEnterprise) -> None:
     if cycle.enterprise(step.enterprise_id) is not None:
         raise StepNotAllowed(
-            f"Enterprise {step.enterprise_id} is already selected in ToE cycle {cycle.number}."
+            f"Enterprise {step.enterprise_id} is already selected in ToE cycle {cycle.number}.",
+            code="enterprise_already_selected",
+            params={"enterprise": step.enterprise_id, "cycle": cycle.number},
         )
     if cycle.classroom_delivered:
         raise StepOutOfOrder(
             f"The classroom workshop of ToE cycle {cycle.number} has been delivered; "
-            "enterprises must be selected before it."
+            "enterprises must be selected before it.",
+            code="selection_after_classroom",
+            params={"cycle": cycle.number},
         )
 
 
@@ -163,7 +177,9 @@ def _check_baseline(cycle: ToECycle, step: RecordBaselineAssessment) -> None:
     progress = _selected(cycle, step.enterprise_id, "baseline assessment")
     if progress.assessed:
         raise StepNotAllowed(
-            f"Enterprise {step.enterprise_id} already had its baseline assessment in this cycle."
+            f"Enterprise {step.enterprise_id} already had its baseline assessment in this cycle.",
+            code="baseline_recorded",
+            params={"enterprise": step.enterprise_id},
         )
     validate_indicators(step.indicators)
 
@@ -171,10 +187,15 @@ def _check_baseline(cycle: ToECycle, step: RecordBaselineAssessment) -> None:
 def _check_classroom(cycle: ToECycle, step: DeliverClassroomWorkshop) -> None:
     if cycle.classroom_delivered:
         raise StepNotAllowed(
-            f"The classroom workshop of ToE cycle {cycle.number} has already been delivered."
+            f"The classroom workshop of ToE cycle {cycle.number} has already been delivered.",
+            code="classroom_delivered",
+            params={"cycle": cycle.number},
         )
     if not cycle.enterprises:
-        raise StepOutOfOrder("Select at least one enterprise before the classroom workshop.")
+        raise StepOutOfOrder(
+            "Select at least one enterprise before the classroom workshop.",
+            code="classroom_without_enterprise",
+        )
     pending = [e.enterprise_id for e in cycle.enterprises if not e.assessed]
     if pending:
         raise StepOutOfOrder(
@@ -185,20 +206,30 @@ def _check_classroom(cycle: ToECycle, step: DeliverClassroomWorkshop) -> None:
         raise StepOutOfOrder(
             f"The classroom workshop dated {step.held_on} would come before the baseline "
             f"assessment of {later[0].enterprise_id} on {later[0].baseline_on}; the baseline "
-            "comes first. Check the dates."
+            "comes first. Check the dates.",
+            code="classroom_before_baseline",
+            params={
+                "held_on": step.held_on,
+                "enterprise": later[0].enterprise_id,
+                "baseline_on": later[0].baseline_on or step.held_on,
+            },
         )
     _check_participants(step)
 
 
 def _check_participants(step: DeliverClassroomWorkshop) -> None:
     if min(step.managers, step.workers, step.women) < 0:
-        raise InvalidInput("Participant counts cannot be negative.")
+        raise InvalidInput("Participant counts cannot be negative.", code="negative_count")
     if step.managers + step.workers == 0:
-        raise InvalidInput("A classroom workshop needs at least one participant.")
+        raise InvalidInput(
+            "A classroom workshop needs at least one participant.", code="no_participants"
+        )
     if step.women > step.managers + step.workers:
         raise InvalidInput(
             f"{step.women} women cannot be more than the {step.managers + step.workers} "
-            "participants (managers + workers)."
+            "participants (managers + workers).",
+            code="women_above_participants",
+            params={"women": step.women, "participants": step.managers + step.workers},
         )
     if step.managers + step.workers > MAX_CLASSROOM_PARTICIPANTS:
         raise InvalidInput(
@@ -212,7 +243,9 @@ def _check_visit_date(cycle: ToECycle, step: RecordCoachingVisit) -> None:
     if held_on is not None and step.visited_on < held_on:
         raise StepOutOfOrder(
             f"A coaching visit dated {step.visited_on} would come before the classroom workshop "
-            f"of {held_on}; coaching follows the workshop. Check the dates."
+            f"of {held_on}; coaching follows the workshop. Check the dates.",
+            code="visit_before_classroom",
+            params={"visited_on": step.visited_on, "held_on": held_on},
         )
 
 
@@ -220,11 +253,15 @@ def _check_visit(cycle: ToECycle, enterprise_id: str) -> EnterpriseProgress:
     progress = _selected(cycle, enterprise_id, "coaching visits")
     if not progress.assessed:
         raise StepOutOfOrder(
-            f"Enterprise {enterprise_id} needs its baseline assessment before coaching visits."
+            f"Enterprise {enterprise_id} needs its baseline assessment before coaching visits.",
+            code="visit_before_baseline",
+            params={"enterprise": enterprise_id},
         )
     if not cycle.classroom_delivered:
         raise StepOutOfOrder(
-            f"Deliver the classroom workshop of ToE cycle {cycle.number} before coaching visits."
+            f"Deliver the classroom workshop of ToE cycle {cycle.number} before coaching visits.",
+            code="visit_before_classroom_delivered",
+            params={"cycle": cycle.number},
         )
     return progress
 
@@ -234,7 +271,9 @@ def _check_report(cycle: ToECycle, step: ReportProgress) -> None:
     if progress.coaching_visits == 0:
         raise StepOutOfOrder(
             f"Record at least one coaching visit to enterprise {step.enterprise_id} "
-            "before reporting its progress."
+            "before reporting its progress.",
+            code="report_before_visit",
+            params={"enterprise": step.enterprise_id},
         )
     validate_indicators(step.indicators)
 
@@ -248,7 +287,8 @@ def _check_assessment(state: JourneyState, step: AssessCycle) -> None:
     if step.outcome == "provisional" and state.provisional_given:
         raise SecondProvisionalRefused(
             "A provisional outcome was already given, and this is the extra ToE cycle it "
-            "allowed; decide recommended or not_recommended."
+            "allowed; decide recommended or not_recommended.",
+            code="second_provisional",
         )
 
 
@@ -432,5 +472,7 @@ def check_dates(step: JourneyStep, today: date) -> None:
     if happened is not None and happened > today:
         raise InvalidInput(
             f"{step.kind.replace('_', ' ').capitalize()} dated {happened} is in the future; "
-            "record it once it has taken place."
+            "record it once it has taken place.",
+            code="dated_in_the_future",
+            params={"day": happened},
         )

@@ -173,23 +173,38 @@ def _check_training_record(
             "modules the trainer holds."
         )
     if step.delivered_on > latest_local_date(now):
-        raise InvalidInput(f"The training cannot be delivered in the future ({step.delivered_on}).")
+        raise InvalidInput(
+            f"The training cannot be delivered in the future ({step.delivered_on}).",
+            code="training_in_the_future",
+            params={"day": step.delivered_on},
+        )
     year_before = earliest_local_date(add_months(now, -INACTIVE_AFTER_MONTHS))
     if step.delivered_on < year_before:
         # Else records of old trainings, sent one a year, would keep a trainer listed who
         # has not trained anyone for years: a record counts for a training of the last year.
         raise StandingRuleViolated(
             f"A training delivered on {step.delivered_on} is more than {INACTIVE_AFTER_MONTHS} "
-            f"months ago; records count for trainings delivered since {year_before}."
+            f"months ago; records count for trainings delivered since {year_before}.",
+            code="training_too_old",
+            params={
+                "day": step.delivered_on,
+                "months": INACTIVE_AFTER_MONTHS,
+                "since": year_before,
+            },
         )
     counted_from = standing.last_delivered_on or (state.certified_at or now).date()
     if step.delivered_on < counted_from or step.delivered_on == standing.last_delivered_on:
         raise StandingRuleViolated(
             f"A training delivered on {step.delivered_on} does not count: records count for "
-            f"trainings delivered after {counted_from} (the certificate or the last record)."
+            f"trainings delivered after {counted_from} (the certificate or the last record).",
+            code="training_not_after_last",
+            params={"day": step.delivered_on, "after": counted_from},
         )
     if step.enterprises < 1 or step.participants < 1:
-        raise InvalidInput("A training record needs at least one enterprise and one participant.")
+        raise InvalidInput(
+            "A training record needs at least one enterprise and one participant.",
+            code="training_without_participants",
+        )
     if step.enterprises > MAX_RECORD_ENTERPRISES or step.participants > MAX_RECORD_PARTICIPANTS:
         raise InvalidInput(
             f"{step.enterprises} enterprises and {step.participants} participants in one "

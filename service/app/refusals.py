@@ -30,7 +30,13 @@ def refusal_headers(refusal: DomainError) -> dict[str, str]:
 
 
 def refusal_body(refusal: DomainError) -> dict[str, Any]:
-    body: dict[str, Any] = {"detail": refusal.reason, "error": type(refusal).__name__}
+    body: dict[str, Any] = {
+        "detail": refusal.reason,
+        "error": type(refusal).__name__,
+        # For a reader's own language: the refusal's stable code and what its reason names.
+        "code": refusal.code,
+        "params": refusal.params,
+    }
     if refusal.kind == "invalid":
         body["problems"] = [refusal.reason]  # every 422 has the same shape, whoever refused
     return body

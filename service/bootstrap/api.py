@@ -20,9 +20,11 @@ from service.bootstrap.parts import (
     build_certification,
     build_people_logins,
     build_read_models,
+    jwt_secret,
 )
 from service.http.deps import Services
 from service.http.main import create_app
+from service.http.pages.site import install_pages
 from service.settings import Settings
 from service.storage.database import create_service_engine
 from workflows.client import JourneyGateway
@@ -69,4 +71,6 @@ def create_api(settings: Settings) -> FastAPI:
         finally:
             close_services(services)
 
-    return create_app(lifespan=lifespan)
+    app = create_app(lifespan=lifespan)
+    install_pages(app, settings, jwt_secret(settings))  # the web pages, beside the JSON API
+    return app

@@ -32,6 +32,14 @@ class Problem(BaseModel):
 
     detail: str = Field(description="What went wrong and what to do about it")
     error: str = Field(description="The kind of error, e.g. NotFound, StepOutOfOrder, TryAgain")
+    code: str | None = Field(
+        None,
+        description="A domain refusal's stable code (e.g. step_out_of_order, "
+        "visit_before_classroom): what to translate `detail` by",
+    )
+    params: dict[str, str | int | float] | None = Field(
+        None, description="What the refusal's sentence names (dates as ISO text)"
+    )
 
 
 class InvalidRequest(Problem):

@@ -7,6 +7,7 @@ domain judges it again, for every other way in.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from typing import Annotated, Any
@@ -18,6 +19,7 @@ from pydantic_core import PydanticCustomError
 from domain.errors import InvalidInput
 from domain.indicators import Indicator
 from domain.journey import steps as journey
+from domain.journey.next_steps import pending_step
 from domain.journey.rules import next_action
 from domain.journey.state import JourneyState
 from domain.text import (
@@ -205,8 +207,14 @@ class Reinstate(BaseModel):
 
 @dataclass(frozen=True)
 class NextStep:
+    """What the journey waits for: the sentence, and the same as data."""
+
     who: Role | None  # None once the journey has ended
     what: str
+    step: str | None = None  # the step's kind (e.g. coaching_visit); None once ended
+    enterprise_id: str | None = None  # the enterprise the step is about, if any
+    enterprise_name: str | None = None
+    due_on: date | None = None  # after this day the journey is overdue (a stall reminder)
 
 
 @dataclass(frozen=True)
@@ -221,9 +229,22 @@ class TrainerAnswer(TrainerState):
     listed: bool = False
 
 
-def journey_body(state: JourneyState) -> dict[str, Any]:
-    action = next_action(state)
-    answer = JourneyAnswer(**vars(state), next_action=NextStep(action.who, action.what))
+def journey_body(
+    state: JourneyState, names: Mapping[str, str] | None = None, due_on: date | None = None
+) -> dict[str, Any]:
+    """`names`: enterprise id → name, so the answer names the enterprises as people know them."""
+    action = next_action(state, names)
+    pending = pending_step(state)
+    enterprise_id = pending.enterprise_id if pending else None
+    structured = NextStep(
+        action.who,
+        action.what,
+        step=pending.kind if pending else None,
+        enterprise_id=enterprise_id,
+        enterprise_name=(names or {}).get(enterprise_id) if enterprise_id else None,
+        due_on=due_on if pending else None,
+    )
+    answer = JourneyAnswer(**vars(state), next_action=structured)
     body: dict[str, Any] = jsonable_encoder(answer)
     return body
 
@@ -245,6 +266,8 @@ class Refusal(BaseModel):
 
     detail: str
     error: str
+    code: str | None = None  # a domain refusal's stable code, for the reader's own language
+    params: dict[str, str | int | float] | None = None
 
 
 def refusals(**described: str) -> dict[int | str, dict[str, Any]]:

@@ -11,6 +11,7 @@ from domain.journey.steps import Certify, DeliverClassroomWorkshop, JourneyStep,
 from domain.policy import Action
 from service.app.accounts import User
 from service.app.idempotency import StoredResponse
+from service.http.answers import journey_answer
 from service.http.deps import Idempotent, ServicesDep, allowed_to
 from service.http.parameters import JourneyId
 from service.http.responses import respond
@@ -23,7 +24,6 @@ from service.http.schemas import (
     ReportProgress,
     SelectEnterprise,
     Withdraw,
-    journey_body,
     refusals,
 )
 
@@ -60,7 +60,7 @@ async def enrol(
         state = await services.steps.enrol(
             body.trainer_id, body.workshop_id, user.actor, command_id
         )
-        return StoredResponse(201, journey_body(state))
+        return StoredResponse(201, await journey_answer(services, state))
 
     return respond(await idem.run(call))
 
@@ -70,7 +70,7 @@ async def _take(
 ) -> JSONResponse:
     async def call(command_id: str) -> StoredResponse:
         state = await services.steps.take_step(journey_id, step, user.actor, command_id)
-        return StoredResponse(200, journey_body(state))
+        return StoredResponse(200, await journey_answer(services, state))
 
     return respond(await idem.run(call))
 

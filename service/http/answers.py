@@ -1,0 +1,38 @@
+"""A journey's answer as people read it: enterprises by name, and when the next step is due."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+from typing import Any
+
+from starlette.concurrency import run_in_threadpool
+
+from domain.errors import NotFound
+from domain.journey.state import JourneyState
+from service.app.certification import Certification
+from service.http.deps import Services
+from service.http.schemas import journey_body
+
+
+def enterprise_names(certification: Certification, state: JourneyState) -> dict[str, str]:
+    """The names of the enterprises of the journey's current ToE cycle (by id)."""
+    names: dict[str, str] = {}
+    for progress in state.cycle.enterprises if state.cycle else ():
+        try:
+            names[progress.enterprise_id] = certification.enterprise(
+                progress.enterprise_id
+            ).details.name
+        except NotFound:  # a selection the rules let through names a registered enterprise
+            continue
+    return names
+
+
+def due_on(services: Services, state: JourneyState) -> date:
+    """The day after which the journey counts as overdue (its stall reminder goes out)."""
+    stall = timedelta(days=services.settings.stall_reminder_after_days)
+    return (state.last_step_at + stall).date()
+
+
+async def journey_answer(services: Services, state: JourneyState) -> dict[str, Any]:
+    names = await run_in_threadpool(enterprise_names, services.certification, state)
+    return journey_body(state, names, due_on(services, state))

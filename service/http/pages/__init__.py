@@ -1,0 +1,50 @@
+"""The web pages: server-rendered HTML for people, beside the JSON API, in the same app.
+
+The pages call the same application services, read models and `domain/policy.py` as the JSON
+API (`service/http/routes/`), so no rule is written twice: a page is another door to the
+same rooms. Nothing here runs JavaScript; every page works with plain links and forms.
+
+What is where:
+
+- `site.py`: `install_pages(app, secret)`, called by the composition root
+  (`service/bootstrap/api.py`): the routers, `/static`, and the HTML answers to a page's
+  refusals (login needed, not allowed, not found).
+- `session.py`: the session, a cookie signed with itsdangerous (HttpOnly, SameSite=Lax,
+  Secure unless the service is served on a loopback address): the user's bearer token (so
+  deactivation and expiry work exactly as for the API), the chosen language, the CSRF token.
+- `kit.py`: `Page`, the dependency every page route takes (`AnyPage` for anyone, `SignedIn`
+  for a logged-in user): `page.render(...)`, `page.redirect(...)`, `page.form()` (checks the
+  CSRF token), `page.submitted(form, call)` (runs the call once per rendered form: the form's
+  `form_key` is its Idempotency-Key, through `service/app/idempotency.py`), `page.require(...)`.
+- `rendering.py`: one Jinja2 environment per language, with the i18n extension over
+  `service.i18n.translations(lang)` and babel filters `date`, `datetime`, `number`.
+- `refusals.py`: a refusal as people read it: from the `refusals.po` catalog by its code and
+  parameters, else the domain's English reason.
+- `templates/`: `base.html` (landmarks, skip link, language switcher, the user's menu) and a
+  template per page; `static/site.css`.
+- The routers: `auth.py` (login, logout, language), `public.py` (home, directory, certificate
+  check), `expert.py` (worklist, registering an enterprise), `journey.py` (a journey, its
+  timeline and its step forms), `trainer.py` (my journeys, my standing).
+
+How to add a page:
+
+1. A route in a router module here (or a new module, added to `ROUTERS` in `site.py`), on an
+   `APIRouter(include_in_schema=False)`: pages are not part of the JSON API's OpenAPI (the
+   role matrix and the fuzz suite read that). Pick a path no JSON route has (the JSON API
+   owns `/journeys`, `/trainers`, `/workshops`, `/enterprises`, `/worklist`, `/standings`,
+   `/auth`, `/public`, `/audit`, `/health`).
+2. Take `page: SignedIn` (or `AnyPage`) and the reads you need (`FreshReads` from
+   `service/http/reading.py` for a logged-in reader). Check who may see it with
+   `page.require(Action.X, About(...))`, the same action as the JSON endpoint.
+3. Answer `page.render("x.html", title=..., ...)`. The template extends `base.html`, puts its
+   content in `{% block main %}`, starts with one `<h1>`, labels every field (`<label for>`),
+   and writes every text as `{{ _("...") }}` (new-style gettext: `_("%(n)s left", n=3)`).
+4. A form that changes something is `method="post"` and includes
+   `{% include "_form_keys.html" %}` (the CSRF token and a fresh idempotency key). Its
+   handler reads `form = await page.form()` and answers
+   `await page.submitted(form, call)`, where `call(command_id)` returns a `StoredResponse`
+   (as the JSON routes do); on success redirect (303) to the page that shows the result,
+   on a refusal render the form again with `refusal=page.refusal(outcome)` beside it.
+5. Add every new message to `service/i18n/locales/{en,fr,es}/LC_MESSAGES/pages.po`
+   (tests/i18n fails on one missing; tests/pages checks the templates against the catalog).
+"""

@@ -1,0 +1,234 @@
+"""`Page`: what every page route takes: the session, the language, the user, and rendering.
+
+A page route declares `page: AnyPage` (anyone) or `page: SignedIn` (a logged-in user; others
+are sent to the login page and back). See the package's docstring for how to add a page.
+"""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Annotated, Any
+from urllib.parse import quote, urlencode
+
+from fastapi import Depends, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
+
+from domain import policy
+from domain.errors import NotPermitted
+from domain.policy import About, Action
+from service.app.accounts import InvalidToken, User
+from service.app.idempotency import (
+    IdempotentRequest,
+    KeyReusedForAnotherRequest,
+    StoredResponse,
+    fingerprint_of_the_bytes,
+)
+from service.http.deps import Services, ServicesDep
+from service.http.pages.refusals import ReadableRefusal, readable
+from service.http.pages.rendering import environment
+from service.http.pages.session import COOKIE, Session, SessionCookies
+from service.i18n import LANGUAGES, choose_language, translations
+
+# Pages may load nothing from elsewhere, run no script and be framed by no one.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'none'; style-src 'self'; img-src 'self'; form-action 'self'; "
+        "frame-ancestors 'none'; base-uri 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+CSRF_FIELD = "csrf"
+FORM_KEY_FIELD = "form_key"
+
+
+class LoginRequired(Exception):
+    """A page for logged-in users was asked for without a session: to the login page."""
+
+    def __init__(self, back_to: str) -> None:
+        super().__init__(back_to)
+        self.back_to = back_to
+
+
+class PageRefused(Exception):
+    """A page that cannot be shown, or a form that cannot be taken: said on a page."""
+
+    def __init__(self, status: int, message: str) -> None:
+        super().__init__(message)
+        self.status = status
+        self.message = message
+
+
+@dataclass
+class Page:
+    request: Request
+    services: Services
+    session: Session
+    language: str
+    user: User | None
+    cookies: SessionCookies
+
+    def gettext(self, message: str, **params: Any) -> str:
+        text = translations(self.language).gettext(message)
+        return text % params if params else text
+
+    # -- answers
+
+    def render(self, template: str, status: int = 200, **context: Any) -> HTMLResponse:
+        html = (
+            environment(self.language)
+            .get_template(template)
+            .render(
+                page=self,
+                user=self.user,
+                language=self.language,
+                languages=LANGUAGES,
+                csrf=self.session.csrf,
+                new_form_key=lambda: uuid.uuid4().hex,
+                here=self.here,
+                **context,
+            )
+        )
+        response = HTMLResponse(html, status_code=status)
+        self.finish(response)
+        return response
+
+    def redirect(self, path: str, **query: str) -> RedirectResponse:
+        target = f"{path}?{urlencode(query)}" if query else path
+        response = RedirectResponse(target, status_code=303)
+        self.finish(response)
+        return response
+
+    def finish(self, response: Response) -> None:
+        """The session cookie (when it changed) and the headers every page carries."""
+        self.cookies.write(self.session, response)
+        response.headers.update(SECURITY_HEADERS)
+        response.headers["Content-Language"] = self.language
+
+    @property
+    def here(self) -> str:
+        """This page's path and query, to come back to (after a login, a language switch)."""
+        query = self.request.url.query
+        return self.request.url.path + (f"?{query}" if query else "")
+
+    # -- who may
+
+    def require(self, action: Action, about: About | None = None) -> User:
+        """The user, if domain/policy.py lets them take `action` on `about`; else a 403 page."""
+        user = self.signed_in_user()
+        try:
+            policy.require(user.actor, action, about)
+        except NotPermitted as refused:
+            raise PageRefused(403, refused.reason) from None
+        return user
+
+    def signed_in_user(self) -> User:
+        if self.user is None:
+            raise LoginRequired(self.here)
+        return self.user
+
+    # -- forms
+
+    async def form(self) -> FormData:
+        """The posted form, once its CSRF token is the session's (else a 403 page)."""
+        form = await self.request.form()
+        sent = form.get(CSRF_FIELD)
+        if not isinstance(sent, str) or not secrets.compare_digest(sent, self.session.csrf):
+            raise PageRefused(
+                403,
+                self.gettext(
+                    "This form has expired or did not come from this site. "
+                    "Reload the page and send it again."
+                ),
+            )
+        return form
+
+    async def submitted(
+        self, form: FormData, call: Callable[[str], Awaitable[StoredResponse]]
+    ) -> StoredResponse:
+        """Run `call` once per rendered form: the form's key is its Idempotency-Key, so a
+        form sent twice (a double click, a reload, a retry) writes once and is answered
+        the same way."""
+        user = self.signed_in_user()
+        key = form.get(FORM_KEY_FIELD)
+        if not isinstance(key, str) or not 1 <= len(key) <= 64:
+            raise PageRefused(400, self.gettext("This form has no key. Reload the page."))
+        print_ = fingerprint_of_the_bytes("POST", self.request.url.path, _meaning(form))
+        request = IdempotentRequest(
+            self.services.idempotency, user.username, f"page:{key}", print_, uuid.uuid4().hex
+        )
+        try:
+            return await request.run(call)
+        except KeyReusedForAnotherRequest:
+            raise PageRefused(
+                409,
+                self.gettext(
+                    "This form was already sent with other values. Reload the page to start "
+                    "a new one."
+                ),
+            ) from None
+
+    def refusal(
+        self, outcome: StoredResponse, names: Mapping[str, str] | None = None
+    ) -> ReadableRefusal:
+        """A refused outcome in the reader's language; `names` names the ids it holds."""
+        return readable(outcome.body, self.language, names)
+
+
+def _meaning(form: FormData) -> bytes:
+    """What the form asks, without its CSRF token (the session's, not the request's)."""
+    items = sorted((k, str(v)) for k, v in form.multi_items() if k != CSRF_FIELD)
+    return urlencode(items).encode()
+
+
+def session_cookies(request: Request) -> SessionCookies:
+    cookies: SessionCookies = request.app.state.session_cookies
+    return cookies
+
+
+async def any_page(request: Request, services: ServicesDep) -> Page:
+    cookies = session_cookies(request)
+    session = cookies.read(request.cookies.get(COOKIE))
+    user = await _user_of(services, session)
+    language = choose_language(session.language, request.headers.get("accept-language"))
+    return Page(request, services, session, language, user, cookies)
+
+
+async def _user_of(services: Services, session: Session) -> User | None:
+    if session.token is None:
+        return None
+    try:
+        return await run_in_threadpool(services.accounts.user_from_token, session.token)
+    except InvalidToken:  # expired, or the user was deactivated since: log in again
+        session.signed_out()
+        return None
+
+
+async def signed_in(page: Annotated[Page, Depends(any_page)]) -> Page:
+    page.signed_in_user()
+    return page
+
+
+AnyPage = Annotated[Page, Depends(any_page)]
+SignedIn = Annotated[Page, Depends(signed_in)]
+
+
+def login_path(back_to: str) -> str:
+    return f"/login?next={quote(back_to, safe='')}"
+
+
+def safe_next(target: str | None, default: str = "/") -> str:
+    """Only a path of this site: a login link must not send anyone elsewhere."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return default
+    return target
+
+
+def form_values(form: FormData) -> Mapping[str, str]:
+    return {k: str(v) for k, v in form.items() if k not in (CSRF_FIELD, FORM_KEY_FIELD)}

@@ -1,0 +1,85 @@
+"""What anyone may read: the home page, the directory of certified trainers, a certificate check.
+
+Like `/public/…` of the JSON API, these read the read models as they are (`CurrentReads`): a
+visitor wrote nothing to wait for. Nothing here shows an e-mail address or an internal id.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Annotated
+
+from fastapi import APIRouter, Query
+from fastapi.responses import Response
+
+from domain.values import Module
+from projections import queries
+from service.http.pages.kit import AnyPage
+from service.http.reading import CurrentReads
+
+router = APIRouter(include_in_schema=False)
+
+PAGE_SIZE = 20
+MAX_QUERY_LENGTH = 120
+CERTIFICATE_NUMBER = re.compile(r"^SCORE-[0-9]{4}-[0-9]{5,}$")
+
+
+@router.get("/")
+def home(page: AnyPage) -> Response:
+    """Where each person's work starts: their pages by role, and the public ones."""
+    return page.render("home.html", title=page.gettext("SCORE trainer certification"))
+
+
+@router.get("/directory")
+def directory(
+    page: AnyPage,
+    read: CurrentReads,
+    country: str = "",
+    module: str = "",
+    number: Annotated[int, Query(alias="page")] = 1,
+) -> Response:
+    """The certified trainers listed today, by country and module, a page at a time."""
+    chosen_module = Module(module) if module in Module.__members__.values() else None
+    everyone = queries.public_list(read)
+    countries = sorted({trainer.country for trainer in everyone})
+    chosen_country = country if country in countries else ""
+    listed = queries.public_list(read, chosen_country or None, chosen_module)
+    pages = max(1, math.ceil(len(listed) / PAGE_SIZE))
+    number = min(max(1, number), pages)
+    shown = listed[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    return page.render(
+        "directory.html",
+        title=page.gettext("Directory of certified SCORE trainers"),
+        trainers=shown,
+        total=len(listed),
+        countries=countries,
+        modules=list(Module),
+        country=chosen_country,
+        module=chosen_module.value if chosen_module else "",
+        number=number,
+        pages=pages,
+    )
+
+
+@router.get("/verify")
+def verify(page: AnyPage, read: CurrentReads, number: str = "") -> Response:
+    """Is this certificate genuine, whose, for which modules, and is its holder listed?"""
+    typed = number.strip().upper()[:MAX_QUERY_LENGTH]
+    found: queries.CertificateCheck | None = None
+    problem = ""
+    if typed and not CERTIFICATE_NUMBER.match(typed):
+        problem = page.gettext(
+            "A certificate number looks like SCORE-2026-00001; check what you typed."
+        )
+    elif typed:
+        found = queries.verify_certificate(read, typed)
+    status = 404 if typed and found is None and not problem else 422 if problem else 200
+    return page.render(
+        "verify.html",
+        status=status,
+        title=page.gettext("Verify a certificate"),
+        number=typed,
+        found=found,
+        problem=problem,
+    )

@@ -1,0 +1,146 @@
+"""A trainer's own pages (a candidate, or a certified trainer; experts are trainers too):
+my journeys with what I must do next and by when, and my standing with the training-record
+form."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from fastapi import APIRouter, Response
+from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
+
+from domain.calendar import add_months
+from domain.errors import DomainError
+from domain.journey.next_steps import StepOpen, pending_step
+from domain.policy import About, Action
+from domain.trainer.rules import inactive_from
+from domain.trainer.state import Listing, TrainerState
+from projections import queries
+from projections.queries import ReadModels, registers
+from service.app.idempotency import StoredResponse
+from service.app.refusals import refusal_body
+from service.http.pages.kit import Page, PageRefused, SignedIn, form_values
+from service.http.pages.refusals import ReadableRefusal
+from service.http.reading import FreshReads
+from service.http.schemas import SubmitTrainingRecord, trainer_body
+
+router = APIRouter(include_in_schema=False)
+
+
+@dataclass(frozen=True)
+class MyJourney:
+    view: queries.JourneyView
+    pending: StepOpen | None
+    due_on: date | None
+
+
+@dataclass(frozen=True)
+class Clock:
+    """A certified trainer's yearly activity clock, as the standing's rules run it."""
+
+    started_at: datetime
+    next_reminder: datetime | None
+    delisted_on: datetime
+
+
+def _own_trainer_id(page: Page) -> str:
+    user = page.signed_in_user()
+    if user.trainer_id is None:
+        raise PageRefused(403, page.gettext("These pages are for trainers and expert trainers."))
+    page.require(Action.READ_RECORD, About(trainer_id=user.trainer_id))
+    return user.trainer_id
+
+
+@router.get("/me")
+async def my_journeys(page: SignedIn, read: FreshReads) -> Response:
+    trainer_id = _own_trainer_id(page)
+    views = await run_in_threadpool(queries.journeys_of_trainer, read, trainer_id)
+    profile = await run_in_threadpool(registers.trainer_profile, read, trainer_id)
+    stall = timedelta(days=page.services.settings.stall_reminder_after_days)
+    journeys = [await run_in_threadpool(_mine, page, view, stall) for view in views]
+    return page.render(
+        "my_journeys.html", title=page.gettext("My journeys"), journeys=journeys, profile=profile
+    )
+
+
+def _mine(page: Page, view: queries.JourneyView, stall: timedelta) -> MyJourney:
+    state = page.services.certification.journey(view.journey_id)
+    pending = pending_step(state)
+    return MyJourney(view, pending, (state.last_step_at + stall).date() if pending else None)
+
+
+@router.get("/me/standing")
+async def my_standing(page: SignedIn, read: FreshReads, done: str = "") -> Response:
+    return await _render_standing(page, read, done=bool(done))
+
+
+async def _render_standing(
+    page: Page,
+    read: ReadModels,
+    values: dict[str, str] | None = None,
+    refusal: ReadableRefusal | None = None,
+    status: int = 200,
+    done: bool = False,
+) -> Response:
+    trainer_id = _own_trainer_id(page)
+    state = await run_in_threadpool(page.services.certification.trainer, trainer_id)
+    standing = await run_in_threadpool(queries.standing, read, trainer_id)
+    return page.render(
+        "my_standing.html",
+        status=status,
+        title=page.gettext("My standing"),
+        trainer=state,
+        standing=standing,
+        clock=_clock(page, state),
+        values=values or {},
+        refusal=refusal,
+        done=done,
+    )
+
+
+def _clock(page: Page, state: TrainerState) -> Clock | None:
+    standing = state.standing
+    if standing is None or standing.listing is not Listing.LISTED:
+        return None
+    due = [
+        add_months(standing.clock_started_at, months)
+        for months in sorted(page.services.settings.reminder_months)
+        if months not in standing.reminders_sent
+    ]
+    return Clock(standing.clock_started_at, due[0] if due else None, inactive_from(standing))
+
+
+@router.post("/me/standing/training-records")
+async def submit_training_record(page: SignedIn, read: FreshReads) -> Response:
+    """A training record by form: restarts the yearly activity clock."""
+    trainer_id = _own_trainer_id(page)
+    user = page.require(Action.SUBMIT_TRAINING_RECORD, About(trainer_id=trainer_id))
+    form = await page.form()
+    values = dict(form_values(form))
+    try:
+        body = SubmitTrainingRecord.model_validate(
+            {k: values.get(k, "") for k in SubmitTrainingRecord.model_fields}
+        )
+    except ValidationError as invalid:
+        problems = tuple(f"{e['loc'][0]}: {e['msg']}" for e in invalid.errors())
+        said = ReadableRefusal(page.gettext("Check the fields below."), problems)
+        return await _render_standing(page, read, values, said, 422)
+
+    async def call(command_id: str) -> StoredResponse:
+        trainer = await run_in_threadpool(page.services.certification.trainer, trainer_id)
+        state = await page.services.steps.take_standing_step(
+            trainer, body.step(), user.actor, command_id
+        )
+        return StoredResponse(200, trainer_body(state))
+
+    try:
+        outcome = await page.submitted(form, call)
+    except DomainError as busy:  # "send it again": not kept under the form's key
+        outcome = StoredResponse(503, refusal_body(busy))
+    if outcome.status_code >= 400:
+        return await _render_standing(
+            page, read, values, page.refusal(outcome), outcome.status_code
+        )
+    return page.redirect("/me/standing", done="training_record")
