@@ -28,6 +28,7 @@ from service.storage.database import ServiceTables
 
 INVITATION_SALT = "score-login-invitation"
 TOKEN_MAX = 200  # a token as this module makes it is ~70 characters
+NOT_AN_INVITATION = "This is not an invitation link of this service."
 
 
 class InvitationRow(ServiceTables):
@@ -132,30 +133,35 @@ class Invitations:
             if row is None:
                 raise InvitationRefused(
                     "This invitation link is not known; copy the whole link, or ask the "
-                    "programme office for a new one."
+                    "programme office for a new one.",
+                    code="invitation_unknown",
                 )
             if row.used_at is not None:
                 raise InvitationRefused(
                     "This invitation was already used or replaced by a newer one; log in with "
-                    "your password, or ask the programme office for a new invitation."
+                    "your password, or ask the programme office for a new invitation.",
+                    code="invitation_used",
                 )
             if _aware(row.expires_at) <= now:
+                expired = _aware(row.expires_at)
                 raise InvitationRefused(
-                    f"This invitation expired on {_aware(row.expires_at):%Y-%m-%d %H:%M} UTC; "
-                    "ask the programme office for a new one."
+                    f"This invitation expired on {expired:%Y-%m-%d %H:%M} UTC; "
+                    "ask the programme office for a new one.",
+                    code="invitation_expired",
+                    params={"expired_on": expired.date()},
                 )
             row.used_at = now
             return row.username
 
     def _nonce_in(self, token: str) -> str:
         if len(token) > TOKEN_MAX:
-            raise InvitationRefused("This is not an invitation link of this service.")
+            raise InvitationRefused(NOT_AN_INVITATION, code="invitation_unknown")
         try:
             nonce = self._signer.loads(token)
         except BadSignature:
-            raise InvitationRefused("This is not an invitation link of this service.") from None
+            raise InvitationRefused(NOT_AN_INVITATION, code="invitation_unknown") from None
         if not isinstance(nonce, str):
-            raise InvitationRefused("This is not an invitation link of this service.")
+            raise InvitationRefused(NOT_AN_INVITATION, code="invitation_unknown")
         return nonce
 
     @staticmethod

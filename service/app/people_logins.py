@@ -17,6 +17,8 @@ from domain.errors import DomainError
 from domain.text import TextRefused, TextRule, clean_text
 from domain.values import Role
 from service.app.accounts import (
+    NEW_PASSWORD_MIN,
+    PASSWORD_MAX,
     USERNAME_MAX,
     Accounts,
     Login,
@@ -86,7 +88,9 @@ class PeopleLogins:
         if self.accounts.logins_of(trainer.trainer_id):
             raise LoginExists(
                 f"{trainer.name} has a login already; reset it to send a new invitation or "
-                "password."
+                "password.",
+                code="login_exists",
+                params={"name": trainer.name},
             )
         name = _username(username or trainer.email)
         role = Role.EXPERT if trainer.is_expert else Role.TRAINER
@@ -95,7 +99,9 @@ class PeopleLogins:
             self.accounts.create(name, secrets.token_urlsafe(32), role, trainer.trainer_id)
         except UserExists:
             raise LoginExists(
-                f"The username {name} is taken; choose another for {trainer.name}."
+                f"The username {name} is taken; choose another for {trainer.name}.",
+                code="username_taken",
+                params={"username": name, "name": trainer.name},
             ) from None
         return self._deliver(name, delivery, command_id, now)
 
@@ -168,4 +174,5 @@ def _username(text: str) -> str:
 
 def _judge(password: str) -> None:
     if problem := new_password_problem(password):
-        raise LoginNotAccepted(problem)
+        length = {"least": NEW_PASSWORD_MIN, "most": PASSWORD_MAX}
+        raise LoginNotAccepted(problem, code="password_not_accepted", params=length)

@@ -73,7 +73,9 @@ def create_app(
         app.include_router(router)
     # Training materials are uploaded whole: their own, larger limit.
     app.add_middleware(
-        BodySizeLimit, limit=MAX_BODY_BYTES, larger={"/materials/": MAX_MATERIAL_BYTES}
+        BodySizeLimit,
+        limit=MAX_BODY_BYTES,
+        larger={"/materials/": MAX_MATERIAL_BYTES, "/office/materials": MAX_MATERIAL_BYTES},
     )
     app.add_middleware(UrlTextGuard)  # outermost: nothing below sees a bad URL
     document_every_answer(app)
