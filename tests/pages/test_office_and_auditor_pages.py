@@ -34,6 +34,12 @@ def form_keys(page: str) -> dict[str, str]:
     return {"csrf": csrf_of(page), "form_key": key.group(1)}
 
 
+def found(pattern: str, text: str) -> str:
+    match = re.search(pattern, text)
+    assert match, f"{pattern} is not on the page"
+    return match[1]
+
+
 def caught_up(services: Services) -> None:
     Projector(services.certification, services.read_models).catch_up()
 
@@ -51,13 +57,13 @@ def test_the_office_registers_and_invites_a_person_who_sets_a_password(
     )
     assert given.status_code == 200, given.text
     assert "Esther Expert is registered and logs in as esther@example.org." in given.text
-    link = html.unescape(re.search(r'<code id="invitation-link">([^<]+)</code>', given.text)[1])
+    link = html.unescape(found(r'<code id="invitation-link">([^<]+)</code>', given.text))
     assert link.startswith("http://127.0.0.1/invitation?token=")
 
     site.cookies.clear()  # Esther, in her own browser
     invitation = site.get(link.removeprefix("http://127.0.0.1"))
     assert invitation.status_code == 200 and "Choose your password" in invitation.text
-    token = re.search(r'name="token" value="([^"]+)"', invitation.text)[1]
+    token = found(r'name="token" value="([^"]+)"', invitation.text)
     differ = {"csrf": csrf_of(invitation.text), "token": token, "password": CHOSEN}
     refused = site.post("/invitation", data={**differ, "again": "something else"})
     assert refused.status_code == 422 and "The two passwords differ" in refused.text
@@ -82,7 +88,7 @@ def test_a_form_sent_twice_gives_one_login_and_shows_the_same_password(site: Tes
         site.post("/office/register", data=sent),
         site.post("/office/register", data=sent),
     )
-    password = re.search(r'<code id="one-time-password">([^<]+)</code>', first.text)[1]
+    password = found(r'<code id="one-time-password">([^<]+)</code>', first.text)
     assert password in second.text
     site.cookies.clear()
     logged_in(site, "carla@example.org", password)
@@ -100,9 +106,9 @@ def test_the_office_finds_people_and_reads_the_messages(
     caught_up(services)
     logged_in(site)
 
-    found = site.get("/office/people", params={"q": "rao"})
-    assert found.status_code == 200
-    assert "Asha Rao" in found.text and "Bruno Díaz" not in found.text
+    people = site.get("/office/people", params={"q": "rao"})
+    assert people.status_code == 200
+    assert "Asha Rao" in people.text and "Bruno Díaz" not in people.text
     sent = site.get("/office/messages")
     assert "asha@example.org" in sent.text and "Kept in the outbox" in sent.text
 
