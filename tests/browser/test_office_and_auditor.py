@@ -1,5 +1,5 @@
 """The office invites an expert, who logs in; the office certifies the expert's recommended
-candidate and reads the number; an auditor opens the trainer as of a past date and verifies
+candidate and reads the number, delists and reinstates them with a reason; an auditor opens the trainer as of a past date and verifies
 the chain. In headless Chromium, every page checked by axe-core."""
 
 from __future__ import annotations
@@ -79,6 +79,18 @@ async def test_the_office_invites_an_expert_and_certifies_their_recommended_cand
     assert number is not None
     assert site.services.certification.trainer(candidate_id).certificate_number == number[0]
     await browsing.keep_screenshot("office-certification")
+
+    # Delisted for cause with the reason, then reinstated with the reason.
+    await page.goto(f"/office/trainers/{candidate_id}/standing")
+    await page.get_by_label("Ground").select_option("conduct")
+    await page.get_by_label("Reason").fill("Sold the manual as their own")
+    await page.get_by_role("button", name="Delist").click()
+    await expect(page.locator("#listing")).to_contain_text("Removed")
+    await expect(page.locator("#listing")).to_contain_text("Sold the manual as their own")
+    await browsing.check_accessible()
+    await page.get_by_label("Reason").fill("The matter was settled")
+    await page.get_by_role("button", name="Reinstate").click()
+    await expect(page.locator("#listing")).to_have_text("Listed")
     for path, name in (
         ("/office/people", "office-people"),
         ("/office/messages", "office-messages"),

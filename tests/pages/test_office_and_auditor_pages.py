@@ -172,3 +172,22 @@ def test_a_trainer_reaches_no_office_or_auditor_page(site: TestClient, services:
     logged_in(site, "asha")
     for path in ("/office/people", "/office/messages", "/office/materials", "/auditor/verify"):
         assert site.get(path).status_code == 403, path
+
+
+def test_the_office_reads_a_trainers_listing_and_a_reason_is_required_to_delist(
+    site: TestClient, services: Services
+) -> None:
+    story = Story(services.certification)
+    expert, asha = story.register_expert(), story.register_candidate("Asha Rao")
+    story.certified_in(Module.WC, asha, expert)
+    logged_in(site)
+    page = site.get(f"/office/trainers/{asha.user_id}/standing")
+    assert page.status_code == 200 and "Listing of Asha Rao" in page.text
+    assert "Delist for cause" in page.text
+    no_reason = {**form_keys(page.text), "change": "removal", "ground": "conduct", "reason": ""}
+    refused = site.post(f"/office/trainers/{asha.user_id}/standing", data=no_reason)
+    assert refused.status_code == 422 and "reason" in refused.text
+    assert (
+        site.get(f"/office/trainers/{story.register_candidate().user_id}/standing").status_code
+        == 200
+    )

@@ -1,5 +1,5 @@
 """The programme office's pages: people (search, register and give a login), the certification
-queue, the messages that went out, and the training materials.
+queue, delisting and reinstating, the messages that went out, and the training materials.
 
 Each page calls the same application services and queries as its JSON endpoint
 (service/http/routes/office.py, logins.py, materials.py), behind the same action of
@@ -20,6 +20,8 @@ from domain.errors import NotFound
 from domain.journey.steps import Certify
 from domain.policy import Action
 from domain.trainer.state import TrainerState
+from domain.trainer.steps import Reinstate as ReinstateStep
+from domain.trainer.steps import RemoveForCause as RemovalStep
 from domain.values import Material, Module
 from projections import queries
 from projections.queries import office
@@ -27,11 +29,11 @@ from service.adapters.mail import Sending
 from service.app.idempotency import StoredResponse
 from service.app.materials import MAX_MATERIAL_BYTES, MaterialRefused
 from service.app.people_logins import Delivery
-from service.http.pages.kit import FORM_KEY_FIELD, Page, SignedIn, form_values
+from service.http.pages.kit import FORM_KEY_FIELD, Page, PageRefused, SignedIn, form_values
 from service.http.pages.refusals import ReadableRefusal
 from service.http.parameters import MAX_POSITION
 from service.http.reading import FreshReads
-from service.http.schemas import RegisterTrainer
+from service.http.schemas import RegisterTrainer, Reinstate, RemoveForCause
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 25
@@ -289,3 +291,54 @@ async def upload_material(page: SignedIn, read: FreshReads) -> Response:
     except MaterialRefused as refused:
         return await _materials_page(page, read, str(refused), 415)
     return page.redirect("/office/materials")
+
+
+@router.get("/office/trainers/{trainer_id}/standing")
+async def standing_page(trainer_id: str, page: SignedIn) -> Response:
+    """A certified trainer's listing, with the forms to delist for cause or reinstate."""
+    page.require(Action.REMOVE_FOR_CAUSE)
+    return await _standing(page, trainer_id, None)
+
+
+async def _standing(
+    page: Page, trainer_id: str, refusal: ReadableRefusal | None, status: int = 200
+) -> Response:
+    trainer = await run_in_threadpool(_certified_trainer, page, trainer_id)
+    if trainer is None:
+        raise PageRefused(404, page.gettext("There is no such record."))
+    return page.render(
+        "office_standing.html",
+        status=status,
+        title=page.gettext("Listing of %(name)s", name=trainer.name),
+        trainer=trainer,
+        refusal=refusal,
+    )
+
+
+@router.post("/office/trainers/{trainer_id}/standing")
+async def change_standing(trainer_id: str, page: SignedIn) -> Response:
+    """Delist for cause (copyright or conduct) or reinstate, with the reason."""
+    user = page.require(Action.REMOVE_FOR_CAUSE)
+    form = await page.form()
+    values = dict(form_values(form))
+    try:
+        step: RemovalStep | ReinstateStep = (
+            RemoveForCause.model_validate(values).step()
+            if values.get("change") == "removal"
+            else Reinstate.model_validate(values).step()
+        )
+    except ValidationError as invalid:
+        problems = tuple(f"{e['loc'][0]}: {e['msg']}" for e in invalid.errors())
+        said = ReadableRefusal(page.gettext("Check the fields below."), problems)
+        return await _standing(page, trainer_id, said, 422)
+    services = page.services
+
+    async def call(command_id: str) -> StoredResponse:
+        trainer = await run_in_threadpool(services.certification.trainer, trainer_id)
+        await services.steps.take_standing_step(trainer, step, user.actor, command_id)
+        return StoredResponse(200, {"trainer_id": trainer_id})
+
+    outcome = await page.submitted(form, call)
+    if outcome.status_code >= 300:
+        return await _standing(page, trainer_id, page.refusal(outcome), outcome.status_code)
+    return page.redirect(f"/office/trainers/{trainer_id}/standing")
