@@ -1,6 +1,7 @@
 """The office invites an expert, who logs in; the office certifies the expert's recommended
-candidate and reads the number, delists and reinstates them with a reason; an auditor opens the trainer as of a past date and verifies
-the chain. In headless Chromium, every page checked by axe-core."""
+candidate and reads the number, delists and reinstates them with a reason; an auditor opens
+the trainer as of a past date and verifies the chain. In headless Chromium, every page
+checked by axe-core."""
 
 from __future__ import annotations
 
