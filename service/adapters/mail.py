@@ -6,7 +6,8 @@ the same database as the event store:
 
 - `OutboxNotifier` (the embedded default) stores each message once; people and tools read it
   from there.
-- `SmtpNotifier` sends through an SMTP server and records each delivery in the same table.
+- `SmtpNotifier` sends through an SMTP server and records each delivery in the same table, and
+  each failed hand-over (when and why) for the programme office to read (`Outbox.page`).
   A crash between the SMTP hand-over and that record can send one message twice; its
   Message-ID header (derived from the message id) lets mail software recognise the copy.
 """
