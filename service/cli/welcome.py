@@ -42,6 +42,7 @@ def welcome(settings: Settings, url: str, temporal: str, admin_password: str | N
     return "\n".join(
         [
             "SCORE certification service is running (Ctrl-C stops everything):",
+            f"  web pages     {url}/",
             f"  API docs      {url}/docs",
             f"  public list   {url}/public/trainers",
             f"  Temporal UI   {ui}   (frontend {temporal})",

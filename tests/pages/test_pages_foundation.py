@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from fastapi.testclient import TestClient
 
+from service.bootstrap.api import create_api
 from service.http.pages.session import COOKIE
+from service.settings import Settings
 from tests.pages.conftest import PASSWORD
 
 
@@ -103,12 +106,36 @@ def test_a_malformed_certificate_number_shows_what_one_looks_like(site: TestClie
 
 
 def test_the_directory_of_an_empty_programme_says_none_are_listed(site: TestClient) -> None:
-    reply = site.get("/directory?country=Nowhere&module=WC&page=9")
-    assert reply.status_code == 200
-    assert "0 trainers listed." in reply.text
+    for query in ("country=Nowhere&module=WC&page=9", "page=x", "module=NOPE"):
+        reply = site.get(f"/directory?{query}")
+        assert reply.status_code == 200
+        assert "0 trainers listed." in reply.text
 
 
 def test_a_page_for_logged_in_users_sends_a_visitor_to_log_in_and_back(site: TestClient) -> None:
     reply = site.get("/me", follow_redirects=False)
     assert reply.status_code == 303
     assert reply.headers["location"] == "/login?next=%2Fme"
+
+
+def test_a_form_sent_after_the_session_ended_returns_to_its_page_after_login(
+    site: TestClient,
+) -> None:
+    page = site.get("/verify")
+    reply = site.post(
+        "/me/standing/training-records",
+        data={"csrf": csrf_of(page.text)},
+        headers={"Referer": "http://127.0.0.1/me/standing"},
+        follow_redirects=False,
+    )
+    assert reply.status_code == 303
+    assert reply.headers["location"] == "/login?next=%2Fme%2Fstanding"
+
+
+def test_the_composition_root_serves_the_pages_beside_the_api(tmp_path: Path) -> None:
+    app = create_api(Settings(data_dir=tmp_path / "data"))
+    assert app.url_path_for("home") == "/"
+    assert app.url_path_for("verify") == "/verify"
+    assert app.url_path_for("journey_page", journey_id="j1") == "/journey/j1"
+    assert app.url_path_for("static", path="site.css") == "/static/site.css"
+    assert not any(path.startswith("/journey/") for path in app.openapi()["paths"])

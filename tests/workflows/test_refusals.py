@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
+from temporalio.api.failure.v1 import Failure
+from temporalio.converter import DataConverter
 from temporalio.exceptions import ActivityError, ApplicationError, RetryState
 
-from domain.errors import AlreadyCertified, NotFound, TryAgain
+from domain.errors import AlreadyCertified, NotFound, StepOutOfOrder, TryAgain
 from service.app.certification import ConcurrentChange
 from workflows.gate import StepGate
 from workflows.refusals import domain_error_in, refusal, refusal_behind
@@ -59,3 +63,20 @@ def test_a_step_that_arrives_while_the_run_renews_is_asked_to_come_again() -> No
     with pytest.raises(ApplicationError, match="carried over to a new run") as refused:
         gate.check_free()
     assert refused.value.type == "TryAgain"
+
+
+def test_a_refusals_code_and_parameters_cross_temporal_with_it() -> None:
+    sent = StepOutOfOrder(
+        "A coaching visit dated 2026-03-01 would come before the classroom workshop of ...",
+        code="visit_before_classroom",
+        params={"visited_on": date(2026, 3, 1), "held_on": date(2026, 3, 5)},
+    )
+    converter = DataConverter.default
+    failure = Failure()
+    converter.failure_converter.to_failure(refusal(sent), converter.payload_converter, failure)
+    decoded = converter.failure_converter.from_failure(failure, converter.payload_converter)
+    received = domain_error_in(decoded)
+    assert isinstance(received, StepOutOfOrder)
+    assert received.code == "visit_before_classroom"
+    assert received.params == {"visited_on": "2026-03-01", "held_on": "2026-03-05"}
+    assert received.reason == sent.reason

@@ -45,6 +45,9 @@ How to add a page:
    `await page.submitted(form, call)`, where `call(command_id)` returns a `StoredResponse`
    (as the JSON routes do); on success redirect (303) to the page that shows the result,
    on a refusal render the form again with `refusal=page.refusal(outcome)` beside it.
-5. Add every new message to `service/i18n/locales/{en,fr,es}/LC_MESSAGES/pages.po`
+5. Link it where its readers start: `templates/_menu.html` (the header's menu) and
+   `templates/home.html` ("Your work"), under the role it is for (`user.role.value`); a
+   role's start page after logging in is `auth.py::START_PAGES`.
+6. Add every new message to `service/i18n/locales/{en,fr,es}/LC_MESSAGES/pages.po`
    (tests/i18n fails on one missing; tests/pages checks the templates against the catalog).
 """

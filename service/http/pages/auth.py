@@ -5,12 +5,16 @@ from __future__ import annotations
 from fastapi import APIRouter
 from fastapi.responses import Response
 
+from domain.values import Role
 from service.app.accounts import PASSWORD_MAX, USERNAME_MAX, control_character
 from service.app.login import LoginBusy, LoginRefused, LoginThrottled
 from service.http.pages.kit import AnyPage, safe_next
 from service.i18n import LANGUAGES
 
 router = APIRouter(include_in_schema=False)
+
+# Where each role's work starts, when the login was not asked for by another page.
+START_PAGES: dict[Role, str] = {Role.EXPERT: "/expert", Role.TRAINER: "/me"}
 
 
 @router.get("/login")
@@ -48,7 +52,7 @@ async def log_in(page: AnyPage) -> Response:
         )
         return _login_form(page, back_to, problem, 429)
     page.session.signed_in(page.services.accounts.issue_token(user))
-    return page.redirect(back_to if back_to != "/" else "/")
+    return page.redirect(START_PAGES.get(user.role, "/") if back_to == "/" else back_to)
 
 
 @router.post("/logout")

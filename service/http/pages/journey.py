@@ -117,6 +117,7 @@ async def _render(
         title=page.gettext("Journey of %(name)s", name=trainer.name),
         journey=state,
         trainer_name=trainer.name,
+        certificate_number=trainer.certificate_number,
         history=history,
         names=names,
         pending=pending_step(state),

@@ -11,7 +11,7 @@ import uuid
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from typing import Annotated, Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -113,7 +113,10 @@ class Page:
 
     @property
     def here(self) -> str:
-        """This page's path and query, to come back to (after a login, a language switch)."""
+        """This page's path and query, to come back to (after a login, a language switch);
+        for a page answering a form, the page the form was on."""
+        if self.request.method != "GET":
+            return self._form_page()
         query = self.request.url.query
         return self.request.url.path + (f"?{query}" if query else "")
 
@@ -130,8 +133,14 @@ class Page:
 
     def signed_in_user(self) -> User:
         if self.user is None:
+            # A form sent after the session ended comes back to the page it was on (`here`).
             raise LoginRequired(self.here)
         return self.user
+
+    def _form_page(self) -> str:
+        referer = urlsplit(self.request.headers.get("referer", ""))
+        same_site = referer.netloc == self.request.url.netloc
+        return safe_next(referer.path if same_site else None)
 
     # -- forms
 

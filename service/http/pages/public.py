@@ -37,7 +37,7 @@ def directory(
     read: CurrentReads,
     country: str = "",
     module: str = "",
-    number: Annotated[int, Query(alias="page")] = 1,
+    number: Annotated[str, Query(alias="page", max_length=12)] = "1",
 ) -> Response:
     """The certified trainers listed today, by country and module, a page at a time."""
     chosen_module = Module(module) if module in Module.__members__.values() else None
@@ -46,8 +46,8 @@ def directory(
     chosen_country = country if country in countries else ""
     listed = queries.public_list(read, chosen_country or None, chosen_module)
     pages = max(1, math.ceil(len(listed) / PAGE_SIZE))
-    number = min(max(1, number), pages)
-    shown = listed[(number - 1) * PAGE_SIZE : number * PAGE_SIZE]
+    at = min(max(1, int(number)), pages) if number.isdigit() else 1  # a typed URL: no 422
+    shown = listed[(at - 1) * PAGE_SIZE : at * PAGE_SIZE]
     return page.render(
         "directory.html",
         title=page.gettext("Directory of certified SCORE trainers"),
@@ -57,7 +57,7 @@ def directory(
         modules=list(Module),
         country=chosen_country,
         module=chosen_module.value if chosen_module else "",
-        number=number,
+        number=at,
         pages=pages,
     )
 
