@@ -12,6 +12,7 @@ from service.app.accounts import PASSWORD_MAX
 from service.app.idempotency import StoredResponse
 from service.app.login import LoginBusy, LoginRefused, LoginThrottled
 from service.app.refusals import refusal_body
+from service.http.pages.auth import START_PAGES
 from service.http.pages.kit import AnyPage, Page, SignedIn
 
 router = APIRouter(include_in_schema=False)
@@ -56,7 +57,7 @@ async def accept_invitation(page: AnyPage) -> Response:
     except DomainError as refused:
         return _invitation_page(page, token, _said(page, refused), 422)
     page.session.signed_in(page.services.accounts.issue_token(user))
-    return page.redirect("/")
+    return page.redirect(START_PAGES.get(user.role, "/"))
 
 
 @router.get("/password")
