@@ -64,6 +64,12 @@ class Action(StrEnum):
     READ_AUDIT = "read_audit"
     DOWNLOAD_CREDENTIAL = "download_credential"  # a trainer's signed credential and PDF
     MANAGE_WEBHOOKS = "manage_webhooks"  # subscriptions for integrations, and their deliveries
+    # The programme office's desk: logins, searching people, messages sent, materials
+    MANAGE_LOGINS = "manage_logins"
+    SEARCH_PEOPLE = "search_people"
+    LIST_JOURNEYS = "list_journeys"  # an expert lists only the journeys they supervise
+    READ_MESSAGES = "read_messages"
+    MANAGE_MATERIALS = "manage_materials"  # upload them, and see who downloaded what
 
 
 class Relation(StrEnum):
@@ -217,6 +223,24 @@ RULES: dict[Action, Rule] = {
         (Role.EXPERT, Relation.OWN_RECORD),  # an expert is a certified trainer too
     ),
     Action.MANAGE_WEBHOOKS: _rule("Only the programme office manages webhooks.", OFFICE),
+    Action.MANAGE_LOGINS: _rule(
+        "Only the programme office gives, resets and deactivates people's logins.", OFFICE
+    ),
+    Action.SEARCH_PEOPLE: _rule(
+        "Only the programme office and auditors search every trainer.", OFFICE, AUDITOR
+    ),
+    Action.LIST_JOURNEYS: _rule(
+        "Journeys are listed for the programme office, auditors and expert trainers (theirs).",
+        OFFICE,
+        AUDITOR,
+        (Role.EXPERT, Relation.ANY),  # their own: the route lists them for them
+    ),
+    Action.READ_MESSAGES: _rule(
+        "Only the programme office reads the messages that went out.", OFFICE
+    ),
+    Action.MANAGE_MATERIALS: _rule(
+        "Only the programme office uploads training materials and sees their downloads.", OFFICE
+    ),
 }
 
 

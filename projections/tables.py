@@ -79,6 +79,7 @@ class ReadModelTables:
     enterprises: Table
     toe_enterprises: Table
     classroom_workshops: Table
+    material_downloads: Table
 
     @property
     def read_models(self) -> list[Table]:
@@ -289,6 +290,17 @@ def _classroom_workshops() -> list[Column[Any]]:
     ]
 
 
+def _material_downloads() -> list[Column[Any]]:
+    """Each training material a trainer opened (downloaded): who, what, when."""
+    return [
+        Column("trainer_id", ID, primary_key=True),
+        Column("event_version", Integer, primary_key=True),
+        Column("module", CODE, nullable=False),
+        Column("material", CODE, nullable=False),
+        _at("opened_at"),
+    ]
+
+
 _COLUMNS: dict[str, Callable[[], list[Column[Any]]]] = {
     "tracking": _tracking,
     "projector_status": _projector_status,
@@ -304,4 +316,5 @@ _COLUMNS: dict[str, Callable[[], list[Column[Any]]]] = {
     "enterprises": _enterprises,
     "toe_enterprises": _toe_enterprises,
     "classroom_workshops": _classroom_workshops,
+    "material_downloads": _material_downloads,
 }

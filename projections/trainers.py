@@ -87,6 +87,17 @@ def record_trainer_facts(
                     "sent_at": event.timestamp,
                 },
             )
+        case Trainer.MaterialsOpened():
+            changes.put(
+                t.material_downloads,
+                {
+                    "trainer_id": state.trainer_id,
+                    "event_version": event.originator_version,
+                    "module": event.module,
+                    "material": event.material,
+                    "opened_at": event.timestamp,
+                },
+            )
         case (
             Trainer.CertificateIssued()
             | Trainer.Reinstated()

@@ -95,6 +95,8 @@ class Settings(BaseSettings):
         default=None, description="at least 32 random bytes; default: generated once in data_dir"
     )
     token_minutes: int = 8 * 60
+    # How long an invitation link to choose one's password holds (the office can send another).
+    invitation_hours: int = Field(default=72, ge=1, le=24 * 30)
     secure_cookies: bool | None = Field(
         default=None,
         description="send the web pages' session cookie over HTTPS only; default: yes, "

@@ -49,17 +49,17 @@ def journeys_of_trainer(read: ReadModels, trainer_id: str) -> list[JourneyView]:
     a person's records merged into one are one person."""
     j = read.tables.journeys
     _, records = records_of(read, trainer_id)
-    query = _journeys(read).where(j.c.trainer_id.in_(records))
+    query = journeys_query(read).where(j.c.trainer_id.in_(records))
     with read.connect() as conn:
         rows = conn.execute(query.order_by(j.c.enrolled_at, j.c.journey_id)).all()
-    return [_journey(row) for row in rows]
+    return [journey_view(row) for row in rows]
 
 
 def journey(read: ReadModels, journey_id: str) -> JourneyView | None:
-    query = _journeys(read).where(read.tables.journeys.c.journey_id == journey_id)
+    query = journeys_query(read).where(read.tables.journeys.c.journey_id == journey_id)
     with read.connect() as conn:
         row = conn.execute(query).first()
-    return _journey(row) if row else None
+    return journey_view(row) if row else None
 
 
 def expert_worklist(
@@ -89,7 +89,7 @@ def _worklist(
         reminders.c.journey_id == j.c.journey_id, reminders.c.waiting_since == j.c.last_step_at
     )
     query = (
-        _journeys(read)
+        journeys_query(read)
         .add_columns(reminders.c.sent_at.label("reminded_at"))
         .outerjoin(reminders, current_wait)
         .where(whose, j.c.is_open)
@@ -100,7 +100,7 @@ def _worklist(
     return sorted(items, key=lambda i: (not i.overdue, i.journey.last_step_at))
 
 
-def _journeys(read: ReadModels) -> Select[Any]:
+def journeys_query(read: ReadModels) -> Select[Any]:
     t = read.tables
     j, workshops = t.journeys, t.workshops
     trainer, expert = t.trainers.alias("trainer"), t.trainers.alias("expert")
@@ -117,7 +117,7 @@ def _journeys(read: ReadModels) -> Select[Any]:
     )
 
 
-def _journey(row: Any) -> JourneyView:
+def journey_view(row: Any) -> JourneyView:
     return JourneyView(
         journey_id=row.journey_id,
         trainer_id=row.trainer_id,
@@ -140,7 +140,7 @@ def _journey(row: Any) -> JourneyView:
 
 
 def _worklist_item(row: Any, now: datetime, stall_after: timedelta) -> WorklistItem:
-    journey = _journey(row)
+    journey = journey_view(row)
     waiting = now - journey.last_step_at
     return WorklistItem(
         journey=journey,

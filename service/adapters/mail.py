@@ -6,7 +6,8 @@ the same database as the event store:
 
 - `OutboxNotifier` (the embedded default) stores each message once; people and tools read it
   from there.
-- `SmtpNotifier` sends through an SMTP server and records each delivery in the same table.
+- `SmtpNotifier` sends through an SMTP server and records each delivery in the same table, and
+  each failed hand-over (when and why) for the programme office to read (`Outbox.page`).
   A crash between the SMTP hand-over and that record can send one message twice; its
   Message-ID header (derived from the message id) lets mail software recognise the copy.
 """
@@ -17,15 +18,20 @@ import smtplib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from enum import StrEnum
+from typing import Any
 
 from sqlalchemy import (
     Column,
+    ColumnElement,
     DateTime,
     Engine,
     MetaData,
+    Row,
     String,
     Table,
     Text,
+    and_,
     func,
     select,
     update,
@@ -48,7 +54,41 @@ OUTBOX = Table(
     Column("body", Text, nullable=False),
     Column("stored_at", DateTime(timezone=True), nullable=False),
     Column("delivered_at", DateTime(timezone=True), nullable=True),
+    # The last failed hand-over to the SMTP server (cleared by a delivery), and why.
+    Column("failed_at", DateTime(timezone=True), nullable=True),
+    Column("failure", Text, nullable=True),
 )
+FAILURE_MAX = 500  # characters of an SMTP error kept for the office to read
+
+
+class Sending(StrEnum):
+    """Where a message is: kept (the outbox is the delivery), delivered, or failing."""
+
+    KEPT = "kept"  # no SMTP server configured: people and tools read it from the outbox
+    DELIVERED = "delivered"
+    FAILED = "failed"  # the last hand-over failed; the workflow tries again
+
+
+@dataclass(frozen=True)
+class SentMessage:
+    """A message as the programme office reads it: to whom, what, and how it went."""
+
+    message_id: str
+    recipient: str
+    subject: str
+    stored_at: datetime
+    status: Sending
+    delivered_at: datetime | None
+    failed_at: datetime | None
+    failure: str | None
+
+
+@dataclass(frozen=True)
+class MessagesPage:
+    items: list[SentMessage]
+    total: int
+    offset: int
+    limit: int
 
 
 class Outbox:
@@ -75,7 +115,47 @@ class Outbox:
     def mark_delivered(self, message_id: str) -> None:
         change = update(OUTBOX).where(OUTBOX.c.message_id == message_id)
         with self.engine.begin() as connection:
-            connection.execute(change.values(delivered_at=datetime.now(UTC)))
+            connection.execute(
+                change.values(delivered_at=datetime.now(UTC), failed_at=None, failure=None)
+            )
+
+    def mark_failed(self, message_id: str, failure: str) -> None:
+        change = update(OUTBOX).where(OUTBOX.c.message_id == message_id)
+        with self.engine.begin() as connection:
+            connection.execute(
+                change.values(failed_at=datetime.now(UTC), failure=failure[:FAILURE_MAX])
+            )
+
+    def page(
+        self,
+        status: Sending | None = None,
+        recipient: str | None = None,
+        offset: int = 0,
+        limit: int = 50,
+    ) -> MessagesPage:
+        """The messages, the latest first; optionally of one status or one recipient."""
+        where = [self._status_is(status)] if status is not None else []
+        if recipient is not None:
+            where.append(func.lower(OUTBOX.c.recipient) == recipient.strip().lower())
+        listed = (
+            select(OUTBOX)
+            .where(*where)
+            .order_by(OUTBOX.c.stored_at.desc(), OUTBOX.c.message_id)
+            .offset(offset)
+            .limit(limit)
+        )
+        counted = select(func.count()).select_from(OUTBOX).where(*where)
+        with self.engine.connect() as connection:
+            rows = connection.execute(listed).all()
+            total = connection.execute(counted).scalar_one()
+        return MessagesPage([_sent(row) for row in rows], total, offset, limit)
+
+    @staticmethod
+    def _status_is(status: Sending) -> ColumnElement[bool]:
+        delivered = OUTBOX.c.delivered_at.is_not(None)
+        failed = and_(OUTBOX.c.delivered_at.is_(None), OUTBOX.c.failed_at.is_not(None))
+        kept = and_(OUTBOX.c.delivered_at.is_(None), OUTBOX.c.failed_at.is_(None))
+        return {Sending.DELIVERED: delivered, Sending.FAILED: failed, Sending.KEPT: kept}[status]
 
     def messages(self, recipient: str | None = None) -> list[Message]:
         query = select(OUTBOX.c.message_id, OUTBOX.c.recipient, OUTBOX.c.subject, OUTBOX.c.body)
@@ -133,8 +213,10 @@ class SmtpNotifier:
             return False
         try:
             self._hand_over(message)
-        except (OSError, smtplib.SMTPException):
+        except (OSError, smtplib.SMTPException) as failure:
             MAIL_DELIVERY_FAILURES.inc()
+            # Kept for the office to see; the caller (a workflow activity) tries again.
+            self.outbox.mark_failed(message.message_id, f"{type(failure).__name__}: {failure}")
             raise
         self.outbox.mark_delivered(message.message_id)
         return True
@@ -164,6 +246,34 @@ def email_for(message: Message, sender: str) -> EmailMessage:
 
 def _header_safe(message_id: str) -> str:
     return "".join(c if c.isalnum() or c in "-._" else "." for c in message_id)
+
+
+def _aware(moment: datetime | None) -> datetime | None:
+    """SQLite hands back naive datetimes: they were stored as UTC."""
+    if moment is None or moment.tzinfo is not None:
+        return moment
+    return moment.replace(tzinfo=UTC)
+
+
+def _sent(row: Row[Any]) -> SentMessage:
+    if row.delivered_at is not None:
+        status = Sending.DELIVERED
+    elif row.failed_at is not None:
+        status = Sending.FAILED
+    else:
+        status = Sending.KEPT
+    stored_at = _aware(row.stored_at)
+    assert stored_at is not None
+    return SentMessage(
+        message_id=row.message_id,
+        recipient=row.recipient,
+        subject=row.subject,
+        stored_at=stored_at,
+        status=status,
+        delivered_at=_aware(row.delivered_at),
+        failed_at=_aware(row.failed_at),
+        failure=row.failure,
+    )
 
 
 def build_notifier(settings: Settings) -> Notifier:

@@ -10,7 +10,7 @@ from functools import cached_property
 
 import jwt
 from pwdlib import PasswordHash
-from sqlalchemy import Boolean, Engine, Integer, String, Text, true
+from sqlalchemy import Boolean, Engine, Integer, String, Text, select, true
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -24,6 +24,9 @@ TOKEN_ALGORITHM = "HS256"
 REQUIRED_CLAIMS = ["exp", "iat", "sub"]
 USERNAME_MAX = 120
 PASSWORD_MAX = 1024
+# A password a person chooses (an invitation accepted, their own changed): long enough that
+# the throttled login is no way to guess it. Accounts made on the server keep the old rule.
+NEW_PASSWORD_MIN = 10
 ROLES_WITH_A_TRAINER = frozenset({Role.EXPERT, Role.TRAINER})
 
 
@@ -43,6 +46,16 @@ class UserRow(ServiceTables):
     # A country office: the ISO 3166-1 alpha-2 codes an office user works in, comma-separated
     # ("IN,LK"); NULL for headquarters (and every other role), which sees every country.
     countries: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+@dataclass(frozen=True)
+class Login:
+    """A login as the office manages it: whose it is and whether it may be used."""
+
+    username: str
+    role: Role
+    trainer_id: str | None
+    active: bool
 
 
 @dataclass(frozen=True)
@@ -84,6 +97,15 @@ def control_character(text: str) -> str | None:
         return None
     position, name = found
     return f"contains the control character {name} at position {position}"
+
+
+def new_password_problem(password: str) -> str | None:
+    """Why `password` cannot be chosen as a new one, or None."""
+    if reason := control_character(password):
+        return f"The password {reason}; choose one without."
+    if not NEW_PASSWORD_MIN <= len(password) <= PASSWORD_MAX:
+        return f"Choose a password of {NEW_PASSWORD_MIN} to {PASSWORD_MAX} characters."
+    return None
 
 
 class Accounts:
@@ -235,6 +257,39 @@ class Accounts:
 
         return self._change(username, changed)
 
+    def set_password(
+        self, username: str, password: str, sign_out_at: datetime | None = None
+    ) -> User:
+        """Give the user a new password (already judged by the caller); with `sign_out_at`,
+        every token issued up to that moment is refused from then on."""
+        password_hash = self._hasher.hash(password)
+
+        def changed(row: UserRow) -> None:
+            row.password_hash = password_hash
+            if sign_out_at is not None:
+                # Rounded down, unlike a deactivation: the person logs in again at once with
+                # the new password, and that token (from this very second) must hold. A token
+                # issued within the same second before the reset holds too.
+                row.tokens_valid_from = int(sign_out_at.timestamp())
+
+        return self._change(username, changed)
+
+    def login(self, username: str) -> Login | None:
+        """The login named `username`, active or not; None if there is none."""
+        if control_character(username) is not None or len(username) > USERNAME_MAX:
+            return None  # no login can have such a name, and PostgreSQL refuses NUL
+        with Session(self._engine) as session:
+            row = session.get(UserRow, username)
+        return None if row is None else _login(row)
+
+    def logins_of(self, trainer_id: str) -> list[Login]:
+        """Every login through which the trainer acts (one, as a rule)."""
+        with Session(self._engine) as session:
+            rows = session.scalars(
+                select(UserRow).where(UserRow.trainer_id == trainer_id).order_by(UserRow.username)
+            ).all()
+        return [_login(row) for row in rows]
+
     def _change(self, username: str, change: Callable[[UserRow], None]) -> User:
         with Session(self._engine) as session, session.begin():
             row = session.get(UserRow, username, with_for_update=True)
@@ -260,3 +315,7 @@ def office_countries(role: Role, countries: str | None) -> tuple[str, ...]:
 def _user(row: UserRow) -> User:
     scope = tuple(row.countries.split(",")) if row.countries else ()
     return User(row.username, Role(row.role), row.trainer_id, scope)
+
+
+def _login(row: UserRow) -> Login:
+    return Login(row.username, Role(row.role), row.trainer_id, row.active)

@@ -9,17 +9,20 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from opentelemetry.instrumentation.fastapi import FastAPIInstrumentor
 
+from service.adapters.mail import Outbox
 from service.adapters.temporal_steps import WorkflowSteps
 from service.app.audit.services import Audit
 from service.app.certification import Certification
 from service.app.idempotency import IdempotencyStore
 from service.app.login import Logins
+from service.app.materials import Materials
 from service.app.ports import Steps
 from service.app.webhooks.store import Webhooks
 from service.bootstrap.parts import (
     build_accounts,
     build_certification,
     build_credentials,
+    build_people_logins,
     build_read_models,
     jwt_secret,
 )
@@ -52,6 +55,9 @@ def build_services(settings: Settings, steps_for: Callable[[Certification], Step
         audit=Audit.build(certification, engine),
         credentials=build_credentials(settings, certification),
         webhooks=Webhooks(engine),
+        people_logins=build_people_logins(settings, engine, accounts, certification),
+        outbox=Outbox(engine),
+        materials=Materials(engine),
     )
 
 

@@ -16,6 +16,8 @@ from service.app.certification import Certification
 from service.app.credentials.documents import Issuer
 from service.app.credentials.keys import IssuerKeys
 from service.app.credentials.service import Credentials
+from service.app.invitations import Invitations, SecretMaker
+from service.app.people_logins import PeopleLogins
 from service.settings import Settings
 from service.storage.database import (
     prepare_storage,
@@ -51,6 +53,16 @@ def jwt_secret(settings: Settings) -> str:
         with suppress(FileExistsError):
             write_private_file(kept, secrets.token_urlsafe(48))
     return kept.read_text().strip()
+
+
+def build_people_logins(
+    settings: Settings, engine: Engine, accounts: Accounts, certification: Certification
+) -> PeopleLogins:
+    secret = jwt_secret(settings)
+    secrets_ = SecretMaker(secret)
+    lifetime = timedelta(hours=settings.invitation_hours)
+    invitations = Invitations(engine, secret, lifetime, secrets_)
+    return PeopleLogins(accounts, invitations, secrets_, certification)
 
 
 def build_accounts(settings: Settings, engine: Engine) -> Accounts:

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import os
 import sys
+import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 import typer
@@ -17,6 +19,7 @@ from service.settings import Settings
 
 if TYPE_CHECKING:
     from service.app.accounts import Accounts, User
+    from service.app.people_logins import Delivery, LoginGiven, PeopleLogins
 
 app = typer.Typer(help="SCORE trainer certification service.", no_args_is_help=True)
 app.add_typer(audit, name="audit")
@@ -238,6 +241,81 @@ def set_user_role(
         return f"user {username} is now {user.role.value}{_office_of(user)}"
 
     _changing_user(changed)
+
+
+@users.command("invite")
+def invite_user(
+    email: str = typer.Argument(..., help="the e-mail the candidate or expert was registered with"),
+    username: str | None = typer.Option(None, help="the login name; default: the e-mail"),
+    one_time_password: bool = typer.Option(
+        False, "--one-time-password", help="print a one-time password instead of a link"
+    ),
+    site: str | None = typer.Option(None, help="the pages' address; default: api host and port"),
+) -> None:
+    """Give a registered candidate or expert a login: an invitation link that expires, or a
+    one-time password (printed once; neither is stored)."""
+    settings = Settings()
+    trainer_id = _registered_trainer(settings, email)
+    _delivered(
+        settings,
+        site,
+        lambda logins, delivery, command_id, now: logins.give(
+            trainer_id, username, delivery, command_id, now
+        ),
+        one_time_password,
+    )
+
+
+@users.command("reset")
+def reset_user(
+    username: str = typer.Argument(..., help="the login name of a candidate or expert"),
+    one_time_password: bool = typer.Option(
+        False, "--one-time-password", help="print a one-time password instead of a link"
+    ),
+    site: str | None = typer.Option(None, help="the pages' address; default: api host and port"),
+) -> None:
+    """A new invitation or one-time password: the old password and tokens stop working."""
+    _delivered(
+        Settings(),
+        site,
+        lambda logins, delivery, command_id, now: logins.reset(username, delivery, command_id, now),
+        one_time_password,
+    )
+
+
+def _delivered(
+    settings: Settings,
+    site: str | None,
+    give: Callable[[PeopleLogins, Delivery, str, datetime], LoginGiven],
+    one_time_password: bool,
+) -> None:
+    """Give (or reset) the login and print its secret once; or why not (exit 1)."""
+    from domain.errors import DomainError
+    from service.app.people_logins import Delivery
+    from service.bootstrap.parts import build_certification, build_people_logins
+    from service.storage.database import create_service_engine
+
+    delivery = Delivery.ONE_TIME_PASSWORD if one_time_password else Delivery.INVITATION
+    engine = create_service_engine(settings)
+    certification = build_certification(settings)
+    logins = build_people_logins(settings, engine, _accounts(settings), certification)
+    try:
+        given = give(logins, delivery, uuid.uuid4().hex, datetime.now(UTC))
+    except DomainError as refused:
+        typer.echo(refused.reason, err=True)
+        raise typer.Exit(1) from None
+    finally:
+        certification.close()
+        engine.dispose()
+    name = given.login.username
+    if given.one_time_password is not None:
+        typer.echo(f"{name} logs in with the one-time password {given.one_time_password}")
+    elif given.invitation is not None:
+        base = site or f"http://{settings.api_host}:{settings.api_port}"
+        typer.echo(
+            f"{name} chooses a password at {base.rstrip('/')}/invitation?token="
+            f"{given.invitation.token} (until {given.invitation.expires_at:%Y-%m-%d %H:%M} UTC)"
+        )
 
 
 @app.command()

@@ -12,6 +12,7 @@ from fastapi.security import OAuth2PasswordBearer
 
 from domain import policy
 from domain.policy import Action
+from service.adapters.mail import Outbox
 from service.app.accounts import Accounts, InvalidToken, User, UserNotActive
 from service.app.audit.services import Audit
 from service.app.certification import Certification
@@ -23,6 +24,8 @@ from service.app.idempotency import (
     fingerprint_of_the_bytes,
 )
 from service.app.login import Logins
+from service.app.materials import Materials
+from service.app.people_logins import PeopleLogins
 from service.app.ports import Steps
 from service.app.webhooks.store import Webhooks
 from service.settings import Settings
@@ -42,6 +45,9 @@ class Services:
     audit: Audit
     credentials: Credentials
     webhooks: Webhooks
+    people_logins: PeopleLogins
+    outbox: Outbox  # the messages that went out, and those that failed
+    materials: Materials
 
 
 def services(request: Request) -> Services:

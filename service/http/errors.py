@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import unicodedata
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Awaitable, Callable, Iterator, Mapping
 from typing import Any
 from urllib.parse import unquote_to_bytes
 
@@ -150,40 +150,52 @@ _ERROR_NAMES = {
 
 
 class BodySizeLimit:
-    """Refuse bodies over `limit` bytes with 413, counting as they stream, not trusting headers."""
+    """Refuse bodies over `limit` bytes with 413, counting as they stream, not trusting headers.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    `larger` gives paths (by prefix) a limit of their own: uploads of training materials.
+    """
+
+    def __init__(self, app: ASGIApp, limit: int, larger: Mapping[str, int] | None = None) -> None:
         self.app = app
         self.limit = limit
+        self.larger = dict(larger or {})
+
+    def _limit_for(self, scope: Scope) -> int:
+        path: str = scope.get("path", "")
+        return next((n for prefix, n in self.larger.items() if path.startswith(prefix)), self.limit)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self._limit_for(scope)
         declared = dict(scope["headers"]).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.limit:
-            await self._too_large(send)
+        if declared is not None and declared.isdigit() and int(declared) > limit:
+            await self._too_large(send, limit)
             return
-        await self.app(scope, self._counting(receive), send)
+        await self.app(scope, self._counting(receive, limit), send)
 
-    def _counting(self, receive: Receive) -> Callable[[], Awaitable[Message]]:
+    def _counting(self, receive: Receive, limit: int) -> Callable[[], Awaitable[Message]]:
         seen = 0
 
         async def counted() -> Message:
             nonlocal seen
             message = await receive()
             seen += len(message.get("body", b""))
-            if seen > self.limit:
-                raise StarletteHTTPException(413, self._reason())
+            if seen > limit:
+                raise StarletteHTTPException(413, self._reason(limit))
             return message
 
         return counted
 
-    def _reason(self) -> str:
-        return f"The request body is larger than {self.limit // 1024} KiB; send less data."
+    @staticmethod
+    def _reason(limit: int) -> str:
+        size = f"{limit // 2**20} MiB" if limit >= 2**20 else f"{limit // 1024} KiB"
+        return f"The request body is larger than {size}; send less data."
 
-    async def _too_large(self, send: Send) -> None:
-        response = JSONResponse({"detail": self._reason(), "error": "RequestTooLarge"}, 413)
+    async def _too_large(self, send: Send, limit: int) -> None:
+        body = {"detail": self._reason(limit), "error": "RequestTooLarge"}
+        response = JSONResponse(body, 413)
         await response({"type": "http"}, _no_receive, send)
 
 

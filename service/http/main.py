@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from starlette.types import Lifespan
 
+from service.app.materials import MAX_MATERIAL_BYTES
 from service.http.deps import Services
 from service.http.documentation import document_every_answer
 from service.http.errors import BodySizeLimit, UrlTextGuard, install_error_handlers
@@ -16,6 +17,9 @@ from service.http.routes import (
     health,
     imports,
     journeys,
+    logins,
+    materials,
+    office,
     policies,
     public,
     reads,
@@ -71,9 +75,17 @@ def create_app(
         webhooks.router,
         imports.router,
         policies.router,
+        logins.router,
+        office.router,
+        materials.router,
     ):
         app.include_router(router)
-    app.add_middleware(BodySizeLimit, limit=MAX_BODY_BYTES)
+    # Training materials are uploaded whole: their own, larger limit.
+    app.add_middleware(
+        BodySizeLimit,
+        limit=MAX_BODY_BYTES,
+        larger={"/materials/": MAX_MATERIAL_BYTES, "/office/materials": MAX_MATERIAL_BYTES},
+    )
     app.add_middleware(UrlTextGuard)  # nothing below sees a bad URL
     observe_requests(app)  # outermost: request id, access log and metrics for every request
     document_every_answer(app)

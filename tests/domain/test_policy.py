@@ -81,6 +81,11 @@ ALLOWED: dict[Action, set[str]] = {
     Action.READ_AUDIT: AUDIT,
     Action.DOWNLOAD_CREDENTIAL: AUDIT | {"candidate", "expert_as_trainer"},
     Action.MANAGE_WEBHOOKS: OFFICE,
+    Action.MANAGE_LOGINS: OFFICE,
+    Action.SEARCH_PEOPLE: AUDIT,
+    Action.LIST_JOURNEYS: AUDIT | EXPERTS,
+    Action.READ_MESSAGES: OFFICE,
+    Action.MANAGE_MATERIALS: OFFICE,
 }
 
 

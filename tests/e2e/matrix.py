@@ -26,6 +26,7 @@ from tests.e2e.people import (
     get,
     outsiders,
     post,
+    register,
     through_toe_cycle,
     workshop,
 )
@@ -127,6 +128,9 @@ async def build_scene(stack: Stack) -> Scene:
     # A country office of Sri Lanka: the scene's people, workshops and firms are in India.
     country_office = f"country-office-{uuid.uuid4().hex[:6]}"
     await stack.add_user(country_office, Role.HQ, countries="LK")
+    # A login of its own for the office's login operations to reset and deactivate.
+    spare = f"spare-{uuid.uuid4().hex[:8]}"
+    await stack.add_user(spare, Role.TRAINER, await register(stack, c.office, "Sam Spare"))
 
     async def email(trainer_id: str) -> str:
         found: str = (await get(stack, c.office, f"/trainers/{trainer_id}"))["email"]
@@ -166,9 +170,11 @@ async def build_scene(stack: Stack) -> Scene:
         "purpose": "revocation",
         "subscription_id": subscription,
         "kind": "trainers",
+        "username": spare,
         # required query parameters
         "at": today,
         "on": today,
+        "filename": "matrix manual.pdf",
         # body templates
         "today": today,
         "tag": uuid.uuid4().hex[:8],
@@ -186,9 +192,11 @@ class Call:
     url: str
     json: Any = None
     form: dict[str, str] | None = None
+    content: bytes | None = None  # a file's bytes, as they are (an upload)
 
     def text(self) -> str:
-        return f"{self.method} {self.url} {json.dumps(self.json or self.form or '')}"
+        sent = self.json or self.form or (self.content or b"").decode("latin-1")
+        return f"{self.method} {self.url} {json.dumps(sent)}"
 
 
 def call_for(operation: Operation, door: Door, values: Mapping[str, str]) -> Call:
@@ -212,6 +220,8 @@ def call_for(operation: Operation, door: Door, values: Mapping[str, str]) -> Cal
     body = _filled(door.body, values)
     if operation.body_type == "application/x-www-form-urlencoded":
         return Call(operation.method, url, form={k: str(v) for k, v in body.items()})
+    if operation.body_type == "application/octet-stream":
+        return Call(operation.method, url, content=str(body["content"]).encode())
     return Call(operation.method, url, json=body)
 
 
@@ -244,6 +254,8 @@ def _filled(template: Any, values: Mapping[str, str]) -> Any:
 
 
 async def send(client: httpx.AsyncClient, call: Call) -> httpx.Response:
+    if call.content is not None:
+        return await client.request(call.method, call.url, content=call.content)
     return await client.request(call.method, call.url, json=call.json, data=call.form)
 
 

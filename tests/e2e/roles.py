@@ -201,6 +201,26 @@ DOORS: dict[str, Door] = {
     "GET /webhooks": Door(OFFICE),
     "POST /webhooks/{subscription_id}/deactivation": Door(OFFICE),
     "GET /webhooks/{subscription_id}/deliveries": Door(OFFICE),
+    # The office's desk: logins, searches, messages, materials
+    "POST /logins": Door(OFFICE, {"trainer_id": "{candidate_id}", "delivery": "invitation"}),
+    "POST /logins/{username}/reset": Door(OFFICE, {"delivery": "one_time_password"}),
+    "POST /logins/{username}/deactivation": Door(OFFICE),
+    "POST /logins/{username}/activation": Door(OFFICE),
+    "GET /trainers/{trainer_id}/logins": Door(OFFICE),
+    "POST /auth/invitation": Door(
+        EVERYONE, {"token": "not-an-invitation", "password": "{password}"}
+    ),
+    "POST /auth/password": Door(
+        LOGGED_IN, {"current_password": "{password}", "new_password": "{password}"}
+    ),
+    "GET /trainers": Door(AUDIT, query={"module": "WC"}),
+    # An expert lists the journeys they supervise, whoever they name.
+    "GET /journeys": Door(AUDIT | {"expert", "wrong_expert"}, query={"expert_id": "{expert_id}"}),
+    "GET /messages": Door(OFFICE),
+    "PUT /materials/{module}/{material}": Door(OFFICE, {"content": "%PDF-1.4 the role matrix"}),
+    "GET /materials": Door(OFFICE),
+    "GET /materials/downloads": Door(OFFICE),
+    "GET /trainers/{trainer_id}/materials/{module}/{material}": Door({"trainer"}),
 }
 
 # Whose personal data (e-mail, internal ids, username) each principal may see: "trainer" is

@@ -81,7 +81,7 @@ def test_the_login_sends_back_only_to_a_page_of_this_site(site: TestClient) -> N
         },
         follow_redirects=False,
     )
-    assert reply.headers["location"] == "/"
+    assert reply.headers["location"] == "/office/certification"  # the office's start page
 
 
 def test_the_browsers_language_is_used_until_the_person_chooses_one(site: TestClient) -> None:

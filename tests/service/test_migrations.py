@@ -20,6 +20,8 @@ from typer.testing import CliRunner
 import service.app.accounts
 import service.app.audit.access_log
 import service.app.idempotency
+import service.app.invitations
+import service.app.materials
 import service.app.webhooks.store
 from projections.skips import SkipList
 from projections.tables import make_tables
@@ -40,6 +42,8 @@ SERVICE_TABLE_MODULES = (
     service.app.accounts,
     service.app.audit.access_log,
     service.app.idempotency,
+    service.app.invitations,
+    service.app.materials,
     service.app.webhooks.store,
 )
 

@@ -88,3 +88,30 @@ def test_the_office_makes_a_country_office_and_turns_it_into_headquarters(
     )
     assert code == 1 and "Only office users (hq) work for a country office" in output
     engine.dispose()
+
+
+def test_the_office_invites_a_registered_person_and_resets_their_login_on_the_command_line(
+    settings_from_env: Settings,
+) -> None:
+    from service.bootstrap.parts import build_certification
+    from tests.stories import Story
+
+    certification = build_certification(settings_from_env)
+    asha = certification.trainer(Story(certification).register_candidate("Asha Rao").user_id)
+    certification.close()
+
+    code, said = score("users", "invite", asha.email, "--site", "https://score.example.org/")
+    assert code == 0, said
+    assert said.startswith(
+        f"{asha.email} chooses a password at https://score.example.org/invitation?token="
+    )
+    assert score("users", "invite", asha.email)[1] == (
+        "Asha Rao has a login already; reset it to send a new invitation or password.\n"
+    )
+    code, said = score("users", "reset", asha.email, "--one-time-password")
+    assert code == 0 and said.startswith(f"{asha.email} logs in with the one-time password ")
+    password = said.rsplit(" ", 1)[-1].strip()
+    accounts = build_accounts(settings_from_env, create_service_engine(settings_from_env))
+    user = accounts.authenticate(asha.email, password)
+    assert user is not None and user.role is Role.TRAINER
+    assert score("users", "reset", "nobody")[0] == 1

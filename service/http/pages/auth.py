@@ -14,7 +14,12 @@ from service.i18n import LANGUAGES
 router = APIRouter(include_in_schema=False)
 
 # Where each role's work starts, when the login was not asked for by another page.
-START_PAGES: dict[Role, str] = {Role.EXPERT: "/expert", Role.TRAINER: "/me"}
+START_PAGES: dict[Role, str] = {
+    Role.EXPERT: "/expert",
+    Role.TRAINER: "/me",
+    Role.HQ: "/office/certification",
+    Role.AUDITOR: "/office/people",
+}
 
 
 @router.get("/login")

@@ -6,13 +6,22 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from service.http.pages import auth, expert, journey, public, trainer
+from service.http.pages import account, auditor, auth, expert, journey, office, public, trainer
 from service.http.pages.kit import LoginRequired, PageRefused, any_page, login_path
 from service.http.pages.rendering import STATIC
 from service.http.pages.session import SessionCookies, served_on_loopback
 from service.settings import Settings
 
-ROUTERS = (public.router, auth.router, expert.router, journey.router, trainer.router)
+ROUTERS = (
+    public.router,
+    auth.router,
+    expert.router,
+    journey.router,
+    trainer.router,
+    account.router,
+    office.router,
+    auditor.router,
+)
 
 
 def install_pages(app: FastAPI, settings: Settings, secret: str) -> None:

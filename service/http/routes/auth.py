@@ -60,7 +60,7 @@ class Me(BaseModel):
     )
 
 
-def _waiting(description: str) -> dict[str, Any]:
+def waiting(description: str) -> dict[str, Any]:
     return {
         "description": description,
         "headers": {
@@ -73,8 +73,8 @@ def _waiting(description: str) -> dict[str, Any]:
     "/token",
     responses={
         401: {"description": "Unknown username, wrong password or deactivated user"},
-        429: _waiting("Too many failed logins for this username or from this address"),
-        503: _waiting("Too many logins being checked at this moment"),
+        429: waiting("Too many failed logins for this username or from this address"),
+        503: waiting("Too many logins being checked at this moment"),
     },
 )
 async def log_in(
