@@ -42,6 +42,7 @@ def stored_before_the_register(story: Story, email: str) -> UUID:
         email=email,
         country="IN",
         is_expert=False,
+        country_as_recorded=None,
         **created_fields(story.hq, new_id(), story.later()),
     )
     story.app.save(trainer)

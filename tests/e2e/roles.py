@@ -70,7 +70,7 @@ DOORS: dict[str, Door] = {
     "GET /public/trainers": Door(EVERYONE),
     "GET /public/certificates/{number}": Door(EVERYONE),
     "GET /public/statistics": Door(
-        EVERYONE, query={"country": "India", "module": "WC", "year": "2026", "as_at": TODAY}
+        EVERYONE, query={"country": "IN", "module": "WC", "year": "2026", "as_at": TODAY}
     ),
     "POST /imports/{kind}": Door(
         OFFICE,

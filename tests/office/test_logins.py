@@ -25,7 +25,7 @@ async def registered(desk: Desk, office: dict[str, str], *, expert: bool = False
     body = {
         "name": "Expert Esther" if expert else "Carla Candidate",
         "email": f"person-{new_id()[:8]}@example.org",
-        "country": "India",
+        "country": "IN",
         "is_expert": expert,
     }
     reply = await desk.http.post("/trainers", json=body, headers=office)

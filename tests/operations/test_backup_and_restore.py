@@ -48,7 +48,7 @@ def with_some_history(settings: Settings, trainers: int = 5) -> int:
             app.register_trainer(
                 f"Backup Person {i}",
                 f"{uuid.uuid4().hex[:8]}@example.org",
-                "Peru",
+                "PE",
                 OFFICE,
                 uuid.uuid4().hex,
                 datetime.now(UTC),

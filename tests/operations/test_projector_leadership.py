@@ -96,7 +96,7 @@ def register_someone(settings: Settings) -> int:
         written = app.register_trainer(
             "Lena Lead",
             f"{uuid.uuid4().hex[:8]}@example.org",
-            "Kenya",
+            "KE",
             OFFICE,
             uuid.uuid4().hex,
             datetime.now(UTC),
