@@ -86,6 +86,7 @@ class PeopleSearch:
     country: str | None = None
     module: Module | None = None  # certified in it
     status: PersonStatus | None = None
+    within: frozenset[str] | None = None  # a country office's countries; None: every country
 
 
 def search_people(read: ReadModels, search: PeopleSearch, offset: int, limit: int) -> PeoplePage:
@@ -126,6 +127,8 @@ def _people_filters(read: ReadModels, search: PeopleSearch) -> list[ColumnElemen
         where.append(func.lower(t.c.email) == search.email.strip().lower())
     if search.country:
         where.append(func.lower(t.c.country) == search.country.strip().lower())
+    if search.within is not None:
+        where.append(t.c.country.in_(sorted(search.within)))
     if search.module is not None:
         joined = MODULE_SEPARATOR + t.c.modules + MODULE_SEPARATOR
         pattern = f"%{MODULE_SEPARATOR}{search.module.value}{MODULE_SEPARATOR}%"
@@ -146,6 +149,7 @@ class JourneySearch:
     module: Module | None = None
     stage: Stage | None = None
     is_open: bool | None = None
+    within: frozenset[str] | None = None  # a country office's countries: its trainers'
 
 
 def search_journeys(
@@ -164,6 +168,10 @@ def search_journeys(
         where.append(j.c.stage == search.stage.value)
     if search.is_open is not None:
         where.append(j.c.is_open == search.is_open)
+    if search.within is not None:
+        t = read.tables.trainers
+        theirs = select(t.c.trainer_id).where(t.c.country.in_(sorted(search.within)))
+        where.append(j.c.trainer_id.in_(theirs))
     listed = journeys_query(read).where(*where).order_by(j.c.last_step_at.desc(), j.c.journey_id)
     rows, total = _page(read, listed, where, j, offset, limit)
     return JourneysPage([journey_view(row) for row in rows], total, offset, limit)

@@ -70,9 +70,9 @@ class Desk:
     def app(self) -> Certification:
         return self.services.certification
 
-    def staff(self, username: str, role: Role) -> dict[str, str]:
+    def staff(self, username: str, role: Role, countries: str | None = None) -> dict[str, str]:
         with suppress(UserExists):
-            self.services.accounts.create(username, STAFF_PASSWORD, role, None)
+            self.services.accounts.create(username, STAFF_PASSWORD, role, None, countries)
         return self.bearer(username, STAFF_PASSWORD)
 
     def bearer(self, username: str, password: str) -> dict[str, str]:

@@ -51,7 +51,7 @@ async def test_the_office_searches_people_by_name_country_module_and_status(
     assert names(await page(desk, "/trainers", auditor, q="rao")) == ["Asha Rao", "Rao_Chen 100%"]
     assert names(await page(desk, "/trainers", office, q="o_c")) == ["Rao_Chen 100%"]
     assert names(await page(desk, "/trainers", office, q="100%")) == ["Rao_Chen 100%"]
-    assert names(await page(desk, "/trainers", office, country="peru")) == ["Bruno Díaz"]
+    assert names(await page(desk, "/trainers", office, country="pe")) == ["Bruno Díaz"]
     assert names(await page(desk, "/trainers", office, module="WC")) == ["Asha Rao"]
     assert names(await page(desk, "/trainers", office, status="listed")) == ["Asha Rao"]
     assert names(await page(desk, "/trainers", office, status="expert")) == ["Esther Expert"]
@@ -62,6 +62,22 @@ async def test_the_office_searches_people_by_name_country_module_and_status(
 
     second = await page(desk, "/trainers", office, offset=2, limit=2)
     assert names(second) == ["Esther Expert", "Rao_Chen 100%"] and second["total"] == 4
+
+
+async def test_a_country_office_finds_only_the_people_and_journeys_of_its_countries(
+    desk: Desk, office: dict[str, str]
+) -> None:
+    esther = person(desk, "Esther Expert", "IN", expert=True)
+    asha, bruno = person(desk, "Asha Rao", "IN"), person(desk, "Bruno Díaz", "PE")
+    desk.story.enrol(asha, Module.WC, esther)
+    desk.story.enrol(bruno, Module.WC, esther)
+    peru = desk.staff("pilar-peru", Role.HQ, countries="PE")
+
+    assert names(await page(desk, "/trainers", peru)) == ["Bruno Díaz"]
+    assert names(await page(desk, "/trainers", peru, country="in")) == []
+    journeys = await page(desk, "/journeys", peru)
+    assert [j["trainer_id"] for j in journeys["items"]] == [bruno.user_id]
+    assert len((await page(desk, "/journeys", office))["items"]) == 2
 
 
 async def test_an_expert_lists_only_the_journeys_they_supervise(

@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import UploadFile
 
+from domain import policy
 from domain.errors import NotFound
 from domain.journey.steps import Certify
 from domain.policy import Action
@@ -66,6 +67,7 @@ async def people(
         country.strip()[:100] or None,
         _choice(module, Module),
         _choice(status, office.PersonStatus),
+        policy.countries_seen(user.actor),  # a country office finds its countries' people only
     )
     found = await run_in_threadpool(
         office.search_people, read, search, (number - 1) * PER_PAGE, PER_PAGE

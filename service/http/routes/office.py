@@ -17,7 +17,7 @@ from projections.queries import office
 from service.adapters.mail import MessagesPage, Sending
 from service.app.accounts import User
 from service.http.deps import ServicesDep, allowed_to
-from service.http.parameters import MAX_POSITION, uuid_query
+from service.http.parameters import MAX_POSITION, CountryFilter, uuid_query
 from service.http.reading import FreshReads
 
 router = APIRouter(tags=["office"])
@@ -28,16 +28,16 @@ SearchText = Annotated[
     str | None, Query(min_length=1, max_length=200, description="in the name or e-mail")
 ]
 Email = Annotated[str | None, Query(min_length=1, max_length=254, description="whole address")]
-Country = Annotated[str | None, Query(min_length=1, max_length=100)]
 JourneyListers = Annotated[User, Depends(allowed_to(Action.LIST_JOURNEYS))]
 
 
-@router.get("/trainers", dependencies=[Depends(allowed_to(Action.SEARCH_PEOPLE))])
+@router.get("/trainers")
 def search_people(
+    user: Annotated[User, Depends(allowed_to(Action.SEARCH_PEOPLE))],
     read: FreshReads,
     q: SearchText = None,
     email: Email = None,
-    country: Country = None,
+    country: CountryFilter = None,
     module: Module | None = None,
     status: office.PersonStatus | None = None,
     offset: Offset = 0,
@@ -45,7 +45,8 @@ def search_people(
 ) -> office.PeoplePage:
     """Search registered candidates and experts by name or e-mail, country, module held and
     status (candidate, listed, inactive, removed, expert), by name, a page at a time."""
-    search = office.PeopleSearch(q, email, country, module, status)
+    within = policy.countries_seen(user.actor)  # a country office sees its countries only
+    search = office.PeopleSearch(q, email, country, module, status, within)
     return office.search_people(read, search, offset, limit)
 
 
@@ -67,7 +68,8 @@ def list_journeys(
     whether still open. An expert trainer lists the journeys they supervise only."""
     if not policy.may(user.actor, Action.SEARCH_PEOPLE):
         expert_id = user.trainer_id  # an expert who names another still lists their own
-    search = office.JourneySearch(expert_id, trainer_id, module, stage, is_open)
+    within = policy.countries_seen(user.actor)
+    search = office.JourneySearch(expert_id, trainer_id, module, stage, is_open, within)
     return office.search_journeys(read, search, offset, limit)
 
 
