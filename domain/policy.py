@@ -222,9 +222,15 @@ RULES: dict[Action, Rule] = {
         CANDIDATE,
         (Role.EXPERT, Relation.OWN_RECORD),  # an expert is a certified trainer too
     ),
-    Action.MANAGE_WEBHOOKS: _rule("Only the programme office manages webhooks.", OFFICE),
+    # Not scoped to countries: subscriptions hear every country's events, logins and messages
+    # are found by username or address, materials serve every country. Headquarters' alone.
+    Action.MANAGE_WEBHOOKS: _rule(
+        "Only headquarters (an office user scoped to no country) manages webhooks.", HEADQUARTERS
+    ),
     Action.MANAGE_LOGINS: _rule(
-        "Only the programme office gives, resets and deactivates people's logins.", OFFICE
+        "Only headquarters (an office user scoped to no country) gives, resets and deactivates "
+        "people's logins.",
+        HEADQUARTERS,
     ),
     Action.SEARCH_PEOPLE: _rule(
         "Only the programme office and auditors search every trainer.", OFFICE, AUDITOR
@@ -236,10 +242,14 @@ RULES: dict[Action, Rule] = {
         (Role.EXPERT, Relation.ANY),  # their own: the route lists them for them
     ),
     Action.READ_MESSAGES: _rule(
-        "Only the programme office reads the messages that went out.", OFFICE
+        "Only headquarters (an office user scoped to no country) reads the messages that went "
+        "out.",
+        HEADQUARTERS,
     ),
     Action.MANAGE_MATERIALS: _rule(
-        "Only the programme office uploads training materials and sees their downloads.", OFFICE
+        "Only headquarters (an office user scoped to no country) uploads training materials and "
+        "sees their downloads.",
+        HEADQUARTERS,
     ),
 }
 

@@ -145,17 +145,23 @@ DOORS: dict[str, Door] = {
     # The office names the expert the candidate already has: refused by the rules (409), so
     # the scene keeps its expert for every other cell.
     "POST /journeys/{journey_id}/expert": Door(
-        OFFICE, {"expert_id": "{expert_id}", "reason": "The role matrix reassigns"}
+        OFFICE,
+        {"expert_id": "{expert_id}", "reason": "The role matrix reassigns"},
+        hidden_from=ELSEWHERE,
     ),
     "POST /trainers/{trainer_id}/training-records": Door(
         {"hq", "trainer"},
         {"delivered_on": TODAY, "module": "WC", "enterprises": 3, "participants": 40},
         hidden_from=ELSEWHERE,
     ),
-    "PATCH /trainers/{trainer_id}": Door(OFFICE, {"name": "Carla Corrected-{tag}"}),
+    "PATCH /trainers/{trainer_id}": Door(
+        OFFICE, {"name": "Carla Corrected-{tag}"}, hidden_from=ELSEWHERE
+    ),
     # The office's merge is refused by the rules (a record into itself): the scene stays whole.
     "POST /trainers/{trainer_id}/merge": Door(
-        OFFICE, {"merged_id": "{candidate_id}", "reason": "The role matrix merges"}
+        OFFICE,
+        {"merged_id": "{candidate_id}", "reason": "The role matrix merges"},
+        hidden_from=ELSEWHERE,
     ),
     "POST /trainers/{trainer_id}/removal": Door(
         OFFICE, {"ground": "conduct", "reason": "The role matrix removes"}, hidden_from=ELSEWHERE
@@ -192,8 +198,8 @@ DOORS: dict[str, Door] = {
     "GET /credentials/status/{purpose}": Door(EVERYONE),
     "POST /verify": Door(EVERYONE, {"credential": "not-a-signed-credential"}),
     "GET /public/certificates/{number}/standing": Door(EVERYONE, query={"on": TODAY}),
-    "GET /trainers/{trainer_id}/credential": Door(AUDIT | {"trainer"}),
-    "GET /trainers/{trainer_id}/certificate.pdf": Door(AUDIT | {"trainer"}, query={"lang": "fr"}),
+    "GET /trainers/{trainer_id}/credential": Door(AUDIT | {"trainer"}, hidden_from=ELSEWHERE),
+    "GET /trainers/{trainer_id}/certificate.pdf": Door(AUDIT | {"trainer"}, query={"lang": "fr"}, hidden_from=ELSEWHERE),
     # Webhooks for integrations: the office's alone.
     "POST /webhooks": Door(
         OFFICE, {"url": "http://127.0.0.1:9/matrix-{tag}", "events": ["certificate.issued"]}
