@@ -242,8 +242,7 @@ RULES: dict[Action, Rule] = {
         (Role.EXPERT, Relation.ANY),  # their own: the route lists them for them
     ),
     Action.READ_MESSAGES: _rule(
-        "Only headquarters (an office user scoped to no country) reads the messages that went "
-        "out.",
+        "Only headquarters (an office user scoped to no country) reads the messages that went out.",
         HEADQUARTERS,
     ),
     Action.MANAGE_MATERIALS: _rule(

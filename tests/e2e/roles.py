@@ -199,7 +199,9 @@ DOORS: dict[str, Door] = {
     "POST /verify": Door(EVERYONE, {"credential": "not-a-signed-credential"}),
     "GET /public/certificates/{number}/standing": Door(EVERYONE, query={"on": TODAY}),
     "GET /trainers/{trainer_id}/credential": Door(AUDIT | {"trainer"}, hidden_from=ELSEWHERE),
-    "GET /trainers/{trainer_id}/certificate.pdf": Door(AUDIT | {"trainer"}, query={"lang": "fr"}, hidden_from=ELSEWHERE),
+    "GET /trainers/{trainer_id}/certificate.pdf": Door(
+        AUDIT | {"trainer"}, query={"lang": "fr"}, hidden_from=ELSEWHERE
+    ),
     # Webhooks for integrations: the office's alone.
     "POST /webhooks": Door(
         OFFICE, {"url": "http://127.0.0.1:9/matrix-{tag}", "events": ["certificate.issued"]}
