@@ -81,7 +81,7 @@ class CertificationActivities:
                 )
             result = self.app.enrol(
                 command.trainer_id, command.workshop_id, command.actor, command.command_id,
-                command.at,
+                command.at, command.journey_id,
             )  # fmt: skip
         return JourneyOutcome(self._latest_journey(result))
 
