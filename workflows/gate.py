@@ -4,7 +4,8 @@ Temporal allows 10 updates in flight and 2,000 per run. A journey admits up to
 `WAITING_STEPS` steps at once: they wait for the lock and are applied one after another in
 the order admitted (asyncio's lock wakes its waiters first in, first out), each judged
 against the state the one before left. A validator can judge a step before admitting it
-only when nothing waits ahead of it; a refusal then leaves no trace in the history.
+only when nothing waits ahead of it, and a refusal then leaves no trace in the history; a
+step that waited is judged by the domain in its activity.
 The standing workflow still lets one step in at a time (`check_free`).
 """
 
@@ -28,8 +29,8 @@ MAX_UPDATES_PER_RUN = 500
 # Guards the reading again after a failed step (workflow.patched), for runs already in flight.
 READ_AGAIN_AFTER_A_FAILED_STEP = "read-again-after-a-failed-step"
 
-# Guards judging a step again once its turn comes (it may have waited behind others), and
-# the enrolment's own check in its handler, for runs already in flight.
+# Guards the enrolment's own check in its handler (one that waited behind another finds the
+# journey opened), for runs already in flight.
 QUEUED_STEPS = "queued-steps"
 
 # Steps one journey admits at once, the one being applied included: under Temporal's 10

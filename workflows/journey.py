@@ -3,9 +3,9 @@
 Steps arrive as updates and wait their turn (`workflows/gate.py`: up to eight at once),
 applied one after another in the order admitted. A step with none ahead of it is judged by
 its validator on the state the event store last returned, so a refused step is answered
-with the domain's reason and written nowhere; a step that waited is judged when its turn
-comes, on the state the step before it left. An accepted step is applied by an activity
-whose command id is the caller's request id. While the journey waits on a step longer
+with the domain's reason and written nowhere; a step that waited is judged by the domain in
+its activity, on the state the step before it left. An accepted step is applied by an
+activity whose command id is the caller's request id. While the journey waits on a step longer
 than the stall period, its candidate and expert are reminded, once per stall.
 """
 
@@ -35,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
         StepRequest,
     )
     from workflows.refusals import refusal, refusing
+
+ENROLLING = "The journey is still being enrolled; try again in a moment."
 
 # A workflow started without its enrolment update (not through update-with-start) ends.
 ENROLMENT_WINDOW = timedelta(hours=1)
@@ -138,9 +140,11 @@ class CertificationJourney:
             answered = self.answers.get(request.command_id)
             if answered is not None:
                 return answered
-            if workflow.patched(QUEUED_STEPS):
-                with refusing():  # its turn: judged on the state the steps before it left
-                    self._judge(request)
+            if self.journey is None:  # it waited behind an enrolment that was refused
+                raise refusal(TryAgain(ENROLLING))
+            # A step that waited is judged by the activity's domain, on the store's state the
+            # step before it left. Not here: handlers run again on replay, and a rule changed
+            # later would then refuse a recorded step and break every run in flight.
             command = JourneyStepCommand(
                 self._journey.journey_id,
                 request.step,
@@ -171,9 +175,10 @@ class CertificationJourney:
                 self._judge(request)
 
     def _judge(self, request: StepRequest) -> None:
-        """Raise the domain's refusal of the step on the state it will be applied to."""
+        """Raise the domain's refusal of the step on the state it will be applied to (for the
+        validator only: validators do not run on replay)."""
         if self.journey is None:
-            raise TryAgain("The journey is still being enrolled; try again in a moment.")
+            raise TryAgain(ENROLLING)
         if request.journey_id not in (None, self.journey.journey_id):
             raise JourneyClosed(
                 f"Journey {request.journey_id} has ended; the candidate's current "
