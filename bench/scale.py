@@ -119,8 +119,14 @@ class Storm:
             async with gate:
                 await client.start_workflow(
                     CertificationJourney.run,
-                    JourneyInput(journey.trainer_id, journey.module, POLICY, due),
-                    id=journey_workflow_id(journey.trainer_id, journey.module),
+                    JourneyInput(
+                        journey.trainer_id,
+                        journey.module,
+                        POLICY,
+                        due,
+                        journey_id=journey.journey_id,
+                    ),
+                    id=journey_workflow_id(journey.journey_id),
                     task_queue=self.queue,
                 )
 

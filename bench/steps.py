@@ -1,5 +1,6 @@
 """Steps over HTTP beside bare updates at 1 client (T1–T3, T5), 32 clients (steps/s, CPU per
-step, T9 lag) and 50 candidates (T4); method in docs/benchmarks.md."""
+step, T9 lag) and 50 candidates (T4), and a burst of steps sent together on shared journeys
+(first-try refusals); method in docs/benchmarks.md."""
 
 from __future__ import annotations
 
@@ -27,6 +28,8 @@ CLIENT = "client"  # the load generator: not one of the service's processes
 NO_ANSWER = 0  # counted as a refusal: the connection failed before an HTTP status came back
 NONE_REFUSED = (Target("<=", 0, "value"),)
 HALF_RATE = (Target(">=", 0.5),)
+# The issue's burst: 200 steps over 50 journeys, four sent together on each.
+BURST_PER_JOURNEY = 4
 
 
 async def measure(ctx: Context, result: FamilyResult) -> None:
@@ -54,6 +57,32 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
         Figure(cpu, sum(ours.values()), "ms", "per bare update", sum(bare_ours.values()), twice)
     )
     result.add(*(Figure(f"  of which {k}", v, "ms", "bare", bare_cpu[k]) for k, v in ours.items()))
+    journeys = ctx.scale.load_clients
+    refused, sent = await burst(ctx, stack, journeys)
+    result.add(
+        Figure(
+            f"first-try refusals, {sent} steps sent together over {journeys} journeys",
+            100 * refused / sent,
+            "%",
+            targets=NONE_REFUSED,
+        )
+    )
+
+
+async def burst(ctx: Context, stack: Stack, journeys: int) -> tuple[int, int]:
+    """`BURST_PER_JOURNEY` steps sent at the same moment to each of `journeys` journeys, each
+    on a connection of its own: how many were not taken at the first try, of how many."""
+    sent = journeys * BURST_PER_JOURNEY
+    async with http_client(stack, connections=sent) as http:
+        candidates = await in_cycle(ctx, http, journeys)
+        requests = [c.next_step() for c in candidates for _ in range(BURST_PER_JOURNEY)]
+        replies = await asyncio.gather(*(send(http, r) for r in requests), return_exceptions=True)
+    for reply in replies:
+        if isinstance(reply, BaseException) and not isinstance(
+            reply, StepRefused | httpx.TransportError
+        ):
+            raise reply
+    return sum(isinstance(reply, BaseException) for reply in replies), sent
 
 
 async def sequential(

@@ -9,8 +9,14 @@ from __future__ import annotations
 from domain.values import Module
 
 
-def journey_workflow_id(trainer_id: str, module: Module) -> str:
-    """One journey workflow per trainer and module; a closed journey's id is reused later."""
+def journey_workflow_id(journey_id: str) -> str:
+    """One workflow per journey, named after it: a step needs nothing but the journey id."""
+    return f"journey-{journey_id}"
+
+
+def older_journey_workflow_id(trainer_id: str, module: Module) -> str:
+    """Journeys opened before their workflows were named after them ran one workflow per
+    candidate and module; those still open keep that id until they end."""
     return f"journey-{trainer_id}-{module.value}"
 
 

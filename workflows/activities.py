@@ -86,7 +86,7 @@ class CertificationActivities:
                 )
             result = self.app.enrol(
                 command.trainer_id, command.workshop_id, command.actor, command.command_id,
-                command.at, backdated_reason=command.backdated_reason,
+                command.at, command.journey_id, backdated_reason=command.backdated_reason,
             )  # fmt: skip
         return JourneyOutcome(self._latest_journey(result))
 

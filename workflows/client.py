@@ -66,6 +66,10 @@ class StepNotRecorded(Exception):
     """Temporal could not take the step (unreachable, timed out); send it again, same id."""
 
 
+class NoJourneyWorkflow(NotFound):
+    """No workflow runs the journey under the id asked for, and none ended holding it."""
+
+
 def reminder_policy(settings: Settings) -> ReminderPolicy:
     months = tuple(sorted(set(settings.reminder_months)))
     if not all(0 < m < 12 for m in months) or settings.stall_reminder_after_days < 1:
@@ -95,17 +99,19 @@ class JourneyGateway:
         workshop_id: str,
         actor: Actor,
         request_id: str,
+        journey_id: str,
         backdated_reason: str | None = None,
     ) -> JourneyState:
-        """Create the journey's workflow and record the enrolment, in one call."""
+        """Create the journey's workflow, named after the journey it opens (the application's
+        `journey_to_open`), and record the enrolment, in one call."""
         start = WithStartWorkflowOperation(
             CertificationJourney.run,
-            JourneyInput(trainer_id, module, self.policy),
-            id=journey_workflow_id(trainer_id, module),
+            JourneyInput(trainer_id, module, self.policy, journey_id=journey_id),
+            id=journey_workflow_id(journey_id),
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )
-        with step_logged(journey_workflow_id(trainer_id, module), request_id, "enrol"):
+        with step_logged(journey_workflow_id(journey_id), request_id, "enrol"):
             async with _refusals_raised():
                 return await self.client.execute_update_with_start_workflow(
                     CertificationJourney.enrol,
@@ -117,14 +123,16 @@ class JourneyGateway:
 
     async def take_step(
         self,
-        trainer_id: str,
-        module: Module,
+        journey_id: str,
         step: JourneyStep,
         actor: Actor,
         request_id: str,
-        journey_id: str | None = None,
+        workflow_id: str | None = None,
     ) -> JourneyState:
-        handle = self._journey_handle(trainer_id, module)
+        """The step, through the journey's workflow (`workflow_id` for journeys that run
+        under the older id). A workflow that has ended answers with the domain's reason;
+        `NoJourneyWorkflow` when none ran the journey under that id."""
+        handle = self._journey_handle(workflow_id or journey_workflow_id(journey_id))
         try:
             with step_logged(handle.id, request_id, "take_step"):
                 async with _refusals_raised():
@@ -139,9 +147,9 @@ class JourneyGateway:
             rules.check(closed, step, actor)  # the domain's own reason, e.g. AlreadyCertified
             raise JourneyClosed(f"This journey has ended ({closed.stage.value}).") from None
 
-    async def journey(self, trainer_id: str, module: Module) -> JourneyState | None:
+    async def journey(self, journey_id: str) -> JourneyState | None:
         """The journey's state as its workflow holds it (open or closed); None if none."""
-        handle = self._journey_handle(trainer_id, module)
+        handle = self._journey_handle(journey_workflow_id(journey_id))
         try:
             return await handle.query(CertificationJourney.state)
         except RPCError as error:
@@ -150,9 +158,8 @@ class JourneyGateway:
             raise
 
     def _journey_handle(
-        self, trainer_id: str, module: Module
+        self, workflow_id: str
     ) -> WorkflowHandle[CertificationJourney, JourneyState | None]:
-        workflow_id = journey_workflow_id(trainer_id, module)
         return self.client.get_workflow_handle_for(CertificationJourney.run, workflow_id)
 
     async def _closed_journey(
@@ -165,7 +172,7 @@ class JourneyGateway:
                 raise StepNotRecorded(error.message) from error
             closed = None
         if closed is None:  # never enrolled, or the enrolment was refused
-            raise NotFound(f"There is no journey {handle.id}; enrol the candidate first.")
+            raise NoJourneyWorkflow(f"There is no journey {handle.id}; enrol the candidate first.")
         return closed
 
     # -- standing ----------------------------------------------------------------------------
@@ -199,8 +206,14 @@ class JourneyGateway:
         """
         await self.client.start_workflow(
             CertificationJourney.run,
-            JourneyInput(journey.trainer_id, journey.module, self.policy, state=journey),
-            id=journey_workflow_id(journey.trainer_id, journey.module),
+            JourneyInput(
+                journey.trainer_id,
+                journey.module,
+                self.policy,
+                state=journey,
+                journey_id=journey.journey_id,
+            ),
+            id=journey_workflow_id(journey.journey_id),
             task_queue=self.task_queue,
             id_conflict_policy=WorkflowIDConflictPolicy.USE_EXISTING,
         )

@@ -1,8 +1,12 @@
-"""One human step at a time per workflow, and when to continue-as-new.
+"""Steps applied one at a time per workflow, and when to continue-as-new.
 
-Temporal allows 10 updates in flight and 2,000 per run. A workflow here lets one step in:
-a second one that arrives meanwhile is refused at once (the caller may try again), so a
-validator always judges a step against the state it will be applied to.
+Temporal allows 10 updates in flight and 2,000 per run. A journey admits up to
+`WAITING_STEPS` steps at once: they wait for the lock and are applied one after another in
+the order admitted (asyncio's lock wakes its waiters first in, first out), each judged
+against the state the one before left. A validator can judge a step before admitting it
+only when nothing waits ahead of it, and a refusal then leaves no trace in the history; a
+step that waited is judged by the domain in its activity.
+The standing workflow still lets one step in at a time (`check_free`).
 """
 
 from __future__ import annotations
@@ -25,6 +29,14 @@ MAX_UPDATES_PER_RUN = 500
 # Guards the reading again after a failed step (workflow.patched), for runs already in flight.
 READ_AGAIN_AFTER_A_FAILED_STEP = "read-again-after-a-failed-step"
 
+# Guards the enrolment's own check in its handler (one that waited behind another finds the
+# journey opened), for runs already in flight.
+QUEUED_STEPS = "queued-steps"
+
+# Steps one journey admits at once, the one being applied included: under Temporal's 10
+# updates in flight per workflow, so a burst is answered 503 by us, with a reason.
+WAITING_STEPS = 8
+
 # A step sent again within this many later steps is answered from memory.
 REMEMBERED_ANSWERS = 50
 
@@ -32,12 +44,16 @@ T = TypeVar("T")
 
 RENEWING = "This record is being carried over to a new run; send your step again in a moment."
 BUSY = "Another step on this record is being saved right now; send yours again in a moment."
+FULL = (
+    f"{WAITING_STEPS} steps on this record are already waiting to be saved; "
+    "send yours again in a moment."
+)
 
 
 class StepGate:
     def __init__(self) -> None:
         self.lock = asyncio.Lock()  # also taken by timers, so a reminder never races a step
-        self._in_flight = False
+        self.admitted = 0  # steps accepted and not yet answered, the one being applied included
         self.updates = 0
         # The state may be behind the event store: a step failed and reading it again failed
         # too. Validators then let steps through and the activity's domain judges them
@@ -48,22 +64,35 @@ class StepGate:
         self.renewing = False
 
     def check_free(self) -> None:
-        """For validators: refuse a step while another one is in flight, or while the run
-        prepares to continue as new."""
-        if self._in_flight:
+        """For validators of one-at-a-time workflows: refuse a step while another one is in
+        flight, or while the run prepares to continue as new."""
+        if self.admitted:
             raise refusal(TryAgain(BUSY))
         if self.renewing:
             raise refusal(TryAgain(RENEWING))
 
+    def check_room(self) -> None:
+        """For validators of queueing workflows: refuse a step (for now) when the queue is
+        full, or while the run prepares to continue as new."""
+        if self.renewing:
+            raise refusal(TryAgain(RENEWING))
+        if self.admitted >= WAITING_STEPS:
+            raise refusal(TryAgain(FULL))
+
+    @property
+    def nothing_ahead(self) -> bool:
+        """Whether a step admitted now meets the state as it is: none waits before it."""
+        return self.admitted == 0
+
     @asynccontextmanager
     async def step(self) -> AsyncIterator[None]:
-        self._in_flight = True
+        self.admitted += 1
         self.updates += 1
         try:
             async with self.lock:
                 yield
         finally:
-            self._in_flight = False
+            self.admitted -= 1
 
     async def close_for_renewal(self) -> None:
         """Refuse new steps, then wait for the ones in flight to finish."""

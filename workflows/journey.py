@@ -1,10 +1,12 @@
 """CertificationJourney: one candidate's journey in one module, from enrolment to its end.
 
-Steps arrive as updates. Their validators call the domain's own rules on the state the
-event store last returned, so a refused step is answered with the domain's reason and
-written nowhere; an accepted one is applied by an activity whose command id is the update
-id. While the journey waits on a step longer than the stall period, its candidate and
-expert are reminded, once per stall.
+Steps arrive as updates and wait their turn (`workflows/gate.py`: up to eight at once),
+applied one after another in the order admitted. A step with none ahead of it is judged by
+its validator on the state the event store last returned, so a refused step is answered
+with the domain's reason and written nowhere; a step that waited is judged by the domain in
+its activity, on the state the step before it left. An accepted step is applied by an
+activity whose command id is the caller's request id. While the journey waits on a step longer
+than the stall period, its candidate and expert are reminded, once per stall.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from temporalio.exceptions import FailureError
 
 from workflows import calls
 from workflows.followups import start_or_refresh_standing
-from workflows.gate import Answers, StepGate, command_id, update_id
+from workflows.gate import QUEUED_STEPS, Answers, StepGate, command_id, update_id
 
 with workflow.unsafe.imports_passed_through():
     from domain.errors import JourneyAlreadyOpen, JourneyClosed, TryAgain
@@ -33,6 +35,8 @@ with workflow.unsafe.imports_passed_through():
         StepRequest,
     )
     from workflows.refusals import refusal, refusing
+
+ENROLLING = "The journey is still being enrolled; try again in a moment."
 
 # A workflow started without its enrolment update (not through update-with-start) ends.
 ENROLMENT_WINDOW = timedelta(hours=1)
@@ -76,6 +80,8 @@ class CertificationJourney:
     @workflow.update
     async def enrol(self, request: EnrolRequest) -> JourneyState:
         async with self.gate.step():
+            if workflow.patched(QUEUED_STEPS) and self.journey is not None:
+                raise refusal(self._already_open())  # an enrolment that waited behind another
             command = EnrolCommand(
                 self.input.trainer_id,
                 self.input.module,
@@ -84,7 +90,8 @@ class CertificationJourney:
                 update_id(),
                 workflow.now(),
                 # Data only: the same activity is called, so recorded histories replay.
-                request.backdated_reason,
+                backdated_reason=request.backdated_reason,
+                journey_id=self.input.journey_id,
             )
             try:
                 self.journey = (await calls.enrol(command)).journey
@@ -95,7 +102,7 @@ class CertificationJourney:
 
     @enrol.validator
     def _check_enrol(self, request: EnrolRequest) -> None:  # noqa: ARG002 (mirrors the handler)
-        self.gate.check_free()
+        self.gate.check_room()
         if self.journey is not None and not self.journey.is_open:
             # This run is only waiting for its last messages to go out (an SMTP outage can
             # make that last); once it ends, the next enrolment starts a new run.
@@ -106,13 +113,14 @@ class CertificationJourney:
                 )
             )
         if self.journey is not None or self.enrolment_failed:
-            raise refusal(
-                JourneyAlreadyOpen(
-                    f"This candidate already has an open {self.input.module.value} journey "
-                    f"({self.journey.journey_id if self.journey else 'being enrolled'}); "
-                    "finish or withdraw it first."
-                )
-            )
+            raise refusal(self._already_open())
+
+    def _already_open(self) -> JourneyAlreadyOpen:
+        return JourneyAlreadyOpen(
+            f"This candidate already has an open {self.input.module.value} journey "
+            f"({self.journey.journey_id if self.journey else 'being enrolled'}); "
+            "finish or withdraw it first."
+        )
 
     async def _enrolled(self) -> bool:
         """Wait for the enrolment; a refused (or missing) one ends the run with no trace."""
@@ -134,6 +142,11 @@ class CertificationJourney:
             answered = self.answers.get(request.command_id)
             if answered is not None:
                 return answered
+            if self.journey is None:  # it waited behind an enrolment that was refused
+                raise refusal(TryAgain(ENROLLING))
+            # A step that waited is judged by the activity's domain, on the store's state the
+            # step before it left. Not here: handlers run again on replay, and a rule changed
+            # later would then refuse a recorded step and break every run in flight.
             command = JourneyStepCommand(
                 self._journey.journey_id,
                 request.step,
@@ -156,19 +169,25 @@ class CertificationJourney:
 
     @take_step.validator
     def _check_step(self, request: StepRequest) -> None:
-        self.gate.check_free()
+        self.gate.check_room()
         if self.answers.get(request.command_id) is not None:
             return  # sent again: the handler gives the first answer
-        with refusing():
-            if self.journey is None:
-                raise TryAgain("The journey is still being enrolled; try again in a moment.")
-            if request.journey_id not in (None, self.journey.journey_id):
-                raise JourneyClosed(
-                    f"Journey {request.journey_id} has ended; the candidate's current "
-                    f"{self.journey.module.value} journey is {self.journey.journey_id}."
-                )
-            if not self.gate.state_unsure:
-                rules.check(self.journey, request.step, request.actor)
+        if self.gate.nothing_ahead:  # the state it will meet is known: refuse it untraced
+            with refusing():
+                self._judge(request)
+
+    def _judge(self, request: StepRequest) -> None:
+        """Raise the domain's refusal of the step on the state it will be applied to (for the
+        validator only: validators do not run on replay)."""
+        if self.journey is None:
+            raise TryAgain(ENROLLING)
+        if request.journey_id not in (None, self.journey.journey_id):
+            raise JourneyClosed(
+                f"Journey {request.journey_id} has ended; the candidate's current "
+                f"{self.journey.module.value} journey is {self.journey.journey_id}."
+            )
+        if not self.gate.state_unsure:
+            rules.check(self.journey, request.step, request.actor)
 
     async def _read_again(self, journey_id: str) -> None:
         read = await self.gate.read_again(

@@ -71,6 +71,9 @@ class JourneyInput:
     policy: ReminderPolicy
     state: JourneyState | None = None  # carried over continue-as-new; None until enrolment
     unsent_mail: tuple[MailCommand, ...] = ()  # handed over by the run before this one
+    # The journey this workflow opens, named before it exists (`journey-{journey_id}`); None
+    # in runs started under the older id `journey-{trainer_id}-{module}`.
+    journey_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -84,8 +87,8 @@ class EnrolRequest:
 class StepRequest:
     step: Annotated[JourneyStep, Field(discriminator="kind")]
     actor: Actor
-    # The journey the caller means: the workflow id (trainer × module) outlives one journey,
-    # so a step sent as a journey ends must not land on the candidate's next one.
+    # The journey the caller means: under the older workflow id (trainer × module) a workflow
+    # outlived one journey, so a step sent as a journey ends must not land on the next one.
     journey_id: str | None = None
     # The caller's request id. Each attempt is its own update: Temporal keeps an update's
     # outcome for its id, a failure too, so a retry under the same update id would get the
@@ -131,6 +134,8 @@ class EnrolCommand:
     command_id: str
     at: datetime
     backdated_reason: str | None = None  # the office brings in a past record
+    # The id the workflow was started under; the application refuses to open another.
+    journey_id: str | None = None
 
 
 @dataclass(frozen=True)

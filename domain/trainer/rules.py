@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from domain import policy
+from domain import ids, policy
 from domain.calendar import add_months, earliest_local_date, latest_local_date
 from domain.countries import country_code, recorded_country
 from domain.errors import (
@@ -178,6 +178,14 @@ def check_can_open_journey(state: TrainerState, module: Module) -> None:
         )
     if state.holds(module):
         raise JourneyAlreadyOpen(f"{state.name} is already certified in {module.value}.")
+
+
+def next_journey_id(state: TrainerState, module: Module) -> str:
+    """The id the trainer's next journey in this module will have. Deterministic, so the
+    journey's workflow is named after it before it is opened; two enrolments that race
+    name the same journey, and the domain lets only one of them open it."""
+    started = state.journeys_started.get(module.value, 0)
+    return str(ids.journey_id(state.trainer_id, module, started + 1))
 
 
 def needs_certificate(state: TrainerState, module: Module) -> bool:

@@ -291,11 +291,13 @@ class Certification(Application[UUID]):
         actor: Actor,
         command_id: str,
         at: datetime,
+        expected_journey_id: str | None = None,
         *,
         backdated_reason: str | None = None,
     ) -> Result[JourneyState]:
         """Open a journey for the candidate in the workshop's module, before the workshop
-        ends (or, by the office with `backdated_reason`, after: a past record brought in)."""
+        ends (or, by the office with `backdated_reason`, after: a past record brought in);
+        with `expected_journey_id` (the id its workflow was named after), only that journey."""
         opened: dict[str, UUID] = {}
 
         def decide() -> list[RecordedAggregate]:
@@ -311,8 +313,13 @@ class Certification(Application[UUID]):
             backdated = journey_rules.check_enrolment_window(
                 plan.ends_on, today, backdated_reason, actor
             )
-            attempt = trainer.state.journeys_started.get(plan.module.value, 0) + 1
-            journey_id = ids.journey_id(trainer.id, plan.module, attempt)
+            journey_id = UUID(trainer_rules.next_journey_id(trainer.state, plan.module))
+            if expected_journey_id not in (None, str(journey_id)):
+                trainer_rules.check_can_open_journey(trainer.state, plan.module)
+                raise TryAgain(
+                    f"Another {plan.module.value} journey of this candidate was opened just "
+                    "now; send the enrolment again."
+                )
             trainer.open_journey(plan.module, journey_id, actor, command_id, at)
             journey = Journey.enrol(
                 journey_id,
@@ -670,6 +677,16 @@ class Certification(Application[UUID]):
         version = journey.version_after(command_id)
         answered = None if version is None else self.journey(journey_id, version)
         return journey.state, answered
+
+    def journey_to_open(self, trainer_id: str, module: Module, command_id: str) -> tuple[str, str]:
+        """The candidate's stored id, and the journey this enrolment opens: the one it opened
+        already (a retry), else the candidate's next one in the module, refused here when
+        the domain would refuse to open it (no workflow is started for it)."""
+        trainer = self._find(Trainer, trainer_id, "trainer")
+        if command_id in trainer.applied:
+            return trainer.state.trainer_id, str(self._journey_opened_by(trainer, command_id))
+        trainer_rules.check_can_open_journey(trainer.state, module)
+        return trainer.state.trainer_id, trainer_rules.next_journey_id(trainer.state, module)
 
     def _journey_opened_by(self, trainer: Trainer, command_id: str) -> UUID:
         version = trainer.applied[command_id]

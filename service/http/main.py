@@ -35,10 +35,11 @@ Certification of ILO SCORE trainers: every candidate's journey from the ToT work
 certificate, and every certified trainer's standing afterwards.
 
 * **Steps** go through each journey's Temporal workflow; a step that is not allowed now is
-  refused with **409** and a `detail` that says why, and nothing is written. A step that
-  meets another change to the same record in flight is answered **503** with `Retry-After`:
-  send the same request again after that many seconds (it is not a refusal, and is never
-  kept as the answer of its `Idempotency-Key`).
+  refused with **409** and a `detail` that says why, and nothing is written. Steps sent
+  together on one journey wait their turn and are applied one after another; one that finds
+  eight already waiting (or the record renewing itself) is answered **503** with
+  `Retry-After`: send the same request again after that many seconds (it is not a refusal,
+  and is never kept as the answer of its `Idempotency-Key`).
 * **Reads** come from read models fed by the event store.
 * Every **POST** accepts an `Idempotency-Key` header: a retry returns the first response.
 * Errors are always JSON `{detail, error}` (`Problem`); a 422 adds `problems`, one line per

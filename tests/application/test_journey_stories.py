@@ -20,6 +20,7 @@ from domain.errors import (
     SecondProvisionalRefused,
     StepNotAllowed,
     StepOutOfOrder,
+    TryAgain,
 )
 from domain.journey.aggregate import Journey
 from domain.journey.state import Stage
@@ -105,6 +106,38 @@ def test_only_one_open_journey_per_candidate_and_module(story: Story) -> None:
     story.step(first, Withdraw("moved abroad for a year"), candidate)
     second = story.enrol(candidate, Module.WC, expert)
     assert second.journey_id != first.journey_id and second.stage is Stage.ENROLLED
+
+
+def test_the_journey_an_enrolment_opens_is_named_before_it_is_opened(story: Story) -> None:
+    """The API names a journey's workflow after the journey, so it asks first which journey
+    an enrolment opens; a retried enrolment names the journey it opened already."""
+    expert, candidate = story.register_expert(), story.register_candidate()
+    workshop = story.schedule_workshop(Module.WC, expert)
+    _, named = story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-1")
+
+    opened = story.app.enrol(
+        candidate.user_id, workshop, story.hq, "enrol-1", story.later(), named
+    ).state
+
+    assert opened.journey_id == named
+    assert story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-1")[1] == named
+    with pytest.raises(JourneyAlreadyOpen, match=f"open WC journey \\({named}\\)"):
+        story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-2")
+
+
+def test_an_enrolment_that_names_a_journey_already_taken_is_told_to_resend(story: Story) -> None:
+    """Two enrolments that race name the same journey; the one that comes second, after the
+    first journey has already ended, opens nothing and is asked to send again."""
+    expert, candidate = story.register_expert(), story.register_candidate()
+    _, raced = story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-a")
+    first = story.enrol(candidate, Module.WC, expert)
+    story.step(first, Withdraw("moved abroad for a year"), candidate)
+    workshop = story.schedule_workshop(Module.WC, expert)
+    before = events_written(story.app)
+
+    with pytest.raises(TryAgain, match="send the enrolment again"):
+        story.app.enrol(candidate.user_id, workshop, story.hq, "enrol-a", story.later(), raced)
+    assert events_written(story.app) == before
 
 
 def test_toe_steps_wait_for_a_completed_tot_workshop(story: Story) -> None:

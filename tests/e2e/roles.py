@@ -252,8 +252,9 @@ KNOWN_DEFECTS: dict[tuple[str, str], str] = {}
 # tells whoever guesses such an address that the person is a trainer, or enrolled in a module.
 LOOKS_UP_BEFORE_THE_DOOR = (
     "looks the journey or trainer up (404 if unknown) before checking the caller's relation "
-    "to it (403): service/adapters/temporal_steps.py::_journey_for, Certification.trainer "
-    "in the standing and materials routes, service/http/routes/reads.py::read_journey"
+    "to it (403): service/adapters/temporal_steps.py::WorkflowSteps.take_step (no workflow "
+    "under that id, then no journey in the store), Certification.trainer in the standing and "
+    "materials routes, service/http/routes/reads.py::read_journey"
 )
 ENROL_LOOKS_UP_FIRST = (
     "POST /journeys looks the trainer and the workshop up (404 if unknown) before the domain "

@@ -12,6 +12,9 @@ from domain.values import Actor, Module, Role
 from projections.rebuild import rebuild_and_compare
 from tests.e2e.harness import Stack
 from tests.e2e.people import cast, enrolled, get, post, through_toe_cycle, workshop
+from workflows import journey_workflow_id, older_journey_workflow_id
+from workflows.journey import CertificationJourney
+from workflows.messages import JourneyInput
 
 
 async def test_a_candidate_goes_from_registration_to_the_public_list(stack: Stack) -> None:
@@ -154,6 +157,8 @@ async def test_retrying_the_step_that_closed_a_journey_gets_the_first_answer(
 async def test_a_step_meant_for_an_ended_journey_never_lands_on_the_next_one(
     stack: Stack,
 ) -> None:
+    """Under the older workflow id (one per candidate and module) a workflow served the
+    candidate's next journey too; a step names its journey, so that one does not take it."""
     c = await cast(stack)
     first = await enrolled(stack, c)
     await post(stack, c.candidate, f"/journeys/{first}/withdrawal", {"reason": "moved away"})
@@ -162,13 +167,43 @@ async def test_a_step_meant_for_an_ended_journey_never_lands_on_the_next_one(
     tot = RecordToTResult(attended=True, completed=True)
     with pytest.raises(JourneyClosed, match=f"current WC journey is {second}"):
         await gateway.take_step(
-            c.candidate_id,
-            Module.WC,
+            first,
             tot,
             Actor(c.expert_id, Role.EXPERT),
             "late-step",
-            journey_id=first,
+            workflow_id=journey_workflow_id(second),
         )
+
+
+async def test_a_journey_whose_workflow_runs_under_the_older_id_takes_its_steps_there(
+    stack: Stack,
+) -> None:
+    c = await cast(stack)
+    office = Actor(c.office, Role.HQ)
+    opened = stack.services.certification.enrol(
+        c.candidate_id, await workshop(stack, c), office, "enrolled-before", datetime.now(UTC)
+    )
+    journey = opened.state
+    gateway = stack.services.steps._gateway  # type: ignore[attr-defined]
+    older = older_journey_workflow_id(c.candidate_id, Module.WC)
+    await gateway.client.start_workflow(
+        CertificationJourney.run,
+        JourneyInput(c.candidate_id, Module.WC, gateway.policy, state=journey),
+        id=older,
+        task_queue=gateway.task_queue,
+    )
+
+    taken = await post(
+        stack,
+        c.expert,
+        f"/journeys/{journey.journey_id}/tot-result",
+        {"attended": True, "completed": True},
+    )
+
+    assert taken["stage"] == "toe_cycle"
+    held = await gateway.client.get_workflow_handle(older).query(CertificationJourney.state)
+    assert held.stage.value == "toe_cycle"
+    assert await gateway.journey(journey.journey_id) is None  # no second workflow for it
 
 
 async def test_a_step_on_an_ended_journey_is_refused_with_its_reason_over_http(

@@ -68,7 +68,7 @@ async def journey_certified_after_a_stall(journeys: Journeys, env: WorkflowEnvir
     await journeys.step(candidate, AssessCycle("provisional"), expert)
     await journeys.complete_cycle(candidate)
     await journeys.certify_recommended(candidate, expert)
-    workflow_id = journey_workflow_id(candidate.user_id, Module.WC)
+    workflow_id = journey_workflow_id(journeys.journey_id(candidate))
     return {"journey_certified_after_a_stall": (workflow_id, None)}
 
 
@@ -76,8 +76,11 @@ async def journey_refused_and_withdrawn(journeys: Journeys, env: WorkflowEnviron
     """An enrolment the domain refuses (no foundation), then a journey that is withdrawn."""
     candidate, expert = journeys.people()
     workshop = journeys.workshop(Module.QUALITY, expert)
+    refused_id = journeys.next_journey_id(candidate, Module.QUALITY)
     try:
-        await journeys.gateway.enrol(candidate.user_id, Module.QUALITY, workshop, journeys.hq, "x")
+        await journeys.gateway.enrol(
+            candidate.user_id, Module.QUALITY, workshop, journeys.hq, "x", refused_id
+        )
     except FoundationCertificateRequired as refused:
         log.info("refused as expected: %s", refused)
     await journeys.enrol(candidate, expert)
@@ -87,8 +90,8 @@ async def journey_refused_and_withdrawn(journeys: Journeys, env: WorkflowEnviron
     )
     await journeys.step(candidate, Withdraw("changed employer"), candidate)
     return {
-        "journey_enrolment_refused": (journey_workflow_id(candidate.user_id, Module.QUALITY), None),
-        "journey_withdrawn": (journey_workflow_id(candidate.user_id, Module.WC), None),
+        "journey_enrolment_refused": (journey_workflow_id(refused_id), None),
+        "journey_withdrawn": (journey_workflow_id(journeys.journey_id(candidate)), None),
     }
 
 

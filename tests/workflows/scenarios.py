@@ -25,6 +25,7 @@ from domain.journey.steps import (
     SelectEnterprise,
 )
 from domain.recorded import RecordedAggregate
+from domain.trainer import rules as trainer_rules
 from domain.values import Actor, Module
 from service.app.certification import Certification
 from service.settings import Settings
@@ -40,6 +41,8 @@ class Journeys:
         self.story = Story(app, start)
         self.gateway = gateway
         self.hq = self.story.hq
+        # The latest journey enrolled through the workflows, by candidate and module.
+        self._journey_ids: dict[tuple[str, Module], str] = {}
 
     def people(self) -> tuple[Actor, Actor]:
         """A candidate and the expert trainer who supervises them."""
@@ -49,7 +52,21 @@ class Journeys:
         self, candidate: Actor, expert: Actor, module: Module = Module.WC
     ) -> JourneyState:
         workshop = self.workshop(module, expert)
-        return await self.gateway.enrol(candidate.user_id, module, workshop, self.hq, new_id())
+        key = new_id()
+        trainer_id, journey_id = self.app.journey_to_open(candidate.user_id, module, key)
+        journey = await self.gateway.enrol(trainer_id, module, workshop, self.hq, key, journey_id)
+        self._journey_ids[(candidate.user_id, module)] = journey.journey_id
+        return journey
+
+    def next_journey_id(self, candidate: Actor, module: Module = Module.WC) -> str:
+        """The id the candidate's next journey will have, asked of no rule: for enrolments
+        sent straight to a workflow, to be refused there."""
+        return trainer_rules.next_journey_id(self.app.trainer(candidate.user_id), module)
+
+    def journey_id(self, candidate: Actor, module: Module = Module.WC) -> str:
+        """The candidate's latest journey in the module (enrolled here, or in the store)."""
+        known = self._journey_ids.get((candidate.user_id, module))
+        return known or self.app.trainer(candidate.user_id).open_journeys[module.value]
 
     def workshop(self, module: Module, expert: Actor) -> str:
         """The workflow enrols on its own clock (today's date here): a workshop ending today
@@ -66,7 +83,7 @@ class Journeys:
         request_id: str | None = None,
     ) -> JourneyState:
         return await self.gateway.take_step(
-            candidate.user_id, module, step, actor, request_id or new_id()
+            self.journey_id(candidate, module), step, actor, request_id or new_id()
         )
 
     async def complete_cycle(self, candidate: Actor, module: Module = Module.WC) -> JourneyState:

@@ -8,6 +8,7 @@ the store and no entry in the workflow's history.
 from __future__ import annotations
 
 import asyncio
+import uuid
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
@@ -23,8 +24,8 @@ from domain.errors import (
     NotFound,
     NotPermitted,
     NotRecommended,
-    StepNotAllowed,
     StepOutOfOrder,
+    TryAgain,
 )
 from domain.journey.state import JourneyState, Stage
 from domain.journey.steps import (
@@ -39,10 +40,11 @@ from domain.values import Actor, Module, Role
 from service.app.certification import Certification
 from service.settings import Settings
 from tests.stories import new_id
-from tests.workflows.scenarios import Journeys, journeys_with_worker
+from tests.workflows.scenarios import Journeys, cycle_steps, journeys_with_worker
 from workflows import journey_workflow_id, standing_workflow_id
 from workflows.activities import CertificationActivities
 from workflows.client import JourneyGateway, reminder_policy
+from workflows.gate import WAITING_STEPS
 from workflows.journey import CertificationJourney
 from workflows.standing import TrainerStanding
 from workflows.worker import running_worker
@@ -70,9 +72,9 @@ def events_written(app: Certification) -> int:
 
 
 def journey_handle(
-    client: Client, candidate: Actor, module: Module = Module.WC
+    client: Client, journey_id: str
 ) -> WorkflowHandle[CertificationJourney, JourneyState | None]:
-    workflow_id = journey_workflow_id(candidate.user_id, module)
+    workflow_id = journey_workflow_id(journey_id)
     return client.get_workflow_handle_for(CertificationJourney.run, workflow_id)
 
 
@@ -96,7 +98,7 @@ async def test_a_candidate_is_certified_step_by_step_and_their_standing_begins(
 
     assert certified.stage is Stage.CERTIFIED
     assert journeys.app.journey(certified.journey_id) == certified
-    assert await journey_handle(dev_client, candidate).result() == certified
+    assert await journey_handle(dev_client, journeys.journey_id(candidate)).result() == certified
     standing = dev_client.get_workflow_handle(standing_workflow_id(candidate.user_id))
     trainer = await standing.query(TrainerStanding.state)
     assert trainer is not None and trainer.standing is not None
@@ -109,7 +111,7 @@ async def test_a_refused_step_returns_the_domains_reason_and_writes_nothing(
 ) -> None:
     candidate, expert = journeys.people()
     await journeys.enrol(candidate, expert)
-    handle = journey_handle(dev_client, candidate)
+    handle = journey_handle(dev_client, journeys.journey_id(candidate))
     events, history = events_written(journeys.app), await history_length(handle)
     outsider = Actor("someone-else", Role.EXPERT)
 
@@ -146,16 +148,18 @@ async def test_an_enrolment_the_domain_refuses_leaves_no_running_workflow_and_no
     workshop = journeys.workshop(Module.QUALITY, expert)
     events = events_written(journeys.app)
 
+    journey_id = journeys.next_journey_id(candidate, Module.QUALITY)
+
     with pytest.raises(FoundationCertificateRequired, match="first be certified in Workplace"):
         await journeys.gateway.enrol(
-            candidate.user_id, Module.QUALITY, workshop, journeys.hq, new_id()
+            candidate.user_id, Module.QUALITY, workshop, journeys.hq, new_id(), journey_id
         )
 
     assert events_written(journeys.app) == events
-    handle = journey_handle(dev_client, candidate, Module.QUALITY)
+    handle = journey_handle(dev_client, journey_id)
     assert await handle.result() is None
     assert (await handle.describe()).status is WorkflowExecutionStatus.COMPLETED
-    assert await journeys.gateway.journey(candidate.user_id, Module.QUALITY) is None
+    assert await journeys.gateway.journey(journey_id) is None
 
 
 async def test_a_second_enrolment_in_an_open_journey_is_refused(journeys: Journeys) -> None:
@@ -164,8 +168,12 @@ async def test_a_second_enrolment_in_an_open_journey_is_refused(journeys: Journe
     workshop = journeys.workshop(Module.WC, expert)
     events = events_written(journeys.app)
 
+    journey_id = journeys.next_journey_id(candidate)
+
     with pytest.raises(JourneyAlreadyOpen, match=f"open WC journey \\({first.journey_id}\\)"):
-        await journeys.gateway.enrol(candidate.user_id, Module.WC, workshop, journeys.hq, new_id())
+        await journeys.gateway.enrol(
+            candidate.user_id, Module.WC, workshop, journeys.hq, new_id(), journey_id
+        )
     assert events_written(journeys.app) == events
 
 
@@ -176,7 +184,7 @@ async def test_a_closed_journey_refuses_steps_and_its_id_serves_the_next_attempt
     first = await journeys.enrol(candidate, expert)
     withdrawn = await journeys.step(candidate, Withdraw("moved abroad for a year"), candidate)
     assert withdrawn.stage is Stage.WITHDRAWN
-    assert await journey_handle(dev_client, candidate).result() == withdrawn
+    assert await journey_handle(dev_client, first.journey_id).result() == withdrawn
 
     with pytest.raises(JourneyClosed, match="enrol in a new ToT workshop"):
         await journeys.step(
@@ -185,10 +193,48 @@ async def test_a_closed_journey_refuses_steps_and_its_id_serves_the_next_attempt
 
     second = await journeys.enrol(candidate, expert)
     assert second.journey_id != first.journey_id and second.stage is Stage.ENROLLED
-    assert await journeys.gateway.journey(candidate.user_id, Module.WC) == second
+    assert await journeys.gateway.journey(second.journey_id) == second
 
 
-async def test_of_two_steps_that_arrive_together_one_is_taken_and_one_refused_at_once(
+async def test_steps_that_arrive_together_wait_their_turn_and_those_beyond_eight_are_told_to_resend(
+    dev_client: Client,
+    task_queue: str,
+    activities: CertificationActivities,
+    app: Certification,
+    settings: Settings,
+) -> None:
+    gateway = JourneyGateway(dev_client, task_queue, reminder_policy(settings))
+    journeys = Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=30))
+    candidate, expert = journeys.people()
+    enterprise = journeys.story.register_enterprise()
+    today = journeys.story.now.date()
+    async with running_worker(dev_client, task_queue, activities):
+        await journeys.enrol(candidate, expert)
+        await journeys.step(candidate, RecordToTResult(attended=True, completed=True), expert)
+        for step in cycle_steps(enterprise, today)[:3]:  # up to the classroom workshop
+            await journeys.step(candidate, step, candidate)
+    events = events_written(app)
+
+    # With no worker polling, the visits wait at the server and reach the workflow together.
+    visit = RecordCoachingVisit(enterprise, today)
+    together = asyncio.gather(
+        *(journeys.step(candidate, visit, candidate) for _ in range(WAITING_STEPS + 2)),
+        return_exceptions=True,
+    )
+    await asyncio.sleep(1)
+    async with running_worker(dev_client, task_queue, activities):
+        outcomes = await together
+
+    taken = [o for o in outcomes if isinstance(o, JourneyState)]
+    told_to_resend = [o for o in outcomes if isinstance(o, TryAgain)]
+    assert len(taken) == WAITING_STEPS and len(told_to_resend) == 2, outcomes
+    assert all("already waiting" in str(o) for o in told_to_resend)
+    # Each visit was applied to the state the one before it left: one more visit each time.
+    assert sorted(visits(o) for o in taken) == list(range(1, WAITING_STEPS + 1))
+    assert events_written(app) == events + WAITING_STEPS
+
+
+async def test_a_step_that_waited_behind_the_one_closing_the_journey_gets_the_rules_reason(
     dev_client: Client,
     task_queue: str,
     activities: CertificationActivities,
@@ -201,20 +247,26 @@ async def test_of_two_steps_that_arrive_together_one_is_taken_and_one_refused_at
     async with running_worker(dev_client, task_queue, activities):
         await journeys.enrol(candidate, expert)
 
-    # With no worker polling, both steps wait at the server and reach the workflow together.
-    tot = RecordToTResult(attended=True, completed=True)
+    # With no worker polling, both wait at the server and reach the workflow together;
+    # whichever is applied first, the other meets a withdrawn journey.
     both = asyncio.gather(
-        journeys.step(candidate, tot, expert),
         journeys.step(candidate, Withdraw("second thoughts"), candidate),
+        journeys.step(candidate, Withdraw("moved abroad"), candidate),
         return_exceptions=True,
     )
-    await asyncio.sleep(0.5)
+    await asyncio.sleep(1)
     async with running_worker(dev_client, task_queue, activities):
         outcomes = await both
 
-    refusals = [o for o in outcomes if isinstance(o, StepNotAllowed)]
-    assert len(refusals) == 1 and "Another step on this record is being saved" in str(refusals[0])
-    assert len([o for o in outcomes if isinstance(o, JourneyState)]) == 1
+    (withdrawn,) = [o for o in outcomes if isinstance(o, JourneyState)]
+    (refused,) = [o for o in outcomes if not isinstance(o, JourneyState)]
+    assert withdrawn.stage is Stage.WITHDRAWN
+    assert isinstance(refused, JourneyClosed), refused  # the rules' answer, not "busy"
+
+
+def visits(journey: JourneyState) -> int:
+    assert journey.cycle is not None
+    return sum(e.coaching_visits for e in journey.cycle.enterprises)
 
 
 async def test_a_step_on_a_journey_that_was_never_opened_is_not_found(
@@ -222,4 +274,6 @@ async def test_a_step_on_a_journey_that_was_never_opened_is_not_found(
 ) -> None:
     candidate, _ = journeys.people()
     with pytest.raises(NotFound, match="enrol the candidate first"):
-        await journeys.step(candidate, RecordToTResult(attended=True, completed=True), candidate)
+        await journeys.gateway.take_step(
+            str(uuid.uuid4()), RecordToTResult(attended=True, completed=True), candidate, new_id()
+        )

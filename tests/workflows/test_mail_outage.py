@@ -1,7 +1,7 @@
 """An SMTP outage delays messages, never the decisions: a standing renews its run on time and
 hands its unsent mail to the next run, which sends it once the server is back; a journey
-whose last reminder cannot be sent yet stays open only to send it, and says so to an
-enrolment that comes meanwhile."""
+whose last reminder cannot be sent yet keeps its workflow running only to send it, while
+the candidate's next journey opens at once in a workflow of its own."""
 
 from __future__ import annotations
 
@@ -11,10 +11,10 @@ from datetime import timedelta
 import pytest
 import pytest_asyncio
 from temporalio import activity
+from temporalio.client import WorkflowExecutionStatus
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import add_months
-from domain.errors import TryAgain
 from domain.journey.aggregate import Journey
 from domain.journey.steps import Withdraw
 from domain.trainer.aggregate import Trainer
@@ -24,7 +24,7 @@ from service.app.notifications import Notifier
 from service.settings import Settings
 from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, recorded
 from tests.workflows.test_reminders import sleep_until
-from workflows import standing_workflow_id
+from workflows import journey_workflow_id, standing_workflow_id
 from workflows.activities import CertificationActivities
 from workflows.messages import ActivityName, MailCommand
 
@@ -60,7 +60,7 @@ async def journeys(
         yield journeys
 
 
-async def test_an_enrolment_while_the_last_journey_sends_its_mail_is_told_to_wait(
+async def test_an_enrolment_while_the_last_journey_sends_its_mail_opens_the_next_one(
     journeys: Journeys, time_skipping: WorkflowEnvironment
 ) -> None:
     candidate, expert = journeys.people()
@@ -69,9 +69,13 @@ async def test_an_enrolment_while_the_last_journey_sends_its_mail_is_told_to_wai
     assert len(recorded(journeys.app, journey.journey_id, Journey.StallReminderSent)) == 1
     await journeys.step(candidate, Withdraw("moved to another city"), candidate)
 
-    with time_skipping.auto_time_skipping_disabled(), pytest.raises(TryAgain) as refused:
-        await journeys.enrol(candidate, expert)
-    assert "still sending its last messages" in refused.value.reason
+    with time_skipping.auto_time_skipping_disabled():
+        second = await journeys.enrol(candidate, expert)
+
+    assert second.journey_id != journey.journey_id and second.is_open
+    first_workflow = journey_workflow_id(journey.journey_id)
+    still_sending = time_skipping.client.get_workflow_handle(first_workflow)
+    assert (await still_sending.describe()).status is WorkflowExecutionStatus.RUNNING
 
 
 async def test_a_standing_renews_on_time_and_its_next_run_sends_the_mail_left_over(
