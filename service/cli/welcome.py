@@ -6,7 +6,7 @@ import secrets
 from collections.abc import Mapping
 from pathlib import Path
 
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
 from sqlalchemy.orm import Session
 
 from domain.values import Role
@@ -41,12 +41,14 @@ def first_admin(settings: Settings) -> str | None:
 
 def welcome(settings: Settings, url: str, temporal: str, admin_password: str | None) -> str:
     ui = "http://127.0.0.1:8233" if settings.temporal_address is None else "(external Temporal)"
-    login = (
-        f"  log in as '{ADMIN}' with password {admin_password} (kept in "
-        f"{settings.data_dir / 'admin-password'})"
-        if admin_password
-        else f"  log in with your users (first password: {settings.data_dir / 'admin-password'})"
-    )
+    if admin_password and settings.admin_password is not None:
+        login = f"  log in as '{ADMIN}' with the password of SCORE_ADMIN_PASSWORD"
+    elif admin_password:
+        kept = settings.data_dir / "admin-password"
+        login = f"  log in as '{ADMIN}' with password {admin_password} (kept in {kept})"
+    else:
+        login = f"  log in with your users (first password: {settings.data_dir / 'admin-password'})"
+    store = make_url(settings.sqlalchemy_url).render_as_string(hide_password=True)
     return "\n".join(
         [
             "SCORE certification service is running (Ctrl-C stops everything):",
@@ -54,7 +56,7 @@ def welcome(settings: Settings, url: str, temporal: str, admin_password: str | N
             f"  API docs      {url}/docs",
             f"  public list   {url}/public/trainers",
             f"  Temporal UI   {ui}   (frontend {temporal})",
-            f"  event store   {settings.sqlalchemy_url}",
+            f"  event store   {store}",
             login,
             f"  token:  curl -s -X POST {url}/auth/token -d 'username={ADMIN}&password=…'",
             "  more users:  .venv/bin/score users create NAME --role expert --email …",

@@ -59,6 +59,9 @@ class RequestObservation:
                 _observed(scope, status, time.perf_counter() - started)
 
 
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+
+
 def _request_id(scope: Scope) -> str:
     for name, value in scope["headers"]:
         if name == b"x-request-id":
@@ -70,7 +73,8 @@ def _request_id(scope: Scope) -> str:
 
 def _observed(scope: Scope, status: int, seconds: float) -> None:
     route = getattr(scope.get("route"), "path", UNMATCHED)
-    method = scope["method"]
+    # The method is the client's own text: any other than HTTP's is one label, not a series each.
+    method = scope["method"] if scope["method"] in KNOWN_METHODS else "OTHER"
     HTTP_REQUESTS.labels(method, route, str(status)).inc()
     HTTP_LATENCY.labels(method, route).observe(seconds)
     access_log.info(

@@ -9,7 +9,6 @@ rebuild from the restored events, and the signing keys folder must come back byt
 
 from __future__ import annotations
 
-import os
 import sqlite3
 import subprocess
 import tarfile
@@ -26,6 +25,7 @@ from sqlalchemy.engine import make_url
 from domain.values import Actor, Role
 from projections.projector import Projector
 from projections.rebuild import rebuild_and_compare
+from service.app.credentials.keys import IssuerKeys
 from service.bootstrap.parts import build_certification, build_read_models
 from service.settings import Settings
 from tests.cluster import REPO, score, settings_env
@@ -41,7 +41,8 @@ def backend(request: pytest.FixtureRequest) -> str:
 
 
 def with_some_history(settings: Settings, trainers: int = 5) -> int:
-    """Trainers registered and projected, and a signing key in data/keys; the event count."""
+    """Trainers registered and projected, and the issuer's signing key made as the service
+    makes it (data/issuer-keys); the event count."""
     app, read_models = build_certification(settings), build_read_models(settings)
     try:
         for i in range(trainers):
@@ -54,9 +55,7 @@ def with_some_history(settings: Settings, trainers: int = 5) -> int:
                 datetime.now(UTC),
             )
         Projector(app, read_models).catch_up()
-        keys = settings.data_dir / "keys"
-        keys.mkdir(parents=True, exist_ok=True)
-        (keys / "issuer-ed25519.pem").write_bytes(os.urandom(64))
+        IssuerKeys.at(settings.issuer_key_dir)
         return app.recorder.max_notification_id() or 0
     finally:
         read_models.engine.dispose()
@@ -65,7 +64,7 @@ def with_some_history(settings: Settings, trainers: int = 5) -> int:
 
 def back_up_keys(data_dir: Path, archive: Path) -> None:
     with tarfile.open(archive, "w:gz") as tar:
-        tar.add(data_dir / "keys", arcname="keys")
+        tar.add(data_dir / "issuer-keys", arcname="issuer-keys")
 
 
 def restore_keys(archive: Path, data_dir: Path) -> None:
@@ -142,8 +141,9 @@ def test_a_backup_restored_into_a_fresh_database_is_verified_intact_by_the_audit
         read_models.engine.dispose()
         app.close()
     assert rebuilt.identical and rebuilt.rows_compared > 0, rebuilt.differences[:3]
-    key = "keys/issuer-ed25519.pem"
-    assert (restored.data_dir / key).read_bytes() == (settings.data_dir / key).read_bytes()
+    # The restored keys sign as before: credentials issued before the backup still verify.
+    before = IssuerKeys.at(settings.issuer_key_dir).jwks()
+    assert IssuerKeys.at(restored.data_dir / "issuer-keys").jwks() == before
 
 
 def _is_empty(url: str) -> bool:

@@ -159,7 +159,11 @@ def test_every_configured_score_variable_in_kubernetes_is_a_real_setting() -> No
 def test_the_temporal_chart_values_name_the_namespace_the_service_uses() -> None:
     values = yaml.safe_load((DEPLOY / "kubernetes" / "temporal-values.yaml").read_text())
     (config,) = [m for m in manifests() if m["kind"] == "ConfigMap"]
-    assert [n["name"] for n in values["namespaces"]] == [config["data"]["SCORE_TEMPORAL_NAMESPACE"]]
+    namespaces = values["server"]["config"]["namespaces"]
+    assert namespaces["create"] is True
+    assert [n["name"] for n in namespaces["namespace"]] == [
+        config["data"]["SCORE_TEMPORAL_NAMESPACE"]
+    ]
 
 
 def _configured(container: dict[str, Any]) -> list[str]:
