@@ -13,6 +13,7 @@ from service.http.pages import (
     expert,
     journey,
     office,
+    office_logins,
     public,
     trainer,
     trainer_materials,
@@ -31,6 +32,7 @@ ROUTERS = (
     trainer_materials.router,
     account.router,
     office.router,
+    office_logins.router,
     auditor.router,
 )
 
