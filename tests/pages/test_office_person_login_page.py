@@ -32,7 +32,8 @@ def logs_in(site: TestClient, username: str, password: str) -> bool:
     site.cookies.clear()
     login = site.get("/login")
     form = {"csrf": csrf_of(login.text), "username": username, "password": password}
-    return site.post("/login", data=form, follow_redirects=False).status_code == 303
+    status: int = site.post("/login", data=form, follow_redirects=False).status_code
+    return status == 303
 
 
 def test_the_office_resets_a_login_and_the_person_logs_in_with_the_new_password(
