@@ -1,17 +1,19 @@
 """A visitor verifies a certificate and reads the page in French; the certified trainer submits
-a training record by form. In headless Chromium, every page checked by axe-core."""
+a training record and downloads a manual, each by a form. In headless Chromium, every page
+checked by axe-core."""
 
 from __future__ import annotations
 
 import re
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
-from datetime import date
+from datetime import UTC, date, datetime
 
 import pytest_asyncio
 from babel.dates import format_date
 from playwright.async_api import expect
 
+from domain.values import Material, Module
 from tests.browser.harness import Browsing
 from tests.e2e.harness import Stack
 from tests.e2e.people import Cast, cast, enrolled, post, through_toe_cycle
@@ -91,7 +93,10 @@ async def test_the_directory_lists_the_certified_trainer(
     await browsing.keep_screenshot("directory")
 
 
-async def test_a_certified_trainer_submits_a_training_record_by_form(
+MANUAL = b"%PDF-1.7\n% SCORE module WC: the manual\n"
+
+
+async def test_a_certified_trainer_submits_a_training_record_and_downloads_a_manual_by_forms(
     browsing: Browsing, certified: Certified
 ) -> None:
     page, site = browsing.page, browsing.site
@@ -116,6 +121,26 @@ async def test_a_certified_trainer_submits_a_training_record_by_form(
     assert standing is not None and standing.last_delivered_on == date.today()
     await browsing.check_accessible()
     await browsing.keep_screenshot("my-standing")
+
+    # The office uploaded the module's manual; the trainer downloads it by the page.
+    site.services.materials.upload(
+        Module.WC, Material.MANUAL, "WC manual.pdf", MANUAL, "office", datetime.now(UTC)
+    )
+    await page.get_by_role("link", name="My training materials").first.click()
+    await expect(page.get_by_role("cell", name="WC manual.pdf")).to_be_visible()
+    await browsing.check_accessible()
+    await browsing.keep_screenshot("my-materials")
+    before = site.events()
+    async with page.expect_download() as downloading:
+        await page.get_by_role("button", name="Download Manual of WC").click()
+    download = await downloading.value
+    assert download.suggested_filename == "WC manual.pdf"
+    saved = await download.path()
+    assert saved.read_bytes() == MANUAL
+    (recorded,) = site.services.certification.recorder.select_notifications(
+        before, limit=10, inclusive_of_start=False
+    )
+    assert recorded.topic.endswith("Trainer.MaterialsOpened")
 
 
 async def test_the_office_reads_the_certificate_number_on_the_certified_journey(

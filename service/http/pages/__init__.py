@@ -24,7 +24,11 @@ What is where:
   template per page; `static/site.css`.
 - The routers: `auth.py` (login, logout, language), `public.py` (home, directory, certificate
   check), `expert.py` (worklist, registering an enterprise), `journey.py` (a journey, its
-  timeline and its step forms), `trainer.py` (my journeys, my standing).
+  timeline and its step forms), `trainer.py` (my journeys, my standing),
+  `trainer_materials.py` (my training materials, each downloaded by a form whose key is the
+  download's command id, so a form sent twice records one download).
+  The office's pages are `office.py` and `office_logins.py` (a person's login: reset,
+  deactivate, activate); the auditor's are `auditor.py`.
 
 How to add a page:
 

@@ -156,10 +156,10 @@ async def register(page: SignedIn) -> Response:
     # The secret is in no stored answer: made again from the form's command id (kit.py's
     # `submitted` runs the call with "<username>:page:<form key>").
     command_id = f"{user.username}:page:{form.get(FORM_KEY_FIELD)}"
-    return _login_given(page, outcome.body, command_id)
+    return login_given(page, outcome.body, command_id)
 
 
-def _login_given(page: Page, given: dict[str, Any], command_id: str) -> Response:
+def login_given(page: Page, given: dict[str, Any], command_id: str) -> Response:
     delivery = Delivery(given["delivery"])
     secret = page.services.people_logins.secret_for(given["username"], delivery, command_id)
     link = None

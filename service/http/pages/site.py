@@ -6,7 +6,18 @@ from fastapi import FastAPI, Request
 from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 
-from service.http.pages import account, auditor, auth, expert, journey, office, public, trainer
+from service.http.pages import (
+    account,
+    auditor,
+    auth,
+    expert,
+    journey,
+    office,
+    office_logins,
+    public,
+    trainer,
+    trainer_materials,
+)
 from service.http.pages.kit import LoginRequired, PageRefused, any_page, login_path
 from service.http.pages.rendering import STATIC
 from service.http.pages.session import SessionCookies, served_on_loopback
@@ -18,8 +29,10 @@ ROUTERS = (
     expert.router,
     journey.router,
     trainer.router,
+    trainer_materials.router,
     account.router,
     office.router,
+    office_logins.router,
     auditor.router,
 )
 
