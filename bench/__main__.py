@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from bench import decisions, drift, enrolment, history, importing, projection, scale, steps
+from bench import decisions, drift, enrolment, history, importing, projection, scale, steps, workers
 from bench.config import SCALES
 from bench.context import Context
 from bench.report import FamilyResult, table, write_json
@@ -42,6 +42,8 @@ FAMILIES: tuple[Family, ...] = (
     Family("enrolment", enrolment.TITLE, enrolment.measure, needs_stack=True),
     Family("drift", drift.TITLE, drift.measure, needs_stack=True),
     Family("decisions", decisions.TITLE, decisions.measure, needs_stack=True),
+    # Last on the stack: it leaves a second worker running.
+    Family("workers", workers.TITLE, workers.measure, needs_stack=True),
     Family("history", history.TITLE, history.measure, needs_stack=False),
     Family("projection", projection.TITLE, projection.measure, needs_stack=False),
     Family("import", importing.TITLE, importing.measure, needs_stack=False),

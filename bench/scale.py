@@ -43,17 +43,29 @@ def enrolled(app: Certification, count: int) -> list[JourneyState]:
 
 
 async def measure(ctx: Context, result: FamilyResult) -> None:
+    one = await storm(ctx, result, workers=1)
+    # The same storm on two workers; of its figures only the rate is compared (the RSS ones
+    # would be one worker's of two).
+    second = FamilyResult(result.name, result.title)
+    two = await storm(ctx, second, workers=2)
+    result.add(Figure("reminders delivered per second, two workers", two, "/s", "one worker", one))
+    result.notes += [f"two workers: {note}" for note in second.notes]
+
+
+async def storm(ctx: Context, result: FamilyResult, workers: int) -> float:
+    """The storm on a cluster of `workers` workers; reminders delivered per second."""
     count, cached = ctx.scale.idle_workflows, ctx.scale.worker_cached_workflows
     overrides = {"worker_cached_workflows": cached}
     # Its own service, no API: the worker's timers are all that run.
+    folder = ctx.folder(f"scale-{workers}")
     cluster = Cluster(
-        ctx.folder("scale"), apis=0, temporal_in_memory=True, settings_overrides=overrides
+        folder, workers=workers, apis=0, temporal_in_memory=True, settings_overrides=overrides
     )
     async with cluster:
         assert cluster.client is not None
         worker = cluster.worker_processes[0].pid
         storm = Storm(cluster.settings.task_queue, worker, Outbox(cluster.engine), cached)
-        await storm.run(cluster.client, enrolled(cluster.app, count), result)
+        return await storm.run(cluster.client, enrolled(cluster.app, count), result)
 
 
 @dataclass
@@ -69,7 +81,9 @@ class Storm:
         self.peak_rss = max(self.peak_rss, current)
         return current
 
-    async def run(self, client: Client, journeys: list[JourneyState], result: FamilyResult) -> None:
+    async def run(
+        self, client: Client, journeys: list[JourneyState], result: FamilyResult
+    ) -> float:
         count = len(journeys)
         empty_rss = self.rss()
         # T: far enough ahead for every workflow to start and go idle first.
@@ -110,6 +124,7 @@ class Storm:
             result.notes.append(f"not every reminder delivered within {STORM_TIMEOUT:.0f} s")
         if not idle_early:
             result.notes.append("the timers fired before every workflow had started")
+        return rate
 
     async def start_all(self, client: Client, journeys: list[JourneyState], at: datetime) -> None:
         gate = asyncio.Semaphore(STARTING)

@@ -19,6 +19,9 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 # Steps wait on Temporal and a worker: the buckets reach well past the default 10 s.
 _REQUEST_BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60)
+# A subscriber has 10 s to answer (service/app/webhooks/sending.py): the last bucket holds
+# the attempts that timed out.
+_WEBHOOK_BUCKETS = (0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10)
 
 HTTP_REQUESTS = Counter(
     "score_http_requests",
@@ -48,6 +51,22 @@ MAIL_DELIVERY_FAILURES = Counter(
     "score_mail_delivery_failures",
     "SMTP hand-overs that failed (the activity retries them)",
 )
+
+WEBHOOK_ATTEMPTS = Counter(
+    "score_webhook_delivery_attempts",
+    "Webhook delivery attempts, by outcome: delivered (2xx) or failed (retried by the activity)",
+    ["outcome"],
+)
+WEBHOOK_LATENCY = Histogram(
+    "score_webhook_delivery_seconds",
+    "Time from sending a webhook to the subscriber's answer (or the failure), by outcome",
+    ["outcome"],
+    buckets=_WEBHOOK_BUCKETS,
+)
+WEBHOOK_OUTCOMES = ("delivered", "failed")
+for _outcome in WEBHOOK_OUTCOMES:  # both series from the start, so that rate() sees a zero
+    WEBHOOK_ATTEMPTS.labels(_outcome)
+    WEBHOOK_LATENCY.labels(_outcome)
 
 
 @dataclass(frozen=True)

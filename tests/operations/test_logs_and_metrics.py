@@ -6,14 +6,29 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from dataclasses import replace
+from pathlib import Path
 
 import httpx
 import pytest
 import structlog
+from prometheus_client.parser import text_string_to_metric_families
+from temporalio.testing import ActivityEnvironment
 
+from domain.values import Module
+from service.app.webhooks.outbox import collect, unstarted
+from service.app.webhooks.sending import DeliveryFailed
+from service.app.webhooks.store import Webhooks
+from service.bootstrap.parts import build_certification
 from service.http.main import create_app
+from service.settings import Settings
+from service.storage.database import create_service_engine
 from service.telemetry.logs import configure_logging
 from service.telemetry.metrics import Reading, register_readings
+from tests.migrated import migrated
+from tests.stories import Story
+from tests.workflows.test_webhook_delivery import Receiver, free_port, serving
+from workflows.webhook_activities import WebhookActivities
 
 
 @pytest.fixture
@@ -78,6 +93,49 @@ async def test_a_reading_is_taken_when_scraped_and_left_out_when_it_has_nothing(
         unregister()
     assert "score_test_depth 5.0" in scraped
     assert "score_test_nothing " not in scraped
+
+
+def samples(scraped: str, name: str) -> dict[str, float]:
+    """A metric's samples in a scrape, keyed by their `outcome` label."""
+    return {
+        sample.labels.get("outcome", ""): sample.value
+        for family in text_string_to_metric_families(scraped)
+        for sample in family.samples
+        if sample.name == name
+    }
+
+
+async def test_a_webhook_refused_then_accepted_counts_one_failed_and_one_delivered_attempt(
+    tmp_path: Path,
+) -> None:
+    settings = migrated(Settings(data_dir=tmp_path / "data"))
+    app, engine = build_certification(settings), create_service_engine(settings)
+    webhooks, port = Webhooks(engine), free_port()
+    webhooks.subscribe(f"http://127.0.0.1:{port}/hooks", ("certificate.issued",), "office")
+    story = Story(app)
+    story.certified_in(Module.WC, story.register_candidate("Asha Rao"), story.register_expert())
+    assert collect(app, webhooks) == 1
+    (webhook,) = unstarted(webhooks)
+    before = await ask("/metrics")
+
+    deliver = WebhookActivities(webhooks).deliver_webhook
+    attempt = ActivityEnvironment()
+    with serving(Receiver(), port):  # it answers its first request 503, the next 204
+        with pytest.raises(DeliveryFailed):
+            attempt.run(deliver, webhook)
+        attempt.info = replace(attempt.info, attempt=2)
+        assert attempt.run(deliver, webhook) == 204
+    after = await ask("/metrics")
+    app.close()
+    engine.dispose()
+
+    counted = [samples(r.text, "score_webhook_delivery_attempts_total") for r in (before, after)]
+    assert {k: counted[1][k] - counted[0][k] for k in counted[1]} == {
+        "delivered": 1.0,
+        "failed": 1.0,
+    }
+    timed = [samples(r.text, "score_webhook_delivery_seconds_count") for r in (before, after)]
+    assert timed[1]["delivered"] - timed[0]["delivered"] == 1.0
 
 
 def test_a_line_written_with_a_bound_workflow_and_command_carries_both(

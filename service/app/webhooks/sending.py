@@ -1,9 +1,11 @@
 """One attempt at a delivery: signed per Standard Webhooks (webhook-id, webhook-timestamp,
-webhook-signature), POSTed, and recorded whatever its outcome. A failed attempt raises, so
-that the caller (a Temporal activity) retries it with backoff."""
+webhook-signature), POSTed, recorded and counted (score_webhook_delivery_*) whatever its
+outcome. A failed attempt raises, so that the caller (a Temporal activity) retries it with
+backoff."""
 
 from __future__ import annotations
 
+import time
 from datetime import UTC, datetime
 
 import httpx
@@ -13,6 +15,7 @@ from standardwebhooks import Webhook
 
 from domain.errors import NotFound
 from service.app.webhooks.store import AttemptRow, DeliveryRow, Webhooks
+from service.telemetry.metrics import WEBHOOK_ATTEMPTS, WEBHOOK_LATENCY
 
 TIMEOUT_SECONDS = 10.0
 
@@ -39,6 +42,7 @@ def send(webhooks: Webhooks, webhook_id: str, attempt: int) -> int:
         "webhook-signature": Webhook(secret).sign(webhook_id, now, payload),
     }
     status, error = None, None
+    started = time.perf_counter()
     try:
         reply = httpx.post(url, content=payload, headers=headers, timeout=TIMEOUT_SECONDS)
         status = reply.status_code
@@ -46,6 +50,9 @@ def send(webhooks: Webhooks, webhook_id: str, attempt: int) -> int:
             error = f"answered {status}"
     except httpx.HTTPError as failure:
         error = f"{type(failure).__name__}: {failure}"
+    outcome = "delivered" if error is None else "failed"
+    WEBHOOK_LATENCY.labels(outcome).observe(time.perf_counter() - started)
+    WEBHOOK_ATTEMPTS.labels(outcome).inc()
     _record(webhooks, webhook_id, attempt, now, status, error)
     if error is not None:
         raise DeliveryFailed(f"Webhook {webhook_id} attempt {attempt} to {url}: {error}")
