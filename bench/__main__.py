@@ -55,7 +55,7 @@ NAMES = tuple(f.name for f in FAMILIES)
 def parse(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
     modes = parser.add_mutually_exclusive_group()
-    modes.add_argument("--quick", action="store_true", help="scaled down: under 3 minutes")
+    modes.add_argument("--quick", action="store_true", help="scaled down: about 4 minutes")
     modes.add_argument("--smoke", action="store_true", help="tiny: checks the code paths only")
     parser.add_argument("--only", action="append", choices=NAMES, help="run only these families")
     parser.add_argument(

@@ -1,4 +1,4 @@
-"""How big each measurement is, per mode. Quick mode fits in under 3 minutes on 2 cores."""
+"""How big each measurement is, per mode. Quick mode takes about 4 minutes on 2 cores."""
 
 from __future__ import annotations
 
