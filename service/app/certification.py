@@ -365,6 +365,13 @@ class Certification(Application[UUID]):
             if command_id in enterprise.applied:
                 return []
             enterprise.edit_details(edit, actor, command_id, at)
+            details = enterprise.state.details
+            namesake = ids.enterprise_id(details.country, details.name)
+            if namesake != enterprise.id and namesake in self.repository:
+                raise AlreadyExists(
+                    f"Enterprise {details.name} ({details.country}) is already registered as "
+                    f"{namesake}; if both are one firm, keep that one."
+                )
             return [enterprise]
 
         return self._run(

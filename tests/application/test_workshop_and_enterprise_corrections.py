@@ -9,7 +9,7 @@ from uuid import UUID
 import pytest
 
 from domain.enterprise import EnterpriseEdit
-from domain.errors import InvalidInput, NotPermitted, WorkshopChangeRefused
+from domain.errors import AlreadyExists, InvalidInput, NotPermitted, WorkshopChangeRefused
 from domain.journey.steps import RecordToTResult, SelectEnterprise, Withdraw
 from domain.values import Actor, Module, Role
 from domain.workshop import Reschedule
@@ -267,3 +267,16 @@ def test_a_workshop_plan_of_a_date_stays_readable(story: Story) -> None:
     assert story.app.workshop(workshop_id, version=1).plan == first
     assert story.app.workshop(workshop_id).plan.venue == "Pune"
     assert isinstance(first.starts_on, date)
+
+
+def test_an_enterprise_is_not_renamed_to_another_registered_firms_name(story: Story) -> None:
+    first = story.register_enterprise()
+    second = story.register_enterprise()
+    taken = story.app.enterprise(first).details.name
+    before = written(story)
+
+    with pytest.raises(AlreadyExists, match="already registered"):
+        story.app.edit_enterprise(
+            second, EnterpriseEdit(name=taken), story.hq, new_id(), story.later()
+        )
+    assert written(story) == before

@@ -277,6 +277,7 @@ async def cancel_workshop(
         **refusals(
             e403="Wrong role",
             e404="No such enterprise",
+            e409="Another enterprise of its country is registered under the new name",
             e422="Malformed input, counts that do not add up, or nothing to change",
         ),
         200: {"model": EnterpriseState, "description": "The enterprise with its new details"},
