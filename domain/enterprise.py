@@ -42,6 +42,49 @@ def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
     details = clean_details(details)
     where = About(countries=frozenset({details.country}))
     policy.require(actor, Action.REGISTER_ENTERPRISE, where)
+    _check_counts(details)
+    return size_warning(details.employees)
+
+
+@dataclass(frozen=True)
+class EnterpriseEdit:
+    """What the office changes of an enterprise's details: None leaves that detail as it is.
+    Not its country: that names where it is, which scopes the country offices."""
+
+    name: str | None = None
+    sector: str | None = None
+    employees: int | None = None
+    women_employees: int | None = None
+
+
+def check_enterprise_edit(
+    state: EnterpriseState, edit: EnterpriseEdit, actor: Actor
+) -> EnterpriseDetails:
+    """The details as the edit leaves them, checked as at registration; refused if the edit
+    changes nothing."""
+    before = state.details
+    policy.require(actor, Action.EDIT_ENTERPRISE, About(countries=frozenset({before.country})))
+    after = clean_details(
+        EnterpriseDetails(
+            name=before.name if edit.name is None else edit.name,
+            country=before.country,
+            sector=before.sector if edit.sector is None else edit.sector,
+            employees=before.employees if edit.employees is None else edit.employees,
+            women_employees=(
+                before.women_employees if edit.women_employees is None else edit.women_employees
+            ),
+        )
+    )
+    _check_counts(after)
+    if after == before:
+        raise InvalidInput(
+            f"Nothing to change: {before.name} already has these details; "
+            "send the name, sector or employee counts as they should be."
+        )
+    return after
+
+
+def _check_counts(details: EnterpriseDetails) -> None:
     if details.employees < 1 or not 0 <= details.women_employees <= details.employees:
         raise InvalidInput(
             "Employees must be at least 1, and women employees between 0 and that number."
@@ -51,7 +94,6 @@ def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
             f"{details.employees:,} employees looks like a typing error; "
             f"no employer has more than {MAX_EMPLOYEES:,}."
         )
-    return size_warning(details.employees)
 
 
 def size_warning(employees: int) -> str | None:
@@ -100,6 +142,28 @@ class Enterprise(RecordedAggregate):
             )
             aggregate.state = EnterpriseState(str(self.originator_id), details, self.size_warning)
 
+    class DetailsEdited(RecordedAggregate.Event):
+        """The office corrected the enterprise's details (all of them as they now stand); the
+        size warning follows the employee count."""
+
+        name: str
+        sector: str
+        employees: int
+        women_employees: int
+        size_warning: str | None
+
+        def apply_to(self, aggregate: Any) -> None:
+            details = replace(
+                aggregate.state.details,
+                name=self.name,
+                sector=self.sector,
+                employees=self.employees,
+                women_employees=self.women_employees,
+            )
+            aggregate.state = replace(
+                aggregate.state, details=details, size_warning=self.size_warning
+            )
+
     @classmethod
     def register(
         cls,
@@ -122,4 +186,20 @@ class Enterprise(RecordedAggregate):
             size_warning=warning,
             country_as_recorded=None,
             **created_fields(actor, command_id, at),
+        )
+
+    def edit_details(
+        self, edit: EnterpriseEdit, actor: Actor, command_id: str, at: datetime
+    ) -> None:
+        after = check_enterprise_edit(self.state, edit, actor)
+        self.record(
+            self.DetailsEdited,
+            actor,
+            command_id,
+            at,
+            name=after.name,
+            sector=after.sector,
+            employees=after.employees,
+            women_employees=after.women_employees,
+            size_warning=size_warning(after.employees),
         )

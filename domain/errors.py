@@ -103,6 +103,11 @@ class MergeRefused(StepNotAllowed):
     """Two records cannot be merged as they stand; the reason says what to settle first."""
 
 
+class WorkshopChangeRefused(StepNotAllowed):
+    """A workshop cannot be rescheduled, cancelled or enrolled in as it stands (cancelled,
+    taken place, candidates enrolled); the reason says why."""
+
+
 class InvalidInput(DomainError):
     """The command's own data is malformed or inconsistent."""
 
@@ -138,6 +143,7 @@ ERROR_TYPES: dict[str, type[DomainError]] = {
         MaterialsAccessDenied,
         AlreadyExists,
         MergeRefused,
+        WorkshopChangeRefused,
         InvalidInput,
         NotPermitted,
         NotFound,

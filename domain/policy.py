@@ -34,7 +34,9 @@ class Action(StrEnum):
     EDIT_TRAINER = "edit_trainer"  # correct a trainer's name or change their e-mail
     MERGE_TRAINERS = "merge_trainers"  # two records of one person become one
     SCHEDULE_WORKSHOP = "schedule_workshop"
+    CHANGE_WORKSHOP = "change_workshop"  # reschedule or cancel a ToT workshop
     REGISTER_ENTERPRISE = "register_enterprise"
+    EDIT_ENTERPRISE = "edit_enterprise"  # correct an enterprise's name, sector or counts
     ENROL = "enrol"
     BACKDATE_ENROLMENT = "backdate_enrolment"  # enrol in a workshop that ended: past records
     # A journey's steps (domain/journey/steps.py)
@@ -139,6 +141,12 @@ RULES: dict[Action, Rule] = {
     ),
     Action.MERGE_TRAINERS: _rule("Only the programme office merges two trainer records.", OFFICE),
     Action.SCHEDULE_WORKSHOP: _rule("Only the programme office schedules ToT workshops.", OFFICE),
+    Action.CHANGE_WORKSHOP: _rule(
+        "Only the programme office reschedules or cancels ToT workshops.", OFFICE
+    ),
+    Action.EDIT_ENTERPRISE: _rule(
+        "Only the programme office edits an enterprise's details.", OFFICE
+    ),
     Action.REGISTER_ENTERPRISE: _rule(
         "Enterprises are registered by hq, expert trainers or trainers.",
         OFFICE,

@@ -1,8 +1,9 @@
 """Enterprise names for the words of a journey's next action ("coaching visit to Acme Tools").
 
-A name is given once, at registration, and never changes; so the name learnt from the log,
-or read once from the event store when the registration came before this projector started,
-serves for good, and a rebuild writes the same words as the live projector.
+A name is given at registration, and the office may correct it later: the name learnt from
+the log (the latest one) serves until corrected, or the one read once from the event store when
+the registration came before this projector started; a rebuild writes the same words as the
+live projector.
 """
 
 from __future__ import annotations
@@ -26,7 +27,7 @@ class EnterpriseNames:
         self._names: LRUCache[str, str] = LRUCache(kept)
 
     def learn(self, event: object) -> None:
-        if isinstance(event, Enterprise.Registered):
+        if isinstance(event, Enterprise.Registered | Enterprise.DetailsEdited):
             self._names[str(event.originator_id)] = event.name
 
     def in_cycle_of(self, journey: JourneyState) -> dict[str, str]:

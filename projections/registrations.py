@@ -1,4 +1,5 @@
-"""Things registered once and never changed: enterprises, ToT workshops, certificate numbers."""
+"""Things registered by the office: enterprises and ToT workshops (with their corrections:
+an enterprise's details edited, a workshop rescheduled or cancelled), certificate numbers."""
 
 from __future__ import annotations
 
@@ -41,7 +42,30 @@ def record_registration(
                     "country": event.country,
                     "expert_id": event.expert_id,
                     "scheduled_at": event.timestamp,
+                    "cancelled_reason": None,
                 },
+            )
+        case Enterprise.DetailsEdited():
+            changes.amend(
+                t.enterprises,
+                (str(event.originator_id),),
+                {
+                    "name": event.name,
+                    "sector": event.sector,
+                    "employees": event.employees,
+                    "women_employees": event.women_employees,
+                    "size_warning": event.size_warning,
+                },
+            )
+        case ToTWorkshop.Rescheduled():
+            changes.amend(
+                t.workshops,
+                (str(event.originator_id),),
+                {"starts_on": event.starts_on, "ends_on": event.ends_on, "venue": event.venue},
+            )
+        case ToTWorkshop.Cancelled():
+            changes.amend(
+                t.workshops, (str(event.originator_id),), {"cancelled_reason": event.reason}
             )
         case CertificateRegistry.NumberIssued():
             changes.put(

@@ -211,6 +211,7 @@ def _workshops() -> list[Column[Any]]:
         Column("country", Text, nullable=False),
         Column("expert_id", ID, nullable=False),
         _at("scheduled_at"),
+        Column("cancelled_reason", Text),  # null unless the office cancelled it
     ]
 
 

@@ -1,9 +1,10 @@
 """What one batch of events changes in the read models, written with batched Core statements.
 
-Handlers `put` whole rows and `remove` rows by key; a later change to the same key in the
-batch replaces an earlier one, so each row is written once per batch however many events
-touched it. `flush` then issues one DELETE and one executemany upsert per table, which is
-what keeps a rebuild fast (per-row ORM merges are about 15 times slower).
+Handlers `put` whole rows, `amend` some columns of a row put before (a correction), and
+`remove` rows by key; a later change to the same key in the batch replaces an earlier one,
+so each row is written once per batch however many events touched it. `flush` then issues
+one DELETE and one executemany upsert per table, which is what keeps a rebuild fast (per-row
+ORM merges are about 15 times slower); then an UPDATE per row amended that the batch did not put.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from collections import defaultdict
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Table, delete, tuple_
+from sqlalchemy import Table, and_, delete, tuple_, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.sql.base import Executable, ReadOnlyColumnCollection
@@ -28,14 +29,26 @@ class Changes:
     def __init__(self) -> None:
         self._puts: defaultdict[Table, dict[Key, Row]] = defaultdict(dict)
         self._removals: defaultdict[Table, set[Key]] = defaultdict(set)
+        self._amends: defaultdict[Table, dict[Key, Row]] = defaultdict(dict)
 
     def put(self, table: Table, row: Row) -> None:
         key = _key(table, row)
         self._removals[table].discard(key)
         self._puts[table][key] = row
 
+    def amend(self, table: Table, key: Key, values: Row) -> None:
+        """Change some columns of the row with this key: of the row put in this batch, or
+        else of the row written before (after this batch's upserts)."""
+        pending = self._puts[table].get(key)
+        if pending is not None:
+            self._puts[table][key] = {**pending, **values}
+            return
+        if key not in self._removals[table]:
+            self._amends[table][key] = {**self._amends[table].get(key, {}), **values}
+
     def remove(self, table: Table, key: Key) -> None:
         self._puts[table].pop(key, None)
+        self._amends[table].pop(key, None)
         self._removals[table].add(key)
 
     def flush(self, conn: Connection) -> None:
@@ -45,6 +58,9 @@ class Changes:
         for table, rows in self._puts.items():
             if rows:
                 conn.execute(upsert(table, conn.dialect.name), list(rows.values()))
+        for table, amended in self._amends.items():
+            for key, values in amended.items():  # corrections are rare: one statement each
+                conn.execute(update(table).where(_key_equals(table, key)).values(values))
 
 
 @cache
@@ -72,6 +88,12 @@ def _key(table: Table, row: Row) -> Key:
 def _key_names(table: Table) -> tuple[str, ...]:
     # Cached: iterating SQLAlchemy's column collections costs more than building the row.
     return tuple(c.name for c in table.primary_key.columns)
+
+
+def _key_equals(table: Table, key: Key) -> ColumnElement[bool]:
+    return and_(
+        *(column == value for column, value in zip(table.primary_key.columns, key, strict=True))
+    )
 
 
 def _key_matches(table: Table, keys: set[Key]) -> ColumnElement[bool]:

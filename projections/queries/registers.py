@@ -38,6 +38,7 @@ class Workshop:
     venue: str
     country: str
     expert_id: str | None  # shown to the office, auditors and the expert themself
+    cancelled_reason: str | None = None  # why the office cancelled it, if it did
 
 
 def trainer_profile(read: ReadModels, trainer_id: str) -> TrainerProfile | None:
@@ -83,6 +84,7 @@ def workshops(
             r.venue,
             r.country,
             r.expert_id,
+            r.cancelled_reason,
         )
         for r in rows
     ]

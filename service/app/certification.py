@@ -18,6 +18,7 @@ from uuid import UUID, uuid4
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
 from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.utils import get_topic
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
 from domain import ids, policy
@@ -32,6 +33,7 @@ from domain.certificates import (
 from domain.enterprise import (
     Enterprise,
     EnterpriseDetails,
+    EnterpriseEdit,
     EnterpriseState,
     clean_details,
     size_warning,
@@ -56,7 +58,15 @@ from domain.trainer.rules import DetailsEdit
 from domain.trainer.state import TrainerState
 from domain.trainer.steps import StandingStep
 from domain.values import SYSTEM_ACTOR, Actor, Material, Module
-from domain.workshop import ToTWorkshop, WorkshopPlan, WorkshopState, clean_plan
+from domain.workshop import (
+    Attendance,
+    Reschedule,
+    ToTWorkshop,
+    WorkshopPlan,
+    WorkshopState,
+    check_open_for_enrolment,
+    clean_plan,
+)
 from service.storage.transcodings import DateAsISO
 
 # One line per stored event; the workflow id and command id bound by the activity join it.
@@ -66,6 +76,8 @@ S = TypeVar("S")
 A = TypeVar("A", bound=RecordedAggregate)
 
 CONFLICT_RETRIES = 5
+ENROLMENTS = (get_topic(Journey.Enrolled),)
+ENROLMENT_BATCH = 1000
 # The credential events a command causes carry this suffix on its command id, so that the
 # command's own event stays the one its id names (mail and retries look it up by id).
 CREDENTIAL_COMMAND_SUFFIX = "/credential"
@@ -282,6 +294,90 @@ class Certification(Application[UUID]):
 
         return self._run(enterprise_id, command_id, decide, self.enterprise)
 
+    def reschedule_workshop(
+        self, workshop_id: str, change: Reschedule, actor: Actor, command_id: str, at: datetime
+    ) -> Result[WorkshopState]:
+        """New dates or venue for a workshop, with the reason (domain/workshop.py says when)."""
+
+        def decide() -> list[RecordedAggregate]:
+            workshop = self._find(ToTWorkshop, workshop_id, "ToT workshop")
+            if command_id in workshop.applied:
+                return []
+            attendance = self._attendance(workshop.id)
+            workshop.reschedule(change, attendance, actor, command_id, at)
+            return [workshop]
+
+        return self._run(
+            _aggregate_id(workshop_id, "ToT workshop"), command_id, decide, self.workshop
+        )
+
+    def cancel_workshop(
+        self, workshop_id: str, reason: str, actor: Actor, command_id: str, at: datetime
+    ) -> Result[WorkshopState]:
+        """Cancel a workshop no candidate is enrolled in; no one enrols in it after."""
+
+        def decide() -> list[RecordedAggregate]:
+            workshop = self._find(ToTWorkshop, workshop_id, "ToT workshop")
+            if command_id in workshop.applied:
+                return []
+            workshop.cancel(reason, self._attendance(workshop.id), actor, command_id, at)
+            return [workshop]
+
+        return self._run(
+            _aggregate_id(workshop_id, "ToT workshop"), command_id, decide, self.workshop
+        )
+
+    def _attendance(self, workshop_id: UUID) -> Attendance:
+        """The journeys enrolled in the workshop, found from the enrolments in the log (read
+        by topic; rescheduling and cancelling are rare office acts) and counted as they stand."""
+        waiting = with_result = 0
+        for journey_id in self._journeys_enrolled_in(str(workshop_id)):
+            state = self.journey(journey_id)
+            if state.stage is Stage.ENROLLED:
+                waiting += 1
+            elif state.stage is not Stage.WITHDRAWN:  # a withdrawn candidate left it
+                with_result += 1
+        return Attendance(waiting=waiting, with_result=with_result)
+
+    def _journeys_enrolled_in(self, workshop_id: str) -> list[UUID]:
+        found: list[UUID] = []
+        position = 1
+        while True:
+            batch = self.recorder.select_notifications(
+                start=position, limit=ENROLMENT_BATCH, topics=ENROLMENTS
+            )
+            for notification in batch:
+                event = self.mapper.to_domain_event(notification)
+                if getattr(event, "workshop_id", None) == workshop_id:
+                    found.append(event.originator_id)
+            if len(batch) < ENROLMENT_BATCH:
+                return found
+            position = batch[-1].id + 1
+
+    def edit_enterprise(
+        self, enterprise_id: str, edit: EnterpriseEdit, actor: Actor, command_id: str, at: datetime
+    ) -> Result[EnterpriseState]:
+        """Correct an enterprise's name, sector or employee counts; its id, country and
+        history stay. The size warning follows the new count."""
+
+        def decide() -> list[RecordedAggregate]:
+            enterprise = self._find(Enterprise, enterprise_id, "enterprise")
+            if command_id in enterprise.applied:
+                return []
+            enterprise.edit_details(edit, actor, command_id, at)
+            details = enterprise.state.details
+            namesake = ids.enterprise_id(details.country, details.name)
+            if namesake != enterprise.id and namesake in self.repository:
+                raise AlreadyExists(
+                    f"Enterprise {details.name} ({details.country}) is already registered as "
+                    f"{namesake}; if both are one firm, keep that one."
+                )
+            return [enterprise]
+
+        return self._run(
+            _aggregate_id(enterprise_id, "enterprise"), command_id, decide, self.enterprise
+        )
+
     # -- journeys --------------------------------------------------------------------------
 
     def enrol(
@@ -309,6 +405,7 @@ class Certification(Application[UUID]):
             plan = workshop.state.plan
             countries = frozenset({trainer.state.country, plan.country})
             journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id), countries)
+            check_open_for_enrolment(workshop.state)
             today = earliest_local_date(at)
             backdated = journey_rules.check_enrolment_window(
                 plan.ends_on, today, backdated_reason, actor

@@ -147,6 +147,29 @@ class RegisterEnterprise(BaseModel):
     women_employees: int = Field(ge=0, le=1_000_000)
 
 
+class RescheduleWorkshop(BaseModel):
+    """New dates or venue, and why. What is left out stays as it is."""
+
+    reason: Reason = Field(examples=["The venue is flooded"])
+    starts_on: date | None = None
+    ends_on: date | None = None
+    venue: Venue | None = Field(None, examples=["Pune"])
+
+
+class CancelWorkshop(BaseModel):
+    reason: Reason = Field(examples=["Too few candidates"])
+
+
+class EditEnterprise(BaseModel):
+    """What changes: the name's spelling, the sector, the employee counts (not the country).
+    What is left out stays as it is."""
+
+    name: OrganisationName | None = None
+    sector: Sector | None = None
+    employees: int | None = Field(None, ge=1, le=1_000_000)
+    women_employees: int | None = Field(None, ge=0, le=1_000_000)
+
+
 class Enrol(BaseModel):
     trainer_id: Identifier
     workshop_id: Identifier

@@ -56,6 +56,8 @@ ALLOWED: dict[Action, set[str]] = {
     Action.REASSIGN_EXPERT: OFFICE,
     Action.BACKDATE_ENROLMENT: OFFICE,
     Action.SCHEDULE_WORKSHOP: OFFICE,
+    Action.CHANGE_WORKSHOP: OFFICE,
+    Action.EDIT_ENTERPRISE: OFFICE,
     Action.REGISTER_ENTERPRISE: OFFICE | EXPERTS | {"candidate", "other_trainer"},
     Action.ENROL: {"office", "workshop_expert"},
     Action.RECORD_TOT_RESULT: {"expert"},

@@ -181,6 +181,17 @@ DOORS: dict[str, Door] = {
     ),
     "GET /workshops/{workshop_id}": Door(LOGGED_IN_HERE, hidden_from=ELSEWHERE),
     "GET /enterprises/{enterprise_id}": Door(LOGGED_IN_HERE, hidden_from=ELSEWHERE),
+    "PATCH /workshops/{workshop_id}": Door(
+        OFFICE, {"reason": "The role matrix moves it", "venue": "Pune {tag}"}, hidden_from=ELSEWHERE
+    ),
+    # The office's cancellation is refused by the rules (the scene's candidate is enrolled):
+    # the scene stays whole.
+    "POST /workshops/{workshop_id}/cancellation": Door(
+        OFFICE, {"reason": "The role matrix cancels"}, hidden_from=ELSEWHERE
+    ),
+    "PATCH /enterprises/{enterprise_id}": Door(
+        OFFICE, {"sector": "matrix {tag}"}, hidden_from=ELSEWHERE
+    ),
     "GET /audit/trainers/{trainer_id}/history": Door(AUDIT),
     "GET /audit/journeys/{journey_id}/history": Door(AUDIT),
     "GET /audit/trainers/{trainer_id}/history/export": Door(AUDIT),

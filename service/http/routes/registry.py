@@ -10,20 +10,23 @@ from fastapi.encoders import jsonable_encoder
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from domain.enterprise import EnterpriseDetails, EnterpriseState
+from domain.enterprise import EnterpriseDetails, EnterpriseEdit, EnterpriseState
 from domain.policy import Action
 from domain.trainer.rules import DetailsEdit
-from domain.workshop import WorkshopPlan, WorkshopState
+from domain.workshop import Reschedule, WorkshopPlan, WorkshopState
 from service.app.accounts import User
 from service.app.idempotency import StoredResponse
 from service.http.deps import Idempotent, ServicesDep, allowed_to
-from service.http.parameters import TrainerId
+from service.http.parameters import EnterpriseId, TrainerId, WorkshopId
 from service.http.responses import respond
 from service.http.schemas import (
+    CancelWorkshop,
+    EditEnterprise,
     EditTrainer,
     MergeTrainers,
     RegisterEnterprise,
     RegisterTrainer,
+    RescheduleWorkshop,
     ScheduleWorkshop,
     TrainerAnswer,
     refusals,
@@ -36,7 +39,9 @@ TrainerRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_TRAINER))
 TrainerEditors = Annotated[User, Depends(allowed_to(Action.EDIT_TRAINER))]
 Mergers = Annotated[User, Depends(allowed_to(Action.MERGE_TRAINERS))]
 Schedulers = Annotated[User, Depends(allowed_to(Action.SCHEDULE_WORKSHOP))]
+WorkshopChangers = Annotated[User, Depends(allowed_to(Action.CHANGE_WORKSHOP))]
 EnterpriseRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_ENTERPRISE))]
+EnterpriseEditors = Annotated[User, Depends(allowed_to(Action.EDIT_ENTERPRISE))]
 REFUSALS = refusals(
     e403="Wrong role",
     e409="Already registered; `detail` says which",
@@ -188,5 +193,116 @@ async def register_enterprise(
             services.certification.register_enterprise, details, user.actor, command_id, now()
         )
         return StoredResponse(201, jsonable_encoder(result.state))
+
+    return respond(await idem.run(call))
+
+
+@router.patch(
+    "/workshops/{workshop_id}",
+    responses={
+        **refusals(
+            e403="Wrong role",
+            e404="No such ToT workshop",
+            e409="Cancelled, taken place, or new dates that would end it for its enrolled "
+            "candidates; `detail` says which",
+            e422="Malformed input, no reason, or nothing to change",
+        ),
+        200: {"model": WorkshopState, "description": "The workshop as rescheduled"},
+    },
+)
+async def reschedule_workshop(
+    workshop_id: WorkshopId,
+    body: RescheduleWorkshop,
+    user: WorkshopChangers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Move a ToT workshop to new dates or another venue, with the reason. New dates keep it
+    not yet ended while candidates are enrolled, and cannot change once a result is recorded."""
+    change = Reschedule(body.reason, body.starts_on, body.ends_on, body.venue)
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(
+            services.certification.reschedule_workshop,
+            workshop_id,
+            change,
+            user.actor,
+            command_id,
+            now(),
+        )
+        return StoredResponse(200, jsonable_encoder(result.state))
+
+    return respond(await idem.run(call))
+
+
+@router.post(
+    "/workshops/{workshop_id}/cancellation",
+    responses={
+        **refusals(
+            e403="Wrong role",
+            e404="No such ToT workshop",
+            e409="Candidates are enrolled in it (withdraw them first), or it was cancelled",
+            e422="Malformed input, or no reason",
+        ),
+        200: {"model": WorkshopState, "description": "The workshop, cancelled"},
+    },
+)
+async def cancel_workshop(
+    workshop_id: WorkshopId,
+    body: CancelWorkshop,
+    user: WorkshopChangers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Cancel a ToT workshop no candidate is enrolled in, with the reason; no one enrols in
+    it after."""
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(
+            services.certification.cancel_workshop,
+            workshop_id,
+            body.reason,
+            user.actor,
+            command_id,
+            now(),
+        )
+        return StoredResponse(200, jsonable_encoder(result.state))
+
+    return respond(await idem.run(call))
+
+
+@router.patch(
+    "/enterprises/{enterprise_id}",
+    responses={
+        **refusals(
+            e403="Wrong role",
+            e404="No such enterprise",
+            e409="Another enterprise of its country is registered under the new name",
+            e422="Malformed input, counts that do not add up, or nothing to change",
+        ),
+        200: {"model": EnterpriseState, "description": "The enterprise with its new details"},
+    },
+)
+async def edit_enterprise(
+    enterprise_id: EnterpriseId,
+    body: EditEnterprise,
+    user: EnterpriseEditors,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Correct an enterprise's name, sector or employee counts (not its country); its id and
+    history stay, and its size warning follows the new count."""
+    edit = EnterpriseEdit(body.name, body.sector, body.employees, body.women_employees)
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(
+            services.certification.edit_enterprise,
+            enterprise_id,
+            edit,
+            user.actor,
+            command_id,
+            now(),
+        )
+        return StoredResponse(200, jsonable_encoder(result.state))
 
     return respond(await idem.run(call))
