@@ -1,7 +1,7 @@
 """A ToT workshop's cancellation in its read model.
 
-Revision ID: 0011
-Revises: 0009 (the integrator re-chains revisions at merge)
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-12-01
 
 - the read model `workshops` gets `cancelled_reason` (null unless the office cancelled it).
@@ -16,7 +16,7 @@ from alembic import op
 
 from service.migrations.schema import read_model
 
-revision: str = "0011"
+revision: str = "0010"
 down_revision: str | None = "0009"
 branch_labels: str | None = None
 depends_on: str | None = None
