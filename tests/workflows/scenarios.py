@@ -49,9 +49,13 @@ class Journeys:
         return self.story.register_candidate(), self.story.register_expert()
 
     async def enrol(
-        self, candidate: Actor, expert: Actor, module: Module = Module.WC
+        self,
+        candidate: Actor,
+        expert: Actor,
+        module: Module = Module.WC,
+        workshop_ends_on: date | None = None,
     ) -> JourneyState:
-        workshop = self.workshop(module, expert)
+        workshop = self.workshop(module, expert, workshop_ends_on)
         key = new_id()
         trainer_id, journey_id = self.app.journey_to_open(candidate.user_id, module, key)
         journey = await self.gateway.enrol(trainer_id, module, workshop, self.hq, key, journey_id)
@@ -68,11 +72,12 @@ class Journeys:
         known = self._journey_ids.get((candidate.user_id, module))
         return known or self.app.trainer(candidate.user_id).open_journeys[module.value]
 
-    def workshop(self, module: Module, expert: Actor) -> str:
-        """The workflow enrols on its own clock (today's date here): a workshop ending today
-        takes the enrolment, and the ToT result afterwards."""
-        today = datetime.now(UTC).date()
-        return self.story.schedule_workshop(module, expert, ends_on=today)
+    def workshop(self, module: Module, expert: Actor, ends_on: date | None = None) -> str:
+        """The workflow enrols on its own clock (today's date here, unless the test skipped
+        time: then `ends_on`, its date): a workshop ending that day takes the enrolment, and
+        the ToT result afterwards."""
+        last_day = ends_on or datetime.now(UTC).date()
+        return self.story.schedule_workshop(module, expert, ends_on=last_day)
 
     async def step(
         self,
