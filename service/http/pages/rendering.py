@@ -16,6 +16,7 @@ from babel.numbers import format_decimal
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from service.i18n import locale, translations
+from service.i18n.countries import country_name
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -35,6 +36,7 @@ def environment(language: str) -> Environment:
     env.filters["date"] = lambda value: local_date(value, language)
     env.filters["datetime"] = lambda value: local_datetime(value, language)
     env.filters["number"] = lambda value: local_number(value, language)
+    env.filters["country"] = lambda code: country_name(code, language)  # ISO code → its name
     return env
 
 
