@@ -243,3 +243,27 @@ def test_a_token_that_names_another_algorithm_is_refused(
     answer = credentials.verify(unsigned)
 
     assert not answer.signature_valid and answer.status == "unknown"
+
+
+def test_a_signed_status_list_is_not_a_credential(story: Story, credentials: Credentials) -> None:
+    certified(story)
+
+    answer = credentials.verify(credentials.status_list("suspension"))
+
+    assert not answer.verified and answer.status == "unknown"
+    assert "not a credential" in answer.reasons[0] and "BitstringStatusListCredential" in str(
+        answer.reasons
+    )
+
+
+def test_a_token_of_another_type_signed_with_the_issuers_key_is_not_a_credential(
+    story: Story, credentials: Credentials, keys: IssuerKeys
+) -> None:
+    document = credentials.current(certified(story).user_id).document
+    headers = {"kid": keys.current.kid, "typ": "JWT"}
+    access_token = jwt.encode(document, keys.current.private, algorithm="EdDSA", headers=headers)
+
+    answer = credentials.verify(access_token)
+
+    assert not answer.verified and not answer.signature_valid
+    assert "not a credential" in answer.reasons[0] and "'JWT'" in answer.reasons[0]
