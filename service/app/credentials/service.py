@@ -24,6 +24,7 @@ from service.app.credentials.documents import (
     open_badge_credential,
     status_list_credential,
 )
+from service.app.credentials.jose import key_uri, registered_claims
 from service.app.credentials.keys import IssuerKeys
 from service.app.credentials.status import StatusBoard
 from service.app.credentials.verify import (
@@ -104,11 +105,19 @@ class Credentials:
     def verify(self, presented: Any) -> Verification:
         return self.verifier.verify(presented)
 
+    def jwks(self) -> dict[str, Any]:
+        """Every key, under its kid URI (what is signed now) and its bare kid (before)."""
+        published = self.keys.jwks()["keys"]
+        as_uri = [{**jwk, "kid": key_uri(self.issuer, jwk["kid"])} for jwk in published]
+        return {"keys": as_uri + published}
+
     def sign(self, document: dict[str, Any]) -> str:
-        """VC-JOSE: the document is the JWT's claim set, typed vc+jwt, signed with EdDSA."""
+        """VC-JOSE: the document is the JWT's claim set, typed vc+jwt, signed with EdDSA, with
+        the registered claims OB 3.0 asks for beside it (jose.py)."""
         key = self.keys.current
-        headers = {"kid": key.kid, "typ": JWT_TYPE, "cty": "vc"}
-        return jwt.encode(document, key.private, algorithm="EdDSA", headers=headers)
+        headers = {"kid": key_uri(self.issuer, key.kid), "typ": JWT_TYPE, "cty": "vc"}
+        claims = {**document, **registered_claims(document)}
+        return jwt.encode(claims, key.private, algorithm="EdDSA", headers=headers)
 
     def issue_missing(self, trainer_id: str, command_id: str) -> TrainerState:
         """Issue the credential of a trainer certified before 0.2 (nothing if in line)."""

@@ -18,12 +18,14 @@ from typing import Any, Literal, Protocol
 import jwt
 
 from service.app.credentials.documents import Issuer
+from service.app.credentials.jose import bare_kid, jwks_url, without_registered_claims
 from service.app.credentials.keys import IssuerKeys
 
 Status = Literal["valid", "suspended", "revoked", "unknown"]
 ENVELOPE_PREFIX = "data:application/vc+jwt,"
 JWT_TYPE = "vc+jwt"
 CREDENTIAL_TYPE = "OpenBadgeCredential"
+NO_DATE_CHECKS: jwt.types.Options = {"verify_nbf": False, "verify_exp": False, "verify_iat": False}
 
 
 class StatusUnavailable(Exception):
@@ -90,16 +92,18 @@ class Verifier:
                 f"This is not a credential: its header is typed {header.get('typ')!r}, "
                 f"a credential's is {JWT_TYPE!r}."
             )
-        key = self.keys.find(str(header.get("kid", "")))
+        key = self.keys.find(bare_kid(self.issuer, str(header.get("kid", ""))))
         if key is None:
             return _refused(
                 f"The signing key {header.get('kid')!r} is not one of the issuer's keys "
-                f"({self.issuer.base_url}/.well-known/jwks.json)."
+                f"({jwks_url(self.issuer)})."
             )
         try:
-            document = jwt.decode(token, key.public, algorithms=["EdDSA"])
+            # The validity dates (nbf, exp) are judged below, with reasons, not refused here.
+            claims = jwt.decode(token, key.public, algorithms=["EdDSA"], options=NO_DATE_CHECKS)
         except jwt.PyJWTError as error:
             return _refused(f"The signature does not match the content: {error}.")
+        document = without_registered_claims(claims)
         if not _is_open_badge(document):
             return _refused(
                 f"This is not a credential: the issuer signed it, but it is a "

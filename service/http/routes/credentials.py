@@ -57,7 +57,7 @@ class HeldCredential(BaseModel):
 @router.get("/.well-known/jwks.json")
 def read_issuer_keys(services: ServicesDep) -> dict[str, Any]:
     """The issuer's public keys (JWKS): the current one and every one rotated out."""
-    return services.credentials.keys.jwks()
+    return services.credentials.jwks()
 
 
 @router.get("/credentials/issuer")
