@@ -18,7 +18,7 @@ from domain.trainer.steps import Reinstate, RemoveForCause, SubmitTrainingRecord
 from domain.values import Actor, Module
 from service.app.credentials.documents import Issuer, bit_at
 from service.app.credentials.keys import IssuerKeys
-from service.app.credentials.service import Credentials
+from service.app.credentials.service import Credentials, HolderNotListed
 from service.app.credentials.verify import StatusUnavailable, Verifier
 from tests.credentials.conftest import BASE_URL
 from tests.stories import Story, new_id
@@ -311,3 +311,37 @@ def test_a_credential_signed_with_the_bare_key_id_as_before_still_verifies(
     answer = credentials.verify(as_before)
 
     assert answer.verified and answer.status == "valid", answer.reasons
+
+
+def test_a_listed_holder_gets_a_printable_certificate_with_their_modules(
+    story: Story, credentials: Credentials
+) -> None:
+    trainer = certified(story)
+
+    facts = credentials.certificate_facts(story.app.trainer(trainer.user_id))
+
+    assert facts.name == "Asha Rao" and facts.modules == (Module.WC,)
+    assert facts.verification_url.startswith(BASE_URL)
+
+
+def test_a_holder_delisted_for_inactivity_cannot_print_a_certificate_and_is_told_why(
+    story: Story, credentials: Credentials
+) -> None:
+    trainer = certified(story)
+    story.app.delist_inactive_trainer(trainer.user_id, new_id(), story.later(400))
+
+    with pytest.raises(HolderNotListed, match="inactivity") as refused:
+        credentials.certificate_facts(story.app.trainer(trainer.user_id))
+
+    assert refused.value.kind == "conflict" and refused.value.params == {"listing": "inactive"}
+
+
+def test_a_holder_removed_for_cause_cannot_print_a_certificate(
+    story: Story, credentials: Credentials
+) -> None:
+    trainer = certified(story)
+    removal = RemoveForCause("conduct", "abuse")
+    story.app.take_standing_step(trainer.user_id, removal, story.hq, new_id(), story.later())
+
+    with pytest.raises(HolderNotListed, match="removed from the list"):
+        credentials.certificate_facts(story.app.trainer(trainer.user_id))

@@ -44,6 +44,9 @@ async def test_a_credential_verifies_until_its_holder_is_removed(stack: Stack) -
 
     again = await verify(stack, held["jwt"])
     assert again["status"] == "revoked" and not again["verified"]
+    async with stack.client(c.candidate) as holder:
+        paper = await holder.get(f"/trainers/{c.candidate_id}/certificate.pdf")
+    assert paper.status_code == 409 and "not on the public list" in paper.json()["detail"]
     number = held["certificate_number"]
     standing = await get(stack, None, f"/public/certificates/{number}/standing")
     assert standing["listed"] is False and standing["delisting_category"] == "removed_for_cause"

@@ -14,8 +14,8 @@ from typing import Any
 
 import jwt
 
-from domain.errors import NotFound
-from domain.trainer.state import Credential, CredentialStatus, TrainerState
+from domain.errors import DomainError, NotFound
+from domain.trainer.state import Credential, CredentialStatus, Listing, TrainerState
 from service.app.certification import Certification
 from service.app.credentials.documents import (
     STATUS_PURPOSES,
@@ -26,6 +26,7 @@ from service.app.credentials.documents import (
 )
 from service.app.credentials.jose import key_uri, registered_claims
 from service.app.credentials.keys import IssuerKeys
+from service.app.credentials.pdf import CertificateFacts
 from service.app.credentials.status import StatusBoard
 from service.app.credentials.verify import (
     ENVELOPE_PREFIX,
@@ -53,6 +54,18 @@ class IssuedCredential:
             "id": ENVELOPE_PREFIX + self.jwt,
             "type": "EnvelopedVerifiableCredential",
         }
+
+
+class HolderNotListed(DomainError):
+    """A delisted holder asked for a printed certificate, which would say they are certified
+    with nothing on paper to say otherwise: refused, as the public list no longer shows them."""
+
+
+NOT_LISTED_BECAUSE = {
+    Listing.INACTIVE: "delisted for inactivity (12 months without a training record); "
+    "the next training record lists them again",
+    Listing.REMOVED: "removed from the list by the programme office",
+}
 
 
 class BoardLists:
@@ -92,6 +105,26 @@ class Credentials:
         document = open_badge_credential(self.issuer, trainer, credential)
         return IssuedCredential(
             self.sign(document), document, credential, trainer.certificate_number
+        )
+
+    def certificate_facts(self, trainer: TrainerState) -> CertificateFacts:
+        """What the printed certificate says: only while the holder is listed (a PDF cannot
+        be suspended), else HolderNotListed; NotFound until certified."""
+        held = self.of(trainer)
+        if not trainer.listed and trainer.standing is not None:
+            why = NOT_LISTED_BECAUSE[trainer.standing.listing]
+            raise HolderNotListed(
+                f"{trainer.name} is not on the public list now ({why}), so no certificate "
+                f"saying they are certified can be printed. The public page "
+                f"{self.issuer.verification_url(held.certificate_number)} shows why.",
+                params={"listing": trainer.standing.listing.value},
+            )
+        return CertificateFacts(
+            name=trainer.name,
+            certificate_number=held.certificate_number,
+            modules=trainer.certified_modules,
+            certified_at=trainer.certified_at or held.credential.issued_at,
+            verification_url=self.issuer.verification_url(held.certificate_number),
         )
 
     def status(self, credential: Credential) -> CredentialStatus:
