@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import stat
 from datetime import date, datetime
 from pathlib import Path
@@ -11,6 +12,8 @@ from pathlib import Path
 import jsonschema  # type: ignore[import-untyped]  # no stubs are pinned
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.errors import NotFound
 from domain.trainer.state import CredentialStatus
@@ -345,3 +348,31 @@ def test_a_holder_removed_for_cause_cannot_print_a_certificate(
 
     with pytest.raises(HolderNotListed, match="removed from the list"):
         credentials.certificate_facts(story.app.trainer(trainer.user_id))
+
+
+def test_only_files_named_as_keys_are_loaded_so_a_stray_copy_cannot_sign(
+    keys: IssuerKeys,
+) -> None:
+    (key_file,) = keys.folder.glob("*.pem")
+    stray = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (keys.folder / "zz-backup.pem").write_bytes(stray)  # sorts after, as the newest would
+    (keys.folder / f"{key_file.stem}.pem.bak").write_bytes(key_file.read_bytes())
+
+    assert [key.kid for key in keys.all()] == [key_file.stem]
+    assert keys.current.kid == key_file.stem and keys.find("zz-backup") is None
+
+
+def test_a_key_file_others_may_read_is_used_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    keys = IssuerKeys.at(tmp_path / "mounted-keys")
+    (key_file,) = keys.folder.glob("*.pem")
+    key_file.chmod(0o644)
+    caplog.set_level(logging.WARNING, logger="service.app.credentials.keys")
+
+    fresh = IssuerKeys(keys.folder)  # a process starting on the mounted folder
+
+    assert fresh.current.kid == key_file.stem
+    assert "readable by others" in caplog.text and key_file.name in caplog.text
