@@ -72,6 +72,9 @@ async def test_the_holder_downloads_a_pdf_whose_code_leads_to_the_verification(
     page = pypdfium2.PdfDocument(reply.content)[0]
     assert "Certificado de competencia" in page.get_textpage().get_text_range()
     (code,) = zxingcpp.read_barcodes(page.render(scale=3).to_pil())
-    assert code.text.endswith("/public/certificates/" + reply.headers["content-disposition"]
-                              .split('"')[1].removesuffix("-es.pdf"))  # fmt: skip
+    number = reply.headers["content-disposition"].split('"')[1].removesuffix("-es.pdf")
+    assert code.text.endswith(f"/verify?number={number}"), "the page a person reads"
+    async with stack.client() as anonymous:
+        page = await anonymous.get("/verify", params={"number": number})
+    assert page.status_code == 200 and number in page.text
     assert refused.status_code == 403, "another trainer's credential is not the candidate's"
