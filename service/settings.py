@@ -89,6 +89,12 @@ class Settings(BaseSettings):
         "default: data_dir/issuer-keys, with a first key generated on first start",
     )
 
+    webhooks_allow_private: bool = Field(
+        default=False,
+        description="let webhooks go over plain http and to loopback, private and link-local "
+        "addresses (a receiver on this machine, in development); never in production",
+    )
+
     api_host: str = "127.0.0.1"
     api_port: int = 8000
     jwt_secret: SecretStr | None = Field(

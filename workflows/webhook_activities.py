@@ -9,6 +9,7 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import NotFound
+from service.app.webhooks.destinations import DestinationRefused
 from service.app.webhooks.sending import send
 from service.app.webhooks.store import Webhooks
 from workflows.messages import ActivityName
@@ -27,3 +28,6 @@ class WebhookActivities:
             return send(self.webhooks, webhook_id, activity.info().attempt)
         except NotFound as missing:
             raise ApplicationError(str(missing), type="NotFound", non_retryable=True) from None
+        except DestinationRefused as refused:  # recorded; the address will not become public
+            refusal = ApplicationError(str(refused), type="DestinationRefused", non_retryable=True)
+            raise refusal from None

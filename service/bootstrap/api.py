@@ -54,7 +54,7 @@ def build_services(settings: Settings, steps_for: Callable[[Certification], Step
         read_models=build_read_models(settings),
         audit=Audit.build(certification, engine),
         credentials=build_credentials(settings, certification),
-        webhooks=Webhooks(engine),
+        webhooks=Webhooks(engine, settings.webhooks_allow_private),
         people_logins=build_people_logins(settings, engine, accounts, certification),
         outbox=Outbox(engine),
         materials=Materials(engine),

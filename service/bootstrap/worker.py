@@ -42,7 +42,7 @@ async def run_worker(
         certification, notifier, reminder_policy(settings), settings.office_email
     )
     engine = create_service_engine(settings)
-    webhooks = Webhooks(engine)
+    webhooks = Webhooks(engine, settings.webhooks_allow_private)
     metrics = process_metrics(settings)
     outbox = Outbox(engine)
     unregister = register_readings(

@@ -17,7 +17,7 @@ FACTS = CertificateFacts(
     certificate_number="SCORE-7KQM-4X2D-9HTV",
     modules=(Module.WC, Module.OSH),
     certified_at=datetime(2026, 3, 1, 9, 0, tzinfo=UTC),
-    verification_url="https://score.example.org/public/certificates/SCORE-7KQM-4X2D-9HTV",
+    verification_url="https://score.example.org/verify?number=SCORE-7KQM-4X2D-9HTV",
 )
 
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 import stat
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import jsonschema  # type: ignore[import-untyped]  # no stubs are pinned
 import jwt
 import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from domain.errors import NotFound
 from domain.trainer.state import CredentialStatus
@@ -18,7 +21,7 @@ from domain.trainer.steps import Reinstate, RemoveForCause, SubmitTrainingRecord
 from domain.values import Actor, Module
 from service.app.credentials.documents import Issuer, bit_at
 from service.app.credentials.keys import IssuerKeys
-from service.app.credentials.service import Credentials
+from service.app.credentials.service import Credentials, HolderNotListed
 from service.app.credentials.verify import StatusUnavailable, Verifier
 from tests.credentials.conftest import BASE_URL
 from tests.stories import Story, new_id
@@ -157,8 +160,8 @@ def test_a_credential_signed_with_a_rotated_out_key_still_verifies(
     new_key = keys.rotate()
     after = credentials.current(trainer.user_id)
 
-    assert jwt.get_unverified_header(after.jwt)["kid"] == new_key.kid
-    assert jwt.get_unverified_header(before.jwt)["kid"] != new_key.kid
+    assert jwt.get_unverified_header(after.jwt)["kid"].endswith(f"#{new_key.kid}")
+    assert not jwt.get_unverified_header(before.jwt)["kid"].endswith(f"#{new_key.kid}")
     assert credentials.verify(before.jwt).verified and credentials.verify(after.jwt).verified
     assert {k["kid"] for k in keys.jwks()["keys"]} == {k.kid for k in keys.all()}
     assert len(keys.all()) == 2
@@ -198,9 +201,13 @@ def test_the_status_lists_are_signed_bitstrings_kept_from_the_events(
         who: credentials.current(who.user_id).credential.status_index for who in (removed, inactive)
     }
 
+    story_time = {"verify_nbf": False}  # signed at the story's time, ahead of the wall clock
     lists = {
         purpose: jwt.decode(
-            credentials.status_list(purpose), keys.current.public, algorithms=["EdDSA"]
+            credentials.status_list(purpose),
+            keys.current.public,
+            algorithms=["EdDSA"],
+            options=story_time,  # type: ignore[arg-type]
         )["credentialSubject"]
         for purpose in ("suspension", "revocation")
     }
@@ -243,3 +250,130 @@ def test_a_token_that_names_another_algorithm_is_refused(
     answer = credentials.verify(unsigned)
 
     assert not answer.signature_valid and answer.status == "unknown"
+
+
+def test_a_signed_status_list_is_not_a_credential(story: Story, credentials: Credentials) -> None:
+    certified(story)
+
+    answer = credentials.verify(credentials.status_list("suspension"))
+
+    assert not answer.verified and answer.status == "unknown"
+    assert "not a credential" in answer.reasons[0] and "BitstringStatusListCredential" in str(
+        answer.reasons
+    )
+
+
+def test_a_token_of_another_type_signed_with_the_issuers_key_is_not_a_credential(
+    story: Story, credentials: Credentials, keys: IssuerKeys
+) -> None:
+    document = credentials.current(certified(story).user_id).document
+    headers = {"kid": keys.current.kid, "typ": "JWT"}
+    access_token = jwt.encode(document, keys.current.private, algorithm="EdDSA", headers=headers)
+
+    answer = credentials.verify(access_token)
+
+    assert not answer.verified and not answer.signature_valid
+    assert "not a credential" in answer.reasons[0] and "'JWT'" in answer.reasons[0]
+
+
+def test_the_jwt_names_issuer_id_and_start_as_its_registered_claims(
+    story: Story, credentials: Credentials, keys: IssuerKeys
+) -> None:
+    issued = credentials.current(certified(story).user_id)
+
+    claims = jwt.decode(issued.jwt, options={"verify_signature": False})
+    answer = credentials.verify(issued.jwt)
+
+    assert claims["iss"] == issued.document["issuer"]["id"] == f"{BASE_URL}/credentials/issuer"
+    assert claims["jti"] == issued.document["id"] and claims["jti"].startswith("urn:uuid:")
+    valid_from = datetime.fromisoformat(issued.document["validFrom"])
+    assert claims["nbf"] == int(valid_from.timestamp())
+    assert "sub" not in claims, "the subject has no id of its own to name"
+    assert answer.verified and answer.credential == issued.document, "claims are not content"
+
+
+def test_the_key_id_is_a_uri_into_the_jwks_and_the_jwks_lists_both_forms(
+    story: Story, credentials: Credentials, keys: IssuerKeys
+) -> None:
+    issued = credentials.current(certified(story).user_id)
+
+    kid = jwt.get_unverified_header(issued.jwt)["kid"]
+    published = {jwk["kid"] for jwk in credentials.jwks()["keys"]}
+
+    assert kid == f"{BASE_URL}/.well-known/jwks.json#{keys.current.kid}"
+    assert published == {kid, keys.current.kid}
+
+
+def test_a_credential_signed_with_the_bare_key_id_as_before_still_verifies(
+    story: Story, credentials: Credentials, keys: IssuerKeys
+) -> None:
+    document = credentials.current(certified(story).user_id).document
+    headers = {"kid": keys.current.kid, "typ": "vc+jwt", "cty": "vc"}
+    as_before = jwt.encode(document, keys.current.private, algorithm="EdDSA", headers=headers)
+
+    answer = credentials.verify(as_before)
+
+    assert answer.verified and answer.status == "valid", answer.reasons
+
+
+def test_a_listed_holder_gets_a_printable_certificate_with_their_modules(
+    story: Story, credentials: Credentials
+) -> None:
+    trainer = certified(story)
+
+    facts = credentials.certificate_facts(story.app.trainer(trainer.user_id))
+
+    assert facts.name == "Asha Rao" and facts.modules == (Module.WC,)
+    number = story.app.trainer(trainer.user_id).certificate_number
+    assert facts.verification_url == f"{BASE_URL}/verify?number={number}"
+
+
+def test_a_holder_delisted_for_inactivity_cannot_print_a_certificate_and_is_told_why(
+    story: Story, credentials: Credentials
+) -> None:
+    trainer = certified(story)
+    story.app.delist_inactive_trainer(trainer.user_id, new_id(), story.later(400))
+
+    with pytest.raises(HolderNotListed, match="inactivity") as refused:
+        credentials.certificate_facts(story.app.trainer(trainer.user_id))
+
+    assert refused.value.kind == "conflict" and refused.value.params == {"listing": "inactive"}
+
+
+def test_a_holder_removed_for_cause_cannot_print_a_certificate(
+    story: Story, credentials: Credentials
+) -> None:
+    trainer = certified(story)
+    removal = RemoveForCause("conduct", "abuse")
+    story.app.take_standing_step(trainer.user_id, removal, story.hq, new_id(), story.later())
+
+    with pytest.raises(HolderNotListed, match="removed from the list"):
+        credentials.certificate_facts(story.app.trainer(trainer.user_id))
+
+
+def test_only_files_named_as_keys_are_loaded_so_a_stray_copy_cannot_sign(
+    keys: IssuerKeys,
+) -> None:
+    (key_file,) = keys.folder.glob("*.pem")
+    stray = Ed25519PrivateKey.generate().private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    )
+    (keys.folder / "zz-backup.pem").write_bytes(stray)  # sorts after, as the newest would
+    (keys.folder / f"{key_file.stem}.pem.bak").write_bytes(key_file.read_bytes())
+
+    assert [key.kid for key in keys.all()] == [key_file.stem]
+    assert keys.current.kid == key_file.stem and keys.find("zz-backup") is None
+
+
+def test_a_key_file_others_may_read_is_used_with_a_warning(
+    tmp_path: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    keys = IssuerKeys.at(tmp_path / "mounted-keys")
+    (key_file,) = keys.folder.glob("*.pem")
+    key_file.chmod(0o644)
+    caplog.set_level(logging.WARNING, logger="service.app.credentials.keys")
+
+    fresh = IssuerKeys(keys.folder)  # a process starting on the mounted folder
+
+    assert fresh.current.kid == key_file.stem
+    assert "readable by others" in caplog.text and key_file.name in caplog.text

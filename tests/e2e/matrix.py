@@ -123,7 +123,7 @@ async def build_scene(stack: Stack) -> Scene:
     journey: str = (await post(stack, c.office, "/journeys", enrolment))["journey_id"]
     firm = await enterprise(stack, c.candidate)
     candidate = await get(stack, c.office, f"/trainers/{c.candidate_id}")
-    hook = {"url": "http://127.0.0.1:9/matrix", "events": ["trainer.delisted"]}
+    hook = {"url": "https://hooks.example.org/matrix", "events": ["trainer.delisted"]}
     subscription = (await post(stack, c.office, "/webhooks", hook))["subscription_id"]
     # A country office of Sri Lanka: the scene's people, workshops and firms are in India.
     country_office = f"country-office-{uuid.uuid4().hex[:6]}"

@@ -215,7 +215,7 @@ DOORS: dict[str, Door] = {
     ),
     # Webhooks for integrations: the office's alone.
     "POST /webhooks": Door(
-        OFFICE, {"url": "http://127.0.0.1:9/matrix-{tag}", "events": ["certificate.issued"]}
+        OFFICE, {"url": "https://hooks.example.org/matrix-{tag}", "events": ["certificate.issued"]}
     ),
     "GET /webhooks": Door(OFFICE),
     "POST /webhooks/{subscription_id}/deactivation": Door(OFFICE),

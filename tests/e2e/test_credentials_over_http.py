@@ -44,6 +44,9 @@ async def test_a_credential_verifies_until_its_holder_is_removed(stack: Stack) -
 
     again = await verify(stack, held["jwt"])
     assert again["status"] == "revoked" and not again["verified"]
+    async with stack.client(c.candidate) as holder:
+        paper = await holder.get(f"/trainers/{c.candidate_id}/certificate.pdf")
+    assert paper.status_code == 409 and "not on the public list" in paper.json()["detail"]
     number = held["certificate_number"]
     standing = await get(stack, None, f"/public/certificates/{number}/standing")
     assert standing["listed"] is False and standing["delisting_category"] == "removed_for_cause"
@@ -69,6 +72,8 @@ async def test_the_holder_downloads_a_pdf_whose_code_leads_to_the_verification(
     page = pypdfium2.PdfDocument(reply.content)[0]
     assert "Certificado de competencia" in page.get_textpage().get_text_range()
     (code,) = zxingcpp.read_barcodes(page.render(scale=3).to_pil())
-    assert code.text.endswith("/public/certificates/" + reply.headers["content-disposition"]
-                              .split('"')[1].removesuffix("-es.pdf"))  # fmt: skip
+    number = reply.headers["content-disposition"].split('"')[1].removesuffix("-es.pdf")
+    # The web page a person reads (tests/pages/test_certificate_check_page.py: this stack
+    # serves the JSON API alone).
+    assert code.text.endswith(f"/verify?number={number}")
     assert refused.status_code == 403, "another trainer's credential is not the candidate's"

@@ -19,6 +19,7 @@ import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
+from urllib.parse import urlencode
 
 from domain.trainer.state import Credential, TrainerState
 from domain.values import MODULE_TITLES, Module
@@ -51,7 +52,8 @@ class Issuer:
         return f"{self.base_url}/credentials/status/{purpose}"
 
     def verification_url(self, certificate_number: str) -> str:
-        return f"{self.base_url}/public/certificates/{certificate_number}"
+        """The web page a person reads (the printed certificate's QR code leads there)."""
+        return f"{self.base_url}/verify?{urlencode({'number': certificate_number})}"
 
     def profile(self) -> dict[str, Any]:
         return {

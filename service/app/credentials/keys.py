@@ -4,11 +4,19 @@ The newest key signs; every key in the folder stays published in the JWKS, so a 
 signed before a rotation still verifies. A key is generated on first start (0600, in an
 owner-only folder). Rotating adds a key; retiring one is removing its file (credentials it
 signed then no longer verify, which is what retiring a compromised key means).
+
+Only files named as a key (`<kid>.pem`, the kid as `new_kid` makes it) are keys: a backup, an
+editor's copy or a stray certificate in the folder is not loaded and cannot sign. A key file
+that others than its owner may read is still used (a secret mounted by an orchestrator may
+be 0644), with a warning each time the folder is read.
 """
 
 from __future__ import annotations
 
+import logging
+import re
 import secrets
+import stat
 import threading
 from contextlib import suppress
 from dataclasses import dataclass
@@ -23,6 +31,9 @@ from jwt.algorithms import OKPAlgorithm
 from service.storage.database import private_directory, write_private_file
 
 KEY_SUFFIX = ".pem"
+KEY_FILE_NAME = re.compile(r"\d{8}T\d{12}Z-[0-9a-f]{8}\.pem")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -109,10 +120,19 @@ class IssuerKeys:
 
     def _names(self) -> tuple[str, ...]:
         with suppress(FileNotFoundError):
-            return tuple(sorted(p.name for p in self.folder.glob(f"*{KEY_SUFFIX}")))
+            found = self.folder.glob(f"*{KEY_SUFFIX}")
+            return tuple(sorted(p.name for p in found if KEY_FILE_NAME.fullmatch(p.name)))
         return ()
 
     def _load(self, name: str) -> IssuerKey:
+        mode = stat.S_IMODE((self.folder / name).stat().st_mode)
+        if mode & 0o077:
+            log.warning(
+                "issuer key %s is readable by others than its owner (mode %o): "
+                "chmod 600 it, or mount the secret with mode 0400",
+                self.folder / name,
+                mode,
+            )
         loaded = serialization.load_pem_private_key((self.folder / name).read_bytes(), None)
         if not isinstance(loaded, Ed25519PrivateKey):
             raise ValueError(f"{self.folder / name} is not an Ed25519 key.")

@@ -14,8 +14,8 @@ from typing import Any
 
 import jwt
 
-from domain.errors import NotFound
-from domain.trainer.state import Credential, CredentialStatus, TrainerState
+from domain.errors import DomainError, NotFound
+from domain.trainer.state import Credential, CredentialStatus, Listing, TrainerState
 from service.app.certification import Certification
 from service.app.credentials.documents import (
     STATUS_PURPOSES,
@@ -24,7 +24,9 @@ from service.app.credentials.documents import (
     open_badge_credential,
     status_list_credential,
 )
+from service.app.credentials.jose import key_uri, registered_claims
 from service.app.credentials.keys import IssuerKeys
+from service.app.credentials.pdf import CertificateFacts
 from service.app.credentials.status import StatusBoard
 from service.app.credentials.verify import (
     ENVELOPE_PREFIX,
@@ -52,6 +54,18 @@ class IssuedCredential:
             "id": ENVELOPE_PREFIX + self.jwt,
             "type": "EnvelopedVerifiableCredential",
         }
+
+
+class HolderNotListed(DomainError):
+    """A delisted holder asked for a printed certificate, which would say they are certified
+    with nothing on paper to say otherwise: refused, as the public list no longer shows them."""
+
+
+NOT_LISTED_BECAUSE = {
+    Listing.INACTIVE: "delisted for inactivity (12 months without a training record); "
+    "the next training record lists them again",
+    Listing.REMOVED: "removed from the list by the programme office",
+}
 
 
 class BoardLists:
@@ -93,6 +107,26 @@ class Credentials:
             self.sign(document), document, credential, trainer.certificate_number
         )
 
+    def certificate_facts(self, trainer: TrainerState) -> CertificateFacts:
+        """What the printed certificate says: only while the holder is listed (a PDF cannot
+        be suspended), else HolderNotListed; NotFound until certified."""
+        held = self.of(trainer)
+        if not trainer.listed and trainer.standing is not None:
+            why = NOT_LISTED_BECAUSE[trainer.standing.listing]
+            raise HolderNotListed(
+                f"{trainer.name} is not on the public list now ({why}), so no certificate "
+                f"saying they are certified can be printed. The public page "
+                f"{self.issuer.verification_url(held.certificate_number)} shows why.",
+                params={"listing": trainer.standing.listing.value},
+            )
+        return CertificateFacts(
+            name=trainer.name,
+            certificate_number=held.certificate_number,
+            modules=trainer.certified_modules,
+            certified_at=trainer.certified_at or held.credential.issued_at,
+            verification_url=self.issuer.verification_url(held.certificate_number),
+        )
+
     def status(self, credential: Credential) -> CredentialStatus:
         return self.board.status(credential.status_index)
 
@@ -104,11 +138,19 @@ class Credentials:
     def verify(self, presented: Any) -> Verification:
         return self.verifier.verify(presented)
 
+    def jwks(self) -> dict[str, Any]:
+        """Every key, under its kid URI (what is signed now) and its bare kid (before)."""
+        published = self.keys.jwks()["keys"]
+        as_uri = [{**jwk, "kid": key_uri(self.issuer, jwk["kid"])} for jwk in published]
+        return {"keys": as_uri + published}
+
     def sign(self, document: dict[str, Any]) -> str:
-        """VC-JOSE: the document is the JWT's claim set, typed vc+jwt, signed with EdDSA."""
+        """VC-JOSE: the document is the JWT's claim set, typed vc+jwt, signed with EdDSA, with
+        the registered claims OB 3.0 asks for beside it (jose.py)."""
         key = self.keys.current
-        headers = {"kid": key.kid, "typ": JWT_TYPE, "cty": "vc"}
-        return jwt.encode(document, key.private, algorithm="EdDSA", headers=headers)
+        headers = {"kid": key_uri(self.issuer, key.kid), "typ": JWT_TYPE, "cty": "vc"}
+        claims = {**document, **registered_claims(document)}
+        return jwt.encode(claims, key.private, algorithm="EdDSA", headers=headers)
 
     def issue_missing(self, trainer_id: str, command_id: str) -> TrainerState:
         """Issue the credential of a trainer certified before 0.2 (nothing if in line)."""

@@ -2,7 +2,9 @@
 
 Accepted as presented: the compact JWT (VC-JOSE), the W3C `EnvelopedVerifiableCredential`
 that wraps it (`id: data:application/vc+jwt,<jwt>`), or `{"credential": <either>}`. A
-credential without a proof cannot be verified. The status is read from the status lists the
+credential without a proof cannot be verified, and only an Open Badges credential is one: a JWT
+typed otherwise, or signed content that is not an `OpenBadgeCredential` (a status list, say),
+is refused as "not a credential". The status is read from the status lists the
 credential names; a list that cannot be read makes the status "unknown", never "valid".
 """
 
@@ -16,11 +18,14 @@ from typing import Any, Literal, Protocol
 import jwt
 
 from service.app.credentials.documents import Issuer
+from service.app.credentials.jose import bare_kid, jwks_url, without_registered_claims
 from service.app.credentials.keys import IssuerKeys
 
 Status = Literal["valid", "suspended", "revoked", "unknown"]
 ENVELOPE_PREFIX = "data:application/vc+jwt,"
 JWT_TYPE = "vc+jwt"
+CREDENTIAL_TYPE = "OpenBadgeCredential"
+NO_DATE_CHECKS: jwt.types.Options = {"verify_nbf": False, "verify_exp": False, "verify_iat": False}
 
 
 class StatusUnavailable(Exception):
@@ -82,16 +87,29 @@ class Verifier:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as error:
             return _refused(f"This is not a signed credential (compact JWT): {error}.")
-        key = self.keys.find(str(header.get("kid", "")))
+        if header.get("typ") != JWT_TYPE:
+            return _refused(
+                f"This is not a credential: its header is typed {header.get('typ')!r}, "
+                f"a credential's is {JWT_TYPE!r}."
+            )
+        key = self.keys.find(bare_kid(self.issuer, str(header.get("kid", ""))))
         if key is None:
             return _refused(
                 f"The signing key {header.get('kid')!r} is not one of the issuer's keys "
-                f"({self.issuer.base_url}/.well-known/jwks.json)."
+                f"({jwks_url(self.issuer)})."
             )
         try:
-            document = jwt.decode(token, key.public, algorithms=["EdDSA"])
+            # The validity dates (nbf, exp) are judged below, with reasons, not refused here.
+            claims = jwt.decode(token, key.public, algorithms=["EdDSA"], options=NO_DATE_CHECKS)
         except jwt.PyJWTError as error:
             return _refused(f"The signature does not match the content: {error}.")
+        document = without_registered_claims(claims)
+        if not _is_open_badge(document):
+            return _refused(
+                f"This is not a credential: the issuer signed it, but it is a "
+                f"{document.get('type')!r}, not an {CREDENTIAL_TYPE}.",
+                signature_valid=True,
+            )
         return self._judge(document)
 
     def _judge(self, document: dict[str, Any]) -> Verification:
@@ -146,9 +164,14 @@ class Verifier:
         return "valid", "Not suspended or revoked: the trainer is listed."
 
 
-def _refused(reason: str) -> Verification:
+def _is_open_badge(document: dict[str, Any]) -> bool:
+    kinds = document.get("type")
+    return isinstance(kinds, list) and CREDENTIAL_TYPE in kinds
+
+
+def _refused(reason: str, signature_valid: bool = False) -> Verification:
     return Verification(
-        signature_valid=False,
+        signature_valid=signature_valid,
         issuer_known=False,
         status="unknown",
         valid_from=None,

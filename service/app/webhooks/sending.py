@@ -1,7 +1,9 @@
 """One attempt at a delivery: signed per Standard Webhooks (webhook-id, webhook-timestamp,
 webhook-signature), POSTed, recorded and counted (score_webhook_delivery_*) whatever its
 outcome. A failed attempt raises, so that the caller (a Temporal activity) retries it with
-backoff."""
+backoff. The subscriber's host is resolved first and the attempt sent to the address checked
+(destinations.py): one that is not public is refused, recorded with the reason, and not
+retried."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ from sqlalchemy.orm import Session
 from standardwebhooks import Webhook
 
 from domain.errors import NotFound
+from service.app.webhooks.destinations import DestinationRefused, HostNotFound, public_address
 from service.app.webhooks.store import AttemptRow, DeliveryRow, Webhooks
 from service.telemetry.metrics import WEBHOOK_ATTEMPTS, WEBHOOK_LATENCY
 
@@ -44,11 +47,14 @@ def send(webhooks: Webhooks, webhook_id: str, attempt: int) -> int:
     status, error = None, None
     started = time.perf_counter()
     try:
-        reply = httpx.post(url, content=payload, headers=headers, timeout=TIMEOUT_SECONDS)
+        reply = _post(url, payload, headers, webhooks.allow_private)
         status = reply.status_code
         if not 200 <= status < 300:
             error = f"answered {status}"
-    except httpx.HTTPError as failure:
+    except DestinationRefused as refused:
+        _record(webhooks, webhook_id, attempt, now, None, f"refused: {refused}")
+        raise
+    except (httpx.HTTPError, HostNotFound) as failure:
         error = f"{type(failure).__name__}: {failure}"
     outcome = "delivered" if error is None else "failed"
     WEBHOOK_LATENCY.labels(outcome).observe(time.perf_counter() - started)
@@ -58,6 +64,25 @@ def send(webhooks: Webhooks, webhook_id: str, attempt: int) -> int:
         raise DeliveryFailed(f"Webhook {webhook_id} attempt {attempt} to {url}: {error}")
     assert status is not None
     return status
+
+
+def _post(url: str, payload: str, headers: dict[str, str], allow_private: bool) -> httpx.Response:
+    """POST to the subscriber; unless private addresses are allowed, to the public address its
+    host resolved to (so that it cannot resolve to another one between check and send), with
+    the name kept for TLS (SNI, certificate) and the Host header. Redirects are not followed."""
+    target = httpx.URL(url)
+    if allow_private:
+        return httpx.post(target, content=payload, headers=headers, timeout=TIMEOUT_SECONDS)
+    address = public_address(target.host, target.port or 443)
+    with httpx.Client(timeout=TIMEOUT_SECONDS) as client:
+        request = client.build_request(
+            "POST",
+            target.copy_with(host=address),
+            content=payload,
+            headers={**headers, "host": target.netloc.decode("ascii")},
+            extensions={"sni_hostname": target.host},
+        )
+        return client.send(request)
 
 
 def _record(

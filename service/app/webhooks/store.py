@@ -13,6 +13,7 @@ from sqlalchemy import BigInteger, Boolean, DateTime, Engine, Integer, String, T
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from domain.errors import NotFound
+from service.app.webhooks.destinations import check_subscription_url
 from service.storage.database import ServiceTables
 
 EVENT_TYPES: tuple[str, ...] = (
@@ -112,10 +113,14 @@ def _subscription(row: SubscriptionRow) -> Subscription:
 
 
 class Webhooks:
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, allow_private: bool = False) -> None:
         self.engine = engine
+        # Deliveries to http and to private addresses (a local receiver): development only.
+        self.allow_private = allow_private
 
     def subscribe(self, url: str, events: tuple[str, ...], by: str) -> NewSubscription:
+        """Raises InvalidInput for a URL deliveries may not go to (destinations.py)."""
+        check_subscription_url(url, self.allow_private)
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
         row = SubscriptionRow(
             subscription_id=str(uuid.uuid4()),

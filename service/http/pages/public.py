@@ -1,7 +1,9 @@
 """What anyone may read: the home page, the directory of certified trainers, a certificate check.
 
 Like `/public/…` of the JSON API, these read the read models as they are (`CurrentReads`): a
-visitor wrote nothing to wait for. Nothing here shows an e-mail address or an internal id.
+visitor wrote nothing to wait for; the certificate check answers from the event history, by
+the same function as `GET /public/certificates/{number}/standing`. Nothing here shows an
+e-mail address or an internal id.
 """
 
 from __future__ import annotations
@@ -14,8 +16,10 @@ from fastapi import APIRouter, Query
 from fastapi.responses import Response
 
 from domain.certificates import CERTIFICATE_NUMBER_PATTERN
+from domain.errors import NotFound
 from domain.values import Module
 from projections import queries
+from service.app.credentials.public import CertificateStanding, certificate_standing
 from service.http.pages.kit import AnyPage
 from service.http.reading import CurrentReads
 from service.i18n.countries import country_name
@@ -66,17 +70,19 @@ def directory(
 
 
 @router.get("/verify")
-def verify(page: AnyPage, read: CurrentReads, number: str = "") -> Response:
-    """Is this certificate genuine, whose, for which modules, and is its holder listed?"""
+def verify(page: AnyPage, number: str = "") -> Response:
+    """Is this certificate genuine, whose, for which modules, is its holder listed, and if
+    not, why (a category, no personal detail) and since when? The printed certificate's QR
+    code leads here."""
     typed = number.strip().upper()[:MAX_QUERY_LENGTH]
-    found: queries.CertificateCheck | None = None
+    found: CertificateStanding | None = None
     problem = ""
     if typed and not CERTIFICATE_NUMBER.match(typed):
         problem = page.gettext(
             "A certificate number looks like SCORE-7KQM-4X2D-9HTV; check what you typed."
         )
     elif typed:
-        found = queries.verify_certificate(read, typed)
+        found = _standing(page, typed)
     status = 404 if typed and found is None and not problem else 422 if problem else 200
     return page.render(
         "verify.html",
@@ -84,5 +90,14 @@ def verify(page: AnyPage, read: CurrentReads, number: str = "") -> Response:
         title=page.gettext("Verify a certificate"),
         number=typed,
         found=found,
+        country=country_name(found.country, page.language) if found else "",
         problem=problem,
     )
+
+
+def _standing(page: AnyPage, number: str) -> CertificateStanding | None:
+    try:
+        standing = certificate_standing(page.services.certification, number)
+    except NotFound:
+        return None
+    return standing if standing.certified else None

@@ -18,11 +18,12 @@ from domain.policy import About, Action
 from service.app.accounts import User
 from service.app.audit.moments import parse_moment
 from service.app.credentials.documents import StatusPurpose
-from service.app.credentials.pdf import CertificateFacts, certificate_pdf
+from service.app.credentials.pdf import certificate_pdf
 from service.app.credentials.public import CertificateStanding, certificate_standing
 from service.app.credentials.verify import Verification
 from service.http.deps import ServicesDep, allowed_to
 from service.http.parameters import CertificateNumber, TrainerId, moment
+from service.http.schemas import refusals
 from service.i18n import LANGUAGES, choose_language
 
 router = APIRouter(tags=["credentials"])
@@ -57,7 +58,7 @@ class HeldCredential(BaseModel):
 @router.get("/.well-known/jwks.json")
 def read_issuer_keys(services: ServicesDep) -> dict[str, Any]:
     """The issuer's public keys (JWKS): the current one and every one rotated out."""
-    return services.credentials.keys.jwks()
+    return services.credentials.jwks()
 
 
 @router.get("/credentials/issuer")
@@ -133,6 +134,7 @@ def download_credential(
             "content": {"application/pdf": {"schema": {"type": "string", "format": "binary"}}},
         },
         **NOT_FOUND,
+        **refusals(e409="The holder is not listed now (inactive or removed): no certificate"),
     },
 )
 def download_certificate_pdf(
@@ -145,20 +147,14 @@ def download_certificate_pdf(
     ] = None,
     accept_language: Annotated[str | None, Header(max_length=200)] = None,
 ) -> Response:
-    """The certificate of competence as a PDF in English, French or Spanish."""
+    """The certificate of competence as a PDF in English, French or Spanish, while its holder
+    is listed: a delisted holder is refused (409) with the reason, as paper cannot be
+    suspended."""
     policy.require(user.actor, Action.DOWNLOAD_CREDENTIAL, About(trainer_id=trainer_id))
     trainer = services.certification.trainer(trainer_id)
-    held = services.credentials.of(trainer)  # NotFound until certified
-    issuer = services.credentials.issuer
-    facts = CertificateFacts(
-        name=trainer.name,
-        certificate_number=held.certificate_number,
-        modules=trainer.certified_modules,
-        certified_at=trainer.certified_at or held.credential.issued_at,
-        verification_url=issuer.verification_url(held.certificate_number),
-    )
+    facts = services.credentials.certificate_facts(trainer)  # refused unless listed
     language = choose_language(lang, accept_language)
-    disposition = f'attachment; filename="{held.certificate_number}-{language}.pdf"'
+    disposition = f'attachment; filename="{facts.certificate_number}-{language}.pdf"'
     return Response(
         certificate_pdf(facts, language),
         media_type="application/pdf",

@@ -36,11 +36,16 @@ EventType = Literal[
     "trainer.reinstated",
     "credential.revoked",
 ]
-REFUSALS = refusals(e403="Only the programme office", e422="Malformed input")
+REFUSALS = refusals(
+    e403="Only the programme office",
+    e422="Malformed input, or a URL that is not https or names a private address",
+)
 
 
 class Subscribe(BaseModel):
-    url: AnyHttpUrl = Field(description="where events are POSTed (http or https)")
+    url: AnyHttpUrl = Field(
+        description="where events are POSTed: https, to a public address, without user:password"
+    )
     events: list[EventType] = Field(min_length=1, max_length=5)
 
 

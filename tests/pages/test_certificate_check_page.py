@@ -1,0 +1,44 @@
+"""The page the printed certificate's QR code leads to: anyone reads whether its holder is
+listed, and for a delisted one why (a category, no detail) and since when, in their language."""
+
+from __future__ import annotations
+
+from fastapi.testclient import TestClient
+
+from domain.trainer.steps import RemoveForCause
+from domain.values import Module
+from service.http.deps import Services
+from tests.stories import Story, new_id
+
+
+def test_a_listed_holders_certificate_reads_as_genuine_and_listed(
+    site: TestClient, services: Services
+) -> None:
+    story = Story(services.certification)
+    asha = story.register_candidate("Asha Rao")
+    story.certified_in(Module.WC, asha, story.register_expert())
+    number = services.certification.trainer(asha.user_id).certificate_number
+
+    page = site.get("/verify", params={"number": number})
+
+    assert page.status_code == 200 and "Asha Rao" in page.text
+    assert "its holder is listed" in page.text and "Delisted since" not in page.text
+
+
+def test_a_removed_holders_certificate_says_why_and_since_when_in_french(
+    site: TestClient, services: Services
+) -> None:
+    story = Story(services.certification)
+    asha = story.register_candidate("Asha Rao")
+    story.certified_in(Module.WC, asha, story.register_expert())
+    removal = RemoveForCause("conduct", "abused a participant")
+    services.certification.take_standing_step(
+        asha.user_id, removal, story.hq, new_id(), story.later()
+    )
+    number = services.certification.trainer(asha.user_id).certificate_number
+
+    page = site.get("/verify", params={"number": number}, headers={"Accept-Language": "fr"})
+
+    assert page.status_code == 200 and "n'est plus inscrit" in page.text
+    assert "Radié depuis le" in page.text and "Radié pour motif grave" in page.text
+    assert "abused" not in page.text, "the category, never the office's own words"
