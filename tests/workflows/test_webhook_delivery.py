@@ -116,6 +116,9 @@ async def test_a_subscriber_down_for_a_while_receives_every_event_once_by_id(
 
     deliveries = webhooks.deliveries(subscription.subscription_id)
     assert all(d.delivered_at is not None for d in deliveries)
-    assert all(len(d.attempts) >= 2 for d in deliveries), "each failed while the port was shut"
-    assert all(d.attempts[0].error and d.attempts[-1].status_code == 204 for d in deliveries)
+    # A loaded machine may start a delivery's first attempt only once the port is open: some,
+    # not necessarily each, met the shut port; every failed attempt was tried again.
+    assert any(d.attempts[0].error for d in deliveries), "the subscriber was down at first"
+    assert all(d.attempts[-1].status_code == 204 for d in deliveries)
+    assert all(a.error for d in deliveries for a in d.attempts[:-1]), "retried until accepted"
     engine.dispose()
