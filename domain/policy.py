@@ -182,12 +182,16 @@ RULES: dict[Action, Rule] = {
     ),
     Action.REMOVE_FOR_CAUSE: _standing("the programme office", "removal", OFFICE),
     Action.REINSTATE: _standing("the programme office", "reinstatement", OFFICE),
+    # The programme's whole register and its thresholds: headquarters' alone.
     Action.IMPORT_PAST_RECORDS: _rule(
-        "Only the programme office imports past trainers, certificates and training records.",
-        OFFICE,
+        "Only headquarters (an office user scoped to no country) imports or exports past "
+        "trainers, certificates and training records.",
+        HEADQUARTERS,
     ),
     Action.CHANGE_POLICY: _rule(
-        "Only the programme office changes the reminder months and the stall period.", OFFICE
+        "Only headquarters (an office user scoped to no country) changes the reminder months "
+        "and the stall period.",
+        HEADQUARTERS,
     ),
     Action.OPEN_MATERIALS: _rule(
         "Training materials are opened by the trainer themselves.", CANDIDATE

@@ -232,9 +232,12 @@ DOORS: dict[str, Door] = {
     "POST /auth/password": Door(
         LOGGED_IN, {"current_password": "{password}", "new_password": "{password}"}
     ),
-    "GET /trainers": Door(AUDIT, query={"module": "WC"}),
+    # A country office finds its own countries' people and journeys only (none of the scene's).
+    "GET /trainers": Door(LIST_READERS, query={"module": "WC"}),
     # An expert lists the journeys they supervise, whoever they name.
-    "GET /journeys": Door(AUDIT | {"expert", "wrong_expert"}, query={"expert_id": "{expert_id}"}),
+    "GET /journeys": Door(
+        LIST_READERS | {"expert", "wrong_expert"}, query={"expert_id": "{expert_id}"}
+    ),
     "GET /messages": Door(OFFICE),
     "PUT /materials/{module}/{material}": Door(OFFICE, {"content": "%PDF-1.4 the role matrix"}),
     "GET /materials": Door(OFFICE),
