@@ -311,8 +311,9 @@ async def test_only_an_unreachable_event_store_makes_the_api_unready(
                 unready = await probe.get("/health/ready")
                 alive = await probe.get("/health/live")
             assert unready.status_code == 503 and unready.headers["Retry-After"] == "5"
-            assert unready.json() == {
-                "detail": "The event store cannot be reached.",
-                "error": "Unavailable",
-            }
+            problem = unready.json()
+            assert (problem["detail"], problem["error"]) == (
+                "The event store cannot be reached.",
+                "Unavailable",
+            )
             assert alive.status_code == 200  # the process is fine: do not restart it
