@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends
 from fastapi.encoders import jsonable_encoder
@@ -13,8 +14,10 @@ from starlette.concurrency import run_in_threadpool
 from domain.enterprise import EnterpriseDetails, EnterpriseEdit, EnterpriseState
 from domain.policy import Action
 from domain.trainer.rules import DetailsEdit
+from domain.values import Actor
 from domain.workshop import Reschedule, WorkshopPlan, WorkshopState
 from service.app.accounts import User
+from service.app.certification import Result
 from service.app.idempotency import StoredResponse
 from service.http.deps import Idempotent, ServicesDep, allowed_to
 from service.http.parameters import EnterpriseId, TrainerId, WorkshopId
@@ -53,6 +56,26 @@ def now() -> datetime:
     return datetime.now(UTC)
 
 
+async def recorded(
+    idem: Idempotent,
+    status: int,
+    command: Callable[..., Result[Any]],
+    *args: object,
+    actor: Actor,
+    answer: Callable[[Any], Any] = jsonable_encoder,
+    **options: object,
+) -> JSONResponse:
+    """Run an application command under the request's Idempotency-Key: `args`, then the actor,
+    the command id and the time, as every command of the application takes them; the answer
+    is the state it left (kept for a retry)."""
+
+    async def call(command_id: str) -> StoredResponse:
+        result = await run_in_threadpool(command, *args, actor, command_id, now(), **options)
+        return StoredResponse(status, answer(result.state))
+
+    return respond(await idem.run(call))
+
+
 @router.post(
     "/trainers",
     status_code=201,
@@ -62,21 +85,17 @@ async def register_trainer(
     body: RegisterTrainer, user: TrainerRegistrars, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Register a trainer candidate, or (is_expert) an expert trainer."""
-
-    async def call(command_id: str) -> StoredResponse:
-        result = await run_in_threadpool(
-            services.certification.register_trainer,
-            body.name,
-            str(body.email),
-            body.country,
-            user.actor,
-            command_id,
-            now(),
-            is_expert=body.is_expert,
-        )
-        return StoredResponse(201, trainer_body(result.state))
-
-    return respond(await idem.run(call))
+    return await recorded(
+        idem,
+        201,
+        services.certification.register_trainer,
+        body.name,
+        str(body.email),
+        body.country,
+        actor=user.actor,
+        answer=trainer_body,
+        is_expert=body.is_expert,
+    )
 
 
 @router.patch(
@@ -101,13 +120,15 @@ async def edit_trainer(
     """Correct a trainer's name or change their e-mail; their id and history stay theirs."""
     edit = DetailsEdit(body.name, None if body.email is None else str(body.email))
 
-    async def call(command_id: str) -> StoredResponse:
-        result = await run_in_threadpool(
-            services.certification.edit_trainer, trainer_id, edit, user.actor, command_id, now()
-        )
-        return StoredResponse(200, trainer_body(result.state))
-
-    return respond(await idem.run(call))
+    return await recorded(
+        idem,
+        200,
+        services.certification.edit_trainer,
+        trainer_id,
+        edit,
+        actor=user.actor,
+        answer=trainer_body,
+    )
 
 
 @router.post(
@@ -131,20 +152,16 @@ async def merge_trainers(
 ) -> JSONResponse:
     """Merge another record of the same person into this one; both histories are kept, and
     the merged record's id, e-mail and journeys lead to this one."""
-
-    async def call(command_id: str) -> StoredResponse:
-        result = await run_in_threadpool(
-            services.certification.merge_trainers,
-            trainer_id,
-            body.merged_id,
-            body.reason,
-            user.actor,
-            command_id,
-            now(),
-        )
-        return StoredResponse(200, trainer_body(result.state))
-
-    return respond(await idem.run(call))
+    return await recorded(
+        idem,
+        200,
+        services.certification.merge_trainers,
+        trainer_id,
+        body.merged_id,
+        body.reason,
+        actor=user.actor,
+        answer=trainer_body,
+    )
 
 
 @router.post(
@@ -166,13 +183,9 @@ async def schedule_workshop(
         body.expert_id,
     )
 
-    async def call(command_id: str) -> StoredResponse:
-        result = await run_in_threadpool(
-            services.certification.schedule_workshop, plan, user.actor, command_id, now()
-        )
-        return StoredResponse(201, jsonable_encoder(result.state))
-
-    return respond(await idem.run(call))
+    return await recorded(
+        idem, 201, services.certification.schedule_workshop, plan, actor=user.actor
+    )
 
 
 @router.post(
@@ -188,13 +201,9 @@ async def register_enterprise(
         body.name, body.country, body.sector, body.employees, body.women_employees
     )
 
-    async def call(command_id: str) -> StoredResponse:
-        result = await run_in_threadpool(
-            services.certification.register_enterprise, details, user.actor, command_id, now()
-        )
-        return StoredResponse(201, jsonable_encoder(result.state))
-
-    return respond(await idem.run(call))
+    return await recorded(
+        idem, 201, services.certification.register_enterprise, details, actor=user.actor
+    )
 
 
 @router.patch(
@@ -221,18 +230,9 @@ async def reschedule_workshop(
     not yet ended while candidates are enrolled, and cannot change once a result is recorded."""
     change = Reschedule(body.reason, body.starts_on, body.ends_on, body.venue)
 
-    async def call(command_id: str) -> StoredResponse:
-        result = await run_in_threadpool(
-            services.certification.reschedule_workshop,
-            workshop_id,
-            change,
-            user.actor,
-            command_id,
-            now(),
-        )
-        return StoredResponse(200, jsonable_encoder(result.state))
-
-    return respond(await idem.run(call))
+    return await recorded(
+        idem, 200, services.certification.reschedule_workshop, workshop_id, change, actor=user.actor
+    )
 
 
 @router.post(
@@ -256,19 +256,14 @@ async def cancel_workshop(
 ) -> JSONResponse:
     """Cancel a ToT workshop no candidate is enrolled in, with the reason; no one enrols in
     it after."""
-
-    async def call(command_id: str) -> StoredResponse:
-        result = await run_in_threadpool(
-            services.certification.cancel_workshop,
-            workshop_id,
-            body.reason,
-            user.actor,
-            command_id,
-            now(),
-        )
-        return StoredResponse(200, jsonable_encoder(result.state))
-
-    return respond(await idem.run(call))
+    return await recorded(
+        idem,
+        200,
+        services.certification.cancel_workshop,
+        workshop_id,
+        body.reason,
+        actor=user.actor,
+    )
 
 
 @router.patch(
@@ -294,15 +289,6 @@ async def edit_enterprise(
     history stay, and its size warning follows the new count."""
     edit = EnterpriseEdit(body.name, body.sector, body.employees, body.women_employees)
 
-    async def call(command_id: str) -> StoredResponse:
-        result = await run_in_threadpool(
-            services.certification.edit_enterprise,
-            enterprise_id,
-            edit,
-            user.actor,
-            command_id,
-            now(),
-        )
-        return StoredResponse(200, jsonable_encoder(result.state))
-
-    return respond(await idem.run(call))
+    return await recorded(
+        idem, 200, services.certification.edit_enterprise, enterprise_id, edit, actor=user.actor
+    )
