@@ -2,70 +2,34 @@
 
 from __future__ import annotations
 
-import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass
 from pathlib import Path
 
-import uvicorn
 from axe_playwright_python.async_playwright import Axe
+from fastapi import FastAPI
 from playwright.async_api import BrowserContext, Page
 
-from service.adapters.mail import build_notifier
-from service.adapters.temporal_dev import free_port
-from service.adapters.temporal_steps import WorkflowSteps
-from service.bootstrap.api import build_services, close_services
-from service.bootstrap.parts import build_certification
 from service.http.deps import Services
 from service.http.main import create_app
 from service.http.pages.site import install_pages
-from tests.e2e.harness import PASSWORD, Stack, e2e_settings, projector_running
-from workflows.activities import CertificationActivities
-from workflows.client import JourneyGateway
-from workflows.worker import connect, running_worker
+from tests.e2e.harness import PASSWORD, Stack, whole_service
 
 CHROMIUM = "/usr/bin/chromium"
 SESSION_SECRET = "browser-tests-session-secret-" + "s" * 32
 SERIOUS = frozenset({"serious", "critical"})
 
 
-@asynccontextmanager
-async def serving_pages(services: Services, port: int) -> AsyncIterator[str]:
+def pages_app(services: Services) -> FastAPI:
+    """The JSON API with the pages installed, as the composition root serves them."""
     app = create_app(services)
     install_pages(app, services.settings, SESSION_SECRET)
-    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="off")
-    server = uvicorn.Server(config)
-    serving = asyncio.create_task(server.serve())
-    while not server.started:
-        await asyncio.sleep(0.02)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        await serving
+    return app
 
 
-@asynccontextmanager
-async def pages_service(data_dir: Path, temporal: str) -> AsyncIterator[Stack]:
+def pages_service(data_dir: Path, temporal: str) -> AbstractAsyncContextManager[Stack]:
     """As tests/e2e/harness.py's whole_service, with the pages installed in the app."""
-    settings = e2e_settings(data_dir, temporal, None)
-    client = await connect(temporal)
-    gateway = JourneyGateway.from_settings(client, settings)
-    services = build_services(settings, lambda app: WorkflowSteps(gateway, app))
-    worker_app, notifier = build_certification(settings), build_notifier(settings)
-    activities = CertificationActivities(worker_app, notifier)
-    try:
-        async with (
-            running_worker(client, settings.task_queue, activities),
-            projector_running(settings),
-            serving_pages(services, free_port()) as url,
-        ):
-            yield Stack(settings, services, url)
-    finally:
-        notifier.close()
-        worker_app.close()
-        close_services(services)
+    return whole_service(data_dir, temporal, None, pages_app)
 
 
 @dataclass

@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import threading
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -126,8 +126,13 @@ def e2e_settings(
 
 @asynccontextmanager
 async def whole_service(
-    data_dir: Path, temporal: str, database_url: str | None
+    data_dir: Path,
+    temporal: str,
+    database_url: str | None,
+    app: Callable[[Services], FastAPI] | None = None,
 ) -> AsyncIterator[Stack]:
+    """Worker, projector and HTTP server in this process; `app` builds the served app around
+    the services (the browser stories install the pages), else the JSON API alone."""
     settings = e2e_settings(data_dir, temporal, database_url)
     client = await connect(temporal)
     gateway = JourneyGateway.from_settings(client, settings)
@@ -138,7 +143,7 @@ async def whole_service(
         async with (
             running_worker(client, settings.task_queue, activities),
             projector_running(settings),
-            api_serving(services, free_port()) as url,
+            api_serving(services, free_port(), app and app(services)) as url,
         ):
             yield Stack(settings, services, url)
     finally:
