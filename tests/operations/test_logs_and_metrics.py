@@ -6,6 +6,7 @@ import io
 import json
 import logging
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
@@ -23,7 +24,7 @@ from service.bootstrap.parts import build_certification
 from service.http.main import create_app
 from service.settings import Settings
 from service.storage.database import create_service_engine
-from service.telemetry.logs import configure_logging
+from service.telemetry.logs import LogFormat, configure_logging
 from service.telemetry.metrics import Reading, register_readings
 from tests.migrated import migrated
 from tests.stories import Story
@@ -31,12 +32,24 @@ from tests.workflows.test_webhook_delivery import Receiver, free_port, serving
 from workflows.webhook_activities import WebhookActivities
 
 
+@contextmanager
+def logging_as(process: str, log_format: LogFormat, stream: io.StringIO) -> Iterator[None]:
+    """The process's logging for one test, then the test run's own back as it was."""
+    root = logging.getLogger()
+    handlers, level, config = root.handlers[:], root.level, structlog.get_config()
+    configure_logging(process, log_format, "INFO", stream)
+    try:
+        yield
+    finally:
+        root.handlers, root.level = handlers, level
+        structlog.configure(**config)
+
+
 @pytest.fixture
 def json_log() -> Iterator[io.StringIO]:
     stream = io.StringIO()
-    configure_logging("api", "json", "INFO", stream)
-    yield stream
-    configure_logging("tests", "console", "WARNING")
+    with logging_as("api", "json", stream):
+        yield stream
 
 
 def lines(stream: io.StringIO) -> list[dict[str, object]]:
@@ -152,10 +165,20 @@ def test_a_line_written_with_a_bound_workflow_and_command_carries_both(
 
 def test_readable_lines_locally() -> None:
     stream = io.StringIO()
-    configure_logging("worker", "console", "INFO", stream)
-    try:
+    with logging_as("worker", "console", stream):
         structlog.get_logger("x").info("worker polling", task_queue="q")
-    finally:
-        configure_logging("tests", "console", "WARNING")
     line = stream.getvalue()
     assert "worker polling" in line and "task_queue=q" in line and not line.startswith("{")
+
+
+def test_a_failure_is_logged_with_its_plain_traceback_and_never_the_values_of_its_locals() -> None:
+    stream = io.StringIO()
+    with logging_as("projector", "console", stream):
+        e_mail = "asha@example.org"  # what a frame's locals may hold: personal data
+        try:
+            raise ValueError(f"cannot project an event of {len(e_mail)} characters")
+        except ValueError:
+            structlog.get_logger("x").exception("projector: stuck")
+    written = stream.getvalue()
+    assert "Traceback (most recent call last)" in written and "ValueError" in written
+    assert "asha@example.org" not in written
