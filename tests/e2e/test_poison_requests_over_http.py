@@ -69,6 +69,7 @@ async def _get(stack: Stack, user: str, url: str) -> Any:
         return await http.get(url)
 
 
+@pytest.mark.stores("postgres")  # refused before any store is read
 @pytest.mark.parametrize(("template", "where", "name"), _cases())
 @pytest.mark.parametrize("bad", ["%00", "a%00b", "%1F", "%7F", "%0A"])
 async def test_a_control_character_in_any_read_parameter_is_422_naming_it(
@@ -85,6 +86,7 @@ async def test_a_control_character_in_any_read_parameter_is_422_naming_it(
     assert stack.events() == before
 
 
+@pytest.mark.stores("postgres")  # refused before any store is read
 @pytest.mark.parametrize(("template", "where", "name"), _cases())
 async def test_bytes_that_are_not_utf8_in_any_read_parameter_are_400(
     stack: Stack, office: str, template: str, where: str, name: str

@@ -37,6 +37,9 @@ from tests.e2e.matrix import (
 from tests.e2e.roles import DOORS, KNOWN_DEFECTS, KNOWN_ORACLES, MAY_SEE, PRINCIPALS
 
 OPENAPI = create_app().openapi()
+# Who may call a route is decided before any store is read: PostgreSQL only (tests/e2e/conftest.py).
+pytestmark = pytest.mark.stores("postgres")
+
 OPERATIONS = {operation.key: operation for operation in operations(OPENAPI)}
 
 

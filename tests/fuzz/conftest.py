@@ -18,7 +18,11 @@ from tests.postgres import scratch_database
 
 
 @pytest.fixture(
-    scope="module", params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)]
+    scope="module",
+    params=[
+        pytest.param(store, marks=pytest.mark.postgres) if store == "postgres" else store
+        for store in budget.STORES
+    ],
 )
 def fuzzed_service(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
