@@ -6,7 +6,7 @@ workflow accepts is one the domain accepts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
@@ -56,7 +56,8 @@ def check_actor(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
     about = About.journey(state.trainer_id, state.expert_id)
     if isinstance(step, AmendStep | VoidStep):  # whoever recorded it may correct it
         target = state.recorded_step(step.step_version)
-        about = replace(about, recorded_by=target.recorded_by if target else None)
+        # No such step: the candidate, who records the ToE steps, is told it is not there.
+        about = replace(about, recorded_by=target.recorded_by if target else state.trainer_id)
     policy.require(actor, Action(step.kind), about)
 
 
@@ -578,8 +579,20 @@ def corrected_log(state: JourneyState, step: AmendStep | VoidStep) -> tuple[Reco
     return tuple(corrected(entry) for entry in state.recorded)
 
 
+def replayed(state: JourneyState) -> list[tuple[RecordedStep, JourneyState]]:
+    """Each recorded step, as corrected, with the state just after it (a voided step: the
+    state it was struck from): which ToE cycle it belongs to, and that cycle as it then
+    stood. The read models rewrite a journey's cycles from this after a correction."""
+    seen: list[tuple[RecordedStep, JourneyState]] = []
+    _refolded(state, state.recorded, visit=lambda entry, after: seen.append((entry, after)))
+    return seen
+
+
 def _refolded(
-    state: JourneyState, log: tuple[RecordedStep, ...], judge: bool = False
+    state: JourneyState,
+    log: tuple[RecordedStep, ...],
+    judge: bool = False,
+    visit: Callable[[RecordedStep, JourneyState], None] | None = None,
 ) -> JourneyState:
     """The state folded again from enrolment over `log` (voided steps left out); `judge`:
     each step is judged by the rules first (raises the rule's refusal). What no step
@@ -589,12 +602,16 @@ def _refolded(
     )
     for entry in log:
         if entry.voided:
+            if visit is not None:
+                visit(entry, folded)
             continue
         if judge and not isinstance(entry.step, ReassignExpert):  # who supervises: not a rule
             _check_rules(folded, entry.step)
         folded = evolve(folded, entry.step, entry.at)
         if isinstance(entry.step, SelectEnterprise) and entry.size_warning is not None:
             folded = evolve_size_warned(folded, entry.step.enterprise_id, entry.size_warning)
+        if visit is not None:
+            visit(entry, folded)
     return replace(
         folded,
         expert_id=state.expert_id,
