@@ -297,6 +297,7 @@ KNOWN_ORACLES: dict[tuple[str, str], str] = {
             "coaching-visits",
             "progress-reports",
             "withdrawal",
+            "corrections",
         )
         for principal in OUTSIDERS
     },
