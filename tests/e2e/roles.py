@@ -142,11 +142,11 @@ DOORS: dict[str, Door] = {
     "POST /journeys/{journey_id}/withdrawal": Door(
         {"hq", "expert", "trainer"}, {"reason": "Moved away"}, hidden_from=ELSEWHERE
     ),
-    # The scene's journey has recorded no ToE step: the correction is refused by the rules
-    # (409, no such step) for whoever may correct one.
+    # A position no step of the scene's journey reaches, whatever other cells recorded: the
+    # correction is refused by the rules (409, no such step) for whoever may correct one.
     "POST /journeys/{journey_id}/corrections": Door(
         OFFICE | STEPPERS,
-        {"step_version": 2, "reason": "The role matrix corrects", "notes": "corrected"},
+        {"step_version": 9999, "reason": "The role matrix corrects", "notes": "corrected"},
         hidden_from=ELSEWHERE,
     ),
     # The office names the expert the candidate already has: refused by the rules (409), so
