@@ -110,3 +110,20 @@ async def test_a_correction_that_breaks_a_rule_is_refused_with_its_reason_and_wr
     ):
         assert (await _correct(stack, c.candidate, journey, bad)).status_code == 422, bad
     assert stack.events() == events
+
+
+async def test_the_public_statistics_count_a_classroom_workshop_as_corrected(
+    stack: Stack,
+) -> None:
+    c = await cast(stack)
+    journey = await enrolled(stack, c)
+    now = await _cycle_with_a_wrong_visit_date(stack, c, journey)
+    before = await get(stack, None, "/public/statistics")
+
+    classroom = _position(now, "classroom_workshop")
+    fix = {"step_version": classroom, "reason": "Two managers counted twice", "managers": 4}
+    assert (await _correct(stack, c.office, journey, fix)).status_code == 200
+
+    after = await get(stack, None, "/public/statistics")
+    assert after["participants"] == before["participants"] - 2
+    assert after["managers"] == before["managers"] - 2
