@@ -50,6 +50,8 @@ class Action(StrEnum):
     CERTIFY = "certification"
     WITHDRAW = "withdrawal"
     REASSIGN_EXPERT = "expert_reassignment"
+    AMEND_STEP = "step_amendment"  # correct a recorded ToE step's values
+    VOID_STEP = "step_voiding"  # strike a recorded ToE step out
     # A certified trainer's standing (domain/trainer/steps.py), and the materials
     SUBMIT_TRAINING_RECORD = "training_record"
     REMOVE_FOR_CAUSE = "removal"
@@ -82,6 +84,7 @@ class Relation(StrEnum):
     SUPERVISING_EXPERT = "supervising expert"  # the actor supervises the candidate
     WORKSHOP_EXPERT = "workshop's expert"  # the actor runs the workshop
     HEADQUARTERS = "headquarters"  # an office user scoped to no country: every country
+    RECORDER = "who recorded it"  # the actor recorded the step the action is about
 
 
 @dataclass(frozen=True)
@@ -94,6 +97,7 @@ class About:
     # The countries (ISO 3166-1 alpha-2) it belongs to, where known: a country office may act
     # only when all of them are its own.
     countries: frozenset[str] = frozenset()
+    recorded_by: str | None = None  # who recorded the step (a correction is about)
 
     @classmethod
     def journey(cls, trainer_id: str, expert_id: str | None) -> About:
@@ -130,6 +134,16 @@ def _standing(who: str, kind: str, *grants: Grant) -> Rule:
 
 
 _TOE = "the candidate or their expert trainer"
+_CORRECTORS = (
+    "Only whoever recorded the step, the candidate's expert trainer or the programme office "
+    "may {} a recorded step."
+)
+# Whoever recorded a step may correct it: the candidate, or an expert (who may since have
+# handed the candidate on); the supervising expert and the office may too.
+_RECORDERS: tuple[Grant, ...] = (
+    (Role.TRAINER, Relation.RECORDER),
+    (Role.EXPERT, Relation.RECORDER),
+)
 _READERS = "You may read only your own record, or your candidates' records."
 
 RULES: dict[Action, Rule] = {
@@ -177,6 +191,8 @@ RULES: dict[Action, Rule] = {
     Action.REASSIGN_EXPERT: _rule(
         "Only the programme office moves a candidate to another expert trainer.", OFFICE
     ),
+    Action.AMEND_STEP: _rule(_CORRECTORS.format("amend"), OFFICE, SUPERVISOR, *_RECORDERS),
+    Action.VOID_STEP: _rule(_CORRECTORS.format("void"), OFFICE, SUPERVISOR, *_RECORDERS),
     Action.SUBMIT_TRAINING_RECORD: _standing(
         "the trainer or hq", "training_record", OFFICE, CANDIDATE
     ),
@@ -276,6 +292,8 @@ def relations(actor: Actor, about: About) -> frozenset[Relation]:
         held.add(Relation.WORKSHOP_EXPERT)
     if actor.role is Role.HQ and not actor.countries:
         held.add(Relation.HEADQUARTERS)
+    if about.recorded_by is not None and actor.user_id == about.recorded_by:
+        held.add(Relation.RECORDER)
     return frozenset(held)
 
 
@@ -329,7 +347,12 @@ def may_pass_door(actor: Actor, action: Action) -> bool:
 
 # The relations only the record can tell (whose it is, who supervises, who runs it).
 RECORD_RELATIONS = frozenset(
-    {Relation.OWN_RECORD, Relation.SUPERVISING_EXPERT, Relation.WORKSHOP_EXPERT}
+    {
+        Relation.OWN_RECORD,
+        Relation.SUPERVISING_EXPERT,
+        Relation.WORKSHOP_EXPERT,
+        Relation.RECORDER,
+    }
 )
 
 

@@ -7,7 +7,8 @@ from collections.abc import Mapping
 
 from domain.journey import rules
 from domain.journey.aggregate import Journey
-from domain.journey.state import JourneyState, ToECycle
+from domain.journey.state import EnterpriseProgress, JourneyState, ToECycle
+from domain.journey.steps import DeliverClassroomWorkshop, SelectEnterprise
 from projections.states import Tracked
 from projections.tables import ReadModelTables
 from projections.writes import Changes, Row
@@ -55,22 +56,12 @@ def record_journey_facts(
         ):
             _put_enterprise_progress(state, event.enterprise_id, t, changes)
         case Journey.ClassroomWorkshopDelivered():
-            cycle = _current_cycle(state)
-            changes.put(
-                t.classroom_workshops,
-                {
-                    "journey_id": state.journey_id,
-                    "cycle_number": cycle.number,
-                    "trainer_id": state.trainer_id,
-                    "module": state.module.value,
-                    "held_on": event.held_on,
-                    "managers": event.managers,
-                    "workers": event.workers,
-                    "women": event.women,
-                    "satisfaction": event.satisfaction,
-                    "enterprises": len(cycle.enterprises),
-                },
+            step = DeliverClassroomWorkshop(
+                event.held_on, event.managers, event.workers, event.women, event.satisfaction
             )
+            _put_classroom(state, _current_cycle(state), step, t, changes)
+        case Journey.StepAmended() | Journey.StepVoided():
+            _put_corrected_cycles(state, t, changes)
         case Journey.StallReminderSent():
             changes.put(
                 t.stall_reminders,
@@ -81,6 +72,55 @@ def record_journey_facts(
                     "sent_at": event.timestamp,
                 },
             )
+
+
+def _put_classroom(
+    state: JourneyState,
+    cycle: ToECycle,
+    step: DeliverClassroomWorkshop,
+    t: ReadModelTables,
+    changes: Changes,
+) -> None:
+    changes.put(
+        t.classroom_workshops,
+        {
+            "journey_id": state.journey_id,
+            "cycle_number": cycle.number,
+            "trainer_id": state.trainer_id,
+            "module": state.module.value,
+            "held_on": step.held_on,
+            "managers": step.managers,
+            "workers": step.workers,
+            "women": step.women,
+            "satisfaction": step.satisfaction,
+            "enterprises": len(cycle.enterprises),
+        },
+    )
+
+
+def _put_corrected_cycles(state: JourneyState, t: ReadModelTables, changes: Changes) -> None:
+    """After a correction, every ToE cycle's rows again, from the steps as corrected: an
+    amended value replaces the recorded one, a voided step's row goes (a struck-out
+    selection, or classroom workshop) or stops counting (a visit, a report)."""
+    cycles: dict[int, ToECycle] = {}
+    for entry, after in rules.replayed(state):
+        cycle = after.cycle
+        if cycle is None:  # the ToT result, before any cycle
+            continue
+        cycles[cycle.number] = cycle  # each cycle as it last stood
+        key = (state.journey_id, cycle.number)
+        match entry.step:
+            case DeliverClassroomWorkshop() if entry.voided:
+                changes.remove(t.classroom_workshops, key)
+            case DeliverClassroomWorkshop():
+                _put_classroom(state, cycle, entry.step, t, changes)
+            case SelectEnterprise() if entry.voided:
+                changes.remove(t.toe_enterprises, (*key, entry.step.enterprise_id))
+            case _:
+                pass
+    for cycle in cycles.values():
+        for progress in cycle.enterprises:
+            _put_progress(state, cycle, progress, t, changes)
 
 
 def _current_cycle(state: JourneyState) -> ToECycle:
@@ -96,12 +136,22 @@ def _put_enterprise_progress(
     cycle = _current_cycle(state)
     progress = cycle.enterprise(enterprise_id)
     assert progress is not None, f"enterprise {enterprise_id} is not in the current cycle"
+    _put_progress(state, cycle, progress, t, changes)
+
+
+def _put_progress(
+    state: JourneyState,
+    cycle: ToECycle,
+    progress: EnterpriseProgress,
+    t: ReadModelTables,
+    changes: Changes,
+) -> None:
     changes.put(
         t.toe_enterprises,
         {
             "journey_id": state.journey_id,
             "cycle_number": cycle.number,
-            "enterprise_id": enterprise_id,
+            "enterprise_id": progress.enterprise_id,
             "trainer_id": state.trainer_id,
             "module": state.module.value,
             "baseline": progress.baseline,

@@ -11,6 +11,7 @@ from domain.calendar import latest_local_date
 from domain.journey import rules
 from domain.journey.state import JourneyState
 from domain.journey.steps import (
+    AmendStep,
     AssessCycle,
     Certify,
     DeliverClassroomWorkshop,
@@ -21,6 +22,7 @@ from domain.journey.steps import (
     RecordToTResult,
     ReportProgress,
     SelectEnterprise,
+    VoidStep,
     Withdraw,
 )
 from domain.recorded import RecordedAggregate, created_fields
@@ -64,7 +66,14 @@ class Journey(RecordedAggregate):
             return self.step_class(**{name: getattr(self, name) for name in names})
 
         def apply_to(self, aggregate: Any) -> None:
-            aggregate.state = rules.evolve(aggregate.state, self.as_step(), self.timestamp)
+            aggregate.state = rules.record(
+                aggregate.state,
+                self.as_step(),
+                self.timestamp,
+                self.originator_version,
+                self.actor_id,
+                getattr(self, "size_warning", None),
+            )
 
     class ToTResultRecorded(StepTaken):
         step_class = RecordToTResult
@@ -81,13 +90,6 @@ class Journey(RecordedAggregate):
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Selections before v2 recorded no warning (the warning came at registration)."""
             state["size_warning"] = None
-
-        def apply_to(self, aggregate: Any) -> None:
-            super().apply_to(aggregate)
-            if self.size_warning is not None:
-                aggregate.state = rules.evolve_size_warned(
-                    aggregate.state, self.enterprise_id, self.size_warning
-                )
 
     class BaselineAssessmentRecorded(StepTaken):
         step_class = RecordBaselineAssessment
@@ -153,6 +155,31 @@ class Journey(RecordedAggregate):
         expert_id: str
         reason: str
         previous_expert_id: str
+
+    class StepAmended(StepTaken):
+        """A recorded ToE step's values corrected (`step_version` names it); the fields not
+        given (None) keep their recorded values. The step's own event stays as it was: the
+        state, the read models and the "as in effect" view read the step as amended."""
+
+        step_class = AmendStep
+        step_version: int
+        reason: str
+        visited_on: date | None
+        held_on: date | None
+        indicators: dict[str, float] | None
+        managers: int | None
+        workers: int | None
+        women: int | None
+        satisfaction: float | None
+        notes: str | None
+
+    class StepVoided(StepTaken):
+        """A recorded ToE step struck out: it no longer counts. Its event stays, and the
+        "as recorded" view of any moment before this still shows it."""
+
+        step_class = VoidStep
+        step_version: int
+        reason: str
 
     @classmethod
     def enrol(
@@ -243,5 +270,7 @@ EVENT_FOR_STEP: dict[type[Any], type[Journey.StepTaken]] = {
         Journey.Certified,
         Journey.Withdrawn,
         Journey.ExpertReassigned,
+        Journey.StepAmended,
+        Journey.StepVoided,
     )
 }

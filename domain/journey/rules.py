@@ -6,13 +6,14 @@ workflow accepts is one the domain accepts.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 
 from domain import policy
 from domain.errors import (
     AlreadyCertified,
+    DomainError,
     InvalidInput,
     JourneyClosed,
     NotRecommended,
@@ -21,8 +22,10 @@ from domain.errors import (
     StepOutOfOrder,
 )
 from domain.indicators import validate_indicators
-from domain.journey.state import EnterpriseProgress, JourneyState, Stage, ToECycle
+from domain.journey.state import EnterpriseProgress, JourneyState, RecordedStep, Stage, ToECycle
 from domain.journey.steps import (
+    CORRECTABLE,
+    AmendStep,
     AssessCycle,
     Certify,
     DeliverClassroomWorkshop,
@@ -33,6 +36,7 @@ from domain.journey.steps import (
     RecordToTResult,
     ReportProgress,
     SelectEnterprise,
+    VoidStep,
     Withdraw,
 )
 from domain.policy import About, Action
@@ -49,7 +53,12 @@ MAX_CLASSROOM_PARTICIPANTS = 1_000
 def check_actor(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
     """Experts act only on their own candidates, trainers only on their own journey
     (domain/policy.py says who may take which step)."""
-    policy.require(actor, Action(step.kind), About.journey(state.trainer_id, state.expert_id))
+    about = About.journey(state.trainer_id, state.expert_id)
+    if isinstance(step, AmendStep | VoidStep):  # whoever recorded it may correct it
+        target = state.recorded_step(step.step_version)
+        # No such step: the candidate, who records the ToE steps, is told it is not there.
+        about = replace(about, recorded_by=target.recorded_by if target else state.trainer_id)
+    policy.require(actor, Action(step.kind), about)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -60,6 +69,14 @@ def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
     """Raise a DomainError with the reason when `actor` may not take `step` now."""
     check_actor(state, step, actor)
     step = clean_step(step)  # a withdrawal needs no more than an open journey and a reason
+    if isinstance(step, AmendStep | VoidStep):
+        _check_correction(state, step, actor)
+    else:
+        _check_rules(state, step)
+
+
+def _check_rules(state: JourneyState, step: JourneyStep) -> None:
+    """Whether the step may come now, whoever takes it."""
     _check_open(state)
     match step:
         case RecordToTResult():
@@ -99,6 +116,17 @@ def clean_step(step: JourneyStep) -> JourneyStep:
         case AssessCycle():
             return replace(step, comments=clean_field("comments", step.comments, FREE_TEXT))
         case Withdraw():
+            return replace(step, reason=clean_field("reason", step.reason, REASON))
+        case AmendStep():
+            return replace(
+                step,
+                notes=None if step.notes is None else clean_field("notes", step.notes, FREE_TEXT),
+                indicators=None
+                if step.indicators is None
+                else clean_keys("indicators", step.indicators, INDICATOR_NAME),
+                reason=clean_field("reason", step.reason, REASON),
+            )
+        case VoidStep():
             return replace(step, reason=clean_field("reason", step.reason, REASON))
         case ReassignExpert():
             expert_id = clean_field("expert_id", step.expert_id, IDENTIFIER)
@@ -341,7 +369,11 @@ def missing_in_cycle(cycle: ToECycle, names: Mapping[str, str] | None = None) ->
 
 
 def evolve(state: JourneyState, step: JourneyStep, at: datetime) -> JourneyState:
-    """The state after `step`, taken at `at`. Call `check` first: this does not validate."""
+    """The state after `step`, taken at `at`. Call `check` first: this does not validate.
+
+    A correction is no progress: it leaves `last_step_at` (the stall clock) where it was."""
+    if isinstance(step, AmendStep | VoidStep):
+        return _refolded(state, corrected_log(state, step))
     state = replace(state, last_step_at=at)
     match step:
         case RecordToTResult(completed=True):
@@ -374,6 +406,25 @@ def evolve(state: JourneyState, step: JourneyStep, at: datetime) -> JourneyState
             return replace(state, stage=Stage.WITHDRAWN, withdrawal_reason=step.reason.strip())
         case ReassignExpert():
             return replace(state, expert_id=step.expert_id)
+
+
+def record(
+    state: JourneyState,
+    step: JourneyStep,
+    at: datetime,
+    version: int,
+    recorded_by: str,
+    size_warning: str | None = None,
+) -> JourneyState:
+    """The state after the event that recorded `step` as the journey's `version`: evolved,
+    with the step kept in `recorded` (a correction changes an entry there instead)."""
+    after = evolve(state, step, at)
+    if isinstance(step, AmendStep | VoidStep):
+        return after
+    if isinstance(step, SelectEnterprise) and size_warning is not None:
+        after = evolve_size_warned(after, step.enterprise_id, size_warning)
+    entry = RecordedStep(version, step, at, recorded_by, size_warning)
+    return replace(after, recorded=(*state.recorded, entry))
 
 
 def _check_reassignment(state: JourneyState, step: ReassignExpert) -> None:
@@ -417,6 +468,157 @@ def _with_progress(state: JourneyState, progress: EnterpriseProgress) -> Journey
 
 def _update(state: JourneyState, enterprise_id: str, **changes: object) -> JourneyState:
     return _with_progress(state, replace(_progress(state, enterprise_id), **changes))  # type: ignore[arg-type]
+
+
+# ---------------------------------------------------------------------------------------------
+# Corrections: a recorded step amended or voided, the rules judged again
+#
+# The journey keeps every step it recorded (`JourneyState.recorded`). A correction changes
+# one entry there (its values, or struck out) and the state is folded again from enrolment
+# over the steps as corrected, judging each by the same rules as when it was taken: a
+# correction that would leave a step breaking a rule (a baseline voided under coaching
+# visits, a visit dated before the classroom workshop) is refused with that rule's words.
+# Who took each step is not judged again: they were allowed to then.
+
+
+def _check_correction(state: JourneyState, step: AmendStep | VoidStep, actor: Actor) -> None:
+    target = _target(state, step)
+    if not state.is_open and actor.role is not Role.HQ:
+        raise StepNotAllowed(
+            f"This journey has ended ({state.stage.value}); only the programme office "
+            "corrects its record now.",
+            code="correction_after_close",
+            params={"stage": state.stage.value},
+        )
+    if isinstance(step, AmendStep):
+        _check_amendment(target, step)
+    log = corrected_log(state, step)
+    try:
+        _refolded(state, log, judge=True)
+    except DomainError as broken:
+        raise type(broken)(
+            f"This correction of step {target.version} ({_what(target)}) would leave the "
+            f"record breaking a rule: {broken.reason}",
+            code=broken.code,
+            params=broken.params,
+        ) from broken
+
+
+def _target(state: JourneyState, step: AmendStep | VoidStep) -> RecordedStep:
+    target = state.recorded_step(step.step_version)
+    if target is None:
+        raise StepNotAllowed(
+            f"Journey {state.journey_id} recorded no step at position {step.step_version}; "
+            "its history (GET /audit/journeys/{id}) lists each step with its position.",
+            code="no_such_step",
+            params={"version": step.step_version},
+        )
+    if not isinstance(target.step, CORRECTABLE):
+        raise StepNotAllowed(
+            f"Step {target.version} is the {_what(target)}, a decision rather than a record "
+            "of what happened; only ToE records (selections, baseline assessments, the "
+            "classroom workshop, coaching visits, progress reports) are corrected.",
+            code="step_not_correctable",
+            params={"version": target.version},
+        )
+    if target.voided:
+        raise StepNotAllowed(
+            f"Step {target.version} ({_what(target)}) was voided already.",
+            code="step_voided",
+            params={"version": target.version},
+        )
+    return target
+
+
+def _what(target: RecordedStep) -> str:
+    return target.step.kind.replace("_", " ")
+
+
+def _check_amendment(target: RecordedStep, step: AmendStep) -> None:
+    changes = step.changes()
+    if not changes:
+        raise InvalidInput(
+            "An amendment names at least one value to change (visited_on, held_on, "
+            "indicators, managers, workers, women, satisfaction, notes); to strike the "
+            "step out, void it.",
+            code="nothing_to_amend",
+        )
+    own = {f for f in vars(target.step) if f not in ("kind", "enterprise_id")}
+    foreign = sorted(set(changes) - own)
+    if foreign:
+        raise InvalidInput(
+            f"Step {target.version} is a {_what(target)}, which has no {', '.join(foreign)}; "
+            f"it has {', '.join(sorted(own)) or 'no value to amend (void it instead)'}.",
+            code="field_not_in_step",
+            params={"fields": ", ".join(foreign), "version": target.version},
+        )
+    match amended := corrected_step(target.step, step):
+        case RecordBaselineAssessment() | ReportProgress():
+            validate_indicators(amended.indicators)
+        case DeliverClassroomWorkshop():
+            _check_participants(amended)
+        case _:
+            pass
+
+
+def corrected_step(recorded: JourneyStep, step: AmendStep) -> JourneyStep:
+    """The recorded step with the amendment's values in place of its own."""
+    return replace(recorded, **step.changes())  # type: ignore[arg-type]
+
+
+def corrected_log(state: JourneyState, step: AmendStep | VoidStep) -> tuple[RecordedStep, ...]:
+    """The journey's recorded steps with the correction applied to its step."""
+
+    def corrected(entry: RecordedStep) -> RecordedStep:
+        if entry.version != step.step_version:
+            return entry
+        if isinstance(step, VoidStep):
+            return replace(entry, voided=True)
+        return replace(entry, step=corrected_step(entry.step, step), amended=True)
+
+    return tuple(corrected(entry) for entry in state.recorded)
+
+
+def replayed(state: JourneyState) -> list[tuple[RecordedStep, JourneyState]]:
+    """Each recorded step, as corrected, with the state just after it (a voided step: the
+    state it was struck from): which ToE cycle it belongs to, and that cycle as it then
+    stood. The read models rewrite a journey's cycles from this after a correction."""
+    seen: list[tuple[RecordedStep, JourneyState]] = []
+    _refolded(state, state.recorded, visit=lambda entry, after: seen.append((entry, after)))
+    return seen
+
+
+def _refolded(
+    state: JourneyState,
+    log: tuple[RecordedStep, ...],
+    judge: bool = False,
+    visit: Callable[[RecordedStep, JourneyState], None] | None = None,
+) -> JourneyState:
+    """The state folded again from enrolment over `log` (voided steps left out); `judge`:
+    each step is judged by the rules first (raises the rule's refusal). What no step
+    changes (the expert now, the stall clock) stays as it is."""
+    folded = replace(
+        state, stage=Stage.ENROLLED, cycle=None, provisional_given=False, withdrawal_reason=None
+    )
+    for entry in log:
+        if entry.voided:
+            if visit is not None:
+                visit(entry, folded)
+            continue
+        if judge and not isinstance(entry.step, ReassignExpert):  # who supervises: not a rule
+            _check_rules(folded, entry.step)
+        folded = evolve(folded, entry.step, entry.at)
+        if isinstance(entry.step, SelectEnterprise) and entry.size_warning is not None:
+            folded = evolve_size_warned(folded, entry.step.enterprise_id, entry.size_warning)
+        if visit is not None:
+            visit(entry, folded)
+    return replace(
+        folded,
+        expert_id=state.expert_id,
+        last_step_at=state.last_step_at,
+        stall_reminded_for=state.stall_reminded_for,
+        recorded=log,
+    )
 
 
 # ---------------------------------------------------------------------------------------------

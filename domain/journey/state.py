@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime
 from enum import StrEnum
 
+from domain.journey.steps import JourneyStep
 from domain.values import Module
 
 
@@ -71,6 +72,20 @@ class ToECycle:
 
 
 @dataclass(frozen=True)
+class RecordedStep:
+    """A step as the journey holds it now: its values with every amendment applied, or
+    struck out. Corrections re-judge the rules over these (domain/journey/rules.py)."""
+
+    version: int  # the version of the event that recorded it: its position in the history
+    step: JourneyStep
+    at: datetime
+    recorded_by: str  # the actor's user id
+    size_warning: str | None = None  # a selection's enterprise outside SME size
+    amended: bool = False  # corrected at least once
+    voided: bool = False  # struck out: it no longer counts
+
+
+@dataclass(frozen=True)
 class JourneyState:
     journey_id: str
     trainer_id: str
@@ -84,6 +99,12 @@ class JourneyState:
     provisional_given: bool = False
     withdrawal_reason: str | None = None
     stall_reminded_for: datetime | None = None  # the last_step_at of the stall already reminded
+    # Every step taken, in order, as corrected; empty in states carried by workflows from
+    # before corrections (the store's state always has them).
+    recorded: tuple[RecordedStep, ...] = ()
+
+    def recorded_step(self, version: int) -> RecordedStep | None:
+        return next((r for r in self.recorded if r.version == version), None)
 
     @property
     def is_open(self) -> bool:

@@ -241,6 +241,38 @@ class ReassignExpert(BaseModel):
         return journey.ReassignExpert(self.expert_id, self.reason)
 
 
+class CorrectStep(BaseModel):
+    """Amend a recorded ToE step (the values given replace the recorded ones) or void it."""
+
+    step_version: int = Field(
+        ge=1,
+        description="The recorded step's position in the journey's history (its `version` "
+        "in the journey's `recorded` steps and in GET /audit/journeys/{id}/history).",
+    )
+    reason: Reason = Field(examples=["The visit was on 5 March, not 3 March."])
+    void: bool = Field(False, description="Strike the step out instead of amending it.")
+    visited_on: date | None = None
+    held_on: date | None = None
+    indicators: Indicators | None = None
+    managers: int | None = None
+    workers: int | None = None
+    women: int | None = None
+    satisfaction: float | None = None
+    notes: FreeText | None = None
+
+    def step(self) -> journey.AmendStep | journey.VoidStep:
+        values = self.model_dump(exclude={"step_version", "reason", "void"}, exclude_none=True)
+        if not self.void:
+            return journey.AmendStep(self.step_version, self.reason, **values)
+        if values:
+            raise InvalidInput(
+                f"A voided step keeps no values; leave out {', '.join(sorted(values))}, or "
+                "amend the step instead of voiding it.",
+                code="values_with_void",
+            )
+        return journey.VoidStep(self.step_version, self.reason)
+
+
 class SubmitTrainingRecord(BaseModel):
     delivered_on: date
     module: Module = Field(examples=["WC"])

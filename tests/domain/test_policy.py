@@ -30,7 +30,10 @@ from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, Submit
 from domain.values import SYSTEM_ACTOR, Actor, Role
 
 DAY = date(2026, 3, 2)
-SUBJECT = About(trainer_id="cand", supervisors=frozenset({"exp"}), workshop_expert="wexp")
+# The candidate recorded the step a correction is about.
+SUBJECT = About(
+    trainer_id="cand", supervisors=frozenset({"exp"}), workshop_expert="wexp", recorded_by="cand"
+)
 
 PRINCIPALS: dict[str, Actor] = {
     "office": Actor("office", Role.HQ),
@@ -69,6 +72,8 @@ ALLOWED: dict[Action, set[str]] = {
     Action.ASSESS_CYCLE: {"expert"},
     Action.CERTIFY: OFFICE,
     Action.WITHDRAW: OFFICE | STEPPERS,
+    Action.AMEND_STEP: OFFICE | STEPPERS | {"expert_as_trainer"},
+    Action.VOID_STEP: OFFICE | STEPPERS | {"expert_as_trainer"},
     Action.SUBMIT_TRAINING_RECORD: {"office", "candidate"},
     Action.REMOVE_FOR_CAUSE: OFFICE,
     Action.REINSTATE: OFFICE,

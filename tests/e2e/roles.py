@@ -142,6 +142,13 @@ DOORS: dict[str, Door] = {
     "POST /journeys/{journey_id}/withdrawal": Door(
         {"hq", "expert", "trainer"}, {"reason": "Moved away"}, hidden_from=ELSEWHERE
     ),
+    # A position no step of the scene's journey reaches, whatever other cells recorded: the
+    # correction is refused by the rules (409, no such step) for whoever may correct one.
+    "POST /journeys/{journey_id}/corrections": Door(
+        OFFICE | STEPPERS,
+        {"step_version": 9999, "reason": "The role matrix corrects", "notes": "corrected"},
+        hidden_from=ELSEWHERE,
+    ),
     # The office names the expert the candidate already has: refused by the rules (409), so
     # the scene keeps its expert for every other cell.
     "POST /journeys/{journey_id}/expert": Door(
@@ -198,6 +205,7 @@ DOORS: dict[str, Door] = {
     "GET /audit/journeys/{journey_id}/history/export": Door(AUDIT),
     "GET /audit/events/export": Door(AUDIT),
     "GET /audit/trainers/{trainer_id}/as-of": Door(AUDIT),
+    "GET /audit/journeys/{journey_id}/as-of": Door(AUDIT, query={"view": "as-in-effect"}),
     "GET /audit/public-list": Door(AUDIT),
     "GET /audit/certificates/{number}": Door(AUDIT),
     "GET /audit/verify": Door(AUDIT),
@@ -289,6 +297,7 @@ KNOWN_ORACLES: dict[tuple[str, str], str] = {
             "coaching-visits",
             "progress-reports",
             "withdrawal",
+            "corrections",
         )
         for principal in OUTSIDERS
     },

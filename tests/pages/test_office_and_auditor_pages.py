@@ -7,10 +7,11 @@ import html
 import io
 import re
 import zipfile
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi.testclient import TestClient
 
+from domain.journey.steps import AmendStep, RecordCoachingVisit
 from domain.values import Actor, Module, Role
 from projections.projector import Projector
 from service.app.notifications import Message
@@ -191,3 +192,26 @@ def test_the_office_reads_a_trainers_listing_and_a_reason_is_required_to_delist(
         site.get(f"/office/trainers/{story.register_candidate().user_id}/standing").status_code
         == 200
     )
+
+
+def test_an_auditor_sees_a_corrected_visit_as_recorded_then_and_as_in_effect(
+    site: TestClient, services: Services
+) -> None:
+    story = Story(services.certification, start=datetime(2026, 1, 5, 9, tzinfo=UTC))
+    expert, asha = story.register_expert(), story.register_candidate("Asha Rao")
+    journey = story.ready_to_assess(asha, expert)
+    ((version, wrong),) = [
+        (r.version, r.step.visited_on)
+        for r in journey.recorded
+        if isinstance(r.step, RecordCoachingVisit)
+    ]
+    then = story.later().date().isoformat()
+    story.later()  # the next day, the date is corrected
+    right = wrong - timedelta(days=1)
+    story.step(journey, AmendStep(version, "a day earlier", visited_on=right), asha)
+    services.accounts.create("ines", PASSWORD, Role.AUDITOR, None)
+    logged_in(site, "ines")
+
+    page = site.get(f"/auditor/trainers/{asha.user_id}", params={"at": then}).text
+    row = found(r'<tr class="corrected">(.*?)</tr>', page.replace("\n", " "))
+    assert row.index(f"Visited on: {wrong}") < row.index(f"Visited on: {right}")

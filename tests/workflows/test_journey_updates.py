@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -29,10 +30,12 @@ from domain.errors import (
 )
 from domain.journey.state import JourneyState, Stage
 from domain.journey.steps import (
+    AmendStep,
     Certify,
     RecordCoachingVisit,
     RecordToTResult,
     SelectEnterprise,
+    VoidStep,
     Withdraw,
 )
 from domain.trainer.state import Listing
@@ -277,3 +280,32 @@ async def test_a_step_on_a_journey_that_was_never_opened_is_not_found(
         await journeys.gateway.take_step(
             str(uuid.uuid4()), RecordToTResult(attended=True, completed=True), candidate, new_id()
         )
+
+
+async def test_a_correction_is_a_step_of_the_journey_workflow_refused_untraced_if_it_breaks_a_rule(
+    journeys: Journeys, dev_client: Client
+) -> None:
+    candidate, expert = journeys.people()
+    await journeys.enrol(candidate, expert)
+    await journeys.step(candidate, RecordToTResult(attended=True, completed=True), expert)
+    journey = await journeys.complete_cycle(candidate)
+    baseline, visit = (
+        next(r.version for r in journey.recorded if r.step.kind == kind)
+        for kind in ("baseline_assessment", "coaching_visit")
+    )
+    handle = journey_handle(dev_client, journey.journey_id)
+    events, history = events_written(journeys.app), await history_length(handle)
+
+    with pytest.raises(StepOutOfOrder, match="would leave the record breaking a rule"):
+        await journeys.step(candidate, VoidStep(baseline, "recorded twice"), expert)
+    assert events_written(journeys.app) == events
+    assert await history_length(handle) == history
+
+    amended = await journeys.step(candidate, AmendStep(visit, "typo", notes="5S"), candidate)
+    assert amended == journeys.app.journey(journey.journey_id)
+    corrected = amended.recorded_step(visit)
+    assert corrected is not None and corrected.amended
+    recorded = journey.recorded_step(visit)
+    assert recorded is not None and isinstance(recorded.step, RecordCoachingVisit)
+    assert corrected.step == replace(recorded.step, notes="5S")
+    assert await handle.query(CertificationJourney.state) == amended

@@ -1,8 +1,15 @@
-"""A trainer, the public list and a certificate as they stood at a past moment.
+"""A trainer, a journey, the public list and a certificate as they stood at a past moment.
 
 The rule is the one `projections.rebuild.as_of` follows (docs/projections.md): an event counts
 by its timestamp, when the step happened; each aggregate contributes its events up to its
 first one after the moment, so no state is built on a gap; a date means the end of that day.
+
+Two views of the past (docs/audit.md): **as recorded**, what the service knew at the moment
+(a correction recorded later is ignored: the wrong date still shows), and **as in effect**,
+what was true at the moment as far as the service knows now (every correction recorded since,
+of a step taken by then, applied: the right date shows, a voided report is gone). Only
+journey steps are corrected, so a trainer's record, listing and certificates are the same in
+both; the public list and certificate checks on a date have one view.
 """
 
 from __future__ import annotations
@@ -12,11 +19,14 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, datetime
+from enum import StrEnum
 from uuid import UUID
 
 from cachetools import LRUCache
 
-from domain.errors import StepNotAllowed
+from domain.errors import NotFound, StepNotAllowed
+from domain.journey import rules
+from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState
 from domain.trainer.state import TrainerState
 from projections.projector import Projector
@@ -43,7 +53,17 @@ CERTIFYING_EVENTS = frozenset(
         "Trainer.ModuleCertificationImported",
     }
 )
+CORRECTING_EVENTS = frozenset({"Journey.StepAmended", "Journey.StepVoided"})
 PAST_MOMENTS_KEPT = 4
+
+
+class View(StrEnum):
+    """Which past an "as of" read tells (docs/audit.md)."""
+
+    AS_RECORDED = "as-recorded"  # what the service knew at the moment
+    AS_IN_EFFECT = "as-in-effect"  # what was true then, with every correction known now
+
+
 PAST_BATCH_SIZE = 5000
 
 
@@ -51,6 +71,9 @@ PAST_BATCH_SIZE = 5000
 class JourneyAsOf:
     state: JourneyState
     steps: tuple[HistoryEntry, ...]  # every event of the journey up to the moment
+    view: View = View.AS_RECORDED
+    # As in effect: the corrections recorded after the moment that the state includes.
+    corrections_since: tuple[HistoryEntry, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -63,6 +86,7 @@ class TrainerAsOf:
     decided_by: HistoryEntry | None  # the event that did
     certifications: tuple[HistoryEntry, ...]  # CertificateIssued / ModuleCertified, in order
     journeys: tuple[JourneyAsOf, ...]
+    view: View = View.AS_RECORDED
 
 
 class DamagedRecord(StepNotAllowed):
@@ -84,14 +108,16 @@ def stood_at(history: Sequence[HistoryEntry], moment: datetime) -> list[HistoryE
     return kept
 
 
-def trainer_as_of(app: Certification, trainer_id: str, moment: datetime | date) -> TrainerAsOf:
+def trainer_as_of(
+    app: Certification, trainer_id: str, moment: datetime | date, view: View = View.AS_RECORDED
+) -> TrainerAsOf:
     """The trainer's record, journeys, certified modules and listing as they stood."""
     moment = end_of_day(moment)
     trainer, *_ = trainer_aggregates(app, trainer_id)  # NotFound if there is no such trainer
     events = stood_at(list(entries(app, [trainer])), moment)
     if not events:
         return TrainerAsOf(
-            str(trainer), moment, None, "not_registered", "not registered yet", None, (), ()
+            str(trainer), moment, None, "not_registered", "not registered yet", None, (), (), view
         )
     state = app.trainer(trainer, version=events[-1].version)
     opened = [UUID(e.payload["journey_id"]) for e in events if e.type == "Trainer.JourneyOpened"]
@@ -104,15 +130,43 @@ def trainer_as_of(app: Certification, trainer_id: str, moment: datetime | date) 
         why=_why(decided_by),
         decided_by=decided_by,
         certifications=tuple(e for e in events if e.type in CERTIFYING_EVENTS),
-        journeys=tuple(j for j in (_journey_as_of(app, jid, moment) for jid in opened) if j),
+        journeys=tuple(j for j in (_journey_as_of(app, jid, moment, view) for jid in opened) if j),
+        view=view,
     )
 
 
-def _journey_as_of(app: Certification, journey_id: UUID, moment: datetime) -> JourneyAsOf | None:
-    steps = stood_at(list(entries(app, [journey_id])), moment)
+def journey_as_of(
+    app: Certification, journey_id: str, moment: datetime | date, view: View = View.AS_RECORDED
+) -> JourneyAsOf:
+    """The journey as it stood at `moment` in the view asked for."""
+    app.journey(journey_id)  # NotFound if there is no such journey
+    found = _journey_as_of(app, UUID(journey_id), end_of_day(moment), view)
+    if found is None:
+        raise NotFound(f"Journey {journey_id} was not enrolled yet at {end_of_day(moment)}.")
+    return found
+
+
+def _journey_as_of(
+    app: Certification, journey_id: UUID, moment: datetime, view: View
+) -> JourneyAsOf | None:
+    history = list(entries(app, [journey_id]))
+    steps = stood_at(history, moment)
     if not steps:
         return None  # opened on the trainer, but the journey's own first event came later
-    return JourneyAsOf(app.journey(journey_id, version=steps[-1].version), tuple(steps))
+    state = app.journey(journey_id, version=steps[-1].version)
+    if view is View.AS_RECORDED:
+        return JourneyAsOf(state, tuple(steps), view)
+    known = {entry.version for entry in steps}
+    since = tuple(
+        entry
+        for entry in history[len(steps) :]
+        if entry.type in CORRECTING_EVENTS and entry.payload["step_version"] in known
+    )
+    applied = {entry.version for entry in since}
+    for event in app.events.get(journey_id, gt=steps[-1].version):
+        if event.originator_version in applied and isinstance(event, Journey.StepTaken):
+            state = rules.evolve(state, event.as_step(), event.timestamp)
+    return JourneyAsOf(state, tuple(steps), view, since)
 
 
 def _listing(state: TrainerState) -> str:

@@ -8,6 +8,7 @@ in the audit read log, as the API's reads are.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from uuid import UUID
@@ -17,14 +18,16 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import run_in_threadpool
 
 from domain.errors import DomainError, NotFound
+from domain.journey.state import RecordedStep
 from domain.policy import Action
 from service.app.audit import history
-from service.app.audit.as_of import trainer_as_of
+from service.app.audit.as_of import TrainerAsOf, View, trainer_as_of
 from service.app.audit.export import ExportFormat, export
 from service.app.audit.history import HistoryFilter
 from service.app.audit.moments import parse_moment
 from service.app.audit.verify import verify_chains
 from service.http.pages.kit import Page, PageRefused, SignedIn
+from service.http.pages.timeline import SHOWN_FIELDS
 from service.storage.chain import chain_of
 
 router = APIRouter(include_in_schema=False)
@@ -67,6 +70,36 @@ def _aggregates(page: Page, kind: str, record_id: str) -> list[UUID]:
         raise PageRefused(404, page.gettext("There is no such record.")) from None
 
 
+@dataclass(frozen=True)
+class StepThen:
+    """One recorded step of a journey at the moment, in both views of the past."""
+
+    version: int
+    kind: str
+    as_recorded: dict[str, Any] | None  # its values as the service knew them then; None: voided
+    as_in_effect: dict[str, Any] | None  # with every correction known now; None: voided
+    corrected: bool  # the views differ
+
+
+def _facts(entry: RecordedStep) -> dict[str, Any] | None:
+    if entry.voided:
+        return None
+    shown = {name: getattr(entry.step, name, None) for name in SHOWN_FIELDS}
+    return {name: value for name, value in shown.items() if value not in ("", None, {})}
+
+
+def _both_views(recorded: TrainerAsOf, in_effect: TrainerAsOf) -> list[tuple[str, list[StepThen]]]:
+    """Each journey then, its steps as recorded and as in effect (docs/audit.md)."""
+    journeys = []
+    for then, now in zip(recorded.journeys, in_effect.journeys, strict=True):
+        steps = [
+            StepThen(a.version, a.step.kind, _facts(a), _facts(b), a != b)
+            for a, b in zip(then.state.recorded, now.state.recorded, strict=True)
+        ]
+        journeys.append((then.state.module.value, steps))
+    return journeys
+
+
 @router.get("/auditor/trainers/{trainer_id}")
 async def trainer_history(
     trainer_id: str,
@@ -81,12 +114,16 @@ async def trainer_history(
     aggregates = await run_in_threadpool(_aggregates, page, "trainer", trainer_id)
     only, problem = _filter(page, since, until, type)
     entries = await run_in_threadpool(_entries, page, aggregates, only)
-    as_of, at_problem = None, ""
+    as_of, views, at_problem = None, None, ""
     if at:
         try:
             moment = parse_moment(at, end_of_day=True)
             app = page.services.certification
             as_of = await run_in_threadpool(trainer_as_of, app, trainer_id, moment)
+            in_effect = await run_in_threadpool(
+                trainer_as_of, app, trainer_id, moment, View.AS_IN_EFFECT
+            )
+            views = _both_views(as_of, in_effect)
         except DomainError:
             at_problem = page.gettext("Write dates as 2026-03-01 (or a time with its zone).")
     return _history_page(
@@ -96,6 +133,7 @@ async def trainer_history(
         entries,
         problem or at_problem,
         as_of=as_of,
+        views=views,
         at=at,
         since=since,
         until=until,
@@ -122,6 +160,7 @@ async def journey_history(
         entries,
         problem,
         as_of=None,
+        views=None,
         at="",
         since=since,
         until=until,

@@ -28,8 +28,11 @@ KINDS = {
     "Certified": "certification",
     "Withdrawn": "withdrawal",
     "StallReminderSent": "stall_reminder",
+    "StepAmended": "step_amendment",
+    "StepVoided": "step_voiding",
 }
 SHOWN_FIELDS = (
+    "step_version",
     "attended",
     "completed",
     "visited_on",

@@ -20,7 +20,7 @@ from projections import queries
 from service.app.accounts import User
 from service.app.audit import history
 from service.app.audit.access_log import AuditRead
-from service.app.audit.as_of import TrainerAsOf, trainer_as_of
+from service.app.audit.as_of import JourneyAsOf, TrainerAsOf, View, journey_as_of, trainer_as_of
 from service.app.audit.export import ExportFormat, export
 from service.app.audit.history import HistoryFilter, HistoryPage
 from service.app.audit.moments import parse_moment
@@ -78,6 +78,14 @@ Types = Annotated[
     ),
 ]
 After = Annotated[int, position("the position after which the page starts")]
+ViewOf = Annotated[
+    View,
+    Query(
+        alias="view",
+        description="as-recorded: what the service knew at `at` (corrections recorded later "
+        "ignored); as-in-effect: what was true at `at`, with every correction known now",
+    ),
+]
 PATH_KEPT = 1000  # svc_audit_reads.path is a VARCHAR(1000)
 # Documented, checked by Anchor.parse, whose refusal says what an anchor looks like.
 ANCHOR = r"^[0-9]+:[0-9a-fA-F]{64}$"
@@ -194,10 +202,28 @@ def export_all_events(
 
 
 @router.get("/trainers/{trainer_id}/as-of", responses=NOT_FOUND)
-def read_trainer_as_of(trainer_id: TrainerId, services: ServicesDep, at: At) -> TrainerAsOf:
+def read_trainer_as_of(
+    trainer_id: TrainerId, services: ServicesDep, at: At, view: ViewOf = View.AS_RECORDED
+) -> TrainerAsOf:
     """The trainer as they stood at `at`: record, journeys and their steps, certified
-    modules, listed or not and why (the event that decided it, and who took it)."""
-    return trainer_as_of(services.certification, trainer_id, parse_moment(at, end_of_day=True))
+    modules, listed or not and why (the event that decided it, and who took it); their
+    journeys as recorded then (default) or as in effect (docs/audit.md)."""
+    moment = parse_moment(at, end_of_day=True)
+    return trainer_as_of(services.certification, trainer_id, moment, view)
+
+
+@router.get(
+    "/journeys/{journey_id}/as-of",
+    responses={404: {"description": "No such journey, or not enrolled yet at that moment"}},
+)
+def read_journey_as_of(
+    journey_id: JourneyId, services: ServicesDep, at: At, view: ViewOf = View.AS_RECORDED
+) -> JourneyAsOf:
+    """The journey as it stood at `at`: its state and its events up to then, as recorded
+    then (default: a correction recorded later is ignored) or as in effect (every
+    correction known now applied, listed in `corrections_since`)."""
+    moment = parse_moment(at, end_of_day=True)
+    return journey_as_of(services.certification, journey_id, moment, view)
 
 
 @router.get("/public-list")

@@ -18,6 +18,7 @@ from service.http.parameters import JourneyId
 from service.http.responses import respond
 from service.http.schemas import (
     AssessCycle,
+    CorrectStep,
     Enrol,
     JourneyAnswer,
     ReassignExpert,
@@ -43,6 +44,7 @@ Reporters = Annotated[User, Depends(allowed_to(Action.REPORT_PROGRESS))]
 Assessors = Annotated[User, Depends(allowed_to(Action.ASSESS_CYCLE))]
 Certifiers = Annotated[User, Depends(allowed_to(Action.CERTIFY))]
 Withdrawers = Annotated[User, Depends(allowed_to(Action.WITHDRAW))]
+Correctors = Annotated[User, Depends(allowed_to(Action.AMEND_STEP))]  # voiding: the same roles
 REFUSALS = refusals(
     e403="Wrong role, or not the candidate's expert / the candidate",
     e404="No such journey",
@@ -200,3 +202,19 @@ async def reassign_expert(
     """Move the candidate to another expert trainer, with the reason; from then on only the
     new expert acts on the journey."""
     return await _take(journey_id, step.step(), user, services, idem)
+
+
+@router.post("/{journey_id}/corrections", responses=STEP_ANSWER)
+async def correct_step(
+    journey_id: JourneyId,
+    body: CorrectStep,
+    user: Correctors,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Amend a recorded ToE step (a wrong date, indicator, count or note) or void it, with
+    the reason: by whoever recorded it, the candidate's expert or the programme office (only
+    the office once the journey has ended). The rules are judged again on the corrected
+    record: 409 with the rule's reason when the correction would break one. The journey's
+    `recorded` steps give each step's `version`."""
+    return await _take(journey_id, body.step(), user, services, idem)

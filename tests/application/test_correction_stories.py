@@ -1,0 +1,61 @@
+"""Corrections through the application, on every store: once per command, and within a
+country office's reach. Both views of the past: tests/audit/test_as_of_views.py."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from uuid import UUID
+
+import pytest
+
+from domain.errors import NotPermitted
+from domain.journey.state import JourneyState
+from domain.journey.steps import AmendStep, RecordCoachingVisit
+from domain.values import Actor, Role
+from service.app.certification import Certification
+from tests.stories import Story, new_id
+
+
+@pytest.fixture
+def story(app: Certification) -> Story:
+    return Story(app)
+
+
+def _version(journey: JourneyState, kind: str) -> int:
+    (version,) = [r.version for r in journey.recorded if r.step.kind == kind]
+    return version
+
+
+def _visit_days(journey: JourneyState) -> list[str]:
+    return [
+        r.step.visited_on.isoformat()
+        for r in journey.recorded
+        if isinstance(r.step, RecordCoachingVisit) and not r.voided
+    ]
+
+
+def test_a_correction_sent_twice_under_one_command_is_recorded_once(story: Story) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.ready_to_assess(candidate, expert)
+    visit = _version(journey, "coaching_visit")
+    day = journey.recorded[-1].at.date() - timedelta(days=1)
+    amend, command = AmendStep(visit, "a day earlier", visited_on=day), new_id()
+
+    first = story.app.take_step(journey.journey_id, amend, candidate, command, story.later())
+    again = story.app.take_step(journey.journey_id, amend, candidate, command, story.later())
+
+    assert first.state == again.state
+    events = list(story.app.events.get(UUID(journey.journey_id)))
+    assert [type(e).__name__ for e in events].count("StepAmended") == 1
+    assert _visit_days(story.app.journey(journey.journey_id)) == [day.isoformat()]
+
+
+def test_a_country_office_corrects_only_journeys_in_its_countries(story: Story) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()  # in India
+    journey = story.ready_to_assess(candidate, expert)
+    note = AmendStep(_version(journey, "coaching_visit"), "typo", notes="5S and layout")
+    sri_lanka, india = Actor("lk-office", Role.HQ, ("LK",)), Actor("in-office", Role.HQ, ("IN",))
+
+    with pytest.raises(NotPermitted, match="LK"):
+        story.app.take_step(journey.journey_id, note, sri_lanka, new_id(), story.later())
+    story.app.take_step(journey.journey_id, note, india, new_id(), story.later())
