@@ -541,12 +541,12 @@ class Certification(Application[UUID]):
         trainer.end_journey(
             state.module, state.journey_id, state.stage.value, actor, command_id, at
         )
-        allocated = self._settle_credential(trainer, command_id, at, registry)
+        allocated = self.credential_in_line(trainer, command_id, at, registry)
         if allocated is not None and allocated is not registry:
             touched.append(allocated)
         return touched
 
-    def _settle_credential(
+    def credential_in_line(
         self,
         trainer: Trainer,
         command_id: str,
@@ -554,7 +554,8 @@ class Certification(Application[UUID]):
         registry: CertificateRegistry | None = None,
     ) -> CertificateRegistry | None:
         """Bring the trainer's signed credential in line with their standing, recorded as
-        consequences of `command_id`; returns the registry if it allocated a status entry."""
+        consequences of `command_id` (on the aggregate held, unsaved: the caller saves it);
+        returns the registry if it allocated a status entry. Imports call it too."""
         credential_command = command_id + CREDENTIAL_COMMAND_SUFFIX
         allocated = None
         for _ in range(MAX_CREDENTIAL_CHANGES):
@@ -581,7 +582,7 @@ class Certification(Application[UUID]):
             trainer = self._find(Trainer, trainer_id, "trainer")
             if trainer.credential_change_due() is None:
                 return Result(trainer.state, self.recorder.max_notification_id() or 0, True)
-            registry = self._settle_credential(trainer, command_id, at)
+            registry = self.credential_in_line(trainer, command_id, at)
             recordings = self.save(trainer, *([registry] if registry else []))
             return Result(trainer.state, recordings[-1].notification.id)
 
@@ -677,7 +678,7 @@ class Certification(Application[UUID]):
             if command_id in trainer.applied:
                 return []
             command(trainer)
-            registry = self._settle_credential(trainer, command_id, at)
+            registry = self.credential_in_line(trainer, command_id, at)
             return [trainer, *([registry] if registry else [])]
 
         return self._retrying(
