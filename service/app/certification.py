@@ -588,6 +588,41 @@ class Certification(Application[UUID]):
 
         return self._retrying(attempt)
 
+    def reissue_credential(
+        self, number: str, actor: Actor, command_id: str, at: datetime
+    ) -> Result[TrainerState]:
+        """The office's reissue of the holder of certificate `number`, after a correction of
+        their record: the credential in force is revoked (its status list entry set for
+        good) and one saying what the record says now is issued on a new entry."""
+        holder = self.certificate_holder(number)
+        try:
+            self.require_within_reach(actor, trainer_id=holder)
+        except NotFound:  # outside a country office's countries: as if it did not exist
+            raise NotFound(f"No certificate {number.strip().upper()} was ever issued.") from None
+
+        def decide() -> list[RecordedAggregate]:
+            trainer = self._find(Trainer, holder, "trainer")
+            if command_id in trainer.applied:
+                return []
+            registry = self._certificate_registry(at)
+            index = registry.allocate_status_entry(holder, actor, command_id, at)
+            trainer.reissue_credential(actor, command_id, at, f"urn:uuid:{uuid.uuid4()}", index)
+            return [trainer, registry]
+
+        return self._run(_aggregate_id(holder, "trainer"), command_id, decide, self.trainer)
+
+    def certificate_holder(self, number: str) -> str:
+        """The trainer id certificate `number` was issued to (any release's numbers), else
+        NotFound."""
+        cleaned = number.strip().upper()
+        holder = None
+        if ids.CERTIFICATE_REGISTRY_ID in self.repository:
+            registry: CertificateRegistry = self.repository.get(ids.CERTIFICATE_REGISTRY_ID)
+            holder = registry.holders.get(cleaned)
+        if holder is None:
+            raise NotFound(f"No certificate {cleaned} was ever issued.")
+        return holder
+
     def _certificate_registry(self, at: datetime) -> CertificateRegistry:
         try:
             registry: CertificateRegistry = self.repository.get(ids.CERTIFICATE_REGISTRY_ID)

@@ -210,6 +210,7 @@ DOORS: dict[str, Door] = {
     "POST /verify": Door(EVERYONE, {"credential": "not-a-signed-credential"}),
     "GET /public/certificates/{number}/standing": Door(EVERYONE, query={"on": TODAY}),
     "GET /trainers/{trainer_id}/credential": Door(AUDIT | {"trainer"}, hidden_from=ELSEWHERE),
+    "POST /credentials/{number}/reissue": Door(OFFICE, hidden_from=ELSEWHERE),
     "GET /trainers/{trainer_id}/certificate.pdf": Door(
         AUDIT | {"trainer"}, query={"lang": "fr"}, hidden_from=ELSEWHERE
     ),

@@ -13,10 +13,6 @@ from datetime import UTC, datetime
 from typing import Literal
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
-from domain import ids
-from domain.certificates import CertificateRegistry
 from domain.errors import NotFound
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import Listing
@@ -50,7 +46,7 @@ def certificate_standing(
     certificate of that number was ever issued."""
     cleaned = number.strip().upper()
     as_of = moment or datetime.now(UTC)
-    trainer_id = _holder(app, cleaned)
+    trainer_id = UUID(app.certificate_holder(cleaned))
     history = app.events.get(trainer_id)
     events = [e for e in history if isinstance(e, Trainer.Event) and e.timestamp <= as_of]
     if not events:
@@ -75,17 +71,6 @@ def certificate_standing(
         delisting_category=_category(delisting),
         credential_status=None if credential is None else _credential_status(credential.status),
     )
-
-
-def _holder(app: Certification, number: str) -> UUID:
-    try:
-        registry: CertificateRegistry = app.repository.get(ids.CERTIFICATE_REGISTRY_ID)
-        holder = registry.holders.get(number)
-    except AggregateNotFoundError:
-        holder = None  # no certificate issued at all yet
-    if holder is None:
-        raise NotFound(f"No certificate {number} was ever issued.")
-    return UUID(holder)
 
 
 def _last_delisting(events: list[Trainer.Event]) -> Trainer.Event | None:

@@ -124,5 +124,7 @@ def _describe(app: Certification, event: object) -> tuple[str, str] | None:
             data["reason_category"] = "removed_for_cause"
         case Trainer.CredentialStatusChanged():
             data["credential_id"] = event.credential_id
+            # A listed holder's credential is revoked only when the office reissues it.
+            data["reason_category"] = "reissued" if state.listed else "removed_for_cause"
     body = {"type": kind, "timestamp": event.timestamp.isoformat(), "data": data}
     return kind, json.dumps(body, sort_keys=True)
