@@ -221,6 +221,8 @@ DOORS: dict[str, Door] = {
     "GET /webhooks": Door(OFFICE),
     "POST /webhooks/{subscription_id}/deactivation": Door(OFFICE),
     "GET /webhooks/{subscription_id}/deliveries": Door(OFFICE),
+    "GET /webhooks/deliveries/failed": Door(OFFICE),
+    "POST /webhooks/deliveries/{webhook_id}/redelivery": Door(OFFICE),
     # The office's desk: logins, searches, messages, materials
     "POST /logins": Door(OFFICE, {"trainer_id": "{candidate_id}", "delivery": "invitation"}),
     "POST /logins/{username}/reset": Door(OFFICE, {"delivery": "one_time_password"}),
