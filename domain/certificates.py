@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -27,6 +28,16 @@ CERTIFICATE_GROUP_LENGTH = 4  # 3 × 4 characters: 60 random bits
 _GROUP = "[0-9A-HJKMNP-TV-Z]{4}"  # four characters of the alphabet
 # Either form a certificate may carry: a random number, or one release 0.1 issued.
 CERTIFICATE_NUMBER_PATTERN = f"^SCORE-([0-9]{{4}}-[0-9]{{5,}}|({_GROUP}-){{2}}{_GROUP})$"
+
+
+_RANDOM_NUMBER = re.compile(f"^SCORE-({_GROUP}-){{2}}{_GROUP}$")
+
+
+def guessable(number: str) -> bool:
+    """Whether someone could come to the number without being given it: 0.1's sequential
+    numbers (SCORE-2026-00042, counted one by one) and numbers imported from the programme's
+    own past records are; the random ones issued since 0.2 (60 bits) are not."""
+    return _RANDOM_NUMBER.match(number.strip().upper()) is None
 
 
 def certificate_number_from(random_digits: str) -> str:

@@ -67,6 +67,7 @@ class Action(StrEnum):
     SEE_WORKSHOP_EXPERT = "see_workshop_expert"  # the expert's internal id on a workshop
     READ_AUDIT = "read_audit"
     DOWNLOAD_CREDENTIAL = "download_credential"  # a trainer's signed credential and PDF
+    REISSUE_CREDENTIAL = "reissue_credential"  # after a correction of the holder's record
     MANAGE_WEBHOOKS = "manage_webhooks"  # subscriptions for integrations, and their deliveries
     # The programme office's desk: logins, searching people, messages sent, materials
     MANAGE_LOGINS = "manage_logins"
@@ -252,6 +253,9 @@ RULES: dict[Action, Rule] = {
     ),
     # Not scoped to countries: subscriptions hear every country's events, logins and messages
     # are found by username or address, materials serve every country. Headquarters' alone.
+    Action.REISSUE_CREDENTIAL: _rule(
+        "Only the programme office reissues a credential (after correcting the record).", OFFICE
+    ),
     Action.MANAGE_WEBHOOKS: _rule(
         "Only headquarters (an office user scoped to no country) manages webhooks.", HEADQUARTERS
     ),

@@ -3,7 +3,9 @@
 The activity signs and sends one attempt and records it; a refused or failed attempt is
 retried by Temporal with exponential backoff (the server keeps the schedule through worker
 restarts) for up to three days, always under the same webhook id, so a subscriber that was
-down receives every event once it is back, and recognises a repeat by its id.
+down receives every event once it is back, and recognises a repeat by its id. A round that
+gave up is run again, as a new workflow, when the office redelivers it
+(docs/credentials.md, "Redelivery").
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from temporalio.common import RetryPolicy
 with workflow.unsafe.imports_passed_through():
     from workflows.messages import ActivityName
 
+GIVES_UP_AFTER = timedelta(days=3)  # the store tells a round that gave up by it (store.py)
 DELIVERY_RETRIES = RetryPolicy(
     initial_interval=timedelta(seconds=1),
     backoff_coefficient=2.0,
@@ -33,7 +36,7 @@ class WebhookDelivery:
             webhook_id,
             result_type=int,
             start_to_close_timeout=timedelta(seconds=30),
-            schedule_to_close_timeout=timedelta(days=3),
+            schedule_to_close_timeout=GIVES_UP_AFTER,
             retry_policy=DELIVERY_RETRIES,
         )
         return status

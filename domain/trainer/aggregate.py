@@ -18,7 +18,7 @@ from domain.trainer.past import (
     clean_certificate_number,
     happened_at,
 )
-from domain.trainer.state import CredentialStatus, TrainerState
+from domain.trainer.state import Credential, CredentialStatus, IssuedSubject, TrainerState
 from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
 from domain.values import SYSTEM_ACTOR, Actor, Module
 
@@ -215,15 +215,29 @@ class Trainer(RecordedAggregate):
     # -- the signed credential (Open Badges 3.0) that follows the standing -----------------
 
     class CredentialIssued(RecordedAggregate.Event):
-        """A credential for every module held; on a new status entry, or a reissue on the same."""
+        """A credential for every module held; on a new status entry, or a reissue on the same.
 
+        v2 records what the credential says of its holder (name, certificate number, hashed
+        e-mail), so that it stays what was signed whatever the record says later."""
+
+        class_version = 2  # v1 (0.2) recorded no subject: its document follows the record
         credential_id: str
         status_index: int
         modules: list[str]
+        name: str | None  # None: recorded by v1
+        certificate_number: str | None
+        identity_hash: str | None
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state.update(name=None, certificate_number=None, identity_hash=None)
 
         def apply_to(self, aggregate: Any) -> None:
+            subject = None
+            if self.name is not None and self.certificate_number and self.identity_hash:
+                subject = IssuedSubject(self.name, self.certificate_number, self.identity_hash)
             aggregate.state = credentials.evolve_issued(
-                aggregate.state, self.credential_id, self.status_index, self.timestamp
+                aggregate.state, self.credential_id, self.status_index, self.timestamp, subject
             )
 
     class CredentialStatusChanged(RecordedAggregate.Event):
@@ -485,17 +499,51 @@ class Trainer(RecordedAggregate):
             if index is None:
                 assert current is not None, "a reissue keeps the current entry"
                 index = current.status_index
-            self.record(
-                self.CredentialIssued,
-                actor,
-                command_id,
-                at,
-                credential_id=new_credential_id,
-                status_index=index,
-                modules=[m.value for m in self.state.certified_modules],
-            )
+            self._issue_credential(actor, command_id, at, new_credential_id, index)
             return
         assert current is not None, "a status change needs a credential"
+        self._change_status(current, credentials.status_after(change), actor, command_id, at)
+
+    def reissue_credential(
+        self,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+        new_credential_id: str,
+        new_status_index: int,
+    ) -> None:
+        """The office's reissue after a correction of the record (a name, an e-mail): the
+        credential in force is revoked, and a new one saying what the record says now is
+        issued on a new status entry (a revoked entry stays revoked)."""
+        current = credentials.check_reissue(self.state, actor)
+        self._change_status(current, CredentialStatus.REVOKED, actor, command_id, at)
+        self._issue_credential(actor, command_id, at, new_credential_id, new_status_index)
+
+    def _issue_credential(
+        self, actor: Actor, command_id: str, at: datetime, credential_id: str, index: int
+    ) -> None:
+        subject = credentials.subject_now(self.state, credential_id)
+        self.record(
+            self.CredentialIssued,
+            actor,
+            command_id,
+            at,
+            credential_id=credential_id,
+            status_index=index,
+            modules=[m.value for m in self.state.certified_modules],
+            name=subject.name,
+            certificate_number=subject.certificate_number,
+            identity_hash=subject.identity_hash,
+        )
+
+    def _change_status(
+        self,
+        current: Credential,
+        status: CredentialStatus,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> None:
         self.record(
             self.CredentialStatusChanged,
             actor,
@@ -503,7 +551,7 @@ class Trainer(RecordedAggregate):
             at,
             credential_id=current.credential_id,
             status_index=current.status_index,
-            status=credentials.status_after(change).value,
+            status=status.value,
         )
 
     def open_materials(

@@ -15,11 +15,22 @@ is due):
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import replace
 from datetime import datetime
 from enum import StrEnum
 
-from domain.trainer.state import Credential, CredentialStatus, Listing, TrainerState
+from domain import policy
+from domain.errors import DomainError
+from domain.policy import About, Action
+from domain.trainer.state import (
+    Credential,
+    CredentialStatus,
+    IssuedSubject,
+    Listing,
+    TrainerState,
+)
+from domain.values import Actor
 
 
 class CredentialChange(StrEnum):
@@ -60,8 +71,67 @@ def change_due(state: TrainerState) -> CredentialChange | None:
     return None
 
 
+class NothingToReissue(DomainError):
+    """The office asked to reissue a credential that already says what the record says."""
+
+
+class CredentialNotActive(DomainError):
+    """A suspended or revoked credential is not reissued: the standing decides it."""
+
+
+def identity_salt(credential_id: str) -> str:
+    """The salt of the holder's hashed e-mail: the credential id's own random part."""
+    return credential_id.rsplit(":", 1)[-1].replace("-", "")
+
+
+def identity_hash(email: str, credential_id: str) -> str:
+    """OB 3.0's IdentityHash of the e-mail: sha256 over the address and the salt."""
+    digest = hashlib.sha256((email + identity_salt(credential_id)).encode()).hexdigest()
+    return f"sha256${digest}"
+
+
+def subject_now(state: TrainerState, credential_id: str) -> IssuedSubject:
+    """What a credential issued now says of the holder: their record as it is."""
+    assert state.certificate_number is not None, "a credential needs a certificate"
+    return IssuedSubject(
+        name=state.name,
+        certificate_number=state.certificate_number,
+        identity_hash=identity_hash(state.email, credential_id),
+    )
+
+
+def check_reissue(state: TrainerState, actor: Actor) -> Credential:
+    """The office's reissue (a corrected name or e-mail): only of an active credential, and
+    only when it says something else than the record now does. The credential to replace."""
+    policy.require(actor, Action.REISSUE_CREDENTIAL, About(trainer_id=state.trainer_id))
+    credential = state.credential
+    if credential is None:
+        raise DomainError(
+            f"{state.name} holds no credential to reissue (not certified, or none issued yet).",
+            code="no_credential_to_reissue",
+            params={"name": state.name},
+        )
+    if credential.status is not CredentialStatus.ACTIVE:
+        raise CredentialNotActive(
+            f"{state.name}'s credential is {credential.status.value}; it is not reissued "
+            "until the standing makes it active again (a training record or reinstatement).",
+            params={"name": state.name, "status": credential.status.value},
+        )
+    if credential.subject == subject_now(state, credential.credential_id):
+        raise NothingToReissue(
+            f"{state.name}'s credential already says what their record says (name, "
+            "certificate number, e-mail); nothing to reissue.",
+            params={"name": state.name},
+        )
+    return credential
+
+
 def evolve_issued(
-    state: TrainerState, credential_id: str, status_index: int, at: datetime
+    state: TrainerState,
+    credential_id: str,
+    status_index: int,
+    at: datetime,
+    subject: IssuedSubject | None,
 ) -> TrainerState:
     """A credential issued for every module held; a reissue keeps the entry's status."""
     before = state.credential
@@ -73,6 +143,7 @@ def evolve_issued(
         issued_at=at,
         status=before.status if same_entry and before else CredentialStatus.ACTIVE,
         status_changed_at=before.status_changed_at if same_entry and before else None,
+        subject=subject,
     )
     return replace(state, credential=credential)
 

@@ -39,6 +39,16 @@ class CredentialStatus(StrEnum):
 
 
 @dataclass(frozen=True)
+class IssuedSubject:
+    """What a credential says of its holder, fixed when it is issued (CredentialIssued v2): a
+    later rename or e-mail change does not alter a credential issued before."""
+
+    name: str
+    certificate_number: str
+    identity_hash: str  # "sha256$…" of the e-mail and the credential's salt (OB 3.0)
+
+
+@dataclass(frozen=True)
 class Credential:
     """The trainer's current signed credential (Open Badges 3.0), as its events recorded it.
 
@@ -52,6 +62,9 @@ class Credential:
     issued_at: datetime
     status: CredentialStatus = CredentialStatus.ACTIVE
     status_changed_at: datetime | None = None
+    # None: issued before 0.3 (CredentialIssued v1), so its document is built from the
+    # trainer's record as it is now (docs/credentials.md).
+    subject: IssuedSubject | None = None
 
 
 @dataclass(frozen=True)

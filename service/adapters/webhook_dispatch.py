@@ -1,6 +1,7 @@
 """The dispatcher: records the deliveries new events call for, and starts one WebhookDelivery
-workflow per delivery (its workflow id is the webhook id: started twice, it runs once).
-Runs beside the worker, in the worker process."""
+workflow per delivery's round (its workflow id is the webhook id's, `-redelivery-<n>` for the
+office's n-th redelivery: started twice, it runs once). Runs beside the worker, in the worker
+process."""
 
 from __future__ import annotations
 
@@ -27,12 +28,12 @@ async def dispatch_once(
     """One pass: new deliveries recorded, and every delivery not yet started, started."""
     await asyncio.to_thread(collect, app, webhooks)
     started = 0
-    for webhook_id in await asyncio.to_thread(unstarted, webhooks):
+    for webhook_id, workflow_id in await asyncio.to_thread(unstarted, webhooks):
         with suppress(WorkflowAlreadyStartedError):
             await client.start_workflow(
                 WebhookDelivery.run,
                 webhook_id,
-                id=f"webhook-{webhook_id}",
+                id=workflow_id,
                 task_queue=task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )

@@ -541,12 +541,12 @@ class Certification(Application[UUID]):
         trainer.end_journey(
             state.module, state.journey_id, state.stage.value, actor, command_id, at
         )
-        allocated = self._settle_credential(trainer, command_id, at, registry)
+        allocated = self.credential_in_line(trainer, command_id, at, registry)
         if allocated is not None and allocated is not registry:
             touched.append(allocated)
         return touched
 
-    def _settle_credential(
+    def credential_in_line(
         self,
         trainer: Trainer,
         command_id: str,
@@ -554,7 +554,8 @@ class Certification(Application[UUID]):
         registry: CertificateRegistry | None = None,
     ) -> CertificateRegistry | None:
         """Bring the trainer's signed credential in line with their standing, recorded as
-        consequences of `command_id`; returns the registry if it allocated a status entry."""
+        consequences of `command_id` (on the aggregate held, unsaved: the caller saves it);
+        returns the registry if it allocated a status entry. Imports call it too."""
         credential_command = command_id + CREDENTIAL_COMMAND_SUFFIX
         allocated = None
         for _ in range(MAX_CREDENTIAL_CHANGES):
@@ -581,11 +582,46 @@ class Certification(Application[UUID]):
             trainer = self._find(Trainer, trainer_id, "trainer")
             if trainer.credential_change_due() is None:
                 return Result(trainer.state, self.recorder.max_notification_id() or 0, True)
-            registry = self._settle_credential(trainer, command_id, at)
+            registry = self.credential_in_line(trainer, command_id, at)
             recordings = self.save(trainer, *([registry] if registry else []))
             return Result(trainer.state, recordings[-1].notification.id)
 
         return self._retrying(attempt)
+
+    def reissue_credential(
+        self, number: str, actor: Actor, command_id: str, at: datetime
+    ) -> Result[TrainerState]:
+        """The office's reissue of the holder of certificate `number`, after a correction of
+        their record: the credential in force is revoked (its status list entry set for
+        good) and one saying what the record says now is issued on a new entry."""
+        holder = self.certificate_holder(number)
+        try:
+            self.require_within_reach(actor, trainer_id=holder)
+        except NotFound:  # outside a country office's countries: as if it did not exist
+            raise NotFound(f"No certificate {number.strip().upper()} was ever issued.") from None
+
+        def decide() -> list[RecordedAggregate]:
+            trainer = self._find(Trainer, holder, "trainer")
+            if command_id in trainer.applied:
+                return []
+            registry = self._certificate_registry(at)
+            index = registry.allocate_status_entry(holder, actor, command_id, at)
+            trainer.reissue_credential(actor, command_id, at, f"urn:uuid:{uuid.uuid4()}", index)
+            return [trainer, registry]
+
+        return self._run(_aggregate_id(holder, "trainer"), command_id, decide, self.trainer)
+
+    def certificate_holder(self, number: str) -> str:
+        """The trainer id certificate `number` was issued to (any release's numbers), else
+        NotFound."""
+        cleaned = number.strip().upper()
+        holder = None
+        if ids.CERTIFICATE_REGISTRY_ID in self.repository:
+            registry: CertificateRegistry = self.repository.get(ids.CERTIFICATE_REGISTRY_ID)
+            holder = registry.holders.get(cleaned)
+        if holder is None:
+            raise NotFound(f"No certificate {cleaned} was ever issued.")
+        return holder
 
     def _certificate_registry(self, at: datetime) -> CertificateRegistry:
         try:
@@ -677,7 +713,7 @@ class Certification(Application[UUID]):
             if command_id in trainer.applied:
                 return []
             command(trainer)
-            registry = self._settle_credential(trainer, command_id, at)
+            registry = self.credential_in_line(trainer, command_id, at)
             return [trainer, *([registry] if registry else [])]
 
         return self._retrying(

@@ -191,17 +191,14 @@ def _certificate(run: _Run, row: Row) -> None:
             if holder not in (None, str(trainer.id)):
                 raise AlreadyExists(f"certificate_number: {original} is another trainer's.")
         number = trainer.import_certificate(past, run.actor, row.command_id, run.recorded_at)
-        if number is None:
-            return [trainer]
-        registry.register_past(
-            number,
-            str(trainer.id),
-            happened_at(past.certified_on),
-            run.actor,
-            row.command_id,
-            run.recorded_at,
-        )
-        return [trainer, registry]
+        at = happened_at(past.certified_on)
+        touched: list[RecordedAggregate] = [trainer]
+        if number is not None:
+            registry.register_past(
+                number, str(trainer.id), at, run.actor, row.command_id, run.recorded_at
+            )
+            touched.append(registry)
+        return touched + _credential_in_line(run, trainer, row, at, touched)
 
     _on_trainer(run, row, decide)
 
@@ -214,9 +211,21 @@ def _record(run: _Run, row: Row) -> None:
 
     def decide(trainer: Trainer) -> list[RecordedAggregate]:
         trainer.import_training_record(step, run.actor, row.command_id, run.recorded_at)
-        return [trainer]
+        at = happened_at(step.delivered_on)
+        return [trainer, *_credential_in_line(run, trainer, row, at, [trainer])]
 
     _on_trainer(run, row, decide)
+
+
+def _credential_in_line(
+    run: _Run, trainer: Trainer, row: Row, at: datetime, touched: list[RecordedAggregate]
+) -> list[RecordedAggregate]:
+    """The credential a certification calls for (issued, reissued with the new module, a
+    suspension lifted by a record), as a normal step records it: under the row's command,
+    dated like the fact (an import's facts go in date order), a status entry allocated by
+    the registry this run holds. What else is to be saved with the row."""
+    allocated = run.app.credential_in_line(trainer, row.command_id, at, _registry(run))
+    return [allocated] if allocated is not None and allocated not in touched else []
 
 
 def _on_trainer(run: _Run, row: Row, decide: Callable[[Trainer], list[RecordedAggregate]]) -> None:

@@ -29,6 +29,7 @@ from service.bootstrap.parts import (
 from service.bootstrap.telemetry import temporal_interceptors
 from service.http.deps import Services
 from service.http.main import create_app
+from service.http.pages.session import served_on_loopback
 from service.http.pages.site import install_pages
 from service.migrations import require_schema
 from service.settings import Settings
@@ -66,8 +67,32 @@ def close_services(services: Services) -> None:
     services.certification.close()
 
 
+class PublicBaseUrlUnset(RuntimeError):
+    """An API that others reach, with no public URL for its credentials to name."""
+
+
+def require_public_base_url(settings: Settings) -> None:
+    """Refuse to serve beyond this machine with the local default as the public URL.
+
+    The embedded default (`score run`, the API on a loopback address) may keep the default:
+    nobody else reaches it. An API listening on another address (a deploy: 0.0.0.0) serves
+    credentials, status lists and QR codes that name `public_base_url` for good, so it must
+    be set explicitly; signed under http://127.0.0.1:8000 they could never be verified.
+    """
+    if "public_base_url" in settings.model_fields_set or served_on_loopback(settings.api_host):
+        return
+    raise PublicBaseUrlUnset(
+        f"SCORE_PUBLIC_BASE_URL is not set, and the API listens on {settings.api_host}, "
+        "beyond this machine. Credentials, status lists and the certificates' QR codes name "
+        f"that URL for good (the default, {settings.public_base_url}, reaches no one else). "
+        "Set SCORE_PUBLIC_BASE_URL to the lasting public address, e.g. https://score.example.org."
+    )
+
+
 def create_api(settings: Settings) -> FastAPI:
-    """The HTTP API; it connects to Temporal and opens the stores when it starts serving."""
+    """The HTTP API; it connects to Temporal and opens the stores when it starts serving.
+    PublicBaseUrlUnset: it serves beyond this machine with no public URL configured."""
+    require_public_base_url(settings)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:

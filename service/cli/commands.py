@@ -82,15 +82,20 @@ def api() -> None:
     """Serve the HTTP API (needs a running Temporal, the worker and the projector)."""
     import uvicorn
 
-    from service.bootstrap.api import create_api
+    from service.bootstrap.api import PublicBaseUrlUnset, create_api
     from service.bootstrap.telemetry import observe
 
     settings = Settings()
     observe("api", settings)
+    try:
+        served = create_api(settings)
+    except PublicBaseUrlUnset as unset:
+        typer.echo(f"score api: {unset}", err=True)
+        raise typer.Exit(1) from None
     # uvicorn's own lines go through the logging set up above (log_config=None); its access
     # log is replaced by ours (service/http/observe.py), which carries the request id.
     uvicorn.run(
-        create_api(settings),
+        served,
         host=settings.api_host,
         port=settings.api_port,
         log_config=None,
@@ -420,7 +425,7 @@ def _operator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         typer.echo("Cannot tell who you are; say it with --by.", err=True)
-        raise typer.Exit(2) from None
+        raise typer.Exit(1) from None
 
 
 @projector_commands.command("status")

@@ -116,7 +116,9 @@ def test_imported_facts_carry_when_they_happened_and_when_they_were_recorded(
     assert kinds == [
         "Trainer.RegisteredFromPastRecords",
         "Trainer.CertificateImported",
+        "Trainer.CredentialIssued",
         "Trainer.ModuleCertificationImported",
+        "Trainer.CredentialIssued",  # reissued with the new module
         "Trainer.TrainingRecordImported",
     ]
     certificate = stored[1]

@@ -87,6 +87,7 @@ ALLOWED: dict[Action, set[str]] = {
     Action.SEE_WORKSHOP_EXPERT: AUDIT | {"workshop_expert"},
     Action.READ_AUDIT: AUDIT,
     Action.DOWNLOAD_CREDENTIAL: AUDIT | {"candidate", "expert_as_trainer"},
+    Action.REISSUE_CREDENTIAL: OFFICE,
     Action.MANAGE_WEBHOOKS: OFFICE,
     Action.MANAGE_LOGINS: OFFICE,
     Action.SEARCH_PEOPLE: AUDIT,

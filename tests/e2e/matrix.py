@@ -169,6 +169,7 @@ async def build_scene(stack: Stack) -> Scene:
         "material": "manual",
         "purpose": "revocation",
         "subscription_id": subscription,
+        "webhook_id": f"msg_1_{uuid.uuid4().hex}",  # no delivery: the office is told 404
         "kind": "trainers",
         "username": spare,
         # required query parameters

@@ -218,6 +218,7 @@ DOORS: dict[str, Door] = {
     "POST /verify": Door(EVERYONE, {"credential": "not-a-signed-credential"}),
     "GET /public/certificates/{number}/standing": Door(EVERYONE, query={"on": TODAY}),
     "GET /trainers/{trainer_id}/credential": Door(AUDIT | {"trainer"}, hidden_from=ELSEWHERE),
+    "POST /credentials/{number}/reissue": Door(OFFICE, hidden_from=ELSEWHERE),
     "GET /trainers/{trainer_id}/certificate.pdf": Door(
         AUDIT | {"trainer"}, query={"lang": "fr"}, hidden_from=ELSEWHERE
     ),
@@ -228,6 +229,8 @@ DOORS: dict[str, Door] = {
     "GET /webhooks": Door(OFFICE),
     "POST /webhooks/{subscription_id}/deactivation": Door(OFFICE),
     "GET /webhooks/{subscription_id}/deliveries": Door(OFFICE),
+    "GET /webhooks/deliveries/failed": Door(OFFICE),
+    "POST /webhooks/deliveries/{webhook_id}/redelivery": Door(OFFICE),
     # The office's desk: logins, searches, messages, materials
     "POST /logins": Door(OFFICE, {"trainer_id": "{candidate_id}", "delivery": "invitation"}),
     "POST /logins/{username}/reset": Door(OFFICE, {"delivery": "one_time_password"}),

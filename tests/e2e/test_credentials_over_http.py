@@ -8,7 +8,7 @@ import pypdfium2  # type: ignore[import-untyped]  # ships no type hints
 import zxingcpp
 
 from tests.e2e.harness import Stack
-from tests.e2e.people import cast, enrolled, get, post, through_toe_cycle
+from tests.e2e.people import Cast, cast, enrolled, get, post, through_toe_cycle
 
 
 async def verify(stack: Stack, presented: object) -> dict[str, object]:
@@ -20,12 +20,18 @@ async def verify(stack: Stack, presented: object) -> dict[str, object]:
     return answer
 
 
-async def test_a_credential_verifies_until_its_holder_is_removed(stack: Stack) -> None:
+async def certified(stack: Stack) -> Cast:
+    """The cast, its candidate certified in WC through the workflows."""
     c = await cast(stack)
     journey = await enrolled(stack, c)
     await through_toe_cycle(stack, c, journey)
     await post(stack, c.expert, f"/journeys/{journey}/assessment", {"outcome": "recommended"})
     await post(stack, c.office, f"/journeys/{journey}/certification")
+    return c
+
+
+async def test_a_credential_verifies_until_its_holder_is_removed(stack: Stack) -> None:
+    c = await certified(stack)
 
     held = await get(stack, c.candidate, f"/trainers/{c.candidate_id}/credential")
     keys = await get(stack, None, "/.well-known/jwks.json")
@@ -58,11 +64,7 @@ async def test_a_credential_verifies_until_its_holder_is_removed(stack: Stack) -
 async def test_the_holder_downloads_a_pdf_whose_code_leads_to_the_verification(
     stack: Stack,
 ) -> None:
-    c = await cast(stack)
-    journey = await enrolled(stack, c)
-    await through_toe_cycle(stack, c, journey)
-    await post(stack, c.expert, f"/journeys/{journey}/assessment", {"outcome": "recommended"})
-    await post(stack, c.office, f"/journeys/{journey}/certification")
+    c = await certified(stack)
 
     async with stack.client(c.candidate) as http:
         reply = await http.get(f"/trainers/{c.candidate_id}/certificate.pdf?lang=es")
@@ -77,3 +79,29 @@ async def test_the_holder_downloads_a_pdf_whose_code_leads_to_the_verification(
     # serves the JSON API alone).
     assert code.text.endswith(f"/verify?number={number}")
     assert refused.status_code == 403, "another trainer's credential is not the candidate's"
+
+
+async def test_a_rename_keeps_the_credential_until_the_office_reissues_it(stack: Stack) -> None:
+    c = await certified(stack)
+    held = await get(stack, c.candidate, f"/trainers/{c.candidate_id}/credential")
+    number = held["certificate_number"]
+
+    async with stack.client(c.office) as office:
+        renamed = await office.patch(f"/trainers/{c.candidate_id}", json={"name": "Asha Menon"})
+    assert renamed.status_code == 200, renamed.text
+    kept = await get(stack, c.candidate, f"/trainers/{c.candidate_id}/credential")
+    assert kept["credential"] == held["credential"], "the signed content is as issued"
+
+    key = {"Idempotency-Key": f"reissue-{number}"}
+    reissued = await post(stack, c.office, f"/credentials/{number}/reissue", headers=key)
+    repeated = await post(stack, c.office, f"/credentials/{number}/reissue", headers=key)
+    async with stack.client(c.office) as office:
+        nothing_left = await office.post(f"/credentials/{number}/reissue")
+
+    assert reissued["name"] == "Asha Menon" and repeated == reissued
+    assert nothing_left.status_code == 409 and nothing_left.json()["code"] == "nothing_to_reissue"
+    new = await get(stack, c.candidate, f"/trainers/{c.candidate_id}/credential")
+    assert new["credential_id"] == reissued["credential_id"]
+    assert new["credential"]["credentialSubject"]["name"] == "Asha Menon"
+    assert (await verify(stack, new["jwt"]))["status"] == "valid"
+    assert (await verify(stack, held["jwt"]))["status"] == "revoked"

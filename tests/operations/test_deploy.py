@@ -93,7 +93,7 @@ def test_the_required_secrets_are_required_and_every_other_variable_has_a_defaul
         for v, rest in VARIABLE.findall((DEPLOY / "compose.yml").read_text())
         if rest.startswith(":?")
     }
-    assert required == {"SCORE_JWT_SECRET", "SCORE_ADMIN_PASSWORD"}
+    assert required == {"SCORE_JWT_SECRET", "SCORE_ADMIN_PASSWORD", "SCORE_PUBLIC_BASE_URL"}
 
 
 def test_the_image_is_built_from_this_checkout_without_the_dev_server() -> None:

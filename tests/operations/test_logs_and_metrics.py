@@ -128,7 +128,7 @@ async def test_a_webhook_refused_then_accepted_counts_one_failed_and_one_deliver
     story = Story(app)
     story.certified_in(Module.WC, story.register_candidate("Asha Rao"), story.register_expert())
     assert collect(app, webhooks) == 1
-    (webhook,) = unstarted(webhooks)
+    ((webhook, _),) = unstarted(webhooks)
     before = await ask("/metrics")
 
     deliver = WebhookActivities(webhooks).deliver_webhook

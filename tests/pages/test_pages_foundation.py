@@ -102,7 +102,7 @@ def test_an_unknown_certificate_number_is_said_so(site: TestClient) -> None:
 def test_a_malformed_certificate_number_shows_what_one_looks_like(site: TestClient) -> None:
     reply = site.get("/verify?number=12345")
     assert reply.status_code == 422
-    assert "SCORE-2026-00001" in reply.text
+    assert "SCORE-7KQM-4X2D-9HTV" in reply.text
 
 
 def test_the_directory_of_an_empty_programme_says_none_are_listed(site: TestClient) -> None:

@@ -11,8 +11,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
+import pytest
 from standardwebhooks import Webhook
-from temporalio.client import Client
+from temporalio.client import Client, WorkflowFailureError
 
 from domain.trainer.steps import Reinstate, RemoveForCause
 from domain.values import Module
@@ -121,4 +122,45 @@ async def test_a_subscriber_down_for_a_while_receives_every_event_once_by_id(
     assert any(d.attempts[0].error for d in deliveries), "the subscriber was down at first"
     assert all(d.attempts[-1].status_code == 204 for d in deliveries)
     assert all(a.error for d in deliveries for a in d.attempts[:-1]), "retried until accepted"
+    engine.dispose()
+
+
+async def test_a_delivery_that_gave_up_is_redelivered_by_a_new_workflow_round(
+    settings: Settings,
+    app: Certification,
+    activities: CertificationActivities,
+    dev_client: Client,
+    task_queue: str,
+) -> None:
+    """The first round is refused for good (the worker's webhooks are strict, so 127.0.0.1
+    is no public address); the office redelivers it, and the next round delivers it."""
+    engine = create_service_engine(settings)
+    lenient = Webhooks(engine, allow_private=True)
+    port, receiver = free_port(), Receiver()
+    subscription = lenient.subscribe(f"http://127.0.0.1:{port}/hooks", EVENT_TYPES, "office")
+    story = Story(app)
+    story.certified_in(Module.WC, story.register_candidate("Asha Rao"), story.register_expert())
+
+    strict = WebhookActivities(Webhooks(engine)).all()
+    async with running_worker(dev_client, task_queue, activities, more_activities=strict):
+        assert await dispatch_once(dev_client, app, lenient, task_queue) == 1
+        (delivery,) = lenient.deliveries(subscription.subscription_id)
+        first = dev_client.get_workflow_handle(f"webhook-{delivery.webhook_id}")
+        with pytest.raises(WorkflowFailureError):
+            await asyncio.wait_for(first.result(), timeout=60)
+    (failed,) = lenient.failed()
+    lenient.redeliver(failed.webhook_id)
+
+    more = WebhookActivities(lenient).all()
+    async with running_worker(dev_client, task_queue, activities, more_activities=more):
+        with serving(receiver, port):
+            assert await dispatch_once(dev_client, app, lenient, task_queue) == 1
+            again = dev_client.get_workflow_handle(f"webhook-{failed.webhook_id}-redelivery-1")
+            assert await asyncio.wait_for(again.result(), timeout=60) == 204
+
+    (delivered,) = lenient.deliveries(subscription.subscription_id)
+    assert delivered.delivered_at is not None and delivered.redeliveries == 1
+    assert [a.attempt for a in delivered.attempts] == [1, 2, 3]
+    assert delivered.attempts[0].error is not None and "refused" in delivered.attempts[0].error
+    assert {h["webhook-id"] for h, _ in receiver.received} == {failed.webhook_id}
     engine.dispose()

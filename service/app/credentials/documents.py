@@ -8,20 +8,23 @@
 - the `BitstringStatusListCredential`s, one per purpose (suspension, revocation).
 
 Everything here is built from the event-sourced state alone, so the same state always gives
-the same document: a credential is signed when it is downloaded, never stored twice.
+the same document: a credential is signed when it is downloaded, never stored twice. What a
+credential says of its holder (name, certificate number, hashed e-mail) is what its
+`CredentialIssued` event recorded, so a later correction of the record does not change it;
+only a credential issued before 0.3 (v1 events, which recorded none) follows the record.
 """
 
 from __future__ import annotations
 
 import base64
 import gzip
-import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 from urllib.parse import urlencode
 
-from domain.trainer.state import Credential, TrainerState
+from domain.trainer.credentials import identity_hash, identity_salt
+from domain.trainer.state import Credential, IssuedSubject, TrainerState
 from domain.values import MODULE_TITLES, Module
 
 VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
@@ -70,8 +73,14 @@ class Issuer:
 def open_badge_credential(
     issuer: Issuer, trainer: TrainerState, credential: Credential
 ) -> dict[str, Any]:
-    """The trainer's credential as issued: the modules it was issued for, not today's."""
+    """The trainer's credential as issued: the modules and the holder it was issued for, not
+    today's (a credential of 0.2, with no recorded subject: the holder as recorded now)."""
     modules = ", ".join(MODULE_TITLES[m] for m in credential.modules)
+    subject = credential.subject or IssuedSubject(
+        trainer.name,
+        trainer.certificate_number or "",
+        identity_hash(trainer.email, credential.credential_id),
+    )
     return {
         "@context": [VC_CONTEXT, OB_CONTEXT],
         "id": credential.credential_id,
@@ -81,10 +90,10 @@ def open_badge_credential(
         "validFrom": _instant(credential.issued_at),
         "credentialSubject": {
             "type": ["AchievementSubject"],
-            "name": trainer.name,
-            "identifier": [_hashed_email(trainer.email, credential)],
+            "name": subject.name,
+            "identifier": [_hashed_email(subject.identity_hash, credential)],
             "achievement": _achievement(issuer, credential.modules),
-            "licenseNumber": trainer.certificate_number or "",
+            "licenseNumber": subject.certificate_number,
             "narrative": f"Certified SCORE trainer in: {modules}.",
         },
         "credentialStatus": status_entry(issuer, "suspension", credential.status_index),
@@ -162,16 +171,14 @@ def _achievement(issuer: Issuer, modules: tuple[Module, ...]) -> dict[str, Any]:
     }
 
 
-def _hashed_email(email: str, credential: Credential) -> dict[str, Any]:
+def _hashed_email(hashed: str, credential: Credential) -> dict[str, Any]:
     """OB 3.0's IdentityHash: sha256 over the address and a salt, the salt published."""
-    salt = credential.credential_id.rsplit(":", 1)[-1].replace("-", "")
-    digest = hashlib.sha256((email + salt).encode()).hexdigest()
     return {
         "type": "IdentityObject",
         "identityType": "emailAddress",
         "hashed": True,
-        "identityHash": f"sha256${digest}",
-        "salt": salt,
+        "identityHash": hashed,
+        "salt": identity_salt(credential.credential_id),
     }
 
 

@@ -4,19 +4,24 @@
 history (as the audit's as-of answers are: an event counts by when the step happened), so
 the answer for a past date never depends on what a read model looks like today. Numbers of
 every release resolve through the certificate registry's events.
+
+A number nobody issued gets the same NotFound whatever the date, so the answer tells
+nothing of a number until it exists. A number someone could guess (0.1's sequential ones,
+imported ones: `domain.certificates.guessable`) shows its holder only while the public list
+shows them: for a holder not listed now it answers that the certificate is genuine and its
+holder not listed, with nothing else (`withheld`), so walking the old numbers finds no one
+the public list hides. A random number shows everything, the delisting's category and date
+included: whoever holds it was given it.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from typing import Literal
+from typing import Any, Literal
 from uuid import UUID
 
-from eventsourcing.application import AggregateNotFoundError
-
-from domain import ids
-from domain.certificates import CertificateRegistry
+from domain.certificates import guessable
 from domain.errors import NotFound
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import Listing
@@ -25,13 +30,26 @@ from service.app.certification import Certification
 
 DelistingCategory = Literal["inactivity", "removed_for_cause"]
 DELISTING_EVENTS = (Trainer.DelistedForInactivity, Trainer.RemovedForCause)
+# What a guessable number's answer leaves out while its holder is not listed: all but
+# whether the certificate is genuine and whether it was listed.
+WITHHELD: dict[str, Any] = {
+    "name": None,
+    "country": None,
+    "modules": (),
+    "certified_since": None,
+    "listed_since": None,
+    "delisted_on": None,
+    "delisting_category": None,
+    "credential_status": None,
+    "withheld": True,
+}
 
 
 @dataclass(frozen=True)
 class CertificateStanding:
     certificate_number: str
-    name: str
-    country: str
+    name: str | None  # None: withheld
+    country: str | None  # None: withheld
     as_of: datetime
     certified: bool  # False: the certificate was not issued yet at `as_of`
     listed: bool
@@ -41,6 +59,8 @@ class CertificateStanding:
     delisted_on: datetime | None  # when a delisted trainer was delisted
     delisting_category: DelistingCategory | None  # why, as a category (no personal detail)
     credential_status: Literal["valid", "suspended", "revoked"] | None  # None: none issued
+    # A guessable number whose holder is not listed now: only `certified` and `listed` said.
+    withheld: bool = False
 
 
 def certificate_standing(
@@ -50,18 +70,18 @@ def certificate_standing(
     certificate of that number was ever issued."""
     cleaned = number.strip().upper()
     as_of = moment or datetime.now(UTC)
-    trainer_id = _holder(app, cleaned)
+    trainer_id = UUID(app.certificate_holder(cleaned))
     history = app.events.get(trainer_id)
     events = [e for e in history if isinstance(e, Trainer.Event) and e.timestamp <= as_of]
-    if not events:
-        raise NotFound(f"No certificate {cleaned} was issued by {as_of:%Y-%m-%d}.")
+    if not events:  # the holder was not even registered then: as for a number never issued
+        raise NotFound(f"No certificate {cleaned} was ever issued.")
     state = app.trainer(trainer_id, version=events[-1].originator_version)
     standing = state.standing
     certified = state.certificate_number == cleaned and standing is not None
     listed = certified and standing is not None and standing.listing is Listing.LISTED
     delisting = None if listed or not certified else _last_delisting(events)
     credential = state.credential
-    return CertificateStanding(
+    answer = CertificateStanding(
         certificate_number=cleaned,
         name=state.name,
         country=state.country,
@@ -75,17 +95,9 @@ def certificate_standing(
         delisting_category=_category(delisting),
         credential_status=None if credential is None else _credential_status(credential.status),
     )
-
-
-def _holder(app: Certification, number: str) -> UUID:
-    try:
-        registry: CertificateRegistry = app.repository.get(ids.CERTIFICATE_REGISTRY_ID)
-        holder = registry.holders.get(number)
-    except AggregateNotFoundError:
-        holder = None  # no certificate issued at all yet
-    if holder is None:
-        raise NotFound(f"No certificate {number} was ever issued.")
-    return UUID(holder)
+    if guessable(cleaned) and not app.trainer(trainer_id).listed:
+        return replace(answer, **WITHHELD)
+    return answer
 
 
 def _last_delisting(events: list[Trainer.Event]) -> Trainer.Event | None:

@@ -20,6 +20,7 @@ from service.app.webhooks.store import (
     DispatchPositionRow,
     SubscriptionRow,
     Webhooks,
+    round_workflow_id,
 )
 
 DISPATCHER = "webhooks"
@@ -67,21 +68,24 @@ def collect(app: Certification, webhooks: Webhooks) -> int:
     return made
 
 
-def unstarted(webhooks: Webhooks, limit: int = 100) -> list[str]:
+def unstarted(webhooks: Webhooks, limit: int = 100) -> list[tuple[str, str]]:
+    """Deliveries whose round has no workflow yet: (webhook id, the round's workflow id)."""
     with Session(webhooks.engine) as session:
         query = (
-            select(DeliveryRow.webhook_id)
+            select(DeliveryRow.webhook_id, DeliveryRow.redeliveries)
             .where(DeliveryRow.started.is_(False))
             .order_by(DeliveryRow.position)
             .limit(limit)
         )
-        return list(session.scalars(query))
+        return [(w, round_workflow_id(w, n)) for w, n in session.execute(query).tuples()]
 
 
 def mark_started(webhooks: Webhooks, webhook: str) -> None:
     with Session(webhooks.engine) as session, session.begin():
         session.execute(
-            update(DeliveryRow).where(DeliveryRow.webhook_id == webhook).values(started=True)
+            update(DeliveryRow)
+            .where(DeliveryRow.webhook_id == webhook)
+            .values(started=True, started_at=datetime.now(UTC))
         )
 
 
@@ -124,5 +128,7 @@ def _describe(app: Certification, event: object) -> tuple[str, str] | None:
             data["reason_category"] = "removed_for_cause"
         case Trainer.CredentialStatusChanged():
             data["credential_id"] = event.credential_id
+            # A listed holder's credential is revoked only when the office reissues it.
+            data["reason_category"] = "reissued" if state.listed else "removed_for_cause"
     body = {"type": kind, "timestamp": event.timestamp.isoformat(), "data": data}
     return kind, json.dumps(body, sort_keys=True)

@@ -17,7 +17,7 @@ from standardwebhooks import Webhook
 
 from domain.errors import NotFound
 from service.app.webhooks.destinations import DestinationRefused, HostNotFound, public_address
-from service.app.webhooks.store import AttemptRow, DeliveryRow, Webhooks
+from service.app.webhooks.store import REFUSED, AttemptRow, DeliveryRow, Webhooks
 from service.telemetry.metrics import WEBHOOK_ATTEMPTS, WEBHOOK_LATENCY
 
 TIMEOUT_SECONDS = 10.0
@@ -28,7 +28,8 @@ class DeliveryFailed(Exception):
 
 
 def send(webhooks: Webhooks, webhook_id: str, attempt: int) -> int:
-    """Send attempt `attempt`; returns the subscriber's status (2xx) or raises DeliveryFailed."""
+    """Send attempt `attempt` of the delivery's current round (numbered after the attempts of
+    the rounds before); returns the subscriber's status (2xx) or raises DeliveryFailed."""
     with Session(webhooks.engine) as session:
         delivery = session.get(DeliveryRow, webhook_id)
         if delivery is None:
@@ -36,6 +37,7 @@ def send(webhooks: Webhooks, webhook_id: str, attempt: int) -> int:
         if delivery.delivered_at is not None:
             return 200  # delivered by an attempt whose answer was lost: nothing to send
         subscription_id, payload = delivery.subscription_id, delivery.payload
+        attempt += delivery.attempts_before
     url, secret = webhooks.secret_of(subscription_id)
     now = datetime.now(UTC)
     headers = {
@@ -52,7 +54,7 @@ def send(webhooks: Webhooks, webhook_id: str, attempt: int) -> int:
         if not 200 <= status < 300:
             error = f"answered {status}"
     except DestinationRefused as refused:
-        _record(webhooks, webhook_id, attempt, now, None, f"refused: {refused}")
+        _record(webhooks, webhook_id, attempt, now, None, f"{REFUSED}{refused}")
         raise
     except (httpx.HTTPError, HostNotFound) as failure:
         error = f"{type(failure).__name__}: {failure}"

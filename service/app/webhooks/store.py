@@ -7,12 +7,12 @@ import base64
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import BigInteger, Boolean, DateTime, Engine, Integer, String, Text, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from domain.errors import NotFound
+from domain.errors import DomainError, NotFound
 from service.app.webhooks.destinations import check_subscription_url
 from service.storage.database import ServiceTables
 
@@ -24,6 +24,11 @@ EVENT_TYPES: tuple[str, ...] = (
     "credential.revoked",
 )
 POSITION_BIGINT = BigInteger().with_variant(Integer(), "sqlite")
+# A round of attempts (one WebhookDelivery workflow) retries for this long, then gives up
+# (workflows/webhooks.py); the grace covers the dispatcher's start and a last attempt.
+DELIVERY_PERIOD = timedelta(days=3)
+GRACE = timedelta(minutes=5)
+REFUSED = "refused: "  # how sending.py records an attempt to a destination that is not public
 
 
 class SubscriptionRow(ServiceTables):
@@ -49,6 +54,11 @@ class DeliveryRow(ServiceTables):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     started: Mapped[bool] = mapped_column(Boolean, default=False)  # its workflow is running
     delivered_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    # The current round: when its workflow was started (None: not yet, or stored before
+    # 0011), the office's redeliveries so far, and the attempts of the rounds before it.
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    redeliveries: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    attempts_before: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
 
 class AttemptRow(ServiceTables):
@@ -100,6 +110,27 @@ class Delivery:
     created_at: datetime
     delivered_at: datetime | None
     attempts: tuple[Attempt, ...]
+    redeliveries: int = 0  # rounds the office asked for after the first
+    gave_up: bool = False  # undelivered, and its round retries no more: redeliverable
+
+
+def round_workflow_id(webhook_id: str, redeliveries: int) -> str:
+    """The workflow of a delivery's round: the first is `webhook-<id>` (as before 0011), the
+    office's redeliveries `webhook-<id>-redelivery-<n>`; each round started once."""
+    first = f"webhook-{webhook_id}"
+    return first if redeliveries == 0 else f"{first}-redelivery-{redeliveries}"
+
+
+def gave_up(row: DeliveryRow, attempts: tuple[Attempt, ...], now: datetime) -> bool:
+    """Undelivered, and its round will try no more: its last attempt was refused for good (a
+    destination that is not public), or the round's retry period is over."""
+    if row.delivered_at is not None or not row.started:
+        return False
+    last = attempts[-1] if attempts else None
+    if last is not None and (last.error or "").startswith(REFUSED):
+        return True
+    began = _utc(row.started_at or row.created_at)
+    return now >= began + DELIVERY_PERIOD + GRACE
 
 
 def _utc(moment: datetime) -> datetime:
@@ -171,11 +202,58 @@ class Webhooks:
             ).all()
             return [self._delivery(session, row) for row in rows]
 
-    def _delivery(self, session: Session, row: DeliveryRow) -> Delivery:
-        attempts = session.scalars(
-            select(AttemptRow)
-            .where(AttemptRow.webhook_id == row.webhook_id)
-            .order_by(AttemptRow.attempt)
+    def failed(self, now: datetime | None = None, limit: int = 100) -> list[Delivery]:
+        """Deliveries that gave up undelivered (every subscription's, newest first): the
+        office may redeliver each."""
+        moment = now or datetime.now(UTC)
+        with Session(self.engine) as session:
+            rows = session.scalars(
+                select(DeliveryRow)
+                .where(DeliveryRow.delivered_at.is_(None), DeliveryRow.started.is_(True))
+                .order_by(DeliveryRow.position.desc())
+            )
+            found = (self._delivery(session, row, moment) for row in rows)
+            return [d for d in found if d.gave_up][:limit]
+
+    def redeliver(self, webhook_id: str, now: datetime | None = None) -> Delivery:
+        """A new round of attempts for a delivery that gave up, under the same webhook id (the
+        dispatcher starts its workflow). NotFound; DeliveryNotRedeliverable while it is
+        delivered or its round still retries."""
+        moment = now or datetime.now(UTC)
+        with Session(self.engine) as session, session.begin():
+            row = session.get(DeliveryRow, webhook_id, with_for_update=True)
+            if row is None:
+                raise NotFound(f"No webhook delivery {webhook_id}.")
+            current = self._delivery(session, row, moment)
+            if row.delivered_at is not None:
+                raise DeliveryNotRedeliverable(
+                    f"Webhook {webhook_id} was delivered already; nothing to send again.",
+                    code="webhook_delivered",
+                    params={"webhook_id": webhook_id},
+                )
+            if not current.gave_up:
+                raise DeliveryNotRedeliverable(
+                    f"Webhook {webhook_id} is still being retried (every attempt is in its "
+                    "deliveries); it can be redelivered once its retries give up.",
+                    code="webhook_still_retrying",
+                    params={"webhook_id": webhook_id},
+                )
+            row.attempts_before = max((a.attempt for a in current.attempts), default=0)
+            row.redeliveries += 1
+            row.started, row.started_at = False, None
+            session.flush()
+            return self._delivery(session, row, moment)
+
+    def _delivery(
+        self, session: Session, row: DeliveryRow, now: datetime | None = None
+    ) -> Delivery:
+        attempts = tuple(
+            Attempt(a.attempt, _utc(a.attempted_at), a.status_code, a.error)
+            for a in session.scalars(
+                select(AttemptRow)
+                .where(AttemptRow.webhook_id == row.webhook_id)
+                .order_by(AttemptRow.attempt)
+            )
         )
         return Delivery(
             row.webhook_id,
@@ -183,7 +261,11 @@ class Webhooks:
             row.event_type,
             _utc(row.created_at),
             None if row.delivered_at is None else _utc(row.delivered_at),
-            tuple(
-                Attempt(a.attempt, _utc(a.attempted_at), a.status_code, a.error) for a in attempts
-            ),
+            attempts,
+            row.redeliveries,
+            gave_up(row, attempts, now or datetime.now(UTC)),
         )
+
+
+class DeliveryNotRedeliverable(DomainError):
+    """A delivery that was delivered, or whose round of attempts still retries."""

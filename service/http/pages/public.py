@@ -90,7 +90,7 @@ def verify(page: AnyPage, number: str = "") -> Response:
         title=page.gettext("Verify a certificate"),
         number=typed,
         found=found,
-        country=country_name(found.country, page.language) if found else "",
+        country=country_name(found.country, page.language) if found and found.country else "",
         problem=problem,
     )
 

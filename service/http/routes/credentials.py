@@ -11,24 +11,28 @@ from datetime import datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Header, Query, Response
+from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 
 from domain import policy
 from domain.policy import About, Action
+from domain.trainer.state import TrainerState
 from service.app.accounts import User
 from service.app.audit.moments import parse_moment
 from service.app.credentials.documents import StatusPurpose
 from service.app.credentials.pdf import certificate_pdf
 from service.app.credentials.public import CertificateStanding, certificate_standing
 from service.app.credentials.verify import Verification
-from service.http.deps import ServicesDep, allowed_to
+from service.http.deps import Idempotent, ServicesDep, allowed_to
 from service.http.parameters import CertificateNumber, TrainerId, moment
+from service.http.routes.registry import recorded
 from service.http.schemas import refusals
 from service.i18n import LANGUAGES, choose_language
 
 router = APIRouter(tags=["credentials"])
 
 Holder = Annotated[User, Depends(allowed_to(Action.DOWNLOAD_CREDENTIAL))]
+Reissuers = Annotated[User, Depends(allowed_to(Action.REISSUE_CREDENTIAL))]
 JWT_MEDIA_TYPE = "application/vc+jwt"
 NOT_FOUND: dict[int | str, dict[str, Any]] = {
     404: {"description": "No such trainer or certificate, or no credential issued yet"}
@@ -159,4 +163,54 @@ def download_certificate_pdf(
         certificate_pdf(facts, language),
         media_type="application/pdf",
         headers={"Content-Disposition": disposition},
+    )
+
+
+class ReissuedCredential(BaseModel):
+    """The credential issued in place of the one revoked: what it says of its holder now."""
+
+    certificate_number: str
+    credential_id: str
+    issued_at: datetime
+    name: str
+
+
+def reissued_body(trainer: TrainerState) -> dict[str, Any]:
+    credential = trainer.credential
+    assert credential is not None and credential.subject is not None, "just issued"
+    return {
+        "certificate_number": credential.subject.certificate_number,
+        "credential_id": credential.credential_id,
+        "issued_at": credential.issued_at.isoformat(),
+        "name": credential.subject.name,
+    }
+
+
+@router.post(
+    "/credentials/{number}/reissue",
+    responses={
+        200: {"model": ReissuedCredential, "description": "Reissued; the old one revoked"},
+        **NOT_FOUND,
+        **refusals(
+            e403="Only the programme office reissues",
+            e409="Nothing to reissue (the credential says what the record says), or the "
+            "credential is suspended or revoked",
+        ),
+    },
+)
+async def reissue_credential(
+    number: CertificateNumber, user: Reissuers, services: ServicesDep, idem: Idempotent
+) -> JSONResponse:
+    """After a correction of the holder's record (a name, an e-mail), issue a credential that
+    says what the record says now, on a new status list entry, and revoke the one in force
+    (its entry set in the revocation list for good). A credential keeps what it was issued
+    with: a correction alone never changes it. Send it again with the same Idempotency-Key:
+    one reissue."""
+    return await recorded(
+        idem,
+        200,
+        services.certification.reissue_credential,
+        number,
+        actor=user.actor,
+        answer=reissued_body,
     )

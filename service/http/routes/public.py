@@ -13,6 +13,7 @@ from typing import Annotated, Literal
 from fastapi import APIRouter, Depends, HTTPException, Query, Request
 from pydantic import BaseModel, Field
 
+from domain.certificates import guessable
 from domain.values import Module
 from projections import queries
 from service.http.parameters import CertificateNumber, CountryFilter
@@ -52,14 +53,22 @@ class ListedTrainer(BaseModel):
     listed_since: datetime
 
 
+WITHHELD = "None when withheld"
+
+
 class CertificateHolder(BaseModel):
     certificate_number: str
-    name: str
-    country: str = Field(description=COUNTRY)
-    country_name: str = Field(description=COUNTRY_NAME)
+    name: str | None = Field(description=WITHHELD)
+    country: str | None = Field(description=f"{COUNTRY}; {WITHHELD}")
+    country_name: str | None = Field(description=f"{COUNTRY_NAME}; {WITHHELD}")
     modules: tuple[Module, ...]
     issued_at: datetime
     listed: bool = Field(description="False once the holder is inactive or removed")
+    withheld: bool = Field(
+        default=False,
+        description="A number of an older, guessable form (0.1's sequential ones, imported "
+        "ones) whose holder is not listed now: who holds it is not shown",
+    )
 
 
 @router.get("/trainers")
@@ -80,10 +89,14 @@ def read_public_list(
 def verify_certificate(
     number: CertificateNumber, read: CurrentReads, language: Language
 ) -> CertificateHolder:
-    """Check a certificate number: whose it is, for which modules, and whether still listed."""
+    """Check a certificate number: whose it is, for which modules, and whether still listed.
+    A number of an older, guessable form shows its holder only while they are listed."""
     found = queries.verify_certificate(read, number)
     if found is None:
         raise HTTPException(404, f"No certificate {number.strip().upper()} was ever issued.")
+    if guessable(found.certificate_number) and not found.listed:
+        hidden = {"name": None, "country": None, "modules": ()}
+        return CertificateHolder(**(asdict(found) | hidden), country_name=None, withheld=True)
     return CertificateHolder(**asdict(found), country_name=country_name(found.country, language))
 
 

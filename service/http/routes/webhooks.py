@@ -92,6 +92,46 @@ async def deactivate(
     return respond(await idem.run(call))
 
 
+WebhookId = Annotated[
+    str,
+    Path(
+        description="a delivery's webhook id, as its `webhook-id` header and its deliveries "
+        "say (msg_<position>_<subscription>)",
+        max_length=120,
+        pattern=r"^msg_[0-9]+_[0-9a-f]{32}$",
+    ),
+]
+
+
+@router.get("/deliveries/failed")
+def read_failed_deliveries(services: ServicesDep) -> list[Delivery]:
+    """Deliveries that gave up undelivered, every subscription's, newest first: their round
+    of retries (3 days) ran out, or the destination was refused as not public. Each may be
+    sent again with its redelivery."""
+    return services.webhooks.failed()
+
+
+@router.post(
+    "/deliveries/{webhook_id}/redelivery",
+    responses={
+        **REFUSALS,
+        **refusals(e404="No such delivery", e409="Delivered already, or still being retried"),
+        200: {"model": Delivery, "description": "A new round of attempts is under way"},
+    },
+)
+async def redeliver(webhook_id: WebhookId, services: ServicesDep, idem: Idempotent) -> JSONResponse:
+    """Send a delivery that gave up again: a new round of attempts (retried with backoff for
+    3 days, as the first), under the same webhook id, so the subscriber still recognises a
+    repeat; its attempts are numbered after the earlier ones. Refused (409) while it is
+    delivered or its round still retries."""
+
+    async def call(_: str) -> StoredResponse:
+        again = await run_in_threadpool(services.webhooks.redeliver, webhook_id)
+        return StoredResponse(200, jsonable_encoder(asdict(again)))
+
+    return respond(await idem.run(call))
+
+
 @router.get("/{subscription_id}/deliveries")
 def read_deliveries(subscription_id: SubscriptionId, services: ServicesDep) -> list[Delivery]:
     """The latest deliveries (newest first), each under its webhook id with every attempt:
