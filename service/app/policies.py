@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import TryAgain
 from domain.ids import POLICY_ID
 from domain.policies import PolicyTerms, PolicyVersion, ProgrammePolicy, in_force
+from domain.trainer.state import DEFAULT_INACTIVITY, InactivityTerm
 from domain.values import Actor
 from service.app.certification import Certification
 
@@ -32,6 +33,13 @@ def policy_at(
     before any version applies."""
     version = in_force(policy_versions(app), moment)
     return (CONFIGURED, configured) if version is None else (version.number, version.terms)
+
+
+def inactivity_at(app: Certification, moment: datetime) -> InactivityTerm:
+    """The inactivity period in force at `moment`, naming its version (0: the default; the
+    period was never configuration)."""
+    version = in_force(policy_versions(app), moment)
+    return DEFAULT_INACTIVITY if version is None else version.inactivity
 
 
 def record_policy_version(
