@@ -14,6 +14,7 @@ from domain.policies import PolicyTerms, PolicyVersion, ProgrammePolicy, in_forc
 from domain.trainer.state import DEFAULT_INACTIVITY, InactivityTerm
 from domain.values import Actor
 from service.app.certification import Certification
+from service.settings import Settings
 
 CONFIGURED = 0  # the number of the terms the service was configured with (Settings)
 
@@ -24,6 +25,12 @@ def policy_versions(app: Certification) -> tuple[PolicyVersion, ...]:
     except AggregateNotFoundError:
         return ()
     return found.versions
+
+
+def configured_terms(settings: Settings) -> PolicyTerms:
+    """Version 0: the terms the service is configured with (the inactivity period was never
+    configuration: the domain's 12 months)."""
+    return PolicyTerms(tuple(settings.reminder_months), settings.stall_reminder_after_days)
 
 
 def policy_at(

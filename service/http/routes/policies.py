@@ -18,7 +18,12 @@ from domain.trainer.state import INACTIVE_AFTER_MONTHS
 from service.app.accounts import User
 from service.app.audit.moments import parse_moment
 from service.app.idempotency import StoredResponse
-from service.app.policies import policy_at, policy_versions, record_policy_version
+from service.app.policies import (
+    configured_terms,
+    policy_at,
+    policy_versions,
+    record_policy_version,
+)
 from service.http.deps import Idempotent, ServicesDep, allowed_to
 from service.http.parameters import moment
 from service.http.responses import respond
@@ -67,9 +72,7 @@ def read_policy_versions(services: ServicesDep) -> list[PolicyVersion]:
 def read_policy_in_force(services: ServicesDep, at: At = None) -> PolicyInForce:
     """The version that applied at a moment (default now), and its terms."""
     moment_ = datetime.now(UTC) if at is None else parse_moment(at, end_of_day=True)
-    configured = PolicyTerms(
-        tuple(services.settings.reminder_months), services.settings.stall_reminder_after_days
-    )
+    configured = configured_terms(services.settings)
     number, terms = policy_at(services.certification, moment_, configured)
     return PolicyInForce(
         version=number,
