@@ -30,6 +30,7 @@ import os
 import threading
 import zlib
 from collections.abc import Callable
+from contextlib import suppress
 from pathlib import Path
 from typing import Protocol
 
@@ -111,15 +112,17 @@ class AdvisoryLock:
         self._key = key
         self._timeout = timeout_seconds
         self._held: Connection | None = None
+        self._standby: Connection | None = None  # a standby's, kept from one try to the next
 
     def try_acquire(self) -> bool:
         if self._held is not None:
             return self.still_held()
         try:
-            connection = self._engine.connect()
+            connection = self._standby or self._engine.connect()
         except SQLAlchemyError as error:  # the database is away: stand by, try again later
             log.warning("projector: cannot reach the database to take the lead: %s", error)
             return False
+        self._standby = None
         try:
             taken = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key})
             connection.commit()  # the lock is the session's; no transaction is left open
@@ -127,11 +130,12 @@ class AdvisoryLock:
                 self._end_a_quiet_holder(connection)
         except SQLAlchemyError as error:  # e.g. a connection the server has cut
             log.warning("projector: cannot take the lead now: %s", error)
-            taken = False
+            _close(connection)  # a new session at the next try
+            return False
         if taken:
             self._held = connection
         else:
-            connection.close()
+            self._standby = connection
         return bool(taken)
 
     def _end_a_quiet_holder(self, connection: Connection) -> None:
@@ -180,17 +184,21 @@ class AdvisoryLock:
 
     def close(self) -> None:
         self.release()
+        if self._standby is not None:
+            _close(self._standby)
+            self._standby = None
         self._engine.dispose()
 
     def _forget(self) -> None:
         held, self._held = self._held, None
         if held is not None:
-            try:
-                held.invalidate()  # its session may hold the lock: end it, never reuse it
-            except SQLAlchemyError:
-                pass
-            finally:
-                held.close()
+            _close(held)  # its session may hold the lock: end it, never reuse it
+
+
+def _close(connection: Connection) -> None:
+    """Close a connection of the lock's (no pool: its session ends), whatever state it is in."""
+    with suppress(SQLAlchemyError):
+        connection.close()
 
 
 class FileLock:

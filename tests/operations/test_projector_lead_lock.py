@@ -120,6 +120,36 @@ def test_a_leader_that_keeps_checking_is_never_ended_by_a_standby(database: str)
         standby.close()
 
 
+def lock_sessions(url: str) -> set[int]:
+    """The server's sessions of projectors' locks in this database."""
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'score-projector-lead' "
+            "AND datname = current_database()"
+        ).fetchall()
+    return {pid for (pid,) in rows}
+
+
+@pytest.mark.postgres
+def test_a_standby_tries_again_on_the_session_it_kept(database: str) -> None:
+    leader, standby = lock_over(database), lock_over(database)
+    try:
+        assert leader.try_acquire()
+        seen: set[int] = set()
+        for _ in range(3):
+            assert not standby.try_acquire()
+            seen |= lock_sessions(database)
+    finally:
+        leader.close()
+        standby.close()
+    assert len(seen) == 2  # the leader's and the standby's, the same at every try
+    deadline = time.monotonic() + 5  # a closed session's server process ends a moment later
+    while lock_sessions(database) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lock_sessions(database) == set()  # closed, both
+
+
 class Lead:
     """A lead that is always free, and says what was done with it."""
 
