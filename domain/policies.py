@@ -3,8 +3,10 @@ saying who changed what, when, and from when it applies.
 
 A version applies from its own moment on, never before the moment it is recorded: a change
 never rewrites a decision already taken. Every reminder and delisting names the version it
-applied (`policy_version`). Version 0 is the configuration the service ran with before any
-version was recorded (Settings), so decisions of that time name it too.
+applied (`policy_version`), and so does a refusal that applied one (a training record too
+old for the inactivity period, a delisting before it ran out). Version 0 is the
+configuration the service ran with before any version was recorded (Settings, and the
+12-month inactivity period), so decisions of that time name it too.
 """
 
 from __future__ import annotations
@@ -19,27 +21,37 @@ from domain.ids import POLICY_ID
 from domain.policy import Action
 from domain.recorded import RecordedAggregate, created_fields, require_aware
 from domain.text import REASON, clean_field
-from domain.trainer.state import INACTIVE_AFTER_MONTHS  # the domain's rule, not versioned
+from domain.trainer.state import INACTIVE_AFTER_MONTHS, InactivityTerm
 from domain.values import SYSTEM_ACTOR, Actor
+
+MAX_INACTIVE_AFTER_MONTHS = 60
 
 
 @dataclass(frozen=True)
 class PolicyTerms:
     reminder_months: tuple[int, ...] = (9, 11)  # reminders of a trainer's running-out clock
     stall_after_days: int = 60  # a journey without a step for this long is reminded
+    # a certified trainer without a training record for this long is delisted
+    inactive_after_months: int = INACTIVE_AFTER_MONTHS
 
     def checked(self) -> PolicyTerms:
-        months = tuple(sorted(set(self.reminder_months)))
-        if not all(0 < m < INACTIVE_AFTER_MONTHS for m in months):
+        inactive = self.inactive_after_months
+        if not 2 <= inactive <= MAX_INACTIVE_AFTER_MONTHS:
             raise InvalidInput(
-                f"reminder_months: each between 1 and {INACTIVE_AFTER_MONTHS - 1} (the "
-                f"delisting comes at {INACTIVE_AFTER_MONTHS}); got {list(self.reminder_months)}."
+                f"inactive_after_months: from 2 to {MAX_INACTIVE_AFTER_MONTHS} months; "
+                f"got {inactive}."
+            )
+        months = tuple(sorted(set(self.reminder_months)))
+        if not all(0 < m < inactive for m in months):
+            raise InvalidInput(
+                f"reminder_months: each between 1 and {inactive - 1} (the delisting comes at "
+                f"{inactive}); got {list(self.reminder_months)}."
             )
         if not 1 <= self.stall_after_days <= 3650:
             raise InvalidInput(
                 f"stall_after_days: from 1 to 3650 days; got {self.stall_after_days}."
             )
-        return PolicyTerms(months, self.stall_after_days)
+        return PolicyTerms(months, self.stall_after_days, inactive)
 
 
 @dataclass(frozen=True)
@@ -50,6 +62,10 @@ class PolicyVersion:
     recorded_at: datetime
     recorded_by: str  # the actor's id
     reason: str
+
+    @property
+    def inactivity(self) -> InactivityTerm:
+        return InactivityTerm(self.terms.inactive_after_months, self.number)
 
 
 def in_force(versions: tuple[PolicyVersion, ...], moment: datetime) -> PolicyVersion | None:
@@ -69,14 +85,22 @@ class ProgrammePolicy(RecordedAggregate):
             aggregate.versions = ()
 
     class VersionRecorded(RecordedAggregate.Event):
+        class_version = 2  # v2 versions the inactivity period too
         number: int
         reminder_months: list[int]
         stall_after_days: int
         applies_from: datetime
         reason: str
+        inactive_after_months: int
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            state["inactive_after_months"] = INACTIVE_AFTER_MONTHS  # the only period then
 
         def apply_to(self, aggregate: Any) -> None:
-            terms = PolicyTerms(tuple(self.reminder_months), self.stall_after_days)
+            terms = PolicyTerms(
+                tuple(self.reminder_months), self.stall_after_days, self.inactive_after_months
+            )
             version = PolicyVersion(
                 self.number, terms, self.applies_from, self.timestamp, self.actor_id, self.reason
             )
@@ -110,6 +134,7 @@ class ProgrammePolicy(RecordedAggregate):
             number=len(self.versions) + 1,
             reminder_months=list(terms.reminder_months),
             stall_after_days=terms.stall_after_days,
+            inactive_after_months=terms.inactive_after_months,
             applies_from=applies_from,
             reason=clean_field("reason", reason, REASON),
         )

@@ -6,7 +6,7 @@ from pathlib import Path
 from typing import Literal
 
 from limits import parse_many
-from pydantic import Field, SecretStr, field_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -168,6 +168,13 @@ class Settings(BaseSettings):
         description="how often a standby projector tries to take over, and the active one "
         "checks that it still holds the lead",
     )
+    projector_leader_timeout_seconds: float = Field(
+        default=15.0,
+        gt=0,
+        description="PostgreSQL: how long the active projector's lock session may stay quiet "
+        "(no check) before a standby ends it and takes over; also the keepalive, user and "
+        "statement timeouts of that session. Several times the check interval",
+    )
 
     @field_validator("login_account_limits", "login_client_limits")
     @classmethod
@@ -177,6 +184,17 @@ class Settings(BaseSettings):
         except ValueError as error:
             raise ValueError(f"write limits like '5/minute;20/hour' ({error})") from None
         return value
+
+    @model_validator(mode="after")
+    def _leader_timeout_outlasts_checks(self) -> Settings:
+        # The leader's checks are its heartbeat: a timeout within a few checks would have
+        # standbys end a healthy leader's session.
+        if self.projector_leader_timeout_seconds < 3 * self.projector_leader_check_seconds:
+            raise ValueError(
+                "SCORE_PROJECTOR_LEADER_TIMEOUT_SECONDS must be at least 3 times "
+                "SCORE_PROJECTOR_LEADER_CHECK_SECONDS"
+            )
+        return self
 
     @property
     def issuer_key_dir(self) -> Path:

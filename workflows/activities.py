@@ -25,7 +25,7 @@ from domain.trainer.state import TrainerState
 from domain.values import Role
 from service.app.certification import Certification, Result
 from service.app.notifications import Notifier
-from service.app.policies import CONFIGURED, policy_at
+from service.app.policies import CONFIGURED, inactivity_at, policy_at
 from service.telemetry.metrics import MESSAGES_SENT, REMINDERS_SENT
 from workflows.mail import mail_for
 from workflows.messages import (
@@ -150,11 +150,15 @@ class CertificationActivities:
     def policy_in_force(self, query: PolicyQuery) -> ReminderPolicy:
         """The recorded version in force at the workflow's moment, else the run's own."""
         current = query.current
-        terms = PolicyTerms(current.reminder_months, current.stall_after_days)
+        terms = PolicyTerms(
+            current.reminder_months, current.stall_after_days, current.inactive_after_months
+        )
         version, terms = policy_at(self.app, query.at, terms)
         if version == CONFIGURED:
             return current
-        return ReminderPolicy(terms.stall_after_days, terms.reminder_months, version)
+        return ReminderPolicy(
+            terms.stall_after_days, terms.reminder_months, version, terms.inactive_after_months
+        )
 
     @activity.defn(name=ActivityName.READ_TRAINER)
     def read_trainer(self, trainer_id: str) -> TrainerOutcome:
@@ -166,7 +170,12 @@ class CertificationActivities:
     def take_standing_step(self, command: StandingStepCommand) -> TrainerOutcome:
         with refusing():
             result = self.app.take_standing_step(
-                command.trainer_id, command.step, command.actor, command.command_id, command.at
+                command.trainer_id,
+                command.step,
+                command.actor,
+                command.command_id,
+                command.at,
+                inactivity_at(self.app, command.at),
             )
         return self._latest_trainer(result)
 
@@ -179,6 +188,7 @@ class CertificationActivities:
                 command.command_id,
                 command.at,
                 command.policy_version,
+                command.inactive_after_months,
             )
         if not result.duplicate:
             REMINDERS_SENT.labels("activity").inc()
@@ -188,7 +198,7 @@ class CertificationActivities:
     def delist_inactive_trainer(self, command: DelistingCommand) -> TrainerOutcome:
         with refusing():
             result = self.app.delist_inactive_trainer(
-                command.trainer_id, command.command_id, command.at, command.policy_version
+                command.trainer_id, command.command_id, command.at, command.inactivity
             )
         return self._latest_trainer(result)
 

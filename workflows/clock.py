@@ -7,13 +7,13 @@ from datetime import datetime
 
 from domain.calendar import add_months
 from domain.trainer.rules import inactive_from
-from domain.trainer.state import Listing, TrainerState
+from domain.trainer.state import INACTIVE_AFTER_MONTHS, Listing, TrainerState
 
 
 @dataclass(frozen=True)
 class ClockEvent:
     at: datetime
-    months: int | None  # a reminder threshold; None for the 12-month delisting
+    months: int | None  # a reminder threshold; None for the delisting
 
     def command_id(self, trainer_id: str, clock_started_at: datetime) -> str:
         """Deterministic, so a retried or replayed activity records the event once."""
@@ -24,9 +24,13 @@ class ClockEvent:
 
 
 def next_clock_event(
-    trainer: TrainerState, reminder_months: tuple[int, ...], now: datetime
+    trainer: TrainerState,
+    reminder_months: tuple[int, ...],
+    now: datetime,
+    inactive_after_months: int = INACTIVE_AFTER_MONTHS,
 ) -> ClockEvent | None:
-    """The next reminder or the delisting; None when the trainer is not listed.
+    """The next reminder or the delisting after `inactive_after_months`; None when the
+    trainer is not listed.
 
     Reminders go out in rising order. After a pause (a worker down for weeks) only the
     latest reminder that is due goes out, and none once the delisting itself is due.
@@ -34,14 +38,14 @@ def next_clock_event(
     standing = trainer.standing
     if standing is None or standing.listing is not Listing.LISTED:
         return None
-    inactive_at = inactive_from(standing)
+    inactive_at = inactive_from(standing, inactive_after_months)
     if now >= inactive_at:
         return ClockEvent(inactive_at, None)
     latest_sent = max(standing.reminders_sent, default=0)
     pending = [
         ClockEvent(add_months(standing.clock_started_at, months), months)
         for months in sorted(set(reminder_months))
-        if months > latest_sent
+        if latest_sent < months < inactive_after_months
     ]
     due = [event for event in pending if event.at <= now]
     upcoming = [event for event in pending if event.at > now]

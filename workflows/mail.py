@@ -10,7 +10,6 @@ from domain.calendar import add_months
 from domain.journey.aggregate import Journey
 from domain.recorded import RecordedAggregate
 from domain.trainer.aggregate import Trainer
-from domain.trainer.state import INACTIVE_AFTER_MONTHS
 from service.app.notifications import Message
 
 SIGNATURE = "\n\nSCORE programme office, International Labour Organization"
@@ -43,7 +42,7 @@ def _stall_reminder(event: Journey.StallReminderSent, recipient: str) -> Message
 
 
 def _activity_reminder(event: Trainer.ActivityReminderSent) -> Message:
-    deadline = add_months(event.clock_started_at, INACTIVE_AFTER_MONTHS)
+    deadline = add_months(event.clock_started_at, event.inactive_after_months)
     return _message(
         event,
         event.recipient,
@@ -59,6 +58,7 @@ def _delisted(event: Trainer.DelistedForInactivity, recipient: str) -> Message:
         event,
         recipient,
         "SCORE: you have been removed from the list of certified trainers",
-        "No training record has reached us for 12 months, so you are now marked inactive "
-        "and no longer on the public list. The programme office can reinstate you.",
+        f"No training record has reached us for {event.inactive_after_months} months, so you "
+        "are now marked inactive and no longer on the public list. The programme office can "
+        "reinstate you.",
     )

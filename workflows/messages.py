@@ -15,7 +15,7 @@ from pydantic import Field
 
 from domain.journey.state import JourneyState
 from domain.journey.steps import JourneyStep
-from domain.trainer.state import TrainerState
+from domain.trainer.state import INACTIVE_AFTER_MONTHS, InactivityTerm, TrainerState
 from domain.trainer.steps import StandingStep
 from domain.values import Actor, Module
 
@@ -47,6 +47,12 @@ class ReminderPolicy:
     stall_after_days: int = 60
     reminder_months: tuple[int, ...] = (9, 11)
     version: int = 0  # the recorded policy version (domain/policies.py); 0: the configured
+    # Absent from runs recorded before the period was versioned: it was 12 then.
+    inactive_after_months: int = INACTIVE_AFTER_MONTHS
+
+    @property
+    def inactivity(self) -> InactivityTerm:
+        return InactivityTerm(self.inactive_after_months, self.version)
 
     @property
     def stall_after(self) -> timedelta:
@@ -178,6 +184,7 @@ class ActivityReminderCommand:
     command_id: str
     at: datetime
     policy_version: int | None = None  # the version whose reminder months applied
+    inactive_after_months: int = INACTIVE_AFTER_MONTHS  # the period they lead up to
 
 
 @dataclass(frozen=True)
@@ -186,6 +193,11 @@ class DelistingCommand:
     command_id: str
     at: datetime
     policy_version: int | None = None
+    inactive_after_months: int = INACTIVE_AFTER_MONTHS  # the period that ran out
+
+    @property
+    def inactivity(self) -> InactivityTerm:
+        return InactivityTerm(self.inactive_after_months, self.policy_version or 0)
 
 
 @dataclass(frozen=True)

@@ -1,8 +1,9 @@
 """TrainerStanding: a certified trainer's yearly activity clock, for as long as it lasts.
 
-Each training record (an update) restarts the 12-month clock; reminders go out at the
-configured thresholds and the trainer is delisted at 12 months, each recorded as a domain
-event before its mail goes out. The programme office removes for cause and reinstates
+Each training record (an update) restarts the clock; reminders go out at the policy's
+thresholds and the trainer is delisted when its inactivity period (12 months unless a policy
+version says otherwise) runs out, each recorded as a domain event, naming the policy
+version, before its mail goes out. The programme office removes for cause and reinstates
 through the same update. The run continues-as-new at least once a year, so its history
 stays small however many decades the standing lasts.
 """
@@ -60,8 +61,10 @@ class TrainerStanding:
             if workflow.patched(calls.POLICY_IN_FORCE):  # each wake-up judges by today's policy
                 self.input = replace(self.input, policy=await calls.policy_now(self.input.policy))
                 wake_by = min(renew_at, workflow.now() + POLICY_CHECK_EVERY)
-            reminder_months = self.input.policy.reminder_months
-            due = next_clock_event(self._state, reminder_months, workflow.now())
+            policy = self.input.policy
+            due = next_clock_event(
+                self._state, policy.reminder_months, workflow.now(), policy.inactive_after_months
+            )
             if due is not None and due.at <= workflow.now():
                 await self._record(due)
             else:
@@ -126,7 +129,13 @@ class TrainerStanding:
         if self.gate.state_unsure:
             return  # the activity's domain judges it against the event store
         with refusing():
-            rules.check_standing_step(self._state, request.step, request.actor, workflow.now())
+            rules.check_standing_step(
+                self._state,
+                request.step,
+                request.actor,
+                workflow.now(),
+                self.input.policy.inactivity,
+            )
 
     async def _read_again(self) -> None:
         trainer_id = self.input.trainer_id
@@ -169,13 +178,20 @@ class TrainerStanding:
     async def _try_recording(self, due: ClockEvent, command_id: str) -> bool:
         trainer_id, now = self.input.trainer_id, workflow.now()
         try:
+            policy = self.input.policy
             if due.months is None:
-                version = self.input.policy.version
-                command = DelistingCommand(trainer_id, command_id, now, version)
+                command = DelistingCommand(
+                    trainer_id, command_id, now, policy.version, policy.inactive_after_months
+                )
                 self.trainer = await calls.delist_inactive_trainer(command)
             else:
                 reminder = ActivityReminderCommand(
-                    trainer_id, due.months, command_id, now, self.input.policy.version
+                    trainer_id,
+                    due.months,
+                    command_id,
+                    now,
+                    policy.version,
+                    policy.inactive_after_months,
                 )
                 self.trainer = await calls.remind_inactive_trainer(reminder)
         except FailureError as error:

@@ -18,7 +18,15 @@ from domain.trainer.past import (
     clean_certificate_number,
     happened_at,
 )
-from domain.trainer.state import Credential, CredentialStatus, IssuedSubject, TrainerState
+from domain.trainer.state import (
+    DEFAULT_INACTIVITY,
+    INACTIVE_AFTER_MONTHS,
+    Credential,
+    CredentialStatus,
+    InactivityTerm,
+    IssuedSubject,
+    TrainerState,
+)
 from domain.trainer.steps import Reinstate, RemoveForCause, StandingStep, SubmitTrainingRecord
 from domain.values import SYSTEM_ACTOR, Actor, Module
 
@@ -168,30 +176,40 @@ class Trainer(RecordedAggregate):
         recorded_at: datetime
 
     class ActivityReminderSent(RecordedAggregate.Event):
-        class_version = 2  # v2 names the policy version applied
+        class_version = 3  # v2 names the policy version applied; v3 the period it leads to
         months: int
         clock_started_at: datetime
         recipient: str
         policy_version: int | None  # None: sent before policies were versioned
+        inactive_after_months: int
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["policy_version"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["inactive_after_months"] = INACTIVE_AFTER_MONTHS  # the only period then
 
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = rules.evolve_reminded(aggregate.state, self.months)
 
     class DelistedForInactivity(RecordedAggregate.Event):
-        class_version = 2  # v2 names the policy version applied
+        class_version = 3  # v2 names the policy version applied; v3 its inactivity period
         clock_started_at: datetime
         policy_version: int | None  # None: delisted before policies were versioned
+        inactive_after_months: int
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["policy_version"] = None
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            state["inactive_after_months"] = INACTIVE_AFTER_MONTHS  # the only period then
+
         def apply_to(self, aggregate: Any) -> None:
-            aggregate.state = rules.evolve_inactive(aggregate.state)
+            aggregate.state = rules.evolve_inactive(aggregate.state, self.inactive_after_months)
 
     class RemovedForCause(RecordedAggregate.Event):
         ground: str
@@ -380,8 +398,16 @@ class Trainer(RecordedAggregate):
                 certificate_number=certificate_number,
             )
 
-    def take(self, step: StandingStep, actor: Actor, command_id: str, at: datetime) -> None:
-        rules.check_standing_step(self.state, step, actor, at)
+    def take(
+        self,
+        step: StandingStep,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+        term: InactivityTerm = DEFAULT_INACTIVITY,
+    ) -> None:
+        """A standing step; `term`, the inactivity period in force, bounds a record's age."""
+        rules.check_standing_step(self.state, step, actor, at, term)
         step = rules.clean_standing_step(step)  # the text as checked, not as typed
         match step:
             case SubmitTrainingRecord():
@@ -409,9 +435,14 @@ class Trainer(RecordedAggregate):
                 self.record(self.Reinstated, actor, command_id, at, reason=step.reason)
 
     def remind_inactive(
-        self, months: int, command_id: str, at: datetime, policy_version: int | None = None
+        self,
+        months: int,
+        command_id: str,
+        at: datetime,
+        policy_version: int | None = None,
+        inactive_after_months: int = INACTIVE_AFTER_MONTHS,
     ) -> None:
-        rules.check_activity_reminder(self.state, months, at)
+        rules.check_activity_reminder(self.state, months, at, inactive_after_months)
         assert self.state.standing is not None
         self.record(
             self.ActivityReminderSent,
@@ -422,12 +453,14 @@ class Trainer(RecordedAggregate):
             clock_started_at=self.state.standing.clock_started_at,
             recipient=self.state.email,
             policy_version=policy_version,
+            inactive_after_months=inactive_after_months,
         )
 
     def delist_inactive(
-        self, command_id: str, at: datetime, policy_version: int | None = None
+        self, command_id: str, at: datetime, term: InactivityTerm = DEFAULT_INACTIVITY
     ) -> None:
-        rules.check_mark_inactive(self.state, at)
+        """Delist for inactivity under `term`, the period in force and its policy version."""
+        rules.check_mark_inactive(self.state, at, term)
         assert self.state.standing is not None
         self.record(
             self.DelistedForInactivity,
@@ -435,7 +468,8 @@ class Trainer(RecordedAggregate):
             command_id,
             at,
             clock_started_at=self.state.standing.clock_started_at,
-            policy_version=policy_version,
+            policy_version=term.policy_version,
+            inactive_after_months=term.months,
         )
 
     def import_certificate(

@@ -25,7 +25,14 @@ from domain.text import (
     REASON,
     clean_field,
 )
-from domain.trainer.state import INACTIVE_AFTER_MONTHS, Listing, Standing, TrainerState
+from domain.trainer.state import (
+    DEFAULT_INACTIVITY,
+    INACTIVE_AFTER_MONTHS,
+    InactivityTerm,
+    Listing,
+    Standing,
+    TrainerState,
+)
 from domain.trainer.steps import (
     REMOVAL_GROUNDS,
     Reinstate,
@@ -214,14 +221,20 @@ def evolve_certified(
 
 
 def check_standing_step(
-    state: TrainerState, step: StandingStep, actor: Actor, now: datetime
+    state: TrainerState,
+    step: StandingStep,
+    actor: Actor,
+    now: datetime,
+    term: InactivityTerm = DEFAULT_INACTIVITY,
 ) -> None:
+    """`term`: the inactivity period in force at `now`, which also bounds how old a
+    training a record may report."""
     _check_standing_actor(state, step, actor)
     step = clean_standing_step(step)
     standing = _standing(state)
     match step:
         case SubmitTrainingRecord():
-            _check_training_record(state, standing, step, now)
+            _check_training_record(state, standing, step, now, term)
         case RemoveForCause():
             if step.ground not in REMOVAL_GROUNDS:
                 raise InvalidInput(
@@ -276,7 +289,11 @@ def _standing(state: TrainerState) -> Standing:
 
 
 def _check_training_record(
-    state: TrainerState, standing: Standing, step: SubmitTrainingRecord, now: datetime
+    state: TrainerState,
+    standing: Standing,
+    step: SubmitTrainingRecord,
+    now: datetime,
+    term: InactivityTerm,
 ) -> None:
     if standing.listing is Listing.REMOVED:
         raise StandingRuleViolated(
@@ -294,18 +311,20 @@ def _check_training_record(
             code="training_in_the_future",
             params={"day": step.delivered_on},
         )
-    year_before = earliest_local_date(add_months(now, -INACTIVE_AFTER_MONTHS))
+    year_before = earliest_local_date(add_months(now, -term.months))
     if step.delivered_on < year_before:
         # Else records of old trainings, sent one a year, would keep a trainer listed who
-        # has not trained anyone for years: a record counts for a training of the last year.
+        # has not trained anyone for years: a record counts for a training of the period.
         raise StandingRuleViolated(
-            f"A training delivered on {step.delivered_on} is more than {INACTIVE_AFTER_MONTHS} "
-            f"months ago; records count for trainings delivered since {year_before}.",
+            f"A training delivered on {step.delivered_on} is more than {term.months} months "
+            f"ago (policy version {term.policy_version}); records count for trainings "
+            f"delivered since {year_before}.",
             code="training_too_old",
             params={
                 "day": step.delivered_on,
-                "months": INACTIVE_AFTER_MONTHS,
+                "months": term.months,
                 "since": year_before,
+                "policy_version": term.policy_version,
             },
         )
     counted_from = standing.last_delivered_on or (state.certified_at or now).date()
@@ -365,10 +384,15 @@ def evolve_standing(state: TrainerState, step: StandingStep, at: datetime) -> Tr
 # The yearly clock: reminders and inactivity
 
 
-def check_activity_reminder(state: TrainerState, months: int, now: datetime) -> None:
+def check_activity_reminder(
+    state: TrainerState, months: int, now: datetime, inactive_after_months: int
+) -> None:
     standing = _listed(state, "reminded")
-    if not 0 < months < INACTIVE_AFTER_MONTHS:
-        raise InvalidInput(f"A reminder threshold must be 1–11 months, got {months}.")
+    if not 0 < months < inactive_after_months:
+        raise InvalidInput(
+            f"A reminder threshold must be 1–{inactive_after_months - 1} months (before the "
+            f"delisting at {inactive_after_months}), got {months}."
+        )
     if months in standing.reminders_sent:
         raise StandingRuleViolated(f"The {months}-month reminder was already sent on this clock.")
     if now < add_months(standing.clock_started_at, months):
@@ -382,21 +406,29 @@ def evolve_reminded(state: TrainerState, months: int) -> TrainerState:
     )
 
 
-def inactive_from(standing: Standing) -> datetime:
-    return add_months(standing.clock_started_at, INACTIVE_AFTER_MONTHS)
+def inactive_from(standing: Standing, months: int = INACTIVE_AFTER_MONTHS) -> datetime:
+    return add_months(standing.clock_started_at, months)
 
 
-def check_mark_inactive(state: TrainerState, now: datetime) -> None:
+def check_mark_inactive(state: TrainerState, now: datetime, term: InactivityTerm) -> None:
     standing = _listed(state, "marked inactive")
-    if now < inactive_from(standing):
+    until = inactive_from(standing, term.months)
+    if now < until:
         raise StandingRuleViolated(
-            f"{state.name} is active until {inactive_from(standing):%Y-%m-%d} "
-            "(12 months after the last training record)."
+            f"{state.name} is active until {until:%Y-%m-%d} ({term.months} months after the "
+            f"last training record, policy version {term.policy_version}).",
+            code="still_active",
+            params={
+                "name": state.name,
+                "until": until.date(),
+                "months": term.months,
+                "policy_version": term.policy_version,
+            },
         )
 
 
-def evolve_inactive(state: TrainerState) -> TrainerState:
-    reason = "inactive: no training record for 12 months"
+def evolve_inactive(state: TrainerState, months: int) -> TrainerState:
+    reason = f"inactive: no training record for {months} months"
     standing = replace(_standing(state), listing=Listing.INACTIVE, delisting_reason=reason)
     return replace(state, standing=standing)
 

@@ -8,12 +8,24 @@ from enum import StrEnum
 
 from domain.values import Module
 
-INACTIVE_AFTER_MONTHS = 12
+INACTIVE_AFTER_MONTHS = 12  # the default; a policy version may set another (domain/policies.py)
+
+
+@dataclass(frozen=True)
+class InactivityTerm:
+    """The inactivity period in force, and the policy version that set it (0: the default
+    the service ran with before any version), so that a decision can name it."""
+
+    months: int = INACTIVE_AFTER_MONTHS
+    policy_version: int = 0
+
+
+DEFAULT_INACTIVITY = InactivityTerm()
 
 
 class Listing(StrEnum):
     LISTED = "listed"
-    INACTIVE = "inactive"  # delisted after 12 months without a training record
+    INACTIVE = "inactive"  # delisted after the inactivity period without a training record
     REMOVED = "removed"  # delisted for cause by the programme office
 
 

@@ -11,7 +11,8 @@ from typing import Any
 from sqlalchemy import Row, Table, select
 from sqlalchemy.engine import Connection
 
-from domain.trainer.state import Listing
+from domain.calendar import add_months
+from domain.trainer.state import INACTIVE_AFTER_MONTHS, Listing
 from domain.values import Module
 from projections.queries.listing import modules
 from projections.queries.people import person_id
@@ -51,17 +52,30 @@ class TrainerStanding:
     delisting_reason: str | None
 
 
-def standing(read: ReadModels, trainer_id: str) -> TrainerStanding | None:
-    found = _standings(read, person_id(read, trainer_id))  # a merged record: the person's
+def standing(
+    read: ReadModels, trainer_id: str, inactive_after_months: int = INACTIVE_AFTER_MONTHS
+) -> TrainerStanding | None:
+    # A merged record: the person's.
+    found = _standings(read, inactive_after_months, person_id(read, trainer_id))
     return found[0] if found else None
 
 
-def standings(read: ReadModels, listing: Listing | None = None) -> list[TrainerStanding]:
-    """Every certified trainer's standing by name; optionally only those with one listing."""
-    return [s for s in _standings(read) if listing is None or s.listing is listing]
+def standings(
+    read: ReadModels,
+    listing: Listing | None = None,
+    inactive_after_months: int = INACTIVE_AFTER_MONTHS,
+) -> list[TrainerStanding]:
+    """Every certified trainer's standing by name; optionally only those with one listing.
+
+    `inactive_after_months`: the inactivity period in force (a policy version's), by which
+    a listed trainer's `inactive_from` is counted from their clock."""
+    found = _standings(read, inactive_after_months)
+    return [s for s in found if listing is None or s.listing is listing]
 
 
-def _standings(read: ReadModels, trainer_id: str | None = None) -> list[TrainerStanding]:
+def _standings(
+    read: ReadModels, inactive_after_months: int, trainer_id: str | None = None
+) -> list[TrainerStanding]:
     t = read.tables
     with read.connect() as conn:
         trainers = [r for r in _rows(conn, t.trainers, trainer_id) if r.certificate_number]
@@ -69,7 +83,13 @@ def _standings(read: ReadModels, trainer_id: str | None = None) -> list[TrainerS
         reminders = _by_trainer(_rows(conn, t.activity_reminders, trainer_id))
         changes = _by_trainer(_rows(conn, t.listing_changes, trainer_id))
     found = [
-        _standing(row, records[row.trainer_id], reminders[row.trainer_id], changes[row.trainer_id])
+        _standing(
+            row,
+            records[row.trainer_id],
+            reminders[row.trainer_id],
+            changes[row.trainer_id],
+            inactive_after_months,
+        )
         for row in trainers
     ]
     return sorted(found, key=lambda s: (s.name, s.certificate_number))
@@ -90,7 +110,11 @@ def _by_trainer(rows: Sequence[Row[Any]]) -> defaultdict[str, list[Row[Any]]]:
 
 
 def _standing(
-    row: Row[Any], records: list[Row[Any]], reminders: list[Row[Any]], changes: list[Row[Any]]
+    row: Row[Any],
+    records: list[Row[Any]],
+    reminders: list[Row[Any]],
+    changes: list[Row[Any]],
+    inactive_after_months: int,
 ) -> TrainerStanding:
     listing = Listing(row.listing)
     latest = max(records, key=lambda r: r.event_version, default=None)
@@ -114,7 +138,12 @@ def _standing(
             sorted((ReminderSent(r.months, r.sent_at) for r in on_clock), key=lambda r: r.sent_at)
         ),
         reminders_sent=len(reminders),
-        inactive_from=row.inactive_from,
+        # The row's is the default period's; the period in force counts from the same clock.
+        inactive_from=(
+            None
+            if row.inactive_from is None
+            else add_months(row.clock_started_at, inactive_after_months)
+        ),
         delisted_at=delisted_at,
         delisting_reason=row.delisting_reason,
     )

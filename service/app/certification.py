@@ -55,7 +55,12 @@ from domain.trainer import rules as trainer_rules
 from domain.trainer.aggregate import Trainer
 from domain.trainer.email_address import EmailAddress
 from domain.trainer.rules import DetailsEdit
-from domain.trainer.state import TrainerState
+from domain.trainer.state import (
+    DEFAULT_INACTIVITY,
+    INACTIVE_AFTER_MONTHS,
+    InactivityTerm,
+    TrainerState,
+)
 from domain.trainer.steps import StandingStep
 from domain.values import SYSTEM_ACTOR, Actor, Material, Module
 from domain.workshop import (
@@ -651,10 +656,16 @@ class Certification(Application[UUID]):
     # -- standing --------------------------------------------------------------------------
 
     def take_standing_step(
-        self, trainer_id: str, step: StandingStep, actor: Actor, command_id: str, at: datetime
+        self,
+        trainer_id: str,
+        step: StandingStep,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+        term: InactivityTerm = DEFAULT_INACTIVITY,
     ) -> Result[TrainerState]:
         return self._on_trainer(
-            trainer_id, command_id, at, lambda t: t.take(step, actor, command_id, at)
+            trainer_id, command_id, at, lambda t: t.take(step, actor, command_id, at, term)
         )
 
     def remind_inactive_trainer(
@@ -664,22 +675,26 @@ class Certification(Application[UUID]):
         command_id: str,
         at: datetime,
         policy_version: int | None = None,
+        inactive_after_months: int = INACTIVE_AFTER_MONTHS,
     ) -> Result[TrainerState]:
         return self._on_trainer(
             trainer_id,
             command_id,
             at,
-            lambda t: t.remind_inactive(months, command_id, at, policy_version),
+            lambda t: t.remind_inactive(
+                months, command_id, at, policy_version, inactive_after_months
+            ),
         )
 
     def delist_inactive_trainer(
-        self, trainer_id: str, command_id: str, at: datetime, policy_version: int | None = None
+        self,
+        trainer_id: str,
+        command_id: str,
+        at: datetime,
+        term: InactivityTerm = DEFAULT_INACTIVITY,
     ) -> Result[TrainerState]:
         return self._on_trainer(
-            trainer_id,
-            command_id,
-            at,
-            lambda t: t.delist_inactive(command_id, at, policy_version),
+            trainer_id, command_id, at, lambda t: t.delist_inactive(command_id, at, term)
         )
 
     def open_materials(

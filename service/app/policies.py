@@ -11,8 +11,10 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import TryAgain
 from domain.ids import POLICY_ID
 from domain.policies import PolicyTerms, PolicyVersion, ProgrammePolicy, in_force
+from domain.trainer.state import DEFAULT_INACTIVITY, InactivityTerm
 from domain.values import Actor
 from service.app.certification import Certification
+from service.settings import Settings
 
 CONFIGURED = 0  # the number of the terms the service was configured with (Settings)
 
@@ -25,6 +27,12 @@ def policy_versions(app: Certification) -> tuple[PolicyVersion, ...]:
     return found.versions
 
 
+def configured_terms(settings: Settings) -> PolicyTerms:
+    """Version 0: the terms the service is configured with (the inactivity period was never
+    configuration: the domain's 12 months)."""
+    return PolicyTerms(tuple(settings.reminder_months), settings.stall_reminder_after_days)
+
+
 def policy_at(
     app: Certification, moment: datetime, configured: PolicyTerms
 ) -> tuple[int, PolicyTerms]:
@@ -32,6 +40,13 @@ def policy_at(
     before any version applies."""
     version = in_force(policy_versions(app), moment)
     return (CONFIGURED, configured) if version is None else (version.number, version.terms)
+
+
+def inactivity_at(app: Certification, moment: datetime) -> InactivityTerm:
+    """The inactivity period in force at `moment`, naming its version (0: the default; the
+    period was never configuration)."""
+    version = in_force(policy_versions(app), moment)
+    return DEFAULT_INACTIVITY if version is None else version.inactivity
 
 
 def record_policy_version(

@@ -12,7 +12,14 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
-from projections.leadership import AdvisoryLock, FileLock, Leadership, lead_then_follow, lock_key
+from projections.leadership import (
+    AdvisoryLock,
+    FileLock,
+    Leadership,
+    lead_then_follow,
+    lock_key,
+    lock_name,
+)
 from projections.projector import Projector
 from projections.store import ReadModels
 from service.app.certification import Certification
@@ -35,9 +42,13 @@ def projector(settings: Settings) -> Iterator[Projector]:
 
 
 def leadership_for(settings: Settings, read_models: ReadModels) -> Leadership:
+    """The lead over these read models (their prefix and projection), among projectors."""
+    name = lock_name(read_models.tables.prefix, read_models.projection)
     if read_models.engine.dialect.name == "postgresql":
-        return AdvisoryLock(read_models.engine, lock_key(read_models.projection))
-    return FileLock(settings.data_dir / f"projector-{read_models.projection}.lock")
+        return AdvisoryLock(
+            settings.sqlalchemy_url, lock_key(name), settings.projector_leader_timeout_seconds
+        )
+    return FileLock(settings.data_dir / f"projector-{name}.lock")
 
 
 def run_projector(
@@ -70,15 +81,17 @@ def run_projector(
 
     metrics = process_metrics(settings)
     unregister = register_readings(_readings(certification, read_models, follower, active))
+    leadership = leadership_for(settings, read_models)
     try:
         lead_then_follow(
-            leadership_for(settings, read_models),
+            leadership,
             stopping,
             follow,
             settings.projector_leader_check_seconds,
             announce,
         )
     finally:
+        leadership.close()
         say(f"projector: stopped; read models at position {read_models.position()}")
         unregister()
         if metrics is not None:

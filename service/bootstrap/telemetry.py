@@ -11,7 +11,10 @@ Where each goes (docs/operations.md):
 from __future__ import annotations
 
 import logging
+import os
+import sys
 from collections.abc import Iterable
+from typing import NoReturn, TextIO
 
 from opentelemetry.sdk.trace import SpanProcessor
 from temporalio.client import Interceptor as ClientInterceptor
@@ -21,17 +24,32 @@ from temporalio.runtime import PrometheusConfig, Runtime, TelemetryConfig
 from service.settings import Settings
 from service.telemetry.logs import configure_logging
 from service.telemetry.metrics import MetricsServer, serve_metrics
-from service.telemetry.tracing import configure_tracing, tracing_configured
+from service.telemetry.tracing import configure_tracing, flush_traces, tracing_configured
 
 log = logging.getLogger(__name__)
 
 
 def observe(
-    process: str, settings: Settings, span_processors: Iterable[SpanProcessor] = ()
+    process: str,
+    settings: Settings,
+    span_processors: Iterable[SpanProcessor] = (),
+    stream: TextIO | None = None,
 ) -> None:
-    """Configure this process's logs and traces (the first thing an entry point does)."""
-    configure_logging(process, settings.log_format, settings.log_level)
+    """Configure this process's logs (to `stream`, default stderr) and traces (the first
+    thing an entry point does)."""
+    configure_logging(process, settings.log_format, settings.log_level, stream)
     configure_tracing(process, settings.otlp_endpoint, span_processors)
+
+
+def leave_at_once(code: int) -> NoReturn:
+    """Exit now, skipping the interpreter's finalisation, which the Temporal SDK's runtime
+    threads can abort (PyGILState_Release, sdk-python#300: a clean stop becomes exit 134).
+    What the exit handlers would have done for us is done first: the spans still buffered
+    are sent, and the output flushed."""
+    flush_traces()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
 
 
 def process_metrics(settings: Settings) -> MetricsServer | None:

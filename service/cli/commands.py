@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import sys
 import uuid
 from collections.abc import Callable
@@ -513,7 +512,7 @@ def worker(
     """Run the Temporal worker (journeys, standings and their activities) until stopped."""
     import asyncio
 
-    from service.bootstrap.telemetry import observe
+    from service.bootstrap.telemetry import leave_at_once, observe
     from service.bootstrap.worker import run_worker
 
     settings = Settings()
@@ -524,12 +523,7 @@ def worker(
         raise typer.Exit(2)
     typer.echo(f"worker: Temporal at {target}, task queue {settings.task_queue}")
     asyncio.run(run_worker(settings, target))
-    # Stopped cleanly, everything closed. The SDK's runtime threads can still abort the
-    # interpreter's finalisation (PyGILState_Release, sdk-python#300), turning a clean stop
-    # into exit 134; leave without it.
-    sys.stdout.flush()
-    sys.stderr.flush()
-    os._exit(0)
+    leave_at_once(0)  # stopped cleanly, everything closed: skip the interpreter's finalisation
 
 
 if __name__ == "__main__":

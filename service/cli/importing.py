@@ -9,8 +9,6 @@ standing workflow started (or told) with the state the import left, so reminders
 from __future__ import annotations
 
 import asyncio
-import os
-import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,11 +58,10 @@ def _import(kind: Kind, file: Path, dry_run: bool, standings: bool) -> None:
     finally:
         app.close()
     if handed_over:
-        # The SDK's runtime threads can abort the interpreter's finalisation (exit 134,
-        # sdk-python#300) after all the work is done: leave without it.
-        sys.stdout.flush()
-        sys.stderr.flush()
-        os._exit(1 if report.problems else 0)
+        from service.bootstrap.telemetry import leave_at_once
+
+        # The Temporal client ran here: skip the interpreter's finalisation (leave_at_once).
+        leave_at_once(1 if report.problems else 0)
     if report.problems:
         raise typer.Exit(1)
 

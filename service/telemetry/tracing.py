@@ -49,6 +49,15 @@ def configure_tracing(
     return provider
 
 
+def flush_traces(timeout_seconds: float = 5.0) -> None:
+    """Send the spans still buffered (a BatchSpanProcessor's) and stop the provider: for a
+    process about to leave without the interpreter's exit handlers (`os._exit`)."""
+    provider = trace.get_tracer_provider()
+    if isinstance(provider, TracerProvider):
+        provider.force_flush(int(timeout_seconds * 1000))
+        provider.shutdown()
+
+
 def tracing_configured() -> bool:
     return isinstance(trace.get_tracer_provider(), TracerProvider)
 

@@ -1,5 +1,6 @@
-"""The reminder months and the stall period as recorded policy versions: who changed what,
-when, from when it applies; a change never reaches back, and decisions name their version."""
+"""The reminder months, the stall period and the inactivity period as recorded policy versions:
+who changed what, when, from when it applies; a change never reaches back, and decisions and
+refusals name their version."""
 
 from __future__ import annotations
 
@@ -12,12 +13,20 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.calendar import add_months
-from domain.errors import InvalidInput, NotPermitted, StepOutOfOrder
-from domain.policies import PolicyTerms
+from domain.errors import InvalidInput, NotPermitted, StandingRuleViolated, StepOutOfOrder
+from domain.ids import POLICY_ID
+from domain.policies import PolicyTerms, ProgrammePolicy
 from domain.trainer.aggregate import Trainer
+from domain.trainer.state import InactivityTerm
+from domain.trainer.steps import SubmitTrainingRecord
 from domain.values import Actor, Module, Role
 from service.app.certification import Certification
-from service.app.policies import policy_at, policy_versions, record_policy_version
+from service.app.policies import (
+    inactivity_at,
+    policy_at,
+    policy_versions,
+    record_policy_version,
+)
 from service.settings import Settings
 from tests.application.stores import settings_for
 from tests.stories import Story, new_id
@@ -35,6 +44,32 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Settings:
 OFFICE = Actor("office-ana", Role.HQ)
 CONFIGURED = PolicyTerms((9, 11), 60)
 EARLIER = PolicyTerms((6, 10), 45)
+
+
+def a_certified_trainer(app: Certification) -> tuple[Actor, datetime]:
+    """A trainer certified in WC, and when their activity clock started."""
+    story = Story(app)
+    expert, candidate = story.register_expert(), story.register_candidate()
+    story.certified_in(Module.WC, candidate, expert)
+    standing = app.trainer(candidate.user_id).standing
+    assert standing is not None
+    return candidate, standing.clock_started_at
+
+
+def as_stored_before(
+    app: Certification, stored: StoredEvent, field: str, class_version: int
+) -> object:
+    """`stored` as a release before `field` existed wrote it, read by today's code."""
+    state = json.loads(stored.state)
+    del state[field]
+    if class_version == 1:
+        del state["class_version"]  # version 1 wrote none
+    else:
+        state["class_version"] = class_version
+    old = StoredEvent(
+        stored.originator_id, stored.originator_version, stored.topic, json.dumps(state).encode()
+    )
+    return app.mapper.to_domain_event(old)
 
 
 def test_a_version_applies_from_its_own_date_and_the_history_says_who_and_why(
@@ -69,14 +104,11 @@ def test_a_version_cannot_reach_back_and_the_same_command_records_it_once(
 
 
 def test_a_reminder_and_a_delisting_name_the_version_they_applied(app: Certification) -> None:
-    story = Story(app)
-    expert, candidate = story.register_expert(), story.register_candidate()
-    story.certified_in(Module.WC, candidate, expert)
-    standing = app.trainer(candidate.user_id).standing
-    assert standing is not None
-    clock = standing.clock_started_at
+    candidate, clock = a_certified_trainer(app)
     app.remind_inactive_trainer(candidate.user_id, 9, new_id(), add_months(clock, 9), 2)
-    app.delist_inactive_trainer(candidate.user_id, new_id(), add_months(clock, 12), 2)
+    app.delist_inactive_trainer(
+        candidate.user_id, new_id(), add_months(clock, 12), InactivityTerm(12, 2)
+    )
 
     stored = list(app.recorder.select_events(UUID(candidate.user_id)))
     events = [app.mapper.to_domain_event(e) for e in stored]
@@ -86,10 +118,84 @@ def test_a_reminder_and_a_delisting_name_the_version_they_applied(app: Certifica
 
     # A reminder as the previous release stored it names no version, and reads as such.
     raw = next(e for e in stored if e.topic.endswith("ActivityReminderSent"))
-    state = json.loads(raw.state)
-    del state["policy_version"], state["class_version"]
-    old = StoredEvent(
-        raw.originator_id, raw.originator_version, raw.topic, json.dumps(state).encode()
-    )
-    upcast = app.mapper.to_domain_event(old)
+    upcast = as_stored_before(app, raw, "policy_version", class_version=1)
     assert isinstance(upcast, Trainer.ActivityReminderSent) and upcast.policy_version is None
+
+
+LONGER = PolicyTerms((9, 15), 60, inactive_after_months=18)
+
+
+def test_the_inactivity_period_is_a_policy_term_and_a_delisting_names_its_version_and_period(
+    app: Certification,
+) -> None:
+    candidate, clock = a_certified_trainer(app)
+    record_policy_version(app, LONGER, clock, "a longer year for trainers", OFFICE, "p1", clock)
+
+    thirteen = add_months(clock, 13)
+    assert inactivity_at(app, thirteen) == InactivityTerm(18, 1)
+    with pytest.raises(StandingRuleViolated, match="policy version 1") as refused:
+        app.delist_inactive_trainer(
+            candidate.user_id, new_id(), thirteen, inactivity_at(app, thirteen)
+        )
+    assert (refused.value.code, refused.value.params["months"]) == ("still_active", 18)
+    assert refused.value.params["policy_version"] == 1
+
+    eighteen = add_months(clock, 18)
+    app.delist_inactive_trainer(candidate.user_id, new_id(), eighteen, inactivity_at(app, eighteen))
+    delisted = app.trainer(candidate.user_id).standing
+    assert delisted is not None
+    assert delisted.delisting_reason == "inactive: no training record for 18 months"
+    (event,) = [
+        e
+        for e in app.events.get(UUID(candidate.user_id))
+        if isinstance(e, Trainer.DelistedForInactivity)
+    ]
+    assert (event.policy_version, event.inactive_after_months) == (1, 18)
+
+    # A delisting as the previous release stored it (v2) reads as the 12 months of then.
+    raw = next(
+        e
+        for e in app.recorder.select_events(UUID(candidate.user_id))
+        if e.topic.endswith("DelistedForInactivity")
+    )
+    upcast = as_stored_before(app, raw, "inactive_after_months", class_version=2)
+    assert isinstance(upcast, Trainer.DelistedForInactivity)
+    assert upcast.inactive_after_months == 12
+
+
+def test_a_training_too_old_for_the_period_in_force_is_refused_naming_the_version(
+    app: Certification,
+) -> None:
+    candidate, clock = a_certified_trainer(app)
+    at = add_months(clock, 20)
+    shorter = PolicyTerms((3,), 60, inactive_after_months=6)
+    record_policy_version(app, shorter, at, "a shorter year", OFFICE, "p1", at)
+    record = SubmitTrainingRecord(add_months(at, -8).date(), Module.WC.value, 2, 20)
+
+    with pytest.raises(StandingRuleViolated) as refused:
+        app.take_standing_step(
+            candidate.user_id, record, candidate, new_id(), at, inactivity_at(app, at)
+        )
+
+    assert refused.value.code == "training_too_old"
+    assert (refused.value.params["months"], refused.value.params["policy_version"]) == (6, 1)
+    assert "more than 6 months ago (policy version 1)" in refused.value.reason
+
+
+def test_reminder_months_must_come_before_the_inactivity_period_they_lead_up_to() -> None:
+    with pytest.raises(InvalidInput, match=r"each between 1 and 5 \(the delisting comes at 6\)"):
+        PolicyTerms((6,), 60, inactive_after_months=6).checked()
+    with pytest.raises(InvalidInput, match="inactive_after_months: from 2 to 60"):
+        PolicyTerms((), 60, inactive_after_months=1).checked()
+
+
+def test_versions_stored_before_the_period_was_versioned_read_as_12_months(
+    app: Certification,
+) -> None:
+    record_policy_version(app, EARLIER, NOW, "from today", OFFICE, "c1", NOW)
+    (stored,) = [
+        e for e in app.recorder.select_events(POLICY_ID) if e.topic.endswith("VersionRecorded")
+    ]
+    upcast = as_stored_before(app, stored, "inactive_after_months", class_version=1)
+    assert isinstance(upcast, ProgrammePolicy.VersionRecorded)
+    assert upcast.inactive_after_months == 12

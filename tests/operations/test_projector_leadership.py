@@ -2,7 +2,9 @@
 
 Real `score projector` processes on a migrated store: the PostgreSQL server's advisory lock,
 or a file lock beside the SQLite data. The active one is killed with SIGKILL (as the OOM
-killer or a lost machine would); the standby must be projecting within seconds.
+killer or a lost machine would); the standby must be projecting within seconds. On
+PostgreSQL the active one is also frozen (SIGSTOP, as a paused machine would be): its
+connection stays open, and the standby must end it and take over.
 """
 
 from __future__ import annotations
@@ -12,13 +14,14 @@ import subprocess
 import time
 import uuid
 from collections.abc import Iterator
-from contextlib import ExitStack
+from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 
 from domain.values import Actor, Role
+from projections.store import ReadModels
 from service.bootstrap.parts import build_certification, build_read_models
 from service.settings import Settings
 from tests.cluster import REPO, score, settings_env
@@ -28,8 +31,21 @@ from tests.postgres import scratch_database
 pytestmark = pytest.mark.timeout(120)
 
 CHECK_SECONDS = 0.2
+QUIET_SECONDS = 1.5  # a leader's lock session quiet this long is ended by a standby
 TAKEOVER_WITHIN = 5.0  # seconds, on a loaded 2-core machine: the check itself is 0.2 s
 OFFICE = Actor("office", Role.HQ)
+
+
+def projector_settings(tmp_path: Path, url: str | None) -> Settings:
+    return migrated(
+        Settings(
+            data_dir=tmp_path / "data",
+            database_url=url,
+            projector_leader_check_seconds=CHECK_SECONDS,
+            projector_leader_timeout_seconds=QUIET_SECONDS,
+            projector_poll_seconds=0.05,
+        )
+    )
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
@@ -40,14 +56,13 @@ def settings(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Setting
             if request.param == "postgres"
             else None
         )
-        yield migrated(
-            Settings(
-                data_dir=tmp_path / "data",
-                database_url=url,
-                projector_leader_check_seconds=CHECK_SECONDS,
-                projector_poll_seconds=0.05,
-            )
-        )
+        yield projector_settings(tmp_path, url)
+
+
+@pytest.fixture
+def postgres_settings(tmp_path: Path) -> Iterator[Settings]:
+    with scratch_database("score_lead") as url:
+        yield projector_settings(tmp_path, url)
 
 
 class Projectors:
@@ -78,9 +93,14 @@ class Projectors:
             time.sleep(0.05)
         return time.monotonic() - started
 
+    def said_after(self, i: int, mark: str, words: str) -> bool:
+        log = (self.logs / f"projector-{i}.log").read_text(errors="replace")
+        return words in log[log.index(mark) :] if mark in log else False
+
     def stop(self) -> None:
         for process in self.processes:
             if process.poll() is None:
+                process.send_signal(signal.SIGCONT)  # a frozen one must hear the SIGINT
                 process.send_signal(signal.SIGINT)
         for process in self.processes:
             try:
@@ -88,6 +108,25 @@ class Projectors:
             except subprocess.TimeoutExpired:
                 process.kill()
                 process.wait()
+
+
+@contextmanager
+def one_active_one_standing_by(
+    settings: Settings, logs: Path
+) -> Iterator[tuple[Projectors, ReadModels, int, int]]:
+    """Two projectors started one after the other, and the read models they keep; all
+    stopped when the block ends."""
+    projectors = Projectors(settings, logs)
+    read_models = build_read_models(settings)
+    try:
+        first = projectors.start()
+        projectors.wait_until(first, "projector: active", 60)
+        second = projectors.start()
+        projectors.wait_until(second, "projector: standby", 60)
+        yield projectors, read_models, first, second
+    finally:
+        projectors.stop()
+        read_models.engine.dispose()
 
 
 def register_someone(settings: Settings) -> int:
@@ -109,13 +148,7 @@ def register_someone(settings: Settings) -> int:
 def test_the_standby_takes_over_within_seconds_when_the_active_projector_is_killed(
     settings: Settings, tmp_path: Path
 ) -> None:
-    projectors = Projectors(settings, tmp_path)
-    read_models = build_read_models(settings)
-    try:
-        first = projectors.start()
-        projectors.wait_until(first, "projector: active", 60)
-        second = projectors.start()
-        projectors.wait_until(second, "projector: standby", 60)
+    with one_active_one_standing_by(settings, tmp_path) as (projectors, read_models, first, second):
         read_models.wait_for_position(register_someone(settings), timeout=10)
 
         projectors.processes[first].send_signal(signal.SIGKILL)
@@ -123,11 +156,32 @@ def test_the_standby_takes_over_within_seconds_when_the_active_projector_is_kill
         took_over_in = projectors.wait_until(second, "projector: active", 30)
 
         read_models.wait_for_position(register_someone(settings), timeout=10)
-    finally:
-        projectors.stop()
-        read_models.engine.dispose()
     assert took_over_in < TAKEOVER_WITHIN
     assert not projectors.said(second, "Traceback")
+
+
+@pytest.mark.postgres
+def test_the_standby_takes_over_from_a_frozen_leader_which_stands_by_when_it_wakes(
+    postgres_settings: Settings, tmp_path: Path
+) -> None:
+    with one_active_one_standing_by(postgres_settings, tmp_path) as (
+        projectors,
+        read_models,
+        first,
+        second,
+    ):
+        projectors.processes[first].send_signal(signal.SIGSTOP)  # alive, connected, silent
+        took_over_in = projectors.wait_until(second, "projector: active", 30)
+        read_models.wait_for_position(register_someone(postgres_settings), timeout=10)
+
+        projectors.processes[first].send_signal(signal.SIGCONT)
+        projectors.wait_until(first, "projector: standby", 30)
+        read_models.wait_for_position(register_someone(postgres_settings), timeout=10)
+        still_leading = not projectors.said_after(second, "projector: active", "standby")
+    assert projectors.said(second, "has been quiet for")
+    assert took_over_in < QUIET_SECONDS + TAKEOVER_WITHIN
+    assert still_leading
+    assert not any(projectors.said(i, "Traceback") for i in (first, second))
 
 
 def test_only_one_of_two_projectors_started_together_is_active(
@@ -140,8 +194,10 @@ def test_only_one_of_two_projectors_started_together_is_active(
         while not all(projectors.said(i, "projector: ") for i in both):
             assert time.monotonic() < deadline, "a projector never said what it is doing"
             time.sleep(0.05)
-        time.sleep(3 * CHECK_SECONDS)
+        time.sleep(2 * QUIET_SECONDS)  # long enough for a standby to end a quiet leader
         active = [i for i in both if projectors.said(i, "projector: active")]
+        ended = [i for i in both if projectors.said(i, "has been quiet for")]
     finally:
         projectors.stop()
     assert len(active) == 1
+    assert ended == []  # a leader that keeps checking is left alone

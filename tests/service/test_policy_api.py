@@ -34,7 +34,12 @@ async def test_a_policy_version_shows_in_the_history_and_applies_only_from_its_d
     assert today["version"] == 0 and today["reminder_months"] == [9, 11]
     later = (starts + timedelta(days=1)).date().isoformat()
     then = (await http.get(f"/policies/in-force?at={later}", headers=auditor)).json()
-    assert then == {"version": 1, "reminder_months": [6, 10], "stall_after_days": 45}
+    assert then == {
+        "version": 1,
+        "reminder_months": [6, 10],
+        "stall_after_days": 45,
+        "inactive_after_months": 12,  # not sent: the default period
+    }
 
 
 async def test_a_version_for_the_past_or_from_anyone_else_is_refused(

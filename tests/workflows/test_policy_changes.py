@@ -1,10 +1,11 @@
-"""Reminder thresholds: a change of configuration reaches every standing at its next yearly
-renewal; a recorded policy version reaches it from the version's own date (within a week)."""
+"""Reminder thresholds and the inactivity period: a change of configuration reaches every
+standing at its next yearly renewal; a recorded policy version reaches it from the version's
+own date (within a week)."""
 
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
@@ -73,27 +74,63 @@ async def test_changed_reminder_months_apply_from_the_next_yearly_renewal(
     assert reminded_at_months() == [9, 6]
 
 
-async def test_a_recorded_policy_version_applies_from_its_own_date_and_is_named(
-    journeys: Journeys, time_skipping: WorkflowEnvironment
-) -> None:
+async def version_while_the_standing_sleeps(
+    journeys: Journeys,
+    time_skipping: WorkflowEnvironment,
+    terms: PolicyTerms,
+    from_month: int,
+    reason: str,
+) -> tuple[Actor, datetime]:
+    """A trainer certified, then a version recorded that applies `from_month` months into
+    their clock; the trainer, and when the clock started."""
     candidate, expert = journeys.people()
     await journeys.certify(candidate, expert)
     trainer = journeys.app.trainer(candidate.user_id)
     assert trainer.standing is not None
     clock = trainer.standing.clock_started_at
-    # Recorded while the standing sleeps towards its 9-month reminder: one reminder at 4
-    # months instead, from the third month on.
     record_policy_version(
         journeys.app,
-        PolicyTerms((4,), 60),
-        add_months(clock, 3),
-        "reminders earlier: trainers asked for more notice",
+        terms,
+        add_months(clock, from_month),
+        reason,
         Actor("office", Role.HQ),
         new_id(),
         await time_skipping.get_current_time(),
+    )
+    return candidate, clock
+
+
+async def test_a_recorded_policy_version_applies_from_its_own_date_and_is_named(
+    journeys: Journeys, time_skipping: WorkflowEnvironment
+) -> None:
+    # Recorded while the standing sleeps towards its 9-month reminder: one reminder at 4
+    # months instead, from the third month on.
+    candidate, clock = await version_while_the_standing_sleeps(
+        journeys, time_skipping, PolicyTerms((4,), 60), 3, "trainers asked for more notice"
     )
 
     await sleep_until(time_skipping, add_months(clock, 5))
     sent = recorded(journeys.app, candidate.user_id, Trainer.ActivityReminderSent)
     assert [(r.months, r.policy_version) for r in sent] == [(4, 1)]
     assert sent[0].timestamp <= add_months(clock, 4) + POLICY_CHECK_EVERY
+
+
+async def test_a_shorter_inactivity_period_recorded_as_a_version_delists_by_it_and_names_it(
+    journeys: Journeys, time_skipping: WorkflowEnvironment
+) -> None:
+    # Recorded while the standing sleeps towards its 9-month reminder: delisted at 6 months,
+    # reminded at 3, from the first month on.
+    candidate, clock = await version_while_the_standing_sleeps(
+        journeys,
+        time_skipping,
+        PolicyTerms((3,), 60, inactive_after_months=6),
+        1,
+        "a shorter year: the programme wants active trainers",
+    )
+
+    await sleep_until(time_skipping, add_months(clock, 7))
+    sent = recorded(journeys.app, candidate.user_id, Trainer.ActivityReminderSent)
+    (delisting,) = recorded(journeys.app, candidate.user_id, Trainer.DelistedForInactivity)
+    assert [(r.months, r.policy_version) for r in sent] == [(3, 1)]
+    assert (delisting.policy_version, delisting.inactive_after_months) == (1, 6)
+    assert delisting.timestamp <= add_months(clock, 6) + POLICY_CHECK_EVERY

@@ -5,7 +5,7 @@ form."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 from fastapi import APIRouter, Response
 from pydantic import ValidationError
@@ -20,6 +20,7 @@ from domain.trainer.state import Listing, TrainerState
 from projections import queries
 from projections.queries import ReadModels, registers
 from service.app.idempotency import StoredResponse
+from service.app.policies import configured_terms, policy_at
 from service.app.refusals import refusal_body
 from service.http.pages.kit import Page, PageRefused, SignedIn, form_values
 from service.http.pages.refusals import ReadableRefusal
@@ -101,15 +102,20 @@ async def _render_standing(
 
 
 def _clock(page: Page, state: TrainerState) -> Clock | None:
+    """The trainer's clock by the policy in force now (a version may change it later)."""
     standing = state.standing
     if standing is None or standing.listing is not Listing.LISTED:
         return None
+    services = page.services
+    now = datetime.now(UTC)
+    _, terms = policy_at(services.certification, now, configured_terms(services.settings))
     due = [
         add_months(standing.clock_started_at, months)
-        for months in sorted(page.services.settings.reminder_months)
+        for months in sorted(terms.reminder_months)
         if months not in standing.reminders_sent
     ]
-    return Clock(standing.clock_started_at, due[0] if due else None, inactive_from(standing))
+    delisted_on = inactive_from(standing, terms.inactive_after_months)
+    return Clock(standing.clock_started_at, due[0] if due else None, delisted_on)
 
 
 @router.post("/me/standing/training-records")

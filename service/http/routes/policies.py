@@ -12,12 +12,18 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from domain.policies import PolicyTerms, PolicyVersion
+from domain.policies import MAX_INACTIVE_AFTER_MONTHS, PolicyTerms, PolicyVersion
 from domain.policy import Action
+from domain.trainer.state import INACTIVE_AFTER_MONTHS
 from service.app.accounts import User
 from service.app.audit.moments import parse_moment
 from service.app.idempotency import StoredResponse
-from service.app.policies import policy_at, policy_versions, record_policy_version
+from service.app.policies import (
+    configured_terms,
+    policy_at,
+    policy_versions,
+    record_policy_version,
+)
 from service.http.deps import Idempotent, ServicesDep, allowed_to
 from service.http.parameters import moment
 from service.http.responses import respond
@@ -33,6 +39,12 @@ At = Annotated[str | None, moment("a date (its end, UTC) or a time with its zone
 class PolicyChange(BaseModel):
     reminder_months: list[int] = Field(min_length=0, max_length=11, examples=[[9, 11]])
     stall_after_days: int = Field(ge=1, le=3650)
+    inactive_after_months: int = Field(
+        default=INACTIVE_AFTER_MONTHS,
+        ge=2,
+        le=MAX_INACTIVE_AFTER_MONTHS,
+        description="a certified trainer without a training record for this long is delisted",
+    )
     applies_from: datetime = Field(description="from when it applies: now or later, with a zone")
     reason: str = Field(max_length=10_000)
 
@@ -41,6 +53,7 @@ class PolicyInForce(BaseModel):
     version: int  # 0: the configuration, before any recorded version applied
     reminder_months: list[int]
     stall_after_days: int
+    inactive_after_months: int
 
 
 @router.get(
@@ -59,14 +72,13 @@ def read_policy_versions(services: ServicesDep) -> list[PolicyVersion]:
 def read_policy_in_force(services: ServicesDep, at: At = None) -> PolicyInForce:
     """The version that applied at a moment (default now), and its terms."""
     moment_ = datetime.now(UTC) if at is None else parse_moment(at, end_of_day=True)
-    configured = PolicyTerms(
-        tuple(services.settings.reminder_months), services.settings.stall_reminder_after_days
-    )
+    configured = configured_terms(services.settings)
     number, terms = policy_at(services.certification, moment_, configured)
     return PolicyInForce(
         version=number,
         reminder_months=list(terms.reminder_months),
         stall_after_days=terms.stall_after_days,
+        inactive_after_months=terms.inactive_after_months,
     )
 
 
@@ -84,7 +96,9 @@ async def change_policy(
     body: PolicyChange, user: Changers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Record a new policy version; it applies from `applies_from`, never to the past."""
-    terms = PolicyTerms(tuple(body.reminder_months), body.stall_after_days)
+    terms = PolicyTerms(
+        tuple(body.reminder_months), body.stall_after_days, body.inactive_after_months
+    )
 
     async def call(command_id: str) -> StoredResponse:
         version = await run_in_threadpool(

@@ -15,7 +15,8 @@ from domain.values import Module
 from projections import queries
 from projections.queries import registers
 from service.app.accounts import User
-from service.http.deps import CurrentUser, ReachingUser, ServicesDep, allowed_to
+from service.app.policies import inactivity_at
+from service.http.deps import CurrentUser, ReachingUser, Services, ServicesDep, allowed_to
 from service.http.parameters import EnterpriseId, JourneyId, TrainerId, WorkshopId, uuid_query
 from service.http.reading import FreshReads, may_read_journey, require_trainer_reader
 
@@ -63,11 +64,12 @@ def read_trainer(
 
 @router.get("/trainers/{trainer_id}/standing")
 def read_standing(
-    trainer_id: TrainerId, user: ReachingUser, read: FreshReads
+    trainer_id: TrainerId, user: ReachingUser, read: FreshReads, services: ServicesDep
 ) -> queries.TrainerStanding:
-    """A certified trainer's standing: last training record, reminders sent, inactivity."""
+    """A certified trainer's standing: last training record, reminders sent, inactivity (by
+    the policy version in force)."""
     require_trainer_reader(user, read, trainer_id)
-    found = queries.standing(read, trainer_id)
+    found = queries.standing(read, trainer_id, _inactive_after_months_now(services))
     if found is None:
         raise HTTPException(404, f"Trainer {trainer_id} has no standing (not certified).")
     return found
@@ -75,13 +77,20 @@ def read_standing(
 
 @router.get("/standings")
 def read_standings(
-    user: StandingsReaders, read: FreshReads, listing: Listing | None = None
+    user: StandingsReaders,
+    read: FreshReads,
+    services: ServicesDep,
+    listing: Listing | None = None,
 ) -> list[queries.TrainerStanding]:
     """Every certified trainer's standing; optionally only listed, inactive or removed ones.
     A country office reads those of its countries."""
     seen = policy.countries_seen(user.actor)
-    found = queries.standings(read, listing)
+    found = queries.standings(read, listing, _inactive_after_months_now(services))
     return found if seen is None else [s for s in found if s.country in seen]
+
+
+def _inactive_after_months_now(services: Services) -> int:
+    return inactivity_at(services.certification, datetime.now(UTC)).months
 
 
 @router.get("/worklist")

@@ -1,0 +1,206 @@
+"""The projector's lead, piece by piece: the advisory lock on the real PostgreSQL server (its
+key, its session's timeouts, a standby ending a quiet leader's session), and the loop that
+follows while leading (`lead_then_follow`), whatever its parts raise.
+
+The processes, killed and frozen, are in `test_projector_leadership.py`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+from pydantic import ValidationError
+
+from projections.leadership import (
+    AdvisoryLock,
+    lead_then_follow,
+    lock_key,
+    lock_name,
+    session_timeouts,
+)
+from projections.tracking import PROJECTION_NAME
+from service.settings import Settings
+from tests.postgres import scratch_database
+
+pytestmark = pytest.mark.timeout(60)
+
+TIMEOUT = 1.0  # seconds a leader's lock session may stay quiet
+
+
+@pytest.fixture
+def database() -> Iterator[str]:
+    with scratch_database("score_lock") as url:
+        yield url
+
+
+def lock_over(url: str, prefix: str = "rm_") -> AdvisoryLock:
+    return AdvisoryLock(url, lock_key(lock_name(prefix, PROJECTION_NAME)), TIMEOUT)
+
+
+@pytest.mark.postgres
+def test_deployments_sharing_a_database_under_different_prefixes_each_have_a_leader(
+    database: str,
+) -> None:
+    first, second, rival = (
+        lock_over(database, "a_"),
+        lock_over(database, "b_"),
+        lock_over(database, "a_"),
+    )
+    try:
+        assert first.try_acquire()
+        assert second.try_acquire()
+        assert not rival.try_acquire()
+    finally:
+        for lock in (first, second, rival):
+            lock.close()
+
+
+@pytest.mark.postgres
+def test_the_lock_session_gives_up_on_a_silent_peer_and_on_a_statement_that_hangs(
+    database: str,
+) -> None:
+    dsn = database.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn, **session_timeouts(4)) as conn:  # type: ignore[arg-type]
+        shown = {
+            name: conn.execute(f"SHOW {name}").fetchone()[0]  # type: ignore[index]
+            for name in (
+                "statement_timeout",
+                "tcp_keepalives_idle",
+                "tcp_keepalives_count",
+                "tcp_user_timeout",
+            )
+        }
+        with pytest.raises(psycopg.errors.QueryCanceled):
+            conn.execute("SELECT pg_sleep(10)")
+        client = conn.info.get_parameters()
+    assert shown == {
+        "statement_timeout": "4s",
+        "tcp_keepalives_idle": "1",
+        "tcp_keepalives_count": "3",
+        "tcp_user_timeout": "4000",  # milliseconds, shown bare
+    }
+    assert (client["keepalives"], client["tcp_user_timeout"]) == ("1", "4000")
+    assert client["application_name"] == "score-projector-lead"
+
+
+@pytest.mark.postgres
+def test_a_standby_ends_the_session_of_a_leader_gone_quiet_and_takes_over(database: str) -> None:
+    leader, standby = lock_over(database), lock_over(database)
+    try:
+        assert leader.try_acquire()
+        assert not standby.try_acquire()  # the leader has just checked in: healthy
+
+        time.sleep(TIMEOUT + 0.5)  # the leader frozen: no check, no heartbeat
+        deadline = time.monotonic() + 5
+        while not standby.try_acquire():
+            assert time.monotonic() < deadline, "the standby never took over"
+            time.sleep(0.1)
+
+        assert not leader.still_held()
+    finally:
+        leader.close()
+        standby.close()
+
+
+@pytest.mark.postgres
+def test_a_leader_that_keeps_checking_is_never_ended_by_a_standby(database: str) -> None:
+    leader, standby = lock_over(database), lock_over(database)
+    try:
+        assert leader.try_acquire()
+        for _ in range(int(3 * TIMEOUT / 0.2)):
+            assert leader.still_held()
+            assert not standby.try_acquire()
+            time.sleep(0.2)
+    finally:
+        leader.close()
+        standby.close()
+
+
+def lock_sessions(url: str) -> set[int]:
+    """The server's sessions of projectors' locks in this database."""
+    dsn = url.replace("postgresql+psycopg://", "postgresql://")
+    with psycopg.connect(dsn) as conn:
+        rows = conn.execute(
+            "SELECT pid FROM pg_stat_activity WHERE application_name = 'score-projector-lead' "
+            "AND datname = current_database()"
+        ).fetchall()
+    return {pid for (pid,) in rows}
+
+
+@pytest.mark.postgres
+def test_a_standby_tries_again_on_the_session_it_kept(database: str) -> None:
+    leader, standby = lock_over(database), lock_over(database)
+    try:
+        assert leader.try_acquire()
+        seen: set[int] = set()
+        for _ in range(3):
+            assert not standby.try_acquire()
+            seen |= lock_sessions(database)
+    finally:
+        leader.close()
+        standby.close()
+    assert len(seen) == 2  # the leader's and the standby's, the same at every try
+    deadline = time.monotonic() + 5  # a closed session's server process ends a moment later
+    while lock_sessions(database) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert lock_sessions(database) == set()  # closed, both
+
+
+class Lead:
+    """A lead that is always free, and says what was done with it."""
+
+    def __init__(self, check: Exception | None = None) -> None:
+        self.check = check
+        self.released = 0
+
+    def try_acquire(self) -> bool:
+        return True
+
+    def still_held(self) -> bool:
+        if self.check is not None:
+            raise self.check
+        return True
+
+    def release(self) -> None:
+        self.released += 1
+
+    def close(self) -> None:
+        self.release()
+
+
+def test_a_check_that_fails_in_an_unexpected_way_stands_the_leader_down() -> None:
+    lead, stopping, followed = (
+        Lead(check=RuntimeError("driver in a bad state")),
+        threading.Event(),
+        [],
+    )
+
+    def follow(lead_over: threading.Event) -> None:
+        followed.append(lead_over.wait(5))  # True: told to stop; False: followed blind
+        stopping.set()
+
+    lead_then_follow(lead, stopping, follow, check_seconds=0.05)
+
+    assert followed == [True]
+    assert lead.released == 1
+
+
+def test_the_lead_is_released_when_announcing_it_fails() -> None:
+    lead = Lead()
+
+    def announce(active: bool) -> None:
+        raise OSError("stdout closed")
+
+    with pytest.raises(OSError, match="stdout closed"):
+        lead_then_follow(lead, threading.Event(), lambda _over: None, 0.05, announce)
+
+    assert lead.released == 1
+
+
+def test_a_leader_timeout_within_a_few_checks_is_refused_at_start() -> None:
+    with pytest.raises(ValidationError, match="at least 3 times"):
+        Settings(projector_leader_check_seconds=1.0, projector_leader_timeout_seconds=2.0)
