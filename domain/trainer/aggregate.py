@@ -29,6 +29,7 @@ class Trainer(RecordedAggregate):
 
     class Registered(RecordedAggregate.Created):
         class_version = 2  # v1 (release v0.1.0) recorded the country as free text
+        personal_fields = ("name", "email")
         name: str
         email: str
         country: str  # ISO 3166-1 alpha-2 (domain/countries.py)
@@ -51,6 +52,7 @@ class Trainer(RecordedAggregate):
     class Renamed(RecordedAggregate.Event):
         """The office corrected the trainer's name (a spelling, a change of name)."""
 
+        personal_fields = ("name", "previous_name")
         name: str
         previous_name: str
 
@@ -60,6 +62,7 @@ class Trainer(RecordedAggregate):
     class EmailChanged(RecordedAggregate.Event):
         """The trainer's e-mail changed; the id, and so the history, stay theirs."""
 
+        personal_fields = ("email", "previous_email")
         email: str
         previous_email: str
 
@@ -169,6 +172,7 @@ class Trainer(RecordedAggregate):
 
     class ActivityReminderSent(RecordedAggregate.Event):
         class_version = 2  # v2 names the policy version applied
+        personal_fields = ("recipient",)
         months: int
         clock_started_at: datetime
         recipient: str
@@ -194,6 +198,7 @@ class Trainer(RecordedAggregate):
             aggregate.state = rules.evolve_inactive(aggregate.state)
 
     class RemovedForCause(RecordedAggregate.Event):
+        personal_fields = ("reason",)  # what the person did, in the office's words
         ground: str
         reason: str
 
@@ -202,11 +207,23 @@ class Trainer(RecordedAggregate):
             aggregate.state = rules.evolve_standing(aggregate.state, step, self.timestamp)
 
     class Reinstated(RecordedAggregate.Event):
+        personal_fields = ("reason",)
         reason: str
 
         def apply_to(self, aggregate: Any) -> None:
             step = Reinstate(reason=self.reason)
             aggregate.state = rules.evolve_standing(aggregate.state, step, self.timestamp)
+
+    class PersonalDataErased(RecordedAggregate.Event):
+        """The person asked for their personal data to be erased: their key is destroyed
+        (docs/personal-data.md), so their personal fields read "[erased]" everywhere; they
+        leave the public list and their credential is revoked. It holds no personal data."""
+
+        erases_personal_data = True
+        reason: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve_erased(aggregate.state)
 
     class MaterialsOpened(RecordedAggregate.Event):
         module: str
@@ -279,6 +296,10 @@ class Trainer(RecordedAggregate):
             moved = {"email": changed.email, "previous_email": before.email}
             self.record(self.EmailChanged, actor, command_id, at, **moved)
         return changed
+
+    def erase_personal_data(self, reason: str, actor: Actor, command_id: str, at: datetime) -> None:
+        reason = rules.check_erasure(self.state, reason, actor)
+        self.record(self.PersonalDataErased, actor, command_id, at, reason=reason)
 
     def absorb(
         self, merged: Trainer, reason: str, actor: Actor, command_id: str, at: datetime
