@@ -62,15 +62,14 @@ def readers(app: Certification) -> list[Certification]:
     return [app] if in_memory else [app, Certification(env=dict(app.env))]
 
 
+def submit_a_training_record(story: Story, person: Actor) -> None:
+    record = SubmitTrainingRecord(story.now.date(), "WC", enterprises=2, participants=20)
+    story.app.take_standing_step(person.user_id, record, person, new_id(), story.later())
+
+
 def test_a_persons_name_and_e_mail_are_stored_only_sealed(story: Story) -> None:
     person, email = certified_person(story)
-    story.app.take_standing_step(
-        person.user_id,
-        SubmitTrainingRecord(story.now.date(), "WC", enterprises=2, participants=20),
-        person,
-        new_id(),
-        story.later(),
-    )
+    submit_a_training_record(story, person)
 
     stored = stored_bytes(story.app, UUID(person.user_id), ids.email_address_id(email))
 
@@ -127,13 +126,7 @@ def test_nothing_more_is_recorded_for_an_erased_person(story: Story) -> None:
     with pytest.raises(AlreadyExists, match="erased already"):
         story.app.erase_personal_data(person.user_id, "again", story.hq, new_id(), story.later())
     with pytest.raises(StandingRuleViolated, match="erased on request"):
-        story.app.take_standing_step(
-            person.user_id,
-            SubmitTrainingRecord(story.now.date(), "WC", enterprises=2, participants=20),
-            person,
-            new_id(),
-            story.later(),
-        )
+        submit_a_training_record(story, person)
     assert story.app.recorder.max_notification_id() == written
 
 
