@@ -9,6 +9,7 @@ the mail sent to them or naming them. docs/personal-data.md says what stays.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -25,6 +26,7 @@ from service.app.accounts import UserRow
 from service.app.certification import Certification, Result
 from service.app.idempotency import IdempotencyRow
 from service.app.invitations import InvitationRow
+from service.app.webhooks.store import DeliveryRow
 
 
 class Erasure:
@@ -63,8 +65,20 @@ def forget_in_service_tables(
         answers += [IdempotencyRow.body.contains(w, autoescape=True) for w in words]
         session.execute(delete(IdempotencyRow).where(or_(*answers)))
         session.execute(delete(UserRow).where(UserRow.trainer_id.in_(trainer_ids)))
+        _scrub_webhook_payloads(session, words)
         if words:
             mail: list[ColumnElement[bool]] = [OUTBOX.c.recipient.in_(words)]
             mail += [OUTBOX.c.body.contains(w, autoescape=True) for w in words]
             mail += [OUTBOX.c.subject.contains(w, autoescape=True) for w in words]
             session.execute(delete(OUTBOX).where(or_(*mail)))
+
+
+def _scrub_webhook_payloads(session: Session, words: Sequence[str]) -> None:
+    """Webhook messages (sent or waiting) name the person: they keep being sent, erased."""
+    for word in words:
+        naming = select(DeliveryRow).where(DeliveryRow.payload.contains(word, autoescape=True))
+        for delivery in session.scalars(naming):
+            body = json.loads(delivery.payload)
+            data = body.get("data", {})
+            data.update({k: ERASED for k, v in data.items() if v == word})
+            delivery.payload = json.dumps(body, sort_keys=True)

@@ -11,6 +11,7 @@ from typer.testing import CliRunner
 
 from domain.values import Actor, Module, Role
 from service.app.audit.verify import verify_chains
+from service.app.webhooks.outbox import collect
 from service.cli.commands import app as cli
 from service.storage.chain import chain_of
 from service.storage.database import create_service_engine
@@ -37,7 +38,8 @@ async def certified_with_a_login(desk: Desk, office: dict[str, str]) -> tuple[st
 
 
 def service_tables_text(desk: Desk) -> str:
-    """Every row of the service's own tables (logins, kept answers, mail…), as text."""
+    """Every row of the service's own tables (logins, kept answers, mail, webhook messages…),
+    as text."""
     engine = create_service_engine(desk.services.settings)
     metadata = MetaData()
     metadata.reflect(engine)
@@ -57,7 +59,9 @@ def service_tables_text(desk: Desk) -> str:
 async def test_headquarters_erases_a_person_who_then_appears_nowhere(
     desk: Desk, office: dict[str, str]
 ) -> None:
+    desk.services.webhooks.subscribe("https://crm.example.org/hooks", ("certificate.issued",), "o")
     trainer_id, email = await certified_with_a_login(desk, office)
+    assert collect(desk.app, desk.services.webhooks) == 1  # a message that names her
     held = desk.services.credentials.current(trainer_id)
     listed = await desk.http.get("/public/trainers")
     assert NAME in listed.text and NAME in service_tables_text(desk)
