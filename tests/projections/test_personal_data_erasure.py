@@ -58,6 +58,8 @@ def test_an_erased_person_appears_nowhere_while_the_chain_verifies(
     before = everything_readable(story.app, read_models, person, story.now)
     assert NAME in before and email in before  # the reads that must forget her do show her
     certified = programme_statistics(read_models).certified_trainers
+    number = story.app.trainer(person).certificate_number
+    assert number is not None and number in export_csv(story.app, Kind.CERTIFICATIONS)
     moment_before = story.now
 
     story.app.erase_personal_data(person, "her request", story.hq, new_id(), story.later())
@@ -66,6 +68,7 @@ def test_an_erased_person_appears_nowhere_while_the_chain_verifies(
     after = everything_readable(story.app, read_models, person, story.now)
     assert NAME not in after and email not in after
     assert "[erased]" in after
+    assert number not in export_csv(story.app, Kind.CERTIFICATIONS)  # left out of exports
     assert all(row.name != NAME for row in public_list(read_models))
     past = as_of(story.app, moment_before)
     try:
