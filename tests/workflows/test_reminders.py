@@ -214,3 +214,21 @@ async def test_an_erased_trainers_standing_keeps_running_and_sends_nothing(
     assert subjects(outbox, state.email) == []
     standing = time_skipping.client.get_workflow_handle(standing_workflow_id(trainer.user_id))
     assert (await standing.describe()).status is WorkflowExecutionStatus.RUNNING
+
+
+async def test_an_erased_candidates_stalled_journey_reminds_only_their_expert(
+    journeys: Journeys, time_skipping: WorkflowEnvironment, outbox: Outbox
+) -> None:
+    candidate, expert = journeys.people()
+    journey = await journeys.enrol(candidate, expert)
+    candidates_email = journeys.app.trainer(candidate.user_id).email
+    erased_at = await time_skipping.get_current_time()
+    journeys.app.erase_personal_data(candidate.user_id, "request", HQ, new_id(), erased_at)
+
+    await sleep_until(time_skipping, journey.last_step_at + timedelta(days=61))
+
+    (reminder,) = recorded(journeys.app, journey.journey_id, Journey.StallReminderSent)
+    experts_email = journeys.app.trainer(expert.user_id).email
+    assert reminder.recipients == [experts_email]
+    assert len(outbox.messages(experts_email)) == 1
+    assert outbox.messages(candidates_email) == outbox.messages("[erased]") == []
