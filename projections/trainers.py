@@ -116,9 +116,9 @@ def record_trainer_facts(
 
 
 def _scrub_listing_reasons(trainer_id: str, t: ReadModelTables, changes: Changes) -> None:
-    """The words of the office about the person's removals and reinstatements, in rows
-    written before the erasure, become what a rebuild writes (their events now read
-    "[erased]"): "<ground>: [erased]" and "[erased]"."""
+    """The words about the person in rows written before the erasure — the office's about
+    removals and reinstatements, the reasons their journeys were withdrawn — become what a
+    rebuild writes (their events now read "[erased]"): "<ground>: [erased]", "[erased]"."""
     rows = t.listing_changes
     own = update(rows).where(rows.c.trainer_id == trainer_id)
     for ground in REMOVAL_GROUNDS:
@@ -128,6 +128,9 @@ def _scrub_listing_reasons(trainer_id: str, t: ReadModelTables, changes: Changes
         changes.scrub(own.where(removed).values(reason=f"{ground}: {ERASED}"))
     reinstated = (rows.c.listing == Listing.LISTED.value) & rows.c.reason.is_not(None)
     changes.scrub(own.where(reinstated).values(reason=ERASED))
+    journeys = t.journeys
+    withdrawn = (journeys.c.trainer_id == trainer_id) & journeys.c.withdrawal_reason.is_not(None)
+    changes.scrub(update(journeys).where(withdrawn).values(withdrawal_reason=ERASED))
 
 
 def _put_listing_change(

@@ -702,16 +702,17 @@ class Certification(Application[UUID]):
         self, trainer_id: str, reason: str, actor: Actor, command_id: str, at: datetime
     ) -> Result[TrainerState]:
         """Erase the person's personal data: an event on each of their records (no personal
-        data in it), their e-mail given up, their credential revoked, then their keys
-        destroyed, so their personal fields read "[erased]" wherever they are read. Headquarters
-        only. A retry destroys the keys again, harmlessly."""
+        data in it), their e-mail given up, their credential revoked, then their keys and
+        their journeys' keys destroyed, so their personal fields read "[erased]" wherever
+        they are read. Headquarters only. A retry destroys the keys again, harmlessly."""
         policy.require(actor, Action.ERASE_PERSONAL_DATA)
         records: list[UUID] = []
 
         def decide() -> list[RecordedAggregate]:
             person = self._person(trainer_id)
             merged = [self._find(Trainer, m, "trainer") for m in person.state.merged_records]
-            records[:] = [person.id, *(m.id for m in merged)]
+            people = [person.id, *(m.id for m in merged)]
+            records[:] = [*people, *(j for r in people for j in self._journeys_opened_by(r))]
             if command_id in person.applied:
                 return []
             erasing = [t for t in (person, *merged) if not t.state.erased]
@@ -734,6 +735,10 @@ class Certification(Application[UUID]):
         for record in records:
             self.personal_data.erase(str(record), at)
         return result
+
+    def _journeys_opened_by(self, trainer_id: UUID) -> list[UUID]:
+        events = self.events.get(trainer_id)
+        return [UUID(e.journey_id) for e in events if isinstance(e, Trainer.JourneyOpened)]
 
     # -- two records of one person ---------------------------------------------------------
 

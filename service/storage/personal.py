@@ -169,8 +169,7 @@ class PersonalDataMapper(Mapper[UUID]):
             person = _person_of(domain_event, state)
             key = self._key(person, create=True)
             for field in fields:
-                if isinstance(state.get(field), str):
-                    state[field] = _seal(key, person, state[field])
+                state[field] = _sealed(key, person, state.get(field))
             sealed = object.__new__(type(domain_event))
             object.__setattr__(sealed, "__dict__", state)
             domain_event = sealed
@@ -186,6 +185,10 @@ class PersonalDataMapper(Mapper[UUID]):
                 value = state.get(field)
                 if isinstance(value, str):
                     state[field] = self._open(person, value)
+                elif isinstance(value, list):
+                    state[field] = [
+                        self._open(person, v) if isinstance(v, str) else v for v in value
+                    ]
         if getattr(type(event), "erases_personal_data", False):
             self.forget(str(event.originator_id))
         return event
@@ -199,6 +202,9 @@ class PersonalDataMapper(Mapper[UUID]):
         """The person is erased: never use a key this process may still hold."""
         with self._lock:
             self._known[person] = ERASED_KEY
+
+    def _opened(self, person: str, value: object) -> object:
+        return self._open(person, value) if isinstance(value, str) else value
 
     def _open(self, person: str, value: str) -> str:
         if not value.startswith(SEALED):
@@ -234,6 +240,15 @@ def _person_of(event: object, state: dict[str, Any]) -> str:
     field = getattr(type(event), "person_field", None)
     person = state["originator_id"] if field is None else state[field]
     return str(person)
+
+
+def _sealed(key: PersonKey, person: str, value: object) -> object:
+    """A text sealed, or each text of a list (e-mails); any other value as it is."""
+    if isinstance(value, str):
+        return _seal(key, person, value)
+    if isinstance(value, list):
+        return [_seal(key, person, v) if isinstance(v, str) else v for v in value]
+    return value
 
 
 def _seal(key: PersonKey, person: str, value: str) -> str:

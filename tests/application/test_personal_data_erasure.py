@@ -75,6 +75,8 @@ def test_a_persons_name_and_e_mail_are_stored_only_sealed(story: Story) -> None:
 
     assert NAME.encode() not in stored and email.encode() not in stored
     assert b"personal:v1:" in stored
+    journey = stored_bytes(story.app, ids.journey_id(person.user_id, Module.WC, 1))
+    assert b"observed in class" not in journey and b"personal:v1:" in journey  # the comments
     assert (story.app.trainer(person.user_id).name, story.app.trainer(person.user_id).email) == (
         NAME,
         email,

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from domain.journey.steps import Withdraw
 from domain.trainer.steps import Reinstate, RemoveForCause
 from domain.values import Actor, Module, Role
 from projections.projector import Projector
@@ -25,12 +26,16 @@ NAME = "Zainab Qureshi-Okonkwo"
 
 
 def personal(story: Story) -> tuple[str, str]:
-    """A certified trainer, removed for cause and reinstated in words that name her."""
+    """A certified trainer, removed for cause and reinstated in words that name her, whose
+    second journey was withdrawn in words that name her too."""
     email = f"zainab.{story.tag}@example.org"
     app = story.app
     registered = app.register_trainer(NAME, email, "IN", story.hq, new_id(), story.later())
     person = registered.state.trainer_id
-    story.certified_in(Module.WC, Actor(person, Role.TRAINER), story.register_expert())
+    expert = story.register_expert()
+    story.certified_in(Module.WC, Actor(person, Role.TRAINER), expert)
+    second = story.enrol(Actor(person, Role.TRAINER), Module.QUALITY, expert)
+    story.step(second, Withdraw(f"{NAME} moved to Lagos"), story.hq)
     removal = RemoveForCause("conduct", f"{NAME} sold copies of the manual")
     app.take_standing_step(person, removal, story.hq, new_id(), story.later())
     reinstated = Reinstate(f"{NAME} apologised in writing")
