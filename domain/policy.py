@@ -33,6 +33,7 @@ class Action(StrEnum):
     REGISTER_TRAINER = "register_trainer"
     EDIT_TRAINER = "edit_trainer"  # correct a trainer's name or change their e-mail
     MERGE_TRAINERS = "merge_trainers"  # two records of one person become one
+    ERASE_PERSONAL_DATA = "erase_personal_data"  # on the person's request (docs/personal-data.md)
     SCHEDULE_WORKSHOP = "schedule_workshop"
     CHANGE_WORKSHOP = "change_workshop"  # reschedule or cancel a ToT workshop
     REGISTER_ENTERPRISE = "register_enterprise"
@@ -155,6 +156,9 @@ RULES: dict[Action, Rule] = {
         "Only the programme office edits a trainer's name or e-mail.", OFFICE
     ),
     Action.MERGE_TRAINERS: _rule("Only the programme office merges two trainer records.", OFFICE),
+    Action.ERASE_PERSONAL_DATA: _rule(
+        "Only headquarters erases a person's personal data.", HEADQUARTERS
+    ),
     Action.SCHEDULE_WORKSHOP: _rule("Only the programme office schedules ToT workshops.", OFFICE),
     Action.CHANGE_WORKSHOP: _rule(
         "Only the programme office reschedules or cancels ToT workshops.", OFFICE

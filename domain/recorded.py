@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
 from eventsourcing.domain import Aggregate
 
@@ -29,6 +29,13 @@ class RecordedAggregate(Aggregate):
         applied: dict[str, int]
 
     class Event(Aggregate.Event):
+        # Personal data (docs/personal-data.md): the fields stored encrypted with the key of
+        # the person the event is about — its aggregate, or the person named by
+        # `person_field` — and read as `domain.personal.ERASED` once that key is destroyed.
+        personal_fields: ClassVar[tuple[str, ...]] = ()
+        person_field: ClassVar[str | None] = None
+        erases_personal_data: ClassVar[bool] = False  # the event that destroys the key
+
         actor_id: str
         actor_role: str
         command_id: str

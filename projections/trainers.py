@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from sqlalchemy import update
+
+from domain.personal import ERASED
 from domain.trainer import rules
 from domain.trainer.aggregate import Trainer
-from domain.trainer.state import TrainerState
+from domain.trainer.state import Listing, TrainerState
+from domain.trainer.steps import REMOVAL_GROUNDS
 from projections.states import Tracked
 from projections.tables import ReadModelTables
 from projections.writes import Changes, Row
@@ -105,6 +109,28 @@ def record_trainer_facts(
             | Trainer.RemovedForCause()
         ):
             _put_listing_change(event, state, t, changes)
+        case Trainer.PersonalDataErased():
+            if state.standing is not None:
+                _put_listing_change(event, state, t, changes)
+            _scrub_listing_reasons(state.trainer_id, t, changes)
+
+
+def _scrub_listing_reasons(trainer_id: str, t: ReadModelTables, changes: Changes) -> None:
+    """The words about the person in rows written before the erasure — the office's about
+    removals and reinstatements, the reasons their journeys were withdrawn — become what a
+    rebuild writes (their events now read "[erased]"): "<ground>: [erased]", "[erased]"."""
+    rows = t.listing_changes
+    own = update(rows).where(rows.c.trainer_id == trainer_id)
+    for ground in REMOVAL_GROUNDS:
+        removed = (rows.c.listing == Listing.REMOVED.value) & rows.c.reason.startswith(
+            f"{ground}: ", autoescape=True
+        )
+        changes.scrub(own.where(removed).values(reason=f"{ground}: {ERASED}"))
+    reinstated = (rows.c.listing == Listing.LISTED.value) & rows.c.reason.is_not(None)
+    changes.scrub(own.where(reinstated).values(reason=ERASED))
+    journeys = t.journeys
+    withdrawn = (journeys.c.trainer_id == trainer_id) & journeys.c.withdrawal_reason.is_not(None)
+    changes.scrub(update(journeys).where(withdrawn).values(withdrawal_reason=ERASED))
 
 
 def _put_listing_change(

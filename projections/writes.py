@@ -4,7 +4,8 @@ Handlers `put` whole rows, `amend` some columns of a row put before (a correctio
 `remove` rows by key; a later change to the same key in the batch replaces an earlier one,
 so each row is written once per batch however many events touched it. `flush` then issues
 one DELETE and one executemany upsert per table, which is what keeps a rebuild fast (per-row
-ORM merges are about 15 times slower); then an UPDATE per row amended that the batch did not put.
+ORM merges are about 15 times slower); then an UPDATE per row amended that the batch did not put,
+and the updates that scrub an erased person's words from rows written before.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ class Changes:
         self._puts: defaultdict[Table, dict[Key, Row]] = defaultdict(dict)
         self._removals: defaultdict[Table, set[Key]] = defaultdict(set)
         self._amends: defaultdict[Table, dict[Key, Row]] = defaultdict(dict)
+        self._scrubs: list[Executable] = []
 
     def put(self, table: Table, row: Row) -> None:
         key = _key(table, row)
@@ -46,6 +48,10 @@ class Changes:
         if key not in self._removals[table]:
             self._amends[table][key] = {**self._amends[table].get(key, {}), **values}
 
+    def scrub(self, statement: Executable) -> None:
+        """An UPDATE run after every other change of the batch (personal data erased)."""
+        self._scrubs.append(statement)
+
     def remove(self, table: Table, key: Key) -> None:
         self._puts[table].pop(key, None)
         self._amends[table].pop(key, None)
@@ -61,6 +67,8 @@ class Changes:
         for table, amended in self._amends.items():
             for key, values in amended.items():  # corrections are rare: one statement each
                 conn.execute(update(table).where(_key_equals(table, key)).values(values))
+        for statement in self._scrubs:
+            conn.execute(statement)
 
 
 @cache

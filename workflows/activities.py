@@ -19,6 +19,7 @@ from temporalio.exceptions import ApplicationError
 from domain.errors import InvalidInput
 from domain.journey.rules import next_action
 from domain.journey.state import JourneyState, Stage
+from domain.personal import ERASED
 from domain.policies import PolicyTerms
 from domain.recorded import RecordedAggregate
 from domain.trainer.state import TrainerState
@@ -108,6 +109,7 @@ class CertificationActivities:
             ]
             if self.office_email and next_action(journey).who is Role.HQ:
                 recipients.append(self.office_email)  # only the office can take this step
+            recipients = [r for r in recipients if r != ERASED]  # erased on request: no mail
             result = self.app.remind_stalled_journey(
                 command.journey_id,
                 recipients,

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from domain.calendar import add_months
 from domain.journey.aggregate import Journey
+from domain.personal import ERASED
 from domain.recorded import RecordedAggregate
 from domain.trainer.aggregate import Trainer
 from service.app.notifications import Message
@@ -16,6 +17,11 @@ SIGNATURE = "\n\nSCORE programme office, International Labour Organization"
 
 
 def mail_for(event: RecordedAggregate.Event, aggregate: RecordedAggregate) -> list[Message]:
+    """The event's messages; none to a person erased on request (docs/personal-data.md)."""
+    return [m for m in _messages(event, aggregate) if m.recipient != ERASED]
+
+
+def _messages(event: RecordedAggregate.Event, aggregate: RecordedAggregate) -> list[Message]:
     match event:
         case Journey.StallReminderSent():
             return [_stall_reminder(event, recipient) for recipient in event.recipients]

@@ -53,6 +53,7 @@ class Journey(RecordedAggregate):
     class EnrolmentBackdated(RecordedAggregate.Event):
         """The office enrolled the candidate after the workshop ended: a past record brought in."""
 
+        personal_fields = ("reason",)  # sealed with the journey's key (docs/personal-data.md)
         workshop_ended_on: date
         reason: str
 
@@ -113,6 +114,7 @@ class Journey(RecordedAggregate):
 
     class CoachingVisitRecorded(StepTaken):
         step_class = RecordCoachingVisit
+        personal_fields = ("notes",)
         enterprise_id: str
         visited_on: date
         notes: str
@@ -124,6 +126,7 @@ class Journey(RecordedAggregate):
 
     class CycleAssessed(StepTaken):
         step_class = AssessCycle
+        personal_fields = ("comments",)
         outcome: str
         comments: str
 
@@ -132,10 +135,12 @@ class Journey(RecordedAggregate):
 
     class Withdrawn(StepTaken):
         step_class = Withdraw
+        personal_fields = ("reason",)
         reason: str
 
     class StallReminderSent(RecordedAggregate.Event):
         class_version = 2  # v2 names the policy version applied
+        personal_fields = ("recipients",)  # e-mails
         waiting_since: datetime
         next_action: str
         recipients: list[str]

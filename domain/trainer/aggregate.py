@@ -37,6 +37,7 @@ class Trainer(RecordedAggregate):
 
     class Registered(RecordedAggregate.Created):
         class_version = 2  # v1 (release v0.1.0) recorded the country as free text
+        personal_fields = ("name", "email")
         name: str
         email: str
         country: str  # ISO 3166-1 alpha-2 (domain/countries.py)
@@ -59,6 +60,7 @@ class Trainer(RecordedAggregate):
     class Renamed(RecordedAggregate.Event):
         """The office corrected the trainer's name (a spelling, a change of name)."""
 
+        personal_fields = ("name", "previous_name")
         name: str
         previous_name: str
 
@@ -68,6 +70,7 @@ class Trainer(RecordedAggregate):
     class EmailChanged(RecordedAggregate.Event):
         """The trainer's e-mail changed; the id, and so the history, stay theirs."""
 
+        personal_fields = ("email", "previous_email")
         email: str
         previous_email: str
 
@@ -177,6 +180,7 @@ class Trainer(RecordedAggregate):
 
     class ActivityReminderSent(RecordedAggregate.Event):
         class_version = 3  # v2 names the policy version applied; v3 the period it leads to
+        personal_fields = ("recipient",)
         months: int
         clock_started_at: datetime
         recipient: str
@@ -212,6 +216,7 @@ class Trainer(RecordedAggregate):
             aggregate.state = rules.evolve_inactive(aggregate.state, self.inactive_after_months)
 
     class RemovedForCause(RecordedAggregate.Event):
+        personal_fields = ("reason",)  # what the person did, in the office's words
         ground: str
         reason: str
 
@@ -220,11 +225,23 @@ class Trainer(RecordedAggregate):
             aggregate.state = rules.evolve_standing(aggregate.state, step, self.timestamp)
 
     class Reinstated(RecordedAggregate.Event):
+        personal_fields = ("reason",)
         reason: str
 
         def apply_to(self, aggregate: Any) -> None:
             step = Reinstate(reason=self.reason)
             aggregate.state = rules.evolve_standing(aggregate.state, step, self.timestamp)
+
+    class PersonalDataErased(RecordedAggregate.Event):
+        """The person asked for their personal data to be erased: their key is destroyed
+        (docs/personal-data.md), so their personal fields read "[erased]" everywhere; they
+        leave the public list and their credential is revoked. It holds no personal data."""
+
+        erases_personal_data = True
+        reason: str
+
+        def apply_to(self, aggregate: Any) -> None:
+            aggregate.state = rules.evolve_erased(aggregate.state)
 
     class MaterialsOpened(RecordedAggregate.Event):
         module: str
@@ -311,6 +328,10 @@ class Trainer(RecordedAggregate):
             moved = {"email": changed.email, "previous_email": before.email}
             self.record(self.EmailChanged, actor, command_id, at, **moved)
         return changed
+
+    def erase_personal_data(self, reason: str, actor: Actor, command_id: str, at: datetime) -> None:
+        reason = rules.check_erasure(self.state, reason, actor)
+        self.record(self.PersonalDataErased, actor, command_id, at, reason=reason)
 
     def absorb(
         self, merged: Trainer, reason: str, actor: Actor, command_id: str, at: datetime

@@ -28,6 +28,8 @@ class EmailAddress(RecordedAggregate):
     class Claimed(RecordedAggregate.Created):
         """A trainer took the address, first of anyone."""
 
+        personal_fields = ("email",)  # encrypted with the key of the trainer who claimed it
+        person_field = "trainer_id"
         email: str
         trainer_id: str
 

@@ -9,6 +9,7 @@ from domain import ids, policy
 from domain.calendar import add_months, earliest_local_date, latest_local_date
 from domain.countries import country_code, recorded_country
 from domain.errors import (
+    AlreadyExists,
     FoundationCertificateRequired,
     InvalidInput,
     JourneyAlreadyOpen,
@@ -16,6 +17,7 @@ from domain.errors import (
     MergeRefused,
     StandingRuleViolated,
 )
+from domain.personal import ERASED, ERASURE_DELISTING_REASON
 from domain.policy import About, Action
 from domain.text import (
     EMAIL,
@@ -92,6 +94,7 @@ def check_details_edit(state: TrainerState, edit: DetailsEdit, actor: Actor) -> 
     The country is not edited here: it names where the trainer works, which scopes offices.
     """
     policy.require(actor, Action.EDIT_TRAINER, About(trainer_id=state.trainer_id))
+    check_not_erased(state)
     name = None if edit.name is None else clean_field("name", edit.name, PERSON_NAME)
     email = None if edit.email is None else clean_email(edit.email)
     changed = DetailsEdit(
@@ -119,6 +122,8 @@ def check_merge(survivor: TrainerState, merged: TrainerState, reason: str, actor
     """
     policy.require(actor, Action.MERGE_TRAINERS)
     reason = clean_field("reason", reason, REASON)
+    check_not_erased(survivor)
+    check_not_erased(merged)
     if survivor.trainer_id == merged.trainer_id:
         raise MergeRefused("A record cannot be merged into itself; name two records.")
     for state in (survivor, merged):
@@ -157,8 +162,37 @@ def evolve_absorbed(
 # Journeys and certification
 
 
+def check_erasure(state: TrainerState, reason: str, actor: Actor) -> str:
+    """Whether the person's personal data may be erased; the reason, cleaned, if so."""
+    policy.require(actor, Action.ERASE_PERSONAL_DATA)
+    reason = clean_field("reason", reason, REASON)
+    if state.erased:
+        raise AlreadyExists(f"The personal data of trainer {state.trainer_id} are erased already.")
+    return reason
+
+
+def evolve_erased(state: TrainerState) -> TrainerState:
+    """Name and e-mail unreadable; a listed trainer leaves the public list for good, so the
+    credential is revoked (credentials.change_due), and no step is taken for them again."""
+    standing = state.standing
+    if standing is not None:
+        standing = replace(
+            standing, listing=Listing.REMOVED, delisting_reason=ERASURE_DELISTING_REASON
+        )
+    return replace(state, name=ERASED, email=ERASED, standing=standing, erased=True)
+
+
+def check_not_erased(state: TrainerState) -> None:
+    if state.erased:
+        raise StandingRuleViolated(
+            f"The personal data of trainer {state.trainer_id} were erased on request: "
+            "nothing more is recorded for them."
+        )
+
+
 def check_not_removed(state: TrainerState, what: str) -> None:
     """A trainer removed for cause is neither enrolled nor certified until reinstated."""
+    check_not_erased(state)
     if state.standing is not None and state.standing.listing is Listing.REMOVED:
         raise StandingRuleViolated(
             f"{state.name} was removed from the list for cause "
@@ -230,6 +264,7 @@ def check_standing_step(
     """`term`: the inactivity period in force at `now`, which also bounds how old a
     training a record may report."""
     _check_standing_actor(state, step, actor)
+    check_not_erased(state)
     step = clean_standing_step(step)
     standing = _standing(state)
     match step:

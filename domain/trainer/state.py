@@ -95,6 +95,7 @@ class TrainerState:
     credential: Credential | None = None  # None: none issued yet (or certified before 0.2)
     merged_into: str | None = None  # this record was merged into that one: read it instead
     merged_records: tuple[str, ...] = ()  # records of the same person merged into this one
+    erased: bool = False  # personal data erased on request: name and e-mail read "[erased]"
 
     @property
     def is_certified(self) -> bool:

@@ -17,7 +17,7 @@ from uuid import UUID, uuid4
 
 import structlog
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import IntegrityError, JSONTranscoder
+from eventsourcing.persistence import IntegrityError, JSONTranscoder, Mapper
 from eventsourcing.utils import get_topic
 from tenacity import Retrying, retry_if_exception_type, stop_after_attempt, wait_random
 
@@ -72,6 +72,7 @@ from domain.workshop import (
     check_open_for_enrolment,
     clean_plan,
 )
+from service.storage.personal import PersonalDataMapper, person_keys_for
 from service.storage.transcodings import DateAsISO
 
 # One line per stored event; the workflow id and command id bound by the activity join it.
@@ -110,10 +111,21 @@ class Certification(Application[UUID]):
     """
 
     name = "certification"
+    personal_data: PersonalDataMapper  # seals personal fields (service/storage/personal.py)
 
     def register_transcodings(self, transcoder: JSONTranscoder) -> None:
         super().register_transcodings(transcoder)
         transcoder.register(DateAsISO())
+
+    def construct_mapper(self) -> Mapper[UUID]:
+        """eventsourcing's mapper, with the personal fields of events sealed by a key per
+        person, kept beside the events (docs/personal-data.md)."""
+        plain = super().construct_mapper()
+        keys = person_keys_for(self.factory)
+        self.personal_data = PersonalDataMapper(
+            plain.transcoder, plain.compressor, plain.cipher, keys=keys
+        )
+        return self.personal_data
 
     # -- registration ----------------------------------------------------------------------
 
@@ -734,6 +746,50 @@ class Certification(Application[UUID]):
         return self._retrying(
             lambda: self._save_or_replay(decide, lambda: person["id"], command_id, self.trainer)
         )
+
+    # -- personal data erased on request (docs/personal-data.md) ----------------------------
+
+    def erase_personal_data(
+        self, trainer_id: str, reason: str, actor: Actor, command_id: str, at: datetime
+    ) -> Result[TrainerState]:
+        """Erase the person's personal data: an event on each of their records (no personal
+        data in it), their e-mail given up, their credential revoked, then their keys and
+        their journeys' keys destroyed, so their personal fields read "[erased]" wherever
+        they are read. Headquarters only. A retry destroys the keys again, harmlessly."""
+        policy.require(actor, Action.ERASE_PERSONAL_DATA)
+        records: list[UUID] = []
+
+        def decide() -> list[RecordedAggregate]:
+            person = self._person(trainer_id)
+            merged = [self._find(Trainer, m, "trainer") for m in person.state.merged_records]
+            people = [person.id, *(m.id for m in merged)]
+            records[:] = [*people, *(j for r in people for j in self._journeys_opened_by(r))]
+            if command_id in person.applied:
+                return []
+            erasing = [t for t in (person, *merged) if not t.state.erased]
+            if not erasing:
+                person.erase_personal_data(reason, actor, command_id, at)  # refused: erased
+            touched: list[RecordedAggregate] = [person]
+            for trainer in erasing:
+                address = self._email_address(trainer.state.email)
+                trainer.erase_personal_data(reason, actor, command_id, at)
+                if address is not None and address.holder == str(trainer.id):
+                    address.release(actor, command_id, at)
+                    touched.append(address)
+                registry = self._settle_credential(trainer, command_id, at)
+                touched += [t for t in (trainer, registry) if t is not None and t not in touched]
+            return touched
+
+        result = self._retrying(
+            lambda: self._save_or_replay(decide, lambda: records[0], command_id, self.trainer)
+        )
+        for record in records:
+            self.personal_data.erase(str(record), at)
+        return result
+
+    def _journeys_opened_by(self, trainer_id: UUID) -> list[UUID]:
+        events = self.events.get(trainer_id)
+        return [UUID(e.journey_id) for e in events if isinstance(e, Trainer.JourneyOpened)]
 
     # -- two records of one person ---------------------------------------------------------
 

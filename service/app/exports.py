@@ -3,7 +3,7 @@
 
 Certifications earned through a journey of this service export like imported ones (their
 date is the certification's), so an export imported into another store gives the same
-trainers, certificates and records.
+trainers, certificates and records. A person whose personal data were erased is left out.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import io
 from collections.abc import Iterator
 from typing import Any
 
+from domain.personal import ERASED
 from domain.trainer.aggregate import Trainer
 from service.app.certification import Certification
 from service.app.import_rows import COLUMNS, Kind
@@ -29,7 +30,10 @@ def export_csv(app: Certification, kind: Kind) -> str:
         trainer_id = str(event.originator_id)
         if isinstance(event, Trainer.Registered):
             emails[trainer_id] = event.email
-        row = _row(kind, event, emails.get(trainer_id, ""))
+        email = emails.get(trainer_id, "")
+        if email == ERASED:
+            continue  # erased on request (docs/personal-data.md): no row can name them
+        row = _row(kind, event, email)
         if row is not None:
             writer.writerow(row)
     return out.getvalue()

@@ -13,6 +13,7 @@ from service.adapters.mail import Outbox
 from service.adapters.temporal_steps import WorkflowSteps
 from service.app.audit.services import Audit
 from service.app.certification import Certification
+from service.app.erasure import Erasure
 from service.app.idempotency import IdempotencyStore
 from service.app.login import Logins
 from service.app.materials import Materials
@@ -58,6 +59,7 @@ def build_services(settings: Settings, steps_for: Callable[[Certification], Step
         webhooks=Webhooks(engine, settings.webhooks_allow_private),
         people_logins=build_people_logins(settings, engine, accounts, certification),
         outbox=Outbox(engine),
+        erasure=Erasure(certification, engine),
         materials=Materials(engine),
     )
 

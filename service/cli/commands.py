@@ -14,6 +14,7 @@ from domain.values import Role
 from service.cli.audit import audit
 from service.cli.credentials import credentials
 from service.cli.importing import exporting, importing
+from service.cli.people import people
 from service.settings import Settings
 
 if TYPE_CHECKING:
@@ -25,6 +26,7 @@ app.add_typer(audit, name="audit")
 app.add_typer(credentials, name="credentials")
 app.add_typer(importing, name="import")
 app.add_typer(exporting, name="export")
+app.add_typer(people, name="people")
 
 # Commands that make the schema themselves rather than wait for it.
 MIGRATING_COMMANDS = frozenset({"migrate", "run"})

@@ -23,10 +23,14 @@ class TellingMapper(Mapper[UUID]):
 
     def __init__(self, mapper: Mapper[UUID], reached: Callable[[int], None]) -> None:
         super().__init__(mapper.transcoder, mapper.compressor, mapper.cipher)
+        self._mapper = mapper  # the application's own (it opens personal data)
         self._reached = reached
 
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        return self._mapper.to_stored_event(domain_event)
+
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
-        event = super().to_domain_event(stored_event)
+        event = self._mapper.to_domain_event(stored_event)
         if isinstance(stored_event, Notification):
             self._reached(stored_event.id)
         return event

@@ -17,6 +17,7 @@ from service.app.accounts import Accounts, InvalidToken, User, UserNotActive
 from service.app.audit.services import Audit
 from service.app.certification import Certification
 from service.app.credentials.service import Credentials
+from service.app.erasure import Erasure
 from service.app.idempotency import (
     IdempotencyStore,
     IdempotentRequest,
@@ -48,6 +49,7 @@ class Services:
     people_logins: PeopleLogins
     outbox: Outbox  # the messages that went out, and those that failed
     materials: Materials
+    erasure: Erasure  # personal data erased on request
 
 
 def services(request: Request) -> Services:

@@ -129,6 +129,14 @@ class MergeTrainers(BaseModel):
     reason: Reason = Field(examples=["Registered twice, once with a work e-mail"])
 
 
+class ErasePersonalData(BaseModel):
+    """Why the person's personal data are erased (their request, its date), kept on record;
+    and the person's id again, since an erasure cannot be undone."""
+
+    trainer_id: Identifier = Field(description="The id the path names, to confirm whose.")
+    reason: Reason = Field(examples=["The person's request of 2 March 2027"])
+
+
 class ScheduleWorkshop(BaseModel):
     module: Module
     code: WorkshopCode = Field(examples=["IND-WC-2026-02"])

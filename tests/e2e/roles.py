@@ -170,6 +170,12 @@ DOORS: dict[str, Door] = {
         {"merged_id": "{candidate_id}", "reason": "The role matrix merges"},
         hidden_from=ELSEWHERE,
     ),
+    # The office's erasure names another person in the body than in the path: refused (422)
+    # as an erasure must be, and the scene's candidate stays whole.
+    "POST /trainers/{trainer_id}/erasure": Door(
+        {"hq"},
+        {"trainer_id": "{expert_id}", "reason": "The role matrix erases"},
+    ),
     "POST /trainers/{trainer_id}/removal": Door(
         OFFICE, {"ground": "conduct", "reason": "The role matrix removes"}, hidden_from=ELSEWHERE
     ),

@@ -11,7 +11,7 @@ from collections.abc import AsyncIterator
 from datetime import datetime, timedelta
 
 import pytest_asyncio
-from temporalio.client import WorkflowHandle
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import add_months
@@ -20,7 +20,7 @@ from domain.journey.steps import AssessCycle, RecordToTResult
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import Listing, TrainerState
 from domain.trainer.steps import Reinstate, SubmitTrainingRecord
-from domain.values import Actor
+from domain.values import Actor, Role
 from service.adapters.mail import Outbox, OutboxNotifier
 from service.app.certification import Certification
 from service.settings import Settings
@@ -29,6 +29,8 @@ from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, record
 from workflows import standing_workflow_id
 from workflows.activities import CertificationActivities
 from workflows.standing import TrainerStanding
+
+HQ = Actor("hq-office", Role.HQ)
 
 
 @pytest_asyncio.fixture
@@ -204,3 +206,38 @@ async def test_a_journey_waiting_on_the_programme_office_reminds_the_office_too(
     assert [m.subject for m in outbox.messages(office)] == [
         "SCORE certification: a journey is waiting for its next step"
     ]
+
+
+async def test_an_erased_trainers_standing_keeps_running_and_sends_nothing(
+    journeys: Journeys, time_skipping: WorkflowEnvironment, outbox: Outbox
+) -> None:
+    trainer = await a_certified_trainer(journeys)
+    state, clock = standing_of(journeys.app, trainer)
+    erased_at = await time_skipping.get_current_time()
+    journeys.app.erase_personal_data(trainer.user_id, "request", HQ, new_id(), erased_at)
+
+    await sleep_until(time_skipping, add_months(clock, 12) + timedelta(days=2))
+
+    assert reminders(journeys.app, trainer) == []
+    assert recorded(journeys.app, trainer.user_id, Trainer.DelistedForInactivity) == []
+    assert subjects(outbox, state.email) == []
+    standing = time_skipping.client.get_workflow_handle(standing_workflow_id(trainer.user_id))
+    assert (await standing.describe()).status is WorkflowExecutionStatus.RUNNING
+
+
+async def test_an_erased_candidates_stalled_journey_keeps_running_and_mails_no_one(
+    journeys: Journeys, time_skipping: WorkflowEnvironment, outbox: Outbox
+) -> None:
+    candidate, expert = journeys.people()
+    journey = await journeys.enrol(candidate, expert)
+    candidates_email = journeys.app.trainer(candidate.user_id).email
+    erased_at = await time_skipping.get_current_time()
+    journeys.app.erase_personal_data(candidate.user_id, "request", HQ, new_id(), erased_at)
+
+    await sleep_until(time_skipping, journey.last_step_at + timedelta(days=61))
+
+    # Recorded with the journey's key destroyed: nothing personal, so no one to mail.
+    (reminder,) = recorded(journeys.app, journey.journey_id, Journey.StallReminderSent)
+    assert reminder.recipients == ["[erased]"]
+    experts_email = journeys.app.trainer(expert.user_id).email
+    assert outbox.messages(experts_email) == outbox.messages(candidates_email) == []

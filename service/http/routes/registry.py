@@ -12,6 +12,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from domain.enterprise import EnterpriseDetails, EnterpriseEdit, EnterpriseState
+from domain.errors import InvalidInput
 from domain.policy import Action
 from domain.trainer.rules import DetailsEdit
 from domain.values import Actor
@@ -26,6 +27,7 @@ from service.http.schemas import (
     CancelWorkshop,
     EditEnterprise,
     EditTrainer,
+    ErasePersonalData,
     MergeTrainers,
     RegisterEnterprise,
     RegisterTrainer,
@@ -41,6 +43,7 @@ router = APIRouter(tags=["registers"])
 TrainerRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_TRAINER))]
 TrainerEditors = Annotated[User, Depends(allowed_to(Action.EDIT_TRAINER))]
 Mergers = Annotated[User, Depends(allowed_to(Action.MERGE_TRAINERS))]
+Erasers = Annotated[User, Depends(allowed_to(Action.ERASE_PERSONAL_DATA))]
 Schedulers = Annotated[User, Depends(allowed_to(Action.SCHEDULE_WORKSHOP))]
 WorkshopChangers = Annotated[User, Depends(allowed_to(Action.CHANGE_WORKSHOP))]
 EnterpriseRegistrars = Annotated[User, Depends(allowed_to(Action.REGISTER_ENTERPRISE))]
@@ -158,6 +161,45 @@ async def merge_trainers(
         services.certification.merge_trainers,
         trainer_id,
         body.merged_id,
+        body.reason,
+        actor=user.actor,
+        answer=trainer_body,
+    )
+
+
+@router.post(
+    "/trainers/{trainer_id}/erasure",
+    responses={
+        **refusals(
+            e403="Not headquarters",
+            e404="No such trainer",
+            e409="Erased already",
+            e422="Malformed input",
+        ),
+        200: {"model": TrainerAnswer, "description": "The person, erased"},
+    },
+)
+async def erase_personal_data(
+    trainer_id: TrainerId,
+    body: ErasePersonalData,
+    user: Erasers,
+    services: ServicesDep,
+    idem: Idempotent,
+) -> JSONResponse:
+    """Erase the person's personal data on their request (docs/personal-data.md): their name
+    and e-mail read "[erased]" everywhere from now on, they leave the public list, their
+    credential is revoked and their login is deleted; the history keeps its facts and its
+    hash chain still verifies."""
+    if body.trainer_id != trainer_id:
+        raise InvalidInput(
+            f"trainer_id: the body names {body.trainer_id}, the path {trainer_id}; an erasure "
+            "cannot be undone, so both must name the person erased."
+        )
+    return await recorded(
+        idem,
+        200,
+        services.erasure.erase,
+        trainer_id,
         body.reason,
         actor=user.actor,
         answer=trainer_body,

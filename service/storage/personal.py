@@ -1,0 +1,260 @@
+"""Personal data in events, encrypted with a key per person, so that erasure destroys the key.
+
+An event class names its personal fields (`personal_fields`, domain/recorded.py) and whose
+they are (its aggregate, or the person its `person_field` names). `PersonalDataMapper`, the
+application's eventsourcing mapper, seals each such field before the event is stored —
+AES-256-GCM under the person's own key, the person's id as associated data — so the stored
+state (and so the audit's hash chain over it) holds only ciphertext for them; reading opens
+them again. Erasure (`PersonKeys.erase`) destroys the key and keeps only when: every sealed
+field of that person then reads `domain.personal.ERASED`, in every read (aggregates, read
+models and their rebuild, "as of", history, exports), while the stored events and their
+chain stay exactly as they were. Fields stored in plain text before this release read
+`ERASED` too once the person is erased, though their bytes stay in the store
+(docs/personal-data.md).
+
+The keys live in `svc_person_keys`, beside the events (or in memory with the in-memory store).
+Each process keeps the keys it used for a short while; it forgets a key at once when it
+reads the event that erased it.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+import threading
+from datetime import UTC, datetime
+from typing import Any, Final, Protocol
+from uuid import UUID
+
+from cachetools import TTLCache
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+from eventsourcing.domain import DomainEventProtocol
+from eventsourcing.persistence import Cipher, Compressor, Mapper, StoredEvent, Transcoder
+from sqlalchemy import DateTime, Engine, LargeBinary, String, select, update
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from domain.personal import ERASED
+from service.storage.database import ServiceTables
+
+SEALED = "personal:v1:"  # the prefix of a sealed field: base64 of nonce ‖ ciphertext ‖ tag
+NONCE_BYTES = 12
+KEY_BITS = 256
+KEEP_KEYS_SECONDS = 30.0  # how long another process may still read an erased person
+REMEMBERED_PEOPLE = 10_000
+
+
+class Erased:
+    """A person whose key was destroyed."""
+
+
+ERASED_KEY: Final = Erased()
+PersonKey = bytes | Erased | None  # None: no key yet (only plain fields stored, if any)
+_UNKNOWN: Final = object()
+
+
+class PersonKeyRow(ServiceTables):
+    """One person's key; an erased person keeps the row, without the key."""
+
+    __tablename__ = "svc_person_keys"
+
+    person_id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    key: Mapped[bytes | None] = mapped_column(LargeBinary, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    erased_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+
+class PersonKeys(Protocol):
+    def key_of(self, person_id: str) -> PersonKey:
+        """The person's key as stored now."""
+
+    def create(self, person_id: str) -> PersonKey:
+        """A new key for the person, or the one another writer stored first."""
+
+    def erase(self, person_id: str, at: datetime) -> None:
+        """Destroy the person's key (idempotent; a person with no key is marked erased)."""
+
+
+class MemoryPersonKeys:
+    """The keys of the in-memory event store."""
+
+    def __init__(self) -> None:
+        self._keys: dict[str, PersonKey] = {}
+        self._lock = threading.Lock()
+
+    def key_of(self, person_id: str) -> PersonKey:
+        with self._lock:
+            return self._keys.get(person_id)
+
+    def create(self, person_id: str) -> PersonKey:
+        with self._lock:
+            return self._keys.setdefault(person_id, AESGCM.generate_key(KEY_BITS))
+
+    def erase(self, person_id: str, at: datetime) -> None:  # noqa: ARG002 (no row to date)
+        with self._lock:
+            self._keys[person_id] = ERASED_KEY
+
+
+class SQLPersonKeys:
+    """The keys in `svc_person_keys` (made by the migrations), in the events' database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self._engine = engine
+
+    def key_of(self, person_id: str) -> PersonKey:
+        with Session(self._engine) as session:
+            return _key_in(session.get(PersonKeyRow, person_id))
+
+    def create(self, person_id: str) -> PersonKey:
+        key = AESGCM.generate_key(KEY_BITS)
+        row = PersonKeyRow(person_id=person_id, key=key, created_at=datetime.now(UTC))
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.add(row)
+            return key
+        except IntegrityError:  # another process created it first: use theirs
+            return self.key_of(person_id)
+
+    def erase(self, person_id: str, at: datetime) -> None:
+        destroy = (
+            update(PersonKeyRow)
+            .where(PersonKeyRow.person_id == person_id, PersonKeyRow.erased_at.is_(None))
+            .values(key=None, erased_at=at)
+        )
+        with Session(self._engine) as session, session.begin():
+            session.execute(destroy)
+            known = select(PersonKeyRow.person_id).where(PersonKeyRow.person_id == person_id)
+            found = session.scalar(known)
+            if found is None:  # a person whose events were all stored before keys existed
+                row = PersonKeyRow(person_id=person_id, key=None, created_at=at, erased_at=at)
+                session.add(row)
+
+
+def _key_in(row: PersonKeyRow | None) -> PersonKey:
+    if row is None:
+        return None
+    if row.erased_at is not None or row.key is None:
+        return ERASED_KEY
+    return row.key
+
+
+def person_keys_for(app_factory: object) -> PersonKeys:
+    """The key store beside the application's events: its database, else memory."""
+    datastore = getattr(app_factory, "datastore", None)
+    engine = getattr(datastore, "engine", None)
+    return SQLPersonKeys(engine) if isinstance(engine, Engine) else MemoryPersonKeys()
+
+
+class PersonalDataMapper(Mapper[UUID]):
+    """eventsourcing's mapper, sealing the personal fields of events with the person's key."""
+
+    def __init__(
+        self,
+        transcoder: Transcoder,
+        compressor: Compressor | None = None,
+        cipher: Cipher | None = None,
+        *,
+        keys: PersonKeys,
+    ) -> None:
+        super().__init__(transcoder, compressor, cipher)
+        self.keys = keys
+        self._known: TTLCache[str, object] = TTLCache(REMEMBERED_PEOPLE, KEEP_KEYS_SECONDS)
+        self._lock = threading.Lock()  # cachetools' caches are not thread-safe
+
+    def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
+        fields = getattr(type(domain_event), "personal_fields", ())
+        if fields:
+            state = dict(vars(domain_event))
+            person = _person_of(domain_event, state)
+            key = self._key(person, create=True)
+            for field in fields:
+                state[field] = _sealed(key, person, state.get(field))
+            sealed = object.__new__(type(domain_event))
+            object.__setattr__(sealed, "__dict__", state)
+            domain_event = sealed
+        return super().to_stored_event(domain_event)
+
+    def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
+        event = super().to_domain_event(stored_event)
+        fields = getattr(type(event), "personal_fields", ())
+        if fields:
+            state = vars(event)  # a new event, held by no one else yet
+            person = _person_of(event, state)
+            for field in fields:
+                value = state.get(field)
+                if isinstance(value, str):
+                    state[field] = self._open(person, value)
+                elif isinstance(value, list):
+                    state[field] = [
+                        self._open(person, v) if isinstance(v, str) else v for v in value
+                    ]
+        if getattr(type(event), "erases_personal_data", False):
+            self.forget(str(event.originator_id))
+        return event
+
+    def erase(self, person: str, at: datetime) -> None:
+        """Destroy the person's key, here and in the store."""
+        self.forget(person)
+        self.keys.erase(person, at)
+
+    def forget(self, person: str) -> None:
+        """The person is erased: never use a key this process may still hold."""
+        with self._lock:
+            self._known[person] = ERASED_KEY
+
+    def _opened(self, person: str, value: object) -> object:
+        return self._open(person, value) if isinstance(value, str) else value
+
+    def _open(self, person: str, value: str) -> str:
+        if not value.startswith(SEALED):
+            # Stored in plain text before keys existed: unreadable once the person is erased.
+            return ERASED if isinstance(self._key(person), Erased) else value
+        key = self._key(person)
+        if key is None:  # keyed by another process since this one looked
+            key = self._key(person, fresh=True)
+        if not isinstance(key, bytes):
+            return ERASED
+        sealed = base64.b64decode(value[len(SEALED) :])
+        nonce, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+        try:
+            opened = AESGCM(key).decrypt(nonce, ciphertext, person.encode())
+        except InvalidTag:
+            return ERASED  # not this person's key: never show it as theirs
+        return opened.decode()
+
+    def _key(self, person: str, *, create: bool = False, fresh: bool = False) -> PersonKey:
+        with self._lock:
+            known = _UNKNOWN if fresh else self._known.get(person, _UNKNOWN)
+        if known is not _UNKNOWN and not (known is None and create):
+            return known  # type: ignore[return-value]
+        key = self.keys.key_of(person)
+        if key is None and create:
+            key = self.keys.create(person)
+        with self._lock:
+            self._known[person] = key
+        return key
+
+
+def _person_of(event: object, state: dict[str, Any]) -> str:
+    field = getattr(type(event), "person_field", None)
+    person = state["originator_id"] if field is None else state[field]
+    return str(person)
+
+
+def _sealed(key: PersonKey, person: str, value: object) -> object:
+    """A text sealed, or each text of a list (e-mails); any other value as it is."""
+    if isinstance(value, str):
+        return _seal(key, person, value)
+    if isinstance(value, list):
+        return [_seal(key, person, v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+def _seal(key: PersonKey, person: str, value: str) -> str:
+    """The sealed text; an erased person's new events hold the marker, never the value."""
+    if not isinstance(key, bytes):
+        return ERASED
+    nonce = os.urandom(NONCE_BYTES)
+    sealed = AESGCM(key).encrypt(nonce, value.encode(), person.encode())
+    return SEALED + base64.b64encode(nonce + sealed).decode("ascii")

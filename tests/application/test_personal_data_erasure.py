@@ -1,0 +1,185 @@
+"""Stories of personal data erased on request: the key goes, the facts and the chain stay."""
+
+from __future__ import annotations
+
+from uuid import UUID
+
+import pytest
+from eventsourcing.persistence import Mapper
+
+from domain import ids
+from domain.errors import AlreadyExists, NotPermitted, StandingRuleViolated
+from domain.personal import ERASED
+from domain.recorded import created_fields
+from domain.trainer.aggregate import Trainer
+from domain.trainer.state import CredentialStatus, Listing
+from domain.trainer.steps import SubmitTrainingRecord
+from domain.values import Actor, Module, Role
+from service.app.certification import Certification
+from service.storage.chain import GENESIS, as_notifications, link_hash, links_of
+from tests.stories import Story, new_id
+
+NAME = "Zainab Qureshi-Okonkwo"
+
+
+@pytest.fixture
+def story(app: Certification) -> Story:
+    return Story(app)
+
+
+def certified_person(story: Story) -> tuple[Actor, str]:
+    """A certified trainer with a name and an e-mail of this story's own."""
+    email = f"zainab.{story.tag}@example.org"
+    state = story.app.register_trainer(NAME, email, "IN", story.hq, new_id(), story.later()).state
+    person = Actor(state.trainer_id, Role.TRAINER)
+    story.certified_in(Module.WC, person, story.register_expert())
+    return person, email
+
+
+def stored_bytes(app: Certification, *aggregate_ids: UUID) -> bytes:
+    return b"".join(e.state for a in aggregate_ids for e in app.recorder.select_events(a))
+
+
+def chain_intact(app: Certification, aggregate_ids: list[UUID]) -> bool:
+    """Every link of these aggregates still matches the bytes stored (as verify checks)."""
+    chain = links_of(app)
+    for aggregate_id in aggregate_ids:
+        previous = GENESIS
+        for event in app.recorder.select_events(aggregate_id):
+            link = chain.link_of(aggregate_id, event.originator_version)
+            if link is None:
+                return False
+            (notification,) = as_notifications([event], [link.position])
+            previous = link_hash(previous, notification)
+            if link.hash != previous.hex():
+                return False
+    return True
+
+
+def readers(app: Certification) -> list[Certification]:
+    """The application, and another process's on the same database (none in memory)."""
+    in_memory = app.env.get("PERSISTENCE_MODULE", "").endswith("POPOFactory")
+    return [app] if in_memory else [app, Certification(env=dict(app.env))]
+
+
+def submit_a_training_record(story: Story, person: Actor) -> None:
+    record = SubmitTrainingRecord(story.now.date(), "WC", enterprises=2, participants=20)
+    story.app.take_standing_step(person.user_id, record, person, new_id(), story.later())
+
+
+def test_a_persons_name_and_e_mail_are_stored_only_sealed(story: Story) -> None:
+    person, email = certified_person(story)
+    submit_a_training_record(story, person)
+
+    stored = stored_bytes(story.app, UUID(person.user_id), ids.email_address_id(email))
+
+    assert NAME.encode() not in stored and email.encode() not in stored
+    assert b"personal:v1:" in stored
+    journey = stored_bytes(story.app, ids.journey_id(person.user_id, Module.WC, 1))
+    assert b"observed in class" not in journey and b"personal:v1:" in journey  # the comments
+    assert (story.app.trainer(person.user_id).name, story.app.trainer(person.user_id).email) == (
+        NAME,
+        email,
+    )
+
+
+def test_an_erased_person_reads_erased_while_the_facts_and_the_chain_stay(story: Story) -> None:
+    person, email = certified_person(story)
+    trainer_id = UUID(person.user_id)
+    before = stored_bytes(story.app, trainer_id, ids.email_address_id(email))
+
+    erased = story.app.erase_personal_data(
+        person.user_id, "the person's request of 2 March", story.hq, new_id(), story.later()
+    ).state
+
+    assert (erased.name, erased.email, erased.erased) == (ERASED, ERASED, True)
+    assert erased.certified_modules == (Module.WC,) and erased.certificate_number is not None
+    assert erased.standing is not None and erased.standing.listing is Listing.REMOVED
+    assert erased.credential is not None and erased.credential.status is CredentialStatus.REVOKED
+    # The events stored before are byte for byte the same; only new ones were appended.
+    after = stored_bytes(story.app, trainer_id, ids.email_address_id(email))
+    assert after.startswith(before[: len(before) // 2])
+    assert chain_intact(story.app, [trainer_id, ids.email_address_id(email)])
+    # Every read of the history, in this process or a fresh one, reads the marker.
+    for app in readers(story.app):
+        registered = next(iter(app.events.get(trainer_id)))
+        assert isinstance(registered, Trainer.Registered)
+        assert (registered.name, registered.email) == (ERASED, ERASED)
+        assert registered.country == "IN"
+        assert app.trainer(person.user_id).name == ERASED
+    assert story.app.trainer_id_for_email(email) is None
+
+
+def test_an_erased_persons_e_mail_is_free_for_a_new_registration(story: Story) -> None:
+    person, email = certified_person(story)
+    story.app.erase_personal_data(person.user_id, "request", story.hq, new_id(), story.later())
+
+    again = story.app.register_trainer("Z. Q.", email, "IN", story.hq, new_id(), story.later())
+
+    assert again.state.trainer_id != person.user_id
+    assert story.app.trainer_id_for_email(email) == UUID(again.state.trainer_id)
+
+
+def test_nothing_more_is_recorded_for_an_erased_person(story: Story) -> None:
+    person, _ = certified_person(story)
+    story.app.erase_personal_data(person.user_id, "request", story.hq, new_id(), story.later())
+    written = story.app.recorder.max_notification_id()
+
+    with pytest.raises(AlreadyExists, match="erased already"):
+        story.app.erase_personal_data(person.user_id, "again", story.hq, new_id(), story.later())
+    with pytest.raises(StandingRuleViolated, match="erased on request"):
+        submit_a_training_record(story, person)
+    assert story.app.recorder.max_notification_id() == written
+
+
+def test_a_retried_erasure_appends_nothing(story: Story) -> None:
+    person, _ = certified_person(story)
+    command = new_id()
+    story.app.erase_personal_data(person.user_id, "request", story.hq, command, story.later())
+    written = story.app.recorder.max_notification_id()
+
+    again = story.app.erase_personal_data(person.user_id, "request", story.hq, command, story.now)
+
+    assert again.duplicate and again.state.name == ERASED
+    assert story.app.recorder.max_notification_id() == written
+
+
+def test_only_headquarters_erases_and_a_refusal_writes_nothing(story: Story) -> None:
+    person, _ = certified_person(story)
+    written = story.app.recorder.max_notification_id()
+    country_office = Actor("in-office", Role.HQ, ("IN",))
+
+    for actor in (country_office, person, Actor("auditor", Role.AUDITOR)):
+        with pytest.raises(NotPermitted, match="Only headquarters"):
+            story.app.erase_personal_data(person.user_id, "request", actor, new_id(), story.later())
+    assert story.app.recorder.max_notification_id() == written
+    assert story.app.trainer(person.user_id).name == NAME
+
+
+def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) -> None:
+    """Their events hold the name in plain text (the chain protects them): it stays in the
+    stored bytes, and no read shows it once they are erased (docs/personal-data.md)."""
+    email = f"old.{story.tag}@example.org"
+    trainer_id = ids.legacy_trainer_id(email)
+    trainer = Trainer._create(
+        Trainer.Registered,
+        id=trainer_id,
+        name=NAME,
+        email=email,
+        country="IN",
+        is_expert=False,
+        country_as_recorded=None,
+        **created_fields(story.hq, new_id(), story.later()),
+    )
+    (registered,) = trainer.collect_events()
+    plain = Mapper.to_stored_event(story.app.mapper, registered)  # as the release before did
+    story.app.recorder.insert_events([plain])
+    assert NAME.encode() in stored_bytes(story.app, trainer_id)
+
+    story.app.erase_personal_data(str(trainer_id), "request", story.hq, new_id(), story.later())
+
+    assert NAME.encode() in stored_bytes(story.app, trainer_id)  # the bytes stay
+    for app in readers(story.app):
+        assert app.trainer(str(trainer_id)).name == ERASED
+        event = next(iter(app.events.get(trainer_id)))
+        assert isinstance(event, Trainer.Registered) and event.name == ERASED
