@@ -776,7 +776,7 @@ class Certification(Application[UUID]):
                 if address is not None and address.holder == str(trainer.id):
                     address.release(actor, command_id, at)
                     touched.append(address)
-                registry = self._settle_credential(trainer, command_id, at)
+                registry = self.credential_in_line(trainer, command_id, at)
                 touched += [t for t in (trainer, registry) if t is not None and t not in touched]
             return touched
 
