@@ -16,8 +16,9 @@ from bench.context import Context, rss_bytes
 from bench.report import FamilyResult, Figure, Target
 from domain.journey.state import JourneyState
 from domain.values import Module
-from service.adapters.mail import OUTBOX, Outbox
+from service.adapters.mail import Outbox
 from service.app.certification import Certification
+from service.storage.outbox import OUTBOX
 from tests.cluster import Cluster
 from tests.stories import Story, new_id
 from workflows import journey_workflow_id

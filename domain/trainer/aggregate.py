@@ -256,6 +256,7 @@ class Trainer(RecordedAggregate):
         e-mail), so that it stays what was signed whatever the record says later."""
 
         class_version = 2  # v1 (0.2) recorded no subject: its document follows the record
+        personal_fields = ("name", "identity_hash")  # the hash is of the e-mail: guessable
         credential_id: str
         status_index: int
         modules: list[str]

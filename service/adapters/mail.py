@@ -22,15 +22,9 @@ from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import (
-    Column,
     ColumnElement,
-    DateTime,
     Engine,
-    MetaData,
     Row,
-    String,
-    Table,
-    Text,
     and_,
     func,
     select,
@@ -41,23 +35,9 @@ from sqlalchemy.exc import IntegrityError
 from service.app.notifications import Message, Notifier
 from service.settings import Settings
 from service.storage.database import create_service_engine
+from service.storage.outbox import OUTBOX
 from service.telemetry.metrics import MAIL_DELIVERY_FAILURES
 
-_metadata = MetaData()
-
-OUTBOX = Table(
-    "outbox",
-    _metadata,
-    Column("message_id", String(400), primary_key=True),
-    Column("recipient", String(320), nullable=False),
-    Column("subject", String(300), nullable=False),
-    Column("body", Text, nullable=False),
-    Column("stored_at", DateTime(timezone=True), nullable=False),
-    Column("delivered_at", DateTime(timezone=True), nullable=True),
-    # The last failed hand-over to the SMTP server (cleared by a delivery), and why.
-    Column("failed_at", DateTime(timezone=True), nullable=True),
-    Column("failure", Text, nullable=True),
-)
 FAILURE_MAX = 500  # characters of an SMTP error kept for the office to read
 
 

@@ -21,12 +21,12 @@ from domain.personal import ERASED
 from domain.policy import Action
 from domain.trainer.state import TrainerState
 from domain.values import Actor
-from service.adapters.mail import OUTBOX
 from service.app.accounts import UserRow
 from service.app.certification import Certification, Result
 from service.app.idempotency import IdempotencyRow
 from service.app.invitations import InvitationRow
 from service.app.webhooks.store import DeliveryRow
+from service.storage.outbox import OUTBOX
 
 
 class Erasure:

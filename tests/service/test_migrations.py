@@ -25,7 +25,6 @@ import service.app.materials
 import service.app.webhooks.store
 from projections.skips import SkipList
 from projections.tables import make_tables
-from service.adapters.mail import OUTBOX
 from service.app.certification import Certification
 from service.bootstrap.api import create_api
 from service.bootstrap.parts import build_certification
@@ -34,6 +33,7 @@ from service.migrations import SchemaBehind, head_revision, migrate, stored_revi
 from service.settings import Settings
 from service.storage.chain import chain_table
 from service.storage.database import ServiceTables, create_service_engine
+from service.storage.outbox import OUTBOX
 from tests.postgres import scratch_database
 
 ROOT = Path(__file__).resolve().parents[2]
