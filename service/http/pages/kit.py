@@ -205,7 +205,10 @@ async def any_page(request: Request, services: ServicesDep) -> Page:
     cookies = session_cookies(request)
     session = cookies.read(request.cookies.get(COOKIE))
     user = await _user_of(services, session)
-    language = choose_language(session.language, request.headers.get("accept-language"))
+    # A logged-in person's own choice (kept on their login), else this session's, else the
+    # browser's.
+    chosen = (user.language if user else None) or session.language
+    language = choose_language(chosen, request.headers.get("accept-language"))
     return Page(request, services, session, language, user, cookies)
 
 
