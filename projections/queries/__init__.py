@@ -34,8 +34,11 @@ from projections.queries.standing import (
 from projections.queries.statistics import (
     ImprovementRange,
     ProgrammeStatistics,
+    StatisticsChoices,
     StatisticsScope,
     programme_statistics,
+    programme_statistics_of,
+    statistics_choices,
 )
 from projections.store import ReadModels, ReadModelsBehind
 
@@ -51,6 +54,7 @@ __all__ = [
     "ReadModels",
     "ReadModelsBehind",
     "ReminderSent",
+    "StatisticsChoices",
     "StatisticsScope",
     "TrainerStanding",
     "TrainingRecord",
@@ -61,8 +65,10 @@ __all__ = [
     "journeys_of_trainer",
     "office_worklist",
     "programme_statistics",
+    "programme_statistics_of",
     "public_list",
     "standing",
     "standings",
+    "statistics_choices",
     "verify_certificate",
 ]

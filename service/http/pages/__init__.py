@@ -23,8 +23,10 @@ What is where:
 - `templates/`: `base.html` (landmarks, skip link, language switcher, the user's menu) and a
   template per page; `static/site.css`.
 - The routers: `auth.py` (login, logout, language), `public.py` (home, directory, certificate
-  check), `expert.py` (worklist, registering an enterprise), `journey.py` (a journey, its
-  timeline and its step forms), `trainer.py` (my journeys, my standing),
+  check), `statistics.py` (the programme statistics: bar charts laid out by `charts.py` and
+  drawn as SVG by `templates/_chart.html`, each beside a table of its figures), `expert.py`
+  (worklist, registering an enterprise), `journey.py` (a journey, its timeline and its step
+  forms), `trainer.py` (my journeys, my standing),
   `trainer_materials.py` (my training materials, each downloaded by a form whose key is the
   download's command id, so a form sent twice records one download).
   The office's pages are `office.py` and `office_logins.py` (a person's login: reset,
@@ -52,6 +54,7 @@ How to add a page:
 5. Link it where its readers start: `templates/_menu.html` (the header's menu) and
    `templates/home.html` ("Your work"), under the role it is for (`user.role.value`); a
    role's start page after logging in is `auth.py::START_PAGES`.
-6. Add every new message to `service/i18n/locales/{en,fr,es}/LC_MESSAGES/pages.po`
+6. Add every new message to `service/i18n/locales/{en,fr,es}/LC_MESSAGES/pages.po` (the
+   statistics' own to `statistics.po`)
    (tests/i18n fails on one missing; tests/pages checks the templates against the catalog).
 """
