@@ -50,7 +50,9 @@ How to add a page:
    handler reads `form = await page.form()` and answers
    `await page.submitted(form, call)`, where `call(command_id)` returns a `StoredResponse`
    (as the JSON routes do); on success redirect (303) to the page that shows the result,
-   on a refusal render the form again with `refusal=page.refusal(outcome)` beside it.
+   on a refusal render the form again with `refusal=page.refusal(outcome)` beside it; fields
+   the request model refuses (`ValidationError`) with `page.wrong_fields(invalid)`, each
+   said in the reader's language.
 5. Link it where its readers start: `templates/_menu.html` (the header's menu) and
    `templates/home.html` ("Your work"), under the role it is for (`user.role.value`); a
    role's start page after logging in is `auth.py::START_PAGES`.

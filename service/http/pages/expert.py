@@ -104,9 +104,7 @@ async def register_enterprise(page: SignedIn) -> Response:
             {k: values.get(k, "") for k in RegisterEnterprise.model_fields}
         )
     except ValidationError as invalid:
-        problems = tuple(f"{e['loc'][0]}: {e['msg']}" for e in invalid.errors())
-        said = ReadableRefusal(page.gettext("Check the fields below."), problems)
-        return _render_form(page, back, values, said, 422)
+        return _render_form(page, back, values, page.wrong_fields(invalid), 422)
     details = EnterpriseDetails(
         body.name, body.country, body.sector, body.employees, body.women_employees
     )

@@ -64,7 +64,7 @@ async def take_step(journey_id: str, kind: str, page: SignedIn) -> Response:
         raise PageRefused(404, page.gettext("There is no such step."))
     user = page.require(Action(kind), About.journey(state.trainer_id, state.expert_id))
     try:
-        step = step_from_form(kind, values)
+        step = step_from_form(kind, values, page.language)
     except FormProblems as wrong:
         said = ReadableRefusal(
             page.gettext("Check the fields below."),

@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -29,6 +30,7 @@ from service.app.idempotency import (
     fingerprint_of_the_bytes,
 )
 from service.http.deps import Services, ServicesDep
+from service.http.field_errors import field_problems
 from service.http.pages.refusals import ReadableRefusal, readable
 from service.http.pages.rendering import environment
 from service.http.pages.session import COOKIE, Session, SessionCookies
@@ -182,6 +184,11 @@ class Page:
                     "a new one."
                 ),
             ) from None
+
+    def wrong_fields(self, invalid: ValidationError) -> ReadableRefusal:
+        """A form's fields the request models refused, each said in the reader's language."""
+        problems = field_problems(invalid.errors(), self.language)
+        return ReadableRefusal(self.gettext("Check the fields below."), problems)
 
     def refusal(
         self, outcome: StoredResponse, names: Mapping[str, str] | None = None
