@@ -79,3 +79,24 @@ def test_choosing_a_language_the_service_does_not_speak_is_refused(accounts: Acc
     with pytest.raises(ValueError, match="en, fr, es"):
         accounts.choose_language("hq", "de")
     assert accounts.choose_language("hq", "es").language == "es"
+
+
+def test_a_stall_reminder_reads_in_each_recipients_language_and_names_the_step_awaited(
+    app: Certification, accounts: Accounts, mailing: CertificationActivities, outbox: Outbox
+) -> None:
+    story = Story(app)
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.ready_to_assess(candidate, expert)
+    accounts.create("esther", "a long password", Role.EXPERT, expert.user_id)
+    accounts.choose_language("esther", "es")
+    emails = [app.trainer(person.user_id).email for person in (candidate, expert)]
+    command_id = new_id()
+    at = journey.last_step_at + timedelta(days=61)
+    app.remind_stalled_journey(journey.journey_id, emails, command_id, at, timedelta(days=60))
+
+    assert mailing.send_mail(MailCommand(journey.journey_id, command_id)) == 2
+    (english,), (spanish,) = (outbox.messages(email) for email in emails)
+    assert english.subject == "SCORE certification: a journey is waiting for its next step"
+    assert "Next: assess ToE cycle 1." in english.body
+    assert spanish.subject == "Certificación SCORE: un itinerario espera su próximo paso"
+    assert "Próximo paso: Evaluar el ciclo ToE." in spanish.body
