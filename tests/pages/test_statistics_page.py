@@ -58,6 +58,17 @@ def test_the_figures_narrow_to_a_country_and_a_year(site: TestClient, services: 
         assert site.get(f"/statistics?{typed}").status_code == 200  # left out, not a 422
 
 
+def test_a_year_that_only_looks_like_digits_gets_the_whole_page(
+    site: TestClient, services: Services
+) -> None:
+    story = one_certified_trainer_in_india(services)
+    year = story.now.year
+    for typed in ("%C2%B2", "%D9%A2%D9%A0", "9" * 5000, f"0{year}", f"%20{year}"):
+        reply = site.get(f"/statistics?year={typed}")
+        assert reply.status_code == 200, typed  # "²".isdigit() is True; int("²") raises
+        assert f'<option value="{year}" selected>' not in reply.text  # no year chosen
+
+
 def test_the_page_reads_in_french_and_is_linked_from_home(
     site: TestClient, services: Services
 ) -> None:

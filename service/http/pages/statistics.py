@@ -52,10 +52,11 @@ FIGURE_CHARTS = (
 def statistics(page: AnyPage, read: CurrentReads, country: str = "", year: str = "") -> Response:
     """SMEs trained by year and by module, the participants, the trainers, and how the
     enterprises' indicators improved; for one country and one year, or all of them. A filter
-    that names nothing known is left out (a typed URL gets the page, not a 422)."""
+    that names nothing offered is left out (a typed URL gets the page, not a 422), as on the
+    directory; a year is matched as the text of an offered one, never parsed."""
     choices = queries.statistics_choices(read)
     chosen_country = country if country in choices.countries else None
-    chosen_year = int(year) if year.isdigit() and int(year) in choices.years else None
+    chosen_year = next((y for y in choices.years if str(y) == year), None)
     scope = StatisticsScope(chosen_country, None, chosen_year)
     by_year = [StatisticsScope(chosen_country, None, y) for y in choices.years]
     by_module = [StatisticsScope(chosen_country, m, chosen_year) for m in Module]
