@@ -308,10 +308,10 @@ class JourneyAnswer(JourneyState):
 
 @dataclass(frozen=True)
 class JourneyRead(JourneyView):
-    """A journey as `GET /journeys/{id}` reads it: the read model's view, with what it waits
-    for as data beside the sentence (as a step's answer says it)."""
+    """A journey as `GET /journeys/{id}` reads it: the read model's view, its `next_action`
+    the sentence as every list of journeys gives it, and `next_step` the same as data."""
 
-    next_action: NextStep  # type: ignore[assignment]  # the view's sentence, as data
+    next_step: NextStep
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,6 @@
-"""A journey's JSON answers (a step's, and `GET /journeys/{id}`) say what comes next as a
-sentence and as data: the step, who, the enterprise by id and name, and the day it is due."""
+"""A journey's JSON answers say what comes next as data: the step, who, the enterprise by id
+and name, and the day it is due; a step's answer as `next_action`, `GET /journeys/{id}` as
+`next_step` beside its `next_action` sentence (a string, as in every list of journeys)."""
 
 from __future__ import annotations
 
@@ -84,7 +85,7 @@ def test_reading_a_journey_says_what_it_waits_for_from_whom_and_by_when(
         f"/journeys/{journey.journey_id}", headers={"Authorization": f"Bearer {token}"}
     )
     assert reply.status_code == 200
-    assert reply.json()["next_action"] == {
+    assert reply.json()["next_step"] == {
         "who": "expert",
         "what": "assess ToE cycle 1",
         "step": "assessment",
@@ -93,6 +94,22 @@ def test_reading_a_journey_says_what_it_waits_for_from_whom_and_by_when(
         "due_on": due.isoformat(),
     }
     assert reply.json()["next_action_by"] == "expert"  # the view's fields are all still there
+
+
+def test_next_action_stays_the_sentence_on_one_journey_as_in_every_list_of_them(
+    site: TestClient, services: Services
+) -> None:
+    journey, _ = waiting_for_assessment(services)
+    office = services.accounts.authenticate("office", PASSWORD)
+    assert office is not None
+    bearer = {"Authorization": f"Bearer {services.accounts.issue_token(office)}"}
+
+    one = site.get(f"/journeys/{journey.journey_id}", headers=bearer).json()
+    listed = site.get("/journeys", headers=bearer).json()["items"]
+    of_trainer = site.get(f"/trainers/{journey.trainer_id}/journeys", headers=bearer).json()
+    assert one["next_action"] == "assess ToE cycle 1"
+    assert [j["next_action"] for j in listed] == [one["next_action"]]
+    assert [j["next_action"] for j in of_trainer] == [one["next_action"]]
 
 
 def test_the_pages_say_the_same_as_the_answer_on_the_journey_worklist_and_my_journeys(

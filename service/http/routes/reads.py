@@ -31,15 +31,16 @@ StandingsReaders = Annotated[User, Depends(allowed_to(Action.READ_STANDINGS))]
 def read_journey(
     journey_id: JourneyId, user: ReachingUser, read: FreshReads, services: ServicesDep
 ) -> JourneyRead:
-    """A journey: stage, ToE cycle, and its `next_action`: the sentence, who must act, the
-    step, the enterprise by id and name, and the day after which it is overdue."""
+    """A journey: stage, ToE cycle, its `next_action` (the sentence, as in the lists) and
+    `next_step`: who must act, the step, the enterprise by id and name, and the day after
+    which it is overdue."""
     journey = queries.journey(read, journey_id)
     if journey is None:
         raise HTTPException(404, f"No journey with id {journey_id}.")
     about = About.journey(journey.trainer_id, journey.expert_id)
     policy.require(user.actor, Action.READ_RECORD, about)
     state = services.certification.journey(journey_id)
-    return JourneyRead(**vars(journey) | {"next_action": next_step(services, state)})
+    return JourneyRead(**vars(journey), next_step=next_step(services, state))
 
 
 @router.get("/trainers/{trainer_id}/journeys")
