@@ -22,20 +22,9 @@ from domain.trainer.aggregate import Trainer
 from domain.trainer.state import INACTIVE_AFTER_MONTHS
 from service.app.notifications import Message
 from service.i18n import DEFAULT_LANGUAGE, locale, translations
+from service.i18n.labels import STEP_TITLES
 
 SIGNATURE = "SCORE programme office, International Labour Organization"
-
-# The step a stalled journey waits for, as the pages name it (the pages' catalogs).
-STEP_TITLES = {
-    "tot_result": "Record the ToT workshop result",
-    "select_enterprise": "Select an enterprise",
-    "baseline_assessment": "Record a baseline assessment",
-    "classroom_workshop": "Record the classroom workshop",
-    "coaching_visit": "Record a coaching visit",
-    "progress_report": "Report progress",
-    "assessment": "Assess the ToE cycle",
-    "certification": "Certify",
-}
 
 
 def mail_for(

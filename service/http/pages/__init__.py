@@ -17,7 +17,9 @@ What is where:
   CSRF token), `page.submitted(form, call)` (runs the call once per rendered form: the form's
   `form_key` is its Idempotency-Key, through `service/app/idempotency.py`), `page.require(...)`.
 - `rendering.py`: one Jinja2 environment per language, with the i18n extension over
-  `service.i18n.translations(lang)` and babel filters `date`, `datetime`, `number`.
+  `service.i18n.translations(lang)` and babel filters `date`, `datetime`, `number`; the
+  global `STEP_TITLES` is `service/i18n/labels.py`'s, translated (the e-mails name the steps
+  from the same mapping), read by templates through `_labels.html`.
 - `refusals.py`: a refusal as people read it: from the `refusals.po` catalog by its code and
   parameters, else the domain's English reason.
 - `templates/`: `base.html` (landmarks, skip link, language switcher, the user's menu) and a
