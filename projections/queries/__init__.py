@@ -35,10 +35,10 @@ from projections.queries.statistics import (
     ImprovementRange,
     ProgrammeStatistics,
     StatisticsChoices,
+    StatisticsRecords,
     StatisticsScope,
     programme_statistics,
-    programme_statistics_of,
-    statistics_choices,
+    statistics_records,
 )
 from projections.store import ReadModels, ReadModelsBehind
 
@@ -55,6 +55,7 @@ __all__ = [
     "ReadModelsBehind",
     "ReminderSent",
     "StatisticsChoices",
+    "StatisticsRecords",
     "StatisticsScope",
     "TrainerStanding",
     "TrainingRecord",
@@ -65,10 +66,9 @@ __all__ = [
     "journeys_of_trainer",
     "office_worklist",
     "programme_statistics",
-    "programme_statistics_of",
     "public_list",
     "standing",
     "standings",
-    "statistics_choices",
+    "statistics_records",
     "verify_certificate",
 ]

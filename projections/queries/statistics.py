@@ -94,8 +94,9 @@ class StatisticsChoices:
 
 
 @dataclass(frozen=True)
-class _Recorded:
-    """The read models' rows the statistics are counted from, read once."""
+class StatisticsRecords:
+    """The read models' rows the statistics are counted from, read once (`statistics_records`):
+    a page asks for its choices and for many scopes' figures from one reading."""
 
     countries: dict[str, str]  # trainer id → country
     classrooms: Sequence[Row[Any]]
@@ -104,36 +105,32 @@ class _Recorded:
     changes: Sequence[Row[Any]]
     records: Sequence[Row[Any]]
 
+    def choices(self) -> StatisticsChoices:
+        days = [c.held_on for c in self.classrooms]
+        days += [r.delivered_on for r in self.records]
+        days += [t.certified_at.date() for t in self.trainers if t.certified_at is not None]
+        return StatisticsChoices(
+            tuple(sorted(set(self.countries.values()))), tuple(sorted({d.year for d in days}))
+        )
+
+    def counted(
+        self, scopes: Sequence[StatisticsScope], today: date | None = None
+    ) -> list[ProgrammeStatistics]:
+        """The statistics of each scope (a chart's bars), as at `today` (else today)."""
+        day = today or datetime.now(UTC).date()
+        return [_counted(self, scope, day) for scope in scopes]
+
 
 def programme_statistics(
     read: ReadModels, scope: StatisticsScope | None = None, today: date | None = None
 ) -> ProgrammeStatistics:
-    (found,) = programme_statistics_of(read, [scope or StatisticsScope()], today)
+    (found,) = statistics_records(read).counted([scope or StatisticsScope()], today)
     return found
 
 
-def programme_statistics_of(
-    read: ReadModels, scopes: Sequence[StatisticsScope], today: date | None = None
-) -> list[ProgrammeStatistics]:
-    """The statistics of each scope, from one reading of the read models (a chart's bars)."""
-    recorded = _recorded(read)
-    day = today or datetime.now(UTC).date()
-    return [_counted(recorded, scope, day) for scope in scopes]
-
-
-def statistics_choices(read: ReadModels) -> StatisticsChoices:
-    recorded = _recorded(read)
-    days = [c.held_on for c in recorded.classrooms]
-    days += [r.delivered_on for r in recorded.records]
-    days += [t.certified_at.date() for t in recorded.trainers if t.certified_at is not None]
-    return StatisticsChoices(
-        tuple(sorted(set(recorded.countries.values()))), tuple(sorted({d.year for d in days}))
-    )
-
-
-def _recorded(read: ReadModels) -> _Recorded:
+def statistics_records(read: ReadModels) -> StatisticsRecords:
     with read.connect() as conn:
-        return _Recorded(
+        return StatisticsRecords(
             countries={r.trainer_id: r.country for r in conn.execute(_trainer_countries(read))},
             classrooms=conn.execute(select(read.tables.classroom_workshops)).all(),
             taught=conn.execute(_taught_enterprises(read)).all(),
@@ -143,7 +140,9 @@ def _recorded(read: ReadModels) -> _Recorded:
         )
 
 
-def _counted(recorded: _Recorded, scope: StatisticsScope, today: date) -> ProgrammeStatistics:
+def _counted(
+    recorded: StatisticsRecords, scope: StatisticsScope, today: date
+) -> ProgrammeStatistics:
     end = scope.period_end(today)
 
     def in_scope(row: Row[Any], day: date) -> bool:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from domain.values import Module
 from projections.projector import Projector
@@ -67,6 +68,25 @@ def test_a_year_that_only_looks_like_digits_gets_the_whole_page(
         reply = site.get(f"/statistics?year={typed}")
         assert reply.status_code == 200, typed  # "²".isdigit() is True; int("²") raises
         assert f'<option value="{year}" selected>' not in reply.text  # no year chosen
+
+
+def test_the_page_reads_the_read_models_once_for_its_filters_and_every_chart(
+    site: TestClient, services: Services
+) -> None:
+    one_certified_trainer_in_india(services)
+    classrooms = services.read_models.tables.classroom_workshops.name
+    statements: list[str] = []
+
+    def executed(*args: object) -> None:
+        statements.append(str(args[2]))  # (conn, cursor, statement, ...)
+
+    engine = services.read_models.engine
+    event.listen(engine, "before_cursor_execute", executed)
+    try:
+        assert site.get("/statistics?country=IN").status_code == 200
+    finally:
+        event.remove(engine, "before_cursor_execute", executed)
+    assert len([s for s in statements if f"FROM {classrooms}" in s]) == 1
 
 
 def test_the_page_reads_in_french_and_is_linked_from_home(

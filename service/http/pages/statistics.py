@@ -54,13 +54,14 @@ def statistics(page: AnyPage, read: CurrentReads, country: str = "", year: str =
     enterprises' indicators improved; for one country and one year, or all of them. A filter
     that names nothing offered is left out (a typed URL gets the page, not a 422), as on the
     directory; a year is matched as the text of an offered one, never parsed."""
-    choices = queries.statistics_choices(read)
+    recorded = queries.statistics_records(read)  # one reading for the choices and every chart
+    choices = recorded.choices()
     chosen_country = country if country in choices.countries else None
     chosen_year = next((y for y in choices.years if str(y) == year), None)
     scope = StatisticsScope(chosen_country, None, chosen_year)
     by_year = [StatisticsScope(chosen_country, None, y) for y in choices.years]
     by_module = [StatisticsScope(chosen_country, m, chosen_year) for m in Module]
-    found = queries.programme_statistics_of(read, [scope, *by_year, *by_module])
+    found = recorded.counted([scope, *by_year, *by_module])
     figures, years, modules = found[0], found[1 : 1 + len(by_year)], found[1 + len(by_year) :]
     return page.render(
         "statistics.html",
