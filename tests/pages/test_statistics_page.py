@@ -40,7 +40,9 @@ def test_a_visitor_reads_the_figures_as_charts_each_beside_its_table(
     assert "<script" not in reply.text
     by_year = table_of("by-year", reply.text)
     assert f'<th scope="row">{story.now.year}</th><td>1</td>' in by_year
-    assert '<th scope="row">WC</th><td>1</td>' in table_of("by-module", reply.text)
+    by_module = table_of("by-module", reply.text)
+    assert '<th scope="row">WC · Module 1: Workplace Cooperation</th><td>1</td>' in by_module
+    assert "<title>WC · Module 1: Workplace Cooperation</title>WC</text>" in reply.text
     trainers = table_of("trainers", reply.text)
     assert '<th scope="row">Certified trainers</th><td>1</td>' in trainers
     assert re.search(r'<th scope="row">Productivity</th><td>[\d.,-]+ %</td>', reply.text)
@@ -110,5 +112,6 @@ def test_a_bar_starts_at_zero_and_a_loss_is_drawn_left_of_it() -> None:
     chart = bar_chart("c", "Change", "%", [("up", 30.0), ("down", -10.0), ("unknown", None)], str)
     up, down = chart.bars
     assert [bar.label for bar in chart.bars] == ["up", "down"]  # an unknown value: no bar
+    assert [bar.name for bar in chart.bars] == ["up", "down"]  # no names: the labels in full
     assert up.x == chart.zero_x and down.x + down.width == chart.zero_x
     assert up.width == 3 * down.width

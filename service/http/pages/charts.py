@@ -7,7 +7,7 @@ beside a table of the same figures, which is what a screen reader reads.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 WIDTH = 640
@@ -20,12 +20,13 @@ MARGIN = 8
 
 @dataclass(frozen=True)
 class Bar:
-    label: str
+    label: str  # short, beside the bar
     value: float
     shown: str  # the value as the reader writes numbers
     x: float
     width: float
     y: float
+    name: str  # the label in full: the table's row and the bar's tooltip
 
 
 @dataclass(frozen=True)
@@ -54,9 +55,11 @@ def bar_chart(
     heading: str,
     values: Sequence[tuple[str, float | None]],
     shown: Callable[[float], str],
+    names: Mapping[str, str] | None = None,
 ) -> BarChart:
     """One bar per value that is known (None: not measured, left out), scaled to the
-    largest; zero is where the bars start, so a negative value reads as a loss."""
+    largest; zero is where the bars start, so a negative value reads as a loss. `names`: a
+    label's name in full, where the label is short (a module's code)."""
     known = [(label, value) for label, value in values if value is not None]
     lowest = min([0.0, *(value for _, value in known)])
     highest = max([0.0, *(value for _, value in known)])
@@ -71,6 +74,7 @@ def bar_chart(
             x=zero_x + min(0.0, value) * scale,
             width=abs(value) * scale,
             y=MARGIN + index * ROW + (ROW - BAR) / 2,
+            name=(names or {}).get(label, label),
         )
         for index, (label, value) in enumerate(known)
     )

@@ -103,6 +103,7 @@ def _charts(
             smes,
             [(f.scope.module.value, f.smes_trained) for f in modules if f.scope.module],
             number,
+            {m.value: f"{m.value} · {m.full_name}" for m in Module},  # as the other pages
         ),
         *(_figure_chart(page, figures, *chart) for chart in FIGURE_CHARTS),
         bar_chart(
