@@ -17,11 +17,13 @@ from temporalio import activity
 from temporalio.exceptions import ApplicationError
 
 from domain.errors import InvalidInput
+from domain.journey.aggregate import Journey
 from domain.journey.rules import next_action
 from domain.journey.state import JourneyState, Stage
 from domain.personal import ERASED
 from domain.policies import PolicyTerms
 from domain.recorded import RecordedAggregate
+from domain.trainer.aggregate import Trainer
 from domain.trainer.state import TrainerState
 from domain.values import Role
 from service.app.certification import Certification, Result
@@ -53,11 +55,14 @@ class CertificationActivities:
         notifier: Notifier,
         policy: ReminderPolicy | None = None,
         office_email: str | None = None,
+        language_of: Callable[[str], str | None] | None = None,
     ) -> None:
         self.app = certification
         self.notifier = notifier
         self.policy = policy  # as configured for this worker; None: runs keep theirs
         self.office_email = office_email
+        # A trainer's (or expert's) chosen language, by trainer id (their login's); None: none.
+        self.language_of = language_of
 
     def all(self) -> Sequence[Callable[..., Any]]:
         return [
@@ -211,6 +216,24 @@ class CertificationActivities:
 
     # -- messages ----------------------------------------------------------------------------
 
+    def _languages(self, aggregate: RecordedAggregate) -> dict[str, str]:
+        """The chosen language of each person the aggregate's messages may go to, by e-mail
+        address as their record has it now (a recipient not found reads English)."""
+        if self.language_of is None:
+            return {}
+        match aggregate:
+            case Journey():
+                people = [aggregate.state.trainer_id, aggregate.state.expert_id]
+            case Trainer():
+                people = [aggregate.state.trainer_id]
+            case _:
+                people = []
+        chosen: dict[str, str] = {}
+        for trainer_id in people:
+            if language := self.language_of(trainer_id):
+                chosen[self.app.trainer(trainer_id).email] = language
+        return chosen
+
     @activity.defn(name=ActivityName.SEND_MAIL)
     def send_mail(self, command: MailCommand) -> int:
         """Send the messages of the event `command_id` recorded; returns how many went out now."""
@@ -224,7 +247,7 @@ class CertificationActivities:
             )
         (event,) = self.app.events.get(aggregate_id, gt=version - 1, lte=version)
         assert isinstance(event, RecordedAggregate.Event)
-        messages = mail_for(event, aggregate)
+        messages = mail_for(event, aggregate, self._languages(aggregate))
         sent = sum(self.notifier.send(message) for message in messages)
         MESSAGES_SENT.inc(sent)
         return sent

@@ -1,14 +1,18 @@
 """Which steps a journey can take now, and the one it waits for: read from its state.
 
 `rules.check` stays the judge of every step; this says what to offer (a form per step that
-the rules would let through now, the next one first) and what the JSON answer's structured
-`next_action` names. `pending_step` agrees with `rules.next_action` on who must act.
+the rules would let through now, the next one first) and what the journey waits for
+(`awaited`: the JSON answers' structured `next_action`, the journey page's "What comes next").
+`pending_step` agrees with `rules.next_action` on who must act.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date, timedelta
 
+from domain.journey.rules import next_action
 from domain.journey.state import JourneyState, Stage, ToECycle
 from domain.values import Role
 
@@ -34,6 +38,32 @@ def pending_step(state: JourneyState) -> StepOpen | None:
             return StepOpen("certification", Role.HQ)
         case _:
             return None
+
+
+@dataclass(frozen=True)
+class Awaited:
+    """What the journey waits for: who must act, the sentence, the step, the enterprise it is
+    about, and the last day before it counts as overdue (its stall reminder goes out after).
+    Once the journey has ended it waits for nothing: `who`, `step` and `due_on` are None."""
+
+    who: Role | None
+    what: str
+    step: str | None = None
+    enterprise_id: str | None = None
+    due_on: date | None = None
+
+
+def awaited(
+    state: JourneyState, stall_after: timedelta, names: Mapping[str, str] | None = None
+) -> Awaited:
+    """`stall_after`: the stall period in force (a journey waits that long for a step before
+    it is overdue); `names`: enterprise id → name, for the sentence."""
+    action = next_action(state, names)
+    pending = pending_step(state)
+    if pending is None:
+        return Awaited(action.who, action.what)
+    due_on = (state.last_step_at + stall_after).date()
+    return Awaited(action.who, action.what, pending.kind, pending.enterprise_id, due_on)
 
 
 def _pending_in_cycle(cycle: ToECycle) -> StepOpen:

@@ -34,8 +34,11 @@ from projections.queries.standing import (
 from projections.queries.statistics import (
     ImprovementRange,
     ProgrammeStatistics,
+    StatisticsChoices,
+    StatisticsRecords,
     StatisticsScope,
     programme_statistics,
+    statistics_records,
 )
 from projections.store import ReadModels, ReadModelsBehind
 
@@ -51,6 +54,8 @@ __all__ = [
     "ReadModels",
     "ReadModelsBehind",
     "ReminderSent",
+    "StatisticsChoices",
+    "StatisticsRecords",
     "StatisticsScope",
     "TrainerStanding",
     "TrainingRecord",
@@ -64,5 +69,6 @@ __all__ = [
     "public_list",
     "standing",
     "standings",
+    "statistics_records",
     "verify_certificate",
 ]

@@ -83,37 +83,86 @@ class ProgrammeStatistics:
     improvement: tuple[ImprovementRange, ...] = field(default=())
 
 
+@dataclass(frozen=True)
+class StatisticsChoices:
+    """What the statistics can be narrowed to: the trainers' countries (ISO codes) and the
+    years in which something counted happened (a classroom workshop, a certification, a
+    trainer's own training), each sorted."""
+
+    countries: tuple[str, ...]
+    years: tuple[int, ...]
+
+
+@dataclass(frozen=True)
+class StatisticsRecords:
+    """The read models' rows the statistics are counted from, read once (`statistics_records`):
+    a page asks for its choices and for many scopes' figures from one reading."""
+
+    countries: dict[str, str]  # trainer id → country
+    classrooms: Sequence[Row[Any]]
+    taught: Sequence[Row[Any]]
+    trainers: Sequence[Row[Any]]
+    changes: Sequence[Row[Any]]
+    records: Sequence[Row[Any]]
+
+    def choices(self) -> StatisticsChoices:
+        days = [c.held_on for c in self.classrooms]
+        days += [r.delivered_on for r in self.records]
+        days += [t.certified_at.date() for t in self.trainers if t.certified_at is not None]
+        return StatisticsChoices(
+            tuple(sorted(set(self.countries.values()))), tuple(sorted({d.year for d in days}))
+        )
+
+    def counted(
+        self, scopes: Sequence[StatisticsScope], today: date | None = None
+    ) -> list[ProgrammeStatistics]:
+        """The statistics of each scope (a chart's bars), as at `today` (else today)."""
+        day = today or datetime.now(UTC).date()
+        return [_counted(self, scope, day) for scope in scopes]
+
+
 def programme_statistics(
     read: ReadModels, scope: StatisticsScope | None = None, today: date | None = None
 ) -> ProgrammeStatistics:
-    scope = scope or StatisticsScope()
-    end = scope.period_end(today or datetime.now(UTC).date())
+    (found,) = statistics_records(read).counted([scope or StatisticsScope()], today)
+    return found
+
+
+def statistics_records(read: ReadModels) -> StatisticsRecords:
     with read.connect() as conn:
-        countries = {r.trainer_id: r.country for r in conn.execute(_trainer_countries(read))}
-        classrooms = conn.execute(select(read.tables.classroom_workshops)).all()
-        taught = conn.execute(_taught_enterprises(read)).all()
-        trainers = conn.execute(select(read.tables.trainers)).all()
-        changes = conn.execute(select(read.tables.listing_changes)).all()
-        records = conn.execute(select(read.tables.training_records)).all()
+        return StatisticsRecords(
+            countries={r.trainer_id: r.country for r in conn.execute(_trainer_countries(read))},
+            classrooms=conn.execute(select(read.tables.classroom_workshops)).all(),
+            taught=conn.execute(_taught_enterprises(read)).all(),
+            trainers=conn.execute(select(read.tables.trainers)).all(),
+            changes=conn.execute(select(read.tables.listing_changes)).all(),
+            records=conn.execute(select(read.tables.training_records)).all(),
+        )
+
+
+def _counted(
+    recorded: StatisticsRecords, scope: StatisticsScope, today: date
+) -> ProgrammeStatistics:
+    end = scope.period_end(today)
 
     def in_scope(row: Row[Any], day: date) -> bool:
         return (
-            (scope.country is None or countries.get(row.trainer_id) == scope.country)
+            (scope.country is None or recorded.countries.get(row.trainer_id) == scope.country)
             and (scope.module is None or row.module == scope.module.value)
             and scope.includes_day(day, end)
         )
 
-    held = [c for c in classrooms if in_scope(c, c.held_on)]
-    trained = [e for e in taught if in_scope(e, e.held_on)]
-    certified = _certified_by(trainers, scope, end)
+    held = [c for c in recorded.classrooms if in_scope(c, c.held_on)]
+    trained = [e for e in recorded.taught if in_scope(e, e.held_on)]
+    certified = _certified_by(recorded.trainers, scope, end)
     return _statistics(
         scope,
         end,
         held,
         trained,
         certified,
-        _listed_at(changes, end),
-        [r for r in records if r.trainer_id in certified and in_scope(r, r.delivered_on)],
+        _listed_at(recorded.changes, end),
+        [r for r in recorded.records if r.trainer_id in certified and in_scope(r, r.delivered_on)],
     )
 
 

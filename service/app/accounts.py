@@ -18,6 +18,7 @@ from domain.countries import country_codes_given
 from domain.errors import InvalidInput
 from domain.text import TextRefused, TextRule, clean_text, first_control_character
 from domain.values import Actor, Role
+from service.i18n import LANGUAGES
 from service.storage.database import ServiceTables
 
 TOKEN_ALGORITHM = "HS256"
@@ -46,6 +47,9 @@ class UserRow(ServiceTables):
     # A country office: the ISO 3166-1 alpha-2 codes an office user works in, comma-separated
     # ("IN,LK"); NULL for headquarters (and every other role), which sees every country.
     countries: Mapped[str | None] = mapped_column(Text, nullable=True)
+    # The language the person chose in the pages (en, fr, es); NULL: none chosen. Their pages
+    # read in it, else in the browser's; their e-mails are written in it, else in English.
+    language: Mapped[str | None] = mapped_column(String(8), nullable=True)
 
 
 @dataclass(frozen=True)
@@ -64,6 +68,7 @@ class User:
     role: Role
     trainer_id: str | None
     countries: tuple[str, ...] = ()  # a country office's; empty: headquarters, or not an office
+    language: str | None = None  # the one they chose (service.i18n.LANGUAGES); None: not chosen
 
     @property
     def actor(self) -> Actor:
@@ -290,6 +295,16 @@ class Accounts:
             ).all()
         return [_login(row) for row in rows]
 
+    def choose_language(self, username: str, language: str) -> User:
+        """Keep the language the person chose (one of `service.i18n.LANGUAGES`)."""
+        if language not in LANGUAGES:
+            raise ValueError(f"Choose one of the languages {', '.join(LANGUAGES)}.")
+
+        def chosen(row: UserRow) -> None:
+            row.language = language
+
+        return self._change(username, chosen)
+
     def _change(self, username: str, change: Callable[[UserRow], None]) -> User:
         with Session(self._engine) as session, session.begin():
             row = session.get(UserRow, username, with_for_update=True)
@@ -297,6 +312,24 @@ class Accounts:
                 raise UnknownUser(f"There is no user {username}.")
             change(row)
             return _user(row)
+
+
+@dataclass(frozen=True)
+class ChosenLanguages:
+    """The languages people chose on their logins, as the e-mails to them need them."""
+
+    engine: Engine
+
+    def of_trainer(self, trainer_id: str) -> str | None:
+        """The language a trainer (or expert) chose through their login; None if none did.
+        Of several logins of one person, the first by name that chose one."""
+        with Session(self.engine) as session:
+            return session.scalars(
+                select(UserRow.language)
+                .where(UserRow.trainer_id == trainer_id, UserRow.language.is_not(None))
+                .order_by(UserRow.username)
+                .limit(1)
+            ).first()
 
 
 def office_countries(role: Role, countries: str | None) -> tuple[str, ...]:
@@ -314,7 +347,7 @@ def office_countries(role: Role, countries: str | None) -> tuple[str, ...]:
 
 def _user(row: UserRow) -> User:
     scope = tuple(row.countries.split(",")) if row.countries else ()
-    return User(row.username, Role(row.role), row.trainer_id, scope)
+    return User(row.username, Role(row.role), row.trainer_id, scope, row.language)
 
 
 def _login(row: UserRow) -> Login:

@@ -11,6 +11,7 @@ import signal
 
 from service.adapters.mail import Outbox, build_notifier
 from service.adapters.webhook_dispatch import dispatching
+from service.app.accounts import ChosenLanguages
 from service.app.webhooks.store import Webhooks
 from service.bootstrap.parts import build_certification
 from service.bootstrap.telemetry import process_metrics, temporal_interceptors, temporal_runtime
@@ -38,10 +39,14 @@ async def run_worker(
     stop = stop or _stop_on_signals()
     certification = build_certification(settings)
     notifier = build_notifier(settings)
-    activities = CertificationActivities(
-        certification, notifier, reminder_policy(settings), settings.office_email
-    )
     engine = create_service_engine(settings)
+    activities = CertificationActivities(
+        certification,
+        notifier,
+        reminder_policy(settings),
+        settings.office_email,
+        ChosenLanguages(engine).of_trainer,
+    )
     webhooks = Webhooks(engine, settings.webhooks_allow_private)
     metrics = process_metrics(settings)
     outbox = Outbox(engine)

@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 
 from domain.errors import NotFound
+from domain.journey.next_steps import awaited
 from domain.journey.state import JourneyState
 from service.app.certification import Certification
 from service.http.deps import Services
-from service.http.schemas import journey_body
+from service.http.schemas import NextStep, journey_body
 
 
 def enterprise_names(certification: Certification, state: JourneyState) -> dict[str, str]:
@@ -27,12 +28,17 @@ def enterprise_names(certification: Certification, state: JourneyState) -> dict[
     return names
 
 
-def due_on(services: Services, state: JourneyState) -> date:
-    """The day after which the journey counts as overdue (its stall reminder goes out)."""
-    stall = timedelta(days=services.settings.stall_reminder_after_days)
-    return (state.last_step_at + stall).date()
+def stall_period(services: Services) -> timedelta:
+    """How long a journey waits for a step before it is overdue (its stall reminder)."""
+    return timedelta(days=services.settings.stall_reminder_after_days)
+
+
+def next_step(services: Services, state: JourneyState) -> NextStep:
+    """What the journey waits for, the enterprise named (reads the event store: a thread)."""
+    names = enterprise_names(services.certification, state)
+    return NextStep.of(awaited(state, stall_period(services), names), names)
 
 
 async def journey_answer(services: Services, state: JourneyState) -> dict[str, Any]:
     names = await run_in_threadpool(enterprise_names, services.certification, state)
-    return journey_body(state, names, due_on(services, state))
+    return journey_body(state, stall_period(services), names)

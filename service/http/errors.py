@@ -22,6 +22,8 @@ from domain.errors import DomainError
 from domain.text import first_control_character
 from service.app.idempotency import KeyReusedForAnotherRequest
 from service.app.refusals import RETRY_AFTER_SECONDS, refusal_body, refusal_headers, refusal_status
+from service.http.field_errors import field_problem
+from service.i18n import choose_language
 from workflows.client import StepNotRecorded
 
 logger = logging.getLogger(__name__)
@@ -72,14 +74,17 @@ def invalid_request(problems: list[str]) -> JSONResponse:
     return JSONResponse(body.model_dump(), status_code=422)
 
 
-async def _malformed(_: Request, error: RequestValidationError) -> JSONResponse:
-    return invalid_request([_problem(e) for e in error.errors()])
+async def _malformed(request: Request, error: RequestValidationError) -> JSONResponse:
+    """Each field's problem in the language the request accepts (English by default)."""
+    language = choose_language(None, request.headers.get("accept-language"))
+    return invalid_request([_problem(e, language) for e in error.errors()])
 
 
-def _problem(error: dict[str, Any]) -> str:
+def _problem(error: dict[str, Any], language: str) -> str:
     if error["type"] == "json_invalid":  # its location is a character offset in the body
         return f"body: is not valid JSON ({error['ctx']['error']} at character {error['loc'][-1]})"
-    return f"{'.'.join(str(p) for p in error['loc'] if p != 'body') or 'body'}: {error['msg']}"
+    field = ".".join(str(p) for p in error["loc"] if p != "body") or "body"
+    return f"{field}: {field_problem(error, language)}"
 
 
 async def _http_error(_: Request, error: StarletteHTTPException) -> JSONResponse:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, timedelta
 from typing import Annotated, Any
 
 from fastapi.encoders import jsonable_encoder
@@ -20,8 +20,7 @@ from domain.countries import country_code
 from domain.errors import InvalidInput
 from domain.indicators import Indicator
 from domain.journey import steps as journey
-from domain.journey.next_steps import pending_step
-from domain.journey.rules import next_action
+from domain.journey.next_steps import Awaited, awaited
 from domain.journey.state import JourneyState
 from domain.text import (
     COUNTRY,
@@ -43,6 +42,7 @@ from domain.text import (
 from domain.trainer import steps as standing
 from domain.trainer.state import TrainerState
 from domain.values import Module, Role
+from projections.queries import JourneyView
 
 
 def _refusal(problem: str) -> PydanticCustomError:
@@ -315,7 +315,8 @@ class Reinstate(BaseModel):
 
 @dataclass(frozen=True)
 class NextStep:
-    """What the journey waits for: the sentence, and the same as data."""
+    """What the journey waits for (`domain.journey.next_steps.awaited`): the sentence, and the
+    same as data, the enterprise by id and by name."""
 
     who: Role | None  # None once the journey has ended
     what: str
@@ -323,6 +324,19 @@ class NextStep:
     enterprise_id: str | None = None  # the enterprise the step is about, if any
     enterprise_name: str | None = None
     due_on: date | None = None  # after this day the journey is overdue (a stall reminder)
+
+    @classmethod
+    def of(cls, waiting: Awaited, names: Mapping[str, str] | None = None) -> NextStep:
+        """`names`: enterprise id → name, so the answer names the enterprise as people do."""
+        named = (names or {}).get(waiting.enterprise_id) if waiting.enterprise_id else None
+        return cls(
+            waiting.who,
+            waiting.what,
+            waiting.step,
+            waiting.enterprise_id,
+            named,
+            waiting.due_on,
+        )
 
 
 @dataclass(frozen=True)
@@ -333,26 +347,24 @@ class JourneyAnswer(JourneyState):
 
 
 @dataclass(frozen=True)
+class JourneyRead(JourneyView):
+    """A journey as `GET /journeys/{id}` reads it: the read model's view, its `next_action`
+    the sentence as every list of journeys gives it, and `next_step` the same as data."""
+
+    next_step: NextStep
+
+
+@dataclass(frozen=True)
 class TrainerAnswer(TrainerState):
     listed: bool = False
 
 
 def journey_body(
-    state: JourneyState, names: Mapping[str, str] | None = None, due_on: date | None = None
+    state: JourneyState, stall_after: timedelta, names: Mapping[str, str] | None = None
 ) -> dict[str, Any]:
-    """`names`: enterprise id → name, so the answer names the enterprises as people know them."""
-    action = next_action(state, names)
-    pending = pending_step(state)
-    enterprise_id = pending.enterprise_id if pending else None
-    structured = NextStep(
-        action.who,
-        action.what,
-        step=pending.kind if pending else None,
-        enterprise_id=enterprise_id,
-        enterprise_name=(names or {}).get(enterprise_id) if enterprise_id else None,
-        due_on=due_on if pending else None,
-    )
-    answer = JourneyAnswer(**vars(state), next_action=structured)
+    """`stall_after`: the stall period in force; `names`: enterprise id → name."""
+    waiting = NextStep.of(awaited(state, stall_after, names), names)
+    answer = JourneyAnswer(**vars(state), next_action=waiting)
     body: dict[str, Any] = jsonable_encoder(answer)
     return body
 

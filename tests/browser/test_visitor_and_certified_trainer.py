@@ -93,6 +93,23 @@ async def test_the_directory_lists_the_certified_trainer(
     await browsing.keep_screenshot("directory")
 
 
+async def test_a_visitor_reads_the_programme_statistics_as_charts_for_a_country(
+    browsing: Browsing, certified: Certified
+) -> None:
+    page = browsing.page
+    await page.goto("/")
+    await page.get_by_role("main").get_by_role("link", name="Programme statistics").click()
+    await expect(page.get_by_role("heading", level=1)).to_have_text("Programme statistics")
+    await page.get_by_label("Country").select_option("IN")
+    await page.get_by_role("button", name="Show").click()
+    await expect(page.get_by_role("img", name="SMEs trained, by module")).to_be_visible()
+    table = page.get_by_role("table", name="SMEs trained, by module")
+    row = table.get_by_role("row", name="WC · Module 1: Workplace Cooperation")
+    await expect(row).to_contain_text("1")
+    await browsing.check_accessible()
+    await browsing.keep_screenshot("statistics")
+
+
 MANUAL = b"%PDF-1.7\n% SCORE module WC: the manual\n"
 
 

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from domain.errors import DomainError
 from domain.journey import rules
-from domain.journey.next_steps import StepOpen, open_steps, pending_step
+from domain.journey.next_steps import StepOpen, awaited, open_steps, pending_step
 from domain.journey.state import JourneyState
 from domain.journey.steps import (
     AssessCycle,
@@ -77,6 +77,12 @@ def test_every_step_offered_is_one_the_rules_accept_and_the_next_agrees(
         pending = pending_step(state)
         sentence = rules.next_action(state)
         assert (pending.who if pending else None) == sentence.who
+        waiting = awaited(state, timedelta(days=60))
+        assert (waiting.who, waiting.what) == (sentence.who, sentence.what)
+        assert waiting.step == (pending.kind if pending else None)
+        assert waiting.enterprise_id == (pending.enterprise_id if pending else None)
+        due = (state.last_step_at + timedelta(days=60)).date()
+        assert waiting.due_on == (due if pending else None), "a deadline while it waits"
         offered = open_steps(state)
         assert not pending or offered[0] == pending, "the step waited for is offered first"
         for step_open in offered:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 from babel.messages import pofile
 
 from service.i18n import LANGUAGES, catalog_files, choose_language, translations
@@ -28,6 +30,31 @@ def test_every_english_message_is_translated_in_every_language() -> None:
         translated = _messages(language)
         missing = sorted(f"{f}: {key!r}" for f, key in english if not translated.get((f, key)))
         assert not missing, f"missing in {language}: {missing}"
+
+
+PLACEHOLDER = re.compile(r"\{(\w+)\}|%\((\w+)\)[sd]")  # str.format's, and gettext's new style
+
+
+def _placeholders(text: str) -> set[str]:
+    return {match.group(0) for match in PLACEHOLDER.finditer(text)}
+
+
+def test_every_translation_keeps_the_placeholders_of_its_english_message() -> None:
+    """The English message is the msgid, or the English text of a code (`field_too_long`)."""
+    english = _messages("en")
+    for language in LANGUAGES:
+        unlike = sorted(
+            f"{file}: {key!r} → {text!r}"
+            for (file, key), text in _messages(language).items()
+            if text
+            and _placeholders(text)
+            != (_placeholders(key) or _placeholders(english.get((file, key), "")))
+        )
+        assert not unlike, f"placeholders differ in {language}: {unlike}"
+
+
+def test_a_placeholder_is_found_in_either_style() -> None:
+    assert _placeholders("{months} months, %(n)s left, 100 %") == {"{months}", "%(n)s"}
 
 
 def test_every_catalog_file_exists_in_every_language() -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 from fastapi.testclient import TestClient
 
 from service.bootstrap.api import create_api
+from service.http.deps import Services
 from service.http.pages.session import COOKIE
 from service.settings import Settings
 from tests.pages.conftest import PASSWORD
@@ -91,6 +92,29 @@ def test_the_browsers_language_is_used_until_the_person_chooses_one(site: TestCl
     site.post("/language", data={"csrf": csrf_of(french.text), "language": "es", "next": "/"})
     spanish = site.get("/verify", headers={"Accept-Language": "fr-FR,fr;q=0.9"})
     assert "<h1>Verificar un certificado</h1>" in spanish.text
+
+
+def test_a_language_chosen_when_logged_in_is_kept_on_the_login_for_the_next_session(
+    site: TestClient, services: Services
+) -> None:
+    login = site.get("/login")
+    site.post(
+        "/login", data={"csrf": csrf_of(login.text), "username": "office", "password": PASSWORD}
+    )
+    home = site.get("/")
+    site.post("/language", data={"csrf": csrf_of(home.text), "language": "fr", "next": "/"})
+    office = services.accounts.authenticate("office", PASSWORD)
+    assert office is not None and office.language == "fr"
+    site.post("/logout", data={"csrf": csrf_of(site.get("/").text)})
+    site.cookies.clear()  # another browser, whose language is English
+
+    login = site.get("/login", headers={"Accept-Language": "en"})
+    assert "<h1>Log in</h1>" in login.text
+    site.post(
+        "/login", data={"csrf": csrf_of(login.text), "username": "office", "password": PASSWORD}
+    )
+    again = site.get("/verify", headers={"Accept-Language": "en"})
+    assert "<h1>Vérifier un certificat</h1>" in again.text
 
 
 def test_an_unknown_certificate_number_is_said_so(site: TestClient) -> None:

@@ -26,6 +26,7 @@ from domain.values import Role
 from service.app.accounts import (
     TOKEN_ALGORITHM,
     Accounts,
+    ChosenLanguages,
     InvalidToken,
     UnknownUser,
     UserRow,
@@ -319,3 +320,20 @@ def test_a_username_with_a_bidi_override_or_invisible_character_cannot_be_create
     for spoofed in ("adm\u202enim", "ad\u200bmin"):
         with pytest.raises(ValueError, match="username contains"):
             office.accounts.create(spoofed, "secret", Role.HQ, None)
+
+
+# Languages -----------------------------------------------------------------------------------
+
+
+def test_the_language_a_person_chose_is_kept_on_their_login_and_found_by_their_trainer_id(
+    office: Office, own_settings: Settings
+) -> None:
+    trainer_id = str(uuid.uuid4())
+    office.accounts.create("carla", PASSWORD, Role.TRAINER, trainer_id)
+    languages = ChosenLanguages(create_service_engine(own_settings))
+    assert languages.of_trainer(trainer_id) is None  # nothing chosen: e-mails in English
+
+    office.accounts.choose_language("carla", "fr")
+    assert languages.of_trainer(trainer_id) == "fr"
+    carla = office.accounts.authenticate("carla", PASSWORD)
+    assert carla is not None and carla.language == "fr"  # the pages read in it

@@ -17,14 +17,18 @@ What is where:
   CSRF token), `page.submitted(form, call)` (runs the call once per rendered form: the form's
   `form_key` is its Idempotency-Key, through `service/app/idempotency.py`), `page.require(...)`.
 - `rendering.py`: one Jinja2 environment per language, with the i18n extension over
-  `service.i18n.translations(lang)` and babel filters `date`, `datetime`, `number`.
+  `service.i18n.translations(lang)` and babel filters `date`, `datetime`, `number`; the
+  global `STEP_TITLES` is `service/i18n/labels.py`'s, translated (the e-mails name the steps
+  from the same mapping), read by templates through `_labels.html`.
 - `refusals.py`: a refusal as people read it: from the `refusals.po` catalog by its code and
   parameters, else the domain's English reason.
 - `templates/`: `base.html` (landmarks, skip link, language switcher, the user's menu) and a
   template per page; `static/site.css`.
 - The routers: `auth.py` (login, logout, language), `public.py` (home, directory, certificate
-  check), `expert.py` (worklist, registering an enterprise), `journey.py` (a journey, its
-  timeline and its step forms), `trainer.py` (my journeys, my standing),
+  check), `statistics.py` (the programme statistics: bar charts laid out by `charts.py` and
+  drawn as SVG by `templates/_chart.html`, each beside a table of its figures), `expert.py`
+  (worklist, registering an enterprise), `journey.py` (a journey, its timeline and its step
+  forms), `trainer.py` (my journeys, my standing),
   `trainer_materials.py` (my training materials, each downloaded by a form whose key is the
   download's command id, so a form sent twice records one download).
   The office's pages are `office.py` and `office_logins.py` (a person's login: reset,
@@ -48,10 +52,13 @@ How to add a page:
    handler reads `form = await page.form()` and answers
    `await page.submitted(form, call)`, where `call(command_id)` returns a `StoredResponse`
    (as the JSON routes do); on success redirect (303) to the page that shows the result,
-   on a refusal render the form again with `refusal=page.refusal(outcome)` beside it.
+   on a refusal render the form again with `refusal=page.refusal(outcome)` beside it; fields
+   the request model refuses (`ValidationError`) with `page.wrong_fields(invalid)`, each
+   said in the reader's language.
 5. Link it where its readers start: `templates/_menu.html` (the header's menu) and
    `templates/home.html` ("Your work"), under the role it is for (`user.role.value`); a
    role's start page after logging in is `auth.py::START_PAGES`.
-6. Add every new message to `service/i18n/locales/{en,fr,es}/LC_MESSAGES/pages.po`
+6. Add every new message to `service/i18n/locales/{en,fr,es}/LC_MESSAGES/pages.po` (the
+   statistics' own to `statistics.po`)
    (tests/i18n fails on one missing; tests/pages checks the templates against the catalog).
 """

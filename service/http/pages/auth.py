@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 from fastapi.responses import Response
+from starlette.concurrency import run_in_threadpool
 
 from domain.values import Role
 from service.app.accounts import PASSWORD_MAX, USERNAME_MAX, control_character
@@ -69,10 +70,15 @@ async def log_out(page: AnyPage) -> Response:
 
 @router.post("/language")
 async def choose_language(page: AnyPage) -> Response:
-    """The person's choice of language, kept in their session (and so for every page)."""
+    """The person's choice of language, kept in their session (and so for every page) and,
+    when they are logged in, on their login: their next sessions and their e-mails use it."""
     form = await page.form()
     chosen = str(form.get("language", ""))
     if chosen in LANGUAGES:
         page.session.choose_language(chosen)
         page.language = chosen
+        if page.user is not None:
+            page.user = await run_in_threadpool(
+                page.services.accounts.choose_language, page.user.username, chosen
+            )
     return page.redirect(safe_next(str(form.get("next", ""))))

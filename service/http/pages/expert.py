@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Response
 from fastapi.encoders import jsonable_encoder
@@ -11,17 +11,16 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from domain.enterprise import EnterpriseDetails
-from domain.journey.next_steps import StepOpen, pending_step
 from domain.journey.state import Stage
 from domain.policy import Action
 from domain.values import Module
 from projections import queries
 from service.app.idempotency import StoredResponse
-from service.http.answers import enterprise_names
+from service.http.answers import next_step
 from service.http.pages.kit import SignedIn, form_values, safe_next
 from service.http.pages.refusals import ReadableRefusal
 from service.http.reading import FreshReads
-from service.http.schemas import RegisterEnterprise
+from service.http.schemas import NextStep, RegisterEnterprise
 
 router = APIRouter(include_in_schema=False)
 
@@ -31,9 +30,7 @@ class Row:
     """One candidate's journey on the worklist, with the step it waits for."""
 
     item: queries.WorklistItem
-    pending: StepOpen | None
-    enterprise_name: str | None
-    due_on: date
+    waiting: NextStep
 
 
 @router.get("/expert")
@@ -54,7 +51,7 @@ async def worklist(page: SignedIn, read: FreshReads, module: str = "", stage: st
         if (not chosen_module or item.journey.module.value == chosen_module)
         and (not chosen_stage or item.journey.stage.value == chosen_stage)
     ]
-    rows = [await run_in_threadpool(_row, page, item, stall) for item in shown]
+    rows = [await run_in_threadpool(_row, page, item) for item in shown]
     return page.render(
         "worklist.html",
         title=page.gettext("My worklist"),
@@ -67,12 +64,9 @@ async def worklist(page: SignedIn, read: FreshReads, module: str = "", stage: st
     )
 
 
-def _row(page: SignedIn, item: queries.WorklistItem, stall: timedelta) -> Row:
+def _row(page: SignedIn, item: queries.WorklistItem) -> Row:
     state = page.services.certification.journey(item.journey.journey_id)
-    pending = pending_step(state)
-    names = enterprise_names(page.services.certification, state) if pending else {}
-    name = names.get(pending.enterprise_id) if pending and pending.enterprise_id else None
-    return Row(item, pending, name, (state.last_step_at + stall).date())
+    return Row(item, next_step(page.services, state))
 
 
 @router.get("/register-enterprise")
@@ -110,9 +104,7 @@ async def register_enterprise(page: SignedIn) -> Response:
             {k: values.get(k, "") for k in RegisterEnterprise.model_fields}
         )
     except ValidationError as invalid:
-        problems = tuple(f"{e['loc'][0]}: {e['msg']}" for e in invalid.errors())
-        said = ReadableRefusal(page.gettext("Check the fields below."), problems)
-        return _render_form(page, back, values, said, 422)
+        return _render_form(page, back, values, page.wrong_fields(invalid), 422)
     details = EnterpriseDetails(
         body.name, body.country, body.sector, body.employees, body.women_employees
     )

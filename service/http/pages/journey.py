@@ -17,13 +17,13 @@ from starlette.concurrency import run_in_threadpool
 from domain import policy
 from domain.errors import DomainError
 from domain.indicators import Indicator
-from domain.journey.next_steps import StepOpen, open_steps, pending_step
+from domain.journey.next_steps import StepOpen, open_steps
 from domain.journey.state import JourneyState
 from domain.policy import About, Action
 from projections import queries
 from service.app.idempotency import StoredResponse
 from service.app.refusals import refusal_body
-from service.http.answers import due_on, enterprise_names, journey_answer
+from service.http.answers import enterprise_names, journey_answer, next_step
 from service.http.pages.kit import Page, PageRefused, SignedIn, form_values
 from service.http.pages.refusals import ReadableRefusal
 from service.http.pages.step_forms import INDICATOR_FIELD, STEP_KINDS, FormProblems, step_from_form
@@ -64,7 +64,7 @@ async def take_step(journey_id: str, kind: str, page: SignedIn) -> Response:
         raise PageRefused(404, page.gettext("There is no such step."))
     user = page.require(Action(kind), About.journey(state.trainer_id, state.expert_id))
     try:
-        step = step_from_form(kind, values)
+        step = step_from_form(kind, values, page.language)
     except FormProblems as wrong:
         said = ReadableRefusal(
             page.gettext("Check the fields below."),
@@ -106,6 +106,7 @@ async def _render(
     services = page.services
     user = page.signed_in_user()
     history = await run_in_threadpool(timeline, services.certification, state.journey_id)
+    waiting = await run_in_threadpool(next_step, services, state)
     names = await run_in_threadpool(enterprise_names, services.certification, state)
     trainer = await run_in_threadpool(services.certification.trainer, state.trainer_id)
     about = About.journey(state.trainer_id, state.expert_id)
@@ -120,8 +121,7 @@ async def _render(
         certificate_number=trainer.certificate_number,
         history=history,
         names=names,
-        pending=pending_step(state),
-        due_on=due_on(services, state),
+        waiting=waiting,
         today=date.today(),
         steps=steps,
         selectable=selectable,

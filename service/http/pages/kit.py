@@ -15,6 +15,7 @@ from urllib.parse import quote, urlencode, urlsplit
 
 from fastapi import Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -29,6 +30,7 @@ from service.app.idempotency import (
     fingerprint_of_the_bytes,
 )
 from service.http.deps import Services, ServicesDep
+from service.http.field_errors import field_problems
 from service.http.pages.refusals import ReadableRefusal, readable
 from service.http.pages.rendering import environment
 from service.http.pages.session import COOKIE, Session, SessionCookies
@@ -183,6 +185,11 @@ class Page:
                 ),
             ) from None
 
+    def wrong_fields(self, invalid: ValidationError) -> ReadableRefusal:
+        """A form's fields the request models refused, each said in the reader's language."""
+        problems = field_problems(invalid.errors(), self.language)
+        return ReadableRefusal(self.gettext("Check the fields below."), problems)
+
     def refusal(
         self, outcome: StoredResponse, names: Mapping[str, str] | None = None
     ) -> ReadableRefusal:
@@ -205,7 +212,10 @@ async def any_page(request: Request, services: ServicesDep) -> Page:
     cookies = session_cookies(request)
     session = cookies.read(request.cookies.get(COOKIE))
     user = await _user_of(services, session)
-    language = choose_language(session.language, request.headers.get("accept-language"))
+    # A logged-in person's own choice (kept on their login), else this session's, else the
+    # browser's.
+    chosen = (user.language if user else None) or session.language
+    language = choose_language(chosen, request.headers.get("accept-language"))
     return Page(request, services, session, language, user, cookies)
 
 

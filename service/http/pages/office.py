@@ -120,9 +120,7 @@ async def register(page: SignedIn) -> Response:
             }
         )
     except ValidationError as invalid:
-        problems = tuple(f"{e['loc'][0]}: {e['msg']}" for e in invalid.errors())
-        said = ReadableRefusal(page.gettext("Check the fields below."), problems)
-        return _register_page(page, values, said, 422)
+        return _register_page(page, values, page.wrong_fields(invalid), 422)
     delivery = _choice(values.get("delivery", ""), Delivery) or Delivery.INVITATION
     services = page.services
 
@@ -330,9 +328,7 @@ async def change_standing(trainer_id: str, page: SignedIn) -> Response:
             else Reinstate.model_validate(values).step()
         )
     except ValidationError as invalid:
-        problems = tuple(f"{e['loc'][0]}: {e['msg']}" for e in invalid.errors())
-        said = ReadableRefusal(page.gettext("Check the fields below."), problems)
-        return await _standing(page, trainer_id, said, 422)
+        return await _standing(page, trainer_id, page.wrong_fields(invalid), 422)
     services = page.services
 
     async def call(command_id: str) -> StoredResponse:

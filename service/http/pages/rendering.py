@@ -17,6 +17,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from service.i18n import locale, translations
 from service.i18n.countries import country_name
+from service.i18n.labels import step_titles
 
 TEMPLATES = Path(__file__).parent / "templates"
 STATIC = Path(__file__).parent / "static"
@@ -37,6 +38,7 @@ def environment(language: str) -> Environment:
     env.filters["datetime"] = lambda value: local_datetime(value, language)
     env.filters["number"] = lambda value: local_number(value, language)
     env.filters["country"] = lambda code: country_name(code, language)  # ISO code → its name
+    env.globals["STEP_TITLES"] = step_titles(language)  # read through `_labels.html`
     return env
 
 

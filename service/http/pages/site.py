@@ -15,6 +15,7 @@ from service.http.pages import (
     office,
     office_logins,
     public,
+    statistics,
     trainer,
     trainer_materials,
 )
@@ -25,6 +26,7 @@ from service.settings import Settings
 
 ROUTERS = (
     public.router,
+    statistics.router,
     auth.router,
     expert.router,
     journey.router,

@@ -14,6 +14,7 @@ from pydantic import BaseModel, TypeAdapter, ValidationError
 from domain.indicators import Indicator
 from domain.journey.steps import Certify, DeliverClassroomWorkshop, JourneyStep, RecordToTResult
 from service.http import schemas
+from service.http.field_errors import field_name, field_problem
 
 INDICATOR_FIELD = "indicator_"  # + the indicator's name: one number field each
 TOT_RESULTS = {
@@ -45,8 +46,8 @@ WITH_INDICATORS = frozenset({"baseline_assessment", "progress_report"})
 STEP_KINDS = frozenset({*MODELS, "tot_result", "classroom_workshop", "certification"})
 
 
-def step_from_form(kind: str, form: Mapping[str, str]) -> JourneyStep:
-    """The step the form asks for, or FormProblems."""
+def step_from_form(kind: str, form: Mapping[str, str], language: str) -> JourneyStep:
+    """The step the form asks for, or FormProblems (said in `language`)."""
     if kind == "tot_result":
         result = TOT_RESULTS.get(form.get("result", ""))
         if result is None:
@@ -56,7 +57,8 @@ def step_from_form(kind: str, form: Mapping[str, str]) -> JourneyStep:
         return Certify()
     if kind == "classroom_workshop":
         fields = {name: form.get(name, "") for name in ("held_on", "managers", "workers", "women")}
-        return _validated(TypeAdapter(DeliverClassroomWorkshop), fields)  # type: ignore[no-any-return]
+        adapter = TypeAdapter(DeliverClassroomWorkshop)
+        return _validated(adapter, fields, language)  # type: ignore[no-any-return]
     model, names = MODELS[kind]
     body: dict[str, Any] = {name: form.get(name, "") for name in names}
     if kind in WITH_INDICATORS:
@@ -65,17 +67,17 @@ def step_from_form(kind: str, form: Mapping[str, str]) -> JourneyStep:
             for name in INDICATORS
             if form.get(INDICATOR_FIELD + name, "").strip()
         }
-    parsed = _validated(TypeAdapter(model), body)
+    parsed = _validated(TypeAdapter(model), body, language)
     step: JourneyStep = parsed.step()
     return step
 
 
-def _validated(adapter: TypeAdapter[Any], body: dict[str, Any]) -> Any:
+def _validated(adapter: TypeAdapter[Any], body: dict[str, Any], language: str) -> Any:
     try:
         return adapter.validate_python(body)
     except ValidationError as invalid:
         raise FormProblems(
-            {_field(error["loc"]): error["msg"] for error in invalid.errors()}
+            {_field(error["loc"]): field_problem(error, language) for error in invalid.errors()}
         ) from None
 
 
@@ -83,4 +85,4 @@ def _field(location: tuple[int | str, ...]) -> str:
     """`("indicators", "defects")` → the form's field `indicator_defects`."""
     if len(location) == 2 and location[0] == "indicators":
         return f"{INDICATOR_FIELD}{location[1]}"
-    return str(location[0]) if location else "form"
+    return field_name(location)

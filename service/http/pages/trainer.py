@@ -5,7 +5,7 @@ form."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
 from pydantic import ValidationError
@@ -13,7 +13,6 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.calendar import add_months
 from domain.errors import DomainError
-from domain.journey.next_steps import StepOpen, pending_step
 from domain.policy import About, Action
 from domain.trainer.rules import inactive_from
 from domain.trainer.state import Listing, TrainerState
@@ -22,10 +21,11 @@ from projections.queries import ReadModels, registers
 from service.app.idempotency import StoredResponse
 from service.app.policies import configured_terms, policy_at
 from service.app.refusals import refusal_body
+from service.http.answers import next_step
 from service.http.pages.kit import Page, PageRefused, SignedIn, form_values
 from service.http.pages.refusals import ReadableRefusal
 from service.http.reading import FreshReads
-from service.http.schemas import SubmitTrainingRecord, trainer_body
+from service.http.schemas import NextStep, SubmitTrainingRecord, trainer_body
 
 router = APIRouter(include_in_schema=False)
 
@@ -33,8 +33,7 @@ router = APIRouter(include_in_schema=False)
 @dataclass(frozen=True)
 class MyJourney:
     view: queries.JourneyView
-    pending: StepOpen | None
-    due_on: date | None
+    waiting: NextStep
 
 
 @dataclass(frozen=True)
@@ -59,17 +58,15 @@ async def my_journeys(page: SignedIn, read: FreshReads) -> Response:
     trainer_id = _own_trainer_id(page)
     views = await run_in_threadpool(queries.journeys_of_trainer, read, trainer_id)
     profile = await run_in_threadpool(registers.trainer_profile, read, trainer_id)
-    stall = timedelta(days=page.services.settings.stall_reminder_after_days)
-    journeys = [await run_in_threadpool(_mine, page, view, stall) for view in views]
+    journeys = [await run_in_threadpool(_mine, page, view) for view in views]
     return page.render(
         "my_journeys.html", title=page.gettext("My journeys"), journeys=journeys, profile=profile
     )
 
 
-def _mine(page: Page, view: queries.JourneyView, stall: timedelta) -> MyJourney:
+def _mine(page: Page, view: queries.JourneyView) -> MyJourney:
     state = page.services.certification.journey(view.journey_id)
-    pending = pending_step(state)
-    return MyJourney(view, pending, (state.last_step_at + stall).date() if pending else None)
+    return MyJourney(view, next_step(page.services, state))
 
 
 @router.get("/me/standing")

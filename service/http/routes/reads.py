@@ -16,9 +16,11 @@ from projections import queries
 from projections.queries import registers
 from service.app.accounts import User
 from service.app.policies import inactivity_at
+from service.http.answers import next_step
 from service.http.deps import CurrentUser, ReachingUser, Services, ServicesDep, allowed_to
 from service.http.parameters import EnterpriseId, JourneyId, TrainerId, WorkshopId, uuid_query
 from service.http.reading import FreshReads, may_read_journey, require_trainer_reader
+from service.http.schemas import JourneyRead
 
 router = APIRouter(tags=["reads"])
 
@@ -28,15 +30,18 @@ StandingsReaders = Annotated[User, Depends(allowed_to(Action.READ_STANDINGS))]
 
 @router.get("/journeys/{journey_id}")
 def read_journey(
-    journey_id: JourneyId, user: ReachingUser, read: FreshReads
-) -> queries.JourneyView:
-    """A journey: stage, ToE cycle, next action and who must take it."""
+    journey_id: JourneyId, user: ReachingUser, read: FreshReads, services: ServicesDep
+) -> JourneyRead:
+    """A journey: stage, ToE cycle, its `next_action` (the sentence, as in the lists) and
+    `next_step`: who must act, the step, the enterprise by id and name, and the day after
+    which it is overdue."""
     journey = queries.journey(read, journey_id)
     if journey is None:
         raise HTTPException(404, f"No journey with id {journey_id}.")
     about = About.journey(journey.trainer_id, journey.expert_id)
     policy.require(user.actor, Action.READ_RECORD, about)
-    return journey
+    state = services.certification.journey(journey_id)
+    return JourneyRead(**vars(journey), next_step=next_step(services, state))
 
 
 @router.get("/trainers/{trainer_id}/journeys")
