@@ -405,7 +405,7 @@ class Certification(Application[UUID]):
             plan = workshop.state.plan
             countries = frozenset({trainer.state.country, plan.country})
             journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id), countries)
-            check_open_for_enrolment(workshop.state)
+            check_open_for_enrolment(workshop.state)  # refused before anything else is judged
             today = earliest_local_date(at)
             backdated = journey_rules.check_enrolment_window(
                 plan.ends_on, today, backdated_reason, actor
@@ -418,6 +418,9 @@ class Certification(Application[UUID]):
                     "now; send the enrolment again."
                 )
             trainer.open_journey(plan.module, journey_id, actor, command_id, at)
+            # The workshop is written too: an enrolment and a cancellation (or a reschedule)
+            # of the workshop cannot both be saved on what the other has not seen.
+            workshop.enrol(journey_id, actor, command_id, at)
             journey = Journey.enrol(
                 journey_id,
                 str(trainer.id),
@@ -431,7 +434,7 @@ class Certification(Application[UUID]):
             if backdated is not None:
                 journey.backdate(plan.ends_on, backdated, actor, command_id, at)
             opened["id"] = journey_id
-            return [trainer, journey]
+            return [trainer, journey, workshop]
 
         return self._retrying(
             lambda: self._save_or_replay(decide, lambda: opened["id"], command_id, self.journey)
