@@ -1,8 +1,9 @@
 """Deterministic ids: the same natural key always names the same aggregate, so retries collide.
 
-A trainer is the exception: a person's details change, so a new trainer's id is random (given
-by the application) and only the e-mail's index is named by the e-mail (`email_address_id`).
-Trainers registered before kept the id their e-mail gave them (`legacy_trainer_id`).
+Trainers and enterprises are the exceptions: their details change, so a new one's id is random
+(given by the application) and only an index is named by the detail: the e-mail's
+(`email_address_id`), the enterprise name's in its country (`enterprise_name_id`). Those
+registered before kept the id the detail gave them (`legacy_trainer_id`, `enterprise_id`).
 """
 
 from __future__ import annotations
@@ -37,7 +38,18 @@ def workshop_id(module: Module, code: str) -> UUID:
 
 
 def enterprise_id(country: str, name: str) -> UUID:
-    return _id(f"enterprises/{country.strip().lower()}/{' '.join(name.lower().split())}")
+    """The id an enterprise registered before the name register got from its first name."""
+    return _id(f"enterprises/{enterprise_name_key(country, name)}")
+
+
+def enterprise_name_id(country: str, name: str) -> UUID:
+    """The name's index: one per name in a country, so two enterprises never hold it at once."""
+    return _id(f"enterprise-names/{enterprise_name_key(country, name)}")
+
+
+def enterprise_name_key(country: str, name: str) -> str:
+    """One firm's name however it is cased or spaced."""
+    return f"{country.strip().lower()}/{' '.join(name.lower().split())}"
 
 
 CERTIFICATE_REGISTRY_ID = _id("certificate-registry")

@@ -220,6 +220,13 @@ class ToTWorkshop(RecordedAggregate):
         def apply_to(self, aggregate: Any) -> None:
             aggregate.state = replace(aggregate.state, cancelled_reason=self.reason)
 
+    class CandidateEnrolled(RecordedAggregate.Event):
+        """A candidate's journey was opened in the workshop. Written with the journey, it
+        moves the workshop's version: a cancellation or a reschedule judged on attendance
+        read before it collides with it in the event store, and is judged again."""
+
+        journey_id: str
+
     @classmethod
     def schedule(
         cls,
@@ -273,3 +280,8 @@ class ToTWorkshop(RecordedAggregate):
     ) -> None:
         reason = check_cancellation(self.state, reason, attendance, actor)
         self.record(self.Cancelled, actor, command_id, at, reason=reason)
+
+    def enrol(self, journey_id: UUID, actor: Actor, command_id: str, at: datetime) -> None:
+        """Take a candidate's enrolment: not into a cancelled workshop."""
+        check_open_for_enrolment(self.state)
+        self.record(self.CandidateEnrolled, actor, command_id, at, journey_id=str(journey_id))

@@ -10,7 +10,7 @@ from functools import cached_property
 
 import jwt
 from pwdlib import PasswordHash
-from sqlalchemy import Boolean, Engine, Integer, String, Text, select, true
+from sqlalchemy import Boolean, Engine, Integer, String, Text, select, true, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
@@ -304,6 +304,16 @@ class Accounts:
             row.language = language
 
         return self._change(username, chosen)
+
+    def move_logins(self, from_trainer_id: str, to_trainer_id: str) -> None:
+        """Let every login of one trainer record act as another from its next request on
+        (a merged-away record's logins act as the person). Repeating it moves nothing more."""
+        with Session(self._engine) as session, session.begin():
+            session.execute(
+                update(UserRow)
+                .where(UserRow.trainer_id == from_trainer_id)
+                .values(trainer_id=to_trainer_id)
+            )
 
     def _change(self, username: str, change: Callable[[UserRow], None]) -> User:
         with Session(self._engine) as session, session.begin():

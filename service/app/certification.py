@@ -38,6 +38,7 @@ from domain.enterprise import (
     clean_details,
     size_warning,
 )
+from domain.enterprise_name import EnterpriseName
 from domain.errors import AlreadyExists, InvalidInput, NotFound, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
@@ -293,23 +294,64 @@ class Certification(Application[UUID]):
     def register_enterprise(
         self, details: EnterpriseDetails, actor: Actor, command_id: str, at: datetime
     ) -> Result[EnterpriseState]:
-        details = clean_details(details)  # before the id: the name as recorded names it
-        enterprise_id = ids.enterprise_id(details.country, details.name)
+        """Register an enterprise under a random id; its name's index in its country is
+        claimed in the same atomic write, so one firm is not registered twice."""
+        details = clean_details(details)  # before the register: the name as recorded
         # Before the register is looked up: a country office learns nothing of elsewhere.
         where = About(countries=frozenset({details.country}))
         policy.require(actor, Action.REGISTER_ENTERPRISE, where)
+        registered: dict[str, UUID] = {}
 
         def decide() -> list[RecordedAggregate]:
-            if self._created_by(enterprise_id, command_id):
+            name = self._enterprise_name(details.country, details.name)
+            claimed = None if name is None else name.claimed_by(command_id)
+            if claimed is not None:  # a retry of this very registration
+                registered["id"] = UUID(claimed)
                 return []
-            if enterprise_id in self.repository:
-                raise AlreadyExists(
-                    f"Enterprise {details.name} ({details.country}) is already registered "
-                    f"as {enterprise_id}."
-                )
-            return [Enterprise.register(enterprise_id, details, actor, command_id, at)]
+            self._require_name_free(details.country, details.name, name, None)
+            enterprise_id = registered["id"] = uuid4()
+            enterprise = Enterprise.register(enterprise_id, details, actor, command_id, at)
+            return [
+                enterprise,
+                EnterpriseName.claim(
+                    name, details.country, details.name, enterprise_id, actor, command_id, at
+                ),
+            ]
 
-        return self._run(enterprise_id, command_id, decide, self.enterprise)
+        return self._retrying(
+            lambda: self._save_or_replay(
+                decide, lambda: registered["id"], command_id, self.enterprise
+            )
+        )
+
+    def _enterprise_name(self, country: str, name: str) -> EnterpriseName | None:
+        try:
+            found: EnterpriseName = self.repository.get(ids.enterprise_name_id(country, name))
+        except AggregateNotFoundError:
+            return None
+        return found
+
+    def _require_name_free(
+        self, country: str, name: str, index: EnterpriseName | None, renamed: UUID | None
+    ) -> None:
+        """AlreadyExists if another enterprise holds the name in the country: its index says
+        so; failing one, an enterprise registered before the register whose name it still is."""
+        holder = None if index is None or index.holder is None else UUID(index.holder)
+        if index is None:
+            legacy = ids.enterprise_id(country, name)
+            try:
+                firm: object = self.repository.get(legacy)
+            except AggregateNotFoundError:
+                firm = None
+            if isinstance(firm, Enterprise) and ids.enterprise_name_key(
+                country, firm.state.details.name
+            ) == ids.enterprise_name_key(country, name):
+                holder = legacy
+        if holder is not None and holder != renamed:
+            hint = "; if both are one firm, keep that one" if renamed else ""
+            raise AlreadyExists(
+                f"Enterprise {name} ({country}) is already registered as {holder}{hint}."
+            )
 
     def reschedule_workshop(
         self, workshop_id: str, change: Reschedule, actor: Actor, command_id: str, at: datetime
@@ -375,21 +417,34 @@ class Certification(Application[UUID]):
         self, enterprise_id: str, edit: EnterpriseEdit, actor: Actor, command_id: str, at: datetime
     ) -> Result[EnterpriseState]:
         """Correct an enterprise's name, sector or employee counts; its id, country and
-        history stay. The size warning follows the new count."""
+        history stay. The size warning follows the new count. A new name is claimed in the
+        register and the old one released in the same write."""
 
         def decide() -> list[RecordedAggregate]:
             enterprise = self._find(Enterprise, enterprise_id, "enterprise")
             if command_id in enterprise.applied:
                 return []
+            before = enterprise.state.details
             enterprise.edit_details(edit, actor, command_id, at)
-            details = enterprise.state.details
-            namesake = ids.enterprise_id(details.country, details.name)
-            if namesake != enterprise.id and namesake in self.repository:
-                raise AlreadyExists(
-                    f"Enterprise {details.name} ({details.country}) is already registered as "
-                    f"{namesake}; if both are one firm, keep that one."
-                )
-            return [enterprise]
+            after = enterprise.state.details
+            country = after.country
+            if ids.enterprise_name_key(country, after.name) == ids.enterprise_name_key(
+                country, before.name
+            ):
+                return [enterprise]
+            name = self._enterprise_name(country, after.name)
+            self._require_name_free(country, after.name, name, enterprise.id)
+            touched: list[RecordedAggregate] = [
+                enterprise,
+                EnterpriseName.claim(
+                    name, country, after.name, enterprise.id, actor, command_id, at
+                ),
+            ]
+            released = self._enterprise_name(country, before.name)
+            if released is not None:  # an enterprise registered before the register has none
+                released.release(actor, command_id, at)
+                touched.append(released)
+            return touched
 
         return self._run(
             _aggregate_id(enterprise_id, "enterprise"), command_id, decide, self.enterprise
@@ -422,7 +477,7 @@ class Certification(Application[UUID]):
             plan = workshop.state.plan
             countries = frozenset({trainer.state.country, plan.country})
             journey_rules.check_enrolment(actor, plan.expert_id, str(trainer.id), countries)
-            check_open_for_enrolment(workshop.state)
+            check_open_for_enrolment(workshop.state)  # refused before anything else is judged
             today = earliest_local_date(at)
             backdated = journey_rules.check_enrolment_window(
                 plan.ends_on, today, backdated_reason, actor
@@ -435,6 +490,9 @@ class Certification(Application[UUID]):
                     "now; send the enrolment again."
                 )
             trainer.open_journey(plan.module, journey_id, actor, command_id, at)
+            # The workshop is written too: an enrolment and a cancellation (or a reschedule)
+            # of the workshop cannot both be saved on what the other has not seen.
+            workshop.enrol(journey_id, actor, command_id, at)
             journey = Journey.enrol(
                 journey_id,
                 str(trainer.id),
@@ -448,7 +506,7 @@ class Certification(Application[UUID]):
             if backdated is not None:
                 journey.backdate(plan.ends_on, backdated, actor, command_id, at)
             opened["id"] = journey_id
-            return [trainer, journey]
+            return [trainer, journey, workshop]
 
         return self._retrying(
             lambda: self._save_or_replay(decide, lambda: opened["id"], command_id, self.journey)

@@ -12,10 +12,12 @@ import secrets
 from dataclasses import dataclass
 from datetime import datetime
 from enum import StrEnum
+from uuid import UUID
 
 from domain.errors import DomainError
 from domain.text import TextRefused, TextRule, clean_text
-from domain.values import Role
+from domain.trainer.state import TrainerState
+from domain.values import Actor, Role
 from service.app.accounts import (
     NEW_PASSWORD_MIN,
     PASSWORD_MAX,
@@ -26,7 +28,7 @@ from service.app.accounts import (
     UserExists,
     new_password_problem,
 )
-from service.app.certification import Certification
+from service.app.certification import Certification, Result
 from service.app.invitations import Invitation, Invitations, SecretMaker
 
 
@@ -104,6 +106,25 @@ class PeopleLogins:
                 params={"username": name, "name": trainer.name},
             ) from None
         return self._deliver(name, delivery, command_id, now)
+
+    def merge_trainers(
+        self,
+        surviving_id: str,
+        merged_id: str,
+        reason: str,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+    ) -> Result[TrainerState]:
+        """Merge two records of one person (`Certification.merge_trainers`), then move the
+        merged-away record's logins to the person, so that no one acts as a record that is
+        no more. A retried merge moves any login the first attempt left behind."""
+        merged = self.certification.merge_trainers(
+            surviving_id, merged_id, reason, actor, command_id, at
+        )
+        person = self.certification.trainer(merged_id).trainer_id  # follows every merge since
+        self.accounts.move_logins(str(UUID(merged_id)), person)
+        return merged
 
     def reset(
         self, username: str, delivery: Delivery, command_id: str, now: datetime

@@ -7,6 +7,7 @@ from uuid import UUID
 import pytest
 
 from domain import ids
+from domain.enterprise import Enterprise, EnterpriseDetails, EnterpriseEdit
 from domain.errors import AlreadyExists, InvalidInput, MergeRefused, NotPermitted
 from domain.journey.steps import Certify, RecordToTResult
 from domain.recorded import created_fields
@@ -262,3 +263,45 @@ def test_a_certified_record_is_not_merged_away(story: Story) -> None:
         story.app.merge_trainers(
             other.user_id, certified.user_id, "again", story.hq, new_id(), story.later()
         )
+
+
+def enterprise(story: Story, name: str, command_id: str | None = None) -> UUID:
+    details = EnterpriseDetails(name, "IN", "auto components", 120, 30)
+    registered = story.app.register_enterprise(
+        details, story.hq, command_id or new_id(), story.later()
+    )
+    return UUID(registered.state.enterprise_id)
+
+
+def test_a_new_enterprise_gets_a_random_id_and_its_name_stays_one_firms_through_renames(
+    story: Story,
+) -> None:
+    name, command_id = f"Auto Parts {story.tag}", new_id()
+    firm = enterprise(story, name, command_id)
+
+    assert firm.version == 4 and firm != ids.enterprise_id("IN", name)
+    assert enterprise(story, name, command_id) == firm  # a retry, answered as before
+    with pytest.raises(AlreadyExists, match="already registered"):
+        enterprise(story, f"  auto parts {story.tag.upper()}")
+    renamed = EnterpriseEdit(name=f"Auto Parts Two {story.tag}")
+    story.app.edit_enterprise(str(firm), renamed, story.hq, new_id(), story.later())
+    assert story.app.enterprise(firm).details.name == renamed.name
+    assert enterprise(story, name) != firm  # the old name is free for another firm now
+    with pytest.raises(AlreadyExists, match=str(firm)):
+        enterprise(story, f"Auto Parts Two {story.tag}")
+
+
+def test_an_enterprise_stored_before_the_register_keeps_its_id_and_its_name(
+    story: Story,
+) -> None:
+    name = f"Old Looms {story.tag}"
+    legacy = ids.enterprise_id("IN", name)
+    details = EnterpriseDetails(name, "IN", "textiles", 80, 40)
+    story.app.save(Enterprise.register(legacy, details, story.hq, new_id(), story.later()))
+
+    with pytest.raises(AlreadyExists, match=str(legacy)):
+        enterprise(story, name)
+    renamed = EnterpriseEdit(name=f"New Looms {story.tag}")
+    story.app.edit_enterprise(str(legacy), renamed, story.hq, new_id(), story.later())
+    assert story.app.enterprise(legacy).details.name == renamed.name
+    assert enterprise(story, name) != legacy

@@ -12,7 +12,8 @@ from domain.enterprise import EnterpriseEdit
 from domain.errors import AlreadyExists, InvalidInput, NotPermitted, WorkshopChangeRefused
 from domain.journey.steps import RecordToTResult, SelectEnterprise, Withdraw
 from domain.values import Actor, Module, Role
-from domain.workshop import Reschedule
+from domain.workshop import Attendance, Reschedule, WorkshopState, check_open_for_enrolment
+from service.app import certification
 from service.app.certification import Certification
 from tests.stories import Story, new_id
 
@@ -169,6 +170,44 @@ def test_no_one_enrols_in_a_cancelled_workshop_and_it_is_not_changed_again(
     with pytest.raises(WorkshopChangeRefused, match="cannot be cancelled"):
         story.app.cancel_workshop(workshop_id, "Again", story.hq, new_id(), story.later())
     assert written(story) == before
+
+
+def test_a_cancellation_judged_before_an_enrolment_was_saved_is_judged_again(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workshop_id = upcoming_workshop(story)
+    candidate = story.register_candidate()
+    count = story.app._attendance
+
+    def enrolment_lands_meanwhile(workshop: UUID) -> Attendance:
+        seen = count(workshop)
+        if seen == Attendance():  # the first look: the candidate enrols before it is saved
+            story.app.enrol(candidate.user_id, workshop_id, story.hq, new_id(), story.later())
+        return seen
+
+    monkeypatch.setattr(story.app, "_attendance", enrolment_lands_meanwhile)
+
+    with pytest.raises(WorkshopChangeRefused, match="1 candidate"):
+        story.app.cancel_workshop(workshop_id, "No expert", story.hq, new_id(), story.later())
+    assert story.app.workshop(workshop_id).cancelled_reason is None
+
+
+def test_an_enrolment_judged_before_a_cancellation_was_saved_is_judged_again(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    workshop_id = upcoming_workshop(story)
+    candidate = story.register_candidate()
+
+    def cancellation_lands_meanwhile(workshop: WorkshopState) -> None:
+        check_open_for_enrolment(workshop)
+        if workshop.cancelled_reason is None:  # the first look: cancelled before it is saved
+            story.app.cancel_workshop(workshop_id, "Strike", story.hq, new_id(), story.later())
+
+    monkeypatch.setattr(certification, "check_open_for_enrolment", cancellation_lands_meanwhile)
+
+    with pytest.raises(WorkshopChangeRefused, match="was cancelled"):
+        story.app.enrol(candidate.user_id, workshop_id, story.hq, new_id(), story.later())
+    assert story.app.trainer(candidate.user_id).open_journeys == {}
 
 
 def test_a_retried_cancellation_is_recorded_once(story: Story) -> None:

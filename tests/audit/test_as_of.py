@@ -8,10 +8,11 @@ import pytest
 
 from domain.errors import NotFound
 from domain.journey.state import Stage
-from domain.values import Module
+from domain.values import Actor, Module
 from projections.queries import public_list, verify_certificate
 from projections.rebuild import as_of
 from service.app.audit.as_of import PastReadModels, trainer_as_of
+from service.app.certification import Certification
 from tests.audit.script import JOURNEY_STEPS, Script
 from tests.stories import Story
 
@@ -115,3 +116,21 @@ def test_a_kept_past_moment_takes_in_steps_recorded_later(script: Script) -> Non
         kept = public_list(read)
     assert [t.name for t in kept] == ["Bola Ade"]
     assert kept == public_list(as_of(script.app, moment))
+
+
+def test_a_merge_joins_the_records_journeys_from_its_moment_on(app: Certification) -> None:
+    story = Story(app)
+    person, twin = story.register_candidate(), story.register_candidate("Carla (twice)")
+    journey = story.enrol(twin, Module.WC, story.register_expert()).journey_id
+    before_the_merge = story.later()
+    app.merge_trainers(person.user_id, twin.user_id, "one person", story.hq, "m", story.later())
+    after_the_merge = story.later()
+
+    def as_of(record: Actor, moment: datetime) -> tuple[str, list[str]]:
+        then = trainer_as_of(app, record.user_id, moment)
+        return then.trainer_id, [j.state.journey_id for j in then.journeys]
+
+    assert as_of(person, before_the_merge) == (person.user_id, [])
+    assert as_of(twin, before_the_merge) == (twin.user_id, [journey])
+    assert as_of(person, after_the_merge) == (person.user_id, [journey])
+    assert as_of(twin, after_the_merge) == (person.user_id, [journey])

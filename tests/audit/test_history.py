@@ -115,6 +115,7 @@ def test_the_whole_store_exports_in_order(script: Script) -> None:
     assert {
         "Trainer",
         "EmailAddress",
+        "EnterpriseName",
         "Journey",
         "ToTWorkshop",
         "Enterprise",

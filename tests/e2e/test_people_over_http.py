@@ -7,8 +7,9 @@ from collections.abc import AsyncIterator
 
 import pytest_asyncio
 
+from domain.values import Role
 from tests.e2e.harness import Stack
-from tests.e2e.people import Cast, cast, enrolled, outsiders, post, register
+from tests.e2e.people import Cast, cast, enrolled, get, outsiders, post, register
 
 
 @pytest_asyncio.fixture
@@ -58,6 +59,26 @@ async def test_the_office_merges_a_duplicate_and_reads_of_it_lead_to_the_person(
             json={"merged_id": people.candidate_id, "reason": "the other way round"},
         )
     assert again.status_code == 409 and "already merged into" in again.json()["detail"]
+
+
+async def test_the_login_of_a_merged_away_record_acts_as_the_person(
+    stack: Stack, people: Cast
+) -> None:
+    journey = await enrolled(stack, people)
+    twin = await register(stack, people.office, "Carla Candidate (twice)")
+    twins_login = f"twin-{uuid.uuid4().hex[:6]}"
+    await stack.add_user(twins_login, Role.TRAINER, twin)
+    merge = {"merged_id": twin, "reason": "registered twice"}
+    key = {"Idempotency-Key": uuid.uuid4().hex}
+
+    await post(stack, people.office, f"/trainers/{people.candidate_id}/merge", merge, key)
+    await post(stack, people.office, f"/trainers/{people.candidate_id}/merge", merge, key)
+
+    assert (await get(stack, twins_login, "/auth/me"))["trainer_id"] == people.candidate_id
+    journeys = await get(stack, twins_login, f"/trainers/{people.candidate_id}/journeys")
+    assert [j["journey_id"] for j in journeys] == [journey]
+    logins = await get(stack, people.office, f"/trainers/{people.candidate_id}/logins")
+    assert {login["username"] for login in logins} == {people.candidate, twins_login}
 
 
 async def test_a_candidate_moved_to_another_expert_is_then_theirs_alone(

@@ -32,7 +32,7 @@ from domain.trainer.state import TrainerState
 from projections.projector import Projector
 from projections.rebuild import StoodAt, end_of_day
 from projections.store import ReadModels, scratch_read_models
-from service.app.audit.history import HistoryEntry, entries, trainer_aggregates
+from service.app.audit.history import HistoryEntry, entries, trainer_record
 from service.app.certification import Certification
 
 # The events that put a certified trainer on the list or took them off it.
@@ -111,19 +111,29 @@ def stood_at(history: Sequence[HistoryEntry], moment: datetime) -> list[HistoryE
 def trainer_as_of(
     app: Certification, trainer_id: str, moment: datetime | date, view: View = View.AS_RECORDED
 ) -> TrainerAsOf:
-    """The trainer's record, journeys, certified modules and listing as they stood."""
+    """The trainer's record, journeys, certified modules and listing as they stood.
+
+    A merge counts as every step does, from its moment on: before it, each record is a person
+    of its own; after it, the record named reads as the one it was merged into, with the
+    journeys of every record merged into that one by then."""
     moment = end_of_day(moment)
-    trainer, *_ = trainer_aggregates(app, trainer_id)  # NotFound if there is no such trainer
-    events = stood_at(list(entries(app, [trainer])), moment)
+    named = trainer_record(app, trainer_id)  # NotFound if there is none
+    person, events = _person_as_of(app, named, moment)
     if not events:
         return TrainerAsOf(
-            str(trainer), moment, None, "not_registered", "not registered yet", None, (), (), view
+            str(person), moment, None, "not_registered", "not registered yet", None, (), (), view
         )
-    state = app.trainer(trainer, version=events[-1].version)
-    opened = [UUID(e.payload["journey_id"]) for e in events if e.type == "Trainer.JourneyOpened"]
+    state = app.trainer(person, version=events[-1].version)
+    opened: dict[UUID, None] = {}  # in order, once each: the person's, then each merged record's
+    for record_events in _records_as_of(app, person, events, moment):
+        opened.update(
+            (UUID(e.payload["journey_id"]), None)
+            for e in record_events
+            if e.type == "Trainer.JourneyOpened"
+        )
     decided_by = next((e for e in reversed(events) if e.type in LISTING_EVENTS), None)
     return TrainerAsOf(
-        trainer_id=str(trainer),
+        trainer_id=str(person),
         moment=moment,
         state=state,
         listing=_listing(state),
@@ -144,6 +154,38 @@ def journey_as_of(
     if found is None:
         raise NotFound(f"Journey {journey_id} was not enrolled yet at {end_of_day(moment)}.")
     return found
+
+
+def _person_as_of(
+    app: Certification, named: UUID, moment: datetime
+) -> tuple[UUID, list[HistoryEntry]]:
+    """The record that stood for the person named at the moment (a merge after it does not
+    count yet), with its events up to the moment."""
+    record, seen = named, {named}
+    while True:
+        events = stood_at(list(entries(app, [record])), moment)
+        merged = [e for e in events if e.type == "Trainer.MergedInto"]
+        if not merged:
+            return record, events
+        record = UUID(merged[-1].payload["surviving_id"])
+        if record in seen:  # the rules refuse a merge into a merged record; be safe
+            raise NotFound(f"The records merged with {named} lead in a circle.")
+        seen.add(record)
+
+
+def _records_as_of(
+    app: Certification, person: UUID, events: list[HistoryEntry], moment: datetime
+) -> Iterator[list[HistoryEntry]]:
+    """The person's events, then those of every record merged into it by the moment."""
+    done, waiting = {person}, [events]
+    while waiting:
+        record_events = waiting.pop(0)
+        yield record_events
+        for e in record_events:
+            merged = UUID(e.payload["merged_id"]) if e.type == "Trainer.Absorbed" else None
+            if merged is not None and merged not in done:
+                done.add(merged)
+                waiting.append(stood_at(list(entries(app, [merged])), moment))
 
 
 def _journey_as_of(

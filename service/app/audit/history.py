@@ -173,7 +173,7 @@ def trainer_aggregates(app: Certification, trainer_id: str) -> list[UUID]:
     Records of one person merged into one are one person's history: the record named, the
     record it was merged into, and every record merged into that one.
     """
-    named = _existing(app, trainer_id, Trainer, "trainer")
+    named = trainer_record(app, trainer_id)
     found: list[UUID] = []
     for record in _records_of_person(app, named):
         events = list(app.events.get(record))
@@ -195,6 +195,11 @@ def _records_of_person(app: Certification, named: UUID) -> list[UUID]:
         frontier = [r for r in absorbed if r not in records]
         records.extend(frontier)
     return records
+
+
+def trainer_record(app: Certification, trainer_id: str) -> UUID:
+    """The very record `trainer_id` names (NotFound if it names no trainer), merges aside."""
+    return _existing(app, trainer_id, Trainer, "trainer")
 
 
 def journey_aggregates(app: Certification, journey_id: str) -> list[UUID]:

@@ -154,11 +154,11 @@ async def merge_trainers(
     idem: Idempotent,
 ) -> JSONResponse:
     """Merge another record of the same person into this one; both histories are kept, and
-    the merged record's id, e-mail and journeys lead to this one."""
+    the merged record's id, e-mail, journeys and logins lead to this one."""
     return await recorded(
         idem,
         200,
-        services.certification.merge_trainers,
+        services.people_logins.merge_trainers,  # the merged record's logins act as the person
         trainer_id,
         body.merged_id,
         body.reason,
