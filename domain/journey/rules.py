@@ -70,7 +70,7 @@ def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
     check_actor(state, step, actor)
     step = clean_step(step)  # a withdrawal needs no more than an open journey and a reason
     if isinstance(step, AmendStep | VoidStep):
-        _check_correction(state, step, actor)
+        _check_correction(state, step)
     else:
         _check_rules(state, step)
 
@@ -481,15 +481,16 @@ def _update(state: JourneyState, enterprise_id: str, **changes: object) -> Journ
 # Who took each step is not judged again: they were allowed to then.
 
 
-def _check_correction(state: JourneyState, step: AmendStep | VoidStep, actor: Actor) -> None:
-    target = _target(state, step)
-    if not state.is_open and actor.role is not Role.HQ:
+def _check_correction(state: JourneyState, step: AmendStep | VoidStep) -> None:
+    if not state.is_open:  # its closing consequences (certificate, standing) are final
         raise StepNotAllowed(
-            f"This journey has ended ({state.stage.value}); only the programme office "
-            "corrects its record now.",
+            f"This journey has ended ({state.stage.value}); its records can no longer be "
+            "corrected, as its outcome rests on them. If a mistake changes that outcome, the "
+            "programme office acts on the trainer's record (a removal for cause).",
             code="correction_after_close",
             params={"stage": state.stage.value},
         )
+    target = _target(state, step)
     if isinstance(step, AmendStep):
         _check_amendment(target, step)
     log = corrected_log(state, step)
