@@ -475,10 +475,12 @@ def _update(state: JourneyState, enterprise_id: str, **changes: object) -> Journ
 #
 # The journey keeps every step it recorded (`JourneyState.recorded`). A correction changes
 # one entry there (its values, or struck out) and the state is folded again from enrolment
-# over the steps as corrected, judging each by the same rules as when it was taken: a
+# over the steps as corrected, judging each from the corrected one on by the rules of now: a
 # correction that would leave a step breaking a rule (a baseline voided under coaching
 # visits, a visit dated before the classroom workshop) is refused with that rule's words.
-# Who took each step is not judged again: they were allowed to then.
+# The steps before it are left as they were, not judged again (one taken under an earlier
+# rule would otherwise block every correction). Who took each step is not judged again:
+# they were allowed to then.
 
 
 def _check_correction(state: JourneyState, step: AmendStep | VoidStep) -> None:
@@ -495,7 +497,7 @@ def _check_correction(state: JourneyState, step: AmendStep | VoidStep) -> None:
         _check_amendment(target, step)
     log = corrected_log(state, step)
     try:
-        _refolded(state, log, judge=True)
+        _refolded(state, log, judge_from=target.version)
     except DomainError as broken:
         raise type(broken)(
             f"This correction of step {target.version} ({_what(target)}) would leave the "
@@ -592,12 +594,14 @@ def replayed(state: JourneyState) -> list[tuple[RecordedStep, JourneyState]]:
 def _refolded(
     state: JourneyState,
     log: tuple[RecordedStep, ...],
-    judge: bool = False,
+    judge_from: int | None = None,
     visit: Callable[[RecordedStep, JourneyState], None] | None = None,
 ) -> JourneyState:
-    """The state folded again from enrolment over `log` (voided steps left out); `judge`:
-    each step is judged by the rules first (raises the rule's refusal). What no step
-    changes (the expert now, the stall clock) stays as it is."""
+    """The state folded again from enrolment over `log` (voided steps left out); `judge_from`:
+    each step from that version on is judged by the rules first (raises the rule's
+    refusal). The steps before it fold as they did: a correction leaves them as they were,
+    and one recorded under an earlier rule must not block it. What no step changes (the
+    expert now, the stall clock) stays as it is."""
     folded = replace(
         state, stage=Stage.ENROLLED, cycle=None, provisional_given=False, withdrawal_reason=None
     )
@@ -606,7 +610,8 @@ def _refolded(
             if visit is not None:
                 visit(entry, folded)
             continue
-        if judge and not isinstance(entry.step, ReassignExpert):  # who supervises: not a rule
+        judged = judge_from is not None and entry.version >= judge_from
+        if judged and not isinstance(entry.step, ReassignExpert):  # who supervises: not a rule
             _check_rules(folded, entry.step)
         folded = evolve(folded, entry.step, entry.at)
         if isinstance(entry.step, SelectEnterprise) and entry.size_warning is not None:
