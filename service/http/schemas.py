@@ -260,7 +260,7 @@ class CorrectStep(BaseModel):
     satisfaction: float | None = None
     notes: FreeText | None = None
 
-    def step(self) -> journey.AmendStep | journey.VoidStep:
+    def step(self) -> journey.Correction:
         values = self.model_dump(exclude={"step_version", "reason", "void"}, exclude_none=True)
         if not self.void:
             return journey.AmendStep(self.step_version, self.reason, **values)
