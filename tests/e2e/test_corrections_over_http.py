@@ -92,6 +92,7 @@ async def test_a_correction_that_breaks_a_rule_is_refused_with_its_reason_and_wr
     journey = await enrolled(stack, c)
     now = await _cycle_with_a_wrong_visit_date(stack, c, journey)
     visit, baseline = _position(now, "coaching_visit"), _position(now, "baseline_assessment")
+    classroom = _position(now, "classroom_workshop")
     events = stack.events()
 
     too_early = {"step_version": visit, "reason": "typo", "visited_on": DAYS_AGO[9]}
@@ -107,6 +108,8 @@ async def test_a_correction_that_breaks_a_rule_is_refused_with_its_reason_and_wr
         {"step_version": visit, "reason": "x", "held_on": DAYS_AGO[5]},
         {"step_version": 0, "reason": "x", "notes": "n"},
         {"step_version": visit, "notes": "no reason"},
+        {"step_version": classroom, "reason": "x", "women": -1},
+        {"step_version": classroom, "reason": "x", "satisfaction": 101},
     ):
         assert (await _correct(stack, c.candidate, journey, bad)).status_code == 422, bad
     assert stack.events() == events
