@@ -130,3 +130,21 @@ async def test_the_public_statistics_count_a_classroom_workshop_as_corrected(
     after = await get(stack, None, "/public/statistics")
     assert after["participants"] == before["participants"] - 2
     assert after["managers"] == before["managers"] - 2
+
+
+async def test_the_office_cannot_correct_a_journey_that_has_ended_and_nothing_is_written(
+    stack: Stack,
+) -> None:
+    c = await cast(stack)
+    journey = await enrolled(stack, c)
+    now = await _cycle_with_a_wrong_visit_date(stack, c, journey)
+    await post(stack, c.candidate, f"/journeys/{journey}/withdrawal", {"reason": "moved away"})
+    events = stack.events()
+
+    fix = {"step_version": _position(now, "coaching_visit"), "reason": "late", "notes": "5S"}
+    refused = await _correct(stack, c.office, journey, fix)
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "correction_after_close"
+    assert "can no longer be corrected" in refused.json()["detail"]
+    assert stack.events() == events
