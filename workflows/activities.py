@@ -20,6 +20,7 @@ from domain.errors import InvalidInput
 from domain.journey.aggregate import Journey
 from domain.journey.rules import next_action
 from domain.journey.state import JourneyState, Stage
+from domain.journey.steps import Correction
 from domain.personal import ERASED
 from domain.policies import PolicyTerms
 from domain.recorded import RecordedAggregate
@@ -102,7 +103,10 @@ class CertificationActivities:
             result = self.app.take_step(
                 command.journey_id, command.step, command.actor, command.command_id, command.at
             )
-        return self._outcome(self._latest_journey(result))
+        journey = self._latest_journey(result)
+        if isinstance(command.step, Correction):  # never ends a journey: no standing to start
+            return JourneyOutcome(journey)
+        return self._outcome(journey)
 
     @activity.defn(name=ActivityName.REMIND_STALLED_JOURNEY)
     def remind_stalled_journey(self, command: StallReminderCommand) -> JourneyOutcome:

@@ -26,7 +26,7 @@ with workflow.unsafe.imports_passed_through():
     from domain.errors import JourneyAlreadyOpen, JourneyClosed, TryAgain
     from domain.journey import rules
     from domain.journey.state import JourneyState
-    from domain.journey.steps import AmendStep, VoidStep
+    from domain.journey.steps import Correction
     from workflows.messages import (
         EnrolCommand,
         EnrolRequest,
@@ -187,7 +187,7 @@ class CertificationJourney:
                 f"Journey {request.journey_id} has ended; the candidate's current "
                 f"{self.journey.module.value} journey is {self.journey.journey_id}."
             )
-        if isinstance(request.step, AmendStep | VoidStep) and not self.journey.recorded:
+        if isinstance(request.step, Correction) and not self.journey.recorded:
             return  # a state carried from before corrections keeps no steps: the store judges
         if not self.gate.state_unsure:
             rules.check(self.journey, request.step, request.actor)

@@ -28,6 +28,7 @@ from domain.journey.steps import (
     AmendStep,
     AssessCycle,
     Certify,
+    Correction,
     DeliverClassroomWorkshop,
     JourneyStep,
     ReassignExpert,
@@ -54,7 +55,7 @@ def check_actor(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
     """Experts act only on their own candidates, trainers only on their own journey
     (domain/policy.py says who may take which step)."""
     about = About.journey(state.trainer_id, state.expert_id)
-    if isinstance(step, AmendStep | VoidStep):  # whoever recorded it may correct it
+    if isinstance(step, Correction):  # whoever recorded it may correct it
         target = state.recorded_step(step.step_version)
         # No such step: the candidate, who records the ToE steps, is told it is not there.
         about = replace(about, recorded_by=target.recorded_by if target else state.trainer_id)
@@ -69,8 +70,8 @@ def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
     """Raise a DomainError with the reason when `actor` may not take `step` now."""
     check_actor(state, step, actor)
     step = clean_step(step)  # a withdrawal needs no more than an open journey and a reason
-    if isinstance(step, AmendStep | VoidStep):
-        _check_correction(state, step, actor)
+    if isinstance(step, Correction):
+        _check_correction(state, step)
     else:
         _check_rules(state, step)
 
@@ -372,7 +373,7 @@ def evolve(state: JourneyState, step: JourneyStep, at: datetime) -> JourneyState
     """The state after `step`, taken at `at`. Call `check` first: this does not validate.
 
     A correction is no progress: it leaves `last_step_at` (the stall clock) where it was."""
-    if isinstance(step, AmendStep | VoidStep):
+    if isinstance(step, Correction):
         return _refolded(state, corrected_log(state, step))
     state = replace(state, last_step_at=at)
     match step:
@@ -418,13 +419,19 @@ def record(
 ) -> JourneyState:
     """The state after the event that recorded `step` as the journey's `version`: evolved,
     with the step kept in `recorded` (a correction changes an entry there instead)."""
-    after = evolve(state, step, at)
-    if isinstance(step, AmendStep | VoidStep):
-        return after
-    if isinstance(step, SelectEnterprise) and size_warning is not None:
-        after = evolve_size_warned(after, step.enterprise_id, size_warning)
+    if isinstance(step, Correction):
+        return evolve(state, step, at)
     entry = RecordedStep(version, step, at, recorded_by, size_warning)
-    return replace(after, recorded=(*state.recorded, entry))
+    return replace(_fold(state, entry), recorded=(*state.recorded, entry))
+
+
+def _fold(state: JourneyState, entry: RecordedStep) -> JourneyState:
+    """The state after the recorded step, as first taken or when folded again: evolved, the
+    enterprise it selected carrying the size warning given then."""
+    after = evolve(state, entry.step, entry.at)
+    if isinstance(entry.step, SelectEnterprise) and entry.size_warning is not None:
+        after = evolve_size_warned(after, entry.step.enterprise_id, entry.size_warning)
+    return after
 
 
 def _check_reassignment(state: JourneyState, step: ReassignExpert) -> None:
@@ -475,26 +482,29 @@ def _update(state: JourneyState, enterprise_id: str, **changes: object) -> Journ
 #
 # The journey keeps every step it recorded (`JourneyState.recorded`). A correction changes
 # one entry there (its values, or struck out) and the state is folded again from enrolment
-# over the steps as corrected, judging each by the same rules as when it was taken: a
+# over the steps as corrected, judging each from the corrected one on by the rules of now: a
 # correction that would leave a step breaking a rule (a baseline voided under coaching
 # visits, a visit dated before the classroom workshop) is refused with that rule's words.
-# Who took each step is not judged again: they were allowed to then.
+# The steps before it are left as they were, not judged again (one taken under an earlier
+# rule would otherwise block every correction). Who took each step is not judged again:
+# they were allowed to then.
 
 
-def _check_correction(state: JourneyState, step: AmendStep | VoidStep, actor: Actor) -> None:
-    target = _target(state, step)
-    if not state.is_open and actor.role is not Role.HQ:
+def _check_correction(state: JourneyState, step: Correction) -> None:
+    if not state.is_open:  # its closing consequences (certificate, standing) are final
         raise StepNotAllowed(
-            f"This journey has ended ({state.stage.value}); only the programme office "
-            "corrects its record now.",
+            f"This journey has ended ({state.stage.value}); its records can no longer be "
+            "corrected, as its outcome rests on them. If a mistake changes that outcome, the "
+            "programme office acts on the trainer's record (a removal for cause).",
             code="correction_after_close",
             params={"stage": state.stage.value},
         )
+    target = _target(state, step)
     if isinstance(step, AmendStep):
         _check_amendment(target, step)
     log = corrected_log(state, step)
     try:
-        _refolded(state, log, judge=True)
+        _refolded(state, log, judge_from=target.version)
     except DomainError as broken:
         raise type(broken)(
             f"This correction of step {target.version} ({_what(target)}) would leave the "
@@ -504,7 +514,7 @@ def _check_correction(state: JourneyState, step: AmendStep | VoidStep, actor: Ac
         ) from broken
 
 
-def _target(state: JourneyState, step: AmendStep | VoidStep) -> RecordedStep:
+def _target(state: JourneyState, step: Correction) -> RecordedStep:
     target = state.recorded_step(step.step_version)
     if target is None:
         raise StepNotAllowed(
@@ -566,7 +576,7 @@ def corrected_step(recorded: JourneyStep, step: AmendStep) -> JourneyStep:
     return replace(recorded, **step.changes())  # type: ignore[arg-type]
 
 
-def corrected_log(state: JourneyState, step: AmendStep | VoidStep) -> tuple[RecordedStep, ...]:
+def corrected_log(state: JourneyState, step: Correction) -> tuple[RecordedStep, ...]:
     """The journey's recorded steps with the correction applied to its step."""
 
     def corrected(entry: RecordedStep) -> RecordedStep:
@@ -591,12 +601,14 @@ def replayed(state: JourneyState) -> list[tuple[RecordedStep, JourneyState]]:
 def _refolded(
     state: JourneyState,
     log: tuple[RecordedStep, ...],
-    judge: bool = False,
+    judge_from: int | None = None,
     visit: Callable[[RecordedStep, JourneyState], None] | None = None,
 ) -> JourneyState:
-    """The state folded again from enrolment over `log` (voided steps left out); `judge`:
-    each step is judged by the rules first (raises the rule's refusal). What no step
-    changes (the expert now, the stall clock) stays as it is."""
+    """The state folded again from enrolment over `log` (voided steps left out); `judge_from`:
+    each step from that version on is judged by the rules first (raises the rule's
+    refusal). The steps before it fold as they did: a correction leaves them as they were,
+    and one recorded under an earlier rule must not block it. What no step changes (the
+    expert now, the stall clock) stays as it is."""
     folded = replace(
         state, stage=Stage.ENROLLED, cycle=None, provisional_given=False, withdrawal_reason=None
     )
@@ -605,11 +617,10 @@ def _refolded(
             if visit is not None:
                 visit(entry, folded)
             continue
-        if judge and not isinstance(entry.step, ReassignExpert):  # who supervises: not a rule
+        judged = judge_from is not None and entry.version >= judge_from
+        if judged and not isinstance(entry.step, ReassignExpert):  # who supervises: not a rule
             _check_rules(folded, entry.step)
-        folded = evolve(folded, entry.step, entry.at)
-        if isinstance(entry.step, SelectEnterprise) and entry.size_warning is not None:
-            folded = evolve_size_warned(folded, entry.step.enterprise_id, entry.size_warning)
+        folded = _fold(folded, entry)
         if visit is not None:
             visit(entry, folded)
     return replace(

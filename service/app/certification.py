@@ -533,7 +533,10 @@ class Certification(Application[UUID]):
             if isinstance(step, RecordToTResult):  # only a workshop that has taken place
                 journey_rules.check(journey.state, step, actor)  # who may, and whether now
                 self._check_workshop_happened(journey.state.workshop_id, step, at)
+            was_open = journey.state.is_open
             journey.take(taken, actor, command_id, at, size_warning=warning)
+            if not was_open or journey.state.is_open:  # only the step that ends it closes it
+                return [journey]
             return [journey, *self._consequences(journey, actor, command_id, at)]
 
         return self._run(_aggregate_id(journey_id, "journey"), command_id, decide, self.journey)
@@ -597,10 +600,8 @@ class Certification(Application[UUID]):
     def _consequences(
         self, journey: Journey, actor: Actor, command_id: str, at: datetime
     ) -> list[RecordedAggregate]:
-        """A journey that ends closes on the trainer; a certified one adds the certificate."""
+        """The journey just ended closes on the trainer; a certified one adds the certificate."""
         state = journey.state
-        if state.is_open:
-            return []
         trainer = self._person(state.trainer_id)  # a merged record's journey ends on the person
         touched: list[RecordedAggregate] = [trainer]
         registry = None

@@ -262,13 +262,13 @@ class CorrectStep(BaseModel):
     visited_on: date | None = None
     held_on: date | None = None
     indicators: Indicators | None = None
-    managers: int | None = None
-    workers: int | None = None
-    women: int | None = None
-    satisfaction: float | None = None
+    managers: int | None = Field(None, ge=0)
+    workers: int | None = Field(None, ge=0)
+    women: int | None = Field(None, ge=0)
+    satisfaction: float | None = Field(None, ge=0, le=100)
     notes: FreeText | None = None
 
-    def step(self) -> journey.AmendStep | journey.VoidStep:
+    def step(self) -> journey.Correction:
         values = self.model_dump(exclude={"step_version", "reason", "void"}, exclude_none=True)
         if not self.void:
             return journey.AmendStep(self.step_version, self.reason, **values)

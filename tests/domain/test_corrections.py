@@ -4,11 +4,13 @@ recorded it, the candidate's expert or the office; the rules judged again on the
 from __future__ import annotations
 
 import uuid
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
 from domain.errors import InvalidInput, NotPermitted, StepNotAllowed, StepOutOfOrder
+from domain.journey import rules
 from domain.journey.aggregate import Journey
 from domain.journey.rules import next_action
 from domain.journey.state import Stage
@@ -170,17 +172,48 @@ def test_whoever_recorded_the_step_its_expert_or_the_office_corrects_it_nobody_e
         told.take(AmendStep(VISIT, "by an auditor", notes="x"), Actor("a", Role.AUDITOR))
 
 
-def test_after_certification_only_the_office_corrects_and_never_under_the_assessment() -> None:
+def test_once_the_journey_has_ended_nobody_corrects_it_not_even_the_office() -> None:
     told = Told().through_the_report()
     told.take(AssessCycle("recommended"), EXPERT).take(Certify(), HQ)
-    assert told.journey.state.stage is Stage.CERTIFIED
+    recorded = told.journey.state
 
-    with pytest.raises(StepNotAllowed, match="only the programme office corrects"):
-        told.take(AmendStep(VISIT, "late fix", notes="x"), EXPERT)
-    told.take(AmendStep(VISIT, "late fix", visited_on=date(2026, 3, 7)), HQ)
+    for actor in (CANDIDATE, EXPERT, HQ):
+        with pytest.raises(StepNotAllowed, match="can no longer be corrected") as refused:
+            told.take(AmendStep(VISIT, "late fix", visited_on=date(2026, 3, 7)), actor)
+        assert refused.value.code == "correction_after_close"
+        assert refused.value.params == {"stage": "certified"}
+    with pytest.raises(StepNotAllowed, match="has ended \\(certified\\)"):
+        told.take(VoidStep(REPORT, "wrong firm"), HQ)
+    assert told.journey.state == recorded
+
+
+def test_a_recommendation_stands_on_its_reports_a_correction_cannot_pull_one_away() -> None:
+    told = Told().through_the_report()
+    told.take(AssessCycle("recommended"), EXPERT)
     with pytest.raises(StepOutOfOrder, match="ToE cycle 1 is not complete"):
         told.take(VoidStep(REPORT, "wrong firm"), HQ)
-    assert told.journey.state.stage is Stage.CERTIFIED
+    assert told.journey.state.stage is Stage.RECOMMENDED
+
+
+def test_a_step_recorded_under_an_earlier_rule_does_not_block_correcting_a_later_one() -> None:
+    state = Told().through_the_report().journey.state
+    # A classroom workshop recorded before today's limit on participants (today refused).
+    crowded = DeliverClassroomWorkshop(date(2026, 3, 5), managers=400, workers=1_100, women=6)
+    state = replace(
+        state,
+        recorded=tuple(
+            replace(entry, step=crowded) if entry.version == CLASSROOM else entry
+            for entry in state.recorded
+        ),
+    )
+
+    fix = AmendStep(REPORT, "a decimal slipped", indicators={"productivity": 112.0})
+    rules.check(state, fix, CANDIDATE)  # the steps before the report are not judged again
+    corrected = rules.evolve(state, fix, T0).recorded_step(REPORT)
+    assert corrected is not None and corrected.amended
+    # The old step itself is judged when it is the one corrected: by the rules of now.
+    with pytest.raises(InvalidInput, match="looks like a typing error"):
+        rules.check(state, AmendStep(CLASSROOM, "its date", held_on=date(2026, 3, 4)), HQ)
 
 
 def test_a_voided_selection_with_nothing_recorded_for_it_leaves_the_cycle() -> None:

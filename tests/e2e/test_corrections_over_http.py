@@ -31,6 +31,13 @@ async def _cycle_with_a_wrong_visit_date(stack: Stack, c: Cast, journey: str) ->
     return await post(stack, c.candidate, f"{base}/progress-reports", report)
 
 
+async def _a_journey_with_a_wrong_visit_date(stack: Stack) -> tuple[Cast, str, Any]:
+    """A new cast, their journey's id, and the journey through the report (the answer)."""
+    c = await cast(stack)
+    journey = await enrolled(stack, c)
+    return c, journey, await _cycle_with_a_wrong_visit_date(stack, c, journey)
+
+
 def _position(journey: dict[str, Any], kind: str) -> int:
     (version,) = [r["version"] for r in journey["recorded"] if r["step"]["kind"] == kind]
     return int(version)
@@ -52,9 +59,7 @@ def _visit_dates(as_of: dict[str, Any]) -> list[str]:
 async def test_a_corrected_visit_and_a_voided_report_show_in_both_views_of_the_past(
     stack: Stack,
 ) -> None:
-    c = await cast(stack)
-    journey = await enrolled(stack, c)
-    now = await _cycle_with_a_wrong_visit_date(stack, c, journey)
+    c, journey, now = await _a_journey_with_a_wrong_visit_date(stack)
     visit, report = _position(now, "coaching_visit"), _position(now, "progress_report")
     history = await get(stack, c.auditor, f"/audit/journeys/{journey}/history")
     before_corrections = quote(history["entries"][-1]["timestamp"])
@@ -88,10 +93,9 @@ async def test_a_corrected_visit_and_a_voided_report_show_in_both_views_of_the_p
 async def test_a_correction_that_breaks_a_rule_is_refused_with_its_reason_and_writes_nothing(
     stack: Stack,
 ) -> None:
-    c = await cast(stack)
-    journey = await enrolled(stack, c)
-    now = await _cycle_with_a_wrong_visit_date(stack, c, journey)
+    c, journey, now = await _a_journey_with_a_wrong_visit_date(stack)
     visit, baseline = _position(now, "coaching_visit"), _position(now, "baseline_assessment")
+    classroom = _position(now, "classroom_workshop")
     events = stack.events()
 
     too_early = {"step_version": visit, "reason": "typo", "visited_on": DAYS_AGO[9]}
@@ -107,6 +111,8 @@ async def test_a_correction_that_breaks_a_rule_is_refused_with_its_reason_and_wr
         {"step_version": visit, "reason": "x", "held_on": DAYS_AGO[5]},
         {"step_version": 0, "reason": "x", "notes": "n"},
         {"step_version": visit, "notes": "no reason"},
+        {"step_version": classroom, "reason": "x", "women": -1},
+        {"step_version": classroom, "reason": "x", "satisfaction": 101},
     ):
         assert (await _correct(stack, c.candidate, journey, bad)).status_code == 422, bad
     assert stack.events() == events
@@ -115,9 +121,7 @@ async def test_a_correction_that_breaks_a_rule_is_refused_with_its_reason_and_wr
 async def test_the_public_statistics_count_a_classroom_workshop_as_corrected(
     stack: Stack,
 ) -> None:
-    c = await cast(stack)
-    journey = await enrolled(stack, c)
-    now = await _cycle_with_a_wrong_visit_date(stack, c, journey)
+    c, journey, now = await _a_journey_with_a_wrong_visit_date(stack)
     before = await get(stack, None, "/public/statistics")
 
     classroom = _position(now, "classroom_workshop")
@@ -127,3 +131,19 @@ async def test_the_public_statistics_count_a_classroom_workshop_as_corrected(
     after = await get(stack, None, "/public/statistics")
     assert after["participants"] == before["participants"] - 2
     assert after["managers"] == before["managers"] - 2
+
+
+async def test_the_office_cannot_correct_a_journey_that_has_ended_and_nothing_is_written(
+    stack: Stack,
+) -> None:
+    c, journey, now = await _a_journey_with_a_wrong_visit_date(stack)
+    await post(stack, c.candidate, f"/journeys/{journey}/withdrawal", {"reason": "moved away"})
+    events = stack.events()
+
+    fix = {"step_version": _position(now, "coaching_visit"), "reason": "late", "notes": "5S"}
+    refused = await _correct(stack, c.office, journey, fix)
+
+    assert refused.status_code == 409
+    assert refused.json()["code"] == "correction_after_close"
+    assert "can no longer be corrected" in refused.json()["detail"]
+    assert stack.events() == events

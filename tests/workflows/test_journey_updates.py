@@ -10,7 +10,8 @@ from __future__ import annotations
 import asyncio
 import uuid
 from collections.abc import AsyncIterator
-from dataclasses import replace
+from contextlib import AbstractAsyncContextManager
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -25,12 +26,14 @@ from domain.errors import (
     NotFound,
     NotPermitted,
     NotRecommended,
+    StepNotAllowed,
     StepOutOfOrder,
     TryAgain,
 )
 from domain.journey.state import JourneyState, Stage
 from domain.journey.steps import (
     AmendStep,
+    AssessCycle,
     Certify,
     RecordCoachingVisit,
     RecordToTResult,
@@ -68,6 +71,32 @@ async def journeys(
         dev_client, task_queue, activities, app, settings, start
     ) as journeys:
         yield journeys
+
+
+@dataclass(frozen=True)
+class ByHand:
+    """Journeys with no worker of their own: the test starts one when steps should run."""
+
+    journeys: Journeys
+    client: Client
+    task_queue: str
+    activities: CertificationActivities
+
+    def worker(self) -> AbstractAsyncContextManager[object]:
+        return running_worker(self.client, self.task_queue, self.activities)
+
+
+@pytest.fixture
+def by_hand(
+    dev_client: Client,
+    task_queue: str,
+    activities: CertificationActivities,
+    app: Certification,
+    settings: Settings,
+) -> ByHand:
+    gateway = JourneyGateway(dev_client, task_queue, reminder_policy(settings))
+    journeys = Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=30))
+    return ByHand(journeys, dev_client, task_queue, activities)
 
 
 def events_written(app: Certification) -> int:
@@ -200,18 +229,13 @@ async def test_a_closed_journey_refuses_steps_and_its_id_serves_the_next_attempt
 
 
 async def test_steps_that_arrive_together_wait_their_turn_and_those_beyond_eight_are_told_to_resend(
-    dev_client: Client,
-    task_queue: str,
-    activities: CertificationActivities,
-    app: Certification,
-    settings: Settings,
+    by_hand: ByHand,
 ) -> None:
-    gateway = JourneyGateway(dev_client, task_queue, reminder_policy(settings))
-    journeys = Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=30))
+    journeys, app = by_hand.journeys, by_hand.journeys.app
     candidate, expert = journeys.people()
     enterprise = journeys.story.register_enterprise()
     today = journeys.story.now.date()
-    async with running_worker(dev_client, task_queue, activities):
+    async with by_hand.worker():
         await journeys.enrol(candidate, expert)
         await journeys.step(candidate, RecordToTResult(attended=True, completed=True), expert)
         for step in cycle_steps(enterprise, today)[:3]:  # up to the classroom workshop
@@ -225,7 +249,7 @@ async def test_steps_that_arrive_together_wait_their_turn_and_those_beyond_eight
         return_exceptions=True,
     )
     await asyncio.sleep(1)
-    async with running_worker(dev_client, task_queue, activities):
+    async with by_hand.worker():
         outcomes = await together
 
     taken = [o for o in outcomes if isinstance(o, JourneyState)]
@@ -238,16 +262,11 @@ async def test_steps_that_arrive_together_wait_their_turn_and_those_beyond_eight
 
 
 async def test_a_step_that_waited_behind_the_one_closing_the_journey_gets_the_rules_reason(
-    dev_client: Client,
-    task_queue: str,
-    activities: CertificationActivities,
-    app: Certification,
-    settings: Settings,
+    by_hand: ByHand,
 ) -> None:
-    gateway = JourneyGateway(dev_client, task_queue, reminder_policy(settings))
-    journeys = Journeys(app, gateway, start=datetime.now(UTC) - timedelta(days=30))
+    journeys = by_hand.journeys
     candidate, expert = journeys.people()
-    async with running_worker(dev_client, task_queue, activities):
+    async with by_hand.worker():
         await journeys.enrol(candidate, expert)
 
     # With no worker polling, both wait at the server and reach the workflow together;
@@ -258,7 +277,7 @@ async def test_a_step_that_waited_behind_the_one_closing_the_journey_gets_the_ru
         return_exceptions=True,
     )
     await asyncio.sleep(1)
-    async with running_worker(dev_client, task_queue, activities):
+    async with by_hand.worker():
         outcomes = await both
 
     (withdrawn,) = [o for o in outcomes if isinstance(o, JourneyState)]
@@ -309,3 +328,35 @@ async def test_a_correction_is_a_step_of_the_journey_workflow_refused_untraced_i
     assert recorded is not None and isinstance(recorded.step, RecordCoachingVisit)
     assert corrected.step == replace(recorded.step, notes="5S")
     assert await handle.query(CertificationJourney.state) == amended
+
+
+async def test_a_correction_that_waited_behind_the_certification_is_refused_and_certifies_once(
+    by_hand: ByHand,
+) -> None:
+    journeys, app = by_hand.journeys, by_hand.journeys.app
+    candidate, expert = journeys.people()
+    async with by_hand.worker():
+        await journeys.enrol(candidate, expert)
+        await journeys.step(candidate, RecordToTResult(attended=True, completed=True), expert)
+        journey = await journeys.complete_cycle(candidate)
+        await journeys.step(candidate, AssessCycle("recommended"), expert)
+    visit = next(r.version for r in journey.recorded if r.step.kind == "coaching_visit")
+
+    # With no worker polling, both wait at the server; the correction, sent second, passes
+    # the validator (a step waits ahead of it) and meets the certified journey in the store.
+    certify = asyncio.ensure_future(journeys.step(candidate, Certify(), journeys.hq))
+    await asyncio.sleep(0.5)
+    fix = asyncio.ensure_future(
+        journeys.step(candidate, AmendStep(visit, "late fix", notes="5S"), journeys.hq)
+    )
+    await asyncio.sleep(1)
+    async with by_hand.worker():
+        certified, refused = await asyncio.gather(certify, fix, return_exceptions=True)
+
+    assert isinstance(certified, JourneyState) and certified.stage is Stage.CERTIFIED, certified
+    assert isinstance(refused, StepNotAllowed), refused
+    assert refused.code == "correction_after_close"
+    trainer_events = [type(e).__name__ for e in app.events.get(uuid.UUID(certified.trainer_id))]
+    assert trainer_events.count("CertificateIssued") == 1
+    assert trainer_events.count("JourneyEnded") == 1
+    assert app.journey(certified.journey_id).recorded_step(visit) == journey.recorded_step(visit)

@@ -213,8 +213,9 @@ async def correct_step(
     idem: Idempotent,
 ) -> JSONResponse:
     """Amend a recorded ToE step (a wrong date, indicator, count or note) or void it, with
-    the reason: by whoever recorded it, the candidate's expert or the programme office (only
-    the office once the journey has ended). The rules are judged again on the corrected
-    record: 409 with the rule's reason when the correction would break one. The journey's
-    `recorded` steps give each step's `version`."""
+    the reason: by whoever recorded it, the candidate's expert or the programme office, while
+    the journey is open. Once it has ended (certified, withdrawn…) nobody corrects it: 409
+    `correction_after_close` (its certificate and the trainer's record rest on it). The rules
+    are judged again on the corrected record: 409 with the rule's reason when the correction
+    would break one. The journey's `recorded` steps give each step's `version`."""
     return await _take(journey_id, body.step(), user, services, idem)
