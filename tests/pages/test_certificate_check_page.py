@@ -3,6 +3,8 @@ listed, and for a delisted one why (a category, no detail) and since when, in th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 
 from domain.trainer.steps import RemoveForCause
@@ -42,3 +44,19 @@ def test_a_removed_holders_certificate_says_why_and_since_when_in_french(
     assert page.status_code == 200 and "n'est plus inscrit" in page.text
     assert "Radié depuis le" in page.text and "Radié pour motif grave" in page.text
     assert "abused" not in page.text, "the category, never the office's own words"
+
+
+def test_a_holder_delisted_for_inactivity_reads_so_in_spanish_without_naming_a_period(
+    site: TestClient, services: Services
+) -> None:
+    story = Story(services.certification, datetime(2024, 1, 8, 9, 0, tzinfo=UTC))
+    asha = story.register_candidate("Asha Rao")
+    story.certified_in(Module.WC, asha, story.register_expert())
+    services.certification.delist_inactive_trainer(asha.user_id, new_id(), story.later(400))
+    number = services.certification.trainer(asha.user_id).certificate_number
+
+    page = site.get("/verify", params={"number": number}, headers={"Accept-Language": "es"})
+
+    assert page.status_code == 200
+    assert "período de inactividad del programa" in page.text  # a policy term: any length
+    assert "12" not in page.text.partition("Motivo")[2]
