@@ -12,8 +12,8 @@ they would do every batch twice and throw half away. So one leads:
   machine gone without a word. The lock's session then carries TCP keepalives on both ends,
   a user timeout and a statement timeout, all of `timeout_seconds`, so neither end waits on
   it for ever. And the leader's check is a heartbeat: a standby that finds the holder's
-  session quiet for longer than `timeout_seconds` ends it (`pg_terminate_backend`) and
-  takes over;
+  session (a projector's: `LEAD_APPLICATION`) quiet for longer than `timeout_seconds` ends
+  it (`pg_terminate_backend`, in the statement that finds it) and takes over;
 * on SQLite, the one holding an exclusive `flock` on a file beside the data (`FileLock`); the
   kernel releases it when the process dies. Processes on one machine only, as SQLite is.
 
