@@ -12,8 +12,8 @@ they would do every batch twice and throw half away. So one leads:
   machine gone without a word. The lock's session then carries TCP keepalives on both ends,
   a user timeout and a statement timeout, all of `timeout_seconds`, so neither end waits on
   it for ever. And the leader's check is a heartbeat: a standby that finds the holder's
-  session quiet for longer than `timeout_seconds` ends it (`pg_terminate_backend`) and
-  takes over;
+  session (a projector's: `LEAD_APPLICATION`) quiet for longer than `timeout_seconds` ends
+  it (`pg_terminate_backend`, in the statement that finds it) and takes over;
 * on SQLite, the one holding an exclusive `flock` on a file beside the data (`FileLock`); the
   kernel releases it when the process dies. Processes on one machine only, as SQLite is.
 
@@ -67,6 +67,9 @@ def lock_key(name: str) -> int:
     return zlib.crc32(f"score-projector:{name}".encode())
 
 
+LEAD_APPLICATION = "score-projector-lead"  # the lock session's application_name
+
+
 def session_timeouts(timeout_seconds: float) -> dict[str, str | int]:
     """libpq connection parameters for a session that gives up on a dead peer within about
     `timeout_seconds`: client keepalives and user timeout, the same asked of the server
@@ -81,7 +84,7 @@ def session_timeouts(timeout_seconds: float) -> dict[str, str | int]:
         "statement_timeout": milliseconds,
     }
     return {
-        "application_name": "score-projector-lead",
+        "application_name": LEAD_APPLICATION,
         "connect_timeout": max(2, int(timeout_seconds)),
         "keepalives": 1,
         "keepalives_idle": probe,
@@ -92,12 +95,18 @@ def session_timeouts(timeout_seconds: float) -> dict[str, str | int]:
     }
 
 
-_HOLDER = text(
-    "SELECT a.pid, extract(epoch FROM clock_timestamp() - a.state_change) AS quiet "
+# One statement finds the holder's session and ends it, so the pid cannot be another
+# session's by then; only a projector's lock session (its application_name), quiet for longer
+# than the timeout. A session out of sight (no pg_read_all_stats) has no state_change: kept.
+_END_QUIET_HOLDER = text(
+    "SELECT a.pid, pg_terminate_backend(a.pid) AS ended, "
+    "extract(epoch FROM clock_timestamp() - a.state_change) AS quiet "
     "FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
     "WHERE l.locktype = 'advisory' AND l.granted AND l.classid = 0 AND l.objsubid = 1 "
     "AND l.objid::bigint = :key "
-    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+    "AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database()) "
+    "AND a.pid <> pg_backend_pid() AND a.application_name = :application "
+    "AND clock_timestamp() - a.state_change > make_interval(secs => :timeout)"
 )
 
 
@@ -141,18 +150,20 @@ class AdvisoryLock:
     def _end_a_quiet_holder(self, connection: Connection) -> None:
         """The holder's check is its heartbeat: a session quiet for longer than the timeout
         belongs to a leader frozen or cut off. End it; the lock is free at the next try."""
-        holder = connection.execute(_HOLDER, {"key": self._key}).first()
+        ended = connection.execute(
+            _END_QUIET_HOLDER,
+            {"key": self._key, "application": LEAD_APPLICATION, "timeout": self._timeout},
+        ).first()
         connection.commit()
-        if holder is None or holder.quiet is None or holder.quiet <= self._timeout:
-            return  # healthy, gone already, or not ours to see (pg_read_all_stats)
+        if ended is None:
+            return  # healthy, gone already, not a projector's, or not ours to see
         log.warning(
             "projector: the active projector's lock session (pid %s) has been quiet for "
-            "%.0f s; ending it to take over",
-            holder.pid,
-            holder.quiet,
+            "%.0f s; %s to take over",
+            ended.pid,
+            ended.quiet,
+            "ended it" if ended.ended else "it ended meanwhile",
         )
-        connection.execute(text("SELECT pg_terminate_backend(:pid)"), {"pid": holder.pid})
-        connection.commit()
 
     def still_held(self) -> bool:
         if self._held is None:

@@ -11,6 +11,7 @@ from eventsourcing.persistence import IntegrityError
 from domain.errors import TryAgain
 from domain.ids import POLICY_ID
 from domain.policies import PolicyTerms, PolicyVersion, ProgrammePolicy, in_force
+from domain.recorded import require_aware
 from domain.trainer.state import DEFAULT_INACTIVITY, InactivityTerm
 from domain.values import Actor
 from service.app.certification import Certification
@@ -47,6 +48,19 @@ def inactivity_at(app: Certification, moment: datetime) -> InactivityTerm:
     period was never configuration)."""
     version = in_force(policy_versions(app), moment)
     return DEFAULT_INACTIVITY if version is None else version.inactivity
+
+
+def terms_of_change(
+    app: Certification,
+    reminder_months: tuple[int, ...],
+    stall_after_days: int,
+    inactive_after_months: int | None,
+    applies_from: datetime,
+) -> PolicyTerms:
+    """The terms of a change; a period not given stays the one in force at `applies_from`."""
+    if inactive_after_months is None:
+        inactive_after_months = inactivity_at(app, require_aware(applies_from)).months
+    return PolicyTerms(reminder_months, stall_after_days, inactive_after_months)
 
 
 def record_policy_version(

@@ -3,7 +3,7 @@ programme's past records in and out (service/app/imports.py, service/app/exports
 
 After a real import of certificates or training records, each trainer concerned has their
 standing workflow started (or told) with the state the import left, so reminders and the
-12-month delisting follow the real dates.
+delisting for inactivity follow the real dates.
 """
 
 from __future__ import annotations

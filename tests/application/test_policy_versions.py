@@ -122,6 +122,24 @@ def test_a_reminder_and_a_delisting_name_the_version_they_applied(app: Certifica
     assert isinstance(upcast, Trainer.ActivityReminderSent) and upcast.policy_version is None
 
 
+def test_a_reminder_stored_before_the_period_was_a_policy_term_reads_as_12_months(
+    app: Certification,
+) -> None:
+    candidate, clock = a_certified_trainer(app)
+    app.remind_inactive_trainer(candidate.user_id, 15, new_id(), add_months(clock, 15), 1, 18)
+    raw = next(
+        e
+        for e in app.recorder.select_events(UUID(candidate.user_id))
+        if e.topic.endswith("ActivityReminderSent")
+    )
+    assert app.mapper.to_domain_event(raw).inactive_after_months == 18  # type: ignore[attr-defined]
+
+    # As the previous release stored it (v2): the policy version kept, the 12 months of then.
+    upcast = as_stored_before(app, raw, "inactive_after_months", class_version=2)
+    assert isinstance(upcast, Trainer.ActivityReminderSent)
+    assert (upcast.months, upcast.policy_version, upcast.inactive_after_months) == (15, 1, 12)
+
+
 LONGER = PolicyTerms((9, 15), 60, inactive_after_months=18)
 
 

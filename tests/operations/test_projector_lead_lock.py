@@ -120,6 +120,24 @@ def test_a_leader_that_keeps_checking_is_never_ended_by_a_standby(database: str)
         standby.close()
 
 
+@pytest.mark.postgres
+def test_a_standby_never_ends_a_session_that_is_not_a_projectors(database: str) -> None:
+    """Only a projector's lock session is ended: someone else's session holding the same key
+    (another program, a person at psql) is waited on, however quiet."""
+    dsn = database.replace("postgresql+psycopg://", "postgresql://")
+    key = lock_key(lock_name("rm_", PROJECTION_NAME))
+    standby = lock_over(database)
+    with psycopg.connect(dsn, autocommit=True, application_name="psql") as other:
+        other.execute("SELECT pg_advisory_lock(%s)", (key,))
+        try:
+            time.sleep(TIMEOUT + 0.5)  # quiet for longer than a leader may be
+            for _ in range(3):
+                assert not standby.try_acquire()
+            assert other.execute("SELECT 1").fetchone() == (1,)  # its session is alive
+        finally:
+            standby.close()
+
+
 def lock_sessions(url: str) -> set[int]:
     """The server's sessions of projectors' locks in this database."""
     dsn = url.replace("postgresql+psycopg://", "postgresql://")

@@ -3,6 +3,8 @@ listed, and for a delisted one why (a category, no detail) and since when, in th
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from fastapi.testclient import TestClient
 
 from domain.trainer.steps import RemoveForCause
@@ -77,3 +79,19 @@ def test_a_guessable_number_of_a_removed_holder_reads_as_genuine_without_naming_
     checked = site.get(f"/public/certificates/{number}").json()
     assert checked["withheld"] and checked["listed"] is False
     assert (checked["name"], checked["country"], checked["modules"]) == (None, None, [])
+
+
+def test_a_holder_delisted_for_inactivity_reads_so_in_spanish_without_naming_a_period(
+    site: TestClient, services: Services
+) -> None:
+    story = Story(services.certification, datetime(2024, 1, 8, 9, 0, tzinfo=UTC))
+    asha = story.register_candidate("Asha Rao")
+    story.certified_in(Module.WC, asha, story.register_expert())
+    services.certification.delist_inactive_trainer(asha.user_id, new_id(), story.later(400))
+    number = services.certification.trainer(asha.user_id).certificate_number
+
+    page = site.get("/verify", params={"number": number}, headers={"Accept-Language": "es"})
+
+    assert page.status_code == 200
+    assert "período de inactividad del programa" in page.text  # a policy term: any length
+    assert "12" not in page.text.partition("Motivo")[2]

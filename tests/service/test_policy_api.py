@@ -58,3 +58,33 @@ async def test_a_version_for_the_past_or_from_anyone_else_is_refused(
     refused = await http.post("/policies", json=change, headers=auditor | {"Idempotency-Key": "p3"})
     assert refused.status_code == 403
     assert (await http.get("/policies", headers=office)).json() == []
+
+
+async def test_a_version_that_leaves_out_the_period_keeps_the_one_in_force(
+    api: tuple[httpx.AsyncClient, StandingsHandedOver],
+) -> None:
+    http, _ = api
+    office, auditor = await login(http, "office"), await login(http, "auditor")
+    starts = (datetime.now(UTC) + timedelta(days=10)).replace(microsecond=0)
+    longer = {
+        "reminder_months": [9, 15],
+        "stall_after_days": 60,
+        "inactive_after_months": 18,
+        "applies_from": starts.isoformat(),
+        "reason": "a longer period",
+    }
+    # only the stall changes; the period is not sent
+    stall = longer | {"stall_after_days": 30, "reason": "a shorter stall"}
+    del stall["inactive_after_months"]
+    stall["applies_from"] = (starts + timedelta(days=5)).isoformat()
+    for key, change in (("v1", longer), ("v2", stall)):
+        made = await http.post("/policies", json=change, headers=office | {"Idempotency-Key": key})
+        assert made.status_code == 201, made.text
+    again = await http.post("/policies", json=stall, headers=office | {"Idempotency-Key": "v2"})
+
+    history = (await http.get("/policies", headers=auditor)).json()
+    assert [v["terms"]["inactive_after_months"] for v in history] == [18, 18]
+    assert again.json()["number"] == 2  # the retry: the same version, not a third
+    later = (starts + timedelta(days=6)).date().isoformat()
+    then = (await http.get(f"/policies/in-force?at={later}", headers=auditor)).json()
+    assert (then["version"], then["stall_after_days"], then["inactive_after_months"]) == (2, 30, 18)

@@ -16,6 +16,7 @@ from domain.trainer.aggregate import Trainer
 from domain.trainer.steps import SubmitTrainingRecord
 from domain.values import Actor, Role
 from service.adapters.mail import Outbox, OutboxNotifier
+from service.app.audit.as_of import trainer_as_of
 from service.app.certification import Certification
 from service.app.policies import record_policy_version
 from service.settings import Settings
@@ -134,3 +135,22 @@ async def test_a_shorter_inactivity_period_recorded_as_a_version_delists_by_it_a
     assert [(r.months, r.policy_version) for r in sent] == [(3, 1)]
     assert (delisting.policy_version, delisting.inactive_after_months) == (1, 6)
     assert delisting.timestamp <= add_months(clock, 6) + POLICY_CHECK_EVERY
+    looking_back = trainer_as_of(journeys.app, candidate.user_id, delisting.timestamp)
+    assert "no training record for 6 months" in looking_back.why  # the period of that version
+
+
+async def test_a_shorter_period_delists_at_once_a_trainer_already_past_it(
+    journeys: Journeys, time_skipping: WorkflowEnvironment
+) -> None:
+    # 6 months, applying 8 months into the clock: past it already, so delisted as soon as the
+    # version applies, not 6 months later; no reminder of the new terms goes out first.
+    candidate, clock = await version_while_the_standing_sleeps(
+        journeys, time_skipping, PolicyTerms((3,), 60, inactive_after_months=6), 8, "shorter"
+    )
+
+    await sleep_until(time_skipping, add_months(clock, 8) + 2 * POLICY_CHECK_EVERY)
+    (delisting,) = recorded(journeys.app, candidate.user_id, Trainer.DelistedForInactivity)
+    assert (delisting.policy_version, delisting.inactive_after_months) == (1, 6)
+    applies = add_months(clock, 8)
+    assert applies <= delisting.timestamp <= applies + POLICY_CHECK_EVERY
+    assert recorded(journeys.app, candidate.user_id, Trainer.ActivityReminderSent) == []

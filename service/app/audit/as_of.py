@@ -28,7 +28,7 @@ from domain.errors import NotFound, StepNotAllowed
 from domain.journey import rules
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState
-from domain.trainer.state import TrainerState
+from domain.trainer.state import INACTIVE_AFTER_MONTHS, TrainerState
 from projections.projector import Projector
 from projections.rebuild import StoodAt, end_of_day
 from projections.store import ReadModels, scratch_read_models
@@ -234,8 +234,9 @@ def _why(decided_by: HistoryEntry | None) -> str:
         case "Trainer.Reinstated":
             return f"listed since {when}: reinstated {who}: {p['reason']}"
         case "Trainer.DelistedForInactivity":
+            months = p.get("inactive_after_months", INACTIVE_AFTER_MONTHS)  # v3 on
             return (
-                f"delisted on {when}: no training record for 12 months "
+                f"delisted on {when}: no training record for {months} months "
                 f"(clock started {p['clock_started_at']}) {who}"
             )
         case _:

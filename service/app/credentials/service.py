@@ -62,8 +62,8 @@ class HolderNotListed(DomainError):
 
 
 NOT_LISTED_BECAUSE = {
-    Listing.INACTIVE: "delisted for inactivity (12 months without a training record); "
-    "the next training record lists them again",
+    Listing.INACTIVE: "delisted for inactivity (no training record within the programme's "
+    "inactivity period); the next training record lists them again",
     Listing.REMOVED: "removed from the list by the programme office",
 }
 

@@ -12,9 +12,8 @@ from fastapi.responses import JSONResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
-from domain.policies import MAX_INACTIVE_AFTER_MONTHS, PolicyTerms, PolicyVersion
+from domain.policies import MAX_INACTIVE_AFTER_MONTHS, PolicyVersion
 from domain.policy import Action
-from domain.trainer.state import INACTIVE_AFTER_MONTHS
 from service.app.accounts import User
 from service.app.audit.moments import parse_moment
 from service.app.idempotency import StoredResponse
@@ -23,6 +22,7 @@ from service.app.policies import (
     policy_at,
     policy_versions,
     record_policy_version,
+    terms_of_change,
 )
 from service.http.deps import Idempotent, ServicesDep, allowed_to
 from service.http.parameters import moment
@@ -39,11 +39,12 @@ At = Annotated[str | None, moment("a date (its end, UTC) or a time with its zone
 class PolicyChange(BaseModel):
     reminder_months: list[int] = Field(min_length=0, max_length=11, examples=[[9, 11]])
     stall_after_days: int = Field(ge=1, le=3650)
-    inactive_after_months: int = Field(
-        default=INACTIVE_AFTER_MONTHS,
+    inactive_after_months: int | None = Field(
+        default=None,
         ge=2,
         le=MAX_INACTIVE_AFTER_MONTHS,
-        description="a certified trainer without a training record for this long is delisted",
+        description="a certified trainer without a training record for this long is delisted; "
+        "left out: the period in force at applies_from stays",
     )
     applies_from: datetime = Field(description="from when it applies: now or later, with a zone")
     reason: str = Field(max_length=10_000)
@@ -96,13 +97,18 @@ async def change_policy(
     body: PolicyChange, user: Changers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Record a new policy version; it applies from `applies_from`, never to the past."""
-    terms = PolicyTerms(
-        tuple(body.reminder_months), body.stall_after_days, body.inactive_after_months
-    )
 
-    async def call(command_id: str) -> StoredResponse:
-        version = await run_in_threadpool(
-            record_policy_version,
+    def record(command_id: str) -> PolicyVersion:
+        # A period left out is resolved within the command (a retry answers with the version
+        # the first try recorded, whatever is in force by then).
+        terms = terms_of_change(
+            services.certification,
+            tuple(body.reminder_months),
+            body.stall_after_days,
+            body.inactive_after_months,
+            body.applies_from,
+        )
+        return record_policy_version(
             services.certification,
             terms,
             body.applies_from,
@@ -111,6 +117,9 @@ async def change_policy(
             command_id,
             datetime.now(UTC),
         )
+
+    async def call(command_id: str) -> StoredResponse:
+        version = await run_in_threadpool(record, command_id)
         return StoredResponse(201, jsonable_encoder(version))
 
     return respond(await idem.run(call))

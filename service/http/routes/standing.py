@@ -61,7 +61,8 @@ async def submit_training_record(
     services: ServicesDep,
     idem: Idempotent,
 ) -> JSONResponse:
-    """Submit the record of a training of enterprises; restarts the 12-month activity clock."""
+    """Submit the record of a training of enterprises; restarts the activity clock
+    (the inactivity period in force: 12 months unless a policy version says otherwise)."""
     return await _standing_step(trainer_id, step.step(), user, services, idem)
 
 
