@@ -114,11 +114,20 @@ class Delivery:
     gave_up: bool = False  # undelivered, and its round retries no more: redeliverable
 
 
+REDELIVERY = "-redelivery-"
+
+
 def round_workflow_id(webhook_id: str, redeliveries: int) -> str:
     """The workflow of a delivery's round: the first is `webhook-<id>` (as before 0011), the
     office's redeliveries `webhook-<id>-redelivery-<n>`; each round started once."""
     first = f"webhook-{webhook_id}"
-    return first if redeliveries == 0 else f"{first}-redelivery-{redeliveries}"
+    return first if redeliveries == 0 else f"{first}{REDELIVERY}{redeliveries}"
+
+
+def round_of(workflow_id: str) -> int:
+    """The round a workflow id of `round_workflow_id` names: its n, or 0 for the first."""
+    _, marked, number = workflow_id.rpartition(REDELIVERY)
+    return int(number) if marked and number.isdigit() else 0
 
 
 def gave_up(row: DeliveryRow, attempts: tuple[Attempt, ...], now: datetime) -> bool:
