@@ -20,6 +20,7 @@ from service.app.webhooks.outbox import collect, mark_started, unstarted
 from service.app.webhooks.sending import DeliveryFailed
 from service.app.webhooks.store import (
     DELIVERY_PERIOD,
+    Delivery,
     DeliveryNotRedeliverable,
     NewSubscription,
     Webhooks,
@@ -161,6 +162,47 @@ def test_a_rounds_number_is_read_back_from_its_workflow_id() -> None:
 
     assert [round_of(round_workflow_id(webhook_id, n)) for n in (0, 1, 12)] == [0, 1, 12]
     assert round_of("test") == 0, "a workflow id of no round's form: the first round"
+
+
+class RacedWebhooks(Webhooks):
+    """An office worker whose redelivery is overtaken: another one's redelivery of the same
+    round lands between this one's reading it and its writing."""
+
+    def redeliverable(self, webhook_id: str, now: datetime) -> Delivery:
+        seen = super().redeliverable(webhook_id, now)
+        Webhooks(self.engine, allow_private=True).redeliver(webhook_id, now)
+        return seen
+
+
+def test_of_two_redeliveries_at_once_the_second_is_refused_and_one_round_is_started(
+    hooks: Hooks,
+) -> None:
+    webhook_id = a_delivery_that_failed(hooks)
+    later = datetime.now(UTC) + THREE_DAYS_ON
+
+    with pytest.raises(DeliveryNotRedeliverable) as refused:
+        RacedWebhooks(hooks.webhooks.engine, allow_private=True).redeliver(webhook_id, later)
+
+    assert refused.value.code == "webhook_redelivered_meanwhile"
+    (delivery,) = hooks.webhooks.deliveries(hooks.subscription.subscription_id)
+    assert delivery.redeliveries == 1, "the first redelivery's round, once"
+    assert unstarted(hooks.webhooks) == [(webhook_id, 1)]
+
+
+def test_a_deactivated_subscriptions_delivery_is_neither_listed_nor_redelivered(
+    hooks: Hooks,
+) -> None:
+    webhook_id = a_delivery_that_failed(hooks)
+    later = datetime.now(UTC) + THREE_DAYS_ON
+    hooks.webhooks.deactivate(hooks.subscription.subscription_id)
+
+    with pytest.raises(DeliveryNotRedeliverable) as refused:
+        hooks.webhooks.redeliver(webhook_id, later)
+
+    assert hooks.webhooks.failed(later) == []
+    assert refused.value.code == "webhook_subscription_inactive"
+    assert refused.value.params["subscription_id"] == hooks.subscription.subscription_id
+    assert unstarted(hooks.webhooks) == [], "nothing was started again"
 
 
 def test_a_delivered_one_is_not_sent_again(hooks: Hooks) -> None:
