@@ -84,11 +84,15 @@ def _parameters() -> dict[tuple[str, str], dict[str, Any]]:
     }
 
 
-def test_ids_in_paths_are_documented_as_uuids() -> None:
-    ids = {key: schema for key, schema in _parameters().items() if key[1].endswith("_id")}
-    assert len(ids) >= 20
+def test_ids_in_paths_are_documented_as_uuids_and_a_webhook_id_by_its_form() -> None:
+    parameters = _parameters()
+    ids = {key: schema for key, schema in parameters.items() if key[1].endswith("_id")}
+    webhook_ids = {key: ids.pop(key) for key in list(ids) if key[1] == "webhook_id"}
+    assert len(ids) >= 20 and webhook_ids
     for (path, name), schema in ids.items():
         assert schema.get("format") == "uuid", f"{path} {name}: {schema}"
+    for schema in webhook_ids.values():  # msg_<position>_<subscription>, not a UUID
+        assert schema["pattern"] == "^msg_[0-9]+_[0-9a-f]{32}$"
 
 
 def test_moments_are_dates_or_date_times_and_filters_name_what_exists() -> None:
