@@ -10,8 +10,8 @@ from temporalio.exceptions import ApplicationError
 
 from domain.errors import NotFound
 from service.app.webhooks.destinations import DestinationRefused
-from service.app.webhooks.sending import send
-from service.app.webhooks.store import Webhooks
+from service.app.webhooks.sending import RoundSuperseded, send
+from service.app.webhooks.store import Webhooks, round_of
 from workflows.messages import ActivityName
 
 
@@ -25,9 +25,12 @@ class WebhookActivities:
     @activity.defn(name=ActivityName.DELIVER_WEBHOOK)
     def deliver_webhook(self, webhook_id: str) -> int:
         try:
-            return send(self.webhooks, webhook_id, activity.info().attempt)
+            info = activity.info()
+            return send(self.webhooks, webhook_id, info.attempt, round_of(info.workflow_id or ""))
         except NotFound as missing:
             raise ApplicationError(str(missing), type="NotFound", non_retryable=True) from None
+        except RoundSuperseded as superseded:  # a later round sends it: this one stops
+            raise ApplicationError(str(superseded), type="Superseded", non_retryable=True) from None
         except DestinationRefused as refused:  # recorded; the address will not become public
             refusal = ApplicationError(str(refused), type="DestinationRefused", non_retryable=True)
             raise refusal from None

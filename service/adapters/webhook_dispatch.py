@@ -28,17 +28,17 @@ async def dispatch_once(
     """One pass: new deliveries recorded, and every delivery not yet started, started."""
     await asyncio.to_thread(collect, app, webhooks)
     started = 0
-    for webhook_id, workflow_id in await asyncio.to_thread(unstarted, webhooks):
+    for pending in await asyncio.to_thread(unstarted, webhooks):
         with suppress(WorkflowAlreadyStartedError):
             await client.start_workflow(
                 WebhookDelivery.run,
-                webhook_id,
-                id=workflow_id,
+                pending.webhook_id,
+                id=pending.workflow_id,
                 task_queue=task_queue,
                 id_reuse_policy=WorkflowIDReusePolicy.REJECT_DUPLICATE,
             )
             started += 1
-        await asyncio.to_thread(mark_started, webhooks, webhook_id)
+        await asyncio.to_thread(mark_started, webhooks, pending.webhook_id, pending.number)
     return started
 
 

@@ -426,7 +426,7 @@ def _operator() -> str:
         return getpass.getuser()
     except (KeyError, OSError):
         typer.echo("Cannot tell who you are; say it with --by.", err=True)
-        raise typer.Exit(1) from None
+        raise typer.Exit(2) from None
 
 
 @projector_commands.command("status")

@@ -65,7 +65,7 @@ def test_a_name_that_resolves_to_loopback_is_a_refused_attempt_with_its_reason(
         )
 
     with pytest.raises(DestinationRefused, match="loopback"):
-        send(webhooks, "msg_local", attempt=1)
+        send(webhooks, "msg_local", attempt=1, round_number=0)
 
     (delivery,) = webhooks.deliveries(made.subscription_id)
     (attempt,) = delivery.attempts

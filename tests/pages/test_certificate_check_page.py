@@ -79,6 +79,7 @@ def test_a_guessable_number_of_a_removed_holder_reads_as_genuine_without_naming_
     checked = site.get(f"/public/certificates/{number}").json()
     assert checked["withheld"] and checked["listed"] is False
     assert (checked["name"], checked["country"], checked["modules"]) == (None, None, [])
+    assert checked["issued_at"] is None and checked["country_name"] is None
 
 
 def test_a_holder_delisted_for_inactivity_reads_so_in_spanish_without_naming_a_period(

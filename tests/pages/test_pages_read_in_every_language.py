@@ -8,6 +8,7 @@ from babel.messages import pofile
 from babel.messages.extract import extract_from_dir
 
 from domain.errors import InvalidInput, StepOutOfOrder, default_code
+from domain.trainer.credentials import CredentialNotActive
 from service.app.refusals import refusal_body
 from service.http.pages.refusals import readable
 from service.i18n import catalog_files
@@ -72,3 +73,18 @@ def test_a_refusal_the_catalogs_do_not_know_yet_reads_in_the_domains_words() -> 
     refusal = InvalidInput("Something new went wrong.")
     assert refusal.code == "invalid_input" == default_code(InvalidInput)
     assert readable(refusal_body(refusal), "fr").text == "Something new went wrong."
+
+
+def test_a_credential_that_is_not_active_reads_with_its_status_in_the_readers_language() -> None:
+    refusal = CredentialNotActive(
+        "Asha Rao's credential is suspended; it is not reissued until ...",
+        params={"name": "Asha Rao", "status": "suspended"},
+    )
+    revoked = CredentialNotActive("...", params={"name": "Asha Rao", "status": "revoked"})
+
+    assert refusal.code == "credential_not_active"
+    assert (
+        "Le justificatif de Asha Rao est suspendu ;" in readable(refusal_body(refusal), "fr").text
+    )
+    assert "La credencial de Asha Rao está revocada;" in readable(refusal_body(revoked), "es").text
+    assert "credential is suspended;" in readable(refusal_body(refusal), "en").text

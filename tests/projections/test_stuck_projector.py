@@ -144,6 +144,22 @@ def test_a_skip_is_refused_while_the_projector_is_not_stuck(
     assert SkipList.of(story.app).load().skips == ()
 
 
+def test_a_skip_without_by_names_its_operator_or_is_refused_as_a_usage_error(
+    story: Story, read_models: ReadModels, cli_settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    story.register_expert()
+
+    def nobody() -> str:
+        raise KeyError("uid 1234 has no name")
+
+    monkeypatch.setattr("getpass.getuser", nobody)
+    refused = CliRunner().invoke(cli, ["projector", "skip", "1", "--reason", "tidy"])
+
+    assert refused.exit_code == 2, "a usage error, as typer's own: say who with --by"
+    assert "Cannot tell who you are; say it with --by." in refused.output
+    assert SkipList.of(story.app).load().skips == ()
+
+
 def test_a_projector_that_failed_at_an_event_picks_up_a_skip_recorded_since(
     story: Story, read_models: ReadModels
 ) -> None:

@@ -16,7 +16,8 @@ included: whoever holds it was given it.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any, Literal
 from uuid import UUID
@@ -30,19 +31,21 @@ from service.app.certification import Certification
 
 DelistingCategory = Literal["inactivity", "removed_for_cause"]
 DELISTING_EVENTS = (Trainer.DelistedForInactivity, Trainer.RemovedForCause)
-# What a guessable number's answer leaves out while its holder is not listed: all but
-# whether the certificate is genuine and whether it was listed.
-WITHHELD: dict[str, Any] = {
-    "name": None,
-    "country": None,
-    "modules": (),
-    "certified_since": None,
-    "listed_since": None,
-    "delisted_on": None,
-    "delisting_category": None,
-    "credential_status": None,
-    "withheld": True,
-}
+# What a guessable number's answer still says while its holder is not listed: whether the
+# certificate is genuine and whether it was listed (and of when). Every other field is left
+# out, so a field added to an answer later is withheld unless named here.
+SAID_WHEN_WITHHELD = frozenset({"certificate_number", "as_of", "certified", "listed"})
+
+
+def withhold(answer: Mapping[str, Any]) -> dict[str, Any]:
+    """`answer`'s fields with all but `SAID_WHEN_WITHHELD` emptied and `withheld` set: the one
+    rule both the standing (`/standing`, `/verify`) and the read-model check follow."""
+    emptied = {k: v if k in SAID_WHEN_WITHHELD else _empty(v) for k, v in answer.items()}
+    return emptied | {"withheld": True}
+
+
+def _empty(value: object) -> object:
+    return () if isinstance(value, tuple) else None
 
 
 @dataclass(frozen=True)
@@ -96,7 +99,7 @@ def certificate_standing(
         credential_status=None if credential is None else _credential_status(credential.status),
     )
     if guessable(cleaned) and not app.trainer(trainer_id).listed:
-        return replace(answer, **WITHHELD)
+        return CertificateStanding(**withhold(asdict(answer)))
     return answer
 
 

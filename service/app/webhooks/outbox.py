@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from eventsourcing.utils import get_topic
 from sqlalchemy import select, update
@@ -68,8 +68,20 @@ def collect(app: Certification, webhooks: Webhooks) -> int:
     return made
 
 
-def unstarted(webhooks: Webhooks, limit: int = 100) -> list[tuple[str, str]]:
-    """Deliveries whose round has no workflow yet: (webhook id, the round's workflow id)."""
+class Round(NamedTuple):
+    """A delivery's round of attempts: its webhook id and the office's redeliveries before it
+    (0: the first round)."""
+
+    webhook_id: str
+    number: int
+
+    @property
+    def workflow_id(self) -> str:
+        return round_workflow_id(self.webhook_id, self.number)
+
+
+def unstarted(webhooks: Webhooks, limit: int = 100) -> list[Round]:
+    """Deliveries whose current round has no workflow yet."""
     with Session(webhooks.engine) as session:
         query = (
             select(DeliveryRow.webhook_id, DeliveryRow.redeliveries)
@@ -77,16 +89,24 @@ def unstarted(webhooks: Webhooks, limit: int = 100) -> list[tuple[str, str]]:
             .order_by(DeliveryRow.position)
             .limit(limit)
         )
-        return [(w, round_workflow_id(w, n)) for w, n in session.execute(query).tuples()]
+        return [Round(w, n) for w, n in session.execute(query).tuples()]
 
 
-def mark_started(webhooks: Webhooks, webhook: str) -> None:
+def mark_started(webhooks: Webhooks, webhook: str, round_number: int) -> bool:
+    """Note that round `round_number` of the delivery has its workflow; False when that round
+    is no longer the delivery's unstarted one (a dispatcher read it before the office
+    redelivered, and another dispatcher already started it), so a later round stays to start."""
     with Session(webhooks.engine) as session, session.begin():
-        session.execute(
+        marked = session.connection().execute(
             update(DeliveryRow)
-            .where(DeliveryRow.webhook_id == webhook)
+            .where(
+                DeliveryRow.webhook_id == webhook,
+                DeliveryRow.redeliveries == round_number,
+                DeliveryRow.started.is_(False),
+            )
             .values(started=True, started_at=datetime.now(UTC))
         )
+    return bool(marked.rowcount)
 
 
 def _delivery(position: int, subscription_id: str, kind: str, payload: str) -> DeliveryRow:

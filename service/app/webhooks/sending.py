@@ -27,15 +27,26 @@ class DeliveryFailed(Exception):
     """The subscriber did not accept this attempt (not 2xx, or unreachable)."""
 
 
-def send(webhooks: Webhooks, webhook_id: str, attempt: int) -> int:
-    """Send attempt `attempt` of the delivery's current round (numbered after the attempts of
-    the rounds before); returns the subscriber's status (2xx) or raises DeliveryFailed."""
+class RoundSuperseded(Exception):
+    """The attempt's round is not the delivery's current one: the office redelivered it since,
+    and the new round's workflow sends from now on (one round at a time)."""
+
+
+def send(webhooks: Webhooks, webhook_id: str, attempt: int, round_number: int) -> int:
+    """Send attempt `attempt` of the delivery's round `round_number` (numbered after the
+    attempts of the rounds before); returns the subscriber's status (2xx) or raises
+    DeliveryFailed, or RoundSuperseded when that round is no longer the current one."""
     with Session(webhooks.engine) as session:
         delivery = session.get(DeliveryRow, webhook_id)
         if delivery is None:
             raise NotFound(f"No webhook delivery {webhook_id}.")
         if delivery.delivered_at is not None:
             return 200  # delivered by an attempt whose answer was lost: nothing to send
+        if delivery.redeliveries != round_number:
+            raise RoundSuperseded(
+                f"Webhook {webhook_id}: round {round_number} was superseded by round "
+                f"{delivery.redeliveries}, which sends it now."
+            )
         subscription_id, payload = delivery.subscription_id, delivery.payload
         attempt += delivery.attempts_before
     url, secret = webhooks.secret_of(subscription_id)

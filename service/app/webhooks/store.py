@@ -9,7 +9,17 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import BigInteger, Boolean, DateTime, Engine, Integer, String, Text, select
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    DateTime,
+    Engine,
+    Integer,
+    String,
+    Text,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from domain.errors import DomainError, NotFound
@@ -114,11 +124,20 @@ class Delivery:
     gave_up: bool = False  # undelivered, and its round retries no more: redeliverable
 
 
+REDELIVERY = "-redelivery-"
+
+
 def round_workflow_id(webhook_id: str, redeliveries: int) -> str:
     """The workflow of a delivery's round: the first is `webhook-<id>` (as before 0011), the
     office's redeliveries `webhook-<id>-redelivery-<n>`; each round started once."""
     first = f"webhook-{webhook_id}"
-    return first if redeliveries == 0 else f"{first}-redelivery-{redeliveries}"
+    return first if redeliveries == 0 else f"{first}{REDELIVERY}{redeliveries}"
+
+
+def round_of(workflow_id: str) -> int:
+    """The round a workflow id of `round_workflow_id` names: its n, or 0 for the first."""
+    _, marked, number = workflow_id.rpartition(REDELIVERY)
+    return int(number) if marked and number.isdigit() else 0
 
 
 def gave_up(row: DeliveryRow, attempts: tuple[Attempt, ...], now: datetime) -> bool:
@@ -203,13 +222,21 @@ class Webhooks:
             return [self._delivery(session, row) for row in rows]
 
     def failed(self, now: datetime | None = None, limit: int = 100) -> list[Delivery]:
-        """Deliveries that gave up undelivered (every subscription's, newest first): the
-        office may redeliver each."""
+        """Deliveries that gave up undelivered (every active subscription's, newest first):
+        the office may redeliver each. A deactivated subscription's are left out: nothing is
+        sent to it again."""
         moment = now or datetime.now(UTC)
         with Session(self.engine) as session:
             rows = session.scalars(
                 select(DeliveryRow)
-                .where(DeliveryRow.delivered_at.is_(None), DeliveryRow.started.is_(True))
+                .join(
+                    SubscriptionRow, SubscriptionRow.subscription_id == DeliveryRow.subscription_id
+                )
+                .where(
+                    DeliveryRow.delivered_at.is_(None),
+                    DeliveryRow.started.is_(True),
+                    SubscriptionRow.active,
+                )
                 .order_by(DeliveryRow.position.desc())
             )
             found = (self._delivery(session, row, moment) for row in rows)
@@ -218,31 +245,67 @@ class Webhooks:
     def redeliver(self, webhook_id: str, now: datetime | None = None) -> Delivery:
         """A new round of attempts for a delivery that gave up, under the same webhook id (the
         dispatcher starts its workflow). NotFound; DeliveryNotRedeliverable while it is
-        delivered or its round still retries."""
+        delivered, its round still retries, its subscription is deactivated, or another
+        redelivery of the same round came first."""
         moment = now or datetime.now(UTC)
+        seen = self.redeliverable(webhook_id, moment)
         with Session(self.engine) as session, session.begin():
-            row = session.get(DeliveryRow, webhook_id, with_for_update=True)
+            # Only from the round that was seen giving up: of two redeliveries at once (two
+            # office workers, on PostgreSQL or SQLite alike), the second changes no row.
+            moved = session.connection().execute(
+                update(DeliveryRow)
+                .where(
+                    DeliveryRow.webhook_id == webhook_id,
+                    DeliveryRow.redeliveries == seen.redeliveries,
+                    DeliveryRow.started.is_(True),
+                    DeliveryRow.delivered_at.is_(None),
+                )
+                .values(
+                    attempts_before=max((a.attempt for a in seen.attempts), default=0),
+                    redeliveries=seen.redeliveries + 1,
+                    started=False,
+                    started_at=None,
+                )
+            )
+            if moved.rowcount != 1:
+                raise DeliveryNotRedeliverable(
+                    f"Webhook {webhook_id} was redelivered or delivered meanwhile; see its "
+                    "deliveries before sending it again.",
+                    code="webhook_redelivered_meanwhile",
+                    params={"webhook_id": webhook_id},
+                )
+            row = session.get_one(DeliveryRow, webhook_id)
+            return self._delivery(session, row, moment)
+
+    def redeliverable(self, webhook_id: str, now: datetime) -> Delivery:
+        """The delivery as it is, if it may be redelivered now; else why not (raised)."""
+        with Session(self.engine) as session:
+            row = session.get(DeliveryRow, webhook_id)
             if row is None:
                 raise NotFound(f"No webhook delivery {webhook_id}.")
-            current = self._delivery(session, row, moment)
-            if row.delivered_at is not None:
-                raise DeliveryNotRedeliverable(
-                    f"Webhook {webhook_id} was delivered already; nothing to send again.",
-                    code="webhook_delivered",
-                    params={"webhook_id": webhook_id},
-                )
-            if not current.gave_up:
-                raise DeliveryNotRedeliverable(
-                    f"Webhook {webhook_id} is still being retried (every attempt is in its "
-                    "deliveries); it can be redelivered once its retries give up.",
-                    code="webhook_still_retrying",
-                    params={"webhook_id": webhook_id},
-                )
-            row.attempts_before = max((a.attempt for a in current.attempts), default=0)
-            row.redeliveries += 1
-            row.started, row.started_at = False, None
-            session.flush()
-            return self._delivery(session, row, moment)
+            current = self._delivery(session, row, now)
+            subscription = session.get_one(SubscriptionRow, row.subscription_id)
+        if current.delivered_at is not None:
+            raise DeliveryNotRedeliverable(
+                f"Webhook {webhook_id} was delivered already; nothing to send again.",
+                code="webhook_delivered",
+                params={"webhook_id": webhook_id},
+            )
+        if not subscription.active:
+            raise DeliveryNotRedeliverable(
+                f"Webhook {webhook_id} is for subscription {row.subscription_id}, which was "
+                "deactivated; nothing is sent to it again.",
+                code="webhook_subscription_inactive",
+                params={"webhook_id": webhook_id, "subscription_id": row.subscription_id},
+            )
+        if not current.gave_up:
+            raise DeliveryNotRedeliverable(
+                f"Webhook {webhook_id} is still being retried (every attempt is in its "
+                "deliveries); it can be redelivered once its retries give up.",
+                code="webhook_still_retrying",
+                params={"webhook_id": webhook_id},
+            )
+        return current
 
     def _delivery(
         self, session: Session, row: DeliveryRow, now: datetime | None = None
@@ -268,4 +331,5 @@ class Webhooks:
 
 
 class DeliveryNotRedeliverable(DomainError):
-    """A delivery that was delivered, or whose round of attempts still retries."""
+    """A delivery that was delivered, whose round of attempts still retries, whose
+    subscription is deactivated, or that another redelivery moved on meanwhile."""

@@ -2,8 +2,9 @@
 
 The catalog (`service/i18n/locales/<lang>/LC_MESSAGES/refusals.po`) holds, for each code, the
 sentence with its parameters by name (`{visited_on}`); dates among them are written in the
-reader's locale. A code the catalog does not know yet is shown as the domain's own (English)
-reason, so a new refusal is never lost, only untranslated.
+reader's locale, and a word among them (a status) as the catalog words it for that refusal
+(`<code>.<parameter>.<value>`). A code the catalog does not know yet is shown as the domain's
+own (English) reason, so a new refusal is never lost, only untranslated.
 """
 
 from __future__ import annotations
@@ -49,14 +50,21 @@ def say(code: str, params: Mapping[str, Any], language: str, fallback: str) -> s
     template = translations(language).gettext(code)
     if template == code:  # not in the catalogs: the domain's own words
         return fallback
-    shown = {name: _shown(value, language) for name, value in params.items()}
+    shown = {name: _shown(code, name, value, language) for name, value in params.items()}
     try:
         return template.format(**shown)
     except (KeyError, IndexError, ValueError):  # a catalog naming a parameter not sent
         return fallback
 
 
-def _shown(value: Any, language: str) -> str:
+def _shown(code: str, name: str, value: Any, language: str) -> str:
+    """A parameter as the reader reads it: a word the catalogs translate for this refusal
+    (`<code>.<parameter>.<value>`, e.g. a credential's status), a date in their locale, else
+    as sent."""
+    worded = f"{code}.{name}.{value}"
+    translated = translations(language).gettext(worded)
+    if translated != worded:
+        return translated
     if isinstance(value, str) and ISO_DATE.match(value):
         try:
             return local_date(date.fromisoformat(value), language)

@@ -16,6 +16,7 @@ from pydantic import BaseModel, Field
 from domain.certificates import guessable
 from domain.values import Module
 from projections import queries
+from service.app.credentials.public import withhold
 from service.http.parameters import CertificateNumber, CountryFilter
 from service.http.reading import CurrentReads
 from service.i18n import choose_language
@@ -62,7 +63,7 @@ class CertificateHolder(BaseModel):
     country: str | None = Field(description=f"{COUNTRY}; {WITHHELD}")
     country_name: str | None = Field(description=f"{COUNTRY_NAME}; {WITHHELD}")
     modules: tuple[Module, ...]
-    issued_at: datetime
+    issued_at: datetime | None = Field(description=WITHHELD)
     listed: bool = Field(description="False once the holder is inactive or removed")
     withheld: bool = Field(
         default=False,
@@ -95,8 +96,7 @@ def verify_certificate(
     if found is None:
         raise HTTPException(404, f"No certificate {number.strip().upper()} was ever issued.")
     if guessable(found.certificate_number) and not found.listed:
-        hidden = {"name": None, "country": None, "modules": ()}
-        return CertificateHolder(**(asdict(found) | hidden), country_name=None, withheld=True)
+        return CertificateHolder(**withhold(asdict(found) | {"country_name": None}))
     return CertificateHolder(**asdict(found), country_name=country_name(found.country, language))
 
 

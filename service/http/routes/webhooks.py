@@ -105,9 +105,9 @@ WebhookId = Annotated[
 
 @router.get("/deliveries/failed")
 def read_failed_deliveries(services: ServicesDep) -> list[Delivery]:
-    """Deliveries that gave up undelivered, every subscription's, newest first: their round
-    of retries (3 days) ran out, or the destination was refused as not public. Each may be
-    sent again with its redelivery."""
+    """Deliveries that gave up undelivered, every active subscription's, newest first: their
+    round of retries (3 days) ran out, or the destination was refused as not public. Each may
+    be sent again with its redelivery."""
     return services.webhooks.failed()
 
 
@@ -115,7 +115,11 @@ def read_failed_deliveries(services: ServicesDep) -> list[Delivery]:
     "/deliveries/{webhook_id}/redelivery",
     responses={
         **REFUSALS,
-        **refusals(e404="No such delivery", e409="Delivered already, or still being retried"),
+        **refusals(
+            e404="No such delivery",
+            e409="Delivered already, still being retried, its subscription deactivated, or "
+            "redelivered meanwhile",
+        ),
         200: {"model": Delivery, "description": "A new round of attempts is under way"},
     },
 )
@@ -123,7 +127,8 @@ async def redeliver(webhook_id: WebhookId, services: ServicesDep, idem: Idempote
     """Send a delivery that gave up again: a new round of attempts (retried with backoff for
     3 days, as the first), under the same webhook id, so the subscriber still recognises a
     repeat; its attempts are numbered after the earlier ones. Refused (409) while it is
-    delivered or its round still retries."""
+    delivered or its round still retries, once its subscription is deactivated, and for the
+    second of two redeliveries at once."""
 
     async def call(_: str) -> StoredResponse:
         again = await run_in_threadpool(services.webhooks.redeliver, webhook_id)
