@@ -55,7 +55,7 @@ def configure_logging(
     final: list[Processor] = [structlog.stdlib.ProcessorFormatter.remove_processors_meta]
     if log_format == "json":
         final.append(structlog.processors.format_exc_info)  # a traceback as one JSON string
-    handler = logging.StreamHandler(stream or sys.stderr)
+    handler = logging.StreamHandler(stream) if stream else _StandardError()
     handler.setFormatter(
         structlog.stdlib.ProcessorFormatter(foreign_pre_chain=shared, processors=[*final, renderer])
     )
@@ -74,6 +74,19 @@ def configure_logging(
         wrapper_class=structlog.stdlib.BoundLogger,
         cache_logger_on_first_use=False,  # a second configure_logging must take effect
     )
+
+
+class _StandardError(logging.StreamHandler[TextIO]):
+    """Writes to whatever `sys.stderr` is when a line is written, not when it was set up: a
+    command run inside another program (a test's CLI runner) gets a stderr that is closed
+    after it, and every later line would otherwise fail to write."""
+
+    def __init__(self) -> None:
+        super().__init__(sys.stderr)
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def _tagged_with(process: str) -> Processor:
