@@ -85,9 +85,14 @@ class EnterpriseName(RecordedAggregate):
             **created_fields(actor, command_id, at),
         )
 
-    def release(self, actor: Actor, command_id: str, at: datetime) -> None:
-        if self.holder is not None:
-            self.record(self.Released, actor, command_id, at, enterprise_id=self.holder)
+    def release(self, enterprise_id: UUID, actor: Actor, command_id: str, at: datetime) -> bool:
+        """The name given up by the enterprise that holds it; a name someone else holds (an
+        enterprise stored before the register may carry a name another firm has claimed
+        since) stays theirs. Whether it was released."""
+        if self.holder != str(enterprise_id):
+            return False
+        self.record(self.Released, actor, command_id, at, enterprise_id=self.holder)
+        return True
 
     def claimed_by(self, command_id: str) -> str | None:
         """The enterprise the command claimed the name for, if this command claimed it."""

@@ -196,8 +196,9 @@ class Certification(Application[UUID]):
                 self._claim(address, changed.email, trainer.id, actor, command_id, at),
             ]
             released = self._email_address(previous_email)
-            if released is not None:  # a trainer registered before the register has none
-                released.release(actor, command_id, at)
+            # a trainer registered before the register has no index; one it does not hold
+            # (another's since) is not its to give up
+            if released is not None and released.release(trainer.id, actor, command_id, at):
                 touched.append(released)
             return touched
 
@@ -424,8 +425,9 @@ class Certification(Application[UUID]):
                 ),
             ]
             released = self._enterprise_name(country, before.name)
-            if released is not None:  # an enterprise registered before the register has none
-                released.release(actor, command_id, at)
+            # an enterprise registered before the register has no index; one it does not
+            # hold (claimed since by another firm of that name) is not its to give up
+            if released is not None and released.release(enterprise.id, actor, command_id, at):
                 touched.append(released)
             return touched
 
