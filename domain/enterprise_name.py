@@ -7,7 +7,8 @@ claimed in the same atomic write as the registration or the rename: a second cla
 in the event store (IntegrityError) whatever process wrote the first. A name given up by a
 rename is released and may be claimed again on the same aggregate (its version then guards
 the claim). Enterprises registered before the register were named by their name
-(`domain.ids.enterprise_id`) and hold it while it is still theirs.
+(`domain.ids.enterprise_id`); `score backfill-registers` claims their present names here
+(until it has run, they hold a name only while that id is still found from it).
 """
 
 from __future__ import annotations
