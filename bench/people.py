@@ -8,8 +8,10 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
+from uuid import uuid4
 
 import httpx
+from tenacity import AsyncRetrying, retry_if_result, stop_after_attempt, wait_exponential_jitter
 
 from bench.context import Context, Stack
 from domain.values import Module, Role
@@ -18,6 +20,7 @@ from tests.stories import COACHING, PROGRESS_REPORT, Story, http_path
 
 OFFICE = User("bench-office", Role.HQ, None)
 PASSWORD = "bench-password"  # never used to log in: the bench is handed its tokens
+RESENDS = 8  # attempts at a preparation request the service answers 503
 
 
 @dataclass(frozen=True)
@@ -112,19 +115,41 @@ async def send(http: httpx.AsyncClient, request: Request) -> dict[str, Any]:
     return body
 
 
+async def resending(http: httpx.AsyncClient, request: Request) -> dict[str, Any]:
+    """POST one request, resent with the same Idempotency-Key while the service answers 503
+    (busy, or a write that collided with a parallel one: enrolments into one workshop do),
+    after a short jittered backoff, a few times at most; any other refusal raises."""
+    headers = {"Authorization": f"Bearer {request.token}", "Idempotency-Key": uuid4().hex}
+    retrying = AsyncRetrying(
+        retry=retry_if_result(lambda reply: reply.status_code == 503),
+        wait=wait_exponential_jitter(initial=0.05, max=1.0, jitter=0.1),
+        stop=stop_after_attempt(RESENDS),
+        retry_error_callback=lambda state: state.outcome.result() if state.outcome else None,
+    )
+    reply: httpx.Response = await retrying(
+        http.post, request.path, json=request.body, headers=headers
+    )
+    if reply.status_code not in (200, 201):
+        raise StepRefused(request, reply)
+    body: dict[str, Any] = reply.json()
+    return body
+
+
 async def enrol(http: httpx.AsyncClient, candidate: Candidate) -> None:
     body = await send(http, candidate.enrolment())
     candidate.journey_id = body["journey_id"]
 
 
 async def prepared(stack: Stack, http: httpx.AsyncClient, count: int) -> list[Candidate]:
-    """Candidates enrolled and taken into their ToE cycle through HTTP, in parallel."""
+    """Candidates enrolled and taken into their ToE cycle through HTTP, in parallel. The
+    preparation is not measured: a 503 (ten enrolments into one workshop collide) is resent."""
     candidates = Cohort(stack).candidates(count)
 
     async def ready(candidate: Candidate) -> None:
-        await enrol(http, candidate)
+        body = await resending(http, candidate.enrolment())
+        candidate.journey_id = body["journey_id"]
         for request in candidate.into_cycle():
-            await send(http, request)
+            await resending(http, request)
 
     await asyncio.gather(*(ready(c) for c in candidates))
     return candidates

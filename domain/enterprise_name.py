@@ -7,7 +7,8 @@ claimed in the same atomic write as the registration or the rename: a second cla
 in the event store (IntegrityError) whatever process wrote the first. A name given up by a
 rename is released and may be claimed again on the same aggregate (its version then guards
 the claim). Enterprises registered before the register were named by their name
-(`domain.ids.enterprise_id`) and hold it while it is still theirs.
+(`domain.ids.enterprise_id`); `score backfill-registers` claims their present names here
+(until it has run, they hold a name only while that id is still found from it).
 """
 
 from __future__ import annotations
@@ -85,9 +86,14 @@ class EnterpriseName(RecordedAggregate):
             **created_fields(actor, command_id, at),
         )
 
-    def release(self, actor: Actor, command_id: str, at: datetime) -> None:
-        if self.holder is not None:
-            self.record(self.Released, actor, command_id, at, enterprise_id=self.holder)
+    def release(self, enterprise_id: UUID, actor: Actor, command_id: str, at: datetime) -> bool:
+        """The name given up by the enterprise that holds it; a name someone else holds (an
+        enterprise stored before the register may carry a name another firm has claimed
+        since) stays theirs. Whether it was released."""
+        if self.holder != str(enterprise_id):
+            return False
+        self.record(self.Released, actor, command_id, at, enterprise_id=self.holder)
+        return True
 
     def claimed_by(self, command_id: str) -> str | None:
         """The enterprise the command claimed the name for, if this command claimed it."""

@@ -72,9 +72,13 @@ class EmailAddress(RecordedAggregate):
             raise AlreadyExists(f"The e-mail {self.email} belongs to another trainer.")
         self.record(self.ClaimedAgain, actor, command_id, at, trainer_id=str(trainer_id))
 
-    def release(self, actor: Actor, command_id: str, at: datetime) -> None:
-        if self.holder is not None:
-            self.record(self.Released, actor, command_id, at, trainer_id=self.holder)
+    def release(self, trainer_id: UUID, actor: Actor, command_id: str, at: datetime) -> bool:
+        """The address given up by the trainer who holds it; an address someone else holds
+        stays theirs. Whether it was released."""
+        if self.holder != str(trainer_id):
+            return False
+        self.record(self.Released, actor, command_id, at, trainer_id=self.holder)
+        return True
 
     def claimed_by(self, command_id: str) -> str | None:
         """The trainer the command claimed the address for, if this command claimed it."""

@@ -213,8 +213,9 @@ class Certification(Application[UUID]):
                 self._claim(address, changed.email, trainer.id, actor, command_id, at),
             ]
             released = self._email_address(previous_email)
-            if released is not None:  # a trainer registered before the register has none
-                released.release(actor, command_id, at)
+            # a trainer registered before the register has no index; one it does not hold
+            # (another's since) is not its to give up
+            if released is not None and released.release(trainer.id, actor, command_id, at):
                 touched.append(released)
             return touched
 
@@ -413,6 +414,35 @@ class Certification(Application[UUID]):
                 return found
             position = batch[-1].id + 1
 
+    def claim_present_name(
+        self, enterprise_id: UUID, actor: Actor, command_id: str, at: datetime
+    ) -> tuple[UUID, bool]:
+        """The enterprise's present name claimed for it in the register, unless someone holds
+        it already: for enterprises registered before the register (`score
+        backfill-registers`). The holder of the name after (this enterprise, or the one it
+        clashes with) and whether this call claimed it. Repeating it changes nothing."""
+
+        def attempt() -> tuple[UUID, bool]:
+            enterprise = self._find(Enterprise, enterprise_id, "enterprise")
+            details = enterprise.state.details
+            index = self._enterprise_name(details.country, details.name)
+            if index is not None and index.holder is not None:
+                return UUID(index.holder), False
+            self.save(
+                EnterpriseName.claim(
+                    index, details.country, details.name, enterprise.id, actor, command_id, at
+                )
+            )
+            return enterprise.id, True
+
+        retrying = Retrying(  # another process claimed the name meanwhile: read its holder
+            retry=retry_if_exception_type(IntegrityError),
+            stop=stop_after_attempt(CONFLICT_RETRIES),
+            reraise=True,
+        )
+        held: tuple[UUID, bool] = retrying(attempt)
+        return held
+
     def edit_enterprise(
         self, enterprise_id: str, edit: EnterpriseEdit, actor: Actor, command_id: str, at: datetime
     ) -> Result[EnterpriseState]:
@@ -441,8 +471,9 @@ class Certification(Application[UUID]):
                 ),
             ]
             released = self._enterprise_name(country, before.name)
-            if released is not None:  # an enterprise registered before the register has none
-                released.release(actor, command_id, at)
+            # an enterprise registered before the register has no index; one it does not
+            # hold (claimed since by another firm of that name) is not its to give up
+            if released is not None and released.release(enterprise.id, actor, command_id, at):
                 touched.append(released)
             return touched
 

@@ -14,7 +14,7 @@ from datetime import datetime
 from enum import StrEnum
 from uuid import UUID
 
-from domain.errors import DomainError
+from domain.errors import DomainError, MergeRefused
 from domain.text import TextRefused, TextRule, clean_text
 from domain.trainer.state import TrainerState
 from domain.values import Actor, Role
@@ -118,13 +118,28 @@ class PeopleLogins:
     ) -> Result[TrainerState]:
         """Merge two records of one person (`Certification.merge_trainers`), then move the
         merged-away record's logins to the person, so that no one acts as a record that is
-        no more. A retried merge moves any login the first attempt left behind."""
-        merged = self.certification.merge_trainers(
-            surviving_id, merged_id, reason, actor, command_id, at
-        )
-        person = self.certification.trainer(merged_id).trainer_id  # follows every merge since
-        self.accounts.move_logins(str(UUID(merged_id)), person)
+        no more. A retried merge moves any login the first attempt left behind, and so does
+        one refused because the record is already merged into this survivor (a client that
+        crashed between the merge and the move, retrying with a new key): the refusal stands."""
+        try:
+            merged = self.certification.merge_trainers(
+                surviving_id, merged_id, reason, actor, command_id, at
+            )
+        except MergeRefused:
+            self._move_logins_if_merged_into(surviving_id, merged_id)
+            raise
+        self._move_logins_if_merged_into(surviving_id, merged_id)
         return merged
+
+    def _move_logins_if_merged_into(self, surviving_id: str, merged_id: str) -> None:
+        """The merged record's logins moved to the person it now reads as (following every
+        merge since), when that is the survivor's person; idempotent."""
+        person = self.certification.trainer(merged_id).trainer_id
+        if (
+            person != str(UUID(merged_id))
+            and person == self.certification.trainer(surviving_id).trainer_id
+        ):
+            self.accounts.move_logins(str(UUID(merged_id)), person)
 
     def reset(
         self, username: str, delivery: Delivery, command_id: str, now: datetime

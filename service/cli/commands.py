@@ -126,6 +126,39 @@ def first_admin_command() -> None:
     )
 
 
+@app.command("backfill-registers")
+def backfill_registers_command() -> None:
+    """Once, after `score migrate` on a store older than the enterprise-name register: claim
+    every enterprise's present name for it, and move the logins of records merged before
+    logins moved with a merge. Safe to repeat; a name another firm holds is reported, not
+    claimed (exit 0 all the same)."""
+    from domain.values import Actor
+    from service.app.backfill import backfill_registers
+    from service.bootstrap.parts import build_certification
+
+    settings = Settings()
+    certification = build_certification(settings)
+    try:
+        done = backfill_registers(
+            certification,
+            _accounts(settings),
+            Actor("score-backfill-registers", Role.HQ),
+            datetime.now(UTC),
+        )
+    finally:
+        certification.close()
+    typer.echo(
+        f"backfill-registers: {done.names_claimed} enterprise names claimed, "
+        f"{done.names_held} held already, {len(done.clashes)} held by another firm; "
+        f"{done.merged_records} merged records, {done.logins_moved} logins moved"
+    )
+    for clash in done.clashes:
+        typer.echo(
+            f"  enterprise {clash.enterprise_id} is named {clash.name} ({clash.country}), a name "
+            f"enterprise {clash.holder} holds: correct the name of one (PATCH /enterprises/{{id}})"
+        )
+
+
 users = typer.Typer(help="User accounts.", no_args_is_help=True)
 app.add_typer(users, name="users")
 

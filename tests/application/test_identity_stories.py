@@ -305,3 +305,53 @@ def test_an_enterprise_stored_before_the_register_keeps_its_id_and_its_name(
     story.app.edit_enterprise(str(legacy), renamed, story.hq, new_id(), story.later())
     assert story.app.enterprise(legacy).details.name == renamed.name
     assert enterprise(story, name) != legacy
+
+
+def test_renaming_an_old_firm_does_not_free_a_name_another_firm_has_claimed(
+    story: Story,
+) -> None:
+    # An enterprise renamed under the old code kept the id of its first name; the register
+    # does not find it under its present one, so another firm could claim that name.
+    name = f"Shared Looms {story.tag}"
+    first = enterprise(story, name)
+    renamed_before = ids.enterprise_id("IN", f"First Looms {story.tag}")
+    details = EnterpriseDetails(name, "IN", "textiles", 80, 40)
+    story.app.save(Enterprise.register(renamed_before, details, story.hq, new_id(), story.later()))
+
+    renamed = EnterpriseEdit(name=f"Other Looms {story.tag}")
+    story.app.edit_enterprise(str(renamed_before), renamed, story.hq, new_id(), story.later())
+
+    with pytest.raises(AlreadyExists, match=str(first)):
+        enterprise(story, name)
+
+
+def test_changing_an_old_trainer_s_e_mail_does_not_free_an_address_another_holds(
+    story: Story,
+) -> None:
+    # A trainer whose e-mail changed under the old code kept the id of their first address.
+    shared = mail(story, "shared")
+    holder = register(story, shared)
+    changed_before = ids.legacy_trainer_id(mail(story, "first"))
+    trainer = Trainer._create(
+        Trainer.Registered,
+        id=changed_before,
+        name="Lena Legacy",
+        email=shared,
+        country="IN",
+        is_expert=False,
+        country_as_recorded=None,
+        **created_fields(story.hq, new_id(), story.later()),
+    )
+    story.app.save(trainer)
+
+    story.app.edit_trainer(
+        str(changed_before),
+        DetailsEdit(email=mail(story, "own")),
+        story.hq,
+        new_id(),
+        story.later(),
+    )
+
+    assert story.app.trainer_id_for_email(shared) == holder
+    with pytest.raises(AlreadyExists, match="is already registered"):
+        register(story, shared, name="A Third")

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 
 import pytest_asyncio
 
-from domain.values import Role
+from domain.values import Actor, Role
 from tests.e2e.harness import Stack
 from tests.e2e.people import Cast, cast, enrolled, get, outsiders, post, register
 
@@ -77,6 +78,33 @@ async def test_the_login_of_a_merged_away_record_acts_as_the_person(
     assert (await get(stack, twins_login, "/auth/me"))["trainer_id"] == people.candidate_id
     journeys = await get(stack, twins_login, f"/trainers/{people.candidate_id}/journeys")
     assert [j["journey_id"] for j in journeys] == [journey]
+    logins = await get(stack, people.office, f"/trainers/{people.candidate_id}/logins")
+    assert {login["username"] for login in logins} == {people.candidate, twins_login}
+
+
+async def test_a_merge_retried_with_a_new_key_after_a_crash_still_moves_the_logins(
+    stack: Stack, people: Cast
+) -> None:
+    twin = await register(stack, people.office, "Carla Candidate (twice)")
+    twins_login = f"twin-{uuid.uuid4().hex[:6]}"
+    await stack.add_user(twins_login, Role.TRAINER, twin)
+    # The merge was recorded, then the process died before the logins moved.
+    stack.services.certification.merge_trainers(
+        people.candidate_id,
+        twin,
+        "registered twice",
+        Actor("crashed", Role.HQ),
+        uuid.uuid4().hex,
+        datetime.now(UTC),
+    )
+
+    async with stack.client(people.office, **{"Idempotency-Key": uuid.uuid4().hex}) as http:
+        again = await http.post(
+            f"/trainers/{people.candidate_id}/merge",
+            json={"merged_id": twin, "reason": "registered twice"},
+        )
+
+    assert again.status_code == 409 and "already merged into" in again.json()["detail"]
     logins = await get(stack, people.office, f"/trainers/{people.candidate_id}/logins")
     assert {login["username"] for login in logins} == {people.candidate, twins_login}
 

@@ -11,13 +11,18 @@ import gzip
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from eventsourcing.utils import get_topic
 from sqlalchemy import text
 from typer.testing import CliRunner, Result
 
-from domain.values import Role
+from domain.enterprise import Enterprise
+from domain.errors import AlreadyExists
+from domain.values import Actor, Role
 from service.bootstrap.parts import build_accounts, build_certification
 from service.cli.commands import app as cli
 from service.migrations import head_revision
@@ -148,3 +153,52 @@ def test_the_countries_v0_1_0_typed_read_as_iso_codes_while_their_bytes_stay(
 
     verified = score("audit", "verify")
     assert verified.exit_code == 0 and "0 chains broken" in verified.output, verified.output
+
+
+def test_backfill_registers_claims_the_names_of_v0_1_0_firms_and_moves_old_merges_logins(
+    restored: Settings,
+) -> None:
+    assert score("migrate").exit_code == 0
+    office, at = Actor("office", Role.HQ), datetime.now(UTC)
+    app = build_certification(restored)
+    engine = create_service_engine(restored)
+    try:
+        firms = [
+            n.originator_id
+            for n in app.recorder.select_notifications(
+                1, EVENTS, topics=(get_topic(Enterprise.Registered),)
+            )
+        ]
+        named = [app.enterprise(firm).details for firm in firms]
+        # v0.1.0 typed the country as free text: the fallback of today's code misses its
+        # firms, so a second registration of one of them went through before the backfill.
+        copy = replace(named[1], name=f"  {named[1].name.upper()} ")
+        twin_firm = app.register_enterprise(copy, office, "copy", at).state.enterprise_id
+        # A merge recorded before logins moved with it: the twin's login stayed behind.
+        person = app.register_trainer("Ana Twin", "ana@example.org", "CO", office, "t1", at)
+        twin = app.register_trainer("Ana Twin", "ana.2@example.org", "CO", office, "t2", at)
+        accounts = build_accounts(restored, engine)
+        accounts.create("ana-twin", "a long enough password", Role.TRAINER, twin.state.trainer_id)
+        app.merge_trainers(person.state.trainer_id, twin.state.trainer_id, "twice", office, "m", at)
+    finally:
+        app.close()
+
+    first = score("backfill-registers")
+    again = score("backfill-registers")
+
+    assert first.exit_code == again.exit_code == 0, first.output
+    assert (
+        f"{len(firms) - 1} enterprise names claimed, 1 held already, 1 held by another firm; "
+        "1 merged records, 1 logins moved"
+    ) in first.output
+    assert f"enterprise {firms[1]} is named {named[1].name}" in first.output
+    assert f"enterprise {twin_firm} holds" in first.output
+    assert "0 enterprise names claimed" in again.output and "0 logins moved" in again.output
+    assert accounts.logins_of(person.state.trainer_id)[0].username == "ana-twin"
+    app = build_certification(restored)
+    try:
+        with pytest.raises(AlreadyExists, match=str(firms[0])):
+            app.register_enterprise(named[0], office, "x", at)
+    finally:
+        app.close()
+        engine.dispose()
