@@ -863,8 +863,7 @@ class Certification(Application[UUID]):
             for trainer in erasing:
                 address = self._email_address(trainer.state.email)
                 trainer.erase_personal_data(reason, actor, command_id, at)
-                if address is not None and address.holder == str(trainer.id):
-                    address.release(actor, command_id, at)
+                if address is not None and address.release(trainer.id, actor, command_id, at):
                     touched.append(address)
                 registry = self.credential_in_line(trainer, command_id, at)
                 touched += [t for t in (trainer, registry) if t is not None and t not in touched]
