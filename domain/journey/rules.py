@@ -437,10 +437,15 @@ def _fold(state: JourneyState, entry: RecordedStep) -> JourneyState:
 def _check_reassignment(state: JourneyState, step: ReassignExpert) -> None:
     """Whether the named expert may take over (the application checks they are an expert)."""
     if step.expert_id == state.expert_id:
-        raise StepNotAllowed(f"{step.expert_id} already supervises this journey.")
+        raise StepNotAllowed(
+            f"{step.expert_id} already supervises this journey.",
+            code="expert_already_supervises",
+            params={"expert": step.expert_id},
+        )
     if step.expert_id == state.trainer_id:
         raise StepNotAllowed(
-            "A candidate cannot supervise their own journey; name another expert trainer."
+            "A candidate cannot supervise their own journey; name another expert trainer.",
+            code="candidate_cannot_supervise",
         )
 
 

@@ -42,6 +42,7 @@ from domain.text import (
 from domain.trainer import steps as standing
 from domain.trainer.state import TrainerState
 from domain.values import Module, Role
+from domain.workshop import WorkshopPlan
 from projections.queries import JourneyView
 
 
@@ -145,6 +146,17 @@ class ScheduleWorkshop(BaseModel):
     venue: Venue
     country: Country
     expert_id: Identifier = Field(description="The expert trainer who runs the workshop.")
+
+    def plan(self) -> WorkshopPlan:
+        return WorkshopPlan(
+            self.module,
+            self.code,
+            self.starts_on,
+            self.ends_on,
+            self.venue,
+            self.country,
+            self.expert_id,
+        )
 
 
 class RegisterEnterprise(BaseModel):

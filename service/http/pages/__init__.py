@@ -32,7 +32,9 @@ What is where:
   `trainer_materials.py` (my training materials, each downloaded by a form whose key is the
   download's command id, so a form sent twice records one download).
   The office's pages are `office.py` and `office_logins.py` (a person's login: reset,
-  deactivate, activate); the auditor's are `auditor.py`.
+  deactivate, activate), `office_workshops.py` (ToT workshops: schedule, enrol, reschedule,
+  cancel) and `office_person.py` (a person: edit, merge, move a journey to another expert);
+  the auditor's are `auditor.py`.
 
 How to add a page:
 

@@ -82,6 +82,7 @@ async def people(
         modules=list(Module),
         statuses=list(office.PersonStatus),
         may_give_logins=user.role.value == "hq",
+        may_edit=policy.may(user.actor, Action.EDIT_TRAINER),
     )
 
 

@@ -14,6 +14,8 @@ from service.http.pages import (
     journey,
     office,
     office_logins,
+    office_person,
+    office_workshops,
     public,
     statistics,
     trainer,
@@ -35,6 +37,8 @@ ROUTERS = (
     account.router,
     office.router,
     office_logins.router,
+    office_person.router,
+    office_workshops.router,
     auditor.router,
 )
 

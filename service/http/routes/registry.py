@@ -16,7 +16,7 @@ from domain.errors import InvalidInput
 from domain.policy import Action
 from domain.trainer.rules import DetailsEdit
 from domain.values import Actor
-from domain.workshop import Reschedule, WorkshopPlan, WorkshopState
+from domain.workshop import Reschedule, WorkshopState
 from service.app.accounts import User
 from service.app.certification import Result
 from service.app.idempotency import StoredResponse
@@ -215,18 +215,8 @@ async def schedule_workshop(
     body: ScheduleWorkshop, user: Schedulers, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
     """Schedule a ToT workshop for a module, run by an expert trainer."""
-    plan = WorkshopPlan(
-        body.module,
-        body.code,
-        body.starts_on,
-        body.ends_on,
-        body.venue,
-        body.country,
-        body.expert_id,
-    )
-
     return await recorded(
-        idem, 201, services.certification.schedule_workshop, plan, actor=user.actor
+        idem, 201, services.certification.schedule_workshop, body.plan(), actor=user.actor
     )
 
 
