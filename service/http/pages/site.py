@@ -14,6 +14,7 @@ from service.http.pages import (
     journey,
     office,
     office_logins,
+    office_records,
     public,
     statistics,
     trainer,
@@ -35,6 +36,7 @@ ROUTERS = (
     account.router,
     office.router,
     office_logins.router,
+    office_records.router,
     auditor.router,
 )
 
