@@ -167,6 +167,10 @@ def test_the_office_checks_then_imports_a_file_and_sending_it_twice_writes_once(
     assert _dd(_import(site, TRAINERS, False, keys), "written") == "1"
     resent = _import(site, TRAINERS, False, keys)  # the same form: the same answer
     assert _dd(resent, "written") == "1" and _dd(resent, "already") == "0"
+    other = TRAINERS.replace("2019-03-01", "2019-03-02")  # same size, another file
+    data = {**keys, "kind": "trainers"}
+    files = {"file": ("t.csv", other, "text/csv")}
+    assert site.post("/office/imports", data=data, files=files).status_code == 409
     again = _import(site, TRAINERS, False, form_keys(site.get("/office/imports").text))
     assert _dd(again, "written") == "0" and _dd(again, "already") == "1"
 

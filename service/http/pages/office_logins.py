@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
+from domain import policy
 from domain.errors import NotFound
 from domain.policy import Action
 from domain.trainer.state import TrainerState
@@ -33,6 +34,7 @@ async def _login_page(
 ) -> Response:
     trainer = await run_in_threadpool(trainer_record, page, trainer_id)
     logins = await run_in_threadpool(page.services.accounts.logins_of, trainer.trainer_id)
+    actor = page.signed_in_user().actor
     return page.render(
         "office_person_login.html",
         status=status,
@@ -40,6 +42,7 @@ async def _login_page(
         trainer=trainer,
         logins=logins,
         refusal=refusal,
+        may_erase=policy.may_pass_door(actor, Action.ERASE_PERSONAL_DATA) and not trainer.erased,
     )
 
 

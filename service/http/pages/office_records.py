@@ -5,13 +5,14 @@ the same action of domain/policy.py as its JSON endpoint."""
 
 from __future__ import annotations
 
+import hashlib
 from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
-from starlette.datastructures import UploadFile
+from starlette.datastructures import FormData, UploadFile
 
 from domain.policy import Action
 from service.app.idempotency import StoredResponse
@@ -73,7 +74,11 @@ async def import_file(page: SignedIn) -> Response:
         answer = await imported(page.services, kind, text, user.actor, dry_run)
         return StoredResponse(200, answer.model_dump(mode="json"))
 
-    outcome = await page.submitted(form, call)
+    # The form's meaning holds the file's content: the same form sent again with another
+    # file (after going back) is another request, not the first one's answer.
+    digest = hashlib.sha256(content).hexdigest()
+    meant = FormData([(k, digest if k == "file" else v) for k, v in form.multi_items()])
+    outcome = await page.submitted(meant, call)
     if outcome.status_code >= 300:
         return _imports(page, refusal=page.refusal(outcome), status=outcome.status_code)
     return _imports(page, report=outcome.body)
