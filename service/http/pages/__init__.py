@@ -31,10 +31,12 @@ What is where:
   forms), `trainer.py` (my journeys, my standing),
   `trainer_materials.py` (my training materials, each downloaded by a form whose key is the
   download's command id, so a form sent twice records one download).
-  The office's pages are `office.py` and `office_logins.py` (a person's login: reset,
+  The office's pages are `office.py`, `office_logins.py` (a person's login: reset,
   deactivate, activate), `office_workshops.py` (ToT workshops: schedule, enrol, reschedule,
-  cancel) and `office_person.py` (a person: edit, merge, move a journey to another expert);
-  the auditor's are `auditor.py`.
+  cancel), `office_person.py` (a person: edit, merge, move a journey to another expert) and
+  `office_records.py` (importing past records from a CSV file, erasing a person's personal
+  data); the auditor's are `auditor.py`. A journey's corrections are forms on its page
+  (`journey.py`, `templates/_correction_forms.html`).
 
 How to add a page:
 
@@ -45,7 +47,9 @@ How to add a page:
    `/auth`, `/public`, `/audit`, `/health`).
 2. Take `page: SignedIn` (or `AnyPage`) and the reads you need (`FreshReads` from
    `service/http/reading.py` for a logged-in reader). Check who may see it with
-   `page.require(Action.X, About(...))`, the same action as the JSON endpoint.
+   `page.require(Action.X, About(...))`, the same action as the JSON endpoint (or, where the
+   endpoint checks only its door and leaves the relation to the domain,
+   `page.at_the_door(Action.X)`).
 3. Answer `page.render("x.html", title=..., ...)`. The template extends `base.html`, puts its
    content in `{% block main %}`, starts with one `<h1>`, labels every field (`<label for>`),
    and writes every text as `{{ _("...") }}` (new-style gettext: `_("%(n)s left", n=3)`).

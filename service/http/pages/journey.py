@@ -3,22 +3,28 @@
 Each form has exactly the fields of its step and is sent to the same `Steps` port as the JSON
 API's step endpoints (so through the journey's workflow and its rules); a refusal is shown
 beside the form that was sent, in the reader's language, with what was typed kept.
+
+Each recorded ToE step that whoever reads may correct (its recorder, the candidate's expert,
+the office) has a form to amend or void it, with the reason, sent by the same port as the
+JSON API's `POST /journeys/{id}/corrections`; a refusal is shown beside that step's form.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date
 from typing import Any
 
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
+from starlette.datastructures import FormData
 
 from domain import policy
-from domain.errors import DomainError
+from domain.errors import DomainError, InvalidInput
 from domain.indicators import Indicator
 from domain.journey.next_steps import StepOpen, open_steps
 from domain.journey.state import JourneyState
+from domain.journey.steps import CORRECTABLE, JourneyStep
 from domain.policy import About, Action
 from projections import queries
 from service.app.idempotency import StoredResponse
@@ -26,11 +32,18 @@ from service.app.refusals import refusal_body
 from service.http.answers import enterprise_names, journey_answer, next_step
 from service.http.pages.kit import Page, PageRefused, SignedIn, form_values
 from service.http.pages.refusals import ReadableRefusal
-from service.http.pages.step_forms import INDICATOR_FIELD, STEP_KINDS, FormProblems, step_from_form
+from service.http.pages.step_forms import (
+    INDICATOR_FIELD,
+    STEP_KINDS,
+    FormProblems,
+    correction_from_form,
+    step_from_form,
+)
 from service.http.pages.timeline import timeline
 from service.http.reading import fresh_read_models, read_models_watch
 
 router = APIRouter(include_in_schema=False)
+CORRECTION = "correction"  # a SentForm's kind for a correction; its step's version in values
 
 
 @dataclass(frozen=True)
@@ -43,6 +56,8 @@ class SentForm:
     refusal: ReadableRefusal
 
     def answers(self, step: StepOpen) -> bool:
+        if self.kind == CORRECTION:
+            return False
         return step.kind == self.kind and (
             step.enterprise_id is None or step.enterprise_id == self.enterprise_id
         )
@@ -51,7 +66,7 @@ class SentForm:
 @router.get("/journey/{journey_id}")
 async def journey_page(journey_id: str, page: SignedIn, done: str = "") -> Response:
     state = await _readable_journey(page, journey_id)
-    return await _render(page, state, done=done if done in STEP_KINDS else "")
+    return await _render(page, state, done=done if done in {*STEP_KINDS, CORRECTION} else "")
 
 
 @router.post("/journey/{journey_id}/steps/{kind}")
@@ -62,7 +77,7 @@ async def take_step(journey_id: str, kind: str, page: SignedIn) -> Response:
     state = await _readable_journey(page, journey_id)
     if kind not in STEP_KINDS:
         raise PageRefused(404, page.gettext("There is no such step."))
-    user = page.require(Action(kind), About.journey(state.trainer_id, state.expert_id))
+    page.require(Action(kind), About.journey(state.trainer_id, state.expert_id))
     try:
         step = step_from_form(kind, values, page.language)
     except FormProblems as wrong:
@@ -72,6 +87,43 @@ async def take_step(journey_id: str, kind: str, page: SignedIn) -> Response:
         )
         sent = SentForm(kind, values.get("enterprise_id"), values, said)
         return await _render(page, state, sent=sent, status=422)
+
+    return await _send(page, form, journey_id, step, kind, values)
+
+
+@router.post("/journey/{journey_id}/corrections")
+async def correct_step(journey_id: str, page: SignedIn) -> Response:
+    """A recorded step amended or voided by form, with the reason; the journey's rules judge
+    who may (its recorder among them) and whether the corrected record still holds."""
+    form = await page.form()
+    values = dict(form_values(form))
+    state = await _readable_journey(page, journey_id)
+    page.at_the_door(Action.AMEND_STEP)  # as the API: the journey's rules judge the rest
+    try:
+        correction = correction_from_form(values, page.language)
+    except FormProblems as wrong:
+        said = ReadableRefusal(
+            page.gettext("Check the fields below."),
+            tuple(f"{field}: {problem}" for field, problem in wrong.problems.items()),
+        )
+        return await _render(page, state, sent=SentForm(CORRECTION, None, values, said), status=422)
+    except InvalidInput as invalid:
+        said = page.refusal(StoredResponse(422, refusal_body(invalid)))
+        return await _render(page, state, sent=SentForm(CORRECTION, None, values, said), status=422)
+    return await _send(page, form, journey_id, correction, CORRECTION, values)
+
+
+async def _send(
+    page: Page,
+    form: FormData,
+    journey_id: str,
+    step: JourneyStep,
+    kind: str,
+    values: dict[str, str],
+) -> Response:
+    """The step sent once per rendered form; the journey page again, with a refusal beside
+    the form sent."""
+    user = page.signed_in_user()
 
     async def call(command_id: str) -> StoredResponse:
         taken = await page.services.steps.take_step(journey_id, step, user.actor, command_id)
@@ -112,6 +164,14 @@ async def _render(
     about = About.journey(state.trainer_id, state.expert_id)
     steps = [s for s in open_steps(state) if policy.may(user.actor, Action(s.kind), about)]
     selectable = await _selectable_enterprises(page, state) if _selects(steps) else []
+    correctable = [
+        r
+        for r in state.recorded
+        if state.is_open
+        and isinstance(r.step, CORRECTABLE)
+        and not r.voided
+        and policy.may(user.actor, Action.AMEND_STEP, replace(about, recorded_by=r.recorded_by))
+    ]
     return page.render(
         "journey.html",
         status=status,
@@ -129,6 +189,7 @@ async def _render(
         indicator_field=INDICATOR_FIELD,
         done=done,
         sent=sent,
+        correctable=correctable,
     )
 
 

@@ -133,6 +133,14 @@ class Page:
             raise PageRefused(403, refused.reason) from None
         return user
 
+    def at_the_door(self, action: Action) -> User:
+        """The user, if their role may take `action` on some record (as the JSON API's
+        `allowed_to`); the domain then judges their relation to the record itself."""
+        user = self.signed_in_user()
+        if not policy.may_pass_door(user.actor, action):
+            raise PageRefused(403, policy.RULES[action].refusal)
+        return user
+
     def signed_in_user(self) -> User:
         if self.user is None:
             # A form sent after the session ended comes back to the page it was on (`here`).

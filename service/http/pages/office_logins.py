@@ -9,6 +9,7 @@ from datetime import UTC, datetime
 from fastapi import APIRouter, Response
 from starlette.concurrency import run_in_threadpool
 
+from domain import policy
 from domain.errors import NotFound
 from domain.policy import Action
 from domain.trainer.state import TrainerState
@@ -31,8 +32,9 @@ async def person_login(trainer_id: str, page: SignedIn) -> Response:
 async def _login_page(
     page: Page, trainer_id: str, refusal: ReadableRefusal | None, status: int = 200
 ) -> Response:
-    trainer = await run_in_threadpool(_trainer, page, trainer_id)
+    trainer = await run_in_threadpool(trainer_record, page, trainer_id)
     logins = await run_in_threadpool(page.services.accounts.logins_of, trainer.trainer_id)
+    actor = page.signed_in_user().actor
     return page.render(
         "office_person_login.html",
         status=status,
@@ -40,10 +42,12 @@ async def _login_page(
         trainer=trainer,
         logins=logins,
         refusal=refusal,
+        may_erase=policy.may_pass_door(actor, Action.ERASE_PERSONAL_DATA) and not trainer.erased,
     )
 
 
-def _trainer(page: Page, trainer_id: str) -> TrainerState:
+def trainer_record(page: Page, trainer_id: str) -> TrainerState:
+    """The person's record, else the 404 page."""
     try:
         return page.services.certification.trainer(trainer_id)
     except NotFound:
@@ -65,7 +69,7 @@ async def reset_login(username: str, page: SignedIn) -> Response:
         now = datetime.now(UTC)
         given = await run_in_threadpool(logins.reset, username, delivery, command_id, now)
         expires = given.invitation.expires_at.isoformat() if given.invitation else None
-        trainer = await run_in_threadpool(_trainer, page, str(login.trainer_id))
+        trainer = await run_in_threadpool(trainer_record, page, str(login.trainer_id))
         answer = {"username": username, "name": trainer.name, "expires_at": expires}
         return StoredResponse(200, {**answer, "delivery": delivery.value})
 

@@ -15,6 +15,7 @@ from service.http.pages import (
     office,
     office_logins,
     office_person,
+    office_records,
     office_workshops,
     public,
     statistics,
@@ -39,6 +40,7 @@ ROUTERS = (
     office_logins.router,
     office_person.router,
     office_workshops.router,
+    office_records.router,
     auditor.router,
 )
 

@@ -12,7 +12,13 @@ from typing import Any
 from pydantic import BaseModel, TypeAdapter, ValidationError
 
 from domain.indicators import Indicator
-from domain.journey.steps import Certify, DeliverClassroomWorkshop, JourneyStep, RecordToTResult
+from domain.journey.steps import (
+    Certify,
+    Correction,
+    DeliverClassroomWorkshop,
+    JourneyStep,
+    RecordToTResult,
+)
 from service.http import schemas
 from service.http.field_errors import field_name, field_problem
 
@@ -86,3 +92,28 @@ def _field(location: tuple[int | str, ...]) -> str:
     if len(location) == 2 and location[0] == "indicators":
         return f"{INDICATOR_FIELD}{location[1]}"
     return field_name(location)
+
+
+# A correction's form: the step's version, the reason, "void", and the values that change
+# (a field left empty keeps the recorded value).
+CORRECTION_VALUES = ("visited_on", "held_on", "managers", "workers", "women", "notes")
+
+
+def correction_from_form(form: Mapping[str, str], language: str) -> Correction:
+    """The amendment or voiding the form asks for, or FormProblems (said in `language`);
+    `InvalidInput` when it voids a step and gives values too (as the JSON API refuses)."""
+    body: dict[str, Any] = {
+        "step_version": form.get("step_version", ""),
+        "reason": form.get("reason", ""),
+        "void": form.get("void") == "yes",
+        **{name: form[name] for name in CORRECTION_VALUES if form.get(name, "").strip()},
+    }
+    indicators = {
+        name: form[INDICATOR_FIELD + name]
+        for name in INDICATORS
+        if form.get(INDICATOR_FIELD + name, "").strip()
+    }
+    if indicators:
+        body["indicators"] = indicators
+    parsed: schemas.CorrectStep = _validated(TypeAdapter(schemas.CorrectStep), body, language)
+    return parsed.step()

@@ -18,11 +18,12 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from domain.policy import Action
+from domain.values import Actor
 from service.app.accounts import User
 from service.app.exports import export_csv
 from service.app.import_rows import Kind
 from service.app.imports import import_csv
-from service.http.deps import ServicesDep, allowed_to
+from service.http.deps import Services, ServicesDep, allowed_to
 from service.http.schemas import refusals
 
 router = APIRouter(tags=["imports"])
@@ -69,9 +70,18 @@ async def import_past_records(
 
     All or nothing: a file with any problem writes nothing, and the answer lists each problem
     by row and column. Trainers certified or with a record get their standing workflow."""
+    return await imported(services, kind, file.csv, user.actor, dry_run)
+
+
+async def imported(
+    services: Services, kind: Kind, text: str, actor: Actor, dry_run: bool
+) -> ImportAnswer:
+    """The file imported (or checked, on a dry run); the standings of the trainers it
+    certified or gave a record handed over to their workflows. The office's import page
+    (service/http/pages/office_records.py) imports by this too."""
     now = datetime.now(UTC)
     report = await run_in_threadpool(
-        import_csv, services.certification, kind, file.csv, user.actor, now, dry_run=dry_run
+        import_csv, services.certification, kind, text, actor, now, dry_run=dry_run
     )
     handed_over = 0
     if not dry_run and not report.problems and report.certified:
