@@ -122,13 +122,17 @@ class SQLPersonKeys:
             .where(PersonKeyRow.person_id == person_id, PersonKeyRow.erased_at.is_(None))
             .values(key=None, erased_at=at)
         )
-        with Session(self._engine) as session, session.begin():
-            session.execute(destroy)
-            known = select(PersonKeyRow.person_id).where(PersonKeyRow.person_id == person_id)
-            found = session.scalar(known)
-            if found is None:  # a person whose events were all stored before keys existed
-                row = PersonKeyRow(person_id=person_id, key=None, created_at=at, erased_at=at)
-                session.add(row)
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.execute(destroy)
+                known = select(PersonKeyRow.person_id).where(PersonKeyRow.person_id == person_id)
+                found = session.scalar(known)
+                if found is None:  # a person whose events were all stored before keys existed
+                    row = PersonKeyRow(person_id=person_id, key=None, created_at=at, erased_at=at)
+                    session.add(row)
+        except IntegrityError:  # a key created meanwhile: destroy that one
+            with Session(self._engine) as session, session.begin():
+                session.execute(destroy)
 
 
 def _key_in(row: PersonKeyRow | None) -> PersonKey:
@@ -197,6 +201,12 @@ class PersonalDataMapper(Mapper[UUID]):
         """Destroy the person's key, here and in the store."""
         self.forget(person)
         self.keys.erase(person, at)
+
+    def recall(self, person: str) -> None:
+        """Read the person's key from the store again at the next use (an erasure cut short
+        left it there, though this process read the event that erased them)."""
+        with self._lock:
+            self._known.pop(person, None)
 
     def forget(self, person: str) -> None:
         """The person is erased: never use a key this process may still hold."""

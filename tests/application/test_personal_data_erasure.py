@@ -9,9 +9,11 @@ from eventsourcing.persistence import Mapper
 
 from domain import ids
 from domain.errors import AlreadyExists, NotPermitted, StandingRuleViolated
+from domain.journey.steps import Withdraw
 from domain.personal import ERASED
 from domain.recorded import created_fields
 from domain.trainer.aggregate import Trainer
+from domain.trainer.rules import DetailsEdit
 from domain.trainer.state import CredentialStatus, Listing
 from domain.trainer.steps import SubmitTrainingRecord
 from domain.values import Actor, Module, Role
@@ -183,3 +185,70 @@ def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) ->
         assert app.trainer(str(trainer_id)).name == ERASED
         event = next(iter(app.events.get(trainer_id)))
         assert isinstance(event, Trainer.Registered) and event.name == ERASED
+
+
+def test_an_erasure_cut_short_before_the_keys_went_is_completed_by_another_request(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person, _ = certified_person(story)
+    trainer_id = UUID(person.user_id)
+    keys = story.app.personal_data.keys
+    destroy = keys.erase
+
+    def failing_once(person_id: str, at: object) -> None:
+        monkeypatch.setattr(keys, "erase", destroy)
+        raise OSError("the database went away")
+
+    monkeypatch.setattr(keys, "erase", failing_once)
+    with pytest.raises(OSError, match="went away"):
+        story.app.erase_personal_data(person.user_id, "request", story.hq, new_id(), story.later())
+    assert isinstance(keys.key_of(str(trainer_id)), bytes)  # recorded, but the key stayed
+    written = story.app.recorder.max_notification_id()
+
+    again = story.app.erase_personal_data(
+        person.user_id, "request", story.hq, new_id(), story.later()
+    )
+
+    assert again.state.erased and again.state.name == ERASED
+    assert not isinstance(keys.key_of(str(trainer_id)), bytes)
+    assert story.app.recorder.max_notification_id() == written  # nothing recorded twice
+    for app in readers(story.app):
+        registered = next(iter(app.events.get(trainer_id)))
+        assert isinstance(registered, Trainer.Registered) and registered.name == ERASED
+    with pytest.raises(AlreadyExists, match="erased already"):  # complete now: refused
+        story.app.erase_personal_data(person.user_id, "again", story.hq, new_id(), story.later())
+
+
+def test_a_withdrawn_journeys_reason_reads_erased_at_once_in_the_erasing_process(
+    story: Story,
+) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, expert)
+    story.step(journey, Withdraw("moved abroad with her husband"), candidate)
+    assert story.app.journey(journey.journey_id).withdrawal_reason == (
+        "moved abroad with her husband"
+    )  # the journey is in the process's cache, its reason in plain text
+
+    story.app.erase_personal_data(candidate.user_id, "request", story.hq, new_id(), story.later())
+
+    for app in readers(story.app):
+        assert app.journey(journey.journey_id).withdrawal_reason == ERASED
+
+
+def test_every_name_and_e_mail_a_person_ever_had_is_known_before_erasure(story: Story) -> None:
+    """What the service's tables are scrubbed of (service/app/erasure.py): the earlier names
+    and e-mails too, read while the keys are there, even by a process that read the erasure."""
+    person, email = certified_person(story)
+    moved = f"zq.{story.tag}@example.net"
+    edit = DetailsEdit(name="Zainab Okonkwo", email=moved)
+    story.app.edit_trainer(person.user_id, edit, story.hq, new_id(), story.later())
+    trainer_id = UUID(person.user_id)
+    keys = story.app.personal_data.keys
+    destroy = keys.erase
+    keys.erase = lambda person_id, at: None  # type: ignore[method-assign]  # cut short
+    story.app.erase_personal_data(person.user_id, "request", story.hq, new_id(), story.later())
+    keys.erase = destroy  # type: ignore[method-assign]
+
+    words = story.app.names_and_emails([trainer_id])
+
+    assert sorted(words) == sorted([NAME, email, "Zainab Okonkwo", moved])
