@@ -20,6 +20,8 @@ reads the event that erased it.
 from __future__ import annotations
 
 import base64
+import binascii
+import logging
 import os
 import threading
 from datetime import UTC, datetime
@@ -43,6 +45,8 @@ NONCE_BYTES = 12
 KEY_BITS = 256
 KEEP_KEYS_SECONDS = 30.0  # how long another process may still read an erased person
 REMEMBERED_PEOPLE = 10_000
+
+log = logging.getLogger(__name__)
 
 
 class Erased:
@@ -223,15 +227,19 @@ class PersonalDataMapper(Mapper[UUID]):
         key = self._key(person)
         if key is None:  # keyed by another process since this one looked
             key = self._key(person, fresh=True)
+        if key is None:  # sealed, yet no key row: a lost key table reads as erased
+            log.warning("a sealed field of %s has no key in svc_person_keys", person)
         if not isinstance(key, bytes):
             return ERASED
-        sealed = base64.b64decode(value[len(SEALED) :])
-        nonce, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
         try:
-            opened = AESGCM(key).decrypt(nonce, ciphertext, person.encode())
+            sealed = base64.b64decode(value[len(SEALED) :], validate=True)
+            nonce, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+            return AESGCM(key).decrypt(nonce, ciphertext, person.encode()).decode()
         except InvalidTag:
             return ERASED  # not this person's key: never show it as theirs
-        return opened.decode()
+        except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+            log.warning("a sealed field of %s is malformed; it reads as erased", person)
+            return ERASED
 
     def _key(self, person: str, *, create: bool = False, fresh: bool = False) -> PersonKey:
         with self._lock:

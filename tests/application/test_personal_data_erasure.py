@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import logging
+import os
 from uuid import UUID
 
 import pytest
@@ -158,15 +161,14 @@ def test_only_headquarters_erases_and_a_refusal_writes_nothing(story: Story) -> 
     assert story.app.trainer(person.user_id).name == NAME
 
 
-def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) -> None:
-    """Their events hold the name in plain text (the chain protects them): it stays in the
-    stored bytes, and no read shows it once they are erased (docs/personal-data.md)."""
-    email = f"old.{story.tag}@example.org"
+def stored_before_keys(story: Story, name: str) -> UUID:
+    """A registration stored as the release before keys stored it: the fields as given."""
+    email = f"stray.{new_id()[:8]}@example.org"
     trainer_id = ids.legacy_trainer_id(email)
     trainer = Trainer._create(
         Trainer.Registered,
         id=trainer_id,
-        name=NAME,
+        name=name,
         email=email,
         country="IN",
         is_expert=False,
@@ -174,8 +176,14 @@ def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) ->
         **created_fields(story.hq, new_id(), story.later()),
     )
     (registered,) = trainer.collect_events()
-    plain = Mapper.to_stored_event(story.app.mapper, registered)  # as the release before did
-    story.app.recorder.insert_events([plain])
+    story.app.recorder.insert_events([Mapper.to_stored_event(story.app.mapper, registered)])
+    return trainer_id
+
+
+def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) -> None:
+    """Their events hold the name in plain text (the chain protects them): it stays in the
+    stored bytes, and no read shows it once they are erased (docs/personal-data.md)."""
+    trainer_id = stored_before_keys(story, NAME)
     assert NAME.encode() in stored_bytes(story.app, trainer_id)
 
     story.app.erase_personal_data(str(trainer_id), "request", story.hq, new_id(), story.later())
@@ -252,3 +260,19 @@ def test_every_name_and_e_mail_a_person_ever_had_is_known_before_erasure(story: 
     words = story.app.names_and_emails([trainer_id])
 
     assert sorted(words) == sorted([NAME, email, "Zainab Okonkwo", moved])
+
+
+def test_a_malformed_or_keyless_sealed_field_reads_erased_with_a_warning(
+    story: Story, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="service.storage.personal")
+    malformed = stored_before_keys(story, "personal:v1:this is no base64!")
+    story.app.personal_data.keys.create(str(malformed))
+    keyless = stored_before_keys(
+        story, "personal:v1:" + base64.b64encode(os.urandom(40)).decode("ascii")
+    )
+
+    assert story.app.trainer(str(malformed)).name == ERASED
+    assert "malformed" in caplog.text and str(malformed) in caplog.text
+    assert story.app.trainer(str(keyless)).name == ERASED
+    assert "has no key" in caplog.text and str(keyless) in caplog.text
