@@ -75,7 +75,7 @@ from domain.workshop import (
     check_open_for_enrolment,
     clean_plan,
 )
-from service.storage.personal import PersonalDataMapper, person_keys_for
+from service.storage.personal import Erased, PersonalDataMapper, person_keys_for
 from service.storage.transcodings import DateAsISO
 
 # One line per stored event; the workflow id and command id bound by the activity join it.
@@ -858,14 +858,14 @@ class Certification(Application[UUID]):
     ) -> tuple[Result[TrainerState], list[UUID]]:
         """The erasure recorded (keys untouched), with every record whose key then goes:
         the person's, their merged records' and their journeys'. An erased person some of
-        whose keys are still there (an erasure cut short) is answered as erased now, so
-        that the erasure can be completed; erased through and through, it is refused."""
+        whose records are not marked erased in the key store (an erasure cut short) is
+        answered as erased now, so that the erasure can be completed; erased through and
+        through, it is refused."""
         policy.require(actor, Action.ERASE_PERSONAL_DATA)
         records = self.personal_records(trainer_id)
         state = self.trainer(trainer_id)
-        if state.erased and any(
-            isinstance(self.personal_data.keys.key_of(str(r)), bytes) for r in records
-        ):
+        keys = self.personal_data.keys
+        if state.erased and not all(isinstance(keys.key_of(str(r)), Erased) for r in records):
             position = self.recorder.max_notification_id() or 0
             return Result(state, position), records
 

@@ -60,7 +60,7 @@ def forget_in_service_tables(
     engine: Engine, trainer_ids: Sequence[str], words: Sequence[str]
 ) -> None:
     """Delete the logins of these trainers with what hangs on them, and kept answers and
-    mail that hold any of `words` (their name and e-mail as recorded)."""
+    mail that hold any of `words` (every name and e-mail they held)."""
     words = [w for w in words if w and w != ERASED]
     with Session(engine) as session, session.begin():
         usernames = list(

@@ -22,6 +22,7 @@ from domain.trainer.steps import SubmitTrainingRecord
 from domain.values import Actor, Module, Role
 from service.app.certification import Certification
 from service.storage.chain import GENESIS, as_notifications, link_hash, links_of
+from service.storage.personal import Erased
 from tests.stories import Story, new_id
 
 NAME = "Zainab Qureshi-Okonkwo"
@@ -195,11 +196,8 @@ def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) ->
         assert isinstance(event, Trainer.Registered) and event.name == ERASED
 
 
-def test_an_erasure_cut_short_before_the_keys_went_is_completed_by_another_request(
-    story: Story, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    person, _ = certified_person(story)
-    trainer_id = UUID(person.user_id)
+def erasure_cut_short(story: Story, trainer_id: UUID, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The erasure recorded, and the first key's destruction failing (the database gone)."""
     keys = story.app.personal_data.keys
     destroy = keys.erase
 
@@ -209,7 +207,16 @@ def test_an_erasure_cut_short_before_the_keys_went_is_completed_by_another_reque
 
     monkeypatch.setattr(keys, "erase", failing_once)
     with pytest.raises(OSError, match="went away"):
-        story.app.erase_personal_data(person.user_id, "request", story.hq, new_id(), story.later())
+        story.app.erase_personal_data(str(trainer_id), "request", story.hq, new_id(), story.now)
+
+
+def test_an_erasure_cut_short_before_the_keys_went_is_completed_by_another_request(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person, _ = certified_person(story)
+    trainer_id = UUID(person.user_id)
+    keys = story.app.personal_data.keys
+    erasure_cut_short(story, trainer_id, monkeypatch)
     assert isinstance(keys.key_of(str(trainer_id)), bytes)  # recorded, but the key stayed
     written = story.app.recorder.max_notification_id()
 
@@ -276,3 +283,18 @@ def test_a_malformed_or_keyless_sealed_field_reads_erased_with_a_warning(
     assert "malformed" in caplog.text and str(malformed) in caplog.text
     assert story.app.trainer(str(keyless)).name == ERASED
     assert "has no key" in caplog.text and str(keyless) in caplog.text
+
+
+def test_an_erasure_cut_short_of_a_person_recorded_before_keys_is_completed_too(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key to destroy, but the key store must mark them erased, or their plain fields
+    would read again once a process forgets that it read the erasure."""
+    trainer_id = stored_before_keys(story, NAME)
+    erasure_cut_short(story, trainer_id, monkeypatch)
+
+    story.app.erase_personal_data(str(trainer_id), "again", story.hq, new_id(), story.later())
+
+    assert isinstance(story.app.personal_data.keys.key_of(str(trainer_id)), Erased)
+    for app in readers(story.app):
+        assert app.trainer(str(trainer_id)).name == ERASED
