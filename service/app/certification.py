@@ -904,12 +904,12 @@ class Certification(Application[UUID]):
         for record in trainer_ids:
             self.personal_data.recall(str(record))
         words: list[str] = []
-        for record in trainer_ids:
-            for event in self.events.get(record):
-                for field in ("name", "previous_name", "email", "previous_email"):
-                    value = getattr(event, field, None)
-                    if isinstance(event, NAMING) and isinstance(value, str):
-                        words += [] if value in words or value == ERASED else [value]
+        naming = [e for r in trainer_ids for e in self.events.get(r) if isinstance(e, NAMING)]
+        for event in naming:
+            for field in ("name", "previous_name", "email", "previous_email"):
+                value = getattr(event, field, None)
+                if isinstance(value, str) and value != ERASED and value not in words:
+                    words.append(value)
         return words
 
     def destroy_personal_keys(self, records: Sequence[UUID], at: datetime) -> None:

@@ -6,15 +6,16 @@ application's eventsourcing mapper, seals each such field before the event is st
 AES-256-GCM under the person's own key, the person's id as associated data — so the stored
 state (and so the audit's hash chain over it) holds only ciphertext for them; reading opens
 them again. Erasure (`PersonKeys.erase`) destroys the key and keeps only when: every sealed
-field of that person then reads `domain.personal.ERASED`, in every read (aggregates, read
-models and their rebuild, "as of", history, exports), while the stored events and their
-chain stay exactly as they were. Fields stored in plain text before this release read
-`ERASED` too once the person is erased, though their bytes stay in the store
+field of that person then reads `domain.personal.ERASED` when it is next opened (aggregates,
+read models and their rebuild, "as of", history, exports), while the stored events and their
+chain stay exactly as they were; states already opened and cached by another process stay
+as they were until they leave its cache. Fields stored in plain text before this release
+read `ERASED` too once the person is erased, though their bytes stay in the store
 (docs/personal-data.md).
 
 The keys live in `svc_person_keys`, beside the events (or in memory with the in-memory store).
-Each process keeps the keys it used for a short while; it forgets a key at once when it
-reads the event that erased it.
+Each process keeps the keys it used for a short while; it forgets a trainer's key at once
+when it reads the event that erased it, and the erasing process forgets every key it destroys.
 """
 
 from __future__ import annotations
