@@ -7,9 +7,10 @@ concurrency: the loser reloads and decides again (a retry may then be refused by
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any, Generic, TypeVar
@@ -50,6 +51,7 @@ from domain.journey.steps import (
     RecordToTResult,
     SelectEnterprise,
 )
+from domain.personal import ERASED
 from domain.policy import About, Action
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
@@ -73,7 +75,7 @@ from domain.workshop import (
     check_open_for_enrolment,
     clean_plan,
 )
-from service.storage.personal import PersonalDataMapper, person_keys_for
+from service.storage.personal import Erased, PersonalDataMapper, person_keys_for
 from service.storage.transcodings import DateAsISO
 
 # One line per stored event; the workflow id and command id bound by the activity join it.
@@ -88,6 +90,7 @@ ENROLMENT_BATCH = 1000
 # The credential events a command causes carry this suffix on its command id, so that the
 # command's own event stays the one its id names (mail and retries look it up by id).
 CREDENTIAL_COMMAND_SUFFIX = "/credential"
+NAMING = (Trainer.Registered, Trainer.Renamed, Trainer.EmailChanged)  # a name or e-mail held
 MAX_CREDENTIAL_CHANGES = 3  # e.g. a new entry, then a reissue: never more per command
 
 
@@ -846,14 +849,29 @@ class Certification(Application[UUID]):
         data in it), their e-mail given up, their credential revoked, then their keys and
         their journeys' keys destroyed, so their personal fields read "[erased]" wherever
         they are read. Headquarters only. A retry destroys the keys again, harmlessly."""
+        result, records = self.record_erasure(trainer_id, reason, actor, command_id, at)
+        self.destroy_personal_keys(records, at)
+        return result
+
+    def record_erasure(
+        self, trainer_id: str, reason: str, actor: Actor, command_id: str, at: datetime
+    ) -> tuple[Result[TrainerState], list[UUID]]:
+        """The erasure recorded (keys untouched), with every record whose key then goes:
+        the person's, their merged records' and their journeys'. An erased person some of
+        whose records are not marked erased in the key store (an erasure cut short) is
+        answered as erased now, so that the erasure can be completed; erased through and
+        through, it is refused."""
         policy.require(actor, Action.ERASE_PERSONAL_DATA)
-        records: list[UUID] = []
+        records = self.personal_records(trainer_id)
+        state = self.trainer(trainer_id)
+        keys = self.personal_data.keys
+        if state.erased and not all(isinstance(keys.key_of(str(r)), Erased) for r in records):
+            position = self.recorder.max_notification_id() or 0
+            return Result(state, position), records
 
         def decide() -> list[RecordedAggregate]:
             person = self._person(trainer_id)
             merged = [self._find(Trainer, m, "trainer") for m in person.state.merged_records]
-            people = [person.id, *(m.id for m in merged)]
-            records[:] = [*people, *(j for r in people for j in self._journeys_opened_by(r))]
             if command_id in person.applied:
                 return []
             erasing = [t for t in (person, *merged) if not t.state.erased]
@@ -872,9 +890,38 @@ class Certification(Application[UUID]):
         result = self._retrying(
             lambda: self._save_or_replay(decide, lambda: records[0], command_id, self.trainer)
         )
+        return result, records
+
+    def personal_records(self, trainer_id: str) -> list[UUID]:
+        """The person's record, their merged records, then the journeys these opened."""
+        person = self._person(trainer_id)
+        people = [person.id, *(_aggregate_id(m, "trainer") for m in person.state.merged_records)]
+        return [*people, *(j for r in people for j in self._journeys_opened_by(r))]
+
+    def names_and_emails(self, trainer_ids: Sequence[UUID]) -> list[str]:
+        """Every name and e-mail these records ever held (read with the keys stored now,
+        whatever this process remembers): what the service's tables may hold of them."""
+        for record in trainer_ids:
+            self.personal_data.recall(str(record))
+        words: list[str] = []
+        naming = [e for r in trainer_ids for e in self.events.get(r) if isinstance(e, NAMING)]
+        for event in naming:
+            for field in ("name", "previous_name", "email", "previous_email"):
+                value = getattr(event, field, None)
+                if isinstance(value, str) and value != ERASED and value not in words:
+                    words.append(value)
+        return words
+
+    def destroy_personal_keys(self, records: Sequence[UUID], at: datetime) -> None:
+        """Destroy the keys of these records, and drop their states this process keeps
+        (a cached journey holds its personal fields in plain text)."""
         for record in records:
             self.personal_data.erase(str(record), at)
-        return result
+        cache = self.repository.cache
+        for record in records:
+            if cache is not None:
+                with contextlib.suppress(KeyError):
+                    cache.get(record, evict=True)
 
     def _journeys_opened_by(self, trainer_id: UUID) -> list[UUID]:
         events = self.events.get(trainer_id)

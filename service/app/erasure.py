@@ -1,8 +1,11 @@
 """A person's personal data erased on request, in the events and in the service's own tables.
 
-The events: `Certification.erase_personal_data` records `Trainer.PersonalDataErased` and
-destroys the person's key (service/storage/personal.py). The service's tables hold what the
-events do not seal, and lose it here: the person's logins (whose username is often their
+In this order, so that an erasure cut short anywhere is completed by running it again (with
+any command id): every name and e-mail the person's records ever held is read (the keys are
+still there); `Certification.record_erasure` records `Trainer.PersonalDataErased`; the
+service's tables forget the person; last, the keys are destroyed
+(service/storage/personal.py). The service's tables hold what the events do not seal, and
+lose it here: the person's logins (whose username is often their
 e-mail), the invitations and kept answers of those logins, kept answers that name them, and
 the mail sent to them or naming them. docs/personal-data.md says what stays.
 """
@@ -12,6 +15,7 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
+from uuid import UUID
 
 from sqlalchemy import ColumnElement, Engine, delete, or_, select
 from sqlalchemy.orm import Session
@@ -42,11 +46,13 @@ class Erasure:
         """Erase the person the record names (every record of theirs), then forget them in
         the service's tables. Headquarters only, refused before anything is read."""
         policy.require(actor, Action.ERASE_PERSONAL_DATA)
-        person = self.certification.trainer(trainer_id)
-        records = [person.trainer_id, *person.merged_records]
-        words = [] if person.erased else [person.name, person.email]
-        result = self.certification.erase_personal_data(trainer_id, reason, actor, command_id, at)
-        forget_in_service_tables(self.engine, records, words)
+        certification = self.certification
+        person = certification.trainer(trainer_id)
+        people = [UUID(person.trainer_id), *map(UUID, person.merged_records)]
+        words = certification.names_and_emails(people)  # while the keys are there to read
+        result, records = certification.record_erasure(trainer_id, reason, actor, command_id, at)
+        forget_in_service_tables(self.engine, [str(p) for p in people], words)
+        certification.destroy_personal_keys(records, at)
         return result
 
 
@@ -54,7 +60,7 @@ def forget_in_service_tables(
     engine: Engine, trainer_ids: Sequence[str], words: Sequence[str]
 ) -> None:
     """Delete the logins of these trainers with what hangs on them, and kept answers and
-    mail that hold any of `words` (their name and e-mail as recorded)."""
+    mail that hold any of `words` (every name and e-mail they held)."""
     words = [w for w in words if w and w != ERASED]
     with Session(engine) as session, session.begin():
         usernames = list(

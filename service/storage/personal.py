@@ -6,20 +6,23 @@ application's eventsourcing mapper, seals each such field before the event is st
 AES-256-GCM under the person's own key, the person's id as associated data — so the stored
 state (and so the audit's hash chain over it) holds only ciphertext for them; reading opens
 them again. Erasure (`PersonKeys.erase`) destroys the key and keeps only when: every sealed
-field of that person then reads `domain.personal.ERASED`, in every read (aggregates, read
-models and their rebuild, "as of", history, exports), while the stored events and their
-chain stay exactly as they were. Fields stored in plain text before this release read
-`ERASED` too once the person is erased, though their bytes stay in the store
+field of that person then reads `domain.personal.ERASED` when it is next opened (aggregates,
+read models and their rebuild, "as of", history, exports), while the stored events and their
+chain stay exactly as they were; states already opened and cached by another process stay
+as they were until they leave its cache. Fields stored in plain text before this release
+read `ERASED` too once the person is erased, though their bytes stay in the store
 (docs/personal-data.md).
 
 The keys live in `svc_person_keys`, beside the events (or in memory with the in-memory store).
-Each process keeps the keys it used for a short while; it forgets a key at once when it
-reads the event that erased it.
+Each process keeps the keys it used for a short while; it forgets a trainer's key at once
+when it reads the event that erased it, and the erasing process forgets every key it destroys.
 """
 
 from __future__ import annotations
 
 import base64
+import binascii
+import logging
 import os
 import threading
 from datetime import UTC, datetime
@@ -43,6 +46,8 @@ NONCE_BYTES = 12
 KEY_BITS = 256
 KEEP_KEYS_SECONDS = 30.0  # how long another process may still read an erased person
 REMEMBERED_PEOPLE = 10_000
+
+log = logging.getLogger(__name__)
 
 
 class Erased:
@@ -122,13 +127,17 @@ class SQLPersonKeys:
             .where(PersonKeyRow.person_id == person_id, PersonKeyRow.erased_at.is_(None))
             .values(key=None, erased_at=at)
         )
-        with Session(self._engine) as session, session.begin():
-            session.execute(destroy)
-            known = select(PersonKeyRow.person_id).where(PersonKeyRow.person_id == person_id)
-            found = session.scalar(known)
-            if found is None:  # a person whose events were all stored before keys existed
-                row = PersonKeyRow(person_id=person_id, key=None, created_at=at, erased_at=at)
-                session.add(row)
+        try:
+            with Session(self._engine) as session, session.begin():
+                session.execute(destroy)
+                known = select(PersonKeyRow.person_id).where(PersonKeyRow.person_id == person_id)
+                found = session.scalar(known)
+                if found is None:  # a person whose events were all stored before keys existed
+                    row = PersonKeyRow(person_id=person_id, key=None, created_at=at, erased_at=at)
+                    session.add(row)
+        except IntegrityError:  # a key created meanwhile: destroy that one
+            with Session(self._engine) as session, session.begin():
+                session.execute(destroy)
 
 
 def _key_in(row: PersonKeyRow | None) -> PersonKey:
@@ -198,6 +207,12 @@ class PersonalDataMapper(Mapper[UUID]):
         self.forget(person)
         self.keys.erase(person, at)
 
+    def recall(self, person: str) -> None:
+        """Read the person's key from the store again at the next use (an erasure cut short
+        left it there, though this process read the event that erased them)."""
+        with self._lock:
+            self._known.pop(person, None)
+
     def forget(self, person: str) -> None:
         """The person is erased: never use a key this process may still hold."""
         with self._lock:
@@ -213,15 +228,19 @@ class PersonalDataMapper(Mapper[UUID]):
         key = self._key(person)
         if key is None:  # keyed by another process since this one looked
             key = self._key(person, fresh=True)
+        if key is None:  # sealed, yet no key row: a lost key table reads as erased
+            log.warning("a sealed field of %s has no key in svc_person_keys", person)
         if not isinstance(key, bytes):
             return ERASED
-        sealed = base64.b64decode(value[len(SEALED) :])
-        nonce, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
         try:
-            opened = AESGCM(key).decrypt(nonce, ciphertext, person.encode())
+            sealed = base64.b64decode(value[len(SEALED) :], validate=True)
+            nonce, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
+            return AESGCM(key).decrypt(nonce, ciphertext, person.encode()).decode()
         except InvalidTag:
             return ERASED  # not this person's key: never show it as theirs
-        return opened.decode()
+        except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
+            log.warning("a sealed field of %s is malformed; it reads as erased", person)
+            return ERASED
 
     def _key(self, person: str, *, create: bool = False, fresh: bool = False) -> PersonKey:
         with self._lock:

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+import logging
+import os
 from uuid import UUID
 
 import pytest
@@ -9,14 +12,17 @@ from eventsourcing.persistence import Mapper
 
 from domain import ids
 from domain.errors import AlreadyExists, NotPermitted, StandingRuleViolated
+from domain.journey.steps import Withdraw
 from domain.personal import ERASED
 from domain.recorded import created_fields
 from domain.trainer.aggregate import Trainer
+from domain.trainer.rules import DetailsEdit
 from domain.trainer.state import CredentialStatus, Listing
 from domain.trainer.steps import SubmitTrainingRecord
 from domain.values import Actor, Module, Role
 from service.app.certification import Certification
 from service.storage.chain import GENESIS, as_notifications, link_hash, links_of
+from service.storage.personal import Erased
 from tests.stories import Story, new_id
 
 NAME = "Zainab Qureshi-Okonkwo"
@@ -156,15 +162,14 @@ def test_only_headquarters_erases_and_a_refusal_writes_nothing(story: Story) -> 
     assert story.app.trainer(person.user_id).name == NAME
 
 
-def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) -> None:
-    """Their events hold the name in plain text (the chain protects them): it stays in the
-    stored bytes, and no read shows it once they are erased (docs/personal-data.md)."""
-    email = f"old.{story.tag}@example.org"
+def stored_before_keys(story: Story, name: str) -> UUID:
+    """A registration stored as the release before keys stored it: the fields as given."""
+    email = f"stray.{new_id()[:8]}@example.org"
     trainer_id = ids.legacy_trainer_id(email)
     trainer = Trainer._create(
         Trainer.Registered,
         id=trainer_id,
-        name=NAME,
+        name=name,
         email=email,
         country="IN",
         is_expert=False,
@@ -172,8 +177,14 @@ def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) ->
         **created_fields(story.hq, new_id(), story.later()),
     )
     (registered,) = trainer.collect_events()
-    plain = Mapper.to_stored_event(story.app.mapper, registered)  # as the release before did
-    story.app.recorder.insert_events([plain])
+    story.app.recorder.insert_events([Mapper.to_stored_event(story.app.mapper, registered)])
+    return trainer_id
+
+
+def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) -> None:
+    """Their events hold the name in plain text (the chain protects them): it stays in the
+    stored bytes, and no read shows it once they are erased (docs/personal-data.md)."""
+    trainer_id = stored_before_keys(story, NAME)
     assert NAME.encode() in stored_bytes(story.app, trainer_id)
 
     story.app.erase_personal_data(str(trainer_id), "request", story.hq, new_id(), story.later())
@@ -183,3 +194,107 @@ def test_a_person_recorded_before_keys_existed_reads_erased_too(story: Story) ->
         assert app.trainer(str(trainer_id)).name == ERASED
         event = next(iter(app.events.get(trainer_id)))
         assert isinstance(event, Trainer.Registered) and event.name == ERASED
+
+
+def erasure_cut_short(story: Story, trainer_id: UUID, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The erasure recorded, and the first key's destruction failing (the database gone)."""
+    keys = story.app.personal_data.keys
+    destroy = keys.erase
+
+    def failing_once(person_id: str, at: object) -> None:
+        monkeypatch.setattr(keys, "erase", destroy)
+        raise OSError("the database went away")
+
+    monkeypatch.setattr(keys, "erase", failing_once)
+    with pytest.raises(OSError, match="went away"):
+        story.app.erase_personal_data(str(trainer_id), "request", story.hq, new_id(), story.now)
+
+
+def test_an_erasure_cut_short_before_the_keys_went_is_completed_by_another_request(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    person, _ = certified_person(story)
+    trainer_id = UUID(person.user_id)
+    keys = story.app.personal_data.keys
+    erasure_cut_short(story, trainer_id, monkeypatch)
+    assert isinstance(keys.key_of(str(trainer_id)), bytes)  # recorded, but the key stayed
+    written = story.app.recorder.max_notification_id()
+
+    again = story.app.erase_personal_data(
+        person.user_id, "request", story.hq, new_id(), story.later()
+    )
+
+    assert again.state.erased and again.state.name == ERASED
+    assert not isinstance(keys.key_of(str(trainer_id)), bytes)
+    assert story.app.recorder.max_notification_id() == written  # nothing recorded twice
+    for app in readers(story.app):
+        registered = next(iter(app.events.get(trainer_id)))
+        assert isinstance(registered, Trainer.Registered) and registered.name == ERASED
+    with pytest.raises(AlreadyExists, match="erased already"):  # complete now: refused
+        story.app.erase_personal_data(person.user_id, "again", story.hq, new_id(), story.later())
+
+
+def test_a_withdrawn_journeys_reason_reads_erased_at_once_in_the_erasing_process(
+    story: Story,
+) -> None:
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, expert)
+    story.step(journey, Withdraw("moved abroad with her husband"), candidate)
+    assert story.app.journey(journey.journey_id).withdrawal_reason == (
+        "moved abroad with her husband"
+    )  # the journey is in the process's cache, its reason in plain text
+
+    story.app.erase_personal_data(candidate.user_id, "request", story.hq, new_id(), story.later())
+
+    for app in readers(story.app):
+        assert app.journey(journey.journey_id).withdrawal_reason == ERASED
+
+
+def test_every_name_and_e_mail_a_person_ever_had_is_known_before_erasure(story: Story) -> None:
+    """What the service's tables are scrubbed of (service/app/erasure.py): the earlier names
+    and e-mails too, read while the keys are there, even by a process that read the erasure."""
+    person, email = certified_person(story)
+    moved = f"zq.{story.tag}@example.net"
+    edit = DetailsEdit(name="Zainab Okonkwo", email=moved)
+    story.app.edit_trainer(person.user_id, edit, story.hq, new_id(), story.later())
+    trainer_id = UUID(person.user_id)
+    keys = story.app.personal_data.keys
+    destroy = keys.erase
+    keys.erase = lambda person_id, at: None  # type: ignore[method-assign]  # cut short
+    story.app.erase_personal_data(person.user_id, "request", story.hq, new_id(), story.later())
+    keys.erase = destroy  # type: ignore[method-assign]
+
+    words = story.app.names_and_emails([trainer_id])
+
+    assert sorted(words) == sorted([NAME, email, "Zainab Okonkwo", moved])
+
+
+def test_a_malformed_or_keyless_sealed_field_reads_erased_with_a_warning(
+    story: Story, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.WARNING, logger="service.storage.personal")
+    malformed = stored_before_keys(story, "personal:v1:this is no base64!")
+    story.app.personal_data.keys.create(str(malformed))
+    keyless = stored_before_keys(
+        story, "personal:v1:" + base64.b64encode(os.urandom(40)).decode("ascii")
+    )
+
+    assert story.app.trainer(str(malformed)).name == ERASED
+    assert "malformed" in caplog.text and str(malformed) in caplog.text
+    assert story.app.trainer(str(keyless)).name == ERASED
+    assert "has no key" in caplog.text and str(keyless) in caplog.text
+
+
+def test_an_erasure_cut_short_of_a_person_recorded_before_keys_is_completed_too(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """No key to destroy, but the key store must mark them erased, or their plain fields
+    would read again once a process forgets that it read the erasure."""
+    trainer_id = stored_before_keys(story, NAME)
+    erasure_cut_short(story, trainer_id, monkeypatch)
+
+    story.app.erase_personal_data(str(trainer_id), "again", story.hq, new_id(), story.later())
+
+    assert isinstance(story.app.personal_data.keys.key_of(str(trainer_id)), Erased)
+    for app in readers(story.app):
+        assert app.trainer(str(trainer_id)).name == ERASED

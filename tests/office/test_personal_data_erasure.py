@@ -6,9 +6,11 @@ revoked, and the audit's chain still verifies.
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import MetaData, select
 from typer.testing import CliRunner
 
+from domain.trainer.rules import DetailsEdit
 from domain.values import Actor, Module, Role
 from service.app.audit.verify import verify_chains
 from service.app.webhooks.outbox import collect
@@ -54,6 +56,15 @@ def service_tables_text(desk: Desk) -> str:
             )
     finally:
         engine.dispose()
+
+
+def cli_env(desk: Desk) -> dict[str, str]:
+    """The environment that points the command line at the desk's store."""
+    settings = desk.services.settings
+    env = {"SCORE_DATA_DIR": str(settings.data_dir)}
+    if settings.database_url is not None:
+        env["SCORE_DATABASE_URL"] = settings.database_url
+    return env
 
 
 async def test_headquarters_erases_a_person_who_then_appears_nowhere(
@@ -112,10 +123,7 @@ async def test_only_headquarters_erases_and_only_the_person_named_twice(
 
 async def test_the_command_line_erases_a_person(desk: Desk, office: dict[str, str]) -> None:
     trainer_id, email = await certified_with_a_login(desk, office)
-    settings = desk.services.settings
-    env = {"SCORE_DATA_DIR": str(settings.data_dir)}
-    if settings.database_url is not None:
-        env["SCORE_DATABASE_URL"] = settings.database_url
+    env = cli_env(desk)
 
     erased = CliRunner().invoke(
         cli, ["people", "erase", trainer_id, "--reason", "Her letter of 2 March"], env=env
@@ -129,3 +137,33 @@ async def test_the_command_line_erases_a_person(desk: Desk, office: dict[str, st
     assert desk.app.trainer(trainer_id).name == "[erased]"
     tables = service_tables_text(desk)
     assert NAME not in tables and email not in tables
+
+
+async def test_an_erasure_cut_short_is_completed_from_the_command_line_and_every_name_goes(
+    desk: Desk, office: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    trainer_id, email = await certified_with_a_login(desk, office)
+    moved, story = f"zq.{new_id()[:8]}@example.net", desk.story
+    edit = DetailsEdit(name="Zainab Okonkwo", email=moved)  # the registration's answer keeps both
+    desk.app.edit_trainer(trainer_id, edit, story.hq, new_id(), story.later())
+    keys = type(desk.app.personal_data.keys)
+    destroy = keys.erase
+
+    def failing_once(self: object, person_id: str, at: object) -> None:
+        monkeypatch.setattr(keys, "erase", destroy)
+        raise OSError("the database went away")
+
+    monkeypatch.setattr(keys, "erase", failing_once)
+    with pytest.raises(OSError, match="went away"):
+        desk.services.erasure.erase(trainer_id, "Her request", story.hq, new_id(), story.later())
+
+    completed = CliRunner().invoke(
+        cli, ["people", "erase", trainer_id, "--reason", "Her request"], env=cli_env(desk)
+    )
+
+    assert completed.exit_code == 0, completed.output
+    assert "[erased]" in completed.output
+    assert not isinstance(desk.app.personal_data.keys.key_of(trainer_id), bytes)
+    desk.caught_up()
+    tables = service_tables_text(desk)
+    assert not [w for w in (NAME, email, "Zainab Okonkwo", moved) if w in tables]
