@@ -72,12 +72,23 @@ def _trainer_and_journeys(page: Page, trainer_id: str) -> tuple[TrainerState, li
     return trainer, journeys
 
 
-@router.post("/office/people/{trainer_id}/{change}")
+@router.post("/office/people/{trainer_id}/details")
+async def edit_details(trainer_id: str, page: SignedIn) -> Response:
+    """Edit the person's name or e-mail."""
+    return await change_person(trainer_id, "details", page)
+
+
+@router.post("/office/people/{trainer_id}/merge")
+async def merge_record(trainer_id: str, page: SignedIn) -> Response:
+    """Merge another record of the person into this one."""
+    return await change_person(trainer_id, "merge", page)
+
+
+# Named routes, not /office/people/{trainer_id}/{change}: that would also catch the person's
+# other pages' forms (the erasure, the login) wherever its router is included first.
 async def change_person(trainer_id: str, change: str, page: SignedIn) -> Response:
     """Edit the person's details, or merge another record of theirs into this one."""
     read = page.services.read_models  # for the form again: its lists, as they are
-    if change not in ("details", "merge"):
-        raise PageRefused(404, page.gettext("There is no such record."))
     user = page.require(Action.EDIT_TRAINER if change == "details" else Action.MERGE_TRAINERS)
     await run_in_threadpool(within_reach, page, trainer_id=trainer_id)
     form = await page.form()
