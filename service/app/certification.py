@@ -579,6 +579,8 @@ class Certification(Application[UUID]):
         self, journey: JourneyState, step: ReassignExpert, actor: Actor
     ) -> ReassignExpert:
         journey_rules.check(journey, step, actor)  # who may, and whether now
+        # A country office names experts of its countries only (else: as if unknown).
+        self.require_within_reach(actor, trainer_id=step.expert_id)
         expert = self._person(step.expert_id).state
         if not expert.is_expert:
             raise InvalidInput(
@@ -943,6 +945,10 @@ class Certification(Application[UUID]):
         Both records get an event (their histories stay whole); the merged one's journeys and
         e-mail lead to the surviving record, and so do reads of its id.
         """
+
+        # Both records within a country office's reach (the route checks the one it names).
+        self.require_within_reach(actor, trainer_id=surviving_id)
+        self.require_within_reach(actor, trainer_id=merged_id)
 
         def decide() -> list[RecordedAggregate]:
             survivor = self._find(Trainer, surviving_id, "trainer")

@@ -13,18 +13,19 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from fastapi.testclient import TestClient
 
+from domain.errors import NotFound
 from domain.journey.state import JourneyState
 from domain.journey.steps import JourneyStep
 from domain.trainer.state import TrainerState
 from domain.trainer.steps import StandingStep
-from domain.values import Actor, Role
+from domain.values import Actor, Module, Role
 from service.app.certification import Certification
 from service.app.ports import Steps
 from service.http.deps import Services
 from tests.pages.conftest import PASSWORD
 from tests.pages.test_office_and_auditor_pages import caught_up, form_keys, logged_in
 from tests.pages.test_pages_foundation import csrf_of
-from tests.stories import Story
+from tests.stories import Story, new_id
 
 
 class StepsInTheApplication:
@@ -265,4 +266,24 @@ def test_only_the_office_reaches_the_action_pages_and_a_country_office_its_count
     assert site.get("/office/workshops").status_code == 403
     assert edited_as("peru-office") == 404  # India's: as if there were no such person
     assert site.get(path).status_code == 404
+    assert events(services) == before
+
+
+def test_a_country_office_neither_reads_nor_moves_what_lies_in_another_country(
+    site: TestClient, services: Services
+) -> None:
+    story = Story(services.certification)
+    expert, carla = story.register_expert("Esther"), story.register_candidate("Carla Candidate")
+    journey = story.enrol(carla, Module.WC, expert)
+    app, peru = services.certification, Actor("peru-office", Role.HQ, ("PE",))
+    lima = app.register_trainer(
+        "Luis Lima", "luis@example.org", "PE", peru, new_id(), story.later()
+    )
+    services.accounts.create("peru-office", PASSWORD, Role.HQ, None, "PE")
+    logged_in(site, "peru-office")
+    before = events(services)
+
+    assert site.get(f"/journey/{journey.journey_id}").status_code == 404  # India's journey
+    with pytest.raises(NotFound):  # an Indian record merged into a Peruvian one
+        app.merge_trainers(lima.state.trainer_id, carla.user_id, "x", peru, new_id(), story.now)
     assert events(services) == before

@@ -143,9 +143,14 @@ async def _send(
 
 async def _readable_journey(page: Page, journey_id: str) -> JourneyState:
     """The journey from the event store, if this user may read it (else a 403/404 page)."""
-    page.signed_in_user()
+    user = page.signed_in_user()
+    certification = page.services.certification
     try:
-        state = await run_in_threadpool(page.services.certification.journey, journey_id)
+        state = await run_in_threadpool(certification.journey, journey_id)
+        # A country office reads journeys of its countries only, as the JSON API's door.
+        await run_in_threadpool(
+            certification.require_within_reach, user.actor, journey_id=journey_id
+        )
     except DomainError:
         raise PageRefused(404, page.gettext("There is no such journey.")) from None
     page.require(Action.READ_RECORD, About.journey(state.trainer_id, state.expert_id))
