@@ -3,13 +3,18 @@ log in, read and send forms that take no journey step."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
 
-from domain.values import Role
+from domain.journey.state import JourneyState
+from domain.journey.steps import JourneyStep
+from domain.trainer.state import TrainerState
+from domain.trainer.steps import StandingStep
+from domain.values import Actor, Role
 from service.app.certification import Certification
 from service.app.ports import Steps
 from service.bootstrap.api import build_services, close_services
@@ -22,6 +27,41 @@ from tests.service.login_api import NoSteps
 
 PASSWORD = "correct horse battery staple"
 SECRET = "pages-test-secret-" + "x" * 32
+
+
+class StepsInTheApplication:
+    """The steps taken by the application itself, as the journey workflow's activity does:
+    the pages' part (forms, keys, refusals) is what these tests tell, not Temporal's."""
+
+    def __init__(self, app: Certification) -> None:
+        self.app = app
+
+    async def enrol(
+        self,
+        trainer_id: str,
+        workshop_id: str,
+        actor: Actor,
+        command_id: str,
+        backdated_reason: str | None = None,
+    ) -> JourneyState:
+        now = datetime.now(UTC)
+        enrolled = self.app.enrol(
+            trainer_id, workshop_id, actor, command_id, now, backdated_reason=backdated_reason
+        )
+        return enrolled.state
+
+    async def take_step(
+        self, journey_id: str, step: JourneyStep, actor: Actor, command_id: str
+    ) -> JourneyState:
+        return self.app.take_step(journey_id, step, actor, command_id, datetime.now(UTC)).state
+
+    async def take_standing_step(
+        self, trainer: TrainerState, step: StandingStep, actor: Actor, command_id: str
+    ) -> TrainerState:
+        raise AssertionError("no standing step here")
+
+    async def hand_over_standings(self, trainer_ids: Sequence[str]) -> None:
+        """No standing workflow here: an import's own writes are what the pages' tests check."""
 
 
 @pytest.fixture

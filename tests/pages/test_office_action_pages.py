@@ -7,60 +7,21 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Sequence
-from datetime import UTC, date, datetime, timedelta
+from collections.abc import Callable
+from datetime import date, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
 
 from domain.errors import NotFound
-from domain.journey.state import JourneyState
-from domain.journey.steps import JourneyStep
-from domain.trainer.state import TrainerState
-from domain.trainer.steps import StandingStep
 from domain.values import Actor, Module, Role
 from service.app.certification import Certification
 from service.app.ports import Steps
 from service.http.deps import Services
-from tests.pages.conftest import PASSWORD
+from tests.pages.conftest import PASSWORD, StepsInTheApplication
 from tests.pages.test_office_and_auditor_pages import caught_up, form_keys, logged_in
 from tests.pages.test_pages_foundation import csrf_of
 from tests.stories import Story, new_id
-
-
-class StepsInTheApplication:
-    """The steps taken by the application itself, as the journey workflow's activity does:
-    the pages' part (forms, keys, refusals) is what these tests tell, not Temporal's."""
-
-    def __init__(self, app: Certification) -> None:
-        self.app = app
-
-    async def enrol(
-        self,
-        trainer_id: str,
-        workshop_id: str,
-        actor: Actor,
-        command_id: str,
-        backdated_reason: str | None = None,
-    ) -> JourneyState:
-        now = datetime.now(UTC)
-        enrolled = self.app.enrol(
-            trainer_id, workshop_id, actor, command_id, now, backdated_reason=backdated_reason
-        )
-        return enrolled.state
-
-    async def take_step(
-        self, journey_id: str, step: JourneyStep, actor: Actor, command_id: str
-    ) -> JourneyState:
-        return self.app.take_step(journey_id, step, actor, command_id, datetime.now(UTC)).state
-
-    async def take_standing_step(
-        self, trainer: TrainerState, step: StandingStep, actor: Actor, command_id: str
-    ) -> TrainerState:
-        raise AssertionError("no standing step here")
-
-    async def hand_over_standings(self, trainer_ids: Sequence[str]) -> None:
-        raise AssertionError("no import here")
 
 
 @pytest.fixture

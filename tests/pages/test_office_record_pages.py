@@ -13,36 +13,19 @@ import pytest
 from fastapi.testclient import TestClient
 
 from domain.journey.state import JourneyState
-from domain.journey.steps import JourneyStep, RecordCoachingVisit, Withdraw
+from domain.journey.steps import RecordCoachingVisit, Withdraw
 from domain.trainer.state import TrainerState
 from domain.values import Actor, Role
-from service.app.certification import Certification
 from service.bootstrap.api import build_services, close_services
 from service.http.deps import Services
 from service.http.main import create_app
 from service.http.pages.site import install_pages
 from service.settings import Settings
 from tests.migrated import migrated
-from tests.pages.conftest import PASSWORD, SECRET
+from tests.pages.conftest import PASSWORD, SECRET, StepsInTheApplication
 from tests.pages.test_office_and_auditor_pages import form_keys, logged_in
 from tests.pages.test_pages_foundation import csrf_of
 from tests.stories import Story
-
-
-class StepsInProcess:
-    """The journey's steps taken by the application itself, where production goes through
-    the journey's Temporal workflow (which takes them by the same application call)."""
-
-    def __init__(self, app: Certification) -> None:
-        self.app = app
-
-    async def take_step(
-        self, journey_id: str, step: JourneyStep, actor: Actor, command_id: str
-    ) -> JourneyState:
-        return self.app.take_step(journey_id, step, actor, command_id, datetime.now(UTC)).state
-
-    async def hand_over_standings(self, trainer_ids: object) -> None:
-        """No standing workflow here: the import's own writes are what is checked."""
 
 
 @pytest.fixture
@@ -50,7 +33,7 @@ def stepping(tmp_path: Path) -> Iterator[tuple[TestClient, Services]]:
     settings = migrated(
         Settings(data_dir=tmp_path / "data", argon2_memory_kib=1024, argon2_time_cost=1)
     )
-    services = build_services(settings, StepsInProcess)  # type: ignore[arg-type]
+    services = build_services(settings, StepsInTheApplication)
     services.accounts.create("office", PASSWORD, Role.HQ, None)
     app = create_app(services)
     install_pages(app, services.settings, SECRET)
