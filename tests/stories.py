@@ -158,3 +158,18 @@ class Story:
         journey = self.enrol(candidate, Module.WC, expert)
         journey = self.step(journey, RecordToTResult(attended=True, completed=True), expert)
         return self.run_cycle(journey, candidate)
+
+
+def version_of(journey: JourneyState, kind: str) -> int:
+    """The position in the journey's history of its one recorded step of `kind`."""
+    (version,) = [r.version for r in journey.recorded if r.step.kind == kind]
+    return version
+
+
+def visit_days(journey: JourneyState) -> list[str]:
+    """The days of the journey's coaching visits in effect (voided ones left out)."""
+    return [
+        r.step.visited_on.isoformat()
+        for r in journey.recorded
+        if isinstance(r.step, RecordCoachingVisit) and not r.voided
+    ]

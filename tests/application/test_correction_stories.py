@@ -14,13 +14,12 @@ from domain.journey.steps import (
     AmendStep,
     Certify,
     Correction,
-    RecordCoachingVisit,
     VoidStep,
     Withdraw,
 )
 from domain.values import Actor, Role
 from service.app.certification import Certification
-from tests.stories import Story, new_id
+from tests.stories import Story, new_id, version_of, visit_days
 
 
 @pytest.fixture
@@ -28,23 +27,10 @@ def story(app: Certification) -> Story:
     return Story(app)
 
 
-def _version(journey: JourneyState, kind: str) -> int:
-    (version,) = [r.version for r in journey.recorded if r.step.kind == kind]
-    return version
-
-
-def _visit_days(journey: JourneyState) -> list[str]:
-    return [
-        r.step.visited_on.isoformat()
-        for r in journey.recorded
-        if isinstance(r.step, RecordCoachingVisit) and not r.voided
-    ]
-
-
 def test_a_correction_sent_twice_under_one_command_is_recorded_once(story: Story) -> None:
     expert, candidate = story.register_expert(), story.register_candidate()
     journey = story.ready_to_assess(candidate, expert)
-    visit = _version(journey, "coaching_visit")
+    visit = version_of(journey, "coaching_visit")
     day = journey.recorded[-1].at.date() - timedelta(days=1)
     amend, command = AmendStep(visit, "a day earlier", visited_on=day), new_id()
 
@@ -54,13 +40,13 @@ def test_a_correction_sent_twice_under_one_command_is_recorded_once(story: Story
     assert first.state == again.state
     events = list(story.app.events.get(UUID(journey.journey_id)))
     assert [type(e).__name__ for e in events].count("StepAmended") == 1
-    assert _visit_days(story.app.journey(journey.journey_id)) == [day.isoformat()]
+    assert visit_days(story.app.journey(journey.journey_id)) == [day.isoformat()]
 
 
 def test_a_country_office_corrects_only_journeys_in_its_countries(story: Story) -> None:
     expert, candidate = story.register_expert(), story.register_candidate()  # in India
     journey = story.ready_to_assess(candidate, expert)
-    note = AmendStep(_version(journey, "coaching_visit"), "typo", notes="5S and layout")
+    note = AmendStep(version_of(journey, "coaching_visit"), "typo", notes="5S and layout")
     sri_lanka, india = Actor("lk-office", Role.HQ, ("LK",)), Actor("in-office", Role.HQ, ("IN",))
 
     with pytest.raises(NotPermitted, match="LK"):
@@ -87,7 +73,7 @@ def test_the_office_cannot_correct_a_certified_journey_and_the_trainer_is_certif
     expert, candidate = story.register_expert(), story.register_candidate()
     journey = story.assess(story.ready_to_assess(candidate, expert), expert, "recommended")
     journey = story.step(journey, Certify(), story.hq)
-    visit = _version(journey, "coaching_visit")
+    visit = version_of(journey, "coaching_visit")
 
     _refused_writing_nothing(story, journey, AmendStep(visit, "late fix", notes="5S, layout"))
     _refused_writing_nothing(story, journey, VoidStep(visit, "late fix"))
@@ -103,7 +89,7 @@ def test_a_withdrawn_journey_is_not_corrected_and_ends_on_the_trainer_once(story
     journey = story.step(journey, Withdraw("moved abroad"), candidate)
 
     _refused_writing_nothing(
-        story, journey, AmendStep(_version(journey, "coaching_visit"), "typo", notes="5S")
+        story, journey, AmendStep(version_of(journey, "coaching_visit"), "typo", notes="5S")
     )
 
     assert _event_names(story, journey.trainer_id).count("JourneyEnded") == 1

@@ -7,11 +7,10 @@ from datetime import timedelta
 
 import pytest
 
-from domain.journey.state import JourneyState
-from domain.journey.steps import AmendStep, RecordCoachingVisit, VoidStep
+from domain.journey.steps import AmendStep, VoidStep
 from service.app.audit.as_of import View, journey_as_of, trainer_as_of
 from service.app.certification import Certification
-from tests.stories import Story
+from tests.stories import Story, version_of, visit_days
 
 
 @pytest.fixture
@@ -19,35 +18,22 @@ def story(app: Certification) -> Story:
     return Story(app)
 
 
-def _version(journey: JourneyState, kind: str) -> int:
-    (version,) = [r.version for r in journey.recorded if r.step.kind == kind]
-    return version
-
-
-def _visit_days(journey: JourneyState) -> list[str]:
-    return [
-        r.step.visited_on.isoformat()
-        for r in journey.recorded
-        if isinstance(r.step, RecordCoachingVisit) and not r.voided
-    ]
-
-
 def test_the_past_as_recorded_keeps_the_wrong_date_and_as_in_effect_shows_the_right_one(
     story: Story,
 ) -> None:
     expert, candidate = story.register_expert(), story.register_candidate()
     journey = story.ready_to_assess(candidate, expert)
-    wrong = _visit_days(journey)
+    wrong = visit_days(journey)
     before_corrections = story.later()
     right = journey.recorded[-1].at.date() - timedelta(days=2)
-    visit, report = _version(journey, "coaching_visit"), _version(journey, "progress_report")
+    visit, report = version_of(journey, "coaching_visit"), version_of(journey, "progress_report")
     story.step(journey, AmendStep(visit, "wrong day", visited_on=right), candidate)
     story.step(journey, VoidStep(report, "another firm's figures"), expert)
 
     recorded = journey_as_of(story.app, journey.journey_id, before_corrections)
     in_effect = journey_as_of(story.app, journey.journey_id, before_corrections, View.AS_IN_EFFECT)
-    assert _visit_days(recorded.state) == wrong
-    assert _visit_days(in_effect.state) == [right.isoformat()]
+    assert visit_days(recorded.state) == wrong
+    assert visit_days(in_effect.state) == [right.isoformat()]
     assert recorded.state.cycle is not None and in_effect.state.cycle is not None
     assert [e.reports for e in recorded.state.cycle.enterprises] == [1]
     assert [e.reports for e in in_effect.state.cycle.enterprises] == [0]
@@ -64,7 +50,7 @@ def test_the_past_as_recorded_keeps_the_wrong_date_and_as_in_effect_shows_the_ri
     (trainer_journey,) = trainer_as_of(
         story.app, candidate.user_id, before_corrections, View.AS_IN_EFFECT
     ).journeys
-    assert _visit_days(trainer_journey.state) == [right.isoformat()]
+    assert visit_days(trainer_journey.state) == [right.isoformat()]
 
 
 def test_a_correction_recorded_before_the_moment_reads_the_same_in_both_views(
@@ -72,7 +58,7 @@ def test_a_correction_recorded_before_the_moment_reads_the_same_in_both_views(
 ) -> None:
     expert, candidate = story.register_expert(), story.register_candidate()
     journey = story.ready_to_assess(candidate, expert)
-    story.step(journey, VoidStep(_version(journey, "progress_report"), "twice"), expert)
+    story.step(journey, VoidStep(version_of(journey, "progress_report"), "twice"), expert)
     moment = story.later()
     assert (
         journey_as_of(story.app, journey.journey_id, moment).state
