@@ -1,17 +1,22 @@
-"""Many idle journeys on one dev server: the worker's memory and a reminder storm
-(docs/benchmarks.md, "Idle workflows")."""
+"""Many idle journeys on one dev server: the worker's memory and a reminder storm, beside a
+bare storm on the same server and worker settings (docs/benchmarks.md, "Idle workflows")."""
 
 from __future__ import annotations
 
 import asyncio
 import math
+import os
+import sys
 import time
-from dataclasses import dataclass, replace
+from collections.abc import Callable
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 from sqlalchemy import func, select
 from temporalio.client import Client
 
+from bench.bare_storm import BareStorm, recorded
 from bench.context import Context, rss_bytes
 from bench.report import FamilyResult, Figure, Target
 from domain.journey.state import JourneyState
@@ -19,7 +24,7 @@ from domain.values import Module
 from service.adapters.mail import Outbox
 from service.app.certification import Certification
 from service.storage.outbox import OUTBOX
-from tests.cluster import Cluster
+from tests.cluster import Child, Cluster, wait_for_line
 from tests.stories import Story, new_id
 from workflows import journey_workflow_id
 from workflows.journey import CertificationJourney
@@ -54,7 +59,8 @@ async def measure(ctx: Context, result: FamilyResult) -> None:
 
 
 async def storm(ctx: Context, result: FamilyResult, workers: int) -> float:
-    """The storm on a cluster of `workers` workers; reminders delivered per second."""
+    """The storm on a cluster of `workers` workers; reminders delivered per second. On one
+    worker, the bare storm first, on the same server."""
     count, cached = ctx.scale.idle_workflows, ctx.scale.worker_cached_workflows
     overrides = {"worker_cached_workflows": cached}
     # Its own service, no API: the worker's timers are all that run.
@@ -64,9 +70,105 @@ async def storm(ctx: Context, result: FamilyResult, workers: int) -> float:
     )
     async with cluster:
         assert cluster.client is not None
+        bare = await bare_storm(cluster, count, folder) if workers == 1 else None
         worker = cluster.worker_processes[0].pid
         storm = Storm(cluster.settings.task_queue, worker, Outbox(cluster.engine), cached)
-        return await storm.run(cluster.client, enrolled(cluster.app, count), result)
+        return await storm.run(cluster.client, enrolled(cluster.app, count), result, bare)
+
+
+@dataclass
+class Watched:
+    """A storm seen from outside: its worker's RSS (empty, idle before T, peak), whether every
+    workflow was idle before T, and what was done by the end."""
+
+    pid: int
+    fire_at: datetime
+    start_seconds: float = 0.0
+    empty_rss: float = 0.0
+    idle_rss: float = 0.0
+    peak_rss: float = 0.0
+    idle_early: bool = True
+    total: int = 0
+    last: datetime | None = None
+
+    def rss(self) -> float:
+        current = rss_bytes(self.pid)
+        self.peak_rss = max(self.peak_rss, current)
+        return current
+
+    @property
+    def seconds(self) -> float:
+        """From T to the last one done (NaN if none)."""
+        return (self.last - self.fire_at).total_seconds() if self.last else math.nan
+
+    async def until_done(self, count: int, done: Callable[[], tuple[int, datetime | None]]) -> None:
+        """Wait for T, then until `done()` counts `count` (or STORM_TIMEOUT), watching RSS."""
+        while datetime.now(UTC) < self.fire_at - timedelta(seconds=1):
+            await asyncio.sleep(0.5)
+            self.rss()
+        self.idle_rss = self.rss()
+        self.idle_early = datetime.now(UTC) < self.fire_at
+        deadline = time.monotonic() + STORM_TIMEOUT
+        while (found := done())[0] < count and time.monotonic() < deadline:
+            self.rss()
+            await asyncio.sleep(0.5)
+        self.total, self.last = found
+
+
+@dataclass
+class Bare:
+    """The bare storm's outcome: all done after T (NaN if not all), and its worker."""
+
+    count: int
+    watched: Watched
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return self.watched.seconds if self.watched.total >= self.count else math.nan
+
+
+async def bare_storm(cluster: Cluster, count: int, folder: Path) -> Bare:
+    """`count` bare workflows (`bench.bare_storm`) whose timers fire together, in a worker
+    process of their own with the service worker's settings, on the cluster's server."""
+    assert cluster.client is not None
+    settings = cluster.settings
+    queue, record = f"{settings.task_queue}-bare", folder / "bare-storm.times"
+    arguments = [str(settings.worker_threads), str(settings.worker_cached_workflows), str(record)]
+    command = [sys.executable, "-m", "bench.bare_storm", cluster.temporal.address, queue]
+    child = Child("bare-storm", command + arguments, dict(os.environ), cluster.logs / "bare.log")
+    child.start()
+    try:
+        assert child.process is not None
+        await wait_for_line(child.log, "ready", child.process)
+        lead = 3 + count / 25  # as for the journeys, less the time their enrolment takes
+        watched = Watched(child.pid, datetime.now(UTC) + timedelta(seconds=lead))
+        watched.empty_rss = watched.rss()
+        gate = asyncio.Semaphore(STARTING)
+
+        async def start(i: int) -> None:
+            async with gate:
+                await client.start_workflow(
+                    BareStorm.run, watched.fire_at, id=f"bare-storm-{i}", task_queue=queue
+                )
+
+        client, started = cluster.client, time.monotonic()
+        await asyncio.gather(*(start(i) for i in range(count)))
+        watched.start_seconds = time.monotonic() - started
+
+        def done() -> tuple[int, datetime | None]:
+            times = recorded(record)
+            return len(times), datetime.fromtimestamp(max(times), UTC) if times else None
+
+        await watched.until_done(count, done)
+    finally:
+        child.stop()
+    bare = Bare(count, watched)
+    if watched.total < count:
+        bare.notes.append(f"bare storm: not every workflow done within {STORM_TIMEOUT:.0f} s")
+    if not watched.idle_early:
+        bare.notes.append("bare storm: the timers fired before every workflow had started")
+    return bare
 
 
 @dataclass
@@ -75,55 +177,72 @@ class Storm:
     pid: int  # the worker's
     outbox: Outbox
     cached: int
-    peak_rss: float = 0.0
-
-    def rss(self) -> float:
-        current = rss_bytes(self.pid)
-        self.peak_rss = max(self.peak_rss, current)
-        return current
 
     async def run(
-        self, client: Client, journeys: list[JourneyState], result: FamilyResult
+        self,
+        client: Client,
+        journeys: list[JourneyState],
+        result: FamilyResult,
+        bare: Bare | None = None,
     ) -> float:
         count = len(journeys)
-        empty_rss = self.rss()
         # T: far enough ahead for every workflow to start and go idle first.
         lead = 6 + count / 25
-        fire_at = datetime.now(UTC) + timedelta(seconds=lead)
+        watched = Watched(self.pid, datetime.now(UTC) + timedelta(seconds=lead))
+        watched.empty_rss = watched.rss()
         started = time.monotonic()
-        await self.start_all(client, journeys, fire_at)
-        start_seconds = time.monotonic() - started
-        while datetime.now(UTC) < fire_at - timedelta(seconds=1):
-            await asyncio.sleep(0.5)
-            self.rss()
-        idle_rss = self.rss()
-        idle_early = datetime.now(UTC) < fire_at
-        deadline = time.monotonic() + STORM_TIMEOUT
-        while self.delivered(fire_at)[1] < count and time.monotonic() < deadline:
-            self.rss()
-            await asyncio.sleep(0.5)
-        in_time, total, last = self.delivered(fire_at)
-        storm = (last - fire_at).total_seconds() if last else math.nan
-        seconds = storm if total >= count else math.nan
-        result.details.update(start_seconds=start_seconds, lead_seconds=lead, delivered=total)
+        await self.start_all(client, journeys, watched.fire_at)
+        watched.start_seconds = time.monotonic() - started
+        await watched.until_done(count, lambda: self.delivered(watched.fire_at)[1:])
+        in_time = self.delivered(watched.fire_at)[0]
+        storm = watched.seconds
+        seconds = storm if watched.total >= count else math.nan
+        result.details.update(
+            start_seconds=watched.start_seconds, lead_seconds=lead, delivered=watched.total
+        )
         n = f"{count:,} idle journeys (cache of {self.cached:,})"
-        idle, peak, none = (x / MiB for x in (idle_rss, self.peak_rss, empty_rss))
+        idle, peak, none = (
+            x / MiB for x in (watched.idle_rss, watched.peak_rss, watched.empty_rss)
+        )
         every, rate = (
             f"all {count:,} reminders delivered, after T",
-            total / storm if storm else math.nan,
+            watched.total / storm if storm else math.nan,
+        )
+        within_1_gib = (Target("<=", 1024, "value"),)
+        # Against the bare storm when there is one: its time, its worker's peak RSS.
+        bare_seconds = bare_peak = None
+        if bare is not None:
+            b = bare.watched
+            bare_seconds, bare_peak = bare.seconds, b.peak_rss / MiB
+            result.details.update(
+                bare_start_seconds=b.start_seconds,
+                bare_done=b.total,
+                bare_idle_rss_mib=b.idle_rss / MiB,
+                bare_empty_rss_mib=b.empty_rss / MiB,
+            )
+            result.notes += bare.notes
+            bare_n = f"{count:,} bare workflows (cache of {self.cached:,})"
+            result.add(Figure(f"bare storm, {bare_n}: all done, after T", bare_seconds, "s"))
+        against = "bare storm" if bare else None
+        result.add(
+            Figure(every, seconds, "s", against, bare_seconds, (Target("<=", 2.0),)),
+            Figure(f"worker RSS, {n}", idle, "MiB", "with none", none, within_1_gib),
+            Figure(
+                f"worker peak RSS during the storm, {n}",
+                peak,
+                "MiB",
+                f"{against}'s worker" if bare else None,
+                bare_peak,
+                within_1_gib,
+            ),
         )
         result.add(
-            Figure(
-                f"worker RSS, {n}", idle, "MiB", "with none", none, (Target("<=", 1024, "value"),)
-            ),
-            Figure(f"worker peak RSS during the storm, {n}", peak, "MiB"),
-            Figure(every, seconds, "s", targets=(Target("<=", 120, "value"),)),
             Figure("reminders within 2 min of T", in_time, "", "due", count, (Target(">=", 1.0),)),
             Figure("reminders delivered per second", rate, "/s"),
         )
-        if total < count:
+        if watched.total < count:
             result.notes.append(f"not every reminder delivered within {STORM_TIMEOUT:.0f} s")
-        if not idle_early:
+        if not watched.idle_early:
             result.notes.append("the timers fired before every workflow had started")
         return rate
 
