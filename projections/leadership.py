@@ -281,25 +281,31 @@ class SqliteLease:
         if self.epoch is not None:
             return self.still_held()
         lease = self._table
+        read = select(lease.c.holder, lease.c.epoch, lease.c.expires_at).where(
+            lease.c.projection == self._projection
+        )
         try:
             with self._engine.begin() as conn:
-                start = {"projection": self._projection, "holder": "", "epoch": 0}
-                conn.execute(
-                    sqlite.insert(lease).values(expires_at=0.0, **start).on_conflict_do_nothing()
-                )
-            with self._engine.begin() as conn:
-                seen = conn.execute(
-                    select(lease.c.holder, lease.c.epoch, lease.c.expires_at).where(
-                        lease.c.projection == self._projection
+                seen = conn.execute(read).first()
+                if seen is None:  # the first projector ever: the row, at epoch 0, free
+                    start = {"projection": self._projection, "holder": "", "epoch": 0}
+                    conn.execute(
+                        sqlite.insert(lease)
+                        .values(expires_at=0.0, **start)
+                        .on_conflict_do_nothing()
                     )
-                ).one()
+                    seen = conn.execute(read).one()
                 now = self._clock()
                 if seen.expires_at > now:
                     return False  # another projector holds it
                 until = now + self._timeout
                 taken = conn.execute(
                     update(lease)
-                    .where(lease.c.projection == self._projection, lease.c.epoch == seen.epoch)
+                    .where(
+                        lease.c.projection == self._projection,
+                        lease.c.epoch == seen.epoch,  # nobody took it since it was read
+                        lease.c.expires_at <= now,  # nor did its leader renew it meanwhile
+                    )
                     .values(holder=self.holder, epoch=seen.epoch + 1, expires_at=until)
                 )
                 if taken.rowcount != 1:
