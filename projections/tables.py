@@ -67,6 +67,7 @@ class ReadModelTables:
     metadata: MetaData
     tracking: Table
     projector_status: Table
+    projector_lease: Table
     trainers: Table
     public_trainers: Table
     certificates: Table
@@ -83,8 +84,9 @@ class ReadModelTables:
 
     @property
     def read_models(self) -> list[Table]:
-        """Every table that holds projected rows (all but the tracking and status tables)."""
-        kept = {self.tracking, self.projector_status}
+        """Every table that holds projected rows (all but the tracking, status and lease
+        tables)."""
+        kept = {self.tracking, self.projector_status, self.projector_lease}
         return [t for t in self.metadata.sorted_tables if t not in kept]
 
     def create(self, bind: Engine | Connection) -> None:
@@ -124,6 +126,19 @@ def _projector_status() -> list[Column[Any]]:
         Column("reason", Text, nullable=False),
         _at("since"),  # first failure at this position
         _at("checked_at"),  # latest attempt
+    ]
+
+
+def _projector_lease() -> list[Column[Any]]:
+    """Which projector leads on SQLite, and until when (`projections.leadership.SqliteLease`).
+
+    Not a read model (it holds the wall clock): a rebuild neither writes nor compares it.
+    """
+    return [
+        Column("projection", String(64), primary_key=True),
+        Column("holder", String(128), nullable=False),  # host:pid:random of the leader
+        Column("epoch", Integer, nullable=False),  # one more at each take-over: the fence
+        Column("expires_at", Float, nullable=False),  # Unix seconds; 0: released
     ]
 
 
@@ -305,6 +320,7 @@ def _material_downloads() -> list[Column[Any]]:
 _COLUMNS: dict[str, Callable[[], list[Column[Any]]]] = {
     "tracking": _tracking,
     "projector_status": _projector_status,
+    "projector_lease": _projector_lease,
     "trainers": _trainers,
     "public_trainers": _public_trainers,
     "certificates": _certificates,

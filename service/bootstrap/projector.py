@@ -1,9 +1,10 @@
 """Builds the projector: the application's event store followed into the read models.
 
 Several projectors may run (a standby beside the active one); one leads at a time
-(`projections.leadership`): an advisory lock on PostgreSQL, a file lock beside the data on
-SQLite. Each serves its /metrics: the read models' position, the event store's head, the lag
-between them, and whether this one is active.
+(`projections.leadership`): an advisory lock on PostgreSQL, a lease row with an epoch on
+SQLite; each batch checks, before its commit, that its projector still leads. Each serves
+its /metrics: the read models' position, the event store's head, the lag between them, and
+whether this one is active.
 """
 
 from __future__ import annotations
@@ -14,8 +15,8 @@ from contextlib import contextmanager
 
 from projections.leadership import (
     AdvisoryLock,
-    FileLock,
     Leadership,
+    SqliteLease,
     lead_then_follow,
     lock_key,
     lock_name,
@@ -48,7 +49,12 @@ def leadership_for(settings: Settings, read_models: ReadModels) -> Leadership:
         return AdvisoryLock(
             settings.sqlalchemy_url, lock_key(name), settings.projector_leader_timeout_seconds
         )
-    return FileLock(settings.data_dir / f"projector-{name}.lock")
+    return SqliteLease(
+        read_models.engine,
+        read_models.tables.projector_lease,
+        read_models.projection,
+        settings.projector_leader_timeout_seconds,
+    )
 
 
 def run_projector(
@@ -58,7 +64,13 @@ def run_projector(
     until `stopping` is set; `say` tells the operator which it is doing."""
     certification = build_certification(settings)
     read_models = build_read_models(settings)
-    follower = Projector(certification, read_models, batch_size=settings.projector_batch_size)
+    leadership = leadership_for(settings, read_models)
+    follower = Projector(
+        certification,
+        read_models,
+        batch_size=settings.projector_batch_size,
+        fence=leadership.fence,
+    )
     active = threading.Event()
 
     def announce(leading: bool) -> None:
@@ -81,7 +93,6 @@ def run_projector(
 
     metrics = process_metrics(settings)
     unregister = register_readings(_readings(certification, read_models, follower, active))
-    leadership = leadership_for(settings, read_models)
     try:
         lead_then_follow(
             leadership,

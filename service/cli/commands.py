@@ -72,9 +72,14 @@ def run(demo: bool = typer.Option(False, help="Load demo data once everything is
     """Run the whole service on its embedded default (SQLite + the Temporal dev server)."""
     import asyncio
 
+    from service.adapters.temporal_dev import DevServerMissing
     from service.cli.launcher import run_everything
 
-    outcome = asyncio.run(run_everything(Settings(), typer.echo, demo=demo))
+    try:
+        outcome = asyncio.run(run_everything(Settings(), typer.echo, demo=demo))
+    except DevServerMissing as missing:
+        typer.echo(f"score run: {missing}", err=True)
+        raise typer.Exit(1) from None
     typer.echo(f"score run: {outcome}; every process it started has been stopped")
 
 

@@ -26,7 +26,7 @@ from tenacity import (
     wait_fixed,
 )
 
-from service.adapters.temporal_dev import DevServer
+from service.adapters.temporal_dev import DevServer, require_binary
 from service.migrations import migrate
 from service.settings import Settings
 
@@ -147,6 +147,8 @@ def child_env(settings: Settings, temporal_address: str) -> dict[str, str]:
 async def run_everything(
     settings: Settings, announce: Callable[[str], None], *, demo: bool = False
 ) -> str:
+    if settings.temporal_address is None:
+        require_binary()  # before anything is written: DevServerMissing says what to install
     # The schema first, once: the processes below only check that it is there.
     migrate(settings)
     logs = settings.data_dir / "logs"

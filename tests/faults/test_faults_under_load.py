@@ -95,6 +95,7 @@ class Struck:
     what: str
     after_writes: int  # of the load's writes, accepted before the fault struck
     in_flight: int  # requests sent and not yet answered then
+    at: float = 0.0  # time.monotonic() as it struck (as the Answers' sent_at, answered_at)
 
     def __str__(self) -> str:
         return f"{self.what} after {self.after_writes} writes, {self.in_flight} in flight"
@@ -219,16 +220,21 @@ async def under_faults(cluster: Cluster, scenario: Scenario) -> Run:
     )
 
 
-async def strike(cluster: Cluster, http: LoadClient, faults: list[Fault]) -> list[Struck]:
-    """Each fault once, when its share of the load's writes has been accepted. Each waits
+async def strike(
+    cluster: Cluster,
+    http: LoadClient,
+    faults: list[Fault],
+    writes: int = CANDIDATES * WRITES_PER_CANDIDATE,
+) -> list[Struck]:
+    """Each fault once, when its share of the load's `writes` has been accepted. Each waits
     on its own: one still restarting what it broke does not hold the next one back."""
-    writes, start = CANDIDATES * WRITES_PER_CANDIDATE, len(http.ledger.accepted)
+    start = len(http.ledger.accepted)
 
     async def when_due(fault: Fault) -> Struck:
         while (accepted := len(http.ledger.accepted) - start) < fault.after_accepted * writes:
             await asyncio.sleep(0.05)
-        in_flight = http.in_flight
-        return Struck(await fault.inject(cluster), accepted, in_flight)
+        in_flight, at = http.in_flight, time.monotonic()
+        return Struck(await fault.inject(cluster), accepted, in_flight, at)
 
     return list(await asyncio.gather(*(when_due(f) for f in faults)))
 

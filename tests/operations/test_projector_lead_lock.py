@@ -1,30 +1,47 @@
 """The projector's lead, piece by piece: the advisory lock on the real PostgreSQL server (its
-key, its session's timeouts, a standby ending a quiet leader's session), and the loop that
-follows while leading (`lead_then_follow`), whatever its parts raise.
+key, its session's timeouts, a standby ending a quiet leader's session), the lease on SQLite
+(with a clock the test moves: renewed, run out, taken over, and a frozen leader's batch
+fenced off), and the loop that follows while leading (`lead_then_follow`), whatever its parts
+raise.
 
 The processes, killed and frozen, are in `test_projector_leadership.py`.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import psycopg
 import pytest
+from eventsourcing.persistence import Notification
 from pydantic import ValidationError
+from sqlalchemy import Connection
 
 from projections.leadership import (
     AdvisoryLock,
+    LeadLost,
+    SqliteLease,
     lead_then_follow,
     lock_key,
     lock_name,
     session_timeouts,
 )
+from projections.projector import Projector
+from projections.rebuild import rebuild_and_compare
+from projections.store import ReadModels
 from projections.tracking import PROJECTION_NAME
+from projections.writes import Changes
+from service.app.certification import Certification
+from service.bootstrap.parts import build_certification, build_read_models
 from service.settings import Settings
+from tests.migrated import migrated
 from tests.postgres import scratch_database
+from tests.projections.helpers import all_rows, one_of_everything
+from tests.stories import Story
 
 pytestmark = pytest.mark.timeout(60)
 
@@ -168,6 +185,132 @@ def test_a_standby_tries_again_on_the_session_it_kept(database: str) -> None:
     assert lock_sessions(database) == set()  # closed, both
 
 
+@pytest.mark.postgres
+def test_a_leader_whose_lock_session_was_ended_is_fenced_off_in_its_batch(database: str) -> None:
+    leader, standby = lock_over(database), lock_over(database)
+    engine = build_read_models(Settings(database_url=database)).engine
+    try:
+        assert leader.try_acquire()
+        with engine.begin() as batch:
+            leader.fence(batch)  # leads: the batch may commit
+
+        time.sleep(TIMEOUT + 0.5)  # frozen; the standby ends its session and takes over
+        deadline = time.monotonic() + 5
+        while not standby.try_acquire():
+            assert time.monotonic() < deadline, "the standby never took over"
+            time.sleep(0.1)
+
+        with pytest.raises(LeadLost), engine.begin() as batch:
+            leader.fence(batch)
+    finally:
+        leader.close()
+        standby.close()
+        engine.dispose()
+
+
+# -- the lease, on SQLite ----------------------------------------------------------------------
+
+
+class Clock:
+    """The machine's clock, as far as the leases can tell: moved by the test."""
+
+    def __init__(self) -> None:
+        self.now = 1_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+
+@pytest.fixture
+def sqlite_store(tmp_path: Path) -> Iterator[tuple[Certification, ReadModels]]:
+    settings = migrated(Settings(data_dir=tmp_path / "data"))
+    app, read_models = build_certification(settings), build_read_models(settings)
+    yield app, read_models
+    read_models.engine.dispose()
+    app.close()
+
+
+def lease_over(read_models: ReadModels, clock: Clock) -> SqliteLease:
+    return SqliteLease(
+        read_models.engine,
+        read_models.tables.projector_lease,
+        read_models.projection,
+        TIMEOUT,
+        clock,
+    )
+
+
+def test_a_lease_renewed_in_time_stays_with_its_leader_and_a_released_one_is_free_at_once(
+    sqlite_store: tuple[Certification, ReadModels],
+) -> None:
+    _, read_models = sqlite_store
+    clock = Clock()
+    leader, standby = lease_over(read_models, clock), lease_over(read_models, clock)
+
+    assert leader.try_acquire()
+    assert not standby.try_acquire()
+    for _ in range(5):  # renewed at every check: never runs out
+        clock.now += 0.6 * TIMEOUT
+        assert leader.still_held()
+        assert not standby.try_acquire()
+    leader.release()
+
+    assert standby.try_acquire()
+    assert not leader.try_acquire()
+
+
+def test_a_standby_takes_a_lease_that_ran_out_and_the_old_leader_loses_it(
+    sqlite_store: tuple[Certification, ReadModels], caplog: pytest.LogCaptureFixture
+) -> None:
+    _, read_models = sqlite_store
+    clock = Clock()
+    leader, standby, third = (lease_over(read_models, clock) for _ in range(3))
+    assert leader.try_acquire()
+    first_epoch = leader.epoch
+
+    clock.now += TIMEOUT + 0.1  # the leader frozen: no renewal
+    with caplog.at_level(logging.WARNING, logger="projections.leadership"):
+        assert standby.try_acquire()
+    assert not third.try_acquire()  # taken once, by one standby
+
+    assert standby.epoch == (first_epoch or 0) + 1
+    assert "has been quiet for more than" in caplog.text
+    assert not leader.still_held()  # when it wakes: its renewal finds a newer epoch
+
+
+def test_a_frozen_leader_that_wakes_after_a_take_over_writes_nothing_and_stands_down(
+    sqlite_store: tuple[Certification, ReadModels],
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    app, read_models = sqlite_store
+    story, clock = Story(app), Clock()
+    leader, standby = lease_over(read_models, clock), lease_over(read_models, clock)
+    assert leader.try_acquire()
+    following = Projector(app, read_models, batch_size=5, fence=leader.fence)
+    one_of_everything(story, following)  # the leader follows the log in small batches
+    expert = story.register_expert()
+    story.ready_to_assess(story.register_candidate(), expert)  # a batch for it to build
+    before = read_models.position(), all_rows(read_models)
+    build_batch = following._changes_for
+
+    def frozen_after_building(notifications: list[Notification]) -> Changes:
+        changes = build_batch(notifications)
+        clock.now += TIMEOUT + 0.1  # SIGSTOP here: the lease runs out, the standby takes over
+        assert standby.try_acquire()
+        return changes
+
+    monkeypatch.setattr(following, "_changes_for", frozen_after_building)
+    with caplog.at_level(logging.WARNING, logger="projections.projector"):
+        following.run_until(threading.Event(), poll_interval=0.01)  # returns: lead lost
+
+    assert (read_models.position(), all_rows(read_models)) == before  # its batch rolled back
+    assert "no longer leads" in caplog.text
+    assert not leader.still_held()
+    assert Projector(app, read_models, fence=standby.fence).catch_up() > 0
+    assert rebuild_and_compare(app, read_models).identical
+
+
 class Lead:
     """A lead that is always free, and says what was done with it."""
 
@@ -182,6 +325,9 @@ class Lead:
         if self.check is not None:
             raise self.check
         return True
+
+    def fence(self, conn: Connection) -> None:
+        pass  # always leads
 
     def release(self) -> None:
         self.released += 1

@@ -3,7 +3,10 @@ two API processes and two projectors (one active), each a separate `score` proce
 
 Under a bounded load spread over both API processes (candidates taken to their certificate,
 every write with an Idempotency-Key, resent as a careful client would), one worker, one API
-process and the active projector are killed (SIGKILL), for good. Then: every accepted step
+process and the active projector are killed (SIGKILL), for good, each when its share of the
+load's steps has been accepted. From the times the load client records (each step's first
+sending and final answer, each kill's moment), every kill struck mid-load: steps accepted
+before it, steps sent after it, and steps in flight across it. Then: every accepted step
 is stored once, the read models equal a rebuild from the events, the hash chains hold, and
 the standby projector took over within seconds. `make scale-test` runs it at a larger scale
 (SCORE_SCALE_CANDIDATES); the default is CI's.
@@ -24,9 +27,15 @@ from projections.rebuild import RebuildReport, rebuild_and_compare
 from service.app.audit.verify import VerifyReport, verify_chains
 from service.storage.chain import chain_of
 from tests.cluster import Cluster
-from tests.faults.test_faults_under_load import WRITES_PER_CANDIDATE, Fault, certificate, strike
+from tests.faults.test_faults_under_load import (
+    WRITES_PER_CANDIDATE,
+    Fault,
+    Struck,
+    certificate,
+    strike,
+)
 from tests.postgres import scratch_database
-from tests.traffic import Ledger, LoadClient, Programme, StoreCheck
+from tests.traffic import Answer, Ledger, LoadClient, Programme, StoreCheck
 
 pytestmark = [pytest.mark.temporal, pytest.mark.postgres, pytest.mark.timeout(600)]
 
@@ -62,13 +71,37 @@ FAULTS = [
 
 
 @dataclass(frozen=True)
+class Around:
+    """The load's accepted steps around one kill, by the times the load client recorded."""
+
+    before: int  # answered before the kill
+    across: int  # sent before it and answered after it: in flight as it struck
+    after: int  # first sent after it
+
+
+@dataclass(frozen=True)
 class Rehearsal:
     ledger: Ledger
+    struck: list[Struck]
+    load_started: float  # time.monotonic() as the load's first step went out
     stored: StoreCheck
     rebuilt: RebuildReport
     chains: VerifyReport
     certificates: list[object]
     logs: Path
+
+    def steps(self) -> list[Answer]:
+        """The load's accepted steps (not the programme's setting up before it)."""
+        accepted = self.ledger.accepted.values()
+        return [a for a in accepted if a.sent_at >= self.load_started]
+
+    def around(self, kill: Struck) -> Around:
+        steps = self.steps()
+        return Around(
+            before=sum(a.answered_at < kill.at for a in steps),
+            across=sum(a.sent_at < kill.at < a.answered_at for a in steps),
+            after=sum(a.sent_at > kill.at for a in steps),
+        )
 
 
 @pytest_asyncio.fixture(scope="module")
@@ -85,6 +118,7 @@ async def rehearsal(tmp_path_factory: pytest.TempPathFactory) -> Rehearsal:
         "candidates": CANDIDATES,
         **done.ledger.figures(),
         **done.stored.figures(),
+        "kills": [f"{s}; steps {done.around(s)}" for s in done.struck],
         "standby_took_over_in_s": [round(t, 2) for t in took_over_in],
         "seconds": round(time.monotonic() - started, 1),
     }
@@ -98,9 +132,10 @@ async def under_load(cluster: Cluster) -> Rehearsal:
     ledger = Ledger()
     async with LoadClient(cluster.api_urls, ledger) as http:
         programme = await Programme.set_up(cluster, http, CANDIDATES)
+        load_started = time.monotonic()
         load = asyncio.gather(*(programme.certify(c) for c in programme.candidates))
         try:
-            await strike(cluster, http, FAULTS)
+            struck = await strike(cluster, http, FAULTS, CANDIDATES * WRITES_PER_CANDIDATE)
         except BaseException:
             load.cancel()
             raise
@@ -114,13 +149,30 @@ async def under_load(cluster: Cluster) -> Rehearsal:
     finally:
         live.engine.dispose()
     return Rehearsal(
-        ledger, stored, rebuilt, verify_chains(chain_of(app)), certificates, cluster.logs
+        ledger,
+        struck,
+        load_started,
+        stored,
+        rebuilt,
+        verify_chains(chain_of(app)),
+        certificates,
+        cluster.logs,
     )
 
 
 def test_every_candidate_got_a_certificate_through_the_kills(rehearsal: Rehearsal) -> None:
     assert rehearsal.ledger.unanswered == [] and rehearsal.ledger.refused == []
     assert all(str(n).startswith("SCORE-") for n in rehearsal.certificates), rehearsal.certificates
+
+
+def test_every_kill_struck_while_steps_were_in_flight(rehearsal: Rehearsal) -> None:
+    """Not before the load nor after it: each kill had steps accepted before it, steps sent
+    after it, and at least one step sent before it and answered after it."""
+    assert len(rehearsal.struck) == len(FAULTS)
+    for kill in rehearsal.struck:
+        around = rehearsal.around(kill)
+        assert around.before > 0 and around.after > 0, (str(kill), around)
+        assert around.across > 0 and kill.in_flight > 0, (str(kill), around)
 
 
 def test_every_accepted_step_is_stored_exactly_once(rehearsal: Rehearsal) -> None:
