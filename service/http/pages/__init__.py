@@ -37,10 +37,12 @@ What is where:
   download's command id, so a form sent twice records one download).
   The office's pages are `office.py`, `office_logins.py` (a person's login: reset,
   deactivate, activate), `office_workshops.py` (ToT workshops: schedule, enrol, reschedule,
-  cancel), `office_person.py` (a person: edit, merge, move a journey to another expert) and
+  cancel), `office_person.py` (a person: edit, merge, move a journey to another expert),
   `office_records.py` (importing past records from a CSV file, erasing a person's personal
-  data); the auditor's are `auditor.py`. A journey's corrections are forms on its page
-  (`journey.py`, `templates/_correction_forms.html`).
+  data), `office_policies.py` (the policy versions: read, record one) and `office_webhooks.py`
+  (subscriptions, the deliveries that gave up, redelivery); the auditor's are `auditor.py`.
+  A journey's corrections are forms on its page (`journey.py`,
+  `templates/_correction_forms.html`).
 
 How to add a page:
 
