@@ -1,6 +1,7 @@
 """The office invites an expert, who logs in; the office certifies the expert's recommended
-candidate and reads the number, delists and reinstates them with a reason, and deactivates,
-activates and resets the expert's login; an auditor opens
+candidate and reads the number, subscribes an integration to delistings, delists and reinstates
+them with a reason, sends the delisting's delivery that gave up again, records a policy
+version, and deactivates, activates and resets the expert's login; an auditor opens
 the trainer as of a past date and verifies the chain. In headless Chromium, every page
 checked by axe-core."""
 
@@ -10,14 +11,33 @@ import re
 import uuid
 from datetime import date, timedelta
 
+import pytest
 from playwright.async_api import Browser, expect
 
 from domain.certificates import CERTIFICATE_NUMBER_PATTERN
 from domain.values import Role
+from service.app.webhooks.destinations import DestinationRefused
+from service.app.webhooks.outbox import collect, mark_started, unstarted
+from service.app.webhooks.sending import send
+from service.http.deps import Services
 from tests.browser.harness import Browsing
 from tests.e2e.people import Cast, enrolled, post, register, through_toe_cycle
 
 CHOSEN = "the expert's own password"
+# Subscribed as it is written (https, a name), refused when sent: it resolves to 127.0.0.1.
+RESOLVES_PRIVATE = "https://localhost/score-hooks"
+
+
+def refused_delivery(services: Services) -> str:
+    """The deliveries of the events since the subscription, as the worker's dispatcher and
+    the delivery workflow's first attempt make them (neither runs in this harness): the one,
+    refused, gives up at once."""
+    assert collect(services.certification, services.webhooks) == 1
+    ((webhook_id, round_number),) = unstarted(services.webhooks)
+    mark_started(services.webhooks, webhook_id, round_number)
+    with pytest.raises(DestinationRefused):
+        send(services.webhooks, webhook_id, 1, round_number)
+    return webhook_id
 
 
 async def test_the_office_invites_an_expert_and_certifies_their_recommended_candidate(
@@ -84,6 +104,14 @@ async def test_the_office_invites_an_expert_and_certifies_their_recommended_cand
     assert site.services.certification.trainer(candidate_id).certificate_number == number[0]
     await browsing.keep_screenshot("office-certification")
 
+    # An integration subscribes to delistings; its signing secret is shown this once.
+    await page.goto("/office/webhooks")
+    await page.get_by_label("URL (https, a public address)").fill(RESOLVES_PRIVATE)
+    await page.get_by_label("trainer.delisted").check()
+    await page.get_by_role("button", name="Subscribe", exact=True).click()
+    await expect(page.locator("#webhook-secret")).to_contain_text("whsec_")
+    await browsing.check_accessible()
+
     # Delisted for cause with the reason, then reinstated with the reason.
     await page.goto(f"/office/trainers/{candidate_id}/standing")
     await page.get_by_label("Ground").select_option("conduct")
@@ -95,6 +123,15 @@ async def test_the_office_invites_an_expert_and_certifies_their_recommended_cand
     await page.get_by_label("Reason").fill("The matter was settled")
     await page.get_by_role("button", name="Reinstate").click()
     await expect(page.locator("#listing")).to_have_text("Listed")
+    # The delisting's delivery is refused (the URL resolves to a private address) and gives
+    # up; the office sends it again from the webhooks page.
+    webhook_id = refused_delivery(site.services)
+    await page.goto("/office/webhooks")
+    await expect(page.locator("#failed")).to_contain_text(webhook_id)
+    await browsing.check_accessible()
+    await browsing.keep_screenshot("office-webhooks")
+    await page.get_by_role("button", name=f"Send {webhook_id} again").click()
+    await expect(page.get_by_role("status")).to_contain_text("is being sent again")
     for path, name in (
         ("/office/people", "office-people"),
         ("/office/messages", "office-messages"),
@@ -103,6 +140,18 @@ async def test_the_office_invites_an_expert_and_certifies_their_recommended_cand
         await page.goto(path)
         await browsing.check_accessible()
         await browsing.keep_screenshot(name)
+
+    # The office records a policy version by its form and reads it listed.
+    await page.goto("/office/policies")
+    await browsing.check_accessible()
+    await page.get_by_label("Stall period (days)").fill("45")
+    await page.get_by_label("Applies from").fill((date.today() + timedelta(days=1)).isoformat())
+    await page.get_by_label("Reason").fill(f"Reminded earlier ({tag})")
+    await page.get_by_role("button", name="Record the version").click()
+    await expect(page.get_by_role("status")).to_contain_text("is recorded.")
+    await expect(page.locator("#versions")).to_contain_text(f"Reminded earlier ({tag})")
+    await browsing.check_accessible()
+    await browsing.keep_screenshot("office-policies")
 
     # The office deactivates the expert's login, activates it again and resets it.
     await page.goto("/office/people")

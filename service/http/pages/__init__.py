@@ -15,7 +15,11 @@ What is where:
 - `kit.py`: `Page`, the dependency every page route takes (`AnyPage` for anyone, `SignedIn`
   for a logged-in user): `page.render(...)`, `page.redirect(...)`, `page.form()` (checks the
   CSRF token), `page.submitted(form, call)` (runs the call once per rendered form: the form's
-  `form_key` is its Idempotency-Key, through `service/app/idempotency.py`), `page.require(...)`.
+  `form_key` is its Idempotency-Key, through `service/app/idempotency.py`; "send it again" —
+  a transient refusal such as `TryAgain`, or the workflow service not answering — comes back
+  as a 503 outcome kept under no key, so the form's page is rendered again with the message
+  beside the form, answered 503 with `Retry-After`), `page.require(...)`, `page.may(...)` (for
+  a link to a page the user may open).
 - `rendering.py`: one Jinja2 environment per language, with the i18n extension over
   `service.i18n.translations(lang)` and babel filters `date`, `datetime`, `number`; the
   global `STEP_TITLES` is `service/i18n/labels.py`'s, translated (the e-mails name the steps
@@ -33,10 +37,12 @@ What is where:
   download's command id, so a form sent twice records one download).
   The office's pages are `office.py`, `office_logins.py` (a person's login: reset,
   deactivate, activate), `office_workshops.py` (ToT workshops: schedule, enrol, reschedule,
-  cancel), `office_person.py` (a person: edit, merge, move a journey to another expert) and
+  cancel), `office_person.py` (a person: edit, merge, move a journey to another expert),
   `office_records.py` (importing past records from a CSV file, erasing a person's personal
-  data); the auditor's are `auditor.py`. A journey's corrections are forms on its page
-  (`journey.py`, `templates/_correction_forms.html`).
+  data), `office_policies.py` (the policy versions: read, record one) and `office_webhooks.py`
+  (subscriptions, the deliveries that gave up, redelivery); the auditor's are `auditor.py`.
+  A journey's corrections are forms on its page (`journey.py`,
+  `templates/_correction_forms.html`).
 
 How to add a page:
 
@@ -58,7 +64,8 @@ How to add a page:
    handler reads `form = await page.form()` and answers
    `await page.submitted(form, call)`, where `call(command_id)` returns a `StoredResponse`
    (as the JSON routes do); on success redirect (303) to the page that shows the result,
-   on a refusal render the form again with `refusal=page.refusal(outcome)` beside it; fields
+   on a refusal (any status of 300 or more, the 503 of "send it again" among them) render
+   the form again with `refusal=page.refusal(outcome)` beside it and that status; fields
    the request model refuses (`ValidationError`) with `page.wrong_fields(invalid)`, each
    said in the reader's language.
 5. Link it where its readers start: `templates/_menu.html` (the header's menu) and

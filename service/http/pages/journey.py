@@ -129,10 +129,7 @@ async def _send(
         taken = await page.services.steps.take_step(journey_id, step, user.actor, command_id)
         return StoredResponse(200, await journey_answer(page.services, taken))
 
-    try:
-        outcome = await page.submitted(form, call)
-    except DomainError as busy:  # "send it again": not kept under the form's key
-        outcome = StoredResponse(503, refusal_body(busy))
+    outcome = await page.submitted(form, call)  # 503: send it again
     if outcome.status_code < 400:
         return page.redirect(f"/journey/{journey_id}", done=kind)
     fresh = await _readable_journey(page, journey_id)

@@ -20,7 +20,7 @@ from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
 from domain import policy
-from domain.errors import NotPermitted
+from domain.errors import DomainError, NotPermitted
 from domain.policy import About, Action
 from service.app.accounts import InvalidToken, User
 from service.app.idempotency import (
@@ -29,12 +29,14 @@ from service.app.idempotency import (
     StoredResponse,
     fingerprint_of_the_bytes,
 )
+from service.app.refusals import RETRY_AFTER_SECONDS, TRY_AGAIN_STATUS, refusal_body
 from service.http.deps import Services, ServicesDep
 from service.http.field_errors import field_problems
 from service.http.pages.refusals import ReadableRefusal, readable
 from service.http.pages.rendering import environment
 from service.http.pages.session import COOKIE, Session, SessionCookies
 from service.i18n import LANGUAGES, choose_language, translations
+from workflows.client import StepNotRecorded
 
 # Pages may load nothing from elsewhere, run no script and be framed by no one.
 SECURITY_HEADERS = {
@@ -47,6 +49,13 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 CSRF_FIELD = "csrf"
+# The workflow service did not answer: nothing was recorded, and the same form will do.
+NOT_RECORDED = {
+    "detail": "The step could not be recorded right now; send the form again in a moment.",
+    "error": "StepNotRecorded",
+    "code": "step_not_recorded",
+    "params": {},
+}
 FORM_KEY_FIELD = "form_key"
 
 
@@ -108,10 +117,13 @@ class Page:
         return response
 
     def finish(self, response: Response) -> None:
-        """The session cookie (when it changed) and the headers every page carries."""
+        """The session cookie (when it changed) and the headers every page carries; a page
+        answering "send it again" (503) says when."""
         self.cookies.write(self.session, response)
         response.headers.update(SECURITY_HEADERS)
         response.headers["Content-Language"] = self.language
+        if response.status_code == TRY_AGAIN_STATUS:
+            response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
 
     @property
     def here(self) -> str:
@@ -132,6 +144,11 @@ class Page:
         except NotPermitted as refused:
             raise PageRefused(403, refused.reason) from None
         return user
+
+    def may(self, action: str) -> bool:
+        """Whether the user may take `action` (by its value), for a link to its page (which
+        checks again)."""
+        return self.user is not None and policy.may(self.user.actor, Action(action))
 
     def at_the_door(self, action: Action) -> User:
         """The user, if their role may take `action` on some record (as the JSON API's
@@ -173,7 +190,12 @@ class Page:
     ) -> StoredResponse:
         """Run `call` once per rendered form: the form's key is its Idempotency-Key, so a
         form sent twice (a double click, a reload, a retry) writes once and is answered
-        the same way."""
+        the same way.
+
+        "Send it again" (a transient refusal, such as another change to the same record in
+        flight, or the workflow service not answering) comes back as a 503 outcome, not kept
+        under the form's key: the page shows it beside the form, which the reader sends again
+        as it is (the same key, so still written once)."""
         user = self.signed_in_user()
         key = form.get(FORM_KEY_FIELD)
         if not isinstance(key, str) or not 1 <= len(key) <= 64:
@@ -184,6 +206,10 @@ class Page:
         )
         try:
             return await request.run(call)
+        except DomainError as busy:  # only a transient refusal leaves `run`
+            return StoredResponse(TRY_AGAIN_STATUS, refusal_body(busy))
+        except StepNotRecorded:
+            return StoredResponse(TRY_AGAIN_STATUS, NOT_RECORDED)
         except KeyReusedForAnotherRequest:
             raise PageRefused(
                 409,

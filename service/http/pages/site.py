@@ -15,7 +15,9 @@ from service.http.pages import (
     office,
     office_logins,
     office_person,
+    office_policies,
     office_records,
+    office_webhooks,
     office_workshops,
     public,
     statistics,
@@ -41,6 +43,8 @@ ROUTERS = (
     office_person.router,
     office_workshops.router,
     office_records.router,
+    office_policies.router,
+    office_webhooks.router,
     auditor.router,
 )
 

@@ -12,7 +12,6 @@ from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
 from domain.calendar import add_months
-from domain.errors import DomainError
 from domain.policy import About, Action
 from domain.trainer.rules import inactive_from
 from domain.trainer.state import Listing, TrainerState
@@ -20,7 +19,6 @@ from projections import queries
 from projections.queries import ReadModels, registers
 from service.app.idempotency import StoredResponse
 from service.app.policies import configured_terms, policy_at
-from service.app.refusals import refusal_body
 from service.http.answers import next_step
 from service.http.pages.kit import Page, PageRefused, SignedIn, form_values
 from service.http.pages.refusals import ReadableRefusal
@@ -138,10 +136,7 @@ async def submit_training_record(page: SignedIn, read: FreshReads) -> Response:
         )
         return StoredResponse(200, trainer_body(state))
 
-    try:
-        outcome = await page.submitted(form, call)
-    except DomainError as busy:  # "send it again": not kept under the form's key
-        outcome = StoredResponse(503, refusal_body(busy))
+    outcome = await page.submitted(form, call)  # 503: send it again
     if outcome.status_code >= 400:
         return await _render_standing(
             page, read, values, page.refusal(outcome), outcome.status_code

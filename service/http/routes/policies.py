@@ -14,6 +14,7 @@ from starlette.concurrency import run_in_threadpool
 
 from domain.policies import MAX_INACTIVE_AFTER_MONTHS, PolicyVersion
 from domain.policy import Action
+from domain.values import Actor
 from service.app.accounts import User
 from service.app.audit.moments import parse_moment
 from service.app.idempotency import StoredResponse
@@ -24,7 +25,7 @@ from service.app.policies import (
     record_policy_version,
     terms_of_change,
 )
-from service.http.deps import Idempotent, ServicesDep, allowed_to
+from service.http.deps import Idempotent, Services, ServicesDep, allowed_to
 from service.http.parameters import moment
 from service.http.responses import respond
 from service.http.schemas import refusals
@@ -98,28 +99,32 @@ async def change_policy(
 ) -> JSONResponse:
     """Record a new policy version; it applies from `applies_from`, never to the past."""
 
-    def record(command_id: str) -> PolicyVersion:
-        # A period left out is resolved within the command (a retry answers with the version
-        # the first try recorded, whatever is in force by then).
-        terms = terms_of_change(
-            services.certification,
-            tuple(body.reminder_months),
-            body.stall_after_days,
-            body.inactive_after_months,
-            body.applies_from,
-        )
-        return record_policy_version(
-            services.certification,
-            terms,
-            body.applies_from,
-            body.reason,
-            user.actor,
-            command_id,
-            datetime.now(UTC),
-        )
-
     async def call(command_id: str) -> StoredResponse:
-        version = await run_in_threadpool(record, command_id)
+        version = await run_in_threadpool(record_change, services, body, user.actor, command_id)
         return StoredResponse(201, jsonable_encoder(version))
 
     return respond(await idem.run(call))
+
+
+def record_change(
+    services: Services, body: PolicyChange, actor: Actor, command_id: str
+) -> PolicyVersion:
+    """The change recorded as a new version (this endpoint's and the office's page's)."""
+    # A period left out is resolved within the command (a retry answers with the version
+    # the first try recorded, whatever is in force by then).
+    terms = terms_of_change(
+        services.certification,
+        tuple(body.reminder_months),
+        body.stall_after_days,
+        body.inactive_after_months,
+        body.applies_from,
+    )
+    return record_policy_version(
+        services.certification,
+        terms,
+        body.applies_from,
+        body.reason,
+        actor,
+        command_id,
+        datetime.now(UTC),
+    )
