@@ -2,7 +2,7 @@
 
 `rules.check` stays the judge of every step; this says what to offer (a form per step that
 the rules would let through now, the next one first) and what the journey waits for
-(`awaited`: the JSON answers' structured `next_action`, the journey page's "What comes next").
+(`awaited`: the JSON answers' `next_step`, the journey page's "What comes next").
 `pending_step` agrees with `rules.next_action` on who must act.
 """
 

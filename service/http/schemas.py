@@ -351,11 +351,14 @@ class NextStep:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class JourneyAnswer(JourneyState):
-    """A journey as a step's answer shows it: its state and what comes next, from whom."""
+    """A journey as a step's answer shows it: its state, its `next_action` the sentence (as
+    `GET /journeys/{id}` and every list of journeys give it) and `next_step` the same as data,
+    in the shape `GET /journeys/{id}` answers it."""
 
-    next_action: NextStep | None = None
+    next_action: str
+    next_step: NextStep
 
 
 @dataclass(frozen=True)
@@ -376,7 +379,7 @@ def journey_body(
 ) -> dict[str, Any]:
     """`stall_after`: the stall period in force; `names`: enterprise id → name."""
     waiting = NextStep.of(awaited(state, stall_after, names), names)
-    answer = JourneyAnswer(**vars(state), next_action=waiting)
+    answer = JourneyAnswer(**vars(state), next_action=waiting.what, next_step=waiting)
     body: dict[str, Any] = jsonable_encoder(answer)
     return body
 

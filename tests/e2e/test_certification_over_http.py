@@ -29,7 +29,14 @@ async def test_a_candidate_goes_from_registration_to_the_public_list(stack: Stac
     ]
     assert item["journey"]["next_action"] == "assess ToE cycle 1"
 
-    await post(stack, c.expert, f"/journeys/{journey}/assessment", {"outcome": "recommended"})
+    assessed = await post(
+        stack, c.expert, f"/journeys/{journey}/assessment", {"outcome": "recommended"}
+    )
+    # The step's answer says what comes next as reading the journey does, in the same shape.
+    read = await get(stack, c.expert, f"/journeys/{journey}")
+    assert (assessed["next_action"], assessed["next_step"]) == ("certify", read["next_step"])
+    assert read["next_action"] == "certify"
+    assert (read["next_step"]["who"], read["next_step"]["step"]) == ("hq", "certification")
     certified = await post(stack, c.office, f"/journeys/{journey}/certification")
     assert certified["stage"] == "certified"
 

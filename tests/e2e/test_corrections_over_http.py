@@ -69,7 +69,8 @@ async def test_a_corrected_visit_and_a_voided_report_show_in_both_views_of_the_p
     assert _visit_dates({"state": amended}) == [DAYS_AGO[5]]
     void = {"step_version": report, "reason": "Figures of another firm", "void": True}
     voided = (await _correct(stack, c.expert, journey, void)).json()
-    assert voided["next_action"]["what"].startswith("progress report for")
+    assert voided["next_action"].startswith("progress report for")
+    assert voided["next_step"]["step"] == "progress_report"
 
     as_of = f"/audit/journeys/{journey}/as-of?at={before_corrections}"
     recorded = await get(stack, c.auditor, f"{as_of}&view=as-recorded")

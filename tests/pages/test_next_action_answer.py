@@ -1,6 +1,7 @@
 """A journey's JSON answers say what comes next as data: the step, who, the enterprise by id
-and name, and the day it is due; a step's answer as `next_action`, `GET /journeys/{id}` as
-`next_step` beside its `next_action` sentence (a string, as in every list of journeys)."""
+and name, and the day it is due. A step's answer and `GET /journeys/{id}` in one shape:
+`next_step` the data, beside the `next_action` sentence (a string, as in every list of
+journeys)."""
 
 from __future__ import annotations
 
@@ -35,7 +36,8 @@ def test_the_next_action_names_the_step_the_enterprise_and_the_due_day() -> None
         cycle=ToECycle(1, (EnterpriseProgress("e1"),)),
     )
     body = journey_body(state, STALL, {"e1": "Faridabad Gears"})
-    assert body["next_action"] == {
+    assert body["next_action"] == "baseline assessment of Faridabad Gears"
+    assert body["next_step"] == {
         "who": "trainer",
         "what": "baseline assessment of Faridabad Gears",
         "step": "baseline_assessment",
@@ -56,8 +58,10 @@ def test_an_ended_journey_waits_for_nothing() -> None:
         last_step_at=AT,
         stage=Stage.WITHDRAWN,
     )
-    action = journey_body(state, STALL)["next_action"]
-    assert action["who"] is None and action["step"] is None and action["due_on"] is None
+    body = journey_body(state, STALL)
+    assert body["next_action"] == "nothing: the journey ended (withdrawn)"
+    waiting = body["next_step"]
+    assert waiting["who"] is None and waiting["step"] is None and waiting["due_on"] is None
 
 
 def waiting_for_assessment(services: Services) -> tuple[JourneyState, date]:

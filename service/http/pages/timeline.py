@@ -18,6 +18,7 @@ from service.app.certification import Certification
 # The journey's events by class name → the step kind the page names them by.
 KINDS = {
     "Enrolled": "enrolment",
+    "EnrolmentBackdated": "enrolment_backdating",
     "ToTResultRecorded": "tot_result",
     "EnterpriseSelected": "select_enterprise",
     "BaselineAssessmentRecorded": "baseline_assessment",
@@ -28,6 +29,7 @@ KINDS = {
     "Certified": "certification",
     "Withdrawn": "withdrawal",
     "StallReminderSent": "stall_reminder",
+    "ExpertReassigned": "expert_reassignment",
     "StepAmended": "step_amendment",
     "StepVoided": "step_voiding",
 }

@@ -51,8 +51,16 @@ REFUSALS = refusals(
     e409="The step is not allowed now; `detail` says why",
     e422="Malformed input",
 )
-STEP_ANSWER = {**REFUSALS, 200: {"model": JourneyAnswer, "description": "The journey after it"}}
-ENROLLED = {**REFUSALS, 201: {"model": JourneyAnswer, "description": "The new journey"}}
+# What comes next, as `GET /journeys/{id}` says it.
+AFTER = (
+    ", with `next_action` (the sentence) and `next_step` (the same as data: who, the step, "
+    "the enterprise, the day it is due)"
+)
+STEP_ANSWER = {
+    **REFUSALS,
+    200: {"model": JourneyAnswer, "description": "The journey after it" + AFTER},
+}
+ENROLLED = {**REFUSALS, 201: {"model": JourneyAnswer, "description": "The new journey" + AFTER}}
 
 
 @router.post("", status_code=201, responses=ENROLLED)
