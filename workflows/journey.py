@@ -190,7 +190,10 @@ class CertificationJourney:
         if isinstance(request.step, Correction) and not self.journey.recorded:
             return  # a state carried from before corrections keeps no steps: the store judges
         if not self.gate.state_unsure:
-            rules.check(self.journey, request.step, request.actor)
+            # A term of the policy (the participant limit) is judged by the activity's
+            # application, which reads the version in force at the step's moment.
+            limit_at = rules.limit_not_judged
+            rules.check(self.journey, request.step, request.actor, workflow.now(), limit_at)
 
     async def _read_again(self, journey_id: str) -> None:
         read = await self.gate.read_again(
