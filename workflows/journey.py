@@ -6,7 +6,7 @@ its validator on the state the event store last returned, so a refused step is a
 with the domain's reason and written nowhere; a step that waited is judged by the domain in
 its activity, on the state the step before it left. An accepted step is applied by an
 activity whose command id is the caller's request id. While the journey waits on a step longer
-than the stall period, its candidate and expert are reminded, once per stall.
+than the stall period in force, its candidate and expert are reminded, once per stall.
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ with workflow.unsafe.imports_passed_through():
         EnrolRequest,
         JourneyInput,
         JourneyStepCommand,
+        PolicySchedule,
         StallReminderCommand,
         StepRequest,
     )
@@ -41,6 +42,10 @@ ENROLLING = "The journey is still being enrolled; try again in a moment."
 
 # A workflow started without its enrolment update (not through update-with-start) ends.
 ENROLMENT_WINDOW = timedelta(hours=1)
+# While a stall reminder is pending, the policy is read again at least this often, so that a
+# version recorded to apply sooner than that reaches the journey within it (one recorded
+# earlier is known in advance and followed from its very moment).
+STALL_POLICY_CHECK_EVERY = timedelta(days=1)
 
 
 @workflow.defn
@@ -54,6 +59,9 @@ class CertificationJourney:
         self.mail = calls.MailQueue()
         self.enrolment_failed = False
         self.stall_given_up_at: datetime | None = None  # a stall whose reminder was refused
+        # The stall periods of the recorded policy versions, as last read; None in runs
+        # started before they were followed (the configured period, `input.policy`).
+        self.schedule: PolicySchedule | None = None
 
     @workflow.run
     async def run(self, journey: JourneyInput) -> JourneyState | None:
@@ -63,6 +71,9 @@ class CertificationJourney:
         while self._journey.is_open:
             if self.gate.continue_as_new_due():
                 await self._continue_as_new()
+            if workflow.patched(calls.STALL_POLICY_IN_FORCE):
+                await self._follow_stall_policy()
+                continue
             due = self._stall_reminder_due()
             if due is not None and due <= workflow.now():
                 await self._remind_stall()
@@ -212,12 +223,41 @@ class CertificationJourney:
 
     # -- stall reminders ---------------------------------------------------------------------
 
+    # A change of the stall period (a recorded policy version) reaches a journey from the
+    # moment it applies. The workflow holds the versions known when it last read the policy
+    # (`PolicySchedule`: the one in force and those recorded to apply later), and the
+    # reminder is due at the first moment the journey has waited for the period in force at
+    # that very moment: a longer period pushes it back, a shorter one brings it forward to
+    # the version's own date if the journey has waited that long already. It reads them again
+    # whenever it wakes with a reminder pending (so, right before reminding: never before the
+    # period in force ran out), and at least every STALL_POLICY_CHECK_EVERY, for a version
+    # recorded after its last reading. Reading, rather than being told: a signal from the
+    # recording to every running journey would be lost for any journey it failed to reach
+    # (a crash between the two writes, a worker down), and would need a list of them; the
+    # reading is an activity in the history, so it replays as it ran, and costs nothing
+    # while no reminder is pending (after one is sent, until the next step).
+
     def _stall_reminder_due(self) -> datetime | None:
         """When the current stall's reminder is due; None once it was sent (or refused)."""
         journey = self._journey
         if journey.last_step_at in (journey.stall_reminded_for, self.stall_given_up_at):
             return None
-        return journey.last_step_at + self.input.policy.stall_after
+        if self.schedule is None:
+            return journey.last_step_at + self.input.policy.stall_after
+        return self.schedule.stall_reminder_due(journey.last_step_at)
+
+    async def _follow_stall_policy(self) -> None:
+        """One turn of the stall clock by the policy in force: read it when a reminder is
+        pending, then remind if due, else sleep until it is due or the policy is read again."""
+        if self._stall_reminder_due() is not None:
+            self.schedule = await calls.policy_schedule(self.input.policy)
+        due = self._stall_reminder_due()
+        if due is not None and due <= workflow.now():
+            await self._remind_stall()
+        elif due is None:
+            await self._sleep_until(None)
+        else:
+            await self._sleep_until(min(due, workflow.now() + STALL_POLICY_CHECK_EVERY))
 
     async def _sleep_until(self, due: datetime | None) -> None:
         """Until the reminder is due, the journey closes, or a new stall needs a timer.
@@ -241,7 +281,9 @@ class CertificationJourney:
             if due is None or due > workflow.now():
                 return  # a step arrived meanwhile: no longer stalled
             command_id = f"stall-reminder/{journey.journey_id}/{journey.last_step_at.isoformat()}"
-            policy = self.input.policy
+            # The version in force now: read when this wake-up began (all later ones apply
+            # after now, or the reminder would not be due by them).
+            policy = self.input.policy if self.schedule is None else self.schedule.now
             command = StallReminderCommand(
                 journey.journey_id,
                 command_id,

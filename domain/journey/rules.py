@@ -68,6 +68,7 @@ def limit_not_judged(moment: datetime) -> None:  # noqa: ARG001 (a LimitAt)
     would refuse a step the version in force allows)."""
     return None
 
+
 # ---------------------------------------------------------------------------------------------
 # Who may take which step
 
@@ -108,9 +109,7 @@ def check(
         _check_rules(state, step, limit_at(state.last_step_at if at is None else at))
 
 
-def _check_rules(
-    state: JourneyState, step: JourneyStep, limit: ParticipantLimit | None
-) -> None:
+def _check_rules(state: JourneyState, step: JourneyStep, limit: ParticipantLimit | None) -> None:
     """Whether the step may come now, whoever takes it (`limit`: None, not judged here)."""
     _check_open(state)
     match step:

@@ -9,7 +9,6 @@ from enum import StrEnum
 from domain.journey.steps import JourneyStep
 from domain.values import Module
 
-
 # At most this many participants in one classroom workshop, by default; a policy version may
 # set another (domain/policies.py).
 MAX_CLASSROOM_PARTICIPANTS = 1_000
