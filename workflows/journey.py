@@ -11,7 +11,6 @@ than the stall period in force, its candidate and expert are reminded, once per 
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -62,6 +61,7 @@ class CertificationJourney:
         # The stall periods of the recorded policy versions, as last read; None in runs
         # started before they were followed (the configured period, `input.policy`).
         self.schedule: PolicySchedule | None = None
+        self.woke_by_timer = False  # the last sleep ran its full time
 
     @workflow.run
     async def run(self, journey: JourneyInput) -> JourneyState | None:
@@ -203,8 +203,8 @@ class CertificationJourney:
         if not self.gate.state_unsure:
             # A term of the policy (the participant limit) is judged by the activity's
             # application, which reads the version in force at the step's moment.
-            limit_at = rules.limit_not_judged
-            rules.check(self.journey, request.step, request.actor, workflow.now(), limit_at)
+            unjudged = rules.limit_not_judged
+            rules.check(self.journey, request.step, request.actor, limit_at=unjudged)
 
     async def _read_again(self, journey_id: str) -> None:
         read = await self.gate.read_again(
@@ -229,13 +229,13 @@ class CertificationJourney:
     # reminder is due at the first moment the journey has waited for the period in force at
     # that very moment: a longer period pushes it back, a shorter one brings it forward to
     # the version's own date if the journey has waited that long already. It reads them again
-    # whenever it wakes with a reminder pending (so, right before reminding: never before the
-    # period in force ran out), and at least every STALL_POLICY_CHECK_EVERY, for a version
-    # recorded after its last reading. Reading, rather than being told: a signal from the
-    # recording to every running journey would be lost for any journey it failed to reach
-    # (a crash between the two writes, a worker down), and would need a list of them; the
-    # reading is an activity in the history, so it replays as it ran, and costs nothing
-    # while no reminder is pending (after one is sent, until the next step).
+    # right before reminding (never before the period in force ran out) and whenever a timer
+    # wakes it with a reminder pending, which is at least every STALL_POLICY_CHECK_EVERY: a
+    # version recorded after its last reading reaches it within that. Reading, rather than
+    # being told: a signal from the recording to every running journey would be lost for any
+    # journey it failed to reach (a crash between the two writes, a worker down), and would
+    # need a list of them; the reading is an activity in the history, so it replays as it
+    # ran, and costs nothing while no reminder is pending (after one, until the next step).
 
     def _stall_reminder_due(self) -> datetime | None:
         """When the current stall's reminder is due; None once it was sent (or refused)."""
@@ -247,25 +247,33 @@ class CertificationJourney:
         return self.schedule.stall_reminder_due(journey.last_step_at)
 
     async def _follow_stall_policy(self) -> None:
-        """One turn of the stall clock by the policy in force: read it when a reminder is
-        pending, then remind if due, else sleep until it is due or the policy is read again."""
-        if self._stall_reminder_due() is not None:
-            self.schedule = await calls.policy_schedule(self.input.policy)
+        """One turn of the stall clock by the policy in force: with a reminder pending, read
+        the policy when a timer woke the run or the reminder looks due by what it holds (so
+        always right before reminding); then remind if due, else sleep until it is due or the
+        policy is to be read again. Not when a step or the enrolment woke it: the step's
+        answer adds nothing to the history after it, and the timer set then comes within a
+        day (no stall period is shorter)."""
         due = self._stall_reminder_due()
+        if due is not None and (self.woke_by_timer or due <= workflow.now()):
+            self.schedule = await calls.policy_schedule(self.input.policy)
+            due = self._stall_reminder_due()
         if due is not None and due <= workflow.now():
             await self._remind_stall()
+            self.woke_by_timer = False
         elif due is None:
-            await self._sleep_until(None)
+            self.woke_by_timer = await self._sleep_until(None)
         else:
-            await self._sleep_until(min(due, workflow.now() + STALL_POLICY_CHECK_EVERY))
+            check_by = workflow.now() + STALL_POLICY_CHECK_EVERY
+            self.woke_by_timer = await self._sleep_until(min(due, check_by))
 
-    async def _sleep_until(self, due: datetime | None) -> None:
-        """Until the reminder is due, the journey closes, or a new stall needs a timer.
+    async def _sleep_until(self, due: datetime | None) -> bool:
+        """Until the reminder is due, the journey closes, or a new stall needs a timer;
+        whether it slept until `due`.
 
         A step does not wake this: it only moves the due date later, which the loop sees
         when the timer fires. So steps add no timer commands to the history.
         """
-        with suppress(TimeoutError):
+        try:
             await workflow.wait_condition(
                 lambda: (
                     not self._journey.is_open
@@ -274,6 +282,9 @@ class CertificationJourney:
                 ),
                 timeout=None if due is None else due - workflow.now(),
             )
+        except TimeoutError:
+            return True
+        return False
 
     async def _remind_stall(self) -> None:
         async with self.gate.lock:
