@@ -17,7 +17,21 @@ from domain.values import Actor
 
 MAX_EMPLOYEES = 10_000_000  # more than any employer has; an integer column holds it
 
+# The SCORE target, by default; a policy version may set another range (domain/policies.py).
 SME_MIN_EMPLOYEES, SME_MAX_EMPLOYEES = 50, 250
+
+
+@dataclass(frozen=True)
+class SmeSize:
+    """The employee range of the SME target in force, and the policy version that set it (0:
+    the default the service ran with before any version), so that a warning can name it."""
+
+    min_employees: int = SME_MIN_EMPLOYEES
+    max_employees: int = SME_MAX_EMPLOYEES
+    policy_version: int = 0
+
+
+DEFAULT_SME_SIZE = SmeSize()
 
 
 @dataclass(frozen=True)
@@ -36,14 +50,17 @@ class EnterpriseState:
     size_warning: str | None
 
 
-def check_enterprise(details: EnterpriseDetails, actor: Actor) -> str | None:
-    """Refuse malformed details; return a warning (not a refusal) for a firm outside SME size."""
+def check_enterprise(
+    details: EnterpriseDetails, actor: Actor, size: SmeSize = DEFAULT_SME_SIZE
+) -> str | None:
+    """Refuse malformed details; return a warning (not a refusal) for a firm outside the SME
+    `size` in force."""
     policy.require(actor, Action.REGISTER_ENTERPRISE)
     details = clean_details(details)
     where = About(countries=frozenset({details.country}))
     policy.require(actor, Action.REGISTER_ENTERPRISE, where)
     _check_counts(details)
-    return size_warning(details.employees)
+    return size_warning(details.employees, size)
 
 
 @dataclass(frozen=True)
@@ -96,14 +113,17 @@ def _check_counts(details: EnterpriseDetails) -> None:
         )
 
 
-def size_warning(employees: int) -> str | None:
-    """The warning (not a refusal) for a firm outside SME size, wherever it is chosen: at
-    registration, and when a candidate selects it into a ToE cycle."""
-    if SME_MIN_EMPLOYEES <= employees <= SME_MAX_EMPLOYEES:
+def size_warning(employees: int, size: SmeSize = DEFAULT_SME_SIZE) -> str | None:
+    """The warning (not a refusal) for a firm outside the SME `size` in force, wherever it is
+    chosen: at registration, and when a candidate selects it into a ToE cycle. It names the
+    policy version whose range it applied, and is recorded as worded then: a later version
+    never rewrites it."""
+    if size.min_employees <= employees <= size.max_employees:
         return None
     return (
         f"{employees} employees is outside the SCORE target of "
-        f"{SME_MIN_EMPLOYEES}–{SME_MAX_EMPLOYEES} (small and medium enterprises)."
+        f"{size.min_employees}–{size.max_employees} (small and medium enterprises; "
+        f"policy version {size.policy_version})."
     )
 
 
@@ -172,8 +192,10 @@ class Enterprise(RecordedAggregate):
         actor: Actor,
         command_id: str,
         at: datetime,
+        size: SmeSize = DEFAULT_SME_SIZE,
     ) -> Enterprise:
-        warning = check_enterprise(details, actor)
+        """`size`: the SME range in force at `at` (the application reads the policy)."""
+        warning = check_enterprise(details, actor, size)
         details = clean_details(details)
         return cls._create(
             cls.Registered,
@@ -189,7 +211,12 @@ class Enterprise(RecordedAggregate):
         )
 
     def edit_details(
-        self, edit: EnterpriseEdit, actor: Actor, command_id: str, at: datetime
+        self,
+        edit: EnterpriseEdit,
+        actor: Actor,
+        command_id: str,
+        at: datetime,
+        size: SmeSize = DEFAULT_SME_SIZE,
     ) -> None:
         after = check_enterprise_edit(self.state, edit, actor)
         self.record(
@@ -201,5 +228,5 @@ class Enterprise(RecordedAggregate):
             sector=after.sector,
             employees=after.employees,
             women_employees=after.women_employees,
-            size_warning=size_warning(after.employees),
+            size_warning=size_warning(after.employees, size),
         )

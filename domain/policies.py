@@ -4,20 +4,34 @@ saying who changed what, when, and from when it applies.
 A version applies from its own moment on, never before the moment it is recorded: a change
 never rewrites a decision already taken. Every reminder and delisting names the version it
 applied (`policy_version`), and so does a refusal that applied one (a training record too
-old for the inactivity period, a delisting before it ran out). Version 0 is the
-configuration the service ran with before any version was recorded (Settings, and the
-12-month inactivity period), so decisions of that time name it too.
+old for the inactivity period, a delisting before it ran out, a classroom workshop over the
+participant limit) and an enterprise's size warning (outside the SME range). Version 0 is
+the configuration the service ran with before any version was recorded (Settings, and the
+domain's defaults: the 12-month inactivity period, SMEs of 50–250 employees, at most 1,000
+participants in a classroom workshop), so decisions of that time name it too.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 from domain import policy
+from domain.enterprise import (
+    DEFAULT_SME_SIZE,
+    MAX_EMPLOYEES,
+    SME_MAX_EMPLOYEES,
+    SME_MIN_EMPLOYEES,
+    SmeSize,
+)
 from domain.errors import InvalidInput, StepOutOfOrder
 from domain.ids import POLICY_ID
+from domain.journey.state import (
+    DEFAULT_PARTICIPANT_LIMIT,
+    MAX_CLASSROOM_PARTICIPANTS,
+    ParticipantLimit,
+)
 from domain.policy import Action
 from domain.recorded import RecordedAggregate, created_fields, require_aware
 from domain.text import REASON, clean_field
@@ -25,6 +39,9 @@ from domain.trainer.state import INACTIVE_AFTER_MONTHS, InactivityTerm
 from domain.values import SYSTEM_ACTOR, Actor
 
 MAX_INACTIVE_AFTER_MONTHS = 60
+MAX_STALL_AFTER_DAYS = 3650
+# Far above any real classroom, far below what a read model's integer column holds.
+MAX_PARTICIPANT_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
@@ -33,6 +50,11 @@ class PolicyTerms:
     stall_after_days: int = 60  # a journey without a step for this long is reminded
     # a certified trainer without a training record for this long is delisted
     inactive_after_months: int = INACTIVE_AFTER_MONTHS
+    # an enterprise outside this range of employees is warned about (not refused)
+    sme_min_employees: int = SME_MIN_EMPLOYEES
+    sme_max_employees: int = SME_MAX_EMPLOYEES
+    # a classroom workshop with more participants (managers + workers) is refused
+    max_classroom_participants: int = MAX_CLASSROOM_PARTICIPANTS
 
     def checked(self) -> PolicyTerms:
         inactive = self.inactive_after_months
@@ -47,11 +69,27 @@ class PolicyTerms:
                 f"reminder_months: each between 1 and {inactive - 1} (the delisting comes at "
                 f"{inactive}); got {list(self.reminder_months)}."
             )
-        if not 1 <= self.stall_after_days <= 3650:
+        if not 1 <= self.stall_after_days <= MAX_STALL_AFTER_DAYS:
             raise InvalidInput(
-                f"stall_after_days: from 1 to 3650 days; got {self.stall_after_days}."
+                f"stall_after_days: from 1 to {MAX_STALL_AFTER_DAYS} days; "
+                f"got {self.stall_after_days}."
             )
-        return PolicyTerms(months, self.stall_after_days, inactive)
+        self._check_sme_range()
+        if not 1 <= self.max_classroom_participants <= MAX_PARTICIPANT_LIMIT:
+            raise InvalidInput(
+                f"max_classroom_participants: from 1 to {MAX_PARTICIPANT_LIMIT:,}; "
+                f"got {self.max_classroom_participants}."
+            )
+        return replace(self, reminder_months=months)
+
+    def _check_sme_range(self) -> None:
+        low, high = self.sme_min_employees, self.sme_max_employees
+        if not 1 <= low < high <= MAX_EMPLOYEES:
+            raise InvalidInput(
+                f"sme_min_employees and sme_max_employees: a range of employees from at least "
+                f"1 to at most {MAX_EMPLOYEES:,}, the minimum below the maximum; got "
+                f"{low}–{high}."
+            )
 
 
 @dataclass(frozen=True)
@@ -67,11 +105,32 @@ class PolicyVersion:
     def inactivity(self) -> InactivityTerm:
         return InactivityTerm(self.terms.inactive_after_months, self.number)
 
+    @property
+    def sme_size(self) -> SmeSize:
+        return SmeSize(self.terms.sme_min_employees, self.terms.sme_max_employees, self.number)
+
+    @property
+    def participant_limit(self) -> ParticipantLimit:
+        return ParticipantLimit(self.terms.max_classroom_participants, self.number)
+
 
 def in_force(versions: tuple[PolicyVersion, ...], moment: datetime) -> PolicyVersion | None:
     """The version that applied at `moment`: the latest to have started by then."""
     started = [v for v in versions if v.applies_from <= moment]
     return max(started, key=lambda v: (v.applies_from, v.number), default=None)
+
+
+def sme_size_at(versions: tuple[PolicyVersion, ...], moment: datetime) -> SmeSize:
+    """The SME range in force at `moment`, naming its version (0: the default)."""
+    version = in_force(versions, moment)
+    return DEFAULT_SME_SIZE if version is None else version.sme_size
+
+
+def participant_limit_at(versions: tuple[PolicyVersion, ...], moment: datetime) -> ParticipantLimit:
+    """The classroom participant limit in force at `moment`, naming its version (0: the
+    default)."""
+    version = in_force(versions, moment)
+    return DEFAULT_PARTICIPANT_LIMIT if version is None else version.participant_limit
 
 
 class ProgrammePolicy(RecordedAggregate):
@@ -85,21 +144,37 @@ class ProgrammePolicy(RecordedAggregate):
             aggregate.versions = ()
 
     class VersionRecorded(RecordedAggregate.Event):
-        class_version = 2  # v2 versions the inactivity period too
+        # v2 versions the inactivity period too; v3 the SME range and the participant limit
+        class_version = 3
         number: int
         reminder_months: list[int]
         stall_after_days: int
         applies_from: datetime
         reason: str
         inactive_after_months: int
+        sme_min_employees: int
+        sme_max_employees: int
+        max_classroom_participants: int
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             state["inactive_after_months"] = INACTIVE_AFTER_MONTHS  # the only period then
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            # the only range and limit then: the domain's constants
+            state["sme_min_employees"] = SME_MIN_EMPLOYEES
+            state["sme_max_employees"] = SME_MAX_EMPLOYEES
+            state["max_classroom_participants"] = MAX_CLASSROOM_PARTICIPANTS
+
         def apply_to(self, aggregate: Any) -> None:
             terms = PolicyTerms(
-                tuple(self.reminder_months), self.stall_after_days, self.inactive_after_months
+                tuple(self.reminder_months),
+                self.stall_after_days,
+                self.inactive_after_months,
+                self.sme_min_employees,
+                self.sme_max_employees,
+                self.max_classroom_participants,
             )
             version = PolicyVersion(
                 self.number, terms, self.applies_from, self.timestamp, self.actor_id, self.reason
@@ -135,6 +210,9 @@ class ProgrammePolicy(RecordedAggregate):
             reminder_months=list(terms.reminder_months),
             stall_after_days=terms.stall_after_days,
             inactive_after_months=terms.inactive_after_months,
+            sme_min_employees=terms.sme_min_employees,
+            sme_max_employees=terms.sme_max_employees,
+            max_classroom_participants=terms.max_classroom_participants,
             applies_from=applies_from,
             reason=clean_field("reason", reason, REASON),
         )

@@ -40,13 +40,21 @@ from workflows.messages import (
     JourneyOutcome,
     JourneyStepCommand,
     MailCommand,
+    PolicyFrom,
     PolicyQuery,
+    PolicySchedule,
     ReminderPolicy,
     StallReminderCommand,
     StandingStepCommand,
     TrainerOutcome,
 )
 from workflows.refusals import refusing
+
+
+def _reminder_policy(version: int, terms: PolicyTerms) -> ReminderPolicy:
+    return ReminderPolicy(
+        terms.stall_after_days, terms.reminder_months, version, terms.inactive_after_months
+    )
 
 
 class CertificationActivities:
@@ -74,6 +82,7 @@ class CertificationActivities:
             self.read_trainer,
             self.read_policy,
             self.policy_in_force,
+            self.policy_schedule,
             self.take_standing_step,
             self.remind_inactive_trainer,
             self.delist_inactive_trainer,
@@ -167,8 +176,20 @@ class CertificationActivities:
         version, terms = policy_at(self.app, query.at, terms)
         if version == CONFIGURED:
             return current
-        return ReminderPolicy(
-            terms.stall_after_days, terms.reminder_months, version, terms.inactive_after_months
+        return _reminder_policy(version, terms)
+
+    @activity.defn(name=ActivityName.POLICY_SCHEDULE)
+    def policy_schedule(self, query: PolicyQuery) -> PolicySchedule:
+        """The version in force at the workflow's moment (else the run's own), and every
+        version recorded to apply later: a journey's stall clock follows each from its own
+        moment, without waiting to hear of it."""
+        later = sorted(
+            (v for v in self.app.policy_versions() if v.applies_from > query.at),
+            key=lambda v: (v.applies_from, v.number),
+        )
+        return PolicySchedule(
+            self.policy_in_force(query),
+            tuple(PolicyFrom(v.applies_from, _reminder_policy(v.number, v.terms)) for v in later),
         )
 
     @activity.defn(name=ActivityName.READ_TRAINER)

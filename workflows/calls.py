@@ -27,6 +27,7 @@ from workflows.messages import (
     JourneyStepCommand,
     MailCommand,
     PolicyQuery,
+    PolicySchedule,
     ReminderPolicy,
     StallReminderCommand,
     StandingStepCommand,
@@ -136,6 +137,14 @@ async def policy_now(current: ReminderPolicy) -> ReminderPolicy:
     return await _local(ActivityName.POLICY_IN_FORCE, query, ReminderPolicy)
 
 
+async def policy_schedule(current: ReminderPolicy) -> PolicySchedule:
+    """The policy in force now (else the run's own) and the versions recorded to apply later.
+    A regular activity: the stall clock it serves has nobody waiting, and an outage of the
+    store then only delays it (a local activity would give up after a minute)."""
+    query = PolicyQuery(current, workflow.now())
+    return await _regular(ActivityName.POLICY_SCHEDULE, query, PolicySchedule)
+
+
 async def read_trainer_now(trainer_id: str) -> TrainerOutcome:
     """For an update handler, whose caller is waiting: bounded like a step, not retried for
     as long as an outage lasts."""
@@ -146,6 +155,9 @@ async def read_trainer_now(trainer_id: str) -> TrainerOutcome:
 POLICY_AT_RENEWAL = "policy-at-renewal"
 # Guards reading the policy version in force at each wake-up of a standing, for runs in flight.
 POLICY_IN_FORCE = "policy-in-force"
+# Guards a journey's stall clock following the recorded policy versions, for runs in flight
+# (they keep the configured stall period until they continue as new).
+STALL_POLICY_IN_FORCE = "stall-policy-in-force"
 # Guards handing unsent mail to the next run (workflow.patched), for runs already in flight.
 HAND_OVER_UNSENT_MAIL = "hand-over-unsent-mail"
 # How long a run that is about to continue as new waits for its mail before handing it over.

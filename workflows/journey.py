@@ -6,12 +6,11 @@ its validator on the state the event store last returned, so a refused step is a
 with the domain's reason and written nowhere; a step that waited is judged by the domain in
 its activity, on the state the step before it left. An accepted step is applied by an
 activity whose command id is the caller's request id. While the journey waits on a step longer
-than the stall period, its candidate and expert are reminded, once per stall.
+than the stall period in force, its candidate and expert are reminded, once per stall.
 """
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import replace
 from datetime import datetime, timedelta
 
@@ -32,6 +31,7 @@ with workflow.unsafe.imports_passed_through():
         EnrolRequest,
         JourneyInput,
         JourneyStepCommand,
+        PolicySchedule,
         StallReminderCommand,
         StepRequest,
     )
@@ -41,6 +41,10 @@ ENROLLING = "The journey is still being enrolled; try again in a moment."
 
 # A workflow started without its enrolment update (not through update-with-start) ends.
 ENROLMENT_WINDOW = timedelta(hours=1)
+# While a stall reminder is pending, the policy is read again at least this often, so that a
+# version recorded to apply sooner than that reaches the journey within it (one recorded
+# earlier is known in advance and followed from its very moment).
+STALL_POLICY_CHECK_EVERY = timedelta(days=1)
 
 
 @workflow.defn
@@ -54,6 +58,10 @@ class CertificationJourney:
         self.mail = calls.MailQueue()
         self.enrolment_failed = False
         self.stall_given_up_at: datetime | None = None  # a stall whose reminder was refused
+        # The stall periods of the recorded policy versions, as last read; None in runs
+        # started before they were followed (the configured period, `input.policy`).
+        self.schedule: PolicySchedule | None = None
+        self.woke_by_timer = False  # the last sleep ran its full time
 
     @workflow.run
     async def run(self, journey: JourneyInput) -> JourneyState | None:
@@ -63,6 +71,9 @@ class CertificationJourney:
         while self._journey.is_open:
             if self.gate.continue_as_new_due():
                 await self._continue_as_new()
+            if workflow.patched(calls.STALL_POLICY_IN_FORCE):
+                await self._follow_stall_policy()
+                continue
             due = self._stall_reminder_due()
             if due is not None and due <= workflow.now():
                 await self._remind_stall()
@@ -190,7 +201,10 @@ class CertificationJourney:
         if isinstance(request.step, Correction) and not self.journey.recorded:
             return  # a state carried from before corrections keeps no steps: the store judges
         if not self.gate.state_unsure:
-            rules.check(self.journey, request.step, request.actor)
+            # A term of the policy (the participant limit) is judged by the activity's
+            # application, which reads the version in force at the step's moment.
+            unjudged = rules.limit_not_judged
+            rules.check(self.journey, request.step, request.actor, limit_at=unjudged)
 
     async def _read_again(self, journey_id: str) -> None:
         read = await self.gate.read_again(
@@ -209,20 +223,57 @@ class CertificationJourney:
 
     # -- stall reminders ---------------------------------------------------------------------
 
+    # A change of the stall period (a recorded policy version) reaches a journey from the
+    # moment it applies. The workflow holds the versions known when it last read the policy
+    # (`PolicySchedule`: the one in force and those recorded to apply later), and the
+    # reminder is due at the first moment the journey has waited for the period in force at
+    # that very moment: a longer period pushes it back, a shorter one brings it forward to
+    # the version's own date if the journey has waited that long already. It reads them again
+    # right before reminding (never before the period in force ran out) and whenever a timer
+    # wakes it with a reminder pending, which is at least every STALL_POLICY_CHECK_EVERY: a
+    # version recorded after its last reading reaches it within that. Reading, rather than
+    # being told: a signal from the recording to every running journey would be lost for any
+    # journey it failed to reach (a crash between the two writes, a worker down), and would
+    # need a list of them; the reading is an activity in the history, so it replays as it
+    # ran, and costs nothing while no reminder is pending (after one, until the next step).
+
     def _stall_reminder_due(self) -> datetime | None:
         """When the current stall's reminder is due; None once it was sent (or refused)."""
         journey = self._journey
         if journey.last_step_at in (journey.stall_reminded_for, self.stall_given_up_at):
             return None
-        return journey.last_step_at + self.input.policy.stall_after
+        if self.schedule is None:
+            return journey.last_step_at + self.input.policy.stall_after
+        return self.schedule.stall_reminder_due(journey.last_step_at)
 
-    async def _sleep_until(self, due: datetime | None) -> None:
-        """Until the reminder is due, the journey closes, or a new stall needs a timer.
+    async def _follow_stall_policy(self) -> None:
+        """One turn of the stall clock by the policy in force: with a reminder pending, read
+        the policy when a timer woke the run or the reminder looks due by what it holds (so
+        always right before reminding); then remind if due, else sleep until it is due or the
+        policy is to be read again. Not when a step or the enrolment woke it: the step's
+        answer adds nothing to the history after it, and the timer set then comes within a
+        day (no stall period is shorter)."""
+        due = self._stall_reminder_due()
+        if due is not None and (self.woke_by_timer or due <= workflow.now()):
+            self.schedule = await calls.policy_schedule(self.input.policy)
+            due = self._stall_reminder_due()
+        if due is not None and due <= workflow.now():
+            await self._remind_stall()
+            self.woke_by_timer = False
+        elif due is None:
+            self.woke_by_timer = await self._sleep_until(None)
+        else:
+            check_by = workflow.now() + STALL_POLICY_CHECK_EVERY
+            self.woke_by_timer = await self._sleep_until(min(due, check_by))
+
+    async def _sleep_until(self, due: datetime | None) -> bool:
+        """Until the reminder is due, the journey closes, or a new stall needs a timer;
+        whether it slept until `due`.
 
         A step does not wake this: it only moves the due date later, which the loop sees
         when the timer fires. So steps add no timer commands to the history.
         """
-        with suppress(TimeoutError):
+        try:
             await workflow.wait_condition(
                 lambda: (
                     not self._journey.is_open
@@ -231,6 +282,9 @@ class CertificationJourney:
                 ),
                 timeout=None if due is None else due - workflow.now(),
             )
+        except TimeoutError:
+            return True
+        return False
 
     async def _remind_stall(self) -> None:
         async with self.gate.lock:
@@ -238,7 +292,9 @@ class CertificationJourney:
             if due is None or due > workflow.now():
                 return  # a step arrived meanwhile: no longer stalled
             command_id = f"stall-reminder/{journey.journey_id}/{journey.last_step_at.isoformat()}"
-            policy = self.input.policy
+            # The version in force now: read when this wake-up began (all later ones apply
+            # after now, or the reminder would not be due by them).
+            policy = self.input.policy if self.schedule is None else self.schedule.now
             command = StallReminderCommand(
                 journey.journey_id,
                 command_id,

@@ -30,6 +30,7 @@ class ActivityName:
     READ_TRAINER = "read_trainer"
     READ_POLICY = "read_policy"
     POLICY_IN_FORCE = "policy_in_force"
+    POLICY_SCHEDULE = "policy_schedule"
     TAKE_STANDING_STEP = "take_standing_step"
     REMIND_INACTIVE_TRAINER = "remind_inactive_trainer"
     DELIST_INACTIVE_TRAINER = "delist_inactive_trainer"
@@ -65,6 +66,37 @@ class PolicyQuery:
 
     current: ReminderPolicy
     at: datetime
+
+
+@dataclass(frozen=True)
+class PolicyFrom:
+    """A recorded version that applies from `applies_from`, later than the moment it was read."""
+
+    applies_from: datetime
+    policy: ReminderPolicy
+
+
+@dataclass(frozen=True)
+class PolicySchedule:
+    """The policy in force at the moment it was read (`now`), and every version recorded by
+    then that applies later, in the order they apply: what a journey's stall clock follows."""
+
+    now: ReminderPolicy
+    later: tuple[PolicyFrom, ...] = ()
+
+    def stall_reminder_due(self, since: datetime) -> datetime:
+        """The first moment at which the journey, waiting since `since`, has waited for the
+        stall period in force at that very moment: never before the period in force ran out,
+        and as soon as a shorter period that applies later has run out."""
+        starts: list[datetime | None] = [None, *(p.applies_from for p in self.later)]
+        policies = [self.now, *(p.policy for p in self.later)]
+        for start, policy, end in zip(starts, policies, [*starts[1:], None], strict=True):
+            due = since + policy.stall_after
+            if start is not None:
+                due = max(due, start)  # a version's period runs out no sooner than it applies
+            if end is None or due < end:
+                return due
+        raise AssertionError("the last period has no end")  # pragma: no cover
 
 
 # -- the journey workflow ---------------------------------------------------------------------

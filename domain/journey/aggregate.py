@@ -85,7 +85,7 @@ class Journey(RecordedAggregate):
         step_class = SelectEnterprise
         class_version = 2
         enterprise_id: str
-        size_warning: str | None  # outside 50–250 employees when selected (v2 on)
+        size_warning: str | None  # outside the SME range in force when selected (v2 on)
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
@@ -228,10 +228,13 @@ class Journey(RecordedAggregate):
         at: datetime,
         *,
         size_warning: str | None = None,
+        limit_at: rules.LimitAt = rules.default_limit,
     ) -> None:
         """Record the step; a selection records the enterprise's `size_warning` (from
-        `domain.enterprise.size_warning`) too, so the warning is met where the firm is chosen."""
-        rules.check(self.state, step, actor)
+        `domain.enterprise.size_warning`, by the SME range in force) too, so the warning is
+        met where the firm is chosen. `limit_at`: the participant limit in force at a moment
+        (the application reads the policy)."""
+        rules.check(self.state, step, actor, at, limit_at)
         rules.check_dates(step, latest_local_date(at))
         step = rules.clean_step(step)  # the text as checked, not as typed (domain/text.py)
         fields = {k: v for k, v in dataclasses.asdict(step).items() if k != "kind"}

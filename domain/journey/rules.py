@@ -22,7 +22,15 @@ from domain.errors import (
     StepOutOfOrder,
 )
 from domain.indicators import validate_indicators
-from domain.journey.state import EnterpriseProgress, JourneyState, RecordedStep, Stage, ToECycle
+from domain.journey.state import (
+    DEFAULT_PARTICIPANT_LIMIT,
+    EnterpriseProgress,
+    JourneyState,
+    ParticipantLimit,
+    RecordedStep,
+    Stage,
+    ToECycle,
+)
 from domain.journey.steps import (
     CORRECTABLE,
     AmendStep,
@@ -44,8 +52,22 @@ from domain.policy import About, Action
 from domain.text import FREE_TEXT, IDENTIFIER, INDICATOR_NAME, REASON, clean_field, clean_keys
 from domain.values import Actor, Role
 
-# Far above any real classroom, far below what a read model's integer column holds.
-MAX_CLASSROOM_PARTICIPANTS = 1_000
+# The participant limit in force at a moment: the policy version's, as the application reads
+# it (domain/policies.py); None: not judged here.
+LimitAt = Callable[[datetime], ParticipantLimit | None]
+
+
+def default_limit(moment: datetime) -> ParticipantLimit:  # noqa: ARG001 (a LimitAt)
+    """Version 0's limit at any moment: for a caller that reads no policy."""
+    return DEFAULT_PARTICIPANT_LIMIT
+
+
+def limit_not_judged(moment: datetime) -> None:  # noqa: ARG001 (a LimitAt)
+    """For the workflows' validators, which cannot read the policy: the application judges
+    the limit in force when it applies the step (a validator judging by an older limit
+    would refuse a step the version in force allows)."""
+    return None
+
 
 # ---------------------------------------------------------------------------------------------
 # Who may take which step
@@ -66,18 +88,29 @@ def check_actor(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
 # Whether the step is allowed now
 
 
-def check(state: JourneyState, step: JourneyStep, actor: Actor) -> None:
-    """Raise a DomainError with the reason when `actor` may not take `step` now."""
+def check(
+    state: JourneyState,
+    step: JourneyStep,
+    actor: Actor,
+    at: datetime | None = None,
+    limit_at: LimitAt = default_limit,
+) -> None:
+    """Raise a DomainError with the reason when `actor` may not take `step` now (`at`).
+
+    A term of the programme's policy (the participant limit) is the one `limit_at` gives in
+    force at the moment of the step it judges: `at` for this step, a recorded step's own
+    moment when a correction judges it again, so that a later version never turns a step
+    taken under an earlier one into a refusal."""
     check_actor(state, step, actor)
     step = clean_step(step)  # a withdrawal needs no more than an open journey and a reason
     if isinstance(step, Correction):
-        _check_correction(state, step)
+        _check_correction(state, step, limit_at)
     else:
-        _check_rules(state, step)
+        _check_rules(state, step, limit_at(state.last_step_at if at is None else at))
 
 
-def _check_rules(state: JourneyState, step: JourneyStep) -> None:
-    """Whether the step may come now, whoever takes it."""
+def _check_rules(state: JourneyState, step: JourneyStep, limit: ParticipantLimit | None) -> None:
+    """Whether the step may come now, whoever takes it (`limit`: None, not judged here)."""
     _check_open(state)
     match step:
         case RecordToTResult():
@@ -87,7 +120,7 @@ def _check_rules(state: JourneyState, step: JourneyStep) -> None:
         case RecordBaselineAssessment():
             _check_baseline(_toe_cycle(state, step), step)
         case DeliverClassroomWorkshop():
-            _check_classroom(_toe_cycle(state, step), step)
+            _check_classroom(_toe_cycle(state, step), step, limit)
         case RecordCoachingVisit():
             _check_visit(_toe_cycle(state, step), step.enterprise_id)
             _check_visit_date(_toe_cycle(state, step), step)
@@ -221,7 +254,9 @@ def _check_baseline(cycle: ToECycle, step: RecordBaselineAssessment) -> None:
     validate_indicators(step.indicators)
 
 
-def _check_classroom(cycle: ToECycle, step: DeliverClassroomWorkshop) -> None:
+def _check_classroom(
+    cycle: ToECycle, step: DeliverClassroomWorkshop, limit: ParticipantLimit | None
+) -> None:
     if cycle.classroom_delivered:
         raise StepNotAllowed(
             f"The classroom workshop of ToE cycle {cycle.number} has already been delivered.",
@@ -251,10 +286,10 @@ def _check_classroom(cycle: ToECycle, step: DeliverClassroomWorkshop) -> None:
                 "baseline_on": later[0].baseline_on or step.held_on,
             },
         )
-    _check_participants(step)
+    _check_participants(step, limit)
 
 
-def _check_participants(step: DeliverClassroomWorkshop) -> None:
+def _check_participants(step: DeliverClassroomWorkshop, limit: ParticipantLimit | None) -> None:
     if min(step.managers, step.workers, step.women) < 0:
         raise InvalidInput("Participant counts cannot be negative.", code="negative_count")
     if step.managers + step.workers == 0:
@@ -268,10 +303,18 @@ def _check_participants(step: DeliverClassroomWorkshop) -> None:
             code="women_above_participants",
             params={"women": step.women, "participants": step.managers + step.workers},
         )
-    if step.managers + step.workers > MAX_CLASSROOM_PARTICIPANTS:
+    participants = step.managers + step.workers
+    if limit is not None and participants > limit.participants:
         raise InvalidInput(
-            f"{step.managers + step.workers} participants in one classroom workshop looks like "
-            f"a typing error; a workshop has at most {MAX_CLASSROOM_PARTICIPANTS:,}."
+            f"{participants} participants in one classroom workshop are more than the "
+            f"programme allows: at most {limit.participants} (policy version "
+            f"{limit.policy_version}). Check the counts.",
+            code="too_many_participants",
+            params={
+                "participants": participants,
+                "limit": limit.participants,
+                "policy_version": limit.policy_version,
+            },
         )
     if step.satisfaction is not None and not 0 <= step.satisfaction <= 100:
         raise InvalidInput(
@@ -495,7 +538,7 @@ def _update(state: JourneyState, enterprise_id: str, **changes: object) -> Journ
 # they were allowed to then.
 
 
-def _check_correction(state: JourneyState, step: Correction) -> None:
+def _check_correction(state: JourneyState, step: Correction, limit_at: LimitAt) -> None:
     if not state.is_open:  # its closing consequences (certificate, standing) are final
         raise StepNotAllowed(
             f"This journey has ended ({state.stage.value}); its records can no longer be "
@@ -506,10 +549,10 @@ def _check_correction(state: JourneyState, step: Correction) -> None:
         )
     target = _target(state, step)
     if isinstance(step, AmendStep):
-        _check_amendment(target, step)
+        _check_amendment(target, step, limit_at)
     log = corrected_log(state, step)
     try:
-        _refolded(state, log, judge_from=target.version)
+        _refolded(state, log, judge_from=target.version, limit_at=limit_at)
     except DomainError as broken:
         raise type(broken)(
             f"This correction of step {target.version} ({_what(target)}) would leave the "
@@ -549,7 +592,7 @@ def _what(target: RecordedStep) -> str:
     return target.step.kind.replace("_", " ")
 
 
-def _check_amendment(target: RecordedStep, step: AmendStep) -> None:
+def _check_amendment(target: RecordedStep, step: AmendStep, limit_at: LimitAt) -> None:
     changes = step.changes()
     if not changes:
         raise InvalidInput(
@@ -571,7 +614,7 @@ def _check_amendment(target: RecordedStep, step: AmendStep) -> None:
         case RecordBaselineAssessment() | ReportProgress():
             validate_indicators(amended.indicators)
         case DeliverClassroomWorkshop():
-            _check_participants(amended)
+            _check_participants(amended, limit_at(target.at))  # the limit of its own moment
         case _:
             pass
 
@@ -608,6 +651,7 @@ def _refolded(
     log: tuple[RecordedStep, ...],
     judge_from: int | None = None,
     visit: Callable[[RecordedStep, JourneyState], None] | None = None,
+    limit_at: LimitAt = default_limit,
 ) -> JourneyState:
     """The state folded again from enrolment over `log` (voided steps left out); `judge_from`:
     each step from that version on is judged by the rules first (raises the rule's
@@ -624,7 +668,7 @@ def _refolded(
             continue
         judged = judge_from is not None and entry.version >= judge_from
         if judged and not isinstance(entry.step, ReassignExpert):  # who supervises: not a rule
-            _check_rules(folded, entry.step)
+            _check_rules(folded, entry.step, limit_at(entry.at))  # the limit of its moment
         folded = _fold(folded, entry)
         if visit is not None:
             visit(entry, folded)

@@ -9,6 +9,23 @@ from enum import StrEnum
 from domain.journey.steps import JourneyStep
 from domain.values import Module
 
+# At most this many participants in one classroom workshop, by default; a policy version may
+# set another (domain/policies.py).
+MAX_CLASSROOM_PARTICIPANTS = 1_000
+
+
+@dataclass(frozen=True)
+class ParticipantLimit:
+    """The most participants one classroom workshop may have, and the policy version that set
+    it (0: the default the service ran with before any version), so that a refusal can name
+    it."""
+
+    participants: int = MAX_CLASSROOM_PARTICIPANTS
+    policy_version: int = 0
+
+
+DEFAULT_PARTICIPANT_LIMIT = ParticipantLimit()
+
 
 class Stage(StrEnum):
     ENROLLED = "enrolled"  # in a ToT workshop, waiting for its result
@@ -35,7 +52,7 @@ class EnterpriseProgress:
     reports: int = 0
     latest: dict[str, float] | None = None
     baseline_on: date | None = None  # when the baseline visit took place
-    size_warning: str | None = None  # outside 50–250 employees when it was selected
+    size_warning: str | None = None  # outside the SME range in force when it was selected
 
     @property
     def assessed(self) -> bool:

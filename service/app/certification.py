@@ -36,6 +36,7 @@ from domain.enterprise import (
     EnterpriseDetails,
     EnterpriseEdit,
     EnterpriseState,
+    SmeSize,
     clean_details,
     size_warning,
 )
@@ -43,7 +44,7 @@ from domain.enterprise_name import EnterpriseName
 from domain.errors import AlreadyExists, InvalidInput, NotFound, TryAgain
 from domain.journey import rules as journey_rules
 from domain.journey.aggregate import Journey
-from domain.journey.state import JourneyState, Stage
+from domain.journey.state import JourneyState, ParticipantLimit, Stage
 from domain.journey.steps import (
     Certify,
     JourneyStep,
@@ -52,6 +53,7 @@ from domain.journey.steps import (
     SelectEnterprise,
 )
 from domain.personal import ERASED
+from domain.policies import PolicyVersion, ProgrammePolicy, participant_limit_at, sme_size_at
 from domain.policy import About, Action
 from domain.recorded import RecordedAggregate
 from domain.trainer import rules as trainer_rules
@@ -314,7 +316,8 @@ class Certification(Application[UUID]):
                 return []
             self._require_name_free(details.country, details.name, name, None)
             enterprise_id = registered["id"] = uuid4()
-            enterprise = Enterprise.register(enterprise_id, details, actor, command_id, at)
+            size = self.sme_size_at(at)
+            enterprise = Enterprise.register(enterprise_id, details, actor, command_id, at, size)
             return [
                 enterprise,
                 EnterpriseName.claim(
@@ -458,7 +461,7 @@ class Certification(Application[UUID]):
             if command_id in enterprise.applied:
                 return []
             before = enterprise.state.details
-            enterprise.edit_details(edit, actor, command_id, at)
+            enterprise.edit_details(edit, actor, command_id, at, self.sme_size_at(at))
             after = enterprise.state.details
             country = after.country
             if ids.enterprise_name_key(country, after.name) == ids.enterprise_name_key(
@@ -557,7 +560,8 @@ class Certification(Application[UUID]):
             warning = None
             if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
                 firm = self._find(Enterprise, step.enterprise_id, "registered enterprise")
-                warning = size_warning(firm.state.details.employees)  # warned where chosen
+                # warned where chosen, by the range in force then
+                warning = size_warning(firm.state.details.employees, self.sme_size_at(at))
             taken = step
             if isinstance(step, ReassignExpert):  # to a registered expert, by their record
                 taken = self._expert_named(journey.state, step, actor)
@@ -568,7 +572,9 @@ class Certification(Application[UUID]):
                 journey_rules.check(journey.state, step, actor)  # who may, and whether now
                 self._check_workshop_happened(journey.state.workshop_id, step, at)
             was_open = journey.state.is_open
-            journey.take(taken, actor, command_id, at, size_warning=warning)
+            journey.take(
+                taken, actor, command_id, at, size_warning=warning, limit_at=self._limit_at()
+            )
             if not was_open or journey.state.is_open:  # only the step that ends it closes it
                 return [journey]
             return [journey, *self._consequences(journey, actor, command_id, at)]
@@ -971,6 +977,32 @@ class Certification(Application[UUID]):
                 raise NotFound(f"The records merged with {trainer_id} lead in a circle.")
             seen.add(trainer.id)
         return trainer
+
+    # -- the programme's policy (domain/policies.py) ---------------------------------------
+
+    def policy_versions(self) -> tuple[PolicyVersion, ...]:
+        """Every recorded version of the programme's policy, in the order recorded."""
+        try:
+            found: ProgrammePolicy = self.repository.get(ids.POLICY_ID)
+        except AggregateNotFoundError:
+            return ()
+        return found.versions
+
+    def sme_size_at(self, moment: datetime) -> SmeSize:
+        """The SME range in force at `moment`, naming its version (0: the default)."""
+        return sme_size_at(self.policy_versions(), moment)
+
+    def _limit_at(self) -> journey_rules.LimitAt:
+        """The participant limit in force at a moment, for the rules of one command: the
+        policy read once, and only if a rule asks (a classroom workshop, a correction)."""
+        read: list[tuple[PolicyVersion, ...]] = []
+
+        def limit_at(moment: datetime) -> ParticipantLimit:
+            if not read:
+                read.append(self.policy_versions())
+            return participant_limit_at(read[0], moment)
+
+        return limit_at
 
     # -- queries ---------------------------------------------------------------------------
 

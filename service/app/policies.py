@@ -3,6 +3,7 @@ else: record a version (the programme office), list them, and tell which applied
 
 from __future__ import annotations
 
+from dataclasses import asdict, dataclass, replace
 from datetime import datetime
 
 from eventsourcing.application import AggregateNotFoundError
@@ -21,16 +22,12 @@ CONFIGURED = 0  # the number of the terms the service was configured with (Setti
 
 
 def policy_versions(app: Certification) -> tuple[PolicyVersion, ...]:
-    try:
-        found: ProgrammePolicy = app.repository.get(POLICY_ID)
-    except AggregateNotFoundError:
-        return ()
-    return found.versions
+    return app.policy_versions()
 
 
 def configured_terms(settings: Settings) -> PolicyTerms:
-    """Version 0: the terms the service is configured with (the inactivity period was never
-    configuration: the domain's 12 months)."""
+    """Version 0: the terms the service is configured with (the inactivity period, the SME
+    range and the participant limit were never configuration: the domain's defaults)."""
     return PolicyTerms(tuple(settings.reminder_months), settings.stall_reminder_after_days)
 
 
@@ -50,17 +47,31 @@ def inactivity_at(app: Certification, moment: datetime) -> InactivityTerm:
     return DEFAULT_INACTIVITY if version is None else version.inactivity
 
 
+@dataclass(frozen=True)
+class TermsKept:
+    """The terms a change may leave out: None keeps the one in force at its `applies_from`."""
+
+    inactive_after_months: int | None = None
+    sme_min_employees: int | None = None
+    sme_max_employees: int | None = None
+    max_classroom_participants: int | None = None
+
+
 def terms_of_change(
     app: Certification,
     reminder_months: tuple[int, ...],
     stall_after_days: int,
-    inactive_after_months: int | None,
+    kept: TermsKept,
     applies_from: datetime,
 ) -> PolicyTerms:
-    """The terms of a change; a period not given stays the one in force at `applies_from`."""
-    if inactive_after_months is None:
-        inactive_after_months = inactivity_at(app, require_aware(applies_from)).months
-    return PolicyTerms(reminder_months, stall_after_days, inactive_after_months)
+    """The terms of a change; a term left out stays the one in force at `applies_from`
+    (version 0: the domain's defaults)."""
+    version = in_force(policy_versions(app), require_aware(applies_from))
+    before = PolicyTerms() if version is None else version.terms
+    given = {name: value for name, value in asdict(kept).items() if value is not None}
+    return replace(
+        before, reminder_months=reminder_months, stall_after_days=stall_after_days, **given
+    )
 
 
 def record_policy_version(

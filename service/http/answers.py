@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -11,6 +11,7 @@ from domain.errors import NotFound
 from domain.journey.next_steps import awaited
 from domain.journey.state import JourneyState
 from service.app.certification import Certification
+from service.app.policies import configured_terms, policy_at
 from service.http.deps import Services
 from service.http.schemas import NextStep, journey_body
 
@@ -29,8 +30,12 @@ def enterprise_names(certification: Certification, state: JourneyState) -> dict[
 
 
 def stall_period(services: Services) -> timedelta:
-    """How long a journey waits for a step before it is overdue (its stall reminder)."""
-    return timedelta(days=services.settings.stall_reminder_after_days)
+    """How long a journey waits for a step before it is overdue (its stall reminder): the
+    period of the policy version in force now, else the configured one (reads the event
+    store: call it from a thread)."""
+    configured = configured_terms(services.settings)
+    _, terms = policy_at(services.certification, datetime.now(UTC), configured)
+    return timedelta(days=terms.stall_after_days)
 
 
 def next_step(services: Services, state: JourneyState) -> NextStep:

@@ -320,7 +320,7 @@ def test_an_implausible_classroom_count_is_refused_before_it_reaches_any_read_mo
 
     journey = story.step(journey, RecordBaselineAssessment(selected, today, BASELINE), candidate)
     before = events_written(story.app)
-    with pytest.raises(InvalidInput, match="looks like a typing error"):
+    with pytest.raises(InvalidInput, match="more than the programme allows"):
         story.step(journey, DeliverClassroomWorkshop(today, 3_000_000_000, 9, 4), candidate)
     assert events_written(story.app) == before
 

@@ -1,10 +1,12 @@
-"""The reminder months, the stall period and the inactivity period as recorded policy versions:
-who changed what, when, from when it applies; a change never reaches back, and decisions and
-refusals name their version."""
+"""The reminder months, the stall period, the inactivity period, the SME range and the
+classroom participant limit as recorded policy versions: who changed what, when, from when it
+applies; a change never reaches back, and decisions, warnings and refusals name their
+version."""
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from uuid import UUID
@@ -13,8 +15,17 @@ import pytest
 from eventsourcing.persistence import StoredEvent
 
 from domain.calendar import add_months
+from domain.enterprise import EnterpriseDetails
 from domain.errors import InvalidInput, NotPermitted, StandingRuleViolated, StepOutOfOrder
 from domain.ids import POLICY_ID
+from domain.journey.state import JourneyState
+from domain.journey.steps import (
+    AmendStep,
+    DeliverClassroomWorkshop,
+    RecordBaselineAssessment,
+    RecordToTResult,
+    SelectEnterprise,
+)
 from domain.policies import PolicyTerms, ProgrammePolicy
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import InactivityTerm
@@ -29,7 +40,7 @@ from service.app.policies import (
 )
 from service.settings import Settings
 from tests.application.stores import settings_for
-from tests.stories import Story, new_id
+from tests.stories import BASELINE, Story, new_id, version_of
 
 NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
@@ -57,11 +68,13 @@ def a_certified_trainer(app: Certification) -> tuple[Actor, datetime]:
 
 
 def as_stored_before(
-    app: Certification, stored: StoredEvent, field: str, class_version: int
+    app: Certification, stored: StoredEvent, field: str | tuple[str, ...], class_version: int
 ) -> object:
-    """`stored` as a release before `field` existed wrote it, read by today's code."""
+    """`stored` as a release before `field` (or these fields) existed wrote it, read by
+    today's code."""
     state = json.loads(stored.state)
-    del state[field]
+    for name in (field,) if isinstance(field, str) else field:
+        del state[name]
     if class_version == 1:
         del state["class_version"]  # version 1 wrote none
     else:
@@ -217,3 +230,111 @@ def test_versions_stored_before_the_period_was_versioned_read_as_12_months(
     upcast = as_stored_before(app, stored, "inactive_after_months", class_version=1)
     assert isinstance(upcast, ProgrammePolicy.VersionRecorded)
     assert upcast.inactive_after_months == 12
+
+
+def test_versions_stored_before_the_sme_range_and_participant_limit_read_as_the_defaults(
+    app: Certification,
+) -> None:
+    record_policy_version(app, EARLIER, NOW, "from today", OFFICE, "c1", NOW)
+    (stored,) = [
+        e for e in app.recorder.select_events(POLICY_ID) if e.topic.endswith("VersionRecorded")
+    ]
+    added = ("sme_min_employees", "sme_max_employees", "max_classroom_participants")
+    upcast = as_stored_before(app, stored, added, class_version=2)
+    assert isinstance(upcast, ProgrammePolicy.VersionRecorded)
+    assert (upcast.sme_min_employees, upcast.sme_max_employees) == (50, 250)
+    assert upcast.max_classroom_participants == 1_000
+    assert upcast.inactive_after_months == 12  # kept as v2 wrote it
+
+
+def test_the_sme_range_and_the_participant_limit_are_checked_terms() -> None:
+    with pytest.raises(InvalidInput, match="the minimum below the maximum; got 250–250"):
+        PolicyTerms((9, 11), 60, sme_min_employees=250, sme_max_employees=250).checked()
+    with pytest.raises(InvalidInput, match="at least 1"):
+        PolicyTerms((9, 11), 60, sme_min_employees=0).checked()
+    with pytest.raises(InvalidInput, match="max_classroom_participants: from 1 to 100,000"):
+        PolicyTerms((9, 11), 60, max_classroom_participants=0).checked()
+    kept = PolicyTerms((11, 9), 60, 12, 10, 100, 40).checked()
+    assert kept == PolicyTerms((9, 11), 60, 12, 10, 100, 40)
+
+
+def in_a_toe_cycle(story: Story) -> tuple[JourneyState, Actor]:
+    """A candidate's journey past its ToT workshop, in its first ToE cycle."""
+    expert, candidate = story.register_expert(), story.register_candidate()
+    journey = story.enrol(candidate, Module.WC, expert)
+    return story.step(journey, RecordToTResult(attended=True, completed=True), expert), candidate
+
+
+def warnings_of(app: Certification, journey: JourneyState) -> dict[str, str | None]:
+    cycle = app.journey(journey.journey_id).cycle
+    assert cycle is not None
+    return {e.enterprise_id: e.size_warning for e in cycle.enterprises}
+
+
+def test_a_narrower_sme_range_warns_of_selections_from_its_date_on_and_names_its_version(
+    app: Certification,
+) -> None:
+    story = Story(app)
+    journey, candidate = in_a_toe_cycle(story)
+    small, mid = story.register_enterprise(employees=30), story.register_enterprise(220)
+    smaller, mid_later = story.register_enterprise(30), story.register_enterprise(220)
+    narrower = PolicyTerms((9, 11), 60, sme_min_employees=20, sme_max_employees=200)
+    applies = story.now + timedelta(days=10)
+    record_policy_version(app, narrower, applies, "smaller firms", OFFICE, new_id(), story.now)
+
+    for firm in (small, mid):  # before the version applies: the range of version 0
+        journey = story.step(journey, SelectEnterprise(firm), candidate)
+    story.later(10)
+    for firm in (smaller, mid_later):  # from its date on: its range, named
+        journey = story.step(journey, SelectEnterprise(firm), candidate)
+
+    assert warnings_of(app, journey) == {
+        small: "30 employees is outside the SCORE target of 50–250 (small and medium "
+        "enterprises; policy version 0).",
+        mid: None,  # warned of nothing then, and a later version does not change that
+        smaller: None,
+        mid_later: "220 employees is outside the SCORE target of 20–200 (small and medium "
+        "enterprises; policy version 1).",
+    }
+    # A registration from then on is warned by the range in force too.
+    assert app.enterprise(mid).size_warning is None
+    big = EnterpriseDetails("Tannery of the Valley", "PK", "leather", 220, 40)
+    registered = app.register_enterprise(big, story.hq, new_id(), story.later())
+    assert "20–200" in str(registered.state.size_warning)
+
+
+def ready_for_the_classroom(story: Story) -> tuple[JourneyState, Actor]:
+    journey, candidate = in_a_toe_cycle(story)
+    firm = story.register_enterprise()
+    journey = story.step(journey, SelectEnterprise(firm), candidate)
+    baseline = RecordBaselineAssessment(firm, story.now.date(), BASELINE)
+    return story.step(journey, baseline, candidate), candidate
+
+
+def test_a_lower_participant_limit_refuses_classroom_workshops_from_its_date_naming_its_version(
+    app: Certification,
+) -> None:
+    story = Story(app)
+    (early, early_candidate), (late, late_candidate) = (
+        ready_for_the_classroom(story),
+        ready_for_the_classroom(story),
+    )
+    lower = PolicyTerms((9, 11), 60, max_classroom_participants=40)
+    applies = story.now + timedelta(days=10)
+    record_policy_version(app, lower, applies, "smaller classes", OFFICE, new_id(), story.now)
+
+    crowded = DeliverClassroomWorkshop(story.now.date(), managers=20, workers=40, women=10)
+    early = story.step(early, crowded, early_candidate)  # before its date: up to 1,000
+    story.later(10)
+    with pytest.raises(InvalidInput) as refused:
+        story.step(late, replace(crowded, held_on=story.now.date()), late_candidate)
+
+    assert refused.value.code == "too_many_participants"
+    assert refused.value.params == {"participants": 60, "limit": 40, "policy_version": 1}
+    assert "at most 40 (policy version 1)" in refused.value.reason
+    # The workshop recorded before it stands, and is corrected by the limit of its moment.
+    classroom = version_of(early, "classroom_workshop")
+    fix = AmendStep(classroom, "two more women came", women=12)
+    amended = story.step(early, fix, early_candidate).recorded_step(classroom)
+    assert amended is not None and isinstance(amended.step, DeliverClassroomWorkshop)
+    assert (amended.amended, amended.step.women) == (True, 12)

@@ -104,7 +104,7 @@ def test_a_firm_outside_sme_size_is_warned_of_when_selected_into_a_toe_cycle(
     warnings = {e.enterprise_id: e.size_warning for e in journey.cycle.enterprises}
     assert warnings == {
         large: "300 employees is outside the SCORE target of 50–250 (small and medium "
-        "enterprises).",
+        "enterprises; policy version 0).",
         small: None,
     }
     assert story.app.journey(journey.journey_id) == journey, "the warning is on record"

@@ -211,8 +211,9 @@ def test_a_step_recorded_under_an_earlier_rule_does_not_block_correcting_a_later
     rules.check(state, fix, CANDIDATE)  # the steps before the report are not judged again
     corrected = rules.evolve(state, fix, T0).recorded_step(REPORT)
     assert corrected is not None and corrected.amended
-    # The old step itself is judged when it is the one corrected: by the rules of now.
-    with pytest.raises(InvalidInput, match="looks like a typing error"):
+    # The old step itself is judged when it is the one corrected: by the rules of now (and
+    # the participant limit in force at its own moment, here the default).
+    with pytest.raises(InvalidInput, match="more than the programme allows: at most 1000"):
         rules.check(state, AmendStep(CLASSROOM, "its date", held_on=date(2026, 3, 4)), HQ)
 
 

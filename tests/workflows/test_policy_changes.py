@@ -1,6 +1,7 @@
-"""Reminder thresholds and the inactivity period: a change of configuration reaches every
-standing at its next yearly renewal; a recorded policy version reaches it from the version's
-own date (within a week)."""
+"""Reminder thresholds, the inactivity period and the stall period: a change of configuration
+reaches every standing at its next yearly renewal; a recorded policy version reaches a
+standing from the version's own date (within a week), and a journey waiting on its next step
+from the version's own date (within a day when it was recorded to apply at once)."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ import pytest_asyncio
 from temporalio.testing import WorkflowEnvironment
 
 from domain.calendar import add_months
+from domain.journey.aggregate import Journey
+from domain.journey.state import JourneyState
 from domain.policies import PolicyTerms
 from domain.trainer.aggregate import Trainer
 from domain.trainer.steps import SubmitTrainingRecord
@@ -24,6 +27,7 @@ from tests.stories import new_id
 from tests.workflows.scenarios import Journeys, journeys_in_skipped_time, recorded
 from tests.workflows.test_reminders import sleep_until
 from workflows.activities import CertificationActivities
+from workflows.journey import STALL_POLICY_CHECK_EVERY
 from workflows.messages import ReminderPolicy
 from workflows.standing import POLICY_CHECK_EVERY, RENEW_EVERY
 
@@ -154,3 +158,78 @@ async def test_a_shorter_period_delists_at_once_a_trainer_already_past_it(
     applies = add_months(clock, 8)
     assert applies <= delisting.timestamp <= applies + POLICY_CHECK_EVERY
     assert recorded(journeys.app, candidate.user_id, Trainer.ActivityReminderSent) == []
+
+
+async def a_journey_waiting_when_a_version_is_recorded(
+    journeys: Journeys,
+    time_skipping: WorkflowEnvironment,
+    stall_after_days: int,
+    recorded_on_day: int,
+    applies_on_day: int | None = None,
+) -> tuple[JourneyState, datetime]:
+    """A journey enrolled and waiting (the configured stall period: 60 days); on day
+    `recorded_on_day` of its wait, a version of `stall_after_days` is recorded to apply on day
+    `applies_on_day` (None: at once). The journey, and when the version applies."""
+    candidate, expert = journeys.people()
+    journey = await journeys.enrol(candidate, expert)
+    await sleep_until(time_skipping, journey.last_step_at + timedelta(days=recorded_on_day))
+    now = await time_skipping.get_current_time()
+    applies = now
+    if applies_on_day is not None:
+        applies = journey.last_step_at + timedelta(days=applies_on_day)
+    terms = PolicyTerms((9, 11), stall_after_days)
+    record_policy_version(
+        journeys.app, terms, applies, "stall reminders", Actor("office", Role.HQ), new_id(), now
+    )
+    return journey, applies
+
+
+def stall_reminders(journeys: Journeys, journey: JourneyState) -> list[Journey.StallReminderSent]:
+    return recorded(journeys.app, journey.journey_id, Journey.StallReminderSent)
+
+
+async def test_a_shorter_stall_period_reminds_a_journey_waiting_longer_on_its_very_date(
+    journeys: Journeys, time_skipping: WorkflowEnvironment
+) -> None:
+    # Recorded on day 5 of the wait: 30 days, from day 40. The journey has waited longer
+    # than 30 days by then, so it is reminded on day 40, not on day 60 (the configured).
+    journey, applies = await a_journey_waiting_when_a_version_is_recorded(
+        journeys, time_skipping, stall_after_days=30, recorded_on_day=5, applies_on_day=40
+    )
+
+    await sleep_until(time_skipping, applies - timedelta(hours=1))
+    assert stall_reminders(journeys, journey) == []
+    await sleep_until(time_skipping, applies + timedelta(hours=1))
+    (reminder,) = stall_reminders(journeys, journey)
+    assert reminder.policy_version == 1 and reminder.waiting_since == journey.last_step_at
+    assert applies <= reminder.timestamp < applies + timedelta(hours=1)
+
+
+async def test_a_longer_stall_period_holds_a_waiting_journeys_reminder_back_until_it_ran_out(
+    journeys: Journeys, time_skipping: WorkflowEnvironment
+) -> None:
+    # Recorded on day 10 of the wait: 90 days, from day 20.
+    journey, _ = await a_journey_waiting_when_a_version_is_recorded(
+        journeys, time_skipping, stall_after_days=90, recorded_on_day=10, applies_on_day=20
+    )
+
+    await sleep_until(time_skipping, journey.last_step_at + timedelta(days=89))
+    assert stall_reminders(journeys, journey) == []  # not on day 60: the period in force is 90
+    await sleep_until(time_skipping, journey.last_step_at + timedelta(days=91))
+    (reminder,) = stall_reminders(journeys, journey)
+    assert reminder.policy_version == 1
+    assert reminder.timestamp - journey.last_step_at >= timedelta(days=90)
+
+
+async def test_a_stall_period_recorded_to_apply_at_once_reaches_a_waiting_journey_within_a_day(
+    journeys: Journeys, time_skipping: WorkflowEnvironment
+) -> None:
+    # Recorded on day 35 of the wait, applying at once: 30 days, run out already.
+    journey, applies = await a_journey_waiting_when_a_version_is_recorded(
+        journeys, time_skipping, stall_after_days=30, recorded_on_day=35
+    )
+
+    await sleep_until(time_skipping, applies + STALL_POLICY_CHECK_EVERY + timedelta(hours=1))
+    (reminder,) = stall_reminders(journeys, journey)
+    assert reminder.policy_version == 1
+    assert applies <= reminder.timestamp <= applies + STALL_POLICY_CHECK_EVERY

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
 from fastapi import APIRouter, Response
 from fastapi.encoders import jsonable_encoder
@@ -16,7 +16,7 @@ from domain.policy import Action
 from domain.values import Module
 from projections import queries
 from service.app.idempotency import StoredResponse
-from service.http.answers import next_step
+from service.http.answers import next_step, stall_period
 from service.http.pages.kit import SignedIn, form_values, safe_next
 from service.http.pages.refusals import ReadableRefusal
 from service.http.reading import FreshReads
@@ -39,7 +39,7 @@ async def worklist(page: SignedIn, read: FreshReads, module: str = "", stage: st
     user = page.require(Action.READ_WORKLIST)
     if user.trainer_id is None:  # the office and auditors read worklists on their own pages
         return page.redirect("/")
-    stall = timedelta(days=page.services.settings.stall_reminder_after_days)
+    stall = await run_in_threadpool(stall_period, page.services)
     items = await run_in_threadpool(
         queries.expert_worklist, read, user.trainer_id, datetime.now(UTC), stall
     )
@@ -89,6 +89,7 @@ def _render_form(
         back=back,
         values=values,
         refusal=refusal,
+        sme=page.services.certification.sme_size_at(datetime.now(UTC)),  # the range in force
     )
 
 

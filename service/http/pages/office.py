@@ -8,7 +8,7 @@ domain/policy.py.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from fastapi import APIRouter, Response
@@ -30,6 +30,7 @@ from service.adapters.mail import Sending
 from service.app.idempotency import StoredResponse
 from service.app.materials import MAX_MATERIAL_BYTES, MaterialRefused
 from service.app.people_logins import Delivery
+from service.http.answers import stall_period
 from service.http.pages.kit import FORM_KEY_FIELD, Page, PageRefused, SignedIn, form_values
 from service.http.pages.refusals import ReadableRefusal
 from service.http.parameters import MAX_POSITION
@@ -178,7 +179,7 @@ def login_given(page: Page, given: dict[str, Any], command_id: str) -> Response:
 async def certification_queue(page: SignedIn, read: FreshReads, certified: str = "") -> Response:
     """Recommended candidates waiting for their certificate; the number once certified."""
     page.require(Action.CERTIFY)
-    stall = timedelta(days=page.services.settings.stall_reminder_after_days)
+    stall = await run_in_threadpool(stall_period, page.services)
     queue = await run_in_threadpool(queries.office_worklist, read, datetime.now(UTC), stall)
     just = await run_in_threadpool(_certified_trainer, page, certified) if certified else None
     return page.render(
@@ -210,7 +211,7 @@ async def certify(journey_id: str, page: SignedIn, read: FreshReads) -> Response
 
     outcome = await page.submitted(form, call)
     if outcome.status_code >= 300:
-        stall = timedelta(days=page.services.settings.stall_reminder_after_days)
+        stall = await run_in_threadpool(stall_period, page.services)
         queue = await run_in_threadpool(queries.office_worklist, read, datetime.now(UTC), stall)
         return page.render(
             "office_certification.html",

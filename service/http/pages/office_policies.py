@@ -72,6 +72,27 @@ TERMS: tuple[Term, ...] = (
         "number",
         optional=True,
     ),
+    Term(
+        "sme_min_employees",
+        _("Smallest enterprise (employees)"),
+        _("An enterprise with fewer employees is selected with a size warning."),
+        "number",
+        optional=True,
+    ),
+    Term(
+        "sme_max_employees",
+        _("Largest enterprise (employees)"),
+        _("An enterprise with more employees is selected with a size warning."),
+        "number",
+        optional=True,
+    ),
+    Term(
+        "max_classroom_participants",
+        _("Classroom participant limit"),
+        _("A classroom workshop with more participants (managers and workers) is refused."),
+        "number",
+        optional=True,
+    ),
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, HTTPException
@@ -16,7 +16,7 @@ from projections import queries
 from projections.queries import registers
 from service.app.accounts import User
 from service.app.policies import inactivity_at
-from service.http.answers import next_step
+from service.http.answers import next_step, stall_period
 from service.http.deps import CurrentUser, ReachingUser, Services, ServicesDep, allowed_to
 from service.http.parameters import EnterpriseId, JourneyId, TrainerId, WorkshopId, uuid_query
 from service.http.reading import FreshReads, may_read_journey, require_trainer_reader
@@ -113,7 +113,7 @@ def read_worklist(
     the recommended candidates waiting for certification under every expert."""
     # An expert who names another expert still reads only their own worklist.
     whose = expert_id if policy.may(user.actor, Action.READ_ANY_WORKLIST) else user.trainer_id
-    stall_after = timedelta(days=services.settings.stall_reminder_after_days)
+    stall_after = stall_period(services)  # the policy version's in force now
     now = datetime.now(UTC)
     if whose is None:
         found = queries.office_worklist(read, now, stall_after)
