@@ -264,13 +264,13 @@ def _person_of(event: object, state: dict[str, Any]) -> str:
 def _sealed(key: PersonKey, person: str, value: object) -> object:
     """A text sealed, or each text of a list (e-mails); any other value as it is."""
     if isinstance(value, str):
-        return _seal(key, person, value)
+        return seal(key, person, value)
     if isinstance(value, list):
-        return [_seal(key, person, v) if isinstance(v, str) else v for v in value]
+        return [seal(key, person, v) if isinstance(v, str) else v for v in value]
     return value
 
 
-def _seal(key: PersonKey, person: str, value: str) -> str:
+def seal(key: PersonKey, person: str, value: str) -> str:
     """The sealed text; an erased person's new events hold the marker, never the value."""
     if not isinstance(key, bytes):
         return ERASED
