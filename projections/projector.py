@@ -246,9 +246,10 @@ class Projector:
 
     def _changes_for(self, notifications: list[Notification]) -> Changes:
         batch = Batch()
-        for notification in notifications:
-            if self._skipped.position(notification.id):  # recorded skip: never even decoded
-                continue
+        # A recorded skip is never even decoded.
+        kept = [n for n in notifications if not self._skipped.position(n.id)]
+        self._events.read_ahead(kept)
+        for notification in kept:
             event = self._events.decode(notification)
             if self._accept is None or self._accept(event):
                 self._projection.apply(event, batch)

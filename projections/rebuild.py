@@ -6,6 +6,9 @@ prefix in the same database, or a throw-away in-memory SQLite database.
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time
 from typing import Any, Literal
@@ -53,7 +56,25 @@ def rebuild(app: Application[UUID], target: ReadModels, stop: int | None = None)
     """Drop and recreate `target`'s tables, then project the log into them up to `stop`."""
     target.tables.drop(target.engine)
     target.create()
-    return Projector(app, target, batch_size=REBUILD_BATCH_SIZE).catch_up(stop)
+    with long_lived_objects_left_alone():
+        return Projector(app, target, batch_size=REBUILD_BATCH_SIZE).catch_up(stop)
+
+
+@contextmanager
+def long_lived_objects_left_alone() -> Iterator[None]:
+    """Keep the garbage collector's full collections off the objects that were there before.
+
+    A rebuild makes objects fast, and many live on (states, rows): every so often Python's
+    collector then walks every object of the process — modules, the application, the
+    database's metadata — which cost a rebuild of 15,000 events a sixth of its time. Those
+    are frozen for the rebuild (`gc.freeze`) and thawed after it, so nothing is kept that
+    would have been collected: it is only collected later.
+    """
+    gc.freeze()
+    try:
+        yield
+    finally:
+        gc.unfreeze()
 
 
 def rebuild_and_compare(

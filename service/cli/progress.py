@@ -8,7 +8,7 @@ the duration of the pass.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from uuid import UUID
 
@@ -16,6 +16,8 @@ from eventsourcing.application import Application
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Mapper, Notification, StoredEvent
 from tqdm import tqdm
+
+from projections.stored import ReadsAhead
 
 
 class TellingMapper(Mapper[UUID]):
@@ -28,6 +30,10 @@ class TellingMapper(Mapper[UUID]):
 
     def to_stored_event(self, domain_event: DomainEventProtocol[UUID]) -> StoredEvent:
         return self._mapper.to_stored_event(domain_event)
+
+    def read_ahead(self, stored_events: Iterable[StoredEvent]) -> None:
+        if isinstance(self._mapper, ReadsAhead):  # the application's looks up keys at once
+            self._mapper.read_ahead(stored_events)
 
     def to_domain_event(self, stored_event: StoredEvent) -> DomainEventProtocol[UUID]:
         event = self._mapper.to_domain_event(stored_event)

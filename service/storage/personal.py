@@ -25,6 +25,7 @@ import binascii
 import logging
 import os
 import threading
+from collections.abc import Collection, Iterable
 from datetime import UTC, datetime
 from typing import Any, Final, Protocol
 from uuid import UUID
@@ -34,6 +35,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from eventsourcing.domain import DomainEventProtocol
 from eventsourcing.persistence import Cipher, Compressor, Mapper, StoredEvent, Transcoder
+from eventsourcing.utils import TopicError, resolve_topic
 from sqlalchemy import DateTime, Engine, LargeBinary, String, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
@@ -46,6 +48,7 @@ NONCE_BYTES = 12
 KEY_BITS = 256
 KEEP_KEYS_SECONDS = 30.0  # how long another process may still read an erased person
 REMEMBERED_PEOPLE = 10_000
+KEYS_PER_QUERY = 500  # people per look-up of many keys (SQL bound parameters)
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +59,7 @@ class Erased:
 
 ERASED_KEY: Final = Erased()
 PersonKey = bytes | Erased | None  # None: no key yet (only plain fields stored, if any)
+PersonCipher = AESGCM | Erased | None  # a key as this process holds it, ready to use
 _UNKNOWN: Final = object()
 
 
@@ -73,6 +77,9 @@ class PersonKeyRow(ServiceTables):
 class PersonKeys(Protocol):
     def key_of(self, person_id: str) -> PersonKey:
         """The person's key as stored now."""
+
+    def keys_of(self, person_ids: Collection[str]) -> dict[str, PersonKey]:
+        """The keys of these people as stored now (each as `key_of` would say), in one go."""
 
     def create(self, person_id: str) -> PersonKey:
         """A new key for the person, or the one another writer stored first."""
@@ -92,6 +99,10 @@ class MemoryPersonKeys:
         with self._lock:
             return self._keys.get(person_id)
 
+    def keys_of(self, person_ids: Collection[str]) -> dict[str, PersonKey]:
+        with self._lock:
+            return {p: self._keys.get(p) for p in person_ids}
+
     def create(self, person_id: str) -> PersonKey:
         with self._lock:
             return self._keys.setdefault(person_id, AESGCM.generate_key(KEY_BITS))
@@ -110,6 +121,22 @@ class SQLPersonKeys:
     def key_of(self, person_id: str) -> PersonKey:
         with Session(self._engine) as session:
             return _key_in(session.get(PersonKeyRow, person_id))
+
+    def keys_of(self, person_ids: Collection[str]) -> dict[str, PersonKey]:
+        wanted = list(person_ids)
+        found: dict[str, PersonKey] = dict.fromkeys(wanted)
+        table = PersonKeyRow.__table__.c
+        with self._engine.connect() as conn:
+            for start in range(0, len(wanted), KEYS_PER_QUERY):
+                chunk = wanted[start : start + KEYS_PER_QUERY]
+                rows = conn.execute(
+                    select(table.person_id, table.key, table.erased_at).where(
+                        table.person_id.in_(chunk)
+                    )
+                )
+                for person_id, key, erased_at in rows:
+                    found[person_id] = _key_of(key, erased_at)
+        return found
 
     def create(self, person_id: str) -> PersonKey:
         key = AESGCM.generate_key(KEY_BITS)
@@ -141,11 +168,13 @@ class SQLPersonKeys:
 
 
 def _key_in(row: PersonKeyRow | None) -> PersonKey:
-    if row is None:
-        return None
-    if row.erased_at is not None or row.key is None:
+    return None if row is None else _key_of(row.key, row.erased_at)
+
+
+def _key_of(key: bytes | None, erased_at: datetime | None) -> PersonKey:
+    if erased_at is not None or key is None:
         return ERASED_KEY
-    return row.key
+    return key
 
 
 def person_keys_for(app_factory: object) -> PersonKeys:
@@ -168,6 +197,7 @@ class PersonalDataMapper(Mapper[UUID]):
     ) -> None:
         super().__init__(transcoder, compressor, cipher)
         self.keys = keys
+        # Keys as ciphers: making an AESGCM of a key costs twice what opening a field does.
         self._known: TTLCache[str, object] = TTLCache(REMEMBERED_PEOPLE, KEEP_KEYS_SECONDS)
         self._lock = threading.Lock()  # cachetools' caches are not thread-safe
 
@@ -176,9 +206,9 @@ class PersonalDataMapper(Mapper[UUID]):
         if fields:
             state = dict(vars(domain_event))
             person = _person_of(domain_event, state)
-            key = self._key(person, create=True)
+            cipher = self._cipher(person, create=True)
             for field in fields:
-                state[field] = _sealed(key, person, state.get(field))
+                state[field] = _sealed(cipher, person, state.get(field))
             sealed = object.__new__(type(domain_event))
             object.__setattr__(sealed, "__dict__", state)
             domain_event = sealed
@@ -202,6 +232,33 @@ class PersonalDataMapper(Mapper[UUID]):
             self.forget(str(event.originator_id))
         return event
 
+    def read_ahead(self, stored_events: Iterable[StoredEvent]) -> None:
+        """Look up at once the keys that opening these events will need and this process
+        does not hold yet (a batch of the projector: one query rather than one per person).
+
+        Each key is then used as if it had been looked up when its event was opened: it
+        stays only as long as any other, and a person forgotten meanwhile stays forgotten.
+        Whose key an event needs is known without decoding it when the event is about its
+        aggregate; a key named by a field (`person_field`) is looked up when it is used.
+        """
+        people = set()
+        for stored in stored_events:
+            try:
+                cls = resolve_topic(stored.topic)
+            except TopicError:  # decoding it will say so, where its reader can tell
+                continue
+            if getattr(cls, "personal_fields", ()) and getattr(cls, "person_field", None) is None:
+                people.add(str(stored.originator_id))
+        with self._lock:
+            unknown = [p for p in people if p not in self._known]
+        if not unknown:
+            return
+        ciphers = {person: _cipher_of(key) for person, key in self.keys.keys_of(unknown).items()}
+        with self._lock:
+            for person, cipher in ciphers.items():
+                if person not in self._known:  # forgotten meanwhile: stays forgotten
+                    self._known[person] = cipher
+
     def erase(self, person: str, at: datetime) -> None:
         """Destroy the person's key, here and in the store."""
         self.forget(person)
@@ -218,31 +275,28 @@ class PersonalDataMapper(Mapper[UUID]):
         with self._lock:
             self._known[person] = ERASED_KEY
 
-    def _opened(self, person: str, value: object) -> object:
-        return self._open(person, value) if isinstance(value, str) else value
-
     def _open(self, person: str, value: str) -> str:
         if not value.startswith(SEALED):
             # Stored in plain text before keys existed: unreadable once the person is erased.
-            return ERASED if isinstance(self._key(person), Erased) else value
-        key = self._key(person)
-        if key is None:  # keyed by another process since this one looked
-            key = self._key(person, fresh=True)
-        if key is None:  # sealed, yet no key row: a lost key table reads as erased
+            return ERASED if isinstance(self._cipher(person), Erased) else value
+        cipher = self._cipher(person)
+        if cipher is None:  # keyed by another process since this one looked
+            cipher = self._cipher(person, fresh=True)
+        if cipher is None:  # sealed, yet no key row: a lost key table reads as erased
             log.warning("a sealed field of %s has no key in svc_person_keys", person)
-        if not isinstance(key, bytes):
+        if not isinstance(cipher, AESGCM):
             return ERASED
         try:
             sealed = base64.b64decode(value[len(SEALED) :], validate=True)
             nonce, ciphertext = sealed[:NONCE_BYTES], sealed[NONCE_BYTES:]
-            return AESGCM(key).decrypt(nonce, ciphertext, person.encode()).decode()
+            return cipher.decrypt(nonce, ciphertext, person.encode()).decode()
         except InvalidTag:
             return ERASED  # not this person's key: never show it as theirs
         except (binascii.Error, ValueError):  # UnicodeDecodeError is a ValueError
             log.warning("a sealed field of %s is malformed; it reads as erased", person)
             return ERASED
 
-    def _key(self, person: str, *, create: bool = False, fresh: bool = False) -> PersonKey:
+    def _cipher(self, person: str, *, create: bool = False, fresh: bool = False) -> PersonCipher:
         with self._lock:
             known = _UNKNOWN if fresh else self._known.get(person, _UNKNOWN)
         if known is not _UNKNOWN and not (known is None and create):
@@ -250,9 +304,14 @@ class PersonalDataMapper(Mapper[UUID]):
         key = self.keys.key_of(person)
         if key is None and create:
             key = self.keys.create(person)
+        cipher = _cipher_of(key)
         with self._lock:
-            self._known[person] = key
-        return key
+            self._known[person] = cipher
+        return cipher
+
+
+def _cipher_of(key: PersonKey) -> PersonCipher:
+    return AESGCM(key) if isinstance(key, bytes) else key
 
 
 def _person_of(event: object, state: dict[str, Any]) -> str:
@@ -261,19 +320,20 @@ def _person_of(event: object, state: dict[str, Any]) -> str:
     return str(person)
 
 
-def _sealed(key: PersonKey, person: str, value: object) -> object:
+def _sealed(cipher: PersonCipher, person: str, value: object) -> object:
     """A text sealed, or each text of a list (e-mails); any other value as it is."""
     if isinstance(value, str):
-        return _seal(key, person, value)
+        return seal(cipher, person, value)
     if isinstance(value, list):
-        return [_seal(key, person, v) if isinstance(v, str) else v for v in value]
+        return [seal(cipher, person, v) if isinstance(v, str) else v for v in value]
     return value
 
 
-def _seal(key: PersonKey, person: str, value: str) -> str:
+def seal(key: PersonKey | PersonCipher, person: str, value: str) -> str:
     """The sealed text; an erased person's new events hold the marker, never the value."""
-    if not isinstance(key, bytes):
+    cipher = _cipher_of(key) if isinstance(key, bytes) else key
+    if not isinstance(cipher, AESGCM):
         return ERASED
     nonce = os.urandom(NONCE_BYTES)
-    sealed = AESGCM(key).encrypt(nonce, value.encode(), person.encode())
+    sealed = cipher.encrypt(nonce, value.encode(), person.encode())
     return SEALED + base64.b64encode(nonce + sealed).decode("ascii")

@@ -298,3 +298,81 @@ def test_an_erasure_cut_short_of_a_person_recorded_before_keys_is_completed_too(
     assert isinstance(story.app.personal_data.keys.key_of(str(trainer_id)), Erased)
     for app in readers(story.app):
         assert app.trainer(str(trainer_id)).name == ERASED
+
+
+def another_process(story: Story) -> Certification:
+    """A reader on the same database that holds no key yet."""
+    return readers(story.app)[-1]
+
+
+def counting_look_ups(app: Certification, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Each look-up of the key store, by kind (`key_of`: one person, `keys_of`: many)."""
+    keys, asked = app.personal_data.keys, []
+    one, many = keys.key_of, keys.keys_of
+
+    def key_of(person_id: str) -> object:
+        asked.append("key_of")
+        return one(person_id)
+
+    def keys_of(person_ids: object) -> object:
+        asked.append("keys_of")
+        return many(person_ids)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(keys, "key_of", key_of)
+    monkeypatch.setattr(keys, "keys_of", keys_of)
+    return asked
+
+
+def test_a_batch_read_ahead_opens_every_person_after_one_look_up_of_their_keys(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    start = story.app.recorder.max_notification_id() or 0
+    names = [f"Person {n} {story.tag}" for n in range(3)]
+    for n, name in enumerate(names):
+        email = f"p{n}.{story.tag}@example.org"
+        story.app.register_trainer(name, email, "IN", story.hq, new_id(), story.later())
+    reader = another_process(story)
+    registered = [
+        n
+        for n in reader.recorder.select_notifications(start=start + 1, limit=100)
+        if n.topic.endswith("Trainer.Registered")
+    ]
+    asked = counting_look_ups(reader, monkeypatch)
+
+    reader.personal_data.read_ahead(registered)
+    opened = [reader.mapper.to_domain_event(n) for n in registered]
+
+    assert [getattr(e, "name", None) for e in opened] == names
+    in_memory = reader is story.app  # one process: the writer holds the keys it made
+    assert asked == ([] if in_memory else ["keys_of"])  # and never one by one
+
+
+def test_a_person_forgotten_while_a_batch_is_read_ahead_stays_erased(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The erasure is read (by another thread) between the look-up and its keeping: the
+    key looked up before is not kept, and the name reads erased."""
+    start = story.app.recorder.max_notification_id() or 0
+    state = story.app.register_trainer(
+        NAME, f"z.{story.tag}@example.org", "IN", story.hq, new_id(), story.later()
+    ).state
+    reader = another_process(story)
+    mapper = reader.personal_data
+    mapper.recall(state.trainer_id)  # whatever this process held: looked up afresh
+    (registered,) = [
+        n
+        for n in reader.recorder.select_notifications(start=start + 1, limit=100)
+        if n.topic.endswith("Trainer.Registered")
+    ]
+    look_up = mapper.keys.keys_of
+
+    def erased_meanwhile(person_ids: list[str]) -> object:
+        found = look_up(person_ids)
+        mapper.forget(state.trainer_id)
+        return found
+
+    monkeypatch.setattr(mapper.keys, "keys_of", erased_meanwhile)
+    mapper.read_ahead([registered])
+
+    event = mapper.to_domain_event(registered)
+    assert isinstance(event, Trainer.Registered) and event.name == ERASED

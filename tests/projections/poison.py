@@ -19,6 +19,7 @@ from domain.recorded import RecordedAggregate, created_fields
 from domain.trainer.aggregate import Trainer
 from domain.values import Actor
 from service.app.certification import Certification
+from service.storage.personal import seal
 from tests.stories import new_id
 
 
@@ -39,6 +40,20 @@ def trainer_stored_earlier(
     """A trainer registered by release v0.1.0: their country free text (class version 1)."""
     email = f"poison-{new_id()[:10]}@example.org"
     trainer_id = ids.legacy_trainer_id(email)
+    fields = {"name": name, "email": email, "country": country, "is_expert": False}
+    stored_as_v1(app, trainer_id, Trainer, Trainer.Registered, actor, at, fields)
+    return str(trainer_id)
+
+
+def trainer_sealed_earlier(
+    app: Certification, name: str, country: str, actor: Actor, at: datetime
+) -> str:
+    """A trainer registered by a release that sealed names but did not clean them: the
+    stored state is plain ASCII (the name is base64), the opened name holds what it held."""
+    email = f"poison-{new_id()[:10]}@example.org"
+    trainer_id = ids.legacy_trainer_id(email)
+    key = app.personal_data.keys.create(str(trainer_id))
+    name, email = (seal(key, str(trainer_id), text) for text in (name, email))
     fields = {"name": name, "email": email, "country": country, "is_expert": False}
     stored_as_v1(app, trainer_id, Trainer, Trainer.Registered, actor, at, fields)
     return str(trainer_id)

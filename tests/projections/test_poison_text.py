@@ -3,6 +3,8 @@ the same way by the live projector, after a restart, and by a rebuild."""
 
 from __future__ import annotations
 
+from uuid import UUID
+
 from sqlalchemy import select
 
 from domain.countries import UNKNOWN_COUNTRY
@@ -13,7 +15,11 @@ from projections.projector import Projector
 from projections.rebuild import rebuild_and_compare
 from projections.store import ReadModels
 from projections.stored import clean_text, cleaned
-from tests.projections.poison import enterprise_stored_earlier, trainer_stored_earlier
+from tests.projections.poison import (
+    enterprise_stored_earlier,
+    trainer_sealed_earlier,
+    trainer_stored_earlier,
+)
 from tests.stories import Story
 
 
@@ -62,6 +68,25 @@ def test_a_nul_stored_by_an_earlier_release_is_projected_cleaned_and_a_rebuild_e
     report = rebuild_and_compare(app, read_models)
     assert report.identical, report.differences
     assert report.position == app.recorder.max_notification_id()
+
+
+def test_a_sealed_name_is_cleaned_once_opened_though_its_stored_state_needs_no_cleaning(
+    story: Story, read_models: ReadModels
+) -> None:
+    """The projector cleans the text of a stored state only when the state holds such text
+    (or an escape that could make it); a sealed field holds none until it is opened."""
+    app = story.app
+    candidate = trainer_sealed_earlier(app, "Ana\u202eamiL\x00", "IN", story.hq, story.later())
+    (stored,) = app.recorder.select_events(UUID(candidate))
+    assert stored.state.isascii() and b"\\" not in stored.state
+
+    Projector(app, read_models).catch_up()
+
+    with read_models.connect() as conn:
+        t = read_models.tables.trainers
+        name = conn.execute(select(t.c.name).where(t.c.trainer_id == candidate)).scalar_one()
+    assert name == "AnaamiL\ufffd"
+    assert rebuild_and_compare(app, read_models).identical
 
 
 def _actor(trainer_id: str) -> Actor:
