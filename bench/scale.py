@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import asyncio
 import math
-import os
 import sys
 import time
 from collections.abc import Callable
@@ -24,7 +23,7 @@ from domain.values import Module
 from service.adapters.mail import Outbox
 from service.app.certification import Certification
 from service.storage.outbox import OUTBOX
-from tests.cluster import Child, Cluster, wait_for_line
+from tests.cluster import REPO, Child, Cluster, settings_env, wait_for_line
 from tests.stories import Story, new_id
 from workflows import journey_workflow_id
 from workflows.journey import CertificationJourney
@@ -134,9 +133,11 @@ async def bare_storm(cluster: Cluster, count: int, folder: Path) -> Bare:
     assert cluster.client is not None
     settings = cluster.settings
     queue, record = f"{settings.task_queue}-bare", folder / "bare-storm.times"
-    arguments = [str(settings.worker_threads), str(settings.worker_cached_workflows), str(record)]
-    command = [sys.executable, "-m", "bench.bare_storm", cluster.temporal.address, queue]
-    child = Child("bare-storm", command + arguments, dict(os.environ), cluster.logs / "bare.log")
+    # Not `-m`: the workflow's module must be `bench.bare_storm`, not `__main__`.
+    entry = "from bench.bare_storm import main; main()"
+    command = [sys.executable, "-c", entry, cluster.temporal.address, queue, str(record)]
+    env = settings_env(settings) | {"PYTHONPATH": str(REPO)}  # the worker's settings
+    child = Child("bare-storm", command, env, cluster.logs / "bare.log")
     child.start()
     try:
         assert child.process is not None
@@ -157,7 +158,7 @@ async def bare_storm(cluster: Cluster, count: int, folder: Path) -> Bare:
         watched.start_seconds = time.monotonic() - started
 
         def done() -> tuple[int, datetime | None]:
-            times = recorded(record)
+            times = recorded(record).values()  # each workflow once
             return len(times), datetime.fromtimestamp(max(times), UTC) if times else None
 
         await watched.until_done(count, done)

@@ -17,20 +17,25 @@ they would do every batch twice and throw half away. So one leads:
 * on SQLite, the one holding the lease (`SqliteLease`): a row of the read models'
   `projector_lease` table naming the leader, its epoch and when the lease runs out. The
   leader's check renews it; a standby takes over a lease that has run out (a leader killed,
-  or frozen), with the next epoch. Processes on one machine only, as SQLite is (their clocks
-  are the machine's).
+  or frozen), with the next epoch. A killed leader's lease is not released: the standby
+  takes over once it runs out, within `timeout_seconds` and one check of the kill.
+  Processes on one machine only, as SQLite is (their clocks are the machine's).
 
 Each batch of the projector checks, inside its own transaction, that this projector still
-leads (`fence`): on SQLite that the lease's epoch is still the one it took, and SQLite's one
-writer at a time makes the check and the commit one step, so a leader that wakes after a
-standby took over writes nothing, rolls its batch back and stands by (`LeadLost`). On
-PostgreSQL, that the lock session still holds the lock; a take-over between that check and
-the commit still cannot apply a batch twice: the batch has moved the tracking row, which
-holds the new leader back until it commits, and the new leader then finds the row moved.
+leads (`fence`): on SQLite by a conditional write to the lease row at the epoch it took,
+which takes SQLite's write lock (one writer at a time) and keeps it to the commit, so no
+take-over comes between the check and the commit: a leader that wakes after a standby took
+over writes nothing, rolls its batch back and stands by (`LeadLost`). On PostgreSQL, that
+the lock session still holds the lock; a take-over between that check and the commit still
+cannot apply a batch twice: the batch has moved the tracking row, which holds the new leader
+back until it commits, and the new leader then finds the row moved. A leader frozen with its
+batch open holds the row for a bounded time: the server ends a projector's session left idle
+in a transaction for `timeout_seconds` (`batch_session_timeouts`), about when a standby ends
+the frozen leader's lock session; the new leader's first batch waits for that at most.
 
-The key (and the lock file's name) is derived from the read models' table prefix and
-projection name: deployments sharing a database under different prefixes do not wait on
-each other.
+The lead (the advisory lock's key, the lease row's projection) is derived from the read
+models' table prefix and projection name: deployments sharing a database under different
+prefixes do not wait on each other.
 """
 
 from __future__ import annotations
@@ -90,12 +95,36 @@ def lock_key(name: str) -> int:
 
 
 LEAD_APPLICATION = "score-projector-lead"  # the lock session's application_name
+BATCH_APPLICATION = "score-projector-batch"  # the projector's read-model sessions'
 
 
 def session_timeouts(timeout_seconds: float) -> dict[str, str | int]:
     """libpq connection parameters for a session that gives up on a dead peer within about
     `timeout_seconds`: client keepalives and user timeout, the same asked of the server
     (so it ends a vanished leader's session, and its lock), and a statement timeout."""
+    milliseconds = max(1000, int(timeout_seconds * 1000))
+    return _on_a_dead_peer(timeout_seconds, LEAD_APPLICATION, {"statement_timeout": milliseconds})
+
+
+def batch_session_timeouts(timeout_seconds: float) -> dict[str, str | int]:
+    """libpq connection parameters for the projector's read-model sessions, its batches':
+    besides giving up on a dead peer as the lock session does, the server ends a session
+    left idle in a transaction for `timeout_seconds`. A leader frozen mid-batch (SIGSTOP, a
+    paused machine) leaves its batch open, holding the tracking row that the next leader's
+    first batch must move: without this, that batch would wait on it until TCP gave up.
+
+    A healthy batch never comes near it: its rows are built before its transaction begins,
+    which then sends its statements back to back (idle in it for milliseconds). Ended all
+    the same, a batch would roll back and be tried again, as after a lost connection."""
+    milliseconds = max(1000, int(timeout_seconds * 1000))
+    return _on_a_dead_peer(
+        timeout_seconds, BATCH_APPLICATION, {"idle_in_transaction_session_timeout": milliseconds}
+    )
+
+
+def _on_a_dead_peer(
+    timeout_seconds: float, application: str, server_settings: dict[str, int]
+) -> dict[str, str | int]:
     probe = max(1, int(timeout_seconds / 4))  # idle, then 3 probes apart: ~4 probes in all
     milliseconds = max(1000, int(timeout_seconds * 1000))
     server = {
@@ -103,10 +132,10 @@ def session_timeouts(timeout_seconds: float) -> dict[str, str | int]:
         "tcp_keepalives_interval": probe,
         "tcp_keepalives_count": 3,
         "tcp_user_timeout": milliseconds,
-        "statement_timeout": milliseconds,
+        **server_settings,
     }
     return {
-        "application_name": LEAD_APPLICATION,
+        "application_name": application,
         "connect_timeout": max(2, int(timeout_seconds)),
         "keepalives": 1,
         "keepalives_idle": probe,
@@ -253,11 +282,13 @@ class SqliteLease:
     machine (SQLite). A lease not renewed for `timeout_seconds` is free to take.
 
     Every change is one conditional UPDATE (SQLite runs one writer at a time): taking the
-    lease moves it from the epoch read to the next, renewing and releasing it apply only at
-    this holder's epoch. `fence` reads the epoch inside the batch's transaction after its
-    writes, while that transaction holds SQLite's write lock: no take-over can come between
-    the check and the commit. Clocks decide only when a standby may take over; what may be
-    written is decided by the epoch alone.
+    lease moves it from the epoch and end read to the next epoch, renewing and releasing it
+    apply only at this holder's epoch. `fence` is such a write too, at this holder's epoch,
+    inside the batch's transaction: it takes SQLite's write lock, which the transaction keeps
+    to its commit, so no take-over can come between the check and the commit. Clocks decide
+    only when a standby may take over (a lease ending further ahead than a renewal made now
+    would, the clock set back, counts as run out); what may be written is decided by the
+    epoch alone.
     """
 
     def __init__(
@@ -296,15 +327,17 @@ class SqliteLease:
                     )
                     seen = conn.execute(read).one()
                 now = self._clock()
-                if seen.expires_at > now:
-                    return False  # another projector holds it
                 until = now + self._timeout
+                # Run out: past its end, or ending beyond any renewal from now (the clock
+                # was set back since: waiting for it would hold a dead leader's lease).
+                if now < seen.expires_at <= until:
+                    return False  # another projector holds it
                 taken = conn.execute(
                     update(lease)
                     .where(
                         lease.c.projection == self._projection,
                         lease.c.epoch == seen.epoch,  # nobody took it since it was read
-                        lease.c.expires_at <= now,  # nor did its leader renew it meanwhile
+                        lease.c.expires_at == seen.expires_at,  # nor renewed it meanwhile
                     )
                     .values(holder=self.holder, epoch=seen.epoch + 1, expires_at=until)
                 )
@@ -343,12 +376,12 @@ class SqliteLease:
         return True
 
     def fence(self, conn: Connection) -> None:
+        # A write, not a read: it takes SQLite's write lock itself (whatever the batch wrote
+        # before it), which the transaction keeps to its commit.
         lease = self._table
-        found = conn.execute(
-            select(lease.c.holder, lease.c.epoch).where(lease.c.projection == self._projection)
-        ).first()
-        if found is None or (found.holder, found.epoch) != (self.holder, self.epoch):
-            epoch = found.epoch if found is not None else None
+        kept = conn.execute(self._mine().values(epoch=lease.c.epoch))
+        if self.epoch is None or kept.rowcount != 1:
+            epoch = conn.scalar(select(lease.c.epoch).where(lease.c.projection == self._projection))
             raise LeadLost(f"the lease is another projector's now (epoch {epoch})")
 
     def release(self) -> None:

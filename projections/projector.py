@@ -30,7 +30,7 @@ from eventsourcing.persistence import InterfaceError as StoreInterfaceError
 from eventsourcing.persistence import Notification
 from eventsourcing.persistence import OperationalError as StoreOperationalError
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 
 from projections.leadership import LeadLost
 from projections.projection import Batch, DomainEvent, ReadModelProjection
@@ -54,12 +54,19 @@ _ID = re.compile(r"[0-9a-fA-F]{8}-?(?:[0-9a-fA-F]{4}-?){3}[0-9a-fA-F]{12}")  # a
 EventFilter = Callable[[DomainEvent], bool]
 Fence = Callable[[Connection], None]  # raises LeadLost inside a batch's transaction
 
+
+class SessionEnded(RuntimeError):
+    """The server ended the batch's session under it, whatever it called the error (e.g.
+    PostgreSQL's idle-in-transaction timeout, an InternalError): worth a retry."""
+
+
 # Raised when a database restarts, a connection drops or SQLite stays locked: worth a retry.
 TRANSIENT_ERRORS = (
     OperationalError,
     InterfaceError,
     StoreOperationalError,
     StoreInterfaceError,
+    SessionEnded,
 )
 
 
@@ -237,9 +244,12 @@ class Projector:
             self._restart_from_committed()
             log.warning("projector: the position moved under us; resuming from the tracking row")
             return False
-        except BaseException:
+        except BaseException as error:
             self._restart_from_committed()  # the states in memory ran ahead of the rows
             self._failed_batch_ends_at = notifications[-1].id
+            ended = isinstance(error, DBAPIError) and error.connection_invalidated
+            if ended and not isinstance(error, TRANSIENT_ERRORS):
+                raise SessionEnded(str(error).strip().splitlines()[0]) from error
             raise
         self._position = notifications[-1].id
         return True

@@ -12,6 +12,7 @@ from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import StaticPool
 
+from projections.leadership import batch_session_timeouts
 from projections.tables import DEFAULT_PREFIX, ReadModelTables, make_tables
 from projections.tracking import PROJECTION_NAME, ensure_tracking, read_position
 
@@ -69,13 +70,16 @@ class ReadModels:
             time.sleep(WAIT_INTERVAL_SECONDS)
 
 
-def read_models_at(url: str, prefix: str = DEFAULT_PREFIX) -> ReadModels:
+def read_models_at(
+    url: str, prefix: str = DEFAULT_PREFIX, batch_timeout_seconds: float | None = None
+) -> ReadModels:
     """Read models in the database at `url` (the event store's own, usually).
 
     The live tables are made by the migrations (`score migrate`); tables under another
-    prefix, for a rebuild beside them, by `rebuild` itself.
+    prefix, for a rebuild beside them, by `rebuild` itself. `batch_timeout_seconds`: for a
+    projector among several (`read_model_engine`).
     """
-    return ReadModels(read_model_engine(url), make_tables(prefix))
+    return ReadModels(read_model_engine(url, batch_timeout_seconds), make_tables(prefix))
 
 
 def scratch_read_models(prefix: str = DEFAULT_PREFIX) -> ReadModels:
@@ -88,9 +92,20 @@ def scratch_read_models(prefix: str = DEFAULT_PREFIX) -> ReadModels:
     return read_models
 
 
-def read_model_engine(url: str) -> Engine:
+def read_model_engine(url: str, batch_timeout_seconds: float | None = None) -> Engine:
+    """An engine over the read models at `url`.
+
+    `batch_timeout_seconds`, for a projector among several on PostgreSQL (the leader's
+    timeout): its sessions give up on a dead peer, and the server ends one left idle in a
+    transaction that long (`projections.leadership.batch_session_timeouts`), so a leader
+    frozen mid-batch holds the tracking row from its successor for that long at most.
+    """
     if not url.startswith("sqlite"):
-        return create_engine(url, pool_pre_ping=True)
+        if batch_timeout_seconds is None:
+            return create_engine(url, pool_pre_ping=True)
+        return create_engine(
+            url, pool_pre_ping=True, connect_args=batch_session_timeouts(batch_timeout_seconds)
+        )
     engine = create_engine(url, connect_args={"check_same_thread": False})
     event.listen(engine, "connect", _sqlite_pragmas)
     return engine

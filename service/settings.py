@@ -173,8 +173,9 @@ class Settings(BaseSettings):
         gt=0,
         description="how long the active projector may stay quiet (no check) before a "
         "standby takes over: on PostgreSQL by ending its lock session (this is also that "
-        "session's keepalive, user and statement timeout), on SQLite once its lease has run "
-        "out. Several times the check interval",
+        "session's keepalive, user and statement timeout, and how long a projector's batch "
+        "may stay idle in its transaction), on SQLite once its lease has run out (a killed "
+        "leader's too: it is not released). Several times the check interval",
     )
 
     @field_validator("login_account_limits", "login_client_limits")

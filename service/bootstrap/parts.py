@@ -36,8 +36,11 @@ def build_certification(settings: Settings) -> Certification:
     return certification
 
 
-def build_read_models(settings: Settings) -> ReadModels:
-    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix)
+def build_read_models(settings: Settings, *, projecting: bool = False) -> ReadModels:
+    """The read models; `projecting`: for the projector among several (`score projector`),
+    whose batches a frozen leader cannot hold open for longer than the leader's timeout."""
+    timeout = settings.projector_leader_timeout_seconds if projecting else None
+    read_models = read_models_at(settings.sqlalchemy_url, settings.read_model_prefix, timeout)
     trace_engine(read_models.engine)
     return read_models
 

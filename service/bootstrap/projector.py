@@ -63,7 +63,7 @@ def run_projector(
     """Follow the event store while this projector leads, stand by while another does,
     until `stopping` is set; `say` tells the operator which it is doing."""
     certification = build_certification(settings)
-    read_models = build_read_models(settings)
+    read_models = build_read_models(settings, projecting=True)
     leadership = leadership_for(settings, read_models)
     follower = Projector(
         certification,

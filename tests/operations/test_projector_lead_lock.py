@@ -10,16 +10,19 @@ The processes, killed and frozen, are in `test_projector_leadership.py`.
 from __future__ import annotations
 
 import logging
+import sqlite3
 import threading
 import time
 from collections.abc import Iterator
+from contextlib import suppress
 from pathlib import Path
 
 import psycopg
 import pytest
 from eventsourcing.persistence import Notification
 from pydantic import ValidationError
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
+from sqlalchemy.exc import DBAPIError
 
 from projections.leadership import (
     AdvisoryLock,
@@ -32,8 +35,8 @@ from projections.leadership import (
 )
 from projections.projector import Projector
 from projections.rebuild import rebuild_and_compare
-from projections.store import ReadModels
-from projections.tracking import PROJECTION_NAME
+from projections.store import ReadModels, read_models_at
+from projections.tracking import PROJECTION_NAME, advance_position
 from projections.writes import Changes
 from service.app.certification import Certification
 from service.bootstrap.parts import build_certification, build_read_models
@@ -208,6 +211,65 @@ def test_a_leader_whose_lock_session_was_ended_is_fenced_off_in_its_batch(databa
         engine.dispose()
 
 
+@pytest.mark.postgres
+def test_a_batch_left_open_by_a_frozen_leader_holds_the_next_leaders_batch_back_for_a_timeout_only(
+    database: str,
+) -> None:
+    """A leader frozen mid-batch leaves its transaction open, the tracking row moved in it:
+    the server ends that session after the leader's timeout, and the new leader's first
+    batch goes through then, instead of waiting on the row until TCP gives up."""
+    frozen = read_models_at(database, "t_", batch_timeout_seconds=TIMEOUT)
+    next_leader = read_models_at(database, "t_", batch_timeout_seconds=TIMEOUT)
+    frozen.create()
+    tables, name = frozen.tables, frozen.projection
+    try:
+        left_open = frozen.engine.connect()
+        left_open.begin()
+        advance_position(left_open, tables, name, 0, 5)  # then SIGSTOP: idle in transaction
+
+        started = time.monotonic()
+        with next_leader.engine.begin() as batch:
+            advance_position(batch, tables, name, 0, 3)  # waits on the row, then moves it
+        waited = time.monotonic() - started
+
+        with pytest.raises(DBAPIError) as ended:  # woken, the frozen leader finds it ended
+            advance_position(left_open, tables, name, 0, 5)
+        assert ended.value.connection_invalidated
+        assert next_leader.position() == 3
+        assert TIMEOUT * 0.5 < waited < TIMEOUT + 10
+    finally:
+        with suppress(Exception):
+            left_open.close()
+        frozen.engine.dispose()
+        next_leader.engine.dispose()
+
+
+@pytest.mark.postgres
+def test_the_projectors_batch_sessions_are_named_and_give_up_on_a_silent_peer(
+    database: str,
+) -> None:
+    engine = read_models_at(database, batch_timeout_seconds=4).engine
+    try:
+        with engine.connect() as conn:
+            shown = {
+                name: conn.scalar(text(f"SHOW {name}"))
+                for name in (
+                    "idle_in_transaction_session_timeout",
+                    "statement_timeout",
+                    "tcp_keepalives_idle",
+                    "application_name",
+                )
+            }
+    finally:
+        engine.dispose()
+    assert shown == {
+        "idle_in_transaction_session_timeout": "4s",
+        "statement_timeout": "0",  # a statement of a live leader's is the server's work
+        "tcp_keepalives_idle": "1",
+        "application_name": "score-projector-batch",
+    }
+
+
 # -- the lease, on SQLite ----------------------------------------------------------------------
 
 
@@ -309,6 +371,72 @@ def test_a_frozen_leader_that_wakes_after_a_take_over_writes_nothing_and_stands_
     assert not leader.still_held()
     assert Projector(app, read_models, fence=standby.fence).catch_up() > 0
     assert rebuild_and_compare(app, read_models).identical
+
+
+def test_a_standby_does_not_take_a_lease_its_leader_renews_between_its_read_and_its_write(
+    sqlite_store: tuple[Certification, ReadModels],
+) -> None:
+    _, read_models = sqlite_store
+    leader_clock = Clock()
+    leader = lease_over(read_models, leader_clock)
+    assert leader.try_acquire()
+    epoch = leader.epoch
+
+    def renewed_meanwhile() -> float:  # called after the standby has read the lease
+        leader_clock.now += 0.9 * TIMEOUT
+        assert leader.still_held()
+        return Clock().now + TIMEOUT + 0.1  # past the end the standby read
+
+    standby = SqliteLease(
+        read_models.engine,
+        read_models.tables.projector_lease,
+        read_models.projection,
+        TIMEOUT,
+        renewed_meanwhile,
+    )
+
+    assert not standby.try_acquire()
+    assert standby.epoch is None
+    assert leader.epoch == epoch
+    assert leader.still_held()
+
+
+def test_a_lease_ending_further_ahead_than_any_renewal_has_run_out_the_clock_was_set_back(
+    sqlite_store: tuple[Certification, ReadModels],
+) -> None:
+    _, read_models = sqlite_store
+    clock = Clock()
+    leader, standby = lease_over(read_models, clock), lease_over(read_models, clock)
+    assert leader.try_acquire()
+
+    clock.now -= 3600  # the machine's clock set back an hour; the leader killed meanwhile
+    assert standby.try_acquire()  # not an hour later
+    assert not leader.still_held()
+
+
+def test_the_fence_takes_the_write_lock_itself_and_fails_at_another_epoch(
+    sqlite_store: tuple[Certification, ReadModels],
+) -> None:
+    _, read_models = sqlite_store
+    clock = Clock()
+    leader, standby = lease_over(read_models, clock), lease_over(read_models, clock)
+    assert leader.try_acquire()
+    database = read_models.engine.url.database
+    assert database is not None
+
+    with read_models.engine.begin() as batch:
+        leader.fence(batch)  # the batch wrote nothing before it
+        other = sqlite3.connect(database, timeout=0)
+        try:
+            with pytest.raises(sqlite3.OperationalError, match="locked"):
+                other.execute("BEGIN IMMEDIATE")  # held to the commit: no take-over now
+        finally:
+            other.close()
+
+    clock.now += TIMEOUT + 0.1
+    assert standby.try_acquire()
+    with pytest.raises(LeadLost, match="epoch 2"), read_models.engine.begin() as batch:
+        leader.fence(batch)
 
 
 class Lead:

@@ -11,6 +11,7 @@ once it runs out. Woken, the old leader stands by, and the read models equal a r
 from __future__ import annotations
 
 import signal
+import sqlite3
 import subprocess
 import time
 import uuid
@@ -20,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 from domain.values import Actor, Role
 from projections.rebuild import rebuild_and_compare
@@ -141,6 +143,29 @@ def register_someone(settings: Settings) -> int:
     return written.position
 
 
+def freeze(process: subprocess.Popen[bytes], settings: Settings) -> None:
+    """SIGSTOP the process; on SQLite, never while it holds the database's write lock (its
+    lease renewal, a batch): frozen there, it would stop every writer, the standby included
+    (the one case no lease can help, docs/operations.md). Woken and frozen again until the
+    lock is free."""
+    database = make_url(settings.sqlalchemy_url).database
+    for _ in range(100):
+        process.send_signal(signal.SIGSTOP)
+        if not settings.sqlalchemy_url.startswith("sqlite") or database is None:
+            return
+        probe = sqlite3.connect(database, timeout=0)
+        try:
+            probe.execute("BEGIN IMMEDIATE")
+            probe.execute("ROLLBACK")
+            return
+        except sqlite3.OperationalError:  # locked: frozen while writing
+            process.send_signal(signal.SIGCONT)
+            time.sleep(0.05)
+        finally:
+            probe.close()
+    raise AssertionError("the projector held the SQLite write lock at every try")
+
+
 def test_the_standby_takes_over_within_seconds_when_the_active_projector_is_killed(
     settings: Settings, tmp_path: Path
 ) -> None:
@@ -161,7 +186,7 @@ def test_the_standby_takes_over_from_a_frozen_leader_which_stands_by_when_it_wak
 ) -> None:
     with one_active_one_standing_by(settings, tmp_path) as (projectors, read_models, first, second):
         read_models.wait_for_position(register_someone(settings), timeout=10)
-        projectors.processes[first].send_signal(signal.SIGSTOP)  # alive, connected, silent
+        freeze(projectors.processes[first], settings)  # alive, connected, silent
         took_over_in = projectors.wait_until(second, "projector: active", 30)
         read_models.wait_for_position(register_someone(settings), timeout=10)
 

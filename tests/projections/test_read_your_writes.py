@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator
 
 import pytest
 from eventsourcing.persistence import Notification
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import InternalError, OperationalError
 
 from domain.journey.state import Stage
 from domain.journey.steps import RecordToTResult, SelectEnterprise
@@ -15,6 +16,7 @@ from domain.values import Module, Role
 from projections.projector import Projector
 from projections.queries import ReadModelsBehind, journey
 from projections.store import ReadModels
+from projections.writes import Changes
 from tests.stories import Story, new_id
 
 
@@ -99,3 +101,44 @@ def test_the_projector_carries_on_after_the_database_was_briefly_unreachable(
         stopping.set()
         follower.join(timeout=10)
     assert failures == [0] and read_models.position() == written.position
+
+
+def test_a_batch_whose_session_the_server_ended_is_tried_again_not_reported_stuck(
+    story: Story,
+    projector: Projector,
+    read_models: ReadModels,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """PostgreSQL ends a session left idle in its transaction with an InternalError (its
+    SQLSTATE's class), not an OperationalError: still a lost connection, worth a retry."""
+    written = story.app.register_trainer(
+        "Ida Idle", "ida@example.org", "TN", story.hq, new_id(), story.later()
+    )
+    build_batch = projector._changes_for
+    ended: list[int] = []
+
+    def ended_once(notifications: list[Notification]) -> Changes:
+        if not ended:
+            ended.append(notifications[-1].id)
+            raise InternalError(
+                "UPDATE …",
+                {},
+                Exception("terminating connection due to idle-in-transaction timeout"),
+                connection_invalidated=True,
+            )
+        return build_batch(notifications)
+
+    monkeypatch.setattr(projector, "_changes_for", ended_once)
+    stopping = threading.Event()
+    follower = threading.Thread(target=projector.run_until, args=(stopping, 0.01, 0.01))
+    with caplog.at_level(logging.WARNING, logger="projections.projector"):
+        follower.start()
+        try:
+            read_models.wait_for_position(written.position, timeout=10)
+        finally:
+            stopping.set()
+            follower.join(timeout=10)
+    assert ended and read_models.position() == written.position
+    assert "idle-in-transaction timeout; retrying" in caplog.text
+    assert "STUCK" not in caplog.text and "a batch failed" not in caplog.text
