@@ -1,11 +1,13 @@
 """The empty workflow every service figure is compared with, and its worker process.
 
-    python -m bench.baseline TEMPORAL_ADDRESS TASK_QUEUE
+    python -c "from bench.baseline import main; main()" TEMPORAL_ADDRESS TASK_QUEUE
 
 serves `Baseline` on `<queue>` in the service's sandbox and on `<queue>-plain` without it.
 Alone in its module: the sandbox re-imports a workflow's module, so it must not drag the
 service's imports in (nor would it be a fair baseline); the worker's imports stay inside
-`serve` for the same reason.
+`serve` for the same reason. Started through `main`, not `python -m`: run as `__main__`, the
+module would be loaded again from its source for every workflow the sandbox builds, a cost
+the service's workflows, imported by name, do not pay.
 """
 
 from __future__ import annotations
@@ -81,7 +83,8 @@ async def serve(address: str, queue: str) -> None:
             await stop.wait()
 
 
-if __name__ == "__main__":
+def main() -> None:
+    """The worker process (see the module's docstring): arguments from `sys.argv`."""
     import asyncio
     import os
 

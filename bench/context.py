@@ -102,7 +102,8 @@ async def service_stack(root: Path) -> AsyncIterator[Stack]:
 
     async with Cluster(root, wrap=timed, temporal_in_memory=True) as cluster:
         queue = f"{cluster.settings.task_queue}-baseline"
-        command = [sys.executable, "-m", "bench.baseline", cluster.temporal.address, queue]
+        serve = "from bench.baseline import main; main()"
+        command = [sys.executable, "-c", serve, cluster.temporal.address, queue]
         baseline = Child("baseline", command, dict(os.environ), cluster.logs / "baseline.log")
         baseline.start()
         try:
