@@ -69,6 +69,11 @@ def long_lived_objects_left_alone() -> Iterator[None]:
     database's metadata — which cost a rebuild of 15,000 events a sixth of its time. Those
     are frozen for the rebuild (`gc.freeze`) and thawed after it, so nothing is kept that
     would have been collected: it is only collected later.
+
+    `gc.unfreeze` thaws everything frozen in the process, not only what this froze: use it
+    only where nothing else freezes objects (a server that freezes its modules before
+    forking workers, say), or it would thaw theirs too. Its callers today
+    (`score rebuild-read-models`, the bench) freeze nothing.
     """
     gc.freeze()
     try:

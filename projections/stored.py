@@ -26,7 +26,7 @@ from typing import Any, Protocol, runtime_checkable
 from uuid import UUID
 
 from eventsourcing.application import AggregateNotFoundError, Application
-from eventsourcing.persistence import StoredEvent
+from eventsourcing.persistence import JSONTranscoder, StoredEvent
 
 from domain.recorded import RecordedAggregate
 
@@ -43,8 +43,11 @@ _REMOVED = (
 )
 _UNWANTED = re.compile(f"[{_REPLACED}{_REMOVED}]")
 _TO_REPLACE = re.compile(f"[{_REPLACED}]")
-# In ASCII, what `_UNWANTED` finds, and the backslash that starts a JSON escape.
-_UNWANTED_IN_ASCII = re.compile(rb"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\\]")
+# In ASCII, what `_UNWANTED` finds, and the backslash that starts a JSON escape: made from
+# the lists above, so that it follows them.
+_UNWANTED_IN_ASCII = re.compile(
+    b"[" + b"".join(re.escape(bytes([c])) for c in range(128) if _UNWANTED.match(chr(c))) + rb"\\]"
+)
 
 
 def clean_text(text: str) -> str:
@@ -146,7 +149,12 @@ class StoredEvents:
                 "is not a recorded domain event."
             )
         fields = vars(event)
-        if mapper.compressor is None and mapper.cipher is None and _plain(stored.state):
+        if (
+            isinstance(mapper.transcoder, JSONTranscoder)  # `_plain` reads the state as JSON
+            and mapper.compressor is None
+            and mapper.cipher is None
+            and _plain(stored.state)
+        ):
             clean = _with_personal_fields_cleaned(event, fields)
         else:
             clean = cleaned(fields)

@@ -306,11 +306,13 @@ class PersonalDataMapper(Mapper[UUID]):
             key = self.keys.create(person)
         cipher = _cipher_of(key)
         with self._lock:
+            if isinstance(self._known.get(person), Erased):  # forgotten since the look-up
+                return ERASED_KEY
             self._known[person] = cipher
         return cipher
 
 
-def _cipher_of(key: PersonKey) -> PersonCipher:
+def _cipher_of(key: PersonKey | PersonCipher) -> PersonCipher:
     return AESGCM(key) if isinstance(key, bytes) else key
 
 
@@ -331,7 +333,7 @@ def _sealed(cipher: PersonCipher, person: str, value: object) -> object:
 
 def seal(key: PersonKey | PersonCipher, person: str, value: str) -> str:
     """The sealed text; an erased person's new events hold the marker, never the value."""
-    cipher = _cipher_of(key) if isinstance(key, bytes) else key
+    cipher = _cipher_of(key)
     if not isinstance(cipher, AESGCM):
         return ERASED
     nonce = os.urandom(NONCE_BYTES)

@@ -376,3 +376,37 @@ def test_a_person_forgotten_while_a_batch_is_read_ahead_stays_erased(
 
     event = mapper.to_domain_event(registered)
     assert isinstance(event, Trainer.Registered) and event.name == ERASED
+
+
+def test_a_person_forgotten_while_their_key_is_looked_up_stays_erased(
+    story: Story, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The erasure is read (by another thread) between one event's look-up of the key and
+    its keeping: the key looked up before is not kept, and the name reads erased, then and
+    at every later opening while this process remembers the erasure."""
+    start = story.app.recorder.max_notification_id() or 0
+    state = story.app.register_trainer(
+        NAME, f"y.{story.tag}@example.org", "IN", story.hq, new_id(), story.later()
+    ).state
+    reader = another_process(story)
+    mapper = reader.personal_data
+    mapper.recall(state.trainer_id)  # whatever this process held: looked up afresh
+    (registered,) = [
+        n
+        for n in reader.recorder.select_notifications(start=start + 1, limit=100)
+        if n.topic.endswith("Trainer.Registered")
+    ]
+    look_up = mapper.keys.key_of
+
+    def erased_meanwhile(person_id: str) -> object:
+        found = look_up(person_id)
+        mapper.forget(state.trainer_id)
+        return found
+
+    monkeypatch.setattr(mapper.keys, "key_of", erased_meanwhile)
+    first = mapper.to_domain_event(registered)
+    monkeypatch.undo()  # the key is still in the store: only the process's memory erases it
+    again = mapper.to_domain_event(registered)
+
+    assert isinstance(first, Trainer.Registered) and first.name == ERASED
+    assert isinstance(again, Trainer.Registered) and again.name == ERASED

@@ -14,7 +14,7 @@ from projections import queries
 from projections.projector import Projector
 from projections.rebuild import rebuild_and_compare
 from projections.store import ReadModels
-from projections.stored import clean_text, cleaned
+from projections.stored import _UNWANTED, _plain, clean_text, cleaned
 from tests.projections.poison import (
     enterprise_stored_earlier,
     trainer_sealed_earlier,
@@ -36,6 +36,17 @@ def test_the_cleaning_replaces_controls_and_removes_what_hides_or_reorders_text(
     assert cleaned(nested) == {"k\ufffd": ["a\ufffd", ("b", 1)], "n": 2}
     untouched = {"name": "Acme", "sizes": [1, 2]}
     assert cleaned(untouched) is untouched
+
+
+def test_a_state_counts_as_plain_exactly_when_no_character_needs_cleaning_or_escapes() -> None:
+    """The shortcut for plain states follows the cleaning's own lists, for each ASCII
+    character, whether the rest of the state is ASCII or not."""
+    for code in range(128):
+        character = chr(code)
+        plain = _UNWANTED.match(character) is None and character != "\\"
+        for rest in ("Acme", "Acm\u00e9"):  # the ASCII check, then the decoded one
+            state = b'{"name": "' + (rest + character).encode() + b'"}'
+            assert _plain(state) is plain, (code, rest)
 
 
 def test_a_nul_stored_by_an_earlier_release_is_projected_cleaned_and_a_rebuild_equals_live(
