@@ -61,24 +61,37 @@ class PolicyTerms:
         if not 2 <= inactive <= MAX_INACTIVE_AFTER_MONTHS:
             raise InvalidInput(
                 f"inactive_after_months: from 2 to {MAX_INACTIVE_AFTER_MONTHS} months; "
-                f"got {inactive}."
+                f"got {inactive}.",
+                code="policy_inactivity_out_of_range",
+                params={"min": 2, "max": MAX_INACTIVE_AFTER_MONTHS, "got": inactive},
             )
         months = tuple(sorted(set(self.reminder_months)))
         if not all(0 < m < inactive for m in months):
+            got = ", ".join(str(m) for m in self.reminder_months)
             raise InvalidInput(
                 f"reminder_months: each between 1 and {inactive - 1} (the delisting comes at "
-                f"{inactive}); got {list(self.reminder_months)}."
+                f"{inactive}); got {list(self.reminder_months)}.",
+                code="policy_reminder_months_out_of_range",
+                params={"max": inactive - 1, "inactive": inactive, "got": got},
             )
         if not 1 <= self.stall_after_days <= MAX_STALL_AFTER_DAYS:
             raise InvalidInput(
                 f"stall_after_days: from 1 to {MAX_STALL_AFTER_DAYS} days; "
-                f"got {self.stall_after_days}."
+                f"got {self.stall_after_days}.",
+                code="policy_stall_out_of_range",
+                params={"min": 1, "max": MAX_STALL_AFTER_DAYS, "got": self.stall_after_days},
             )
         self._check_sme_range()
         if not 1 <= self.max_classroom_participants <= MAX_PARTICIPANT_LIMIT:
             raise InvalidInput(
                 f"max_classroom_participants: from 1 to {MAX_PARTICIPANT_LIMIT:,}; "
-                f"got {self.max_classroom_participants}."
+                f"got {self.max_classroom_participants}.",
+                code="policy_participant_limit_out_of_range",
+                params={
+                    "min": 1,
+                    "max": MAX_PARTICIPANT_LIMIT,
+                    "got": self.max_classroom_participants,
+                },
             )
         return replace(self, reminder_months=months)
 
@@ -88,7 +101,9 @@ class PolicyTerms:
             raise InvalidInput(
                 f"sme_min_employees and sme_max_employees: a range of employees from at least "
                 f"1 to at most {MAX_EMPLOYEES:,}, the minimum below the maximum; got "
-                f"{low}–{high}."
+                f"{low}–{high}.",
+                code="policy_sme_range_out_of_range",
+                params={"min": 1, "max": MAX_EMPLOYEES, "low": low, "high": high},
             )
 
 
@@ -199,7 +214,9 @@ class ProgrammePolicy(RecordedAggregate):
         if require_aware(applies_from) < at:
             raise StepOutOfOrder(
                 f"applies_from: {applies_from:%Y-%m-%d %H:%M} UTC has passed; a policy applies "
-                "from now or later, so that no decision already taken changes."
+                "from now or later, so that no decision already taken changes.",
+                code="policy_applies_from_passed",
+                params={"day": applies_from.date(), "time": f"{applies_from:%H:%M}"},
             )
         self.record(
             self.VersionRecorded,

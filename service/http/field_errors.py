@@ -34,6 +34,11 @@ MESSAGES = {
     "float_type": "field_not_a_number",
     "enum": "field_not_a_choice",
     "literal_error": "field_not_a_choice",
+    "too_short": "field_too_few_items",  # a list: the events of a webhook subscription
+    "too_long": "field_too_many_items",
+    "url_parsing": "field_not_a_url",
+    "url_scheme": "field_not_a_url",
+    "url_type": "field_not_a_url",
 }
 EMAIL_PROBLEM = "value is not a valid email address"
 

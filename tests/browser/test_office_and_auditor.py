@@ -130,7 +130,7 @@ async def test_the_office_invites_an_expert_and_certifies_their_recommended_cand
     await expect(page.locator("#failed")).to_contain_text(webhook_id)
     await browsing.check_accessible()
     await browsing.keep_screenshot("office-webhooks")
-    await page.get_by_role("button", name=f"Send {webhook_id} again").click()
+    await page.get_by_role("button", name=f"Send again: {webhook_id}").click()
     await expect(page.get_by_role("status")).to_contain_text("is being sent again")
     for path, name in (
         ("/office/people", "office-people"),

@@ -6,7 +6,7 @@ writes once, a refusal is shown beside the form, and the pages are refused to an
 from __future__ import annotations
 
 import html
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -30,6 +30,17 @@ WEBHOOKS = "/office/webhooks"
 RESOLVES_PRIVATE = "https://localhost/score-hooks"
 
 
+def a_day_ahead() -> date:
+    """The first day a version may apply from: tomorrow, UTC."""
+    return (datetime.now(UTC) + timedelta(days=1)).date()
+
+
+def office_token(site: TestClient) -> str:
+    reply = site.post("/auth/token", data={"username": "office", "password": PASSWORD})
+    assert reply.status_code == 200, reply.text
+    return str(reply.json()["access_token"])
+
+
 def a_version(applies_from: date, **terms: str) -> dict[str, str]:
     return {
         "reminder_months": "8, 10",
@@ -48,9 +59,16 @@ def test_the_office_records_a_policy_version_by_a_form_sent_twice_and_reads_it_l
     before = html.unescape(opened(site, services, POLICIES))
     assert "The service's configuration (no version recorded applies yet)" in before
     assert 'name="reminder_months"' in before and 'value="9, 11"' in before  # as in force
+    # An optional term is left empty, not written in as today's (sent unchanged, it would
+    # pin today's value); the day can be tomorrow at the earliest.
+    assert '<input id="inactive_after_months" name="inactive_after_months"' in before
+    assert 'value="12"' not in before and 'value="250"' not in before
+    assert "Leave empty to keep the value in force on that day." in before
+    tomorrow = (datetime.now(UTC) + timedelta(days=1)).date().isoformat()
+    assert f'min="{tomorrow}"' in before
+    assert "From tomorrow at the earliest" in before
 
-    tomorrow = date.today() + timedelta(days=1)
-    done = sent_twice(site, services, POLICIES, POLICIES, a_version(tomorrow))
+    done = sent_twice(site, services, POLICIES, POLICIES, a_version(a_day_ahead()))
 
     assert done == "/office/policies?done=1"
     (version,) = policy_versions(services.certification)
@@ -76,14 +94,26 @@ def test_a_policy_version_refused_is_shown_beside_the_form_and_writes_nothing(
 
     passed = refused(site, services, POLICIES, POLICIES, a_version(yesterday), 409)
     assert "has passed" in passed
+    passed = refused(site, services, POLICIES, POLICIES, a_version(yesterday), 409, "fr")
+    assert "UTC est déjà passé" in passed  # the day in the reader's words
 
-    tomorrow = date.today() + timedelta(days=1)
+    tomorrow = a_day_ahead()
     wrong = a_version(tomorrow, reminder_months="nine")
     said = refused(site, services, POLICIES, POLICIES, wrong, 422)
     assert "Check the fields below." in said and "reminder_months" in said
+    said = refused(site, services, POLICIES, POLICIES, wrong, 422, "fr")
+    assert "Vérifiez les champs ci-dessous." in said
+    assert "reminder_months: Donnez un nombre entier." in said
 
     beyond = a_version(tomorrow, reminder_months="9, 14")  # after the 12-month delisting
-    assert "reminder_months" in refused(site, services, POLICIES, POLICIES, beyond, 422)
+    said = refused(site, services, POLICIES, POLICIES, beyond, 422)
+    assert "Each reminder month is between 1 and 11 (the delisting comes at month 12)" in said
+    said = refused(site, services, POLICIES, POLICIES, beyond, 422, "fr")
+    assert "Chaque mois de rappel est compris entre 1 et 11" in said and "9, 14" in said
+
+    upside_down = a_version(tomorrow, sme_min_employees="300", sme_max_employees="200")
+    said = refused(site, services, POLICIES, POLICIES, upside_down, 422, "es")
+    assert "El intervalo de tamaños de empresa" in said and "300–200" in said
     assert policy_versions(services.certification) == ()
 
 
@@ -142,18 +172,40 @@ def test_a_url_deliveries_may_not_go_to_is_refused_beside_the_form(
     site: TestClient, services: Services
 ) -> None:
     logged_in(site)
-    for url, events_chosen, said in (
-        ("http://hooks.example.org/score", ["certificate.issued"], "https://"),
-        ("https://10.0.0.7/hooks", ["certificate.issued"], "public address"),
-        ("https://hooks.example.org/score", [], "events"),
+    delisted = ["trainer.delisted"]
+    for url, events_chosen, language, said in (
+        ("http://hooks.example.org/score", delisted, "en", "must start with https://"),
+        ("https://10.0.0.7/hooks", delisted, "en", "public address: 10.0.0.7 is a private"),
+        ("https://hooks.example.org/score", [], "en", "events"),
+        ("http://hooks.example.org/score", delisted, "fr", "doit commencer par https://"),
+        ("https://10.0.0.7/hooks", delisted, "fr", "10.0.0.7 est une adresse privée"),
+        ("https://127.0.0.1/hooks", delisted, "fr", "adresse de bouclage (loopback)"),
+        ("https://metadata/hooks", delisted, "fr", "metadata est un service de métadonnées"),
+        ("https://a:b@hooks.example.org/x", delisted, "fr", "ni de mot de passe"),
+        ("https://hooks.example.org/score", [], "fr", "events: Choisissez-en au moins 1."),
+        ("ftp://hooks.example.org/score", delisted, "fr", "url: Donnez une adresse web valide"),
+        ("hooks", delisted, "es", "url: Indique una dirección web válida"),
     ):
         fields = {"url": url, "events": events_chosen}
         sent = {**form_keys(opened(site, services, WEBHOOKS)), **fields}
-        answer = site.post(WEBHOOKS, data=sent)
+        answer = site.post(WEBHOOKS, data=sent, headers={"Accept-Language": language})
         assert answer.status_code == 422, answer.text
         assert said in refusal_of(answer.text)
-        assert f'value="{url}"' in answer.text  # what was typed, kept
+        assert f'value="{html.escape(url)}"' in answer.text  # what was typed, kept
     assert services.webhooks.subscriptions() == []
+
+    over_the_api = site.post(  # the JSON API's detail stays the domain's English
+        "/webhooks",
+        json={"url": "https://10.0.0.7/hooks", "events": delisted},
+        headers={"Accept-Language": "fr", "Authorization": f"Bearer {office_token(site)}"},
+    )
+    assert over_the_api.status_code == 422
+    refusal = over_the_api.json()
+    assert refusal["detail"] == (
+        "A webhook URL must reach a public address: 10.0.0.7 is a private address."
+    )
+    assert refusal["code"] == "webhook_url_not_public"
+    assert refusal["params"] == {"address": "10.0.0.7", "kind": "private"}
 
 
 def test_only_headquarters_records_policies_and_manages_webhooks(

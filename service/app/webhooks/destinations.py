@@ -32,21 +32,32 @@ class HostNotFound(Exception):
 
 
 def check_subscription_url(url: str, allow_private: bool) -> None:
-    """Refuse a URL no delivery could be sent to (InvalidInput: the caller answers 422)."""
+    """Refuse a URL no delivery could be sent to (InvalidInput: the caller answers 422). Each
+    refusal has its code and parameters, so the pages say it in the reader's language."""
     parts = urlsplit(url)
     if parts.username is not None or parts.password is not None:
         raise InvalidInput(
             "A webhook URL may not hold a user name or password: "
-            "deliveries are signed, verify their webhook-signature instead."
+            "deliveries are signed, verify their webhook-signature instead.",
+            code="webhook_url_with_credentials",
         )
     if allow_private:
         return
     if parts.scheme != "https":
-        raise InvalidInput("A webhook URL must start with https://.")
+        raise InvalidInput("A webhook URL must start with https://.", code="webhook_url_not_https")
     literal = _literal_address(parts.hostname or "")
-    refusal = refusal_of(literal) if literal is not None else _metadata_refusal(parts.hostname)
-    if refusal is not None:
-        raise InvalidInput(f"A webhook URL must reach a public address: {refusal}.")
+    if literal is not None and (kind := kind_of(literal)) is not None:
+        raise InvalidInput(
+            f"A webhook URL must reach a public address: {literal} is a {kind} address.",
+            code="webhook_url_not_public",
+            params={"address": str(literal), "kind": kind},
+        )
+    if literal is None and (refusal := _metadata_refusal(parts.hostname)) is not None:
+        raise InvalidInput(
+            f"A webhook URL must reach a public address: {refusal}.",
+            code="webhook_url_metadata_host",
+            params={"host": parts.hostname or ""},
+        )
 
 
 def public_address(host: str, port: int) -> str:
@@ -66,8 +77,15 @@ def public_address(host: str, port: int) -> str:
 
 def refusal_of(address: Address) -> str | None:
     """Why webhooks may not reach this address, or None for a public one."""
+    kind = kind_of(address)
+    return None if kind is None else f"{address} is a {kind} address"
+
+
+def kind_of(address: Address) -> str | None:
+    """The kind of address webhooks may not reach that this one is, or None for a public
+    one: loopback, link-local, multicast, reserved or private."""
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
-        return refusal_of(address.ipv4_mapped)
+        return kind_of(address.ipv4_mapped)
     kinds = (
         ("loopback", address.is_loopback),
         ("link-local", address.is_link_local),  # 169.254.169.254: cloud metadata
@@ -77,7 +95,7 @@ def refusal_of(address: Address) -> str | None:
     )
     for kind, matches in kinds:
         if matches:
-            return f"{address} is a {kind} address"
+            return kind
     return None
 
 

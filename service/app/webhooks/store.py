@@ -20,6 +20,7 @@ from sqlalchemy import (
     select,
     update,
 )
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from domain.errors import DomainError, NotFound
@@ -38,7 +39,11 @@ POSITION_BIGINT = BigInteger().with_variant(Integer(), "sqlite")
 # (workflows/webhooks.py); the grace covers the dispatcher's start and a last attempt.
 DELIVERY_PERIOD = timedelta(days=3)
 GRACE = timedelta(minutes=5)
-REFUSED = "refused: "  # how sending.py records an attempt to a destination that is not public
+REFUSED = "refused: "
+# A subscription's id is uuid5(SUBSCRIPTIONS, the command id that made it).
+SUBSCRIPTIONS = uuid.UUID(
+    "6f3c1d2e-8b4a-5c7d-9e0f-1a2b3c4d5e6f"
+)  # how sending.py records an attempt to a destination that is not public
 
 
 class SubscriptionRow(ServiceTables):
@@ -168,12 +173,22 @@ class Webhooks:
         # Deliveries to http and to private addresses (a local receiver): development only.
         self.allow_private = allow_private
 
-    def subscribe(self, url: str, events: tuple[str, ...], by: str) -> NewSubscription:
-        """Raises InvalidInput for a URL deliveries may not go to (destinations.py)."""
+    def subscribe(
+        self, url: str, events: tuple[str, ...], by: str, command_id: str | None = None
+    ) -> NewSubscription:
+        """Subscribe `url` to `events`. The subscription's id derives from `command_id`, so a
+        command sent twice (a double click, a retry) makes one subscription and is answered
+        with it, secret included (no command id: a new subscription each time). Raises
+        InvalidInput for a URL deliveries may not go to (destinations.py)."""
         check_subscription_url(url, self.allow_private)
+        subscription_id = str(
+            uuid.uuid4() if command_id is None else uuid.uuid5(SUBSCRIPTIONS, command_id)
+        )
+        if (made := self._made(subscription_id)) is not None:
+            return made
         secret = "whsec_" + base64.b64encode(secrets.token_bytes(32)).decode()
         row = SubscriptionRow(
-            subscription_id=str(uuid.uuid4()),
+            subscription_id=subscription_id,
             url=url,
             secret=secret,
             events=",".join(events),
@@ -181,10 +196,22 @@ class Webhooks:
             created_by=by,
             active=True,
         )
-        with Session(self.engine) as session, session.begin():
-            session.add(row)
-            found = _subscription(row)
+        try:
+            with Session(self.engine) as session, session.begin():
+                session.add(row)
+                found = _subscription(row)
+        except IntegrityError:  # the same command, sent twice at once: the first one's
+            if (made := self._made(subscription_id)) is None:
+                raise
+            return made
         return NewSubscription(**found.__dict__, secret=secret)
+
+    def _made(self, subscription_id: str) -> NewSubscription | None:
+        with Session(self.engine) as session:
+            row = session.get(SubscriptionRow, subscription_id)
+            if row is None:
+                return None
+            return NewSubscription(**_subscription(row).__dict__, secret=row.secret)
 
     def subscriptions(self) -> list[Subscription]:
         with Session(self.engine) as session:

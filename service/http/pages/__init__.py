@@ -16,10 +16,12 @@ What is where:
   for a logged-in user): `page.render(...)`, `page.redirect(...)`, `page.form()` (checks the
   CSRF token), `page.submitted(form, call)` (runs the call once per rendered form: the form's
   `form_key` is its Idempotency-Key, through `service/app/idempotency.py`; "send it again" —
-  a transient refusal such as `TryAgain`, or the workflow service not answering — comes back
-  as a 503 outcome kept under no key, so the form's page is rendered again with the message
-  beside the form, answered 503 with `Retry-After`), `page.require(...)`, `page.may(...)` (for
-  a link to a page the user may open).
+  a transient refusal such as `TryAgain`, or the workflow service not answering (the step
+  may be saved already) — comes back as a 503 outcome kept under no key, so the form's page
+  is rendered again with the message beside the form, answered 503 with `Retry-After`; the
+  form's key is kept as `page.again_key`, so the refused form, rendered with it again, is
+  sent again under the same command id), `page.require(...)`, `page.may(...)` (for a link to
+  a page the user may open).
 - `rendering.py`: one Jinja2 environment per language, with the i18n extension over
   `service.i18n.translations(lang)` and babel filters `date`, `datetime`, `number`; the
   global `STEP_TITLES` is `service/i18n/labels.py`'s, translated (the e-mails name the steps
@@ -65,7 +67,11 @@ How to add a page:
    `await page.submitted(form, call)`, where `call(command_id)` returns a `StoredResponse`
    (as the JSON routes do); on success redirect (303) to the page that shows the result,
    on a refusal (any status of 300 or more, the 503 of "send it again" among them) render
-   the form again with `refusal=page.refusal(outcome)` beside it and that status; fields
+   the form again with `refusal=page.refusal(outcome)` beside it, the values sent, and that
+   status. Around the refused form's `_form_keys.html` set `again_here` true
+   (`{% set again_here = refused == "x" %}`): on a 503 it then carries the key it was sent
+   with (`again_key`), not a new one, so sending it again cannot write twice; set it on that
+   form only, never on a sibling form of the page; fields
    the request model refuses (`ValidationError`) with `page.wrong_fields(invalid)`, each
    said in the reader's language.
 5. Link it where its readers start: `templates/_menu.html` (the header's menu) and

@@ -49,9 +49,14 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 CSRF_FIELD = "csrf"
-# The workflow service did not answer: nothing was recorded, and the same form will do.
+# The workflow service did not answer: the step may or may not be recorded yet (it can be saved
+# and its answer lost). The same form sent again, under the same key (so the same command id),
+# records it once either way.
 NOT_RECORDED = {
-    "detail": "The step could not be recorded right now; send the form again in a moment.",
+    "detail": (
+        "The workflow service did not answer, so this may or may not be recorded yet; "
+        "send the form again as it is: it will be recorded once."
+    ),
     "error": "StepNotRecorded",
     "code": "step_not_recorded",
     "params": {},
@@ -84,6 +89,10 @@ class Page:
     language: str
     user: User | None
     cookies: SessionCookies
+    # The key of a form answered "send it again" (503) in this request: the form's page
+    # renders the refused form with it again (`again_key`, `_form_keys.html`), so that the
+    # form sent again runs under the same command id and writes at most once.
+    again_key: str | None = None
 
     def gettext(self, message: str, **params: Any) -> str:
         text = translations(self.language).gettext(message)
@@ -102,6 +111,7 @@ class Page:
                 languages=LANGUAGES,
                 csrf=self.session.csrf,
                 new_form_key=lambda: uuid.uuid4().hex,
+                again_key=self.again_key,
                 here=self.here,
                 **context,
             )
@@ -193,9 +203,11 @@ class Page:
         the same way.
 
         "Send it again" (a transient refusal, such as another change to the same record in
-        flight, or the workflow service not answering) comes back as a 503 outcome, not kept
-        under the form's key: the page shows it beside the form, which the reader sends again
-        as it is (the same key, so still written once)."""
+        flight, or the workflow service not answering, when the step may already be saved)
+        comes back as a 503 outcome, not kept under the form's key. The key is remembered
+        (`again_key`): the page shows the refusal beside the form, rendered with the values
+        sent and this same key, so the reader sends it again as it is, under the same command
+        id, and it is written once whether or not the first sending was."""
         user = self.signed_in_user()
         key = form.get(FORM_KEY_FIELD)
         if not isinstance(key, str) or not 1 <= len(key) <= 64:
@@ -207,8 +219,10 @@ class Page:
         try:
             return await request.run(call)
         except DomainError as busy:  # only a transient refusal leaves `run`
+            self.again_key = key
             return StoredResponse(TRY_AGAIN_STATUS, refusal_body(busy))
         except StepNotRecorded:
+            self.again_key = key
             return StoredResponse(TRY_AGAIN_STATUS, NOT_RECORDED)
         except KeyReusedForAnotherRequest:
             raise PageRefused(

@@ -188,6 +188,7 @@ async def certification_queue(page: SignedIn, read: FreshReads, certified: str =
         queue=queue,
         just=just,
         refusal=None,
+        refused=None,
     )
 
 
@@ -220,6 +221,7 @@ async def certify(journey_id: str, page: SignedIn, read: FreshReads) -> Response
             queue=queue,
             just=None,
             refusal=page.refusal(outcome),
+            refused=journey_id,  # its form, sent again as it is
         )
     return page.redirect("/office/certification", certified=outcome.body["trainer_id"])
 
@@ -303,8 +305,13 @@ async def standing_page(trainer_id: str, page: SignedIn) -> Response:
 
 
 async def _standing(
-    page: Page, trainer_id: str, refusal: ReadableRefusal | None, status: int = 200
+    page: Page,
+    trainer_id: str,
+    refusal: ReadableRefusal | None,
+    status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> Response:
+    """The listing and its form; a refused form shown again with the `values` sent."""
     trainer = await run_in_threadpool(_certified_trainer, page, trainer_id)
     if trainer is None:
         raise PageRefused(404, page.gettext("There is no such record."))
@@ -314,6 +321,7 @@ async def _standing(
         title=page.gettext("Listing of %(name)s", name=trainer.name),
         trainer=trainer,
         refusal=refusal,
+        values=values or {},
     )
 
 
@@ -330,7 +338,7 @@ async def change_standing(trainer_id: str, page: SignedIn) -> Response:
             else Reinstate.model_validate(values).step()
         )
     except ValidationError as invalid:
-        return await _standing(page, trainer_id, page.wrong_fields(invalid), 422)
+        return await _standing(page, trainer_id, page.wrong_fields(invalid), 422, values)
     services = page.services
 
     async def call(command_id: str) -> StoredResponse:
@@ -340,5 +348,6 @@ async def change_standing(trainer_id: str, page: SignedIn) -> Response:
 
     outcome = await page.submitted(form, call)
     if outcome.status_code >= 300:
-        return await _standing(page, trainer_id, page.refusal(outcome), outcome.status_code)
+        refusal = page.refusal(outcome)
+        return await _standing(page, trainer_id, refusal, outcome.status_code, values)
     return page.redirect(f"/office/trainers/{trainer_id}/standing")

@@ -16,7 +16,7 @@ from domain.trainer.state import TrainerState
 from service.app.accounts import Login
 from service.app.idempotency import StoredResponse
 from service.app.people_logins import Delivery
-from service.http.pages.kit import FORM_KEY_FIELD, Page, PageRefused, SignedIn
+from service.http.pages.kit import FORM_KEY_FIELD, Page, PageRefused, SignedIn, form_values
 from service.http.pages.office import login_given
 from service.http.pages.refusals import ReadableRefusal
 
@@ -30,8 +30,15 @@ async def person_login(trainer_id: str, page: SignedIn) -> Response:
 
 
 async def _login_page(
-    page: Page, trainer_id: str, refusal: ReadableRefusal | None, status: int = 200
+    page: Page,
+    trainer_id: str,
+    refusal: ReadableRefusal | None,
+    status: int = 200,
+    refused: str = "",
+    values: dict[str, str] | None = None,
 ) -> Response:
+    """A person's logins with their forms; `refused` ("<username>/<change>") names the form
+    a refusal is about, shown again with the `values` sent."""
     trainer = await run_in_threadpool(trainer_record, page, trainer_id)
     logins = await run_in_threadpool(page.services.accounts.logins_of, trainer.trainer_id)
     actor = page.signed_in_user().actor
@@ -42,6 +49,8 @@ async def _login_page(
         trainer=trainer,
         logins=logins,
         refusal=refusal,
+        refused=refused,
+        values=values or {},
         may_erase=policy.may_pass_door(actor, Action.ERASE_PERSONAL_DATA) and not trainer.erased,
     )
 
@@ -75,8 +84,9 @@ async def reset_login(username: str, page: SignedIn) -> Response:
 
     outcome = await page.submitted(form, call)
     if outcome.status_code >= 300:
-        refused = page.refusal(outcome)
-        return await _login_page(page, str(login.trainer_id), refused, outcome.status_code)
+        trainer_id, status = str(login.trainer_id), outcome.status_code
+        refusal, values = page.refusal(outcome), dict(form_values(form))
+        return await _login_page(page, trainer_id, refusal, status, f"{username}/reset", values)
     # As on registering: the secret is made again from the form's command id.
     return login_given(page, outcome.body, f"{user.username}:page:{form.get(FORM_KEY_FIELD)}")
 
@@ -101,8 +111,9 @@ async def switch_login(username: str, change: str, page: SignedIn) -> Response:
 
     outcome = await page.submitted(form, call)
     if outcome.status_code >= 300:
-        refused = page.refusal(outcome)
-        return await _login_page(page, str(login.trainer_id), refused, outcome.status_code)
+        refusal = page.refusal(outcome)
+        trainer_id, status = str(login.trainer_id), outcome.status_code
+        return await _login_page(page, trainer_id, refusal, status, f"{username}/{change}")
     return page.redirect(f"/office/people/{login.trainer_id}/login")
 
 

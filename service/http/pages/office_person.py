@@ -44,9 +44,11 @@ async def _person(
     refused: str | None,
     refusal: ReadableRefusal | None,
     status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> Response:
     """The person as the event store holds them now, with their open journeys and the forms;
-    `refused` names the form the refusal is shown beside."""
+    `refused` names the form the refusal is shown beside, shown again with the `values`
+    sent."""
     await run_in_threadpool(within_reach, page, trainer_id=trainer_id)
     trainer, journeys = await run_in_threadpool(_trainer_and_journeys, page, trainer_id)
     experts = await run_in_threadpool(people_of, page, read, office.PersonStatus.EXPERT)
@@ -59,6 +61,7 @@ async def _person(
         experts={e.trainer_id: e.name for e in experts},
         refused=refused,
         refusal=refusal,
+        values=values or {},
     )
 
 
@@ -101,7 +104,8 @@ async def change_person(trainer_id: str, change: str, page: SignedIn) -> Respons
         else:
             merge = MergeTrainers.model_validate(values)
     except ValidationError as invalid:
-        return await _person(page, read, trainer_id, change, page.wrong_fields(invalid), 422)
+        refusal = page.wrong_fields(invalid)
+        return await _person(page, read, trainer_id, change, refusal, 422, values)
 
     async def call(command_id: str) -> StoredResponse:
         now = datetime.now(UTC)
@@ -124,7 +128,8 @@ async def change_person(trainer_id: str, change: str, page: SignedIn) -> Respons
     outcome = await page.submitted(form, call)
     if outcome.status_code >= 300:
         refusal = page.refusal(outcome)
-        return await _person(page, read, trainer_id, change, refusal, outcome.status_code)
+        status = outcome.status_code
+        return await _person(page, read, trainer_id, change, refusal, status, values)
     return page.redirect(f"/office/people/{trainer_id}", done=change)
 
 
@@ -136,12 +141,13 @@ async def reassign_expert(journey_id: str, page: SignedIn) -> Response:
     await run_in_threadpool(within_reach, page, journey_id=journey_id)
     journey = await run_in_threadpool(_journey, page, journey_id)
     form = await page.form()
+    values = dict(form_values(form))
     services = page.services
     try:
-        step = ReassignExpert.model_validate(dict(form_values(form))).step()
+        step = ReassignExpert.model_validate(values).step()
     except ValidationError as invalid:
         refusal = page.wrong_fields(invalid)
-        return await _person(page, read, journey.trainer_id, journey_id, refusal, 422)
+        return await _person(page, read, journey.trainer_id, journey_id, refusal, 422, values)
 
     async def call(command_id: str) -> StoredResponse:
         await services.steps.take_step(journey_id, step, user.actor, command_id)
@@ -152,7 +158,7 @@ async def reassign_expert(journey_id: str, page: SignedIn) -> Response:
         names = await run_in_threadpool(_names, page, (step.expert_id, journey.expert_id))
         refusal = page.refusal(outcome, names)
         status = outcome.status_code
-        return await _person(page, read, journey.trainer_id, journey_id, refusal, status)
+        return await _person(page, read, journey.trainer_id, journey_id, refusal, status, values)
     return page.redirect(f"/office/people/{journey.trainer_id}", done="expert")
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, fields
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
 from fastapi import APIRouter, Response
@@ -155,7 +155,11 @@ async def _policies(
     versions = await run_in_threadpool(policy_versions, services.certification)
     number, terms = await run_in_threadpool(policy_at, services.certification, now, configured)
     in_force = shown_terms(terms)
-    shown = {term.name: term.value for term in in_force}
+    # Only the required terms are written in as they are now: an optional one left empty
+    # keeps the value in force on the version's day, where today's, sent back unchanged,
+    # would pin it.
+    required = {term.name for term in TERMS if not term.optional}
+    shown = {term.name: term.value for term in in_force if term.name in required}
     return page.render(
         "office_policies.html",
         status=status,
@@ -166,6 +170,8 @@ async def _policies(
         changes=policy.may(user.actor, Action.CHANGE_POLICY),
         terms=TERMS,
         values={**shown, **values},
+        # A version applies from the start of a day (UTC) not begun yet.
+        tomorrow=(now + timedelta(days=1)).date().isoformat(),
         refusal=refusal,
         done=done,
     )

@@ -84,8 +84,10 @@ async def subscribe(page: SignedIn) -> Response:
     events = tuple(dict.fromkeys(body.events))  # each once, in the order given
     webhooks = page.services.webhooks
 
-    async def call(_: str) -> StoredResponse:
-        made = await run_in_threadpool(webhooks.subscribe, str(body.url), events, user.username)
+    async def call(command_id: str) -> StoredResponse:  # one subscription per command
+        made = await run_in_threadpool(
+            webhooks.subscribe, str(body.url), events, user.username, command_id
+        )
         return StoredResponse(201, jsonable_encoder(asdict(made)))
 
     outcome = await page.submitted(form, call)

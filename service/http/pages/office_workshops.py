@@ -120,9 +120,10 @@ async def _workshop(
     refused: str | None,
     refusal: ReadableRefusal | None,
     status: int = 200,
+    values: dict[str, str] | None = None,
 ) -> Response:
     """The workshop as the event store holds it now, with its forms; `refused` names the
-    form the refusal is shown beside."""
+    form the refusal is shown beside, shown again with the `values` sent."""
     await run_in_threadpool(within_reach, page, workshop_id=workshop_id)
     workshop = await run_in_threadpool(_workshop_state, page, workshop_id)
     candidates = await run_in_threadpool(people_of, page, read, office.PersonStatus.CANDIDATE)
@@ -134,6 +135,7 @@ async def _workshop(
         candidates=candidates,
         refused=refused,
         refusal=refusal,
+        values=values or {},
     )
 
 
@@ -166,7 +168,8 @@ async def change_workshop(workshop_id: str, change: str, page: SignedIn) -> Resp
         else:
             enrolment = Enrol.model_validate({**blank_to_none(values), "workshop_id": workshop_id})
     except ValidationError as invalid:
-        return await _workshop(page, read, workshop_id, change, page.wrong_fields(invalid), 422)
+        refusal = page.wrong_fields(invalid)
+        return await _workshop(page, read, workshop_id, change, refusal, 422, values)
 
     async def call(command_id: str) -> StoredResponse:
         now = datetime.now(UTC)
@@ -194,5 +197,6 @@ async def change_workshop(workshop_id: str, change: str, page: SignedIn) -> Resp
     outcome = await page.submitted(form, call)
     if outcome.status_code >= 300:
         refusal = page.refusal(outcome)
-        return await _workshop(page, read, workshop_id, change, refusal, outcome.status_code)
+        status = outcome.status_code
+        return await _workshop(page, read, workshop_id, change, refusal, status, values)
     return page.redirect(f"/office/workshops/{workshop_id}", done=change)

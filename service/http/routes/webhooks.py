@@ -61,9 +61,9 @@ async def subscribe(
     `whsec_…`), shown this once: verify each delivery's `webhook-signature` with it."""
     events = tuple(dict.fromkeys(body.events))  # each once, in the order given
 
-    async def call(_: str) -> StoredResponse:
+    async def call(command_id: str) -> StoredResponse:  # one subscription per command
         made = await run_in_threadpool(
-            services.webhooks.subscribe, str(body.url), events, user.username
+            services.webhooks.subscribe, str(body.url), events, user.username, command_id
         )
         return StoredResponse(201, jsonable_encoder(asdict(made)))
 
