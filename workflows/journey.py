@@ -4,7 +4,11 @@ Steps arrive as updates and wait their turn (`workflows/gate.py`: up to eight at
 applied one after another in the order admitted. A step with none ahead of it is judged by
 its validator on the state the event store last returned, so a refused step is answered
 with the domain's reason and written nowhere; a step that waited is judged by the domain in
-its activity, on the state the step before it left. An accepted step is applied by an
+its activity, on the state the step before it left. One exception: the validator cannot read
+the policy, so it judges a classroom workshop's participants only by the ceiling no policy
+version may exceed; a count within that ceiling but above the limit in force is refused by
+the activity (`too_many_participants`), which leaves the update in the workflow's history but
+writes no event. An accepted step is applied by an
 activity whose command id is the caller's request id. While the journey waits on a step longer
 than the stall period in force, its candidate and expert are reminded, once per stall.
 """
@@ -201,10 +205,10 @@ class CertificationJourney:
         if isinstance(request.step, Correction) and not self.journey.recorded:
             return  # a state carried from before corrections keeps no steps: the store judges
         if not self.gate.state_unsure:
-            # A term of the policy (the participant limit) is judged by the activity's
-            # application, which reads the version in force at the step's moment.
-            unjudged = rules.limit_not_judged
-            rules.check(self.journey, request.step, request.actor, limit_at=unjudged)
+            # A term of the policy (the participant limit) is judged here only by the ceiling
+            # no version may exceed; within it, by the activity's application, which reads
+            # the version in force at the step's moment.
+            rules.check(self.journey, request.step, request.actor, limit_at=rules.limit_ceiling)
 
     async def _read_again(self, journey_id: str) -> None:
         read = await self.gate.read_again(
