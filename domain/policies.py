@@ -32,6 +32,9 @@ from domain.journey.state import (
     MAX_CLASSROOM_PARTICIPANTS,
     ParticipantLimit,
 )
+from domain.journey.state import (  # the ceiling of a version's limit, named here too
+    MAX_PARTICIPANT_LIMIT as MAX_PARTICIPANT_LIMIT,
+)
 from domain.policy import Action
 from domain.recorded import RecordedAggregate, created_fields, require_aware
 from domain.text import REASON, clean_field
@@ -40,8 +43,6 @@ from domain.values import SYSTEM_ACTOR, Actor
 
 MAX_INACTIVE_AFTER_MONTHS = 60
 MAX_STALL_AFTER_DAYS = 3650
-# Far above any real classroom, far below what a read model's integer column holds.
-MAX_PARTICIPANT_LIMIT = 100_000
 
 
 @dataclass(frozen=True)

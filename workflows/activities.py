@@ -22,7 +22,7 @@ from domain.journey.rules import next_action
 from domain.journey.state import JourneyState, Stage
 from domain.journey.steps import Correction
 from domain.personal import ERASED
-from domain.policies import PolicyTerms
+from domain.policies import PolicyTerms, in_force
 from domain.recorded import RecordedAggregate
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import TrainerState
@@ -183,12 +183,15 @@ class CertificationActivities:
         """The version in force at the workflow's moment (else the run's own), and every
         version recorded to apply later: a journey's stall clock follows each from its own
         moment, without waiting to hear of it."""
+        versions = self.app.policy_versions()  # read once, for both
+        version = in_force(versions, query.at)
+        now = query.current if version is None else _reminder_policy(version.number, version.terms)
         later = sorted(
-            (v for v in self.app.policy_versions() if v.applies_from > query.at),
+            (v for v in versions if v.applies_from > query.at),
             key=lambda v: (v.applies_from, v.number),
         )
         return PolicySchedule(
-            self.policy_in_force(query),
+            now,
             tuple(PolicyFrom(v.applies_from, _reminder_policy(v.number, v.terms)) for v in later),
         )
 

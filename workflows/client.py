@@ -144,7 +144,9 @@ class JourneyGateway:
                     )
         except _NoRunningWorkflow:
             closed = await self._closed_journey(handle)
-            rules.check(closed, step, actor)  # the domain's own reason, e.g. AlreadyCertified
+            # The domain's own reason, e.g. AlreadyCertified: a closed journey is refused
+            # before any limit is asked, so no policy is read here.
+            rules.check(closed, step, actor, limit_at=rules.limit_ceiling)
             raise JourneyClosed(f"This journey has ended ({closed.stage.value}).") from None
 
     async def journey(self, journey_id: str) -> JourneyState | None:

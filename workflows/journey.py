@@ -4,7 +4,11 @@ Steps arrive as updates and wait their turn (`workflows/gate.py`: up to eight at
 applied one after another in the order admitted. A step with none ahead of it is judged by
 its validator on the state the event store last returned, so a refused step is answered
 with the domain's reason and written nowhere; a step that waited is judged by the domain in
-its activity, on the state the step before it left. An accepted step is applied by an
+its activity, on the state the step before it left. One exception: the validator cannot read
+the policy, so it judges a classroom workshop's participants only by the ceiling no policy
+version may exceed; a count within that ceiling but above the limit in force is refused by
+the activity (`too_many_participants`), which leaves the update in the workflow's history but
+writes no event. An accepted step is applied by an
 activity whose command id is the caller's request id. While the journey waits on a step longer
 than the stall period in force, its candidate and expert are reminded, once per stall.
 """
@@ -41,10 +45,11 @@ ENROLLING = "The journey is still being enrolled; try again in a moment."
 
 # A workflow started without its enrolment update (not through update-with-start) ends.
 ENROLMENT_WINDOW = timedelta(hours=1)
-# While a stall reminder is pending, the policy is read again at least this often, so that a
-# version recorded to apply sooner than that reaches the journey within it (one recorded
-# earlier is known in advance and followed from its very moment).
-STALL_POLICY_CHECK_EVERY = timedelta(days=1)
+# While a stall reminder is pending, the policy is read again at least this often (as the
+# standing's POLICY_CHECK_EVERY), so that a version recorded to apply sooner than that reaches
+# the journey within it (one recorded a week or more ahead is known in advance and followed
+# from its very moment). Each such wake costs the history 11 events (below).
+STALL_POLICY_CHECK_EVERY = timedelta(days=7)
 
 
 @workflow.defn
@@ -201,10 +206,10 @@ class CertificationJourney:
         if isinstance(request.step, Correction) and not self.journey.recorded:
             return  # a state carried from before corrections keeps no steps: the store judges
         if not self.gate.state_unsure:
-            # A term of the policy (the participant limit) is judged by the activity's
-            # application, which reads the version in force at the step's moment.
-            unjudged = rules.limit_not_judged
-            rules.check(self.journey, request.step, request.actor, limit_at=unjudged)
+            # A term of the policy (the participant limit) is judged here only by the ceiling
+            # no version may exceed; within it, by the activity's application, which reads
+            # the version in force at the step's moment.
+            rules.check(self.journey, request.step, request.actor, limit_at=rules.limit_ceiling)
 
     async def _read_again(self, journey_id: str) -> None:
         read = await self.gate.read_again(
@@ -235,7 +240,11 @@ class CertificationJourney:
     # being told: a signal from the recording to every running journey would be lost for any
     # journey it failed to reach (a crash between the two writes, a worker down), and would
     # need a list of them; the reading is an activity in the history, so it replays as it
-    # ran, and costs nothing while no reminder is pending (after one, until the next step).
+    # ran. It has a cost: a reminder is pending from each step until the reminder goes out
+    # (the whole of an ordinary wait), and each wake in that time adds 11 events to the
+    # history (the timer fired; a workflow task, 3 events; the activity scheduled, started,
+    # completed; a workflow task, 3; the next timer started): about one wake a week, so a
+    # 60-day stall about 9. Nothing is read once the reminder went out, until the next step.
 
     def _stall_reminder_due(self) -> datetime | None:
         """When the current stall's reminder is due; None once it was sent (or refused)."""
@@ -251,8 +260,8 @@ class CertificationJourney:
         the policy when a timer woke the run or the reminder looks due by what it holds (so
         always right before reminding); then remind if due, else sleep until it is due or the
         policy is to be read again. Not when a step or the enrolment woke it: the step's
-        answer adds nothing to the history after it, and the timer set then comes within a
-        day (no stall period is shorter)."""
+        answer adds nothing to the history after it, and the timer set then fires within
+        STALL_POLICY_CHECK_EVERY, or when the reminder looks due, and reads it then."""
         due = self._stall_reminder_due()
         if due is not None and (self.woke_by_timer or due <= workflow.now()):
             self.schedule = await calls.policy_schedule(self.input.policy)
@@ -292,13 +301,14 @@ class CertificationJourney:
             if due is None or due > workflow.now():
                 return  # a step arrived meanwhile: no longer stalled
             command_id = f"stall-reminder/{journey.journey_id}/{journey.last_step_at.isoformat()}"
-            # The version in force now: read when this wake-up began (all later ones apply
-            # after now, or the reminder would not be due by them).
-            policy = self.input.policy if self.schedule is None else self.schedule.now
+            # The version in force now, of those known when the policy was last read (one
+            # recorded to apply later may have started since).
+            now = workflow.now()
+            policy = self.input.policy if self.schedule is None else self.schedule.in_force_at(now)
             command = StallReminderCommand(
                 journey.journey_id,
                 command_id,
-                workflow.now(),
+                now,
                 policy.stall_after_days,
                 policy.version,
             )

@@ -98,6 +98,12 @@ class PolicySchedule:
                 return due
         raise AssertionError("the last period has no end")  # pragma: no cover
 
+    def in_force_at(self, moment: datetime) -> ReminderPolicy:
+        """The version in force at `moment` (not before the moment it was read): the latest
+        of those applying later to have started by then, else the one in force when read."""
+        started = [p.policy for p in self.later if p.applies_from <= moment]
+        return started[-1] if started else self.now
+
 
 # -- the journey workflow ---------------------------------------------------------------------
 

@@ -234,7 +234,7 @@ class Journey(RecordedAggregate):
         `domain.enterprise.size_warning`, by the SME range in force) too, so the warning is
         met where the firm is chosen. `limit_at`: the participant limit in force at a moment
         (the application reads the policy)."""
-        rules.check(self.state, step, actor, at, limit_at)
+        rules.check(self.state, step, actor, at, limit_at=limit_at)
         rules.check_dates(step, latest_local_date(at))
         step = rules.clean_step(step)  # the text as checked, not as typed (domain/text.py)
         fields = {k: v for k, v in dataclasses.asdict(step).items() if k != "kind"}

@@ -24,6 +24,7 @@ from domain.errors import (
 from domain.indicators import validate_indicators
 from domain.journey.state import (
     DEFAULT_PARTICIPANT_LIMIT,
+    PARTICIPANT_CEILING,
     EnterpriseProgress,
     JourneyState,
     ParticipantLimit,
@@ -53,8 +54,9 @@ from domain.text import FREE_TEXT, IDENTIFIER, INDICATOR_NAME, REASON, clean_fie
 from domain.values import Actor, Role
 
 # The participant limit in force at a moment: the policy version's, as the application reads
-# it (domain/policies.py); None: not judged here.
-LimitAt = Callable[[datetime], ParticipantLimit | None]
+# it (domain/policies.py). Asked only when a classroom workshop is judged (taken, or judged
+# again by a correction), so that no other step reads the policy.
+LimitAt = Callable[[datetime], ParticipantLimit]
 
 
 def default_limit(moment: datetime) -> ParticipantLimit:  # noqa: ARG001 (a LimitAt)
@@ -62,11 +64,12 @@ def default_limit(moment: datetime) -> ParticipantLimit:  # noqa: ARG001 (a Limi
     return DEFAULT_PARTICIPANT_LIMIT
 
 
-def limit_not_judged(moment: datetime) -> None:  # noqa: ARG001 (a LimitAt)
-    """For the workflows' validators, which cannot read the policy: the application judges
-    the limit in force when it applies the step (a validator judging by an older limit
-    would refuse a step the version in force allows)."""
-    return None
+def limit_ceiling(moment: datetime) -> ParticipantLimit:  # noqa: ARG001 (a LimitAt)
+    """The ceiling no version may exceed, for the workflows' validators, which cannot read
+    the policy: a count above it is refused whatever applies, and one within it is left to
+    the application, which judges the limit in force when it applies the step (a validator
+    judging by an older limit would refuse a step the version in force allows)."""
+    return PARTICIPANT_CEILING
 
 
 # ---------------------------------------------------------------------------------------------
@@ -93,24 +96,26 @@ def check(
     step: JourneyStep,
     actor: Actor,
     at: datetime | None = None,
-    limit_at: LimitAt = default_limit,
+    *,
+    limit_at: LimitAt,
 ) -> None:
     """Raise a DomainError with the reason when `actor` may not take `step` now (`at`).
 
     A term of the programme's policy (the participant limit) is the one `limit_at` gives in
     force at the moment of the step it judges: `at` for this step, a recorded step's own
     moment when a correction judges it again, so that a later version never turns a step
-    taken under an earlier one into a refusal."""
+    taken under an earlier one into a refusal. It is asked only for a classroom workshop."""
     check_actor(state, step, actor)
     step = clean_step(step)  # a withdrawal needs no more than an open journey and a reason
     if isinstance(step, Correction):
         _check_correction(state, step, limit_at)
     else:
-        _check_rules(state, step, limit_at(state.last_step_at if at is None else at))
+        _check_rules(state, step, limit_at, state.last_step_at if at is None else at)
 
 
-def _check_rules(state: JourneyState, step: JourneyStep, limit: ParticipantLimit | None) -> None:
-    """Whether the step may come now, whoever takes it (`limit`: None, not judged here)."""
+def _check_rules(state: JourneyState, step: JourneyStep, limit_at: LimitAt, at: datetime) -> None:
+    """Whether the step may come now (`at`), whoever takes it; `limit_at` is asked only for
+    a classroom workshop."""
     _check_open(state)
     match step:
         case RecordToTResult():
@@ -120,7 +125,7 @@ def _check_rules(state: JourneyState, step: JourneyStep, limit: ParticipantLimit
         case RecordBaselineAssessment():
             _check_baseline(_toe_cycle(state, step), step)
         case DeliverClassroomWorkshop():
-            _check_classroom(_toe_cycle(state, step), step, limit)
+            _check_classroom(_toe_cycle(state, step), step, limit_at(at))
         case RecordCoachingVisit():
             _check_visit(_toe_cycle(state, step), step.enterprise_id)
             _check_visit_date(_toe_cycle(state, step), step)
@@ -255,7 +260,7 @@ def _check_baseline(cycle: ToECycle, step: RecordBaselineAssessment) -> None:
 
 
 def _check_classroom(
-    cycle: ToECycle, step: DeliverClassroomWorkshop, limit: ParticipantLimit | None
+    cycle: ToECycle, step: DeliverClassroomWorkshop, limit: ParticipantLimit
 ) -> None:
     if cycle.classroom_delivered:
         raise StepNotAllowed(
@@ -289,7 +294,7 @@ def _check_classroom(
     _check_participants(step, limit)
 
 
-def _check_participants(step: DeliverClassroomWorkshop, limit: ParticipantLimit | None) -> None:
+def _check_participants(step: DeliverClassroomWorkshop, limit: ParticipantLimit) -> None:
     if min(step.managers, step.workers, step.women) < 0:
         raise InvalidInput("Participant counts cannot be negative.", code="negative_count")
     if step.managers + step.workers == 0:
@@ -304,7 +309,15 @@ def _check_participants(step: DeliverClassroomWorkshop, limit: ParticipantLimit 
             params={"women": step.women, "participants": step.managers + step.workers},
         )
     participants = step.managers + step.workers
-    if limit is not None and participants > limit.participants:
+    if participants > limit.participants and limit.policy_version is None:
+        raise InvalidInput(
+            f"{participants} participants in one classroom workshop are more than any policy "
+            f"version of the programme may allow: at most {limit.participants}. Check the "
+            "counts.",
+            code="participants_above_ceiling",
+            params={"participants": participants, "limit": limit.participants},
+        )
+    if participants > limit.participants and limit.policy_version is not None:
         raise InvalidInput(
             f"{participants} participants in one classroom workshop are more than the "
             f"programme allows: at most {limit.participants} (policy version "
@@ -668,7 +681,7 @@ def _refolded(
             continue
         judged = judge_from is not None and entry.version >= judge_from
         if judged and not isinstance(entry.step, ReassignExpert):  # who supervises: not a rule
-            _check_rules(folded, entry.step, limit_at(entry.at))  # the limit of its moment
+            _check_rules(folded, entry.step, limit_at, entry.at)  # the limit of its moment
         folded = _fold(folded, entry)
         if visit is not None:
             visit(entry, folded)

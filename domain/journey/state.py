@@ -12,19 +12,25 @@ from domain.values import Module
 # At most this many participants in one classroom workshop, by default; a policy version may
 # set another (domain/policies.py).
 MAX_CLASSROOM_PARTICIPANTS = 1_000
+# No policy version may set a higher limit: far above any real classroom, far below what a
+# read model's integer column holds.
+MAX_PARTICIPANT_LIMIT = 100_000
 
 
 @dataclass(frozen=True)
 class ParticipantLimit:
     """The most participants one classroom workshop may have, and the policy version that set
     it (0: the default the service ran with before any version), so that a refusal can name
-    it."""
+    it; None: the ceiling no version may exceed (`PARTICIPANT_CEILING`)."""
 
     participants: int = MAX_CLASSROOM_PARTICIPANTS
-    policy_version: int = 0
+    policy_version: int | None = 0
 
 
 DEFAULT_PARTICIPANT_LIMIT = ParticipantLimit()
+# What a caller that cannot read the version in force judges by (the journey workflow's
+# validator): a count above it is refused whatever version applies.
+PARTICIPANT_CEILING = ParticipantLimit(MAX_PARTICIPANT_LIMIT, policy_version=None)
 
 
 class Stage(StrEnum):

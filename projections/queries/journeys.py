@@ -67,8 +67,9 @@ def expert_worklist(
 ) -> list[WorklistItem]:
     """The expert's candidates on open journeys: overdue first, then the longest waiting.
 
-    Overdue means no step for `stall_after` (Settings.stall_reminder_after_days) before
-    `now`, the same test the stall reminders use.
+    Overdue means no step for `stall_after` (the stall period of the policy version in force,
+    else the configured one: `service/http/answers.py::stall_period`) before `now`, the test
+    the stall reminders use.
     """
     j = read.tables.journeys
     return _worklist(read, j.c.expert_id == expert_id, now, stall_after)

@@ -93,7 +93,9 @@ class WorkflowSteps:
         if answered is not None:
             return answered
         if not journey.is_open:
-            rules.check(journey, step, actor)  # the domain's own reason, e.g. AlreadyCertified
+            # The domain's own reason, e.g. AlreadyCertified: a closed journey is refused
+            # before any limit is asked, so no policy is read here.
+            rules.check(journey, step, actor, limit_at=rules.limit_ceiling)
             raise JourneyClosed(f"This journey has ended ({journey.stage.value}).")
         older = older_journey_workflow_id(journey.trainer_id, journey.module)
         try:

@@ -557,24 +557,24 @@ class Certification(Application[UUID]):
             if command_id in journey.applied:
                 return []
             self._require_reach(journey.state, step, actor)
+            terms = _PolicyRead(self.policy_versions)  # read once, if a rule asks
             warning = None
             if isinstance(step, SelectEnterprise):  # only registered enterprises are trained
                 firm = self._find(Enterprise, step.enterprise_id, "registered enterprise")
                 # warned where chosen, by the range in force then
-                warning = size_warning(firm.state.details.employees, self.sme_size_at(at))
+                warning = size_warning(firm.state.details.employees, terms.sme_size_at(at))
             taken = step
+            limit_at = terms.limit_at
             if isinstance(step, ReassignExpert):  # to a registered expert, by their record
                 taken = self._expert_named(journey.state, step, actor)
             if isinstance(step, Certify):  # not while the trainer is removed for cause
-                journey_rules.check(journey.state, step, actor)  # who may, and whether now
+                journey_rules.check(journey.state, step, actor, limit_at=limit_at)  # may it now
                 trainer_rules.check_can_be_certified(self._person(journey.state.trainer_id).state)
             if isinstance(step, RecordToTResult):  # only a workshop that has taken place
-                journey_rules.check(journey.state, step, actor)  # who may, and whether now
+                journey_rules.check(journey.state, step, actor, limit_at=limit_at)  # may it now
                 self._check_workshop_happened(journey.state.workshop_id, step, at)
             was_open = journey.state.is_open
-            journey.take(
-                taken, actor, command_id, at, size_warning=warning, limit_at=self._limit_at()
-            )
+            journey.take(taken, actor, command_id, at, size_warning=warning, limit_at=limit_at)
             if not was_open or journey.state.is_open:  # only the step that ends it closes it
                 return [journey]
             return [journey, *self._consequences(journey, actor, command_id, at)]
@@ -584,7 +584,8 @@ class Certification(Application[UUID]):
     def _expert_named(
         self, journey: JourneyState, step: ReassignExpert, actor: Actor
     ) -> ReassignExpert:
-        journey_rules.check(journey, step, actor)  # who may, and whether now
+        # Who may, and whether now (a reassignment asks no term of the policy).
+        journey_rules.check(journey, step, actor, limit_at=journey_rules.default_limit)
         # A country office names experts of its countries only (else: as if unknown).
         self.require_within_reach(actor, trainer_id=step.expert_id)
         expert = self._person(step.expert_id).state
@@ -992,18 +993,6 @@ class Certification(Application[UUID]):
         """The SME range in force at `moment`, naming its version (0: the default)."""
         return sme_size_at(self.policy_versions(), moment)
 
-    def _limit_at(self) -> journey_rules.LimitAt:
-        """The participant limit in force at a moment, for the rules of one command: the
-        policy read once, and only if a rule asks (a classroom workshop, a correction)."""
-        read: list[tuple[PolicyVersion, ...]] = []
-
-        def limit_at(moment: datetime) -> ParticipantLimit:
-            if not read:
-                read.append(self.policy_versions())
-            return participant_limit_at(read[0], moment)
-
-        return limit_at
-
     # -- queries ---------------------------------------------------------------------------
 
     def journey(self, journey_id: str | UUID, version: int | None = None) -> JourneyState:
@@ -1134,6 +1123,27 @@ def _new_certificate_number(registry: CertificateRegistry) -> str:
         number = certificate_number_from(digits)
         if number not in registry.holders:
             return number
+
+
+class _PolicyRead:
+    """The programme's policy for one decision: read from the store at most once, and only
+    when a rule asks for a term of it (a selection's SME range, a classroom workshop's
+    participant limit, also when a correction judges one again)."""
+
+    def __init__(self, read: Callable[[], tuple[PolicyVersion, ...]]) -> None:
+        self._read = read
+        self._versions: tuple[PolicyVersion, ...] | None = None
+
+    def _read_once(self) -> tuple[PolicyVersion, ...]:
+        if self._versions is None:
+            self._versions = self._read()
+        return self._versions
+
+    def sme_size_at(self, moment: datetime) -> SmeSize:
+        return sme_size_at(self._read_once(), moment)
+
+    def limit_at(self, moment: datetime) -> ParticipantLimit:
+        return participant_limit_at(self._read_once(), moment)
 
 
 def _aggregate_id(value: str | UUID, what: str) -> UUID:

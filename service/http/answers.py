@@ -38,12 +38,14 @@ def stall_period(services: Services) -> timedelta:
     return timedelta(days=terms.stall_after_days)
 
 
-def next_step(services: Services, state: JourneyState) -> NextStep:
-    """What the journey waits for, the enterprise named (reads the event store: a thread)."""
+def next_step(services: Services, state: JourneyState, stall: timedelta) -> NextStep:
+    """What the journey waits for, the enterprise named, overdue after `stall` (the stall
+    period read once per request: `stall_period`) (reads the event store: a thread)."""
     names = enterprise_names(services.certification, state)
-    return NextStep.of(awaited(state, stall_period(services), names), names)
+    return NextStep.of(awaited(state, stall, names), names)
 
 
 async def journey_answer(services: Services, state: JourneyState) -> dict[str, Any]:
     names = await run_in_threadpool(enterprise_names, services.certification, state)
-    return journey_body(state, stall_period(services), names)
+    stall = await run_in_threadpool(stall_period, services)
+    return journey_body(state, stall, names)

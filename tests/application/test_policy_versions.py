@@ -22,11 +22,13 @@ from domain.journey.state import JourneyState
 from domain.journey.steps import (
     AmendStep,
     DeliverClassroomWorkshop,
+    JourneyStep,
     RecordBaselineAssessment,
+    RecordCoachingVisit,
     RecordToTResult,
     SelectEnterprise,
 )
-from domain.policies import PolicyTerms, ProgrammePolicy
+from domain.policies import PolicyTerms, PolicyVersion, ProgrammePolicy
 from domain.trainer.aggregate import Trainer
 from domain.trainer.state import InactivityTerm
 from domain.trainer.steps import SubmitTrainingRecord
@@ -220,16 +222,25 @@ def test_reminder_months_must_come_before_the_inactivity_period_they_lead_up_to(
         PolicyTerms((), 60, inactive_after_months=1).checked()
 
 
-def test_versions_stored_before_the_period_was_versioned_read_as_12_months(
+def test_versions_stored_before_the_period_was_versioned_read_as_12_months_and_the_defaults(
     app: Certification,
 ) -> None:
     record_policy_version(app, EARLIER, NOW, "from today", OFFICE, "c1", NOW)
     (stored,) = [
         e for e in app.recorder.select_events(POLICY_ID) if e.topic.endswith("VersionRecorded")
     ]
-    upcast = as_stored_before(app, stored, "inactive_after_months", class_version=1)
+    # Version 1 wrote none of the terms added since: it is upcast to 2, then to 3.
+    added = (
+        "inactive_after_months",
+        "sme_min_employees",
+        "sme_max_employees",
+        "max_classroom_participants",
+    )
+    upcast = as_stored_before(app, stored, added, class_version=1)
     assert isinstance(upcast, ProgrammePolicy.VersionRecorded)
     assert upcast.inactive_after_months == 12
+    assert (upcast.sme_min_employees, upcast.sme_max_employees) == (50, 250)
+    assert upcast.max_classroom_participants == 1_000
 
 
 def test_versions_stored_before_the_sme_range_and_participant_limit_read_as_the_defaults(
@@ -338,3 +349,31 @@ def test_a_lower_participant_limit_refuses_classroom_workshops_from_its_date_nam
     amended = story.step(early, fix, early_candidate).recorded_step(classroom)
     assert amended is not None and isinstance(amended.step, DeliverClassroomWorkshop)
     assert (amended.amended, amended.step.women) == (True, 12)
+
+
+def test_a_step_reads_the_policy_only_when_a_rule_asks_for_a_term_and_then_once(
+    app: Certification, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    story = Story(app)
+    journey, candidate = in_a_toe_cycle(story)
+    firm = story.register_enterprise()
+    read = app.policy_versions
+    reads: list[str] = []
+
+    def counted() -> tuple[PolicyVersion, ...]:
+        reads.append("read")
+        return read()
+
+    monkeypatch.setattr(app, "policy_versions", counted)
+
+    def reads_of(step: JourneyStep) -> int:
+        nonlocal journey
+        reads.clear()
+        journey = story.step(journey, step, candidate)
+        return len(reads)
+
+    assert reads_of(SelectEnterprise(firm)) == 1  # the SME range, for its size warning
+    assert reads_of(RecordBaselineAssessment(firm, story.now.date(), BASELINE)) == 0
+    classroom = DeliverClassroomWorkshop(story.now.date(), managers=5, workers=20, women=9)
+    assert reads_of(classroom) == 1  # the participant limit
+    assert reads_of(RecordCoachingVisit(firm, story.now.date(), "first visit")) == 0

@@ -208,13 +208,15 @@ def test_a_step_recorded_under_an_earlier_rule_does_not_block_correcting_a_later
     )
 
     fix = AmendStep(REPORT, "a decimal slipped", indicators={"productivity": 112.0})
-    rules.check(state, fix, CANDIDATE)  # the steps before the report are not judged again
+    # The steps before the report are not judged again.
+    rules.check(state, fix, CANDIDATE, limit_at=rules.default_limit)
     corrected = rules.evolve(state, fix, T0).recorded_step(REPORT)
     assert corrected is not None and corrected.amended
     # The old step itself is judged when it is the one corrected: by the rules of now (and
     # the participant limit in force at its own moment, here the default).
+    amendment = AmendStep(CLASSROOM, "its date", held_on=date(2026, 3, 4))
     with pytest.raises(InvalidInput, match="more than the programme allows: at most 1000"):
-        rules.check(state, AmendStep(CLASSROOM, "its date", held_on=date(2026, 3, 4)), HQ)
+        rules.check(state, amendment, HQ, limit_at=rules.default_limit)
 
 
 def test_a_voided_selection_with_nothing_recorded_for_it_leaves_the_cycle() -> None:

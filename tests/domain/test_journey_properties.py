@@ -75,7 +75,7 @@ def acceptable_now(journey: Journey) -> list[tuple[JourneyStep, Actor]]:
     accepted = []
     for step, actor in WELL_FORMED:
         try:
-            rules.check(journey.state, step, actor)
+            rules.check(journey.state, step, actor, limit_at=rules.default_limit)
         except DomainError:
             continue
         accepted.append((step, actor))

@@ -60,7 +60,7 @@ def well_formed(offered: StepOpen, state: JourneyState) -> JourneyStep | None:
 
 def accepted(state: JourneyState, step: JourneyStep, actor: Actor) -> bool:
     try:
-        rules.check(state, step, actor)
+        rules.check(state, step, actor, limit_at=rules.default_limit)
     except DomainError:
         return False
     return True

@@ -340,7 +340,7 @@ def test_a_journey_step_with_refused_text_is_refused_by_the_rules_and_records_no
 ) -> None:
     journey = journey_in_toe_cycle()
     with pytest.raises(InvalidInput, match=f"^{field}: "):
-        journey_rules.check(journey.state, step, actor)
+        journey_rules.check(journey.state, step, actor, limit_at=journey_rules.default_limit)
     with pytest.raises(InvalidInput, match=f"^{field}: "):
         journey.take(step, actor, "c1", NOW)
     assert not journey.collect_events(), "a refused step records nothing"

@@ -12,7 +12,7 @@ import uuid
 from collections.abc import AsyncIterator
 from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -21,6 +21,7 @@ from temporalio.client import Client, WorkflowExecutionStatus, WorkflowHandle
 
 from domain.errors import (
     FoundationCertificateRequired,
+    InvalidInput,
     JourneyAlreadyOpen,
     JourneyClosed,
     NotFound,
@@ -35,17 +36,21 @@ from domain.journey.steps import (
     AmendStep,
     AssessCycle,
     Certify,
+    DeliverClassroomWorkshop,
+    RecordBaselineAssessment,
     RecordCoachingVisit,
     RecordToTResult,
     SelectEnterprise,
     VoidStep,
     Withdraw,
 )
+from domain.policies import PolicyTerms
 from domain.trainer.state import Listing
 from domain.values import Actor, Module, Role
 from service.app.certification import Certification
+from service.app.policies import record_policy_version
 from service.settings import Settings
-from tests.stories import new_id
+from tests.stories import BASELINE, new_id
 from tests.workflows.scenarios import Journeys, cycle_steps, journeys_with_worker
 from workflows import journey_workflow_id, standing_workflow_id
 from workflows.activities import CertificationActivities
@@ -156,6 +161,59 @@ async def test_a_refused_step_returns_the_domains_reason_and_writes_nothing(
 
     assert events_written(journeys.app) == events
     assert await history_length(handle) == history
+
+
+async def ready_for_the_classroom(journeys: Journeys) -> tuple[Actor, date]:
+    """A candidate in their first ToE cycle, one enterprise selected and assessed: the
+    candidate, and the day their classroom workshop is held."""
+    candidate, expert = journeys.people()
+    await journeys.enrol(candidate, expert)
+    await journeys.step(candidate, RecordToTResult(attended=True, completed=True), expert)
+    firm, today = journeys.story.register_enterprise(), journeys.story.now.date()
+    await journeys.step(candidate, SelectEnterprise(firm), candidate)
+    await journeys.step(candidate, RecordBaselineAssessment(firm, today, BASELINE), candidate)
+    return candidate, today
+
+
+async def test_too_many_classroom_participants_are_refused_with_no_event_untraced_over_the_ceiling(
+    journeys: Journeys, dev_client: Client
+) -> None:
+    candidate, today = await ready_for_the_classroom(journeys)
+    handle = journey_handle(dev_client, journeys.journey_id(candidate))
+    events, history = events_written(journeys.app), await history_length(handle)
+
+    # Above what any policy version may allow: the validator refuses it, untraced.
+    absurd = DeliverClassroomWorkshop(today, managers=100_000, workers=1, women=0)
+    with pytest.raises(InvalidInput) as above:
+        await journeys.step(candidate, absurd, candidate)
+    assert above.value.code == "participants_above_ceiling"
+    assert above.value.params == {"participants": 100_001, "limit": 100_000}
+    assert await history_length(handle) == history
+
+    # Within that ceiling but over the limit in force (1,000, version 0): the validator
+    # cannot read the policy, so the activity refuses it; its update stays in the history.
+    crowded = DeliverClassroomWorkshop(today, managers=200, workers=1_000, women=300)
+    with pytest.raises(InvalidInput) as over:
+        await journeys.step(candidate, crowded, candidate)
+    assert over.value.code == "too_many_participants"
+    assert over.value.params == {"participants": 1_200, "limit": 1_000, "policy_version": 0}
+    assert events_written(journeys.app) == events
+    assert await history_length(handle) > history
+
+
+async def test_a_classroom_workshop_within_a_raised_participant_limit_is_recorded(
+    journeys: Journeys,
+) -> None:
+    candidate, today = await ready_for_the_classroom(journeys)
+    now = datetime.now(UTC)
+    raised = PolicyTerms((9, 11), 60, max_classroom_participants=2_000)
+    record_policy_version(journeys.app, raised, now, "larger classes", journeys.hq, new_id(), now)
+
+    larger = DeliverClassroomWorkshop(today, managers=300, workers=1_200, women=500)
+    journey = await journeys.step(candidate, larger, candidate)
+
+    assert journey.cycle is not None and journey.cycle.classroom_delivered
+    assert journeys.app.journey(journey.journey_id) == journey
 
 
 async def test_a_step_sent_again_with_the_same_request_id_is_recorded_once(

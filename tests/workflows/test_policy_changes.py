@@ -1,7 +1,7 @@
 """Reminder thresholds, the inactivity period and the stall period: a change of configuration
 reaches every standing at its next yearly renewal; a recorded policy version reaches a
 standing from the version's own date (within a week), and a journey waiting on its next step
-from the version's own date (within a day when it was recorded to apply at once)."""
+from the version's own date (within a week when it was recorded to apply at once)."""
 
 from __future__ import annotations
 
@@ -221,12 +221,14 @@ async def test_a_longer_stall_period_holds_a_waiting_journeys_reminder_back_unti
     assert reminder.timestamp - journey.last_step_at >= timedelta(days=90)
 
 
-async def test_a_stall_period_recorded_to_apply_at_once_reaches_a_waiting_journey_within_a_day(
+async def test_a_stall_period_recorded_to_apply_at_once_reaches_a_waiting_journey_within_a_week(
     journeys: Journeys, time_skipping: WorkflowEnvironment
 ) -> None:
-    # Recorded on day 35 of the wait, applying at once: 30 days, run out already.
+    # Recorded on day 36 of the wait, applying at once: 30 days, run out already. The
+    # journey reads the policy at least weekly while it waits (days 7, 14, … 35, 42).
+    assert timedelta(days=7) == STALL_POLICY_CHECK_EVERY
     journey, applies = await a_journey_waiting_when_a_version_is_recorded(
-        journeys, time_skipping, stall_after_days=30, recorded_on_day=35
+        journeys, time_skipping, stall_after_days=30, recorded_on_day=36
     )
 
     await sleep_until(time_skipping, applies + STALL_POLICY_CHECK_EVERY + timedelta(hours=1))

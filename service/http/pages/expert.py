@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Response
 from fastapi.encoders import jsonable_encoder
@@ -51,7 +51,7 @@ async def worklist(page: SignedIn, read: FreshReads, module: str = "", stage: st
         if (not chosen_module or item.journey.module.value == chosen_module)
         and (not chosen_stage or item.journey.stage.value == chosen_stage)
     ]
-    rows = [await run_in_threadpool(_row, page, item) for item in shown]
+    rows = [await run_in_threadpool(_row, page, item, stall) for item in shown]
     return page.render(
         "worklist.html",
         title=page.gettext("My worklist"),
@@ -64,24 +64,26 @@ async def worklist(page: SignedIn, read: FreshReads, module: str = "", stage: st
     )
 
 
-def _row(page: SignedIn, item: queries.WorklistItem) -> Row:
+def _row(page: SignedIn, item: queries.WorklistItem, stall: timedelta) -> Row:
     state = page.services.certification.journey(item.journey.journey_id)
-    return Row(item, next_step(page.services, state))
+    return Row(item, next_step(page.services, state, stall))
 
 
 @router.get("/register-enterprise")
 async def enterprise_form(page: SignedIn, back: str = "") -> Response:
     page.require(Action.REGISTER_ENTERPRISE)
-    return _render_form(page, safe_next(back, ""), {})
+    return await _render_form(page, safe_next(back, ""), {})
 
 
-def _render_form(
+async def _render_form(
     page: SignedIn,
     back: str,
     values: dict[str, str],
     refusal: ReadableRefusal | None = None,
     status: int = 200,
 ) -> Response:
+    # The range in force, read from the event store in a thread, not on the event loop.
+    sme = await run_in_threadpool(page.services.certification.sme_size_at, datetime.now(UTC))
     return page.render(
         "register_enterprise.html",
         status=status,
@@ -89,7 +91,7 @@ def _render_form(
         back=back,
         values=values,
         refusal=refusal,
-        sme=page.services.certification.sme_size_at(datetime.now(UTC)),  # the range in force
+        sme=sme,
     )
 
 
@@ -105,7 +107,7 @@ async def register_enterprise(page: SignedIn) -> Response:
             {k: values.get(k, "") for k in RegisterEnterprise.model_fields}
         )
     except ValidationError as invalid:
-        return _render_form(page, back, values, page.wrong_fields(invalid), 422)
+        return await _render_form(page, back, values, page.wrong_fields(invalid), 422)
     details = EnterpriseDetails(
         body.name, body.country, body.sector, body.employees, body.women_employees
     )
@@ -122,6 +124,6 @@ async def register_enterprise(page: SignedIn) -> Response:
 
     outcome = await page.submitted(form, call)
     if outcome.status_code >= 400:
-        return _render_form(page, back, values, page.refusal(outcome), outcome.status_code)
+        return await _render_form(page, back, values, page.refusal(outcome), outcome.status_code)
     registered = outcome.body["details"]["name"]
     return page.redirect(back or "/register-enterprise", registered=registered)

@@ -29,7 +29,7 @@ from domain.policy import About, Action
 from projections import queries
 from service.app.idempotency import StoredResponse
 from service.app.refusals import refusal_body
-from service.http.answers import enterprise_names, journey_answer, next_step
+from service.http.answers import enterprise_names, journey_answer, next_step, stall_period
 from service.http.pages.kit import Page, PageRefused, SignedIn, form_values
 from service.http.pages.refusals import ReadableRefusal
 from service.http.pages.step_forms import (
@@ -160,7 +160,8 @@ async def _render(
     services = page.services
     user = page.signed_in_user()
     history = await run_in_threadpool(timeline, services.certification, state.journey_id)
-    waiting = await run_in_threadpool(next_step, services, state)
+    stall = await run_in_threadpool(stall_period, services)
+    waiting = await run_in_threadpool(next_step, services, state, stall)
     names = await run_in_threadpool(enterprise_names, services.certification, state)
     trainer = await run_in_threadpool(services.certification.trainer, state.trainer_id)
     about = About.journey(state.trainer_id, state.expert_id)

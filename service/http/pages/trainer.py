@@ -5,7 +5,7 @@ form."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from fastapi import APIRouter, Response
 from pydantic import ValidationError
@@ -19,7 +19,7 @@ from projections import queries
 from projections.queries import ReadModels, registers
 from service.app.idempotency import StoredResponse
 from service.app.policies import configured_terms, policy_at
-from service.http.answers import next_step
+from service.http.answers import next_step, stall_period
 from service.http.pages.kit import Page, PageRefused, SignedIn, form_values
 from service.http.pages.refusals import ReadableRefusal
 from service.http.reading import FreshReads
@@ -56,15 +56,16 @@ async def my_journeys(page: SignedIn, read: FreshReads) -> Response:
     trainer_id = _own_trainer_id(page)
     views = await run_in_threadpool(queries.journeys_of_trainer, read, trainer_id)
     profile = await run_in_threadpool(registers.trainer_profile, read, trainer_id)
-    journeys = [await run_in_threadpool(_mine, page, view) for view in views]
+    stall = await run_in_threadpool(stall_period, page.services)  # once for every journey
+    journeys = [await run_in_threadpool(_mine, page, view, stall) for view in views]
     return page.render(
         "my_journeys.html", title=page.gettext("My journeys"), journeys=journeys, profile=profile
     )
 
 
-def _mine(page: Page, view: queries.JourneyView) -> MyJourney:
+def _mine(page: Page, view: queries.JourneyView, stall: timedelta) -> MyJourney:
     state = page.services.certification.journey(view.journey_id)
-    return MyJourney(view, next_step(page.services, state))
+    return MyJourney(view, next_step(page.services, state, stall))
 
 
 @router.get("/me/standing")
@@ -83,13 +84,14 @@ async def _render_standing(
     trainer_id = _own_trainer_id(page)
     state = await run_in_threadpool(page.services.certification.trainer, trainer_id)
     standing = await run_in_threadpool(queries.standing, read, trainer_id)
+    clock = await run_in_threadpool(_clock, page, state)  # reads the policy: not on the loop
     return page.render(
         "my_standing.html",
         status=status,
         title=page.gettext("My standing"),
         trainer=state,
         standing=standing,
-        clock=_clock(page, state),
+        clock=clock,
         values=values or {},
         refusal=refusal,
         done=done,

@@ -41,7 +41,8 @@ def read_journey(
     about = About.journey(journey.trainer_id, journey.expert_id)
     policy.require(user.actor, Action.READ_RECORD, about)
     state = services.certification.journey(journey_id)
-    return JourneyRead(**vars(journey), next_step=next_step(services, state))
+    waiting = next_step(services, state, stall_period(services))
+    return JourneyRead(**vars(journey), next_step=waiting)
 
 
 @router.get("/trainers/{trainer_id}/journeys")

@@ -228,7 +228,8 @@ async def schedule_workshop(
 async def register_enterprise(
     body: RegisterEnterprise, user: EnterpriseRegistrars, services: ServicesDep, idem: Idempotent
 ) -> JSONResponse:
-    """Register an enterprise; one outside 50–250 employees is accepted with a warning."""
+    """Register an enterprise; one outside the SME range in force (50–250 employees unless a
+    policy version says otherwise) is accepted with a warning."""
     details = EnterpriseDetails(
         body.name, body.country, body.sector, body.employees, body.women_employees
     )
