@@ -16,10 +16,13 @@ they would do every batch twice and throw half away. So one leads:
   it (`pg_terminate_backend`, in the statement that finds it) and takes over;
 * on SQLite, the one holding the lease (`SqliteLease`): a row of the read models'
   `projector_lease` table naming the leader, its epoch and when the lease runs out. The
-  leader's check renews it; a standby takes over a lease that has run out (a leader killed,
-  or frozen), with the next epoch. A killed leader's lease is not released: the standby
-  takes over once it runs out, within `timeout_seconds` and one check of the kill.
-  Processes on one machine only, as SQLite is (their clocks are the machine's).
+  leader's check renews it; a standby takes over a lease that has run out (a leader frozen),
+  with the next epoch. Every projector also holds, while its process lives, an exclusive
+  `flock` on a file of its own beside the data, named after it (`AliveLock`): the kernel
+  lets go of it when the process dies, however it dies. A standby that can lock the file of
+  the holder a running lease names knows that holder is gone and takes over at its next
+  check, not once the lease runs out. Processes on one machine only, as SQLite is (their
+  clocks are the machine's).
 
 Each batch of the projector checks, inside its own transaction, that this projector still
 leads (`fence`): on SQLite by a conditional write to the lease row at the epoch it took,
@@ -40,6 +43,8 @@ prefixes do not wait on each other.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
 import os
 import socket
@@ -49,6 +54,7 @@ import uuid
 import zlib
 from collections.abc import Callable
 from contextlib import suppress
+from pathlib import Path
 from typing import Protocol
 
 from sqlalchemy import Connection, Engine, Table, Update, create_engine, select, text, update
@@ -298,6 +304,7 @@ class SqliteLease:
         projection: str,
         timeout_seconds: float,
         clock: Callable[[], float] = time.time,
+        alive_files: Path | None = None,
     ) -> None:
         self._engine = engine
         self._table = table
@@ -307,10 +314,13 @@ class SqliteLease:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.epoch: int | None = None  # while this process holds the lease
         self._renewed_until = 0.0
+        self._alive = AliveLock(alive_files, self.holder) if alive_files is not None else None
 
     def try_acquire(self) -> bool:
         if self.epoch is not None:
             return self.still_held()
+        if self._alive is not None:
+            self._alive.hold()  # before taking the lease: a leader's file is always locked
         lease = self._table
         read = select(lease.c.holder, lease.c.epoch, lease.c.expires_at).where(
             lease.c.projection == self._projection
@@ -330,7 +340,7 @@ class SqliteLease:
                 until = now + self._timeout
                 # Run out: past its end, or ending beyond any renewal from now (the clock
                 # was set back since: waiting for it would hold a dead leader's lease).
-                if now < seen.expires_at <= until:
+                if now < seen.expires_at <= until and not self._gone(seen.holder):
                     return False  # another projector holds it
                 taken = conn.execute(
                     update(lease)
@@ -347,7 +357,13 @@ class SqliteLease:
             log.warning("projector: cannot take the lead now: %s", error)
             return False
         self.epoch, self._renewed_until = seen.epoch + 1, until
-        if seen.holder and seen.expires_at > 0:  # run out, not released
+        if seen.holder and now < seen.expires_at:
+            log.warning(
+                "projector: the active projector (%s) has ended; took over (epoch %s)",
+                seen.holder,
+                self.epoch,
+            )
+        elif seen.holder and seen.expires_at > 0:  # run out, not released
             log.warning(
                 "projector: the active projector (%s) has been quiet for more than %g s: "
                 "its lease ran out; took over (epoch %s)",
@@ -393,6 +409,16 @@ class SqliteLease:
 
     def close(self) -> None:
         self.release()
+        if self._alive is not None:
+            self._alive.release()
+
+    def _gone(self, holder: str) -> bool:
+        """Whether the projector named `holder` has died (its file is not locked)."""
+        return (
+            self._alive is not None
+            and holder not in ("", self.holder)
+            and (self._alive.holder_gone(holder))
+        )
 
     def _mine(self) -> Update:
         lease = self._table
@@ -401,6 +427,54 @@ class SqliteLease:
             lease.c.holder == self.holder,
             lease.c.epoch == self.epoch,
         )
+
+
+class AliveLock:
+    """A projector's own file (`<folder>.<digest of its holder name>.alive`), locked with an
+    exclusive `flock` while its process lives: the kernel lets go of the lock when the process
+    dies, however it dies, so another projector can tell a dead holder from a frozen one."""
+
+    def __init__(self, folder: Path, holder: str) -> None:
+        self._stem = folder
+        self._path = self.path_of(holder)
+        self._fd: int | None = None
+
+    def path_of(self, holder: str) -> Path:
+        digest = hashlib.sha256(holder.encode()).hexdigest()[:16]
+        return self._stem.with_name(f"{self._stem.name}.{digest}.alive")
+
+    def hold(self) -> None:
+        if self._fd is not None:
+            return
+        self._path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # its own: nobody else locks it
+        self._fd = fd
+
+    def holder_gone(self, holder: str) -> bool:
+        """The file of `holder` exists and nobody holds its lock. A holder without a file
+        (none was ever made, or it was cleaned away) is not known to be gone."""
+        path = self.path_of(holder)
+        try:
+            fd = os.open(path, os.O_RDWR)
+        except FileNotFoundError:
+            return False
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False  # alive, or frozen: only the lease's end tells
+        finally:
+            os.close(fd)  # which lets go of a lock just taken
+        with suppress(FileNotFoundError):
+            path.unlink()  # a dead projector's file: nobody will lock it again
+        return True
+
+    def release(self) -> None:
+        if self._fd is not None:
+            with suppress(FileNotFoundError):
+                self._path.unlink()
+            os.close(self._fd)  # closing the file lets go of its lock
+            self._fd = None
 
 
 def lead_then_follow(

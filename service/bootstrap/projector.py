@@ -54,6 +54,7 @@ def leadership_for(settings: Settings, read_models: ReadModels) -> Leadership:
         read_models.tables.projector_lease,
         read_models.projection,
         settings.projector_leader_timeout_seconds,
+        alive_files=settings.data_dir / f"projector-{name}",
     )
 
 

@@ -10,6 +10,7 @@ The processes, killed and frozen, are in `test_projector_leadership.py`.
 from __future__ import annotations
 
 import logging
+import os
 import sqlite3
 import threading
 import time
@@ -338,6 +339,68 @@ def test_a_standby_takes_a_lease_that_ran_out_and_the_old_leader_loses_it(
     assert standby.epoch == (first_epoch or 0) + 1
     assert "has been quiet for more than" in caplog.text
     assert not leader.still_held()  # when it wakes: its renewal finds a newer epoch
+
+
+def alive_lease_over(read_models: ReadModels, clock: Clock, folder: Path) -> SqliteLease:
+    return SqliteLease(
+        read_models.engine,
+        read_models.tables.projector_lease,
+        read_models.projection,
+        TIMEOUT,
+        clock,
+        alive_files=folder / "projector-rm_journeys",
+    )
+
+
+def died(lease: SqliteLease) -> None:
+    """As the process's death does: its files closed (so its flock let go of), its lease
+    neither renewed nor released."""
+    alive = lease._alive
+    assert alive is not None and alive._fd is not None
+    os.close(alive._fd)
+    alive._fd = None
+
+
+def test_a_standby_takes_over_at_once_from_a_leader_whose_process_died(
+    sqlite_store: tuple[Certification, ReadModels],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, read_models = sqlite_store
+    clock = Clock()
+    leader, standby, third = (alive_lease_over(read_models, clock, tmp_path) for _ in range(3))
+    assert leader.try_acquire()
+    assert not standby.try_acquire()  # alive: its lease runs and its file is locked
+
+    died(leader)
+    with caplog.at_level(logging.WARNING, logger="projections.leadership"):
+        assert standby.try_acquire()  # the lease still runs, but its holder's file is free
+    assert not third.try_acquire()  # and the new leader is alive
+
+    assert "has ended; took over" in caplog.text
+    assert not leader.still_held()
+    assert len(list(tmp_path.glob("*.alive"))) == 2  # the dead one's file cleaned away
+
+
+def test_a_frozen_leader_is_waited_for_until_its_lease_runs_out_and_never_taken_back_when_it_wakes(
+    sqlite_store: tuple[Certification, ReadModels], tmp_path: Path
+) -> None:
+    _, read_models = sqlite_store
+    clock = Clock()
+    frozen, standby, third = (alive_lease_over(read_models, clock, tmp_path) for _ in range(3))
+    assert frozen.try_acquire()
+    assert not standby.try_acquire()  # frozen, not dead: its file stays locked
+
+    clock.now += TIMEOUT + 0.1  # its lease runs out
+    assert standby.try_acquire()
+    assert not frozen.still_held()  # it wakes, finds a newer epoch and stands down
+    for _ in range(3):  # and does not take the lead back from a live leader
+        assert not frozen.try_acquire()
+        assert not third.try_acquire()
+        clock.now += 0.5 * TIMEOUT
+        assert standby.still_held()
+    died(standby)
+    assert frozen.try_acquire()  # whose death is seen at once
 
 
 def test_a_frozen_leader_that_wakes_after_a_take_over_writes_nothing_and_stands_down(
