@@ -304,7 +304,7 @@ class SqliteLease:
         projection: str,
         timeout_seconds: float,
         clock: Callable[[], float] = time.time,
-        alive_files: Path | None = None,
+        alive_stem: Path | None = None,
     ) -> None:
         self._engine = engine
         self._table = table
@@ -314,13 +314,16 @@ class SqliteLease:
         self.holder = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self.epoch: int | None = None  # while this process holds the lease
         self._renewed_until = 0.0
-        self._alive = AliveLock(alive_files, self.holder) if alive_files is not None else None
+        self._alive = AliveLock(alive_stem, self.holder) if alive_stem is not None else None
 
     def try_acquire(self) -> bool:
         if self.epoch is not None:
             return self.still_held()
-        if self._alive is not None:
-            self._alive.hold()  # before taking the lease: a leader's file is always locked
+        # Before taking the lease: a leader's file is always locked. A file that cannot be
+        # made or locked (a read-only folder, a filesystem without flock) leaves only the
+        # lease's end to tell a dead leader by.
+        if self._alive is not None and not self._alive.hold():
+            self._alive = None
         lease = self._table
         read = select(lease.c.holder, lease.c.epoch, lease.c.expires_at).where(
             lease.c.projection == self._projection
@@ -340,7 +343,9 @@ class SqliteLease:
                 until = now + self._timeout
                 # Run out: past its end, or ending beyond any renewal from now (the clock
                 # was set back since: waiting for it would hold a dead leader's lease).
-                if now < seen.expires_at <= until and not self._gone(seen.holder):
+                running = now < seen.expires_at <= until
+                gone = running and self._gone(seen.holder)
+                if running and not gone:
                     return False  # another projector holds it
                 taken = conn.execute(
                     update(lease)
@@ -357,7 +362,8 @@ class SqliteLease:
             log.warning("projector: cannot take the lead now: %s", error)
             return False
         self.epoch, self._renewed_until = seen.epoch + 1, until
-        if seen.holder and now < seen.expires_at:
+        if gone and self._alive is not None:
+            self._alive.forget(seen.holder)  # only now: kept while the take-over might fail
             log.warning(
                 "projector: the active projector (%s) has ended; took over (epoch %s)",
                 seen.holder,
@@ -414,11 +420,8 @@ class SqliteLease:
 
     def _gone(self, holder: str) -> bool:
         """Whether the projector named `holder` has died (its file is not locked)."""
-        return (
-            self._alive is not None
-            and holder not in ("", self.holder)
-            and (self._alive.holder_gone(holder))
-        )
+        alive = self._alive
+        return alive is not None and holder not in ("", self.holder) and alive.holder_gone(holder)
 
     def _mine(self) -> Update:
         lease = self._table
@@ -430,12 +433,14 @@ class SqliteLease:
 
 
 class AliveLock:
-    """A projector's own file (`<folder>.<digest of its holder name>.alive`), locked with an
+    """A projector's own file (`<stem>.<digest of its holder name>.alive`), locked with an
     exclusive `flock` while its process lives: the kernel lets go of the lock when the process
-    dies, however it dies, so another projector can tell a dead holder from a frozen one."""
+    dies, however it dies, so another projector can tell a dead holder from a frozen one.
+    Every projector of one database must see the same files: they lie beside the database
+    file, on its (local) filesystem."""
 
-    def __init__(self, folder: Path, holder: str) -> None:
-        self._stem = folder
+    def __init__(self, stem: Path, holder: str) -> None:
+        self._stem = stem
         self._path = self.path_of(holder)
         self._fd: int | None = None
 
@@ -443,35 +448,51 @@ class AliveLock:
         digest = hashlib.sha256(holder.encode()).hexdigest()[:16]
         return self._stem.with_name(f"{self._stem.name}.{digest}.alive")
 
-    def hold(self) -> None:
+    def hold(self) -> bool:
+        """Lock this projector's own file; False (and a warning) if it cannot be."""
         if self._fd is not None:
-            return
-        self._path.parent.mkdir(parents=True, exist_ok=True)
-        fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # its own: nobody else locks it
+            return True
+        fd: int | None = None
+        try:
+            fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)  # its own: nobody else locks it
+        except OSError as error:
+            if fd is not None:
+                os.close(fd)
+            log.warning(
+                "projector: cannot lock %s (%s): a standby will take over from this "
+                "projector, dead, only once its lease runs out",
+                self._path,
+                error,
+            )
+            return False
         self._fd = fd
+        return True
 
     def holder_gone(self, holder: str) -> bool:
         """The file of `holder` exists and nobody holds its lock. A holder without a file
-        (none was ever made, or it was cleaned away) is not known to be gone."""
-        path = self.path_of(holder)
+        (none was ever made, or it was cleaned away), or a file that cannot be read, is not
+        known to be gone."""
         try:
-            fd = os.open(path, os.O_RDWR)
-        except FileNotFoundError:
+            fd = os.open(self.path_of(holder), os.O_RDONLY)
+        except OSError:
             return False
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        except OSError:
             return False  # alive, or frozen: only the lease's end tells
         finally:
             os.close(fd)  # which lets go of a lock just taken
-        with suppress(FileNotFoundError):
-            path.unlink()  # a dead projector's file: nobody will lock it again
         return True
+
+    def forget(self, holder: str) -> None:
+        """A dead holder's file, once its lease is taken over: nobody will lock it again."""
+        with suppress(OSError):
+            self.path_of(holder).unlink()
 
     def release(self) -> None:
         if self._fd is not None:
-            with suppress(FileNotFoundError):
+            with suppress(OSError):
                 self._path.unlink()
             os.close(self._fd)  # closing the file lets go of its lock
             self._fd = None

@@ -175,7 +175,8 @@ class Settings(BaseSettings):
         "standby takes over: on PostgreSQL by ending its lock session (this is also that "
         "session's keepalive, user and statement timeout, and how long a projector's batch "
         "may stay idle in its transaction), on SQLite once its lease has run out (a killed "
-        "leader is seen at once: its file lock is let go of). Several times the check interval",
+        "leader is seen at the standby's next check: its file lock is let go of). Several times "
+        "the check interval",
     )
 
     @field_validator("login_account_limits", "login_client_limits")

@@ -12,6 +12,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 from projections.leadership import (
     AdvisoryLock,
@@ -54,8 +55,17 @@ def leadership_for(settings: Settings, read_models: ReadModels) -> Leadership:
         read_models.tables.projector_lease,
         read_models.projection,
         settings.projector_leader_timeout_seconds,
-        alive_files=settings.data_dir / f"projector-{name}",
+        alive_stem=alive_stem(read_models.engine.url.database, name),
     )
+
+
+def alive_stem(database: str | None, name: str) -> Path | None:
+    """Where the projectors of a SQLite file keep their files of life: beside the database,
+    which every projector of it sees (none for a database in memory)."""
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return None
+    path = Path(database)
+    return path.with_name(f"{path.name}.projector-{name}")
 
 
 def run_projector(

@@ -14,7 +14,7 @@ import os
 import sqlite3
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import suppress
 from pathlib import Path
 
@@ -41,6 +41,7 @@ from projections.tracking import PROJECTION_NAME, advance_position
 from projections.writes import Changes
 from service.app.certification import Certification
 from service.bootstrap.parts import build_certification, build_read_models
+from service.bootstrap.projector import alive_stem
 from service.settings import Settings
 from tests.migrated import migrated
 from tests.postgres import scratch_database
@@ -348,8 +349,25 @@ def alive_lease_over(read_models: ReadModels, clock: Clock, folder: Path) -> Sql
         read_models.projection,
         TIMEOUT,
         clock,
-        alive_files=folder / "projector-rm_journeys",
+        alive_stem=folder / "score.sqlite.projector-rm_journeys",
     )
+
+
+@pytest.fixture
+def leases(
+    sqlite_store: tuple[Certification, ReadModels], tmp_path: Path
+) -> Iterator[Callable[[Clock], SqliteLease]]:
+    """Leases over the store, each with its file of life in `tmp_path`; closed at the end."""
+    _, read_models = sqlite_store
+    made: list[SqliteLease] = []
+
+    def lease(clock: Clock) -> SqliteLease:
+        made.append(alive_lease_over(read_models, clock, tmp_path))
+        return made[-1]
+
+    yield lease
+    for each in made:
+        each.close()
 
 
 def died(lease: SqliteLease) -> None:
@@ -362,13 +380,10 @@ def died(lease: SqliteLease) -> None:
 
 
 def test_a_standby_takes_over_at_once_from_a_leader_whose_process_died(
-    sqlite_store: tuple[Certification, ReadModels],
-    tmp_path: Path,
-    caplog: pytest.LogCaptureFixture,
+    leases: Callable[[Clock], SqliteLease], tmp_path: Path, caplog: pytest.LogCaptureFixture
 ) -> None:
-    _, read_models = sqlite_store
     clock = Clock()
-    leader, standby, third = (alive_lease_over(read_models, clock, tmp_path) for _ in range(3))
+    leader, standby, third = (leases(clock) for _ in range(3))
     assert leader.try_acquire()
     assert not standby.try_acquire()  # alive: its lease runs and its file is locked
 
@@ -383,11 +398,10 @@ def test_a_standby_takes_over_at_once_from_a_leader_whose_process_died(
 
 
 def test_a_frozen_leader_is_waited_for_until_its_lease_runs_out_and_never_taken_back_when_it_wakes(
-    sqlite_store: tuple[Certification, ReadModels], tmp_path: Path
+    leases: Callable[[Clock], SqliteLease],
 ) -> None:
-    _, read_models = sqlite_store
     clock = Clock()
-    frozen, standby, third = (alive_lease_over(read_models, clock, tmp_path) for _ in range(3))
+    frozen, standby, third = (leases(clock) for _ in range(3))
     assert frozen.try_acquire()
     assert not standby.try_acquire()  # frozen, not dead: its file stays locked
 
@@ -401,6 +415,51 @@ def test_a_frozen_leader_is_waited_for_until_its_lease_runs_out_and_never_taken_
         assert standby.still_held()
     died(standby)
     assert frozen.try_acquire()  # whose death is seen at once
+
+
+def test_a_holder_without_a_file_of_life_is_waited_for_until_its_lease_runs_out(
+    sqlite_store: tuple[Certification, ReadModels], leases: Callable[[Clock], SqliteLease]
+) -> None:
+    _, read_models = sqlite_store
+    clock = Clock()
+    without = lease_over(read_models, clock)  # a projector that keeps no file of life
+    standby = leases(clock)
+    assert without.try_acquire()
+
+    assert not standby.try_acquire()  # not known to be gone: maybe alive
+    clock.now += TIMEOUT + 0.1
+    assert standby.try_acquire()
+    without.close()
+
+
+def test_a_projector_that_cannot_make_its_file_of_life_still_leads_by_the_lease_alone(
+    sqlite_store: tuple[Certification, ReadModels],
+    tmp_path: Path,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    _, read_models = sqlite_store
+    clock = Clock()
+    nowhere = tmp_path / "no such folder" / "score.sqlite.projector-rm_journeys"
+    leader = SqliteLease(
+        read_models.engine,
+        read_models.tables.projector_lease,
+        read_models.projection,
+        TIMEOUT,
+        clock,
+        alive_stem=nowhere,
+    )
+    with caplog.at_level(logging.WARNING, logger="projections.leadership"):
+        assert leader.try_acquire()
+    assert "cannot lock" in caplog.text
+    assert leader.still_held()
+    leader.close()
+
+
+def test_the_files_of_life_lie_beside_the_sqlite_database_and_none_for_one_in_memory() -> None:
+    stem = alive_stem("/srv/score/data/score.sqlite", "rm_journeys")
+    assert stem == Path("/srv/score/data/score.sqlite.projector-rm_journeys")
+    assert alive_stem(":memory:", "rm_journeys") is None
+    assert alive_stem(None, "rm_journeys") is None
 
 
 def test_a_frozen_leader_that_wakes_after_a_take_over_writes_nothing_and_stands_down(
