@@ -102,6 +102,7 @@ def lock_key(name: str) -> int:
 
 LEAD_APPLICATION = "score-projector-lead"  # the lock session's application_name
 BATCH_APPLICATION = "score-projector-batch"  # the projector's read-model sessions'
+LISTEN_APPLICATION = "score-projector-listen"  # the leader's session waiting for notifications
 
 
 def session_timeouts(timeout_seconds: float) -> dict[str, str | int]:
@@ -126,6 +127,14 @@ def batch_session_timeouts(timeout_seconds: float) -> dict[str, str | int]:
     return _on_a_dead_peer(
         timeout_seconds, BATCH_APPLICATION, {"idle_in_transaction_session_timeout": milliseconds}
     )
+
+
+def listen_session_timeouts(timeout_seconds: float) -> dict[str, str | int]:
+    """libpq connection parameters for the leader's session that waits for notifications
+    (`projections.wakeup`): it gives up on a dead peer as the lock session does, so a
+    connection cut without a word is noticed, and listened on afresh, within about
+    `timeout_seconds`; it runs no statement worth a timeout."""
+    return _on_a_dead_peer(timeout_seconds, LISTEN_APPLICATION, {})
 
 
 def _on_a_dead_peer(

@@ -3,8 +3,8 @@
 One batch of notifications becomes one transaction that writes the batch's rows and moves
 the tracking position to the batch's last notification id. Nothing is processed twice and
 nothing is skipped: after a crash or a restart, the projector resumes from the committed
-position. It polls, which works alike on SQLite (where eventsourcing has no subscriptions)
-and on PostgreSQL.
+position. Having found nothing new, it waits (`projections.wakeup`): on PostgreSQL for the
+notification that events were committed, on SQLite (no notifications) for the poll interval.
 
 An event it cannot project is not skipped silently: the projector finds exactly which one it
 is, records that it is stuck there (`status`), says so in the log, and tries again every
@@ -41,6 +41,7 @@ from projections.status import Stuck, read_progress, record_stuck, record_unstuc
 from projections.store import ReadModels
 from projections.stored import StoredEvents
 from projections.tracking import PositionMoved, advance_position
+from projections.wakeup import Sleep, Wakeup
 from projections.writes import Changes
 
 log = logging.getLogger(__name__)
@@ -137,8 +138,12 @@ class Projector:
         poll_interval: float,
         retry_after: float = RETRY_SECONDS,
         stuck_retry: float = STUCK_RETRY_SECONDS,
+        *,
+        wakeup: Wakeup | None = None,
     ) -> None:
-        """Follow the log until `stopping` is set, polling every `poll_interval` s when idle.
+        """Follow the log until `stopping` is set; having found nothing new, wait for
+        `wakeup` (a notification, on PostgreSQL), looking again after `poll_interval` s at
+        the latest; without one, poll every `poll_interval` s.
 
         Stuck at an event it cannot project, it records where and why, and tries again every
         `stuck_retry` s (a failed batch reads the recorded skips afresh). Returns at once,
@@ -146,6 +151,7 @@ class Projector:
         """
         # Stuck before a restart? Then the first batch that goes through clears the status.
         self.stuck = read_progress(self._read_models).stuck
+        idle_wait = wakeup or Sleep()
         while not stopping.is_set():
             try:
                 idle = self.process_next_batch() == 0
@@ -173,7 +179,7 @@ class Projector:
                 stopping.wait(stuck_retry if self.stuck is not None else retry_after)
                 continue
             if idle:
-                stopping.wait(poll_interval)
+                idle_wait.wait(stopping, poll_interval)
 
     def _find_the_unprojectable(self) -> None:
         """After a failed batch, project its events one at a time up to the one that fails,

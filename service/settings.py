@@ -39,7 +39,17 @@ class Settings(BaseSettings):
         default=1000, ge=1, description="notifications the projector commits per transaction"
     )
     projector_poll_seconds: float = Field(
-        default=0.01, gt=0, description="how often an idle projector looks for new events"
+        default=0.01,
+        gt=0,
+        description="how often an idle projector looks for new events on SQLite (on "
+        "PostgreSQL it waits for the notification that events were stored)",
+    )
+    projector_safety_poll_seconds: float = Field(
+        default=1.0,
+        gt=0,
+        description="on PostgreSQL, how long an idle projector waits for a notification "
+        "before it looks all the same (a safety net for a notification lost); within the "
+        "read-your-writes timeout, so reads still see their writes in time without them",
     )
     read_your_writes_timeout_seconds: float = Field(
         default=5.0, gt=0, description="how long a read waits for the projector to see a write"

@@ -5,6 +5,11 @@ Several projectors may run (a standby beside the active one); one leads at a tim
 SQLite; each batch checks, before its commit, that its projector still leads. Each serves
 its /metrics: the read models' position, the event store's head, the lag between them, and
 whether this one is active.
+
+Having found nothing new, the active projector waits (`projections.wakeup`): on PostgreSQL
+for the notification that events were committed, on a session it opens while it leads (a
+standby does not listen), looking again every `projector_safety_poll_seconds` all the same;
+on SQLite it polls every `projector_poll_seconds`.
 """
 
 from __future__ import annotations
@@ -13,6 +18,8 @@ import threading
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+
+from sqlalchemy.engine import make_url
 
 from projections.leadership import (
     AdvisoryLock,
@@ -24,10 +31,12 @@ from projections.leadership import (
 )
 from projections.projector import Projector
 from projections.store import ReadModels
+from projections.wakeup import NotificationListener
 from service.app.certification import Certification
 from service.bootstrap.parts import build_certification, build_read_models
 from service.bootstrap.telemetry import process_metrics
 from service.settings import Settings
+from service.storage.chain import chain_of
 from service.telemetry.metrics import Reading, register_readings
 
 
@@ -68,6 +77,19 @@ def alive_stem(database: str | None, name: str) -> Path | None:
     return path.with_name(f"{path.name}.projector-{name}")
 
 
+def listener_for(settings: Settings, certification: Certification) -> NotificationListener | None:
+    """On PostgreSQL, a listener for the notification that events were stored (sent by the
+    events table's trigger); None on SQLite, which has none: its projector polls."""
+    on_postgres = make_url(settings.sqlalchemy_url).get_backend_name() == "postgresql"
+    if not on_postgres or settings.event_store != "database":
+        return None
+    return NotificationListener(
+        settings.sqlalchemy_url,
+        chain_of(certification).events.name,
+        settings.projector_leader_timeout_seconds,
+    )
+
+
 def run_projector(
     settings: Settings, stopping: threading.Event, say: Callable[[str], None]
 ) -> None:
@@ -97,10 +119,18 @@ def run_projector(
             say("projector: standby; another projector is active, taking over when it stops")
 
     def follow(lead_over: threading.Event) -> None:
+        listener = listener_for(settings, certification)  # while this projector leads
         try:
-            follower.run_until(lead_over, settings.projector_poll_seconds)
+            if listener is None:
+                follower.run_until(lead_over, settings.projector_poll_seconds)
+            else:
+                follower.run_until(
+                    lead_over, settings.projector_safety_poll_seconds, wakeup=listener
+                )
         finally:
             active.clear()
+            if listener is not None:
+                listener.close()
 
     metrics = process_metrics(settings)
     unregister = register_readings(_readings(certification, read_models, follower, active))
