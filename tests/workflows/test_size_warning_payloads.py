@@ -30,9 +30,7 @@ def _journey(warning: SizeWarning | None) -> JourneyState:
 
 def _decoded(data: bytes) -> JourneyOutcome:
     payload = Payload(metadata={"encoding": b"json/plain"}, data=data)
-    outcome: JourneyOutcome = data_converter.payload_converter.from_payload(
-        payload, JourneyOutcome
-    )
+    outcome: JourneyOutcome = data_converter.payload_converter.from_payload(payload, JourneyOutcome)
     return outcome
 
 
