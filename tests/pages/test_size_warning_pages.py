@@ -16,7 +16,7 @@ from fastapi.testclient import TestClient
 
 from domain.journey.aggregate import Journey
 from domain.journey.state import JourneyState
-from domain.journey.steps import RecordToTResult
+from domain.journey.steps import RecordToTResult, SelectEnterprise
 from domain.recorded import created_fields
 from domain.values import Actor, Module, Role
 from service.app.certification import Certification
@@ -180,3 +180,20 @@ def test_the_api_answers_a_warning_recorded_as_text_with_its_words_and_no_code(
     assert answer.status_code == 200, answer.text
     (progress,) = answer.json()["cycle"]["enterprises"]
     assert progress["size_warning"] == {"detail": OLD_WORDS, "code": None, "params": {}}
+
+
+def test_the_auditor_reads_a_selections_warning_in_the_steps_as_recorded_then(
+    site: TestClient, services: Services
+) -> None:
+    story, journey = in_a_toe_cycle(services)
+    enterprise_id = story.register_enterprise(employees=300)
+    candidate = Actor(journey.trainer_id, Role.TRAINER)
+    story.step(journey, SelectEnterprise(enterprise_id), candidate)
+    logged_in(site)  # the office reads the audit pages too
+    site.headers["Accept-Language"] = "fr"
+
+    page = site.get(f"/auditor/trainers/{journey.trainer_id}", params={"at": "2026-12-31"})
+
+    assert page.status_code == 200, page.text
+    shown = page.text.split('class="views"')[1]  # both views: as recorded, as in effect
+    assert shown.count("Avertissement sur la taille: 300 salariés") == 2

@@ -23,13 +23,13 @@ What is where:
   sent again under the same command id), `page.require(...)`, `page.may(...)` (for a link to
   a page the user may open).
 - `rendering.py`: one Jinja2 environment per language, with the i18n extension over
-  `service.i18n.translations(lang)` and babel filters `date`, `datetime`, `number`,
-  `warning` (a size warning in the reader's words: `refusals.worded_warning`); the
+  `service.i18n.translations(lang)` and babel filters `date`, `datetime`, `number`; the
   global `STEP_TITLES` is `service/i18n/labels.py`'s, translated (the e-mails name the steps
   from the same mapping), read by templates through `_labels.html`.
 - `refusals.py`: a refusal as people read it: from the `refusals.po` catalog by its code and
   parameters, else the domain's English reason; a size warning likewise, from `warnings.po`
-  (one recorded as text before codes: its words as recorded).
+  (one recorded as text before codes: its words as recorded), which every page's context
+  holds as `worded_warning(warning)` (`kit.Page.render`).
 - `templates/`: `base.html` (landmarks, skip link, language switcher, the user's menu) and a
   template per page; `static/site.css`.
 - The routers: `auth.py` (login, logout, language), `public.py` (home, directory, certificate

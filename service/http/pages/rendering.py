@@ -39,11 +39,6 @@ def environment(language: str) -> Environment:
     env.filters["number"] = lambda value: local_number(value, language)
     env.filters["country"] = lambda code: country_name(code, language)  # ISO code → its name
     env.globals["STEP_TITLES"] = step_titles(language)  # read through `_labels.html`
-    # A size warning from the catalogs by its code (refusals.py, which reads dates by this
-    # module: imported here, not above, so that neither waits on the other)
-    from service.http.pages.refusals import worded_warning
-
-    env.filters["warning"] = lambda warning: worded_warning(warning, language)
     return env
 
 

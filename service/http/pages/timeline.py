@@ -60,7 +60,7 @@ class Moment:
     enterprise_id: str | None
     enterprise_name: str | None
     facts: dict[str, Any]
-    # a selection's enterprise outside the SME range then (the page words it: `|warning`)
+    # a selection's enterprise outside the SME range then (the page words it: `worded_warning`)
     warning: SizeWarning | None = None
 
 
