@@ -12,6 +12,7 @@ from domain.countries import country_code, upcast_country
 from domain.errors import InvalidInput
 from domain.policy import About, Action
 from domain.recorded import RecordedAggregate, created_fields
+from domain.size_warnings import SizeWarning, recorded_fields, upcast_text
 from domain.text import ORGANISATION_NAME, SECTOR, clean_field
 from domain.values import Actor
 
@@ -47,12 +48,12 @@ class EnterpriseDetails:
 class EnterpriseState:
     enterprise_id: str
     details: EnterpriseDetails
-    size_warning: str | None
+    size_warning: SizeWarning | None
 
 
 def check_enterprise(
     details: EnterpriseDetails, actor: Actor, size: SmeSize = DEFAULT_SME_SIZE
-) -> str | None:
+) -> SizeWarning | None:
     """Refuse malformed details; return a warning (not a refusal) for a firm outside the SME
     `size` in force."""
     policy.require(actor, Action.REGISTER_ENTERPRISE)
@@ -113,17 +114,15 @@ def _check_counts(details: EnterpriseDetails) -> None:
         )
 
 
-def size_warning(employees: int, size: SmeSize = DEFAULT_SME_SIZE) -> str | None:
+def size_warning(employees: int, size: SmeSize = DEFAULT_SME_SIZE) -> SizeWarning | None:
     """The warning (not a refusal) for a firm outside the SME `size` in force, wherever it is
-    chosen: at registration, and when a candidate selects it into a ToE cycle. It names the
-    policy version whose range it applied, and is recorded as worded then: a later version
-    never rewrites it."""
+    chosen: at registration, and when a candidate selects it into a ToE cycle. It carries a
+    code and its params (domain/size_warnings.py), among them the policy version whose range
+    it applied, and is recorded as judged then: a later version never rewrites it."""
     if size.min_employees <= employees <= size.max_employees:
         return None
-    return (
-        f"{employees} employees is outside the SCORE target of "
-        f"{size.min_employees}–{size.max_employees} (small and medium enterprises; "
-        f"policy version {size.policy_version})."
+    return SizeWarning.outside(
+        employees, size.min_employees, size.max_employees, size.policy_version
     )
 
 
@@ -143,34 +142,48 @@ class Enterprise(RecordedAggregate):
         state: EnterpriseState
 
     class Registered(RecordedAggregate.Created):
-        class_version = 2  # v1 (release v0.1.0) recorded the country as free text
+        # v1 (release v0.1.0) recorded the country as free text; v1 and v2 the size warning
+        # as English text
+        class_version = 3
         name: str
         country: str  # ISO 3166-1 alpha-2 (domain/countries.py)
         sector: str
         employees: int
         women_employees: int
-        size_warning: str | None
+        size_warning: dict[str, Any] | None  # its code and params (SizeWarning.recorded)
+        size_warning_as_recorded: str | None  # v1–v2's text, kept by the upcast; None since
         country_as_recorded: str | None  # v1's free text, kept by the upcast; None since
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             upcast_country(state)
 
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            upcast_text(state)
+
         def apply_to(self, aggregate: Any) -> None:
             details = EnterpriseDetails(
                 self.name, self.country, self.sector, self.employees, self.women_employees
             )
-            aggregate.state = EnterpriseState(str(self.originator_id), details, self.size_warning)
+            warning = SizeWarning.from_event(self.size_warning, self.size_warning_as_recorded)
+            aggregate.state = EnterpriseState(str(self.originator_id), details, warning)
 
     class DetailsEdited(RecordedAggregate.Event):
         """The office corrected the enterprise's details (all of them as they now stand); the
         size warning follows the employee count."""
 
+        class_version = 2  # v1 recorded the size warning as English text
         name: str
         sector: str
         employees: int
         women_employees: int
-        size_warning: str | None
+        size_warning: dict[str, Any] | None  # its code and params (SizeWarning.recorded)
+        size_warning_as_recorded: str | None  # v1's text, kept by the upcast; None since
+
+        @staticmethod
+        def upcast_v1_v2(state: dict[str, Any]) -> None:
+            upcast_text(state)
 
         def apply_to(self, aggregate: Any) -> None:
             details = replace(
@@ -180,9 +193,8 @@ class Enterprise(RecordedAggregate):
                 employees=self.employees,
                 women_employees=self.women_employees,
             )
-            aggregate.state = replace(
-                aggregate.state, details=details, size_warning=self.size_warning
-            )
+            warning = SizeWarning.from_event(self.size_warning, self.size_warning_as_recorded)
+            aggregate.state = replace(aggregate.state, details=details, size_warning=warning)
 
     @classmethod
     def register(
@@ -205,7 +217,7 @@ class Enterprise(RecordedAggregate):
             sector=details.sector,
             employees=details.employees,
             women_employees=details.women_employees,
-            size_warning=warning,
+            **recorded_fields(warning),
             country_as_recorded=None,
             **created_fields(actor, command_id, at),
         )
@@ -228,5 +240,5 @@ class Enterprise(RecordedAggregate):
             sector=after.sector,
             employees=after.employees,
             women_employees=after.women_employees,
-            size_warning=size_warning(after.employees, size),
+            **recorded_fields(size_warning(after.employees, size)),
         )

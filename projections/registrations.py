@@ -6,6 +6,7 @@ from __future__ import annotations
 from domain.certificates import CertificateRegistry
 from domain.enterprise import Enterprise
 from domain.recorded import RecordedAggregate
+from domain.size_warnings import SizeWarning
 from domain.workshop import ToTWorkshop
 from projections.tables import ReadModelTables
 from projections.writes import Changes
@@ -25,7 +26,9 @@ def record_registration(
                     "sector": event.sector,
                     "employees": event.employees,
                     "women_employees": event.women_employees,
-                    "size_warning": event.size_warning,
+                    **_warning_columns(
+                        SizeWarning.from_event(event.size_warning, event.size_warning_as_recorded)
+                    ),
                     "registered_at": event.timestamp,
                 },
             )
@@ -54,7 +57,9 @@ def record_registration(
                     "sector": event.sector,
                     "employees": event.employees,
                     "women_employees": event.women_employees,
-                    "size_warning": event.size_warning,
+                    **_warning_columns(
+                        SizeWarning.from_event(event.size_warning, event.size_warning_as_recorded)
+                    ),
                 },
             )
         case ToTWorkshop.Rescheduled():
@@ -85,3 +90,15 @@ def record_registration(
                     "issued_at": event.issued_at,
                 },
             )
+
+
+def _warning_columns(warning: SizeWarning | None) -> dict[str, object]:
+    """The enterprise's size warning in its columns: its English sentence, code and params
+    (a warning recorded before codes: its words as recorded, no code)."""
+    if warning is None:
+        return {"size_warning": None, "size_warning_code": None, "size_warning_params": None}
+    return {
+        "size_warning": warning.detail,
+        "size_warning_code": warning.code,
+        "size_warning_params": dict(warning.params) if warning.code is not None else None,
+    }

@@ -271,7 +271,9 @@ def _enterprises() -> list[Column[Any]]:
         Column("sector", Text, nullable=False),
         Column("employees", Integer, nullable=False),
         Column("women_employees", Integer, nullable=False),
-        Column("size_warning", Text),
+        Column("size_warning", Text),  # its English sentence (as recorded, if it has no code)
+        Column("size_warning_code", Text),  # its code, to be read in the reader's language
+        Column("size_warning_params", JSON),  # the params its words are written from
         _at("registered_at"),
     ]
 

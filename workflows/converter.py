@@ -6,14 +6,20 @@ converter starts with an empty cache of pydantic `TypeAdapter`s, so every instan
 schemas of the journey's state, steps and outcomes again: ~6–8 ms of worker CPU per instance
 (docs/benchmarks.md, "The reminder storm"). A type adapter depends on the type alone, so one
 cache for the process gives the same payloads, built once.
+
+Payloads recorded by an earlier release are read as this one's types where they differ: a
+journey's state from before size warnings carried a code held each warning as English text,
+which now reads as a warning recorded as text (`SizeWarning.as_recorded`), so that runs in
+flight and their histories replay (`_upcast`).
 """
 
 from __future__ import annotations
 
 import functools
+import json
 from typing import Any
 
-from pydantic import TypeAdapter
+from pydantic import TypeAdapter, ValidationError
 from temporalio.api.common.v1 import Payload
 from temporalio.contrib.pydantic import PydanticJSONPlainPayloadConverter
 from temporalio.converter import (
@@ -33,7 +39,35 @@ class _SharedAdaptersJSON(PydanticJSONPlainPayloadConverter):
             adapter: TypeAdapter[Any] = _adapter(hint)
         except TypeError:  # an unhashable hint: the SDK's own path
             return super().from_payload(payload, type_hint)
-        return adapter.validate_json(payload.data)
+        try:
+            return adapter.validate_json(payload.data)
+        except ValidationError:
+            upcast = _upcast(json.loads(payload.data))
+            if upcast is None:
+                raise
+            return adapter.validate_python(upcast)
+
+
+def _upcast(value: Any) -> Any | None:
+    """`value` with the shapes of earlier releases in this one's (None if it has none of
+    them): a size warning recorded as text becomes a warning with no code (its words as
+    recorded)."""
+    changed = False
+
+    def walk(item: Any) -> Any:
+        nonlocal changed
+        if isinstance(item, list):
+            return [walk(v) for v in item]
+        if not isinstance(item, dict):
+            return item
+        found = {key: walk(v) for key, v in item.items()}
+        if isinstance(found.get("size_warning"), str):
+            found["size_warning"] = {"detail": found["size_warning"], "code": None, "params": {}}
+            changed = True
+        return found
+
+    upcast = walk(value)
+    return upcast if changed else None
 
 
 class SharedPydanticPayloadConverter(CompositePayloadConverter):

@@ -26,6 +26,7 @@ from domain.journey.steps import (
     Withdraw,
 )
 from domain.recorded import RecordedAggregate, created_fields
+from domain.size_warnings import SizeWarning, recorded_fields, upcast_text
 from domain.values import SYSTEM_ACTOR, Actor, Module
 
 
@@ -73,8 +74,12 @@ class Journey(RecordedAggregate):
                 self.timestamp,
                 self.originator_version,
                 self.actor_id,
-                getattr(self, "size_warning", None),
+                self.recorded_warning(),
             )
+
+        def recorded_warning(self) -> SizeWarning | None:
+            """The size warning the step recorded: only a selection records one."""
+            return None
 
     class ToTResultRecorded(StepTaken):
         step_class = RecordToTResult
@@ -83,14 +88,24 @@ class Journey(RecordedAggregate):
 
     class EnterpriseSelected(StepTaken):
         step_class = SelectEnterprise
-        class_version = 2
+        class_version = 3
         enterprise_id: str
-        size_warning: str | None  # outside the SME range in force when selected (v2 on)
+        # Outside the SME range in force when selected: its code and params
+        # (`SizeWarning.recorded`) from v3; v2 recorded it as English text, kept as recorded.
+        size_warning: dict[str, Any] | None
+        size_warning_as_recorded: str | None  # v2's text, kept by the upcast; None since
 
         @staticmethod
         def upcast_v1_v2(state: dict[str, Any]) -> None:
             """Selections before v2 recorded no warning (the warning came at registration)."""
             state["size_warning"] = None
+
+        @staticmethod
+        def upcast_v2_v3(state: dict[str, Any]) -> None:
+            upcast_text(state)
+
+        def recorded_warning(self) -> SizeWarning | None:
+            return SizeWarning.from_event(self.size_warning, self.size_warning_as_recorded)
 
     class BaselineAssessmentRecorded(StepTaken):
         step_class = RecordBaselineAssessment
@@ -227,7 +242,7 @@ class Journey(RecordedAggregate):
         command_id: str,
         at: datetime,
         *,
-        size_warning: str | None = None,
+        size_warning: SizeWarning | None = None,
         limit_at: rules.LimitAt = rules.default_limit,
     ) -> None:
         """Record the step; a selection records the enterprise's `size_warning` (from
@@ -239,7 +254,7 @@ class Journey(RecordedAggregate):
         step = rules.clean_step(step)  # the text as checked, not as typed (domain/text.py)
         fields = {k: v for k, v in dataclasses.asdict(step).items() if k != "kind"}
         if isinstance(step, SelectEnterprise):
-            fields["size_warning"] = size_warning
+            fields |= recorded_fields(size_warning)
         if isinstance(step, ReassignExpert):
             fields["previous_expert_id"] = self.state.expert_id
         self.record(EVENT_FOR_STEP[type(step)], actor, command_id, at, **fields)

@@ -50,6 +50,7 @@ from domain.journey.steps import (
     Withdraw,
 )
 from domain.policy import About, Action
+from domain.size_warnings import SizeWarning
 from domain.text import FREE_TEXT, IDENTIFIER, INDICATOR_NAME, REASON, clean_field, clean_keys
 from domain.values import Actor, Role
 
@@ -471,7 +472,7 @@ def record(
     at: datetime,
     version: int,
     recorded_by: str,
-    size_warning: str | None = None,
+    size_warning: SizeWarning | None = None,
 ) -> JourneyState:
     """The state after the event that recorded `step` as the journey's `version`: evolved,
     with the step kept in `recorded` (a correction changes an entry there instead)."""
@@ -525,7 +526,9 @@ def _progress(state: JourneyState, enterprise_id: str) -> EnterpriseProgress:
     return progress
 
 
-def evolve_size_warned(state: JourneyState, enterprise_id: str, warning: str) -> JourneyState:
+def evolve_size_warned(
+    state: JourneyState, enterprise_id: str, warning: SizeWarning
+) -> JourneyState:
     """The selected enterprise carries the warning that it is outside SME size."""
     return _update(state, enterprise_id, size_warning=warning)
 

@@ -7,6 +7,7 @@ from datetime import date, datetime
 from enum import StrEnum
 
 from domain.journey.steps import JourneyStep
+from domain.size_warnings import SizeWarning
 from domain.values import Module
 
 # At most this many participants in one classroom workshop, by default; a policy version may
@@ -58,7 +59,7 @@ class EnterpriseProgress:
     reports: int = 0
     latest: dict[str, float] | None = None
     baseline_on: date | None = None  # when the baseline visit took place
-    size_warning: str | None = None  # outside the SME range in force when it was selected
+    size_warning: SizeWarning | None = None  # outside the SME range in force when selected
 
     @property
     def assessed(self) -> bool:
@@ -103,7 +104,7 @@ class RecordedStep:
     step: JourneyStep
     at: datetime
     recorded_by: str  # the actor's user id
-    size_warning: str | None = None  # a selection's enterprise outside SME size
+    size_warning: SizeWarning | None = None  # a selection's enterprise outside SME size
     amended: bool = False  # corrected at least once
     voided: bool = False  # struck out: it no longer counts
 

@@ -12,6 +12,7 @@ from typing import Any
 from sqlalchemy import Row, and_, select
 
 from domain.indicators import Indicator, improvement
+from domain.size_warnings import SizeWarning
 from domain.values import Module
 from projections.store import ReadModels
 from projections.tables import ReadModelTables
@@ -51,7 +52,7 @@ class EnterpriseResults:
     sector: str
     employees: int
     women_employees: int
-    size_warning: str | None
+    size_warning: SizeWarning | None  # its English `detail`, `code` and `params`
     registered_at: datetime
     participations: tuple[Participation, ...]
 
@@ -126,7 +127,15 @@ def _enterprise(row: Row[Any], participations: list[Participation]) -> Enterpris
         sector=row.sector,
         employees=row.employees,
         women_employees=row.women_employees,
-        size_warning=row.size_warning,
+        size_warning=_warning(row),
         registered_at=row.registered_at,
         participations=tuple(participations),
     )
+
+
+def _warning(row: Row[Any]) -> SizeWarning | None:
+    if row.size_warning is None:
+        return None
+    if row.size_warning_code is None:  # recorded before warnings had a code
+        return SizeWarning.as_recorded(row.size_warning)
+    return SizeWarning(row.size_warning, row.size_warning_code, dict(row.size_warning_params or {}))

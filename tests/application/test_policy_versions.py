@@ -279,7 +279,10 @@ def in_a_toe_cycle(story: Story) -> tuple[JourneyState, Actor]:
 def warnings_of(app: Certification, journey: JourneyState) -> dict[str, str | None]:
     cycle = app.journey(journey.journey_id).cycle
     assert cycle is not None
-    return {e.enterprise_id: e.size_warning for e in cycle.enterprises}
+    return {
+        e.enterprise_id: e.size_warning.detail if e.size_warning else None
+        for e in cycle.enterprises
+    }
 
 
 def test_a_narrower_sme_range_warns_of_selections_from_its_date_on_and_names_its_version(
@@ -311,7 +314,9 @@ def test_a_narrower_sme_range_warns_of_selections_from_its_date_on_and_names_its
     assert app.enterprise(mid).size_warning is None
     big = EnterpriseDetails("Tannery of the Valley", "PK", "leather", 220, 40)
     registered = app.register_enterprise(big, story.hq, new_id(), story.later())
-    assert "20–200" in str(registered.state.size_warning)
+    assert registered.state.size_warning is not None
+    assert "20–200" in registered.state.size_warning.detail
+    assert registered.state.size_warning.params["policy_version"] == 1
 
 
 def ready_for_the_classroom(story: Story) -> tuple[JourneyState, Actor]:

@@ -101,7 +101,10 @@ def test_a_firm_outside_sme_size_is_warned_of_when_selected_into_a_toe_cycle(
     journey = story.step(journey, SelectEnterprise(small), candidate)
 
     assert journey.cycle is not None
-    warnings = {e.enterprise_id: e.size_warning for e in journey.cycle.enterprises}
+    warnings = {
+        e.enterprise_id: e.size_warning.detail if e.size_warning else None
+        for e in journey.cycle.enterprises
+    }
     assert warnings == {
         large: "300 employees is outside the SCORE target of 50–250 (small and medium "
         "enterprises; policy version 0).",

@@ -154,10 +154,15 @@ def test_an_enterprise_outside_sme_size_is_accepted_with_a_warning(
     state = story.app.register_enterprise(details, story.hq, new_id(), story.later()).state
     assert (state.size_warning is not None) is warned
     if warned:
-        assert (
-            state.size_warning is not None
-            and "outside the SCORE target of 50–250" in state.size_warning
-        )
+        assert state.size_warning is not None
+        assert "outside the SCORE target of 50–250" in state.size_warning.detail
+        assert state.size_warning.code == "enterprise_outside_sme_size"
+        assert state.size_warning.params == {
+            "employees": employees,
+            "min_employees": 50,
+            "max_employees": 250,
+            "policy_version": 0,
+        }
 
 
 def test_implausible_numbers_are_refused_with_a_reason(story: Story) -> None:

@@ -245,7 +245,7 @@ def test_the_office_edits_an_enterprise_and_the_size_warning_follows_the_count(
 
     assert state.enterprise_id == enterprise_id and state.details.country == "IN"
     assert (state.details.name, state.details.employees) == ("Auto Parts Renamed", 300)
-    assert state.size_warning is not None and "300 employees" in state.size_warning
+    assert state.size_warning is not None and "300 employees" in state.size_warning.detail
 
     back = EnterpriseEdit(employees=200)
     state = story.app.edit_enterprise(enterprise_id, back, story.hq, new_id(), story.later()).state
@@ -271,7 +271,7 @@ def test_a_candidate_choosing_an_enterprise_sees_the_warning_of_its_edited_count
         for e in story.app.events.get(UUID(journey.journey_id))
         if type(e).__name__ == "EnterpriseSelected"
     ]
-    assert "400 employees" in str(event.size_warning)  # type: ignore[attr-defined]
+    assert event.size_warning["params"]["employees"] == 400  # type: ignore[attr-defined]
 
 
 def test_an_enterprise_edit_is_checked_as_a_registration_is(story: Story) -> None:

@@ -102,7 +102,7 @@ def test_new_records_hold_the_code_and_nothing_recorded_before() -> None:
     "event", [Trainer.Registered, Enterprise.Registered, ToTWorkshop.Scheduled]
 )
 def test_each_event_that_records_a_country_upcasts_its_first_version(event: Any) -> None:
-    assert event.class_version == 2
+    assert event.class_version >= 2  # the enterprise's v3 changed its size warning
     state: dict[str, Any] = {"country": "Inde"}
     event.upcast_v1_v2(state)
     assert state == {"country": "IN", "country_as_recorded": "Inde"}

@@ -59,7 +59,8 @@ async def test_the_office_edits_an_enterprise_and_its_size_warning_follows(stack
 
     assert edited.status_code == 200, edited.text
     assert edited.json()["details"]["employees"] == 400
-    assert "400 employees" in edited.json()["size_warning"]
+    warning = edited.json()["size_warning"]
+    assert "400 employees" in warning["detail"] and warning["params"]["employees"] == 400
     assert unchanged.status_code == 422 and "Nothing to change" in unchanged.json()["detail"]
     assert by_expert.status_code == 403
     assert (await get(stack, c.office, f"/enterprises/{firm}"))["employees"] == 400

@@ -47,7 +47,8 @@ def test_an_edited_enterprise_reads_with_its_new_details_and_warning(
 
     (found,) = enterprises(read_models, enterprise_id)
     assert (found.name, found.employees, found.women_employees) == ("Precision Gears", 600, 150)
-    assert found.size_warning is not None and "600 employees" in found.size_warning
+    assert found.size_warning is not None and "600 employees" in found.size_warning.detail
+    assert found.size_warning.params["employees"] == 600
 
 
 def test_corrections_rebuilt_from_zero_equal_the_live_rows(

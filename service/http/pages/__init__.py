@@ -27,7 +27,9 @@ What is where:
   global `STEP_TITLES` is `service/i18n/labels.py`'s, translated (the e-mails name the steps
   from the same mapping), read by templates through `_labels.html`.
 - `refusals.py`: a refusal as people read it: from the `refusals.po` catalog by its code and
-  parameters, else the domain's English reason.
+  parameters, else the domain's English reason; a size warning likewise, from `warnings.po`
+  (one recorded as text before codes: its words as recorded), which every page's context
+  holds as `worded_warning(warning)` (`kit.Page.render`).
 - `templates/`: `base.html` (landmarks, skip link, language switcher, the user's menu) and a
   template per page; `static/site.css`.
 - The routers: `auth.py` (login, logout, language), `public.py` (home, directory, certificate

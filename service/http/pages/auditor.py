@@ -85,6 +85,7 @@ def _facts(entry: RecordedStep) -> dict[str, Any] | None:
     if entry.voided:
         return None
     shown = {name: getattr(entry.step, name, None) for name in SHOWN_FIELDS}
+    shown["size_warning"] = entry.size_warning  # the page words it (`worded_warning`)
     return {name: value for name, value in shown.items() if value not in ("", None, {})}
 
 

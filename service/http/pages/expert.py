@@ -10,10 +10,13 @@ from fastapi.encoders import jsonable_encoder
 from pydantic import ValidationError
 from starlette.concurrency import run_in_threadpool
 
+from domain import policy
 from domain.enterprise import EnterpriseDetails
+from domain.errors import DomainError
 from domain.journey.state import Stage
-from domain.policy import Action
-from domain.values import Module
+from domain.policy import About, Action
+from domain.size_warnings import SizeWarning
+from domain.values import Actor, Module
 from projections import queries
 from service.app.idempotency import StoredResponse
 from service.http.answers import next_step, stall_period
@@ -70,9 +73,24 @@ def _row(page: SignedIn, item: queries.WorklistItem, stall: timedelta) -> Row:
 
 
 @router.get("/register-enterprise")
-async def enterprise_form(page: SignedIn, back: str = "") -> Response:
-    page.require(Action.REGISTER_ENTERPRISE)
-    return await _render_form(page, safe_next(back, ""), {})
+async def enterprise_form(page: SignedIn, back: str = "", enterprise: str = "") -> Response:
+    """The form; after a registration (`enterprise`: its id), the size warning it was
+    registered with, if any."""
+    user = page.require(Action.REGISTER_ENTERPRISE)
+    warning = None
+    if enterprise:
+        warning = await run_in_threadpool(_registered_warning, page, user.actor, enterprise)
+    return await _render_form(page, safe_next(back, ""), {}, warning=warning)
+
+
+def _registered_warning(page: SignedIn, actor: Actor, enterprise_id: str) -> SizeWarning | None:
+    """The size warning of an enterprise the reader may register (of their countries)."""
+    try:
+        state = page.services.certification.enterprise(enterprise_id)
+    except DomainError:  # not an enterprise's id: no warning to show
+        return None
+    where = About(countries=frozenset({state.details.country}))
+    return state.size_warning if policy.may(actor, Action.REGISTER_ENTERPRISE, where) else None
 
 
 async def _render_form(
@@ -81,6 +99,7 @@ async def _render_form(
     values: dict[str, str],
     refusal: ReadableRefusal | None = None,
     status: int = 200,
+    warning: SizeWarning | None = None,
 ) -> Response:
     # The range in force, read from the event store in a thread, not on the event loop.
     sme = await run_in_threadpool(page.services.certification.sme_size_at, datetime.now(UTC))
@@ -92,6 +111,7 @@ async def _render_form(
         values=values,
         refusal=refusal,
         sme=sme,
+        warning=warning,
     )
 
 
@@ -126,4 +146,7 @@ async def register_enterprise(page: SignedIn) -> Response:
     if outcome.status_code >= 400:
         return await _render_form(page, back, values, page.refusal(outcome), outcome.status_code)
     registered = outcome.body["details"]["name"]
-    return page.redirect(back or "/register-enterprise", registered=registered)
+    if back:
+        return page.redirect(back, registered=registered)
+    enterprise = outcome.body["enterprise_id"]
+    return page.redirect("/register-enterprise", registered=registered, enterprise=enterprise)

@@ -32,7 +32,7 @@ from service.app.idempotency import (
 from service.app.refusals import RETRY_AFTER_SECONDS, TRY_AGAIN_STATUS, refusal_body
 from service.http.deps import Services, ServicesDep
 from service.http.field_errors import field_problems
-from service.http.pages.refusals import ReadableRefusal, readable
+from service.http.pages.refusals import ReadableRefusal, readable, worded_warning
 from service.http.pages.rendering import environment
 from service.http.pages.session import COOKIE, Session, SessionCookies
 from service.i18n import LANGUAGES, choose_language, translations
@@ -113,6 +113,8 @@ class Page:
                 new_form_key=lambda: uuid.uuid4().hex,
                 again_key=self.again_key,
                 here=self.here,
+                # a size warning in the reader's words (the catalogs, by its code)
+                worded_warning=lambda warning: worded_warning(warning, self.language),
                 **context,
             )
         )

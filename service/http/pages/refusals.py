@@ -5,6 +5,10 @@ sentence with its parameters by name (`{visited_on}`); dates among them are writ
 reader's locale, and a word among them (a status) as the catalog words it for that refusal
 (`<code>.<parameter>.<value>`). A code the catalog does not know yet is shown as the domain's
 own (English) reason, so a new refusal is never lost, only untranslated.
+
+A warning (an enterprise outside the SME range: `domain/size_warnings.py`) is read the same
+way, from the `warnings` catalog by its code and params; one recorded before warnings carried
+a code reads in its words as recorded (`worded_warning`).
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
+from domain.size_warnings import SizeWarning
 from service.http.pages.rendering import local_date
 from service.i18n import translations
 
@@ -44,6 +49,16 @@ def readable(
         for key, value in (params if isinstance(params, dict) else {}).items()
     }
     return ReadableRefusal(say(code, named, language, detail))
+
+
+def worded_warning(warning: SizeWarning | None, language: str) -> str:
+    """A size warning as the reader reads it ("" for none): from the catalogs by its code and
+    params; a warning recorded as text alone (before codes) in its words as recorded."""
+    if warning is None:
+        return ""
+    if warning.code is None:
+        return warning.detail
+    return say(warning.code, warning.params, language, warning.detail)
 
 
 def say(code: str, params: Mapping[str, Any], language: str, fallback: str) -> str:

@@ -13,6 +13,8 @@ from typing import Any
 from uuid import UUID
 
 from domain.errors import NotFound
+from domain.journey.aggregate import Journey
+from domain.size_warnings import SizeWarning
 from service.app.certification import Certification
 
 # The journey's events by class name → the step kind the page names them by.
@@ -58,6 +60,8 @@ class Moment:
     enterprise_id: str | None
     enterprise_name: str | None
     facts: dict[str, Any]
+    # a selection's enterprise outside the SME range then (the page words it: `worded_warning`)
+    warning: SizeWarning | None = None
 
 
 @dataclass
@@ -110,6 +114,7 @@ def _moment(event: Any, names: dict[str, str]) -> Moment:
         enterprise_id=enterprise_id,
         enterprise_name=names.get(enterprise_id) if enterprise_id else None,
         facts=facts,
+        warning=event.recorded_warning() if isinstance(event, Journey.StepTaken) else None,
     )
 
 
