@@ -123,7 +123,7 @@ class NotificationListener:
         """Open a session and LISTEN on the events table's channel; False if not now."""
         try:
             session = self._engine.raw_connection()
-        except SQLAlchemyError as error:
+        except (SQLAlchemyError, psycopg.Error) as error:  # the driver's own, on a connect
             log.warning("projector: cannot listen for notifications now: %s", _first_line(error))
             return False
         connection = session.driver_connection

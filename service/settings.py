@@ -48,8 +48,9 @@ class Settings(BaseSettings):
         default=1.0,
         gt=0,
         description="on PostgreSQL, how long an idle projector waits for a notification "
-        "before it looks all the same (a safety net for a notification lost); within the "
-        "read-your-writes timeout, so reads still see their writes in time without them",
+        "before it looks all the same (a safety net for a notification lost); keep it "
+        "within the read-your-writes timeout, so that reads still see their writes in time "
+        "without them",
     )
     read_your_writes_timeout_seconds: float = Field(
         default=5.0, gt=0, description="how long a read waits for the projector to see a write"

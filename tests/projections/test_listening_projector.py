@@ -9,6 +9,7 @@ notification or by the look that follows a session listened on afresh.
 
 from __future__ import annotations
 
+import socket
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -169,3 +170,16 @@ def test_events_stored_while_nobody_listens_are_projected_once_the_session_is_ba
     read_models.wait_for_position(head(app), timeout=WITHIN)
     report = rebuild_and_compare(app, read_models)
     assert report.identical, report.differences
+
+
+def test_a_listener_that_cannot_reach_the_database_waits_and_tries_again_without_failing() -> None:
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql+psycopg://postgres@127.0.0.1:{port}/nowhere"
+    listener = NotificationListener(url, "certification_events", 5, retry_seconds=0.05)
+    try:
+        listener.wait(threading.Event(), 1.0)  # no error: the projector looks, then waits again
+        assert not listener.listening
+    finally:
+        listener.close()
