@@ -12,7 +12,7 @@ recorded, in every language, and never reworded, as a past decision is never rew
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 SIZE_WARNING = "enterprise_outside_sme_size"
@@ -20,10 +20,14 @@ SIZE_WARNING = "enterprise_outside_sme_size"
 
 @dataclass(frozen=True)
 class SizeWarning:
+    """An enterprise outside the SME range in force when it was chosen: `detail` in English,
+    `code` and `params` for the reader's language; a null code: recorded as text before
+    warnings carried codes, `detail` as recorded."""
+
     detail: str  # the English sentence; for a warning recorded before codes, its words then
-    code: str | None = SIZE_WARNING  # None: recorded before codes; its detail is shown as is
+    code: str | None  # None: recorded before codes; its detail is shown as is
     # employees, min_employees, max_employees, policy_version (the range's own version)
-    params: dict[str, int] = field(default_factory=dict)
+    params: dict[str, int]
 
     @classmethod
     def outside(

@@ -42,10 +42,13 @@ class _SharedAdaptersJSON(PydanticJSONPlainPayloadConverter):
         try:
             return adapter.validate_json(payload.data)
         except ValidationError:
-            upcast = _upcast(json.loads(payload.data))
+            try:
+                upcast = _upcast(json.loads(payload.data))
+            except ValueError:
+                upcast = None  # not JSON at all: the error as the adapter said it
             if upcast is None:
                 raise
-            return adapter.validate_python(upcast)
+            return adapter.validate_json(json.dumps(upcast))
 
 
 def _upcast(value: Any) -> Any | None:

@@ -67,7 +67,7 @@ def test_an_expert_reading_french_selects_a_firm_outside_the_range_and_reads_why
     assert chosen.status_code == 200, chosen.text
     assert "Recorded:" not in chosen.text and 'class="warning"' in chosen.text
     assert "300 salariés" in chosen.text
-    assert "en dehors de la cible de SCORE : de 50 à 250" in chosen.text
+    assert "en dehors de la cible de SCORE, de 50 à 250" in chosen.text
     assert "version 0 de la politique" in chosen.text
     assert "outside the SCORE target" not in chosen.text
 
@@ -196,4 +196,4 @@ def test_the_auditor_reads_a_selections_warning_in_the_steps_as_recorded_then(
 
     assert page.status_code == 200, page.text
     shown = page.text.split('class="views"')[1]  # both views: as recorded, as in effect
-    assert shown.count("Avertissement sur la taille: 300 salariés") == 2
+    assert shown.count("Avertissement sur la taille: Un effectif de 300 salariés") == 2
