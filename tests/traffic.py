@@ -18,6 +18,7 @@ import itertools
 import time
 import uuid
 from collections import Counter, defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from types import TracebackType
@@ -201,13 +202,21 @@ class LoadClient:
             retry_error_callback=lambda state: self._gave_up(method, path, state),
         )
         started = time.monotonic()
-        reply: httpx.Response = await retrying(self._send_once, method, path, **request)
+        # Each resending goes to the next API process after the one before it: with turns
+        # shared by every request, a request's resendings could keep falling on one that
+        # was killed, in step with the others'.
+        turns = itertools.count(next(self._turn))
+        reply: httpx.Response = await retrying(
+            self._send_once, method, path, lambda: next(turns) % len(self._clients), **request
+        )
         waited = time.monotonic() - started
         self.ledger.longest_wait = max(self.ledger.longest_wait, waited)
         return reply
 
-    async def _send_once(self, method: str, path: str, **request: Any) -> httpx.Response:
-        client = self._clients[next(self._turn)]
+    async def _send_once(
+        self, method: str, path: str, turn: Callable[[], int], **request: Any
+    ) -> httpx.Response:
+        client = self._clients[turn()]
         self.ledger.requests += 1
         self.in_flight += 1
         try:
