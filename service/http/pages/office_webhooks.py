@@ -10,6 +10,7 @@ behind the same action (MANAGE_WEBHOOKS: headquarters).
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
@@ -99,38 +100,33 @@ async def subscribe(page: SignedIn) -> Response:
 @router.post("/office/webhooks/{subscription_id}/deactivation")
 async def deactivate(subscription_id: str, page: SignedIn) -> Response:
     """Stop new deliveries to a subscription; those already owed are still delivered."""
-    page.require(Action.MANAGE_WEBHOOKS)
-    if not SUBSCRIPTION_ID.match(subscription_id):
-        raise PageRefused(404, page.gettext("There is no such record."))
-    form = await page.form()
-    webhooks = page.services.webhooks
-
-    async def call(_: str) -> StoredResponse:
-        found = await run_in_threadpool(webhooks.deactivate, subscription_id)
-        return StoredResponse(200, jsonable_encoder(asdict(found)))
-
-    outcome = await page.submitted(form, call)
-    if outcome.status_code >= 300:
-        refusal = page.refusal(outcome)
-        return await _webhooks(page, None, subscription_id, refusal, outcome.status_code)
-    return page.redirect("/office/webhooks", done="deactivated")
+    act = page.services.webhooks.deactivate
+    return await _on_a_row(page, subscription_id, SUBSCRIPTION_ID, act, "deactivated")
 
 
 @router.post("/office/webhooks/deliveries/{webhook_id}/redelivery")
 async def redeliver(webhook_id: str, page: SignedIn) -> Response:
     """Send a delivery that gave up again: a new round of attempts, under the same id."""
+    act = page.services.webhooks.redeliver
+    return await _on_a_row(page, webhook_id, WEBHOOK_ID, act, "redelivered")
+
+
+async def _on_a_row(
+    page: SignedIn, row_id: str, shape: re.Pattern[str], act: Callable[[str], Any], done: str
+) -> Response:
+    """One form on one row of the page (a subscription, a delivery): `act` on its id once per
+    rendered form; the page again with the refusal beside that row's form, else back to it."""
     page.require(Action.MANAGE_WEBHOOKS)
-    if not WEBHOOK_ID.match(webhook_id):
+    if not shape.match(row_id):
         raise PageRefused(404, page.gettext("There is no such record."))
     form = await page.form()
-    webhooks = page.services.webhooks
 
     async def call(_: str) -> StoredResponse:
-        again = await run_in_threadpool(webhooks.redeliver, webhook_id)
-        return StoredResponse(200, jsonable_encoder(asdict(again)))
+        acted = await run_in_threadpool(act, row_id)
+        return StoredResponse(200, jsonable_encoder(asdict(acted)))
 
     outcome = await page.submitted(form, call)
     if outcome.status_code >= 300:
         refusal = page.refusal(outcome)
-        return await _webhooks(page, None, webhook_id, refusal, outcome.status_code)
-    return page.redirect("/office/webhooks", done="redelivered")
+        return await _webhooks(page, None, row_id, refusal, outcome.status_code)
+    return page.redirect("/office/webhooks", done=done)
