@@ -294,13 +294,16 @@ def sqlite_store(tmp_path: Path) -> Iterator[tuple[Certification, ReadModels]]:
     app.close()
 
 
-def lease_over(read_models: ReadModels, clock: Clock) -> SqliteLease:
+def lease_over(
+    read_models: ReadModels, clock: Callable[[], float], alive_stem: Path | None = None
+) -> SqliteLease:
     return SqliteLease(
         read_models.engine,
         read_models.tables.projector_lease,
         read_models.projection,
         TIMEOUT,
         clock,
+        alive_stem=alive_stem,
     )
 
 
@@ -343,14 +346,7 @@ def test_a_standby_takes_a_lease_that_ran_out_and_the_old_leader_loses_it(
 
 
 def alive_lease_over(read_models: ReadModels, clock: Clock, folder: Path) -> SqliteLease:
-    return SqliteLease(
-        read_models.engine,
-        read_models.tables.projector_lease,
-        read_models.projection,
-        TIMEOUT,
-        clock,
-        alive_stem=folder / "score.sqlite.projector-rm_journeys",
-    )
+    return lease_over(read_models, clock, folder / "score.sqlite.projector-rm_journeys")
 
 
 @pytest.fixture
@@ -440,14 +436,7 @@ def test_a_projector_that_cannot_make_its_file_of_life_still_leads_by_the_lease_
     _, read_models = sqlite_store
     clock = Clock()
     nowhere = tmp_path / "no such folder" / "score.sqlite.projector-rm_journeys"
-    leader = SqliteLease(
-        read_models.engine,
-        read_models.tables.projector_lease,
-        read_models.projection,
-        TIMEOUT,
-        clock,
-        alive_stem=nowhere,
-    )
+    leader = lease_over(read_models, clock, nowhere)
     with caplog.at_level(logging.WARNING, logger="projections.leadership"):
         assert leader.try_acquire()
     assert "cannot lock" in caplog.text
@@ -509,13 +498,7 @@ def test_a_standby_does_not_take_a_lease_its_leader_renews_between_its_read_and_
         assert leader.still_held()
         return Clock().now + TIMEOUT + 0.1  # past the end the standby read
 
-    standby = SqliteLease(
-        read_models.engine,
-        read_models.tables.projector_lease,
-        read_models.projection,
-        TIMEOUT,
-        renewed_meanwhile,
-    )
+    standby = lease_over(read_models, renewed_meanwhile)
 
     assert not standby.try_acquire()
     assert standby.epoch is None
