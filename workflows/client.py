@@ -115,9 +115,9 @@ class JourneyGateway:
             async with _refusals_raised():
                 return await self.client.execute_update_with_start_workflow(
                     CertificationJourney.enrol,
-                    EnrolRequest(workshop_id, actor, backdated_reason),
+                    EnrolRequest(workshop_id, actor, backdated_reason, command_id=request_id),
                     start_workflow_operation=start,
-                    id=request_id,
+                    id=attempt_id(request_id),
                     rpc_timeout=STEP_TIMEOUT,
                 )
 

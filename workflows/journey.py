@@ -23,7 +23,7 @@ from temporalio.exceptions import FailureError
 
 from workflows import calls
 from workflows.followups import start_or_refresh_standing
-from workflows.gate import QUEUED_STEPS, Answers, StepGate, command_id, update_id
+from workflows.gate import QUEUED_STEPS, Answers, StepGate, command_id
 
 with workflow.unsafe.imports_passed_through():
     from domain.errors import JourneyAlreadyOpen, JourneyClosed, TryAgain
@@ -97,6 +97,9 @@ class CertificationJourney:
     @workflow.update
     async def enrol(self, request: EnrolRequest) -> JourneyState:
         async with self.gate.step():
+            answered = self.answers.get(request.command_id)
+            if answered is not None:  # sent again, its first answer lost on the way
+                return answered
             if workflow.patched(QUEUED_STEPS) and self.journey is not None:
                 raise refusal(self._already_open())  # an enrolment that waited behind another
             command = EnrolCommand(
@@ -104,7 +107,7 @@ class CertificationJourney:
                 self.input.module,
                 request.workshop_id,
                 request.actor,
-                update_id(),
+                command_id(request.command_id),
                 workflow.now(),
                 # Data only: the same activity is called, so recorded histories replay.
                 backdated_reason=request.backdated_reason,
@@ -115,11 +118,14 @@ class CertificationJourney:
             except Exception:
                 self.enrolment_failed = True  # nothing was written: this run ends
                 raise
+            self.answers.keep(command.command_id, self.journey)
             return self.journey
 
     @enrol.validator
-    def _check_enrol(self, request: EnrolRequest) -> None:  # noqa: ARG002 (mirrors the handler)
+    def _check_enrol(self, request: EnrolRequest) -> None:
         self.gate.check_room()
+        if self.answers.get(request.command_id) is not None:
+            return  # sent again: the handler gives the first answer
         if self.journey is not None and not self.journey.is_open:
             # This run is only waiting for its last messages to go out (an SMTP outage can
             # make that last); once it ends, the next enrolment starts a new run.
@@ -129,7 +135,10 @@ class CertificationJourney:
                     "and is still sending its last messages; send the enrolment again later."
                 )
             )
-        if self.journey is not None or self.enrolment_failed:
+        if self.enrolment_failed:
+            # This run ends with its refused enrolment; the next sending starts a new run.
+            raise refusal(TryAgain("The enrolment was refused just now; send it again."))
+        if self.journey is not None:
             raise refusal(self._already_open())
 
     def _already_open(self) -> JourneyAlreadyOpen:

@@ -125,6 +125,10 @@ class EnrolRequest:
     workshop_id: str
     actor: Actor
     backdated_reason: str | None = None  # the office brings in a past record
+    # The request id: each sending is an update of its own (`client.attempt_id`), because
+    # Temporal keeps a closed run's update outcomes, a "try again" too, under their ids. None
+    # in histories recorded before, whose update id was the request id.
+    command_id: str | None = None
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from collections.abc import Sequence
 
 from starlette.concurrency import run_in_threadpool
 
-from domain.errors import DomainError, JourneyClosed
+from domain.errors import DomainError, JourneyClosed, NotFound
 from domain.journey import rules
 from domain.journey.state import JourneyState
 from domain.journey.steps import JourneyStep
@@ -47,18 +47,27 @@ class WorkflowSteps:
         countries = frozenset({trainer.country, workshop.plan.country})
         rules.check_enrolment(actor, workshop.plan.expert_id, trainer.trainer_id, countries)
         module = workshop.plan.module
-        trainer_id, journey_id = await run_in_threadpool(
+        to_open = await run_in_threadpool(
             self._certification.journey_to_open, trainer.trainer_id, module, command_id
         )
-        return await self._gateway.enrol(
-            trainer_id,
-            module,
-            workshop.workshop_id,
-            actor,
-            command_id,
-            journey_id,
-            backdated_reason,
-        )
+        if to_open.enrolled is not None:  # sent again after it was recorded
+            return to_open.enrolled
+        try:
+            return await self._gateway.enrol(
+                to_open.trainer_id,
+                module,
+                workshop.workshop_id,
+                actor,
+                command_id,
+                to_open.journey_id,
+                backdated_reason,
+            )
+        except DomainError as refusal:
+            if refusal.transient:
+                raise
+            # Sent again while its first sending was being recorded, and answered by a run
+            # that does not remember it (continued as new since): the store holds its answer.
+            return await self._enrolment_kept(to_open.journey_id, command_id, refusal)
 
     async def take_step(
         self, journey_id: str, step: JourneyStep, actor: Actor, command_id: str
@@ -73,6 +82,14 @@ class WorkflowSteps:
             # A retry whose first answer was lost, of a command applied in an earlier run or
             # of the step that closed the journey: the store holds its answer.
             return await self._answer_kept(journey_id, command_id, refusal)
+
+    async def _enrolment_kept(
+        self, journey_id: str, command_id: str, refusal: DomainError
+    ) -> JourneyState:
+        try:
+            return await self._answer_kept(journey_id, command_id, refusal)
+        except NotFound:  # refused before any journey was opened under that id
+            raise refusal from None
 
     async def _answer_kept(
         self, journey_id: str, command_id: str, refusal: DomainError

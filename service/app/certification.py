@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Generic, TypeVar
+from typing import Any, Generic, NamedTuple, TypeVar
 from uuid import UUID, uuid4
 
 import structlog
@@ -107,6 +107,14 @@ class Result(Generic[S]):
     state: S
     position: int
     duplicate: bool = False
+
+
+class JourneyToOpen(NamedTuple):
+    """Where an enrolment goes: the candidate's stored id and the journey it opens."""
+
+    trainer_id: str
+    journey_id: str
+    enrolled: JourneyState | None = None  # the journey as this enrolment left it, if it did
 
 
 class Certification(Application[UUID]):
@@ -1045,15 +1053,19 @@ class Certification(Application[UUID]):
         answered = None if version is None else self.journey(journey_id, version)
         return journey.state, answered
 
-    def journey_to_open(self, trainer_id: str, module: Module, command_id: str) -> tuple[str, str]:
+    def journey_to_open(self, trainer_id: str, module: Module, command_id: str) -> JourneyToOpen:
         """The candidate's stored id, and the journey this enrolment opens: the one it opened
-        already (a retry), else the candidate's next one in the module, refused here when
-        the domain would refuse to open it (no workflow is started for it)."""
+        already (a retry, answered with the journey as the enrolment left it), else the
+        candidate's next one in the module, refused here when the domain would refuse to open
+        it (no workflow is started for it)."""
         trainer = self._find(Trainer, trainer_id, "trainer")
         if command_id in trainer.applied:
-            return trainer.state.trainer_id, str(self._journey_opened_by(trainer, command_id))
+            journey_id = str(self._journey_opened_by(trainer, command_id))
+            _, enrolled = self.journey_for(journey_id, command_id)
+            return JourneyToOpen(trainer.state.trainer_id, journey_id, enrolled)
         trainer_rules.check_can_open_journey(trainer.state, module)
-        return trainer.state.trainer_id, trainer_rules.next_journey_id(trainer.state, module)
+        journey_id = trainer_rules.next_journey_id(trainer.state, module)
+        return JourneyToOpen(trainer.state.trainer_id, journey_id)
 
     def _journey_opened_by(self, trainer: Trainer, command_id: str) -> UUID:
         version = trainer.applied[command_id]

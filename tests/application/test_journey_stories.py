@@ -113,14 +113,17 @@ def test_the_journey_an_enrolment_opens_is_named_before_it_is_opened(story: Stor
     an enrolment opens; a retried enrolment names the journey it opened already."""
     expert, candidate = story.register_expert(), story.register_candidate()
     workshop = story.schedule_workshop(Module.WC, expert)
-    _, named = story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-1")
+    first_ask = story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-1")
+    named = first_ask.journey_id
+    assert first_ask.enrolled is None
 
     opened = story.app.enrol(
         candidate.user_id, workshop, story.hq, "enrol-1", story.later(), named
     ).state
 
     assert opened.journey_id == named
-    assert story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-1")[1] == named
+    asked_again = story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-1")
+    assert asked_again.journey_id == named and asked_again.enrolled == opened
     with pytest.raises(JourneyAlreadyOpen, match=f"open WC journey \\({named}\\)"):
         story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-2")
 
@@ -129,7 +132,7 @@ def test_an_enrolment_that_names_a_journey_already_taken_is_told_to_resend(story
     """Two enrolments that race name the same journey; the one that comes second, after the
     first journey has already ended, opens nothing and is asked to send again."""
     expert, candidate = story.register_expert(), story.register_candidate()
-    _, raced = story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-a")
+    raced = story.app.journey_to_open(candidate.user_id, Module.WC, "enrol-a").journey_id
     first = story.enrol(candidate, Module.WC, expert)
     story.step(first, Withdraw("moved abroad for a year"), candidate)
     workshop = story.schedule_workshop(Module.WC, expert)

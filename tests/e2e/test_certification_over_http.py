@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 import pytest
+from temporalio.service import RPCError
 
 from domain.errors import JourneyClosed
 from domain.journey.steps import Certify, RecordToTResult
@@ -15,6 +16,7 @@ from tests.e2e.people import cast, enrolled, get, post, through_toe_cycle, works
 from workflows import journey_workflow_id, older_journey_workflow_id
 from workflows.journey import CertificationJourney
 from workflows.messages import JourneyInput
+from workflows.worker import connect
 
 
 async def test_a_candidate_goes_from_registration_to_the_public_list(stack: Stack) -> None:
@@ -139,6 +141,27 @@ async def test_an_open_journey_without_a_workflow_is_adopted_at_its_next_step(
     )
     assert took["stage"] == "toe_cycle"
     assert (await get(stack, c.expert, f"/journeys/{journey.journey_id}"))["stage"] == "toe_cycle"
+
+
+async def test_an_enrolment_sent_again_after_its_commit_gets_its_answer_from_the_store(
+    stack: Stack,
+) -> None:
+    """As when the answer was lost after the commit and the Idempotency-Key never stored:
+    the candidate's record names the journey that request opened, and no workflow is asked."""
+    c = await cast(stack)
+    workshop_id = await workshop(stack, c)
+    office = Actor(c.office, Role.HQ)
+    certification = stack.services.certification
+    journey = certification.enrol(c.candidate_id, workshop_id, office, "enrol-once", now()).state
+    written = stack.events()
+
+    again = await stack.services.steps.enrol(c.candidate_id, workshop_id, office, "enrol-once")
+
+    assert again == journey and stack.events() == written
+    assert stack.settings.temporal_address is not None
+    client = await connect(stack.settings.temporal_address)
+    with pytest.raises(RPCError, match="not found"):
+        await client.get_workflow_handle(journey_workflow_id(journey.journey_id)).describe()
 
 
 def now() -> datetime:

@@ -47,7 +47,7 @@ from domain.journey.steps import (
 from domain.policies import PolicyTerms
 from domain.trainer.state import Listing
 from domain.values import Actor, Module, Role
-from service.app.certification import Certification
+from service.app.certification import Certification, ConcurrentChange
 from service.app.policies import record_policy_version
 from service.settings import Settings
 from tests.stories import BASELINE, new_id
@@ -265,6 +265,43 @@ async def test_a_second_enrolment_in_an_open_journey_is_refused(journeys: Journe
             candidate.user_id, Module.WC, workshop, journeys.hq, new_id(), journey_id
         )
     assert events_written(journeys.app) == events
+
+
+async def test_an_enrolment_told_to_try_again_is_recorded_once_when_sent_again_with_its_id(
+    journeys: Journeys, dev_client: Client, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Enrolments into one workshop contend for it; one that ran out of retries is told to
+    try again, and its run ends. Temporal keeps a closed run's update outcomes under their
+    ids, so each sending is an update of its own: the same request id is heard afresh."""
+    candidate, expert = journeys.people()
+    workshop = journeys.workshop(Module.WC, expert)
+    journey_id = journeys.next_journey_id(candidate)
+    enrol, contended = journeys.app.enrol, [1]
+
+    def contended_once(*args: Any, **kwargs: Any) -> Any:
+        if contended:
+            contended.pop()
+            raise ConcurrentChange("Someone else changed this record at the same moment.")
+        return enrol(*args, **kwargs)
+
+    monkeypatch.setattr(journeys.app, "enrol", contended_once)
+    events = events_written(journeys.app)
+
+    def send() -> Any:
+        gateway = journeys.gateway
+        return gateway.enrol(candidate.user_id, Module.WC, workshop, journeys.hq, "e-1", journey_id)
+
+    with pytest.raises(TryAgain, match="same moment"):
+        await send()
+    assert await journey_handle(dev_client, journey_id).result() is None  # that run ended
+    assert events_written(journeys.app) == events
+
+    enrolled = await send()
+    assert enrolled.journey_id == journey_id and enrolled.stage is Stage.ENROLLED
+    written = events_written(journeys.app)
+    assert await send() == enrolled  # once more: the running workflow's first answer
+    assert events_written(journeys.app) == written
+    assert journeys.app.journey(journey_id) == enrolled
 
 
 async def test_a_closed_journey_refuses_steps_and_its_id_serves_the_next_attempt(
