@@ -116,7 +116,9 @@ class CertificationJourney:
             try:
                 self.journey = (await calls.enrol(command)).journey
             except Exception:
-                self.enrolment_failed = True  # nothing was written: this run ends
+                # This run ends: nothing was written, or (the activity's retries ran out after
+                # its commit) the journey waits for a sending of the same request to adopt it.
+                self.enrolment_failed = True
                 raise
             self.answers.keep(command.command_id, self.journey)
             return self.journey
@@ -135,11 +137,11 @@ class CertificationJourney:
                     "and is still sending its last messages; send the enrolment again later."
                 )
             )
+        if self.journey is not None:
+            raise refusal(self._already_open())
         if self.enrolment_failed:
             # This run ends with its refused enrolment; the next sending starts a new run.
             raise refusal(TryAgain("The enrolment was refused just now; send it again."))
-        if self.journey is not None:
-            raise refusal(self._already_open())
 
     def _already_open(self) -> JourneyAlreadyOpen:
         return JourneyAlreadyOpen(

@@ -51,7 +51,7 @@ class WorkflowSteps:
             self._certification.journey_to_open, trainer.trainer_id, module, command_id
         )
         if to_open.enrolled is not None:  # sent again after it was recorded
-            return to_open.enrolled
+            return await self._enrolment_recorded(to_open.enrolled, to_open.now)
         try:
             return await self._gateway.enrol(
                 to_open.trainer_id,
@@ -82,6 +82,16 @@ class WorkflowSteps:
             # A retry whose first answer was lost, of a command applied in an earlier run or
             # of the step that closed the journey: the store holds its answer.
             return await self._answer_kept(journey_id, command_id, refusal)
+
+    async def _enrolment_recorded(
+        self, enrolled: JourneyState, now: JourneyState | None
+    ) -> JourneyState:
+        """The answer to an enrolment recorded already. An open journey is handed to a workflow
+        first (nothing happens if one runs it): the enrolment's run may have ended after the
+        commit, its activity's answer lost, and then no workflow would remind its people."""
+        if now is not None and now.is_open:
+            await self._gateway.adopt_journey(now)
+        return enrolled
 
     async def _enrolment_kept(
         self, journey_id: str, command_id: str, refusal: DomainError

@@ -13,7 +13,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Any, Generic, NamedTuple, TypeVar
+from typing import Any, Generic, TypeVar
 from uuid import UUID, uuid4
 
 import structlog
@@ -109,12 +109,15 @@ class Result(Generic[S]):
     duplicate: bool = False
 
 
-class JourneyToOpen(NamedTuple):
+@dataclass(frozen=True)
+class JourneyToOpen:
     """Where an enrolment goes: the candidate's stored id and the journey it opens."""
 
     trainer_id: str
     journey_id: str
-    enrolled: JourneyState | None = None  # the journey as this enrolment left it, if it did
+    # If this enrolment opened its journey already: the journey as it left it, and now.
+    enrolled: JourneyState | None = None
+    now: JourneyState | None = None
 
 
 class Certification(Application[UUID]):
@@ -1061,8 +1064,8 @@ class Certification(Application[UUID]):
         trainer = self._find(Trainer, trainer_id, "trainer")
         if command_id in trainer.applied:
             journey_id = str(self._journey_opened_by(trainer, command_id))
-            _, enrolled = self.journey_for(journey_id, command_id)
-            return JourneyToOpen(trainer.state.trainer_id, journey_id, enrolled)
+            now, enrolled = self.journey_for(journey_id, command_id)
+            return JourneyToOpen(trainer.state.trainer_id, journey_id, enrolled, now)
         trainer_rules.check_can_open_journey(trainer.state, module)
         journey_id = trainer_rules.next_journey_id(trainer.state, module)
         return JourneyToOpen(trainer.state.trainer_id, journey_id)

@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
+from temporalio.client import WorkflowExecutionStatus, WorkflowHandle
 from temporalio.service import RPCError
 
 from domain.errors import JourneyClosed
-from domain.journey.steps import Certify, RecordToTResult
+from domain.journey.state import JourneyState
+from domain.journey.steps import Certify, RecordToTResult, Withdraw
 from domain.values import Actor, Module, Role
 from projections.rebuild import rebuild_and_compare
 from tests.e2e.harness import Stack
-from tests.e2e.people import cast, enrolled, get, post, through_toe_cycle, workshop
+from tests.e2e.people import Cast, cast, enrolled, get, post, through_toe_cycle, workshop
 from workflows import journey_workflow_id, older_journey_workflow_id
 from workflows.journey import CertificationJourney
 from workflows.messages import JourneyInput
@@ -143,25 +146,61 @@ async def test_an_open_journey_without_a_workflow_is_adopted_at_its_next_step(
     assert (await get(stack, c.expert, f"/journeys/{journey.journey_id}"))["stage"] == "toe_cycle"
 
 
-async def test_an_enrolment_sent_again_after_its_commit_gets_its_answer_from_the_store(
+async def test_an_enrolment_sent_again_after_its_commit_is_answered_and_its_journey_adopted(
     stack: Stack,
 ) -> None:
-    """As when the answer was lost after the commit and the Idempotency-Key never stored:
-    the candidate's record names the journey that request opened, and no workflow is asked."""
+    """As when the enrolment's run ended after its commit, its answer lost, and the
+    Idempotency-Key never stored: the candidate's record names the journey that request
+    opened; the answer is the first one, and a workflow now runs the open journey."""
     c = await cast(stack)
-    workshop_id = await workshop(stack, c)
-    office = Actor(c.office, Role.HQ)
-    certification = stack.services.certification
-    journey = certification.enrol(c.candidate_id, workshop_id, office, "enrol-once", now()).state
+    journey = await enrolled_without_a_workflow(stack, c, "enrol-once")
     written = stack.events()
 
-    again = await stack.services.steps.enrol(c.candidate_id, workshop_id, office, "enrol-once")
+    again = await stack.services.steps.enrol(
+        c.candidate_id, journey.workshop_id, Actor(c.office, Role.HQ), "enrol-once"
+    )
 
     assert again == journey and stack.events() == written
+    running = (await journey_workflow(stack, journey.journey_id)).describe()
+    assert (await running).status is WorkflowExecutionStatus.RUNNING
+    took = await post(
+        stack,
+        c.expert,
+        f"/journeys/{journey.journey_id}/tot-result",
+        {"attended": True, "completed": True},
+    )
+    assert took["stage"] == "toe_cycle"
+
+
+async def test_an_enrolment_sent_again_after_its_journey_ended_starts_no_workflow(
+    stack: Stack,
+) -> None:
+    c = await cast(stack)
+    journey = await enrolled_without_a_workflow(stack, c, "enrol-once")
+    withdraw = Withdraw("moved abroad for a year")
+    office = Actor(c.office, Role.HQ)
+    stack.services.certification.take_step(journey.journey_id, withdraw, office, "left", now())
+    written = stack.events()
+
+    again = await stack.services.steps.enrol(
+        c.candidate_id, journey.workshop_id, Actor(c.office, Role.HQ), "enrol-once"
+    )
+
+    assert again == journey and stack.events() == written
+    with pytest.raises(RPCError, match="not found"):
+        await (await journey_workflow(stack, journey.journey_id)).describe()
+
+
+async def enrolled_without_a_workflow(stack: Stack, c: Cast, command_id: str) -> JourneyState:
+    workshop_id = await workshop(stack, c)
+    enrol = stack.services.certification.enrol
+    return enrol(c.candidate_id, workshop_id, Actor(c.office, Role.HQ), command_id, now()).state
+
+
+async def journey_workflow(stack: Stack, journey_id: str) -> WorkflowHandle[Any, Any]:
     assert stack.settings.temporal_address is not None
     client = await connect(stack.settings.temporal_address)
-    with pytest.raises(RPCError, match="not found"):
-        await client.get_workflow_handle(journey_workflow_id(journey.journey_id)).describe()
+    return client.get_workflow_handle(journey_workflow_id(journey_id))
 
 
 def now() -> datetime:

@@ -57,8 +57,10 @@ class Journeys:
     ) -> JourneyState:
         workshop = self.workshop(module, expert, workshop_ends_on)
         key = new_id()
-        trainer_id, journey_id, _ = self.app.journey_to_open(candidate.user_id, module, key)
-        journey = await self.gateway.enrol(trainer_id, module, workshop, self.hq, key, journey_id)
+        to_open = self.app.journey_to_open(candidate.user_id, module, key)
+        journey = await self.gateway.enrol(
+            to_open.trainer_id, module, workshop, self.hq, key, to_open.journey_id
+        )
         self._journey_ids[(candidate.user_id, module)] = journey.journey_id
         return journey
 

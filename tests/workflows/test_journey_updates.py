@@ -276,15 +276,7 @@ async def test_an_enrolment_told_to_try_again_is_recorded_once_when_sent_again_w
     candidate, expert = journeys.people()
     workshop = journeys.workshop(Module.WC, expert)
     journey_id = journeys.next_journey_id(candidate)
-    enrol, contended = journeys.app.enrol, [1]
-
-    def contended_once(*args: Any, **kwargs: Any) -> Any:
-        if contended:
-            contended.pop()
-            raise ConcurrentChange("Someone else changed this record at the same moment.")
-        return enrol(*args, **kwargs)
-
-    monkeypatch.setattr(journeys.app, "enrol", contended_once)
+    contend_once(journeys.app, monkeypatch)
     events = events_written(journeys.app)
 
     def send() -> Any:
@@ -302,6 +294,51 @@ async def test_an_enrolment_told_to_try_again_is_recorded_once_when_sent_again_w
     assert await send() == enrolled  # once more: the running workflow's first answer
     assert events_written(journeys.app) == written
     assert journeys.app.journey(journey_id) == enrolled
+
+
+@pytest.mark.parametrize("first_told_to_try_again", [False, True])
+async def test_an_enrolment_sent_again_while_the_first_waits_is_recorded_once(
+    by_hand: ByHand, monkeypatch: pytest.MonkeyPatch, first_told_to_try_again: bool
+) -> None:
+    """Both sendings reach the workflow together (no worker polls until both wait): the
+    second waits its turn and gets the first's answer, or, if the first was told to try
+    again, records the enrolment itself, once."""
+    journeys = by_hand.journeys
+    candidate, expert = journeys.people()
+    workshop = journeys.workshop(Module.WC, expert)
+    journey_id = journeys.next_journey_id(candidate)
+    if first_told_to_try_again:
+        contend_once(journeys.app, monkeypatch)
+    events = events_written(journeys.app)
+
+    def send() -> Any:
+        gateway = journeys.gateway
+        return gateway.enrol(candidate.user_id, Module.WC, workshop, journeys.hq, "e-1", journey_id)
+
+    both = asyncio.gather(send(), send(), return_exceptions=True)
+    await asyncio.sleep(1)
+    async with by_hand.worker():
+        outcomes = await both
+        enrolled = [o for o in outcomes if isinstance(o, JourneyState)]
+        told_to_resend = [o for o in outcomes if isinstance(o, TryAgain)]
+        assert len(enrolled) == 2 - first_told_to_try_again, outcomes
+        assert len(told_to_resend) == first_told_to_try_again, outcomes
+        assert all(e == journeys.app.journey(journey_id) for e in enrolled)
+        assert (await journeys.gateway.journey(journey_id)) == enrolled[0]
+    assert events_written(journeys.app) == events + 3  # trainer, journey and workshop, once
+
+
+def contend_once(app: Certification, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The next enrolment runs out of retries on a contended record (nothing written)."""
+    enrol, contended = app.enrol, [1]
+
+    def contended_once(*args: Any, **kwargs: Any) -> Any:
+        if contended:
+            contended.pop()
+            raise ConcurrentChange("Someone else changed this record at the same moment.")
+        return enrol(*args, **kwargs)
+
+    monkeypatch.setattr(app, "enrol", contended_once)
 
 
 async def test_a_closed_journey_refuses_steps_and_its_id_serves_the_next_attempt(
