@@ -20,7 +20,8 @@ from domain.journey.steps import JourneyStep
 from domain.trainer.state import TrainerState
 from domain.trainer.steps import StandingStep
 from domain.values import Actor
-from service.app.certification import Certification
+from domain.workshop import WorkshopState
+from service.app.certification import Certification, JourneyToOpen
 from workflows import older_journey_workflow_id
 from workflows.client import JourneyGateway, NoJourneyWorkflow
 from workflows.messages import TrainerOutcome
@@ -39,17 +40,10 @@ class WorkflowSteps:
         command_id: str,
         backdated_reason: str | None = None,
     ) -> JourneyState:
-        # Unknown ids are 404 here, before any workflow exists.
-        trainer = await run_in_threadpool(self._certification.trainer, trainer_id)
-        workshop = await run_in_threadpool(self._certification.workshop, workshop_id)
-        # Who may enrol is judged before the workflow is asked, so a caller who may not enrol
-        # here never learns whether the candidate already has an open journey.
-        countries = frozenset({trainer.country, workshop.plan.country})
-        rules.check_enrolment(actor, workshop.plan.expert_id, trainer.trainer_id, countries)
-        module = workshop.plan.module
-        to_open = await run_in_threadpool(
-            self._certification.journey_to_open, trainer.trainer_id, module, command_id
+        workshop, to_open = await run_in_threadpool(
+            self._enrolment_to_send, trainer_id, workshop_id, actor, command_id
         )
+        module = workshop.plan.module
         if to_open.enrolled is not None:  # sent again after it was recorded
             return await self._enrolment_recorded(to_open.enrolled, to_open.now)
         try:
@@ -82,6 +76,20 @@ class WorkflowSteps:
             # A retry whose first answer was lost, of a command applied in an earlier run or
             # of the step that closed the journey: the store holds its answer.
             return await self._answer_kept(journey_id, command_id, refusal)
+
+    def _enrolment_to_send(
+        self, trainer_id: str, workshop_id: str, actor: Actor, command_id: str
+    ) -> tuple[WorkshopState, JourneyToOpen]:
+        """The workshop, and the journey the enrolment opens (one trip to a thread)."""
+        # Unknown ids are 404 here, before any workflow exists.
+        trainer = self._certification.trainer(trainer_id)
+        workshop = self._certification.workshop(workshop_id)
+        # Who may enrol is judged before the workflow is asked, so a caller who may not enrol
+        # here never learns whether the candidate already has an open journey.
+        countries = frozenset({trainer.country, workshop.plan.country})
+        rules.check_enrolment(actor, workshop.plan.expert_id, trainer.trainer_id, countries)
+        module = workshop.plan.module
+        return workshop, self._certification.journey_to_open(trainer.trainer_id, module, command_id)
 
     async def _enrolment_recorded(
         self, enrolled: JourneyState, now: JourneyState | None

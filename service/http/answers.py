@@ -46,6 +46,8 @@ def next_step(services: Services, state: JourneyState, stall: timedelta) -> Next
 
 
 async def journey_answer(services: Services, state: JourneyState) -> dict[str, Any]:
-    names = await run_in_threadpool(enterprise_names, services.certification, state)
-    stall = await run_in_threadpool(stall_period, services)
+    def read() -> tuple[timedelta, dict[str, str]]:  # one trip to a thread for both reads
+        return stall_period(services), enterprise_names(services.certification, state)
+
+    stall, names = await run_in_threadpool(read)
     return journey_body(state, stall, names)
