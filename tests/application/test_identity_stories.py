@@ -131,6 +131,26 @@ def test_an_e_mail_another_trainer_holds_is_refused_and_nothing_is_written(story
     assert story.app.trainer(asha).email == mail(story, "asha")
 
 
+def test_an_edit_refused_halfway_leaves_the_cached_record_as_it_was_for_its_resending(
+    story: Story,
+) -> None:
+    """The rename is recorded on the command's copy before the e-mail is found taken; the
+    cached record must not keep that half (nor the command as applied), or the resending with
+    the same id would be answered as done and write nothing."""
+    asha = register(story, mail(story, "asha"), name="Asha Vrema")
+    register(story, mail(story, "bola"), name="Bola Ade")
+    taken = DetailsEdit(name="Asha Verma", email=mail(story, "bola"))
+    with pytest.raises(AlreadyExists, match="belongs to another trainer"):
+        story.app.edit_trainer(str(asha), taken, story.hq, "edit-1", story.later())
+
+    free = DetailsEdit(name="Asha Verma", email=mail(story, "asha.verma"))
+    edited = story.app.edit_trainer(str(asha), free, story.hq, "edit-1", story.later())
+
+    assert not edited.duplicate
+    trainer = story.app.trainer(asha)
+    assert (trainer.name, trainer.email) == ("Asha Verma", mail(story, "asha.verma"))
+
+
 def test_the_office_corrects_a_name_and_the_history_keeps_both(story: Story) -> None:
     asha = register(story, mail(story, "asha"), name="Asha Vrema")
 
