@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from sqlalchemy import select
 
@@ -93,21 +92,9 @@ def workshops(
 
 def trainer_countries(read: ReadModels, trainer_ids: set[str]) -> dict[str, str]:
     """Each trainer's country (ISO 3166-1 alpha-2), for lists a country office reads."""
-    t = read.tables.trainers
-    return _by_id(read, t.c.trainer_id, t.c.country, trainer_ids)
-
-
-def enterprise_names(read: ReadModels, enterprise_ids: set[str]) -> dict[str, str]:
-    """Each enterprise's name as the read models hold it (one query for all of them); an
-    enterprise the projector has not reached yet is missing from the answer."""
-    e = read.tables.enterprises
-    return _by_id(read, e.c.enterprise_id, e.c.name, enterprise_ids)
-
-
-def _by_id(read: ReadModels, key: Any, value: Any, ids: set[str]) -> dict[str, str]:
-    """One column of the rows with these ids, by id, in one query."""
-    if not ids:
+    if not trainer_ids:
         return {}
+    t = read.tables.trainers
+    query = select(t.c.trainer_id, t.c.country).where(t.c.trainer_id.in_(sorted(trainer_ids)))
     with read.connect() as conn:
-        rows = conn.execute(select(key, value).where(key.in_(sorted(ids))))
-        return {row[0]: row[1] for row in rows}
+        return {row.trainer_id: row.country for row in conn.execute(query)}

@@ -10,22 +10,20 @@ from starlette.concurrency import run_in_threadpool
 from domain.errors import NotFound
 from domain.journey.next_steps import awaited
 from domain.journey.state import JourneyState
-from projections.queries import registers
+from service.app.certification import Certification
 from service.app.policies import configured_terms, policy_at
 from service.http.deps import Services
 from service.http.schemas import NextStep, journey_body
 
 
-def enterprise_names(services: Services, state: JourneyState) -> dict[str, str]:
-    """The names of the enterprises of the journey's current ToE cycle (by id): from the read
-    models in one query, and from the event store those the projector has not reached yet.
-    Names are what a person reads beside the step, so a rename the projector is applying at
-    this very moment may show the name it replaces; every id is named."""
-    ids = {progress.enterprise_id for progress in state.cycle.enterprises} if state.cycle else set()
-    names = registers.enterprise_names(services.read_models, ids)
-    for enterprise_id in ids - names.keys():
+def enterprise_names(certification: Certification, state: JourneyState) -> dict[str, str]:
+    """The names of the enterprises of the journey's current ToE cycle (by id)."""
+    names: dict[str, str] = {}
+    for progress in state.cycle.enterprises if state.cycle else ():
         try:
-            names[enterprise_id] = services.certification.enterprise(enterprise_id).details.name
+            names[progress.enterprise_id] = certification.enterprise(
+                progress.enterprise_id
+            ).details.name
         except NotFound:  # a selection the rules let through names a registered enterprise
             continue
     return names
@@ -43,13 +41,13 @@ def stall_period(services: Services) -> timedelta:
 def next_step(services: Services, state: JourneyState, stall: timedelta) -> NextStep:
     """What the journey waits for, the enterprise named, overdue after `stall` (the stall
     period read once per request: `stall_period`) (reads the event store: a thread)."""
-    names = enterprise_names(services, state)
+    names = enterprise_names(services.certification, state)
     return NextStep.of(awaited(state, stall, names), names)
 
 
 async def journey_answer(services: Services, state: JourneyState) -> dict[str, Any]:
     def read() -> tuple[timedelta, dict[str, str]]:  # one trip to a thread for both reads
-        return stall_period(services), enterprise_names(services, state)
+        return stall_period(services), enterprise_names(services.certification, state)
 
     stall, names = await run_in_threadpool(read)
     return journey_body(state, stall, names)

@@ -133,7 +133,7 @@ async def _send(
     if outcome.status_code < 400:
         return page.redirect(f"/journey/{journey_id}", done=kind)
     fresh = await _readable_journey(page, journey_id)
-    names = await run_in_threadpool(enterprise_names, page.services, fresh)
+    names = await run_in_threadpool(enterprise_names, page.services.certification, fresh)
     sent = SentForm(kind, values.get("enterprise_id"), values, page.refusal(outcome, names))
     return await _render(page, fresh, sent=sent, status=outcome.status_code)
 
@@ -162,7 +162,7 @@ async def _render(
     history = await run_in_threadpool(timeline, services.certification, state.journey_id)
     stall = await run_in_threadpool(stall_period, services)
     waiting = await run_in_threadpool(next_step, services, state, stall)
-    names = await run_in_threadpool(enterprise_names, services, state)
+    names = await run_in_threadpool(enterprise_names, services.certification, state)
     trainer = await run_in_threadpool(services.certification.trainer, state.trainer_id)
     about = About.journey(state.trainer_id, state.expert_id)
     steps = [s for s in open_steps(state) if policy.may(user.actor, Action(s.kind), about)]
