@@ -131,17 +131,9 @@ async def test_an_open_journey_without_a_workflow_is_adopted_at_its_next_step(
 ) -> None:
     """As when an enrolment's answer was lost after its commit, or a history was imported."""
     c = await cast(stack)
-    certification = stack.services.certification
-    workshop_id = await workshop(stack, c)
-    office = Actor(c.office, Role.HQ)
-    journey = certification.enrol(c.candidate_id, workshop_id, office, "imported", now()).state
+    journey = await enrolled_without_a_workflow(stack, c, "imported")
 
-    took = await post(
-        stack,
-        c.expert,
-        f"/journeys/{journey.journey_id}/tot-result",
-        {"attended": True, "completed": True},
-    )
+    took = await tot_completed(stack, c, journey.journey_id)
     assert took["stage"] == "toe_cycle"
     assert (await get(stack, c.expert, f"/journeys/{journey.journey_id}"))["stage"] == "toe_cycle"
 
@@ -163,12 +155,7 @@ async def test_an_enrolment_sent_again_after_its_commit_is_answered_and_its_jour
     assert again == journey and stack.events() == written
     running = (await journey_workflow(stack, journey.journey_id)).describe()
     assert (await running).status is WorkflowExecutionStatus.RUNNING
-    took = await post(
-        stack,
-        c.expert,
-        f"/journeys/{journey.journey_id}/tot-result",
-        {"attended": True, "completed": True},
-    )
+    took = await tot_completed(stack, c, journey.journey_id)
     assert took["stage"] == "toe_cycle"
 
 
@@ -195,6 +182,12 @@ async def enrolled_without_a_workflow(stack: Stack, c: Cast, command_id: str) ->
     workshop_id = await workshop(stack, c)
     enrol = stack.services.certification.enrol
     return enrol(c.candidate_id, workshop_id, Actor(c.office, Role.HQ), command_id, now()).state
+
+
+async def tot_completed(stack: Stack, c: Cast, journey_id: str) -> Any:
+    """The expert records the ToT workshop as attended and completed: the journey's next step."""
+    body = {"attended": True, "completed": True}
+    return await post(stack, c.expert, f"/journeys/{journey_id}/tot-result", body)
 
 
 async def journey_workflow(stack: Stack, journey_id: str) -> WorkflowHandle[Any, Any]:
